@@ -1,0 +1,21 @@
+//! The FTP protocol engine: control and data connections, replies, TLS,
+//! listings. No app state and no UI; usable and tested on its own.
+
+pub mod control;
+pub mod data;
+pub mod error;
+pub mod features;
+pub mod listing;
+pub mod log;
+pub mod options;
+pub mod reply;
+pub mod session;
+pub mod stream;
+pub mod tls;
+
+pub use error::{Channel, DataMode, ErrorClass, FtpError, Result};
+pub use listing::{EntryKind, ListingFormat, RemoteEntry};
+pub use log::{LogKind, LogLine, LogSink, SharedLog};
+pub use options::{ConnectOptions, Security, Timeouts};
+pub use session::{Session, TransferType};
+pub use tls::{CertificateInfo, TrustPolicy};

@@ -1,0 +1,961 @@
+//! A logged-in FTP session: the client API over the control connection and
+//! its data connections. No app state; the engine and the command line both
+//! drive it.
+
+use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsConnector;
+
+use super::control::{Control, refused, tls_error};
+use super::data::{DataStream, eprt_argument, parse_epsv, parse_pasv, port_argument};
+use super::error::{Channel, DataMode, FtpError, ModeNote, Result, data_hint};
+use super::features::Features;
+use super::listing::{ListingFormat, RemoteEntry, parse_listing};
+use super::log::{Logger, SharedLog};
+use super::options::{ConnectOptions, Security};
+use super::reply::Reply;
+use super::stream::Stream;
+use super::tls::{CertificateInfo, TlsContext};
+
+static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
+
+/// Size of the buffer used to move file data.
+const CHUNK: usize = 256 * 1024;
+
+/// `TYPE I` (binary, byte for byte) or `TYPE A` (text, line ends converted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferType {
+    Binary,
+    Ascii,
+}
+
+/// A data connection being set up, before the transfer command is sent.
+enum Prepared {
+    /// Passive: already connected to the server's data port.
+    Connected(TcpStream, SocketAddr),
+    /// Active: listening for the server to connect back.
+    Listening(TcpListener, SocketAddr),
+}
+
+/// A logged-in session with one FTP server.
+pub struct Session {
+    control: Control,
+    opts: ConnectOptions,
+    sink: SharedLog,
+    tls: Option<TlsContext>,
+    features: Features,
+    certificate: Option<CertificateInfo>,
+    system: Option<String>,
+    transfer_type: Option<TransferType>,
+    epsv_refused: bool,
+    eprt_refused: bool,
+    in_transfer: Option<String>,
+}
+
+impl Session {
+    /// Connect, log in, and learn the server's features, each step under its deadline.
+    pub async fn connect(opts: ConnectOptions, sink: SharedLog) -> Result<Session> {
+        let id = NEXT_SESSION.fetch_add(1, Ordering::Relaxed);
+        let log = Logger::new(id, sink.clone());
+        let addr_text = opts.addr_text();
+        let tls = match opts.security {
+            Security::None => None,
+            _ => Some(
+                TlsContext::new(opts.trust.clone(), &opts.host).map_err(|detail| {
+                    FtpError::Tls {
+                        channel: Channel::Control,
+                        detail,
+                        addr: addr_text.clone(),
+                    }
+                })?,
+            ),
+        };
+        let mut control = Control::connect(
+            &opts.host,
+            opts.port,
+            addr_text,
+            opts.timeouts.connect,
+            opts.timeouts.reply,
+            log,
+        )
+        .await?;
+        if let (Security::Implicit, Some(tls)) = (opts.security, &tls) {
+            control.start_tls(tls, opts.timeouts.connect).await?;
+        }
+        let mut session = Session {
+            control,
+            opts,
+            sink,
+            tls,
+            features: Features::default(),
+            certificate: None,
+            system: None,
+            transfer_type: None,
+            epsv_refused: false,
+            eprt_refused: false,
+            in_transfer: None,
+        };
+        session.greet_and_login().await?;
+        Ok(session)
+    }
+
+    async fn greet_and_login(&mut self) -> Result<()> {
+        // The greeting counts as the reply owed to "connecting".
+        self.control.mark_in_step();
+        let greeting = loop {
+            let r = self.control.read_reply().await?;
+            if r.code != 120 {
+                break r;
+            }
+        };
+        if greeting.code != 220 {
+            return Err(FtpError::Reply {
+                command: "connect".into(),
+                code: greeting.code,
+                text: greeting.text(),
+            });
+        }
+        if self.opts.security == Security::Explicit {
+            let r = self.control.command("AUTH", Some(b"TLS")).await?;
+            if r.code != 234 {
+                return Err(FtpError::Tls {
+                    channel: Channel::Control,
+                    detail: format!(
+                        "the server does not offer explicit TLS (AUTH TLS: {} {}); try implicit TLS, or plain FTP if you accept an unencrypted connection",
+                        r.code,
+                        r.text()
+                    ),
+                    addr: self.control.addr_text().to_string(),
+                });
+            }
+            if let Some(tls) = self.tls.clone() {
+                self.control
+                    .start_tls(&tls, self.opts.timeouts.connect)
+                    .await?;
+            }
+        }
+        self.certificate = self
+            .control
+            .peer_certificate()
+            .map(|der| CertificateInfo::from_der(&der));
+        self.login().await?;
+        if self.tls.is_some() {
+            self.control.expect_ok("PBSZ", Some(b"0")).await?;
+            self.control.expect_ok("PROT", Some(b"P")).await?;
+        }
+        let feat = self.control.command("FEAT", None).await?;
+        if feat.code == 211 {
+            self.features = Features::parse(&feat);
+        }
+        if self.features.utf8() {
+            // Failure is harmless: names are kept as bytes either way.
+            let _ = self.control.command("OPTS", Some(b"UTF8 ON")).await?;
+        }
+        Ok(())
+    }
+
+    async fn login(&mut self) -> Result<()> {
+        let user = self.opts.user.clone();
+        let mut r = self.control.command("USER", Some(user.as_bytes())).await?;
+        if r.code == 331 {
+            let pass = self.opts.password.clone();
+            r = self.control.command("PASS", Some(pass.as_bytes())).await?;
+        }
+        if r.code == 332 {
+            let Some(acct) = self.opts.account.clone() else {
+                return Err(
+                    self.login_error(&r, " (the server asks for an account; none was given)")
+                );
+            };
+            r = self.control.command("ACCT", Some(acct.as_bytes())).await?;
+        }
+        if r.is_success() {
+            self.control.log().status(format!("Logged in as {user}"));
+            Ok(())
+        } else {
+            Err(self.login_error(&r, ""))
+        }
+    }
+
+    fn login_error(&self, r: &Reply, extra: &str) -> FtpError {
+        FtpError::Login {
+            code: r.code,
+            text: format!("{}{extra}", r.text()),
+            user: self.opts.user.clone(),
+            host: self.opts.addr_text(),
+        }
+    }
+
+    /// Close and open the session again with the same options (after a
+    /// connection loss or when the control connection got out of step).
+    pub async fn reconnect(&mut self) -> Result<()> {
+        self.control.log().status("Reconnecting…");
+        self.control.close().await;
+        let fresh = Session::connect(self.opts.clone(), self.sink.clone()).await?;
+        *self = fresh;
+        Ok(())
+    }
+
+    pub fn options(&self) -> &ConnectOptions {
+        &self.opts
+    }
+
+    /// Change the data connection mode for the following transfers.
+    pub fn set_mode(&mut self, mode: DataMode) {
+        self.opts.mode = mode;
+    }
+
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
+    /// The certificate the server presented (FTPS only).
+    pub fn certificate(&self) -> Option<&CertificateInfo> {
+        self.certificate.as_ref()
+    }
+
+    pub fn log(&self) -> &Logger {
+        self.control.log()
+    }
+
+    /// Whether the control connection is still open.
+    pub fn is_connected(&self) -> bool {
+        self.control.is_open()
+    }
+
+    fn ensure_idle(&self) -> Result<()> {
+        if self.in_transfer.is_some() {
+            return Err(FtpError::Busy);
+        }
+        Ok(())
+    }
+
+    async fn ok(&mut self, verb: &str, arg: Option<&[u8]>) -> Result<Reply> {
+        self.ensure_idle()?;
+        self.control.expect_ok(verb, arg).await
+    }
+
+    // ----- simple commands -----
+
+    /// The server's current directory (PWD), as bytes.
+    pub async fn pwd(&mut self) -> Result<Vec<u8>> {
+        let r = self.ok("PWD", None).await?;
+        parse_quoted_path(r.text_bytes()).ok_or_else(|| FtpError::Protocol {
+            detail: format!("PWD reply has no quoted path: {}", r.text()),
+            addr: self.control.addr_text().to_string(),
+        })
+    }
+
+    pub async fn cwd(&mut self, path: impl AsRef<[u8]>) -> Result<()> {
+        self.ok("CWD", Some(path.as_ref())).await.map(drop)
+    }
+
+    pub async fn cdup(&mut self) -> Result<()> {
+        self.ok("CDUP", None).await.map(drop)
+    }
+
+    /// Create a directory; returns the path the server reports (or the one asked for).
+    pub async fn mkdir(&mut self, path: impl AsRef<[u8]>) -> Result<Vec<u8>> {
+        let r = self.ok("MKD", Some(path.as_ref())).await?;
+        Ok(parse_quoted_path(r.text_bytes()).unwrap_or_else(|| path.as_ref().to_vec()))
+    }
+
+    pub async fn rmdir(&mut self, path: impl AsRef<[u8]>) -> Result<()> {
+        self.ok("RMD", Some(path.as_ref())).await.map(drop)
+    }
+
+    pub async fn delete(&mut self, path: impl AsRef<[u8]>) -> Result<()> {
+        self.ok("DELE", Some(path.as_ref())).await.map(drop)
+    }
+
+    /// Rename (RNFR + RNTO).
+    pub async fn rename(&mut self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> Result<()> {
+        self.ensure_idle()?;
+        crate::ftp::control::check_argument(to.as_ref())?;
+        let r = self.control.command("RNFR", Some(from.as_ref())).await?;
+        if r.code != 350 {
+            return Err(refused("RNFR", Some(from.as_ref()), &r));
+        }
+        self.control
+            .expect_ok("RNTO", Some(to.as_ref()))
+            .await
+            .map(drop)
+    }
+
+    /// `SITE CHMOD mode path`, mode as octal text (e.g. "644").
+    pub async fn chmod(&mut self, mode: &str, path: impl AsRef<[u8]>) -> Result<()> {
+        let mut arg = format!("CHMOD {mode} ").into_bytes();
+        arg.extend_from_slice(path.as_ref());
+        self.ok("SITE", Some(&arg)).await.map(drop)
+    }
+
+    /// File size in bytes (SIZE, in binary type so the answer is exact).
+    pub async fn size(&mut self, path: impl AsRef<[u8]>) -> Result<u64> {
+        self.set_type(TransferType::Binary).await?;
+        let r = self.ok("SIZE", Some(path.as_ref())).await?;
+        r.text().trim().parse().map_err(|_| FtpError::Protocol {
+            detail: format!("SIZE reply is not a number: {}", r.text()),
+            addr: self.control.addr_text().to_string(),
+        })
+    }
+
+    /// Modification time (MDTM), UTC.
+    pub async fn mdtm(&mut self, path: impl AsRef<[u8]>) -> Result<chrono::NaiveDateTime> {
+        let r = self.ok("MDTM", Some(path.as_ref())).await?;
+        parse_mdtm(r.text().trim()).ok_or_else(|| FtpError::Protocol {
+            detail: format!("MDTM reply is not a time: {}", r.text()),
+            addr: self.control.addr_text().to_string(),
+        })
+    }
+
+    /// Set the modification time (MFMT), UTC.
+    pub async fn mfmt(
+        &mut self,
+        path: impl AsRef<[u8]>,
+        time: chrono::NaiveDateTime,
+    ) -> Result<()> {
+        let mut arg = time.format("%Y%m%d%H%M%S ").to_string().into_bytes();
+        arg.extend_from_slice(path.as_ref());
+        self.ok("MFMT", Some(&arg)).await.map(drop)
+    }
+
+    pub async fn noop(&mut self) -> Result<()> {
+        self.ok("NOOP", None).await.map(drop)
+    }
+
+    /// The operating system the server reports (SYST), cached.
+    pub async fn syst(&mut self) -> Result<String> {
+        if let Some(s) = &self.system {
+            return Ok(s.clone());
+        }
+        let r = self.ok("SYST", None).await?;
+        self.system = Some(r.text());
+        Ok(r.text())
+    }
+
+    /// STAT over the control connection: the server's status, or a listing
+    /// of `path` without a data connection.
+    pub async fn stat(&mut self, path: Option<&[u8]>) -> Result<Reply> {
+        self.ok("STAT", path).await
+    }
+
+    /// Send a raw command and return its final reply (for `quote`-style use).
+    pub async fn raw(&mut self, verb: &str, arg: Option<&[u8]>) -> Result<Reply> {
+        self.ensure_idle()?;
+        self.control.command(verb, arg).await
+    }
+
+    pub async fn set_type(&mut self, t: TransferType) -> Result<()> {
+        if self.transfer_type == Some(t) {
+            return Ok(());
+        }
+        let arg: &[u8] = match t {
+            TransferType::Binary => b"I",
+            TransferType::Ascii => b"A",
+        };
+        self.ok("TYPE", Some(arg)).await?;
+        self.transfer_type = Some(t);
+        Ok(())
+    }
+
+    /// Log out and close.
+    pub async fn quit(mut self) -> Result<()> {
+        if self.in_transfer.is_none() && self.control.is_open() {
+            let limit = self.opts.timeouts.reply.min(Duration::from_secs(5));
+            self.control.set_reply_timeout(limit);
+            let _ = self.control.command("QUIT", None).await;
+        }
+        self.control.close().await;
+        Ok(())
+    }
+
+    // ----- data connections -----
+
+    /// Ask the server for a passive data port (EPSV, then PASV when refused)
+    /// and decide which address to connect to.
+    async fn passive_address(&mut self) -> Result<SocketAddr> {
+        let peer = self.control.peer();
+        if !self.epsv_refused {
+            let r = self.control.command("EPSV", None).await?;
+            if r.code == 229 {
+                let port = parse_epsv(&r.text()).ok_or_else(|| FtpError::Protocol {
+                    detail: format!("EPSV reply names no port: {}", r.text()),
+                    addr: self.control.addr_text().to_string(),
+                })?;
+                return Ok(SocketAddr::new(peer.ip(), port));
+            }
+            if peer.is_ipv6() {
+                return Err(refused("EPSV", None, &r));
+            }
+            self.log()
+                .status(format!("EPSV refused ({}); using PASV", r.code));
+            self.epsv_refused = true;
+        }
+        let r = self.control.command("PASV", None).await?;
+        if r.code != 227 {
+            return Err(refused("PASV", None, &r));
+        }
+        let named = parse_pasv(&r.text()).ok_or_else(|| FtpError::Protocol {
+            detail: format!("PASV reply names no address: {}", r.text()),
+            addr: self.control.addr_text().to_string(),
+        })?;
+        let named_ip = IpAddr::V4(*named.ip());
+        if self.opts.trust_pasv_host && !named.ip().is_unspecified() {
+            return Ok(SocketAddr::V4(named));
+        }
+        if named_ip != peer.ip() {
+            self.log().status(format!(
+                "The server named {named_ip} for the data connection; connecting to the control connection's address {} instead",
+                peer.ip()
+            ));
+        }
+        Ok(SocketAddr::new(peer.ip(), named.port()))
+    }
+
+    async fn prepare_passive(&mut self) -> Result<Prepared> {
+        let addr = self.passive_address().await?;
+        let limit = self.opts.timeouts.data_connect;
+        self.log()
+            .status(format!("Opening data connection (passive) to {addr}…"));
+        match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+            Ok(Ok(tcp)) => {
+                let _ = tcp.set_nodelay(true);
+                Ok(Prepared::Connected(tcp, addr))
+            }
+            Ok(Err(source)) => Err(FtpError::Io {
+                channel: Channel::Data,
+                mode: ModeNote(Some(DataMode::Passive)),
+                source,
+                hint: data_hint(DataMode::Passive),
+                addr: addr.to_string(),
+            }),
+            Err(_) => Err(data_timeout(
+                DataMode::Passive,
+                "while connecting",
+                limit,
+                addr.to_string(),
+            )),
+        }
+    }
+
+    async fn bind_active(&self) -> Result<TcpListener> {
+        let local_ip = self.control.local().ip();
+        let bind_err = |source: std::io::Error| FtpError::Io {
+            channel: Channel::Data,
+            mode: ModeNote(Some(DataMode::Active)),
+            source,
+            hint: "could not listen for the server's data connection — check the port range, or try Passive mode",
+            addr: local_ip.to_string(),
+        };
+        match &self.opts.port_range {
+            None => TcpListener::bind((local_ip, 0)).await.map_err(bind_err),
+            Some(range) => {
+                let mut last = None;
+                // Start at a varying port so parallel sessions do not all collide on the first.
+                let span = u32::from(range.end().saturating_sub(*range.start())) + 1;
+                let offset =
+                    (std::process::id() ^ NEXT_SESSION.load(Ordering::Relaxed) as u32) % span;
+                for i in 0..span {
+                    let port = *range.start() as u32 + (offset + i) % span;
+                    match TcpListener::bind((local_ip, port as u16)).await {
+                        Ok(l) => return Ok(l),
+                        Err(e) => last = Some(e),
+                    }
+                }
+                Err(bind_err(last.unwrap_or_else(|| {
+                    std::io::Error::other("the port range is empty")
+                })))
+            }
+        }
+    }
+
+    /// Listen first, then tell the server where (EPRT, or PORT for IPv4 when
+    /// EPRT is not offered or refused).
+    async fn prepare_active(&mut self) -> Result<Prepared> {
+        let listener = self.bind_active().await?;
+        let local = listener.local_addr().map_err(|source| FtpError::Io {
+            channel: Channel::Data,
+            mode: ModeNote(Some(DataMode::Active)),
+            source,
+            hint: "try Passive mode",
+            addr: self.control.local().to_string(),
+        })?;
+        let advertised = SocketAddr::new(self.opts.external_ip.unwrap_or(local.ip()), local.port());
+        let use_eprt = advertised.is_ipv6() || (self.features.eprt() && !self.eprt_refused);
+        if use_eprt {
+            let arg = eprt_argument(advertised);
+            let r = self.control.command("EPRT", Some(arg.as_bytes())).await?;
+            if r.is_success() {
+                return Ok(Prepared::Listening(listener, advertised));
+            }
+            if advertised.is_ipv6() {
+                return Err(refused("EPRT", Some(arg.as_bytes()), &r));
+            }
+            self.log()
+                .status(format!("EPRT refused ({}); using PORT", r.code));
+            self.eprt_refused = true;
+        }
+        let SocketAddr::V4(v4) = advertised else {
+            unreachable!("IPv6 addresses returned above");
+        };
+        let arg = port_argument(SocketAddrV4::new(*v4.ip(), v4.port()));
+        self.control.expect_ok("PORT", Some(arg.as_bytes())).await?;
+        Ok(Prepared::Listening(listener, advertised))
+    }
+
+    /// Open a data connection for `verb`, send it, and return the stream once
+    /// the connection (and its TLS handshake) is up. The server's refusal
+    /// (550 and the like) ends the wait at once instead of at the deadline.
+    async fn open_transfer(
+        &mut self,
+        verb: &str,
+        arg: Option<&[u8]>,
+        rest: u64,
+    ) -> Result<DataStream> {
+        self.ensure_idle()?;
+        if let Some(a) = arg {
+            crate::ftp::control::check_argument(a)?;
+        }
+        self.control.settle().await?;
+        if rest > 0 {
+            let r = self
+                .control
+                .command("REST", Some(rest.to_string().as_bytes()))
+                .await?;
+            if r.code != 350 {
+                return Err(refused("REST", Some(rest.to_string().as_bytes()), &r));
+            }
+        }
+        let mode = self.opts.mode;
+        let prepared = match mode {
+            DataMode::Passive => self.prepare_passive().await?,
+            DataMode::Active => self.prepare_active().await?,
+        };
+        self.control.send(verb, arg).await?;
+        let limit = self.opts.timeouts.data_connect;
+        let peer_ip = self.control.peer().ip();
+        let tls = self.tls.clone();
+        let log = self.log().clone();
+        let (addr_text, waiting) = match &prepared {
+            Prepared::Connected(_, a) => (a.to_string(), None),
+            Prepared::Listening(_, a) => (a.to_string(), Some(*a)),
+        };
+        if let Some(a) = waiting {
+            log.status(format!(
+                "Waiting for the server to connect (active) to {a}…"
+            ));
+        }
+        let establish = async move {
+            let (tcp, peer) = match prepared {
+                Prepared::Connected(tcp, addr) => (tcp, addr),
+                Prepared::Listening(listener, _) => accept_from(&listener, peer_ip, &log).await?,
+            };
+            let stream = match tls {
+                Some(tls) => {
+                    let connector = TlsConnector::from(tls.config.clone());
+                    match connector.connect(tls.server_name.clone(), tcp).await {
+                        Ok(s) => {
+                            let resumed = s.get_ref().1.handshake_kind()
+                                == Some(rustls::HandshakeKind::Resumed);
+                            log.status(format!(
+                                "Data connection encrypted ({})",
+                                if resumed {
+                                    "TLS session resumed"
+                                } else {
+                                    "new TLS session"
+                                }
+                            ));
+                            Stream::Tls(Box::new(s))
+                        }
+                        Err(e) => return Err(tls_error(e, &tls, Channel::Data, &peer.to_string())),
+                    }
+                }
+                None => Stream::Plain(tcp),
+            };
+            Ok::<_, FtpError>((stream, peer))
+        };
+        tokio::pin!(establish);
+        let deadline = tokio::time::sleep(limit);
+        tokio::pin!(deadline);
+        let mut started = false;
+        let opened = loop {
+            tokio::select! {
+                r = &mut establish => break r,
+                r = self.control.read_reply_untimed(), if !started => {
+                    let r = r?;
+                    if r.is_preliminary() {
+                        started = true;
+                    } else if r.is_success() {
+                        // Finished without data (an empty listing on some servers).
+                        return Ok(DataStream::empty(mode, self.control.peer()));
+                    } else {
+                        return Err(refused(verb, arg, &r));
+                    }
+                }
+                _ = &mut deadline => {
+                    let what = match mode {
+                        DataMode::Passive => "during the TLS handshake",
+                        DataMode::Active => "waiting for the server to connect",
+                    };
+                    self.log().error(format!("Data connection ({mode}) to {addr_text} timed out"));
+                    // The server still owes a reply to the command; the next
+                    // command settles it, or the caller reconnects.
+                    return Err(data_timeout(mode, what, limit, addr_text));
+                }
+            }
+        };
+        let (stream, peer) = opened?;
+        if !started {
+            let r = self.control.read_reply().await?;
+            if !r.is_preliminary() {
+                if r.is_success() {
+                    return Ok(DataStream::empty(mode, peer));
+                }
+                return Err(refused(verb, arg, &r));
+            }
+        }
+        self.in_transfer = Some(describe(verb, arg));
+        Ok(DataStream::new(
+            stream,
+            self.opts.timeouts.data_idle,
+            mode,
+            peer,
+        ))
+    }
+
+    /// Close a finished data connection and read the server's verdict. A
+    /// transfer only counts as complete on a 2xx reply.
+    pub async fn finish_transfer(&mut self, mut data: DataStream) -> Result<()> {
+        let close = data.close().await;
+        let Some(what) = self.in_transfer.take() else {
+            return Ok(());
+        };
+        let r = self.control.final_reply().await?;
+        if let Err(e) = close {
+            if r.is_success() {
+                self.log()
+                    .status(format!("Closing the data connection: {e}"));
+            }
+        }
+        if r.is_success() {
+            Ok(())
+        } else {
+            let (verb, arg) = what.split_once(' ').unwrap_or((&what, ""));
+            Err(FtpError::Reply {
+                command: if arg.is_empty() {
+                    verb.to_string()
+                } else {
+                    format!("{verb} {arg}")
+                },
+                code: r.code,
+                text: r.text(),
+            })
+        }
+    }
+
+    /// Cancel a running transfer: ABOR, drop the data connection, and get
+    /// back in step with the server whatever order it answers in (426 then
+    /// 226, 226 alone, or 226 then 426). Reconnects if that fails.
+    pub async fn abort_transfer(&mut self, data: DataStream) -> Result<()> {
+        drop(data);
+        if self.in_transfer.take().is_none() {
+            return Ok(());
+        }
+        match self.resync_after_abort().await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.log().error(format!(
+                    "Could not get back in step after ABOR ({e}); reconnecting"
+                ));
+                self.reconnect().await
+            }
+        }
+    }
+
+    async fn resync_after_abort(&mut self) -> Result<()> {
+        // ABOR and NOOP go out while the transfer's reply is still owed: the
+        // NOOP's 200 marks the point where every earlier reply has arrived.
+        self.control.send_now("ABOR").await?;
+        self.control.send_now("NOOP").await?;
+        loop {
+            let r = self.control.read_reply().await?;
+            if r.code == 200 {
+                self.control.mark_in_step();
+                return Ok(());
+            }
+        }
+    }
+
+    /// Retrieve a file from `offset` (REST) as a stream. Call
+    /// [`Session::finish_transfer`] after reading it to the end.
+    pub async fn retrieve(&mut self, path: impl AsRef<[u8]>, offset: u64) -> Result<DataStream> {
+        self.set_type(TransferType::Binary).await?;
+        self.open_transfer("RETR", Some(path.as_ref()), offset)
+            .await
+    }
+
+    /// Store a file, overwriting it, or from `offset` (REST + STOR) to resume.
+    pub async fn store(&mut self, path: impl AsRef<[u8]>, offset: u64) -> Result<DataStream> {
+        self.set_type(TransferType::Binary).await?;
+        self.open_transfer("STOR", Some(path.as_ref()), offset)
+            .await
+    }
+
+    /// Append to a file (APPE): another way to resume an upload.
+    pub async fn append(&mut self, path: impl AsRef<[u8]>) -> Result<DataStream> {
+        self.set_type(TransferType::Binary).await?;
+        self.open_transfer("APPE", Some(path.as_ref()), 0).await
+    }
+
+    /// The raw bytes of a directory listing and the format they are in
+    /// (MLSD when the server offers it, else LIST or `LIST -a`).
+    pub async fn list_raw(&mut self, path: Option<&[u8]>) -> Result<(ListingFormat, Vec<u8>)> {
+        self.set_type(TransferType::Binary).await?;
+        let (format, verb, arg): (ListingFormat, &str, Option<Vec<u8>>) = if self.features.mlsd() {
+            (ListingFormat::Mlsd, "MLSD", path.map(<[u8]>::to_vec))
+        } else if self.opts.list_hidden {
+            let arg = match path {
+                Some(p) => [b"-a ".as_slice(), p].concat(),
+                None => b"-a".to_vec(),
+            };
+            (ListingFormat::List, "LIST", Some(arg))
+        } else {
+            (ListingFormat::List, "LIST", path.map(<[u8]>::to_vec))
+        };
+        let mut data = self.open_transfer(verb, arg.as_deref(), 0).await?;
+        let mut out = Vec::new();
+        if let Err(e) = data.read_to_end(&mut out).await {
+            let err = data.error(e);
+            self.abort_transfer(data).await?;
+            return Err(err);
+        }
+        self.finish_transfer(data).await?;
+        Ok((format, out))
+    }
+
+    /// List a directory (the current one when `path` is None).
+    pub async fn list(&mut self, path: Option<&[u8]>) -> Result<Vec<RemoteEntry>> {
+        let (format, bytes) = self.list_raw(path).await?;
+        Ok(parse_listing(
+            &bytes,
+            format,
+            chrono::Local::now().naive_local(),
+        ))
+    }
+
+    /// Download `path` from `offset` into `out`, calling `progress` with the
+    /// bytes moved so far. Returns the bytes received. On any failure the
+    /// transfer is aborted and the session stays usable.
+    pub async fn download<W: AsyncWrite + Unpin>(
+        &mut self,
+        path: impl AsRef<[u8]>,
+        offset: u64,
+        out: &mut W,
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<u64> {
+        let path = path.as_ref();
+        let mut data = self.retrieve(path, offset).await?;
+        let mut buf = vec![0u8; CHUNK];
+        let mut total = 0u64;
+        let failure = loop {
+            let n = match data.read(&mut buf).await {
+                Ok(0) => break None,
+                Ok(n) => n,
+                Err(e) => break Some(data.error(e)),
+            };
+            if let Err(source) = out.write_all(&buf[..n]).await {
+                break Some(FtpError::Local {
+                    what: "writing the downloaded data",
+                    source,
+                    path: String::from_utf8_lossy(path).into_owned(),
+                });
+            }
+            total += n as u64;
+            progress(total);
+        };
+        if let Some(err) = failure {
+            self.abort_transfer(data).await?;
+            return Err(err);
+        }
+        if let Err(source) = out.flush().await {
+            self.finish_transfer(data).await?;
+            return Err(FtpError::Local {
+                what: "writing the downloaded data",
+                source,
+                path: String::from_utf8_lossy(path).into_owned(),
+            });
+        }
+        self.finish_transfer(data).await?;
+        Ok(total)
+    }
+
+    /// Upload everything `input` yields to `path`, starting at `offset` on
+    /// the server (REST + STOR; 0 overwrites), or appending (APPE).
+    pub async fn upload<R: AsyncRead + Unpin>(
+        &mut self,
+        input: &mut R,
+        path: impl AsRef<[u8]>,
+        offset: u64,
+        append: bool,
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<u64> {
+        let path = path.as_ref();
+        let mut data = if append {
+            self.append(path).await?
+        } else {
+            self.store(path, offset).await?
+        };
+        let mut buf = vec![0u8; CHUNK];
+        let mut total = 0u64;
+        let failure = loop {
+            let n = match input.read(&mut buf).await {
+                Ok(0) => break None,
+                Ok(n) => n,
+                Err(source) => {
+                    break Some(FtpError::Local {
+                        what: "reading the file to upload",
+                        source,
+                        path: String::from_utf8_lossy(path).into_owned(),
+                    });
+                }
+            };
+            if let Err(e) = data.write_all(&buf[..n]).await {
+                break Some(data.error(e));
+            }
+            total += n as u64;
+            progress(total);
+        };
+        if let Some(err) = failure {
+            self.abort_transfer(data).await?;
+            return Err(err);
+        }
+        self.finish_transfer(data).await?;
+        Ok(total)
+    }
+}
+
+/// Accept the server's data connection, refusing any peer other than the
+/// control connection's (someone else could otherwise inject data).
+async fn accept_from(
+    listener: &TcpListener,
+    want: IpAddr,
+    log: &Logger,
+) -> Result<(TcpStream, SocketAddr)> {
+    loop {
+        let (tcp, peer) = listener.accept().await.map_err(|source| FtpError::Io {
+            channel: Channel::Data,
+            mode: ModeNote(Some(DataMode::Active)),
+            source,
+            hint: data_hint(DataMode::Active),
+            addr: listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+        })?;
+        if same_host(peer.ip(), want) {
+            let _ = tcp.set_nodelay(true);
+            return Ok((tcp, peer));
+        }
+        log.error(format!(
+            "Refused a data connection from {peer}: only the server ({want}) may connect"
+        ));
+    }
+}
+
+fn same_host(a: IpAddr, b: IpAddr) -> bool {
+    let canon = |ip: IpAddr| match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    };
+    canon(a) == canon(b)
+}
+
+fn data_timeout(mode: DataMode, what: &str, limit: Duration, addr: String) -> FtpError {
+    FtpError::Timeout {
+        channel: Channel::Data,
+        what: what.to_string(),
+        secs: limit.as_secs().max(1),
+        mode: ModeNote(Some(mode)),
+        hint: data_hint(mode),
+        addr,
+    }
+}
+
+fn describe(verb: &str, arg: Option<&[u8]>) -> String {
+    match arg {
+        Some(a) => format!("{verb} {}", String::from_utf8_lossy(a)),
+        None => verb.to_string(),
+    }
+}
+
+/// The path inside the first pair of double quotes, with `""` unescaped
+/// (RFC 959's PWD/MKD reply form).
+pub fn parse_quoted_path(text: &[u8]) -> Option<Vec<u8>> {
+    let start = text.iter().position(|&b| b == b'"')? + 1;
+    let mut out = Vec::new();
+    let mut i = start;
+    while i < text.len() {
+        if text[i] == b'"' {
+            if text.get(i + 1) == Some(&b'"') {
+                out.push(b'"');
+                i += 2;
+                continue;
+            }
+            return Some(out);
+        }
+        out.push(text[i]);
+        i += 1;
+    }
+    None
+}
+
+/// Parse an MDTM time, `YYYYMMDDHHMMSS` with optional `.fff`.
+pub fn parse_mdtm(text: &str) -> Option<chrono::NaiveDateTime> {
+    let main = text.get(..14)?;
+    chrono::NaiveDateTime::parse_from_str(main, "%Y%m%d%H%M%S").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_paths_unescape_doubled_quotes() {
+        assert_eq!(
+            parse_quoted_path(b"\"/home/a\" is cwd"),
+            Some(b"/home/a".to_vec())
+        );
+        assert_eq!(
+            parse_quoted_path(b"\"/a \"\"b\"\"\" created"),
+            Some(b"/a \"b\"".to_vec())
+        );
+        assert_eq!(
+            parse_quoted_path(b"\"/caf\xe9\""),
+            Some(b"/caf\xe9".to_vec())
+        );
+        assert_eq!(parse_quoted_path(b"no quotes"), None);
+        assert_eq!(parse_quoted_path(b"\"unterminated"), None);
+    }
+
+    #[test]
+    fn mdtm_times_with_and_without_fractions() {
+        let t = parse_mdtm("20240305123456").unwrap();
+        assert_eq!(t.to_string(), "2024-03-05 12:34:56");
+        assert_eq!(parse_mdtm("20240305123456.789"), Some(t));
+        assert_eq!(parse_mdtm("2024"), None);
+        assert_eq!(parse_mdtm("2024030512345x"), None);
+    }
+
+    #[test]
+    fn mapped_ipv4_counts_as_the_same_host() {
+        let v4: IpAddr = "127.0.0.1".parse().unwrap();
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        let other: IpAddr = "127.0.0.2".parse().unwrap();
+        assert!(same_host(v4, mapped));
+        assert!(!same_host(v4, other));
+    }
+}

@@ -1,0 +1,5 @@
+//! Ferry: a desktop FTP/FTPS client. The `ftp` module is the protocol engine;
+//! `cli` is the headless command line over it.
+
+pub mod cli;
+pub mod ftp;
