@@ -1,4 +1,284 @@
-//! TEMPORARY
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! `ferry` on the command line: scripts and benchmarks over the same
+//! protocol engine as the window.
+
+mod commands;
+mod progress;
+pub mod url;
+
+use std::io::IsTerminal;
+use std::net::IpAddr;
+use std::ops::RangeInclusive;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::ftp::{
+    ConnectOptions, DataMode, ErrorClass, FtpError, Security, Timeouts, TrustPolicy, tls,
+};
+use url::FtpUrl;
+
+/// Exit codes, so scripts can tell failures apart.
+pub mod exit {
+    /// Wrong arguments (clap uses 2 as well).
+    pub const USAGE: u8 = 2;
+    /// Could not connect, log in, or trust the server.
+    pub const CONNECTION: u8 = 3;
+    /// Connected, but the transfer or file operation failed.
+    pub const TRANSFER: u8 = 4;
+    /// Interrupted by Ctrl-C.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "ferry", version, about = "Ferry: a fast, safe FTP/FTPS client", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    net: NetArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+struct NetArgs {
+    /// Explicit TLS (AUTH TLS) on an ftp:// URL. ftps:// means implicit TLS.
+    #[arg(long, global = true)]
+    tls: bool,
+    /// Passive data connections: the client connects to the server (default).
+    #[arg(long, global = true, conflicts_with = "active")]
+    passive: bool,
+    /// Active data connections: the server connects back to the client.
+    #[arg(long, global = true)]
+    active: bool,
+    /// Active mode: the address to tell the server (when behind NAT).
+    #[arg(long, global = true, value_name = "IP")]
+    external_ip: Option<IpAddr>,
+    /// Active mode: local ports to listen on, e.g. 50000-50100.
+    #[arg(long, global = true, value_name = "A-B", value_parser = parse_port_range)]
+    port_range: Option<RangeInclusive<u16>>,
+    /// Passive mode: connect to the address the PASV reply names instead of the control connection's.
+    #[arg(long, global = true)]
+    trust_pasv_host: bool,
+    /// Deadline in seconds for every network wait (connect, reply, data connection, stalled data).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_timeout)]
+    timeout: Option<Duration>,
+    /// Trust exactly the certificate with this SHA-256 fingerprint (hex, colons optional).
+    #[arg(long, global = true, value_name = "SHA256", value_parser = parse_fingerprint_arg)]
+    fingerprint: Vec<[u8; 32]>,
+    /// Do not verify the server's certificate (anyone on the path can read and change the session).
+    #[arg(long, global = true, conflicts_with = "fingerprint")]
+    insecure: bool,
+    /// Print the protocol log (commands and replies, password masked) to stderr.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List a remote folder.
+    Ls {
+        /// ftp://[user[:password]@]host[:port]/path
+        url: String,
+        /// Include hidden files (LIST -a) on servers without MLSD.
+        #[arg(short = 'a', long)]
+        all: bool,
+    },
+    /// Download a file.
+    Get {
+        url: String,
+        /// Local file or folder (default: the remote name, in the current folder).
+        local: Option<std::path::PathBuf>,
+        /// Resume a partial download (REST) instead of starting over.
+        #[arg(short = 'c', long = "continue")]
+        resume: bool,
+    },
+    /// Upload a file.
+    Put {
+        local: std::path::PathBuf,
+        /// Remote file, or folder ending in `/`.
+        url: String,
+        /// Resume a partial upload (REST + STOR) instead of starting over.
+        #[arg(short = 'c', long = "continue")]
+        resume: bool,
+    },
+    /// Create a remote folder.
+    Mkdir { url: String },
+    /// Delete a remote file (or, with -d, an empty folder).
+    Rm {
+        url: String,
+        /// Remove a folder (RMD) instead of a file.
+        #[arg(short = 'd', long)]
+        dir: bool,
+    },
+    /// Rename or move a remote file or folder.
+    Mv {
+        url: String,
+        /// New name: relative to the source's folder, or an absolute path.
+        new_name: String,
+    },
+}
+
+fn parse_port_range(s: &str) -> Result<RangeInclusive<u16>, String> {
+    let (a, b) = s.split_once('-').ok_or("expected A-B, e.g. 50000-50100")?;
+    let a: u16 = a.trim().parse().map_err(|_| format!("not a port: {a}"))?;
+    let b: u16 = b.trim().parse().map_err(|_| format!("not a port: {b}"))?;
+    if a == 0 || a > b {
+        return Err(format!("the range {a}-{b} is empty or starts at 0"));
+    }
+    Ok(a..=b)
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: u64 = s
+        .parse()
+        .map_err(|_| format!("not a number of seconds: {s}"))?;
+    if secs == 0 {
+        return Err("the timeout must be at least 1 second".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+fn parse_fingerprint_arg(s: &str) -> Result<[u8; 32], String> {
+    tls::parse_fingerprint(s)
+        .ok_or_else(|| "expected a SHA-256 fingerprint: 64 hex digits, colons optional".into())
+}
+
+/// A failure of a CLI command: a message and an exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError {
+            code: exit::USAGE,
+            message: message.into(),
+        }
+    }
+
+    pub fn transfer(message: impl Into<String>) -> CliError {
+        CliError {
+            code: exit::TRANSFER,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<FtpError> for CliError {
+    fn from(e: FtpError) -> CliError {
+        let code = match e.class() {
+            ErrorClass::Connection => exit::CONNECTION,
+            ErrorClass::Operation => exit::TRANSFER,
+            ErrorClass::Usage => exit::USAGE,
+        };
+        let mut message = e.to_string();
+        if let FtpError::UntrustedCertificate { cert, .. } = &e {
+            message.push_str(&format!(
+                "\n  subject:  {}\n  issuer:   {}\n  valid:    {} to {}\n  SHA-256:  {}\nTo trust exactly this certificate, run again with --fingerprint {}",
+                cert.subject,
+                cert.issuer,
+                cert.not_before,
+                cert.not_after,
+                cert.fingerprint_colon(),
+                cert.fingerprint_hex()
+            ));
+        }
+        CliError { code, message }
+    }
+}
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        let _ = Cli::command().print_help();
+        return ExitCode::SUCCESS;
+    };
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ferry: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        tokio::select! {
+            r = commands::run(command, cli.net) => r,
+            _ = tokio::signal::ctrl_c() => Err(CliError {
+                code: exit::INTERRUPTED,
+                message: "interrupted; a partial download is kept as NAME.part — run again with --continue to resume".into(),
+            }),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ferry: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// Build connection options from a URL and the network flags; asks for the
+/// password when neither the URL nor `FERRY_PASSWORD` has one.
+fn connect_options(url: &FtpUrl, net: &NetArgs) -> Result<ConnectOptions, CliError> {
+    let security = match (url.security, net.tls) {
+        (Security::Implicit, _) => Security::Implicit,
+        (_, true) => Security::Explicit,
+        _ => Security::None,
+    };
+    let (user, password) = match &url.user {
+        None => ("anonymous".to_string(), "ferry@".to_string()),
+        Some(user) => {
+            let password = match (&url.password, std::env::var("FERRY_PASSWORD")) {
+                (Some(p), _) => p.clone(),
+                (None, Ok(p)) => p,
+                (None, Err(_)) if std::io::stdin().is_terminal() => {
+                    rpassword::prompt_password(format!("Password for {user}@{}: ", url.host))
+                        .map_err(|e| CliError::usage(format!("could not read the password: {e}")))?
+                }
+                (None, Err(_)) => {
+                    return Err(CliError::usage(format!(
+                        "no password for {user}: put it in the URL or in FERRY_PASSWORD, or run from a terminal to be asked"
+                    )));
+                }
+            };
+            (user.clone(), password)
+        }
+    };
+    let trust = if net.insecure {
+        eprintln!(
+            "ferry: warning: --insecure: the server's certificate is not checked; anyone on the network path can read and change this session"
+        );
+        TrustPolicy::Insecure
+    } else if !net.fingerprint.is_empty() {
+        TrustPolicy::Pinned(net.fingerprint.clone())
+    } else {
+        TrustPolicy::SystemRoots
+    };
+    let mut opts = ConnectOptions::new(&url.host, url.port, user, password);
+    opts.security = security;
+    opts.trust = trust;
+    opts.mode = if net.active {
+        DataMode::Active
+    } else {
+        DataMode::Passive
+    };
+    opts.timeouts = net.timeout.map(Timeouts::uniform).unwrap_or_default();
+    opts.external_ip = net.external_ip;
+    opts.port_range = net.port_range.clone();
+    opts.trust_pasv_host = net.trust_pasv_host;
+    Ok(opts)
 }

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
 use super::error::{Channel, DataMode, FtpError, ModeNote};
@@ -184,13 +184,29 @@ impl DataStream {
         }
     }
 
-    /// End the connection cleanly: TLS close_notify, then TCP FIN.
+    /// End the connection cleanly: TLS close_notify, then TCP FIN, then read
+    /// until the server closes too. Dropping a socket with unread bytes (TLS
+    /// 1.3 session tickets the server sent on an upload) makes the kernel
+    /// send RST, and servers such as vsftpd then fail the upload with 426.
     pub async fn close(&mut self) -> io::Result<()> {
         let Some(mut s) = self.stream.take() else {
             return Ok(());
         };
         let limit = self.idle;
-        match tokio::time::timeout(limit, s.shutdown()).await {
+        let graceful = async {
+            s.shutdown().await?;
+            let mut sink = [0u8; 4096];
+            loop {
+                match s.read(&mut sink).await {
+                    Ok(0) => return Ok(()),
+                    Ok(_) => continue,
+                    // The server may close without close_notify; the data is all sent.
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        match tokio::time::timeout(limit, graceful).await {
             Ok(r) => r,
             Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, IdleTimeout)),
         }

@@ -1,0 +1,56 @@
+//! A progress bar on stderr for long transfers (only when it is a terminal).
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Progress of one transfer: a bar with bytes, rate and ETA, or nothing
+/// when stderr is not a terminal (scripts, CI).
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    base: u64,
+}
+
+impl Progress {
+    /// `total` is the full size when known; `already` the bytes a resume skips.
+    pub fn new(label: &str, total: Option<u64>, already: u64) -> Progress {
+        if !std::io::stderr().is_terminal() {
+            return Progress {
+                bar: None,
+                base: already,
+            };
+        }
+        let bar = match total {
+            Some(t) => ProgressBar::new(t),
+            None => ProgressBar::new_spinner(),
+        };
+        let template = if total.is_some() {
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}"
+        } else {
+            "{msg} {spinner} {bytes} {bytes_per_sec}"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(label.to_string());
+        bar.set_position(already);
+        bar.reset_eta();
+        Progress {
+            bar: Some(bar),
+            base: already,
+        }
+    }
+
+    /// Bytes moved in this run (a resume's skipped bytes are added).
+    pub fn update(&self, moved: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.base + moved);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
