@@ -174,13 +174,13 @@ async fn get(
             .await
             .map(|m| m.len())
             .unwrap_or(0);
-        if let Some(size) = size {
-            if offset > size {
-                return Err(CliError::transfer(format!(
-                    "the local file is larger ({offset} bytes) than the remote one ({size}); remove it to download again: {}",
-                    part.display()
-                )));
-            }
+        if let Some(size) = size
+            && offset > size
+        {
+            return Err(CliError::transfer(format!(
+                "the local file is larger ({offset} bytes) than the remote one ({size}); remove it to download again: {}",
+                part.display()
+            )));
         }
     }
     let mut file = tokio::fs::OpenOptions::new()
@@ -209,15 +209,15 @@ async fn get(
         .map_err(local_err("writing the download file", &part))?;
     drop(file);
     let got = offset + received;
-    if let Some(size) = size {
-        if got != size {
-            return Err(FtpError::Incomplete {
-                got,
-                expected: size,
-                path: part.display().to_string(),
-            }
-            .into());
+    if let Some(size) = size
+        && got != size
+    {
+        return Err(FtpError::Incomplete {
+            got,
+            expected: size,
+            path: part.display().to_string(),
         }
+        .into());
     }
     tokio::fs::rename(&part, &target)
         .await
@@ -279,22 +279,22 @@ async fn put(local: &Path, text: &str, resume: bool, net: &NetArgs) -> Result<()
         progress.finish();
         r?;
     }
-    if let Ok(remote_size) = s.size(&remote).await {
-        if remote_size != len {
-            return Err(FtpError::Incomplete {
-                got: remote_size,
-                expected: len,
-                path: url.display(),
-            }
-            .into());
+    if let Ok(remote_size) = s.size(&remote).await
+        && remote_size != len
+    {
+        return Err(FtpError::Incomplete {
+            got: remote_size,
+            expected: len,
+            path: url.display(),
         }
+        .into());
     }
-    if s.features().mfmt() {
-        if let Ok(modified) = meta.modified() {
-            let t: chrono::DateTime<chrono::Utc> = modified.into();
-            // Keeping the local time is a courtesy; a refusal is not a failure.
-            let _ = s.mfmt(&remote, t.naive_utc()).await;
-        }
+    if s.features().mfmt()
+        && let Ok(modified) = meta.modified()
+    {
+        let t: chrono::DateTime<chrono::Utc> = modified.into();
+        // Keeping the local time is a courtesy; a refusal is not a failure.
+        let _ = s.mfmt(&remote, t.naive_utc()).await;
     }
     s.quit().await?;
     Ok(())

@@ -21,10 +21,11 @@ pub fn parse_pasv(text: &str) -> Option<SocketAddrV4> {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit()) {
-            if let Some(addr) = six_numbers(&text[i..]) {
-                return Some(addr);
-            }
+        if bytes[i].is_ascii_digit()
+            && (i == 0 || !bytes[i - 1].is_ascii_digit())
+            && let Some(addr) = six_numbers(&text[i..])
+        {
+            return Some(addr);
         }
         i += 1;
     }

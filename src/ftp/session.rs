@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsConnector;
 
-use super::control::{Control, refused, tls_error};
+use super::control::{Control, check_argument, refused, tls_error};
 use super::data::{DataStream, eprt_argument, parse_epsv, parse_pasv, port_argument};
 use super::error::{Channel, DataMode, FtpError, ModeNote, Result, data_hint};
 use super::features::Features;
@@ -275,7 +275,7 @@ impl Session {
     /// Rename (RNFR + RNTO).
     pub async fn rename(&mut self, from: impl AsRef<[u8]>, to: impl AsRef<[u8]>) -> Result<()> {
         self.ensure_idle()?;
-        crate::ftp::control::check_argument(to.as_ref())?;
+        check_argument(to.as_ref())?;
         let r = self.control.command("RNFR", Some(from.as_ref())).await?;
         if r.code != 350 {
             return Err(refused("RNFR", Some(from.as_ref()), &r));
@@ -295,6 +295,7 @@ impl Session {
 
     /// File size in bytes (SIZE, in binary type so the answer is exact).
     pub async fn size(&mut self, path: impl AsRef<[u8]>) -> Result<u64> {
+        check_argument(path.as_ref())?;
         self.set_type(TransferType::Binary).await?;
         let r = self.ok("SIZE", Some(path.as_ref())).await?;
         r.text().trim().parse().map_err(|_| FtpError::Protocol {
@@ -518,7 +519,7 @@ impl Session {
     ) -> Result<DataStream> {
         self.ensure_idle()?;
         if let Some(a) = arg {
-            crate::ftp::control::check_argument(a)?;
+            check_argument(a)?;
         }
         self.control.settle().await?;
         if rest > 0 {
@@ -635,11 +636,11 @@ impl Session {
             return Ok(());
         };
         let r = self.control.final_reply().await?;
-        if let Err(e) = close {
-            if r.is_success() {
-                self.log()
-                    .status(format!("Closing the data connection: {e}"));
-            }
+        if let Err(e) = close
+            && r.is_success()
+        {
+            self.log()
+                .status(format!("Closing the data connection: {e}"));
         }
         if r.is_success() {
             Ok(())
@@ -693,6 +694,7 @@ impl Session {
     /// Retrieve a file from `offset` (REST) as a stream. Call
     /// [`Session::finish_transfer`] after reading it to the end.
     pub async fn retrieve(&mut self, path: impl AsRef<[u8]>, offset: u64) -> Result<DataStream> {
+        check_argument(path.as_ref())?;
         self.set_type(TransferType::Binary).await?;
         self.open_transfer("RETR", Some(path.as_ref()), offset)
             .await
@@ -700,6 +702,7 @@ impl Session {
 
     /// Store a file, overwriting it, or from `offset` (REST + STOR) to resume.
     pub async fn store(&mut self, path: impl AsRef<[u8]>, offset: u64) -> Result<DataStream> {
+        check_argument(path.as_ref())?;
         self.set_type(TransferType::Binary).await?;
         self.open_transfer("STOR", Some(path.as_ref()), offset)
             .await
@@ -707,6 +710,7 @@ impl Session {
 
     /// Append to a file (APPE): another way to resume an upload.
     pub async fn append(&mut self, path: impl AsRef<[u8]>) -> Result<DataStream> {
+        check_argument(path.as_ref())?;
         self.set_type(TransferType::Binary).await?;
         self.open_transfer("APPE", Some(path.as_ref()), 0).await
     }
@@ -714,6 +718,9 @@ impl Session {
     /// The raw bytes of a directory listing and the format they are in
     /// (MLSD when the server offers it, else LIST or `LIST -a`).
     pub async fn list_raw(&mut self, path: Option<&[u8]>) -> Result<(ListingFormat, Vec<u8>)> {
+        if let Some(p) = path {
+            check_argument(p)?;
+        }
         self.set_type(TransferType::Binary).await?;
         let (format, verb, arg): (ListingFormat, &str, Option<Vec<u8>>) = if self.features.mlsd() {
             (ListingFormat::Mlsd, "MLSD", path.map(<[u8]>::to_vec))

@@ -1,0 +1,248 @@
+//! The `ferry` binary end to end against the in-process libunftp server.
+
+mod support;
+
+use std::path::Path;
+use std::process::Output;
+
+use support::server::{PASSWORD, ServerOptions, TestServer};
+use support::{random_bytes, sha256_hex};
+
+/// Run `ferry ARGS` with the test password in the environment, off the async threads.
+async fn ferry(args: &[&str], cwd: &Path) -> Output {
+    ferry_with_password(args, cwd, PASSWORD).await
+}
+
+async fn ferry_with_password(args: &[&str], cwd: &Path, password: &str) -> Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let cwd = cwd.to_path_buf();
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(&args)
+            .current_dir(cwd)
+            .env("FERRY_PASSWORD", password)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run ferry")
+    })
+    .await
+    .expect("join")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_ls_get_mv_rm_round_trip() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: true,
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let data = random_bytes(700_000, 3);
+    std::fs::write(work.path().join("local.bin"), &data).unwrap();
+
+    let o = ferry(&["put", "local.bin", &server.url("/up.bin")], work.path()).await;
+    assert!(o.status.success(), "put: {}", stderr(&o));
+    assert_eq!(
+        sha256_hex(&std::fs::read(server.path("up.bin")).unwrap()),
+        sha256_hex(&data)
+    );
+
+    let o = ferry(&["mkdir", &server.url("/folder")], work.path()).await;
+    assert!(o.status.success(), "mkdir: {}", stderr(&o));
+    assert!(server.path("folder").is_dir());
+
+    let o = ferry(&["ls", &server.url("/")], work.path()).await;
+    assert!(o.status.success(), "ls: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("up.bin") && out.contains("700000"), "{out}");
+    assert!(
+        out.lines().next().unwrap_or("").contains("folder/"),
+        "folders first: {out}"
+    );
+
+    let o = ferry(
+        &["--active", "get", &server.url("/up.bin"), "back.bin"],
+        work.path(),
+    )
+    .await;
+    assert!(o.status.success(), "get --active: {}", stderr(&o));
+    assert_eq!(
+        sha256_hex(&std::fs::read(work.path().join("back.bin")).unwrap()),
+        sha256_hex(&data)
+    );
+    assert!(!work.path().join("back.bin.part").exists());
+
+    let o = ferry(&["mv", &server.url("/up.bin"), "renamed.bin"], work.path()).await;
+    assert!(o.status.success(), "mv: {}", stderr(&o));
+    assert!(server.path("renamed.bin").is_file() && !server.path("up.bin").exists());
+
+    let o = ferry(&["rm", &server.url("/renamed.bin")], work.path()).await;
+    assert!(o.status.success(), "rm: {}", stderr(&o));
+    let o = ferry(&["rm", "-d", &server.url("/folder")], work.path()).await;
+    assert!(o.status.success(), "rm -d: {}", stderr(&o));
+    assert!(
+        std::fs::read_dir(server.root.path())
+            .unwrap()
+            .next()
+            .is_none(),
+        "server folder empty"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_into_a_folder_uses_the_remote_name_and_continue_resumes() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let data = random_bytes(900_001, 11);
+    std::fs::write(server.path("file.dat"), &data).unwrap();
+    // A previous run left the first part behind.
+    std::fs::write(work.path().join("file.dat.part"), &data[..300_000]).unwrap();
+
+    let o = ferry(
+        &["get", "--continue", &server.url("/file.dat"), "."],
+        work.path(),
+    )
+    .await;
+    assert!(o.status.success(), "get --continue: {}", stderr(&o));
+    assert_eq!(
+        sha256_hex(&std::fs::read(work.path().join("file.dat")).unwrap()),
+        sha256_hex(&data)
+    );
+    assert!(!work.path().join("file.dat.part").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_continue_resumes_a_partial_upload() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let data = random_bytes(500_000, 12);
+    std::fs::write(work.path().join("big.bin"), &data).unwrap();
+    std::fs::write(server.path("big.bin"), &data[..123_456]).unwrap();
+    let o = ferry(&["put", "-c", "big.bin", &server.url("/")], work.path()).await;
+    assert!(o.status.success(), "put -c: {}", stderr(&o));
+    assert_eq!(
+        sha256_hex(&std::fs::read(server.path("big.bin")).unwrap()),
+        sha256_hex(&data)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes_tell_login_transfer_and_usage_failures_apart() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+
+    let o = ferry_with_password(&["ls", &server.url("/")], work.path(), "wrong").await;
+    assert_eq!(o.status.code(), Some(3), "bad password: {}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("ferry: login failed: 530"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = ferry(&["get", &server.url("/missing.bin")], work.path()).await;
+    assert_eq!(o.status.code(), Some(4), "missing file: {}", stderr(&o));
+    assert!(
+        !work.path().join("missing.bin").exists(),
+        "no file named like a finished download"
+    );
+
+    let o = ferry(&["get", "http://example.org/x"], work.path()).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    let o = ferry(&["ls", "ftp://127.0.0.1:1/"], work.path()).await;
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "refused connection: {}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("control connection failed"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_prints_the_protocol_log_with_the_password_masked() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let o = ferry(&["-v", "ls", &server.url("/")], work.path()).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("> USER alice") && err.contains("> PASS ****"),
+        "{err}"
+    );
+    assert!(err.contains("< 230"), "{err}");
+    assert!(!err.contains(PASSWORD));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_stops_on_an_unknown_certificate_and_works_when_pinned() {
+    let server = TestServer::start(ServerOptions {
+        tls: true,
+        active: false,
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let fp = server.cert_sha256_hex.clone().unwrap();
+
+    let o = ferry(&["--tls", "ls", &server.url("/")], work.path()).await;
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("not trusted") && err.contains(&format!("--fingerprint {fp}")),
+        "{err}"
+    );
+    assert!(err.contains("subject:"), "{err}");
+
+    std::fs::write(work.path().join("s.txt"), b"over tls").unwrap();
+    let o = ferry(
+        &[
+            "--tls",
+            "--fingerprint",
+            &fp,
+            "put",
+            "s.txt",
+            &server.url("/"),
+        ],
+        work.path(),
+    )
+    .await;
+    assert!(o.status.success(), "pinned put: {}", stderr(&o));
+    assert_eq!(std::fs::read(server.path("s.txt")).unwrap(), b"over tls");
+
+    let o = ferry(
+        &["--tls", "--insecure", "ls", &server.url("/")],
+        work.path(),
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning: --insecure"), "{}", stderr(&o));
+}

@@ -1,0 +1,361 @@
+//! The protocol engine against a scripted fake server, for what no real
+//! server does on request: odd replies, blocked data ports, ABOR orderings,
+//! endless replies, and hostile arguments.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ferry::ftp::log::{LogLine, SharedLog, null_log};
+use ferry::ftp::{Channel, ConnectOptions, DataMode, FtpError, Session, Timeouts};
+use support::fake::{FakeServer, Step, login_script};
+
+fn options(fake: &FakeServer, mode: DataMode) -> ConnectOptions {
+    let mut o = ConnectOptions::new("127.0.0.1", fake.addr.port(), "user", "pw");
+    o.mode = mode;
+    o.timeouts = Timeouts {
+        connect: Duration::from_secs(5),
+        reply: Duration::from_secs(5),
+        data_connect: Duration::from_secs(2),
+        data_idle: Duration::from_secs(5),
+    };
+    o
+}
+
+fn capture_log() -> (SharedLog, Arc<Mutex<Vec<String>>>) {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    let log: SharedLog = Arc::new(move |l: LogLine| sink.lock().unwrap().push(l.text));
+    (log, lines)
+}
+
+fn send(s: &str) -> Step {
+    Step::Send(s.as_bytes().to_vec())
+}
+
+fn expect(s: &str) -> Step {
+    Step::Expect(s.to_string())
+}
+
+fn script(extra: Vec<Step>) -> Vec<Step> {
+    let mut steps = login_script();
+    steps.extend(extra);
+    steps
+}
+
+const LISTING: &[u8] =
+    b"-rw-r--r-- 1 u g 5 Jan  1  2024 a.txt\r\ndrwxr-xr-x 2 u g 0 Jan  1  2024 sub\r\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pasv_naming_another_host_connects_to_the_control_peer_and_says_so() {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPSV"),
+        send("500 EPSV not understood\r\n"),
+        expect("PASV"),
+        Step::PasvReply {
+            advertised_host: [10, 1, 2, 3],
+        },
+        expect("LIST"),
+        send("150 here it comes\r\n"),
+        Step::DataSend(LISTING.to_vec()),
+        send("226 done\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let (log, lines) = capture_log();
+    let mut s = Session::connect(options(&fake, DataMode::Passive), log)
+        .await
+        .unwrap();
+    let entries = s.list(None).await.unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].name, b"sub");
+    let lines = lines.lock().unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("named 10.1.2.3") && l.contains("127.0.0.1 instead")),
+        "the log must say the PASV host was replaced: {lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("EPSV refused")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passive_data_port_that_never_answers_fails_within_the_deadline_naming_the_data_channel()
+{
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPSV"),
+        Step::EpsvReplyBlackhole,
+        Step::Hold,
+    ]))
+    .await;
+    let mut s = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let err = s.list(None).await.unwrap_err();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(4),
+        "waited {waited:?}"
+    );
+    let FtpError::Timeout { channel, mode, .. } = &err else {
+        panic!("expected a timeout, got: {err}");
+    };
+    assert_eq!(*channel, Channel::Data);
+    assert_eq!(mode.0, Some(DataMode::Passive));
+    let text = err.to_string();
+    assert!(
+        text.starts_with("data connection timed out after 2 s"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(passive)") && text.contains("try Active mode"),
+        "{text}"
+    );
+    assert_eq!(err.failed_data_mode(), Some(DataMode::Passive));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_active_data_connection_the_server_never_opens_fails_suggesting_passive() {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("PORT 127,0,0,1,"),
+        send("200 PORT ok\r\n"),
+        expect("LIST"),
+        send("150 connecting\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let mut s = Session::connect(options(&fake, DataMode::Active), null_log())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let err = s.list(None).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "waited {:?}",
+        started.elapsed()
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "data connection timed out after 2 s waiting for the server to connect (active)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("try Passive mode"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn active_mode_listing_through_port_works() {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("PORT "),
+        send("200 PORT ok\r\n"),
+        expect("LIST"),
+        send("150 connecting\r\n"),
+        Step::ActiveConnectSend(LISTING.to_vec()),
+        send("226 done\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let mut s = Session::connect(options(&fake, DataMode::Active), null_log())
+        .await
+        .unwrap();
+    let entries = s.list(None).await.unwrap();
+    assert_eq!(entries.len(), 2);
+}
+
+/// ABOR during a download, with the server answering in `replies`; the
+/// session must then answer PWD correctly.
+async fn abort_with(replies: &str) {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPSV"),
+        Step::EpsvReply,
+        expect("RETR big.bin"),
+        send("150 sending\r\n"),
+        Step::DataSendAndHold(vec![7u8; 10_000]),
+        expect("ABOR"),
+        Step::CloseData,
+        send(replies),
+        expect("NOOP"),
+        send("200 NOOP ok\r\n"),
+        expect("PWD"),
+        send("257 \"/after\" is current\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let mut s = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    let mut data = s.retrieve("big.bin", 0).await.unwrap();
+    let mut buf = [0u8; 1000];
+    let n = tokio::io::AsyncReadExt::read(&mut data, &mut buf)
+        .await
+        .unwrap();
+    assert!(n > 0);
+    s.abort_transfer(data).await.unwrap();
+    assert_eq!(
+        s.pwd().await.unwrap(),
+        b"/after",
+        "out of step after {replies:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_accepts_426_then_226() {
+    abort_with("426 Connection closed; transfer aborted\r\n226 ABOR successful\r\n").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_accepts_226_alone() {
+    abort_with("226 ABOR successful\r\n").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_accepts_226_then_426() {
+    abort_with("226 Transfer complete\r\n426 aborted\r\n").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_line_replies_split_at_odd_byte_boundaries_are_understood() {
+    let steps = vec![
+        Step::SendChunks(vec![
+            b"22".to_vec(),
+            b"0-Wel".to_vec(),
+            b"come\r".to_vec(),
+            b"\n220 is not the end without a space? it is\r\n".to_vec(),
+        ]),
+        // That line ended the greeting ("220 " + text); then USER.
+        expect("USER"),
+        Step::SendChunks(vec![
+            b"3".to_vec(),
+            b"31 pass".to_vec(),
+            b"word please\r\n".to_vec(),
+        ]),
+        expect("PASS"),
+        send("230 in\r\n"),
+        expect("FEAT"),
+        Step::SendChunks(vec![
+            b"211-Feat".to_vec(),
+            b"ures:\r\n MLST type*;size*;\r\n 211 fake end\r".to_vec(),
+            b"\n211".to_vec(),
+            b" End\r\n".to_vec(),
+        ]),
+        expect("PWD"),
+        Step::SendChunks(vec![b"257 \"/a".to_vec(), b" b\"\r\n".to_vec()]),
+        Step::Hold,
+    ];
+    let fake = FakeServer::start(steps).await;
+    let mut s = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    assert!(s.features().mlsd(), "FEAT body was parsed");
+    assert!(!s.features().utf8());
+    assert_eq!(s.pwd().await.unwrap(), b"/a b");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_multi_line_reply_is_a_protocol_error_not_a_hang() {
+    let mut flood = b"220-Welcome\r\n".to_vec();
+    let line = [b"220-".as_slice(), &[b'x'; 1000], b"\r\n"].concat();
+    while flood.len() < 1_200_000 {
+        flood.extend_from_slice(&line);
+    }
+    let fake = FakeServer::start(vec![Step::Send(flood), Step::Hold]).await;
+    let started = Instant::now();
+    let err = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .err()
+        .expect("must fail");
+    assert!(matches!(err, FtpError::Protocol { .. }), "{err}");
+    assert!(err.to_string().contains("longer than"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_with_cr_lf_or_nul_is_refused_before_anything_is_sent() {
+    let fake =
+        FakeServer::start(script(vec![expect("NOOP"), send("200 ok\r\n"), Step::Hold])).await;
+    let mut s = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    for hostile in [&b"a\r\nDELE b"[..], b"x\nRMD /", b"nul\0byte"] {
+        let err = s.delete(hostile).await.unwrap_err();
+        assert!(matches!(err, FtpError::InvalidArgument { .. }), "{err}");
+        let err = s.rename("ok", hostile).await.unwrap_err();
+        assert!(matches!(err, FtpError::InvalidArgument { .. }), "{err}");
+        let mut sink = Vec::new();
+        let err = s
+            .download(hostile, 0, &mut sink, &mut |_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FtpError::InvalidArgument { .. }), "{err}");
+    }
+    s.noop().await.unwrap();
+    drop(s);
+    let report = fake.finish().await;
+    let after_login: Vec<&String> = report.commands.iter().skip(4).collect();
+    assert_eq!(
+        after_login.first().map(|c| c.as_str()),
+        Some("NOOP"),
+        "sent: {:?}",
+        report.commands
+    );
+    assert!(
+        !report
+            .commands
+            .iter()
+            .any(|c| c.starts_with("DELE") || c.starts_with("RNFR") || c.starts_with("RETR"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_wait_does_not_leave_the_session_out_of_step() {
+    let fake = FakeServer::start(script(vec![
+        expect("NOOP"),
+        Step::Sleep(Duration::from_millis(400)),
+        send("200 late NOOP reply\r\n"),
+        expect("PWD"),
+        send("257 \"/right\"\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let mut s = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    let cancelled = tokio::time::timeout(Duration::from_millis(50), s.noop()).await;
+    assert!(
+        cancelled.is_err(),
+        "the NOOP wait should have been cut short"
+    );
+    assert_eq!(s.pwd().await.unwrap(), b"/right");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_stops_answering_times_out_naming_the_control_channel() {
+    let fake = FakeServer::start(script(vec![expect("NOOP"), Step::Hold])).await;
+    let mut o = options(&fake, DataMode::Passive);
+    o.timeouts.reply = Duration::from_secs(1);
+    let mut s = Session::connect(o, null_log()).await.unwrap();
+    let started = Instant::now();
+    let err = s.noop().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(
+        err.to_string()
+            .starts_with("control connection timed out after 1 s"),
+        "{err}"
+    );
+}

@@ -1,0 +1,337 @@
+//! The protocol engine against a real FTP server (libunftp, in-process):
+//! login, listings, transfers in both data modes and over TLS, resume, and
+//! file operations.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use ferry::ftp::log::{LogKind, LogLine, SharedLog};
+use ferry::ftp::{
+    ConnectOptions, DataMode, EntryKind, FtpError, Security, Session, TrustPolicy, tls,
+};
+use support::server::{PASSWORD, ServerOptions, TestServer, USER};
+use support::{random_bytes, sha256_hex};
+
+/// A log sink that keeps every line, to check what was sent.
+fn capture_log() -> (SharedLog, Arc<Mutex<Vec<LogLine>>>) {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    let log: SharedLog = Arc::new(move |l: LogLine| sink.lock().unwrap().push(l));
+    (log, lines)
+}
+
+fn options(server: &TestServer, mode: DataMode) -> ConnectOptions {
+    let mut o = ConnectOptions::new("127.0.0.1", server.addr.port(), USER, PASSWORD);
+    o.mode = mode;
+    o
+}
+
+async fn connect(server: &TestServer, mode: DataMode) -> Session {
+    Session::connect(options(server, mode), ferry::ftp::log::null_log())
+        .await
+        .expect("login to the test server")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_with_the_right_password_succeeds_and_logs_no_password() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    let (log, lines) = capture_log();
+    let mut s = Session::connect(options(&server, DataMode::Passive), log)
+        .await
+        .unwrap();
+    assert_eq!(s.pwd().await.unwrap(), b"/");
+    s.quit().await.unwrap();
+    let lines = lines.lock().unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.kind == LogKind::Sent && l.text == "PASS ****")
+    );
+    assert!(
+        lines.iter().all(|l| !l.text.contains(PASSWORD)),
+        "password leaked into the log"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_with_a_wrong_password_is_a_login_error() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    let mut o = options(&server, DataMode::Passive);
+    o.password = "wrong".into();
+    let err = Session::connect(o, ferry::ftp::log::null_log())
+        .await
+        .err()
+        .expect("must fail");
+    assert!(matches!(err, FtpError::Login { code: 530, .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("check the user name and password"), "{text}");
+    assert!(
+        text.ends_with(&format!("{USER}@127.0.0.1:{}", server.addr.port())),
+        "{text}"
+    );
+}
+
+async fn round_trip(server: &TestServer, mode: DataMode, len: usize) {
+    let mut s = connect(server, mode).await;
+    let data = random_bytes(len, len as u64 + 7);
+    let up = s
+        .upload(&mut data.as_slice(), "up.bin", 0, false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(up, len as u64);
+    assert_eq!(
+        sha256_hex(&std::fs::read(server.path("up.bin")).unwrap()),
+        sha256_hex(&data)
+    );
+    let mut back = Vec::new();
+    let mut last = 0;
+    let down = s
+        .download("up.bin", 0, &mut back, &mut |n| last = n)
+        .await
+        .unwrap();
+    assert_eq!(down, len as u64);
+    assert_eq!(last, len as u64, "progress reports the final count");
+    assert_eq!(sha256_hex(&back), sha256_hex(&data));
+    assert_eq!(s.size("up.bin").await.unwrap(), len as u64);
+    // The session is still usable after two transfers.
+    let names: Vec<_> = s
+        .list(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert!(names.contains(&b"up.bin".to_vec()));
+    s.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passive_upload_and_download_are_byte_exact() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    round_trip(&server, DataMode::Passive, 3 * 1024 * 1024 + 17).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn active_upload_and_download_are_byte_exact() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: true,
+    })
+    .await;
+    round_trip(&server, DataMode::Active, 2 * 1024 * 1024 + 3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_files_transfer_in_both_directions() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    round_trip(&server, DataMode::Passive, 0).await;
+}
+
+fn tls_options(server: &TestServer, trust: TrustPolicy) -> ConnectOptions {
+    let mut o = options(server, DataMode::Passive);
+    o.security = Security::Explicit;
+    o.trust = trust;
+    o
+}
+
+fn pinned(server: &TestServer) -> TrustPolicy {
+    let hex = server
+        .cert_sha256_hex
+        .as_deref()
+        .expect("tls server has a cert");
+    TrustPolicy::Pinned(vec![tls::parse_fingerprint(hex).unwrap()])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explicit_tls_with_a_pinned_certificate_transfers_byte_exact() {
+    let server = TestServer::start(ServerOptions {
+        tls: true,
+        active: false,
+    })
+    .await;
+    let (log, lines) = capture_log();
+    let mut s = Session::connect(tls_options(&server, pinned(&server)), log)
+        .await
+        .unwrap();
+    let cert = s.certificate().expect("certificate exposed").clone();
+    assert_eq!(Some(cert.fingerprint_hex()), server.cert_sha256_hex);
+    let data = random_bytes(1024 * 1024 + 5, 99);
+    s.upload(&mut data.as_slice(), "secret.bin", 0, false, &mut |_| {})
+        .await
+        .unwrap();
+    let mut back = Vec::new();
+    s.download("secret.bin", 0, &mut back, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(sha256_hex(&back), sha256_hex(&data));
+    s.quit().await.unwrap();
+    let lines = lines.lock().unwrap();
+    for cmd in ["AUTH TLS", "PBSZ 0", "PROT P"] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.kind == LogKind::Sent && l.text == cmd),
+            "{cmd} not sent"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.text.starts_with("Data connection encrypted"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_self_signed_certificate_is_refused_with_its_details() {
+    let server = TestServer::start(ServerOptions {
+        tls: true,
+        active: false,
+    })
+    .await;
+    let err = Session::connect(
+        tls_options(&server, TrustPolicy::SystemRoots),
+        ferry::ftp::log::null_log(),
+    )
+    .await
+    .err()
+    .expect("an unknown certificate must not be accepted");
+    let FtpError::UntrustedCertificate { cert, .. } = &err else {
+        panic!("wrong error: {err}");
+    };
+    assert_eq!(Some(cert.fingerprint_hex()), server.cert_sha256_hex);
+    assert!(cert.subject.contains("localhost") || !cert.subject.is_empty());
+    assert!(err.to_string().contains(&cert.fingerprint_colon()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_pinned_fingerprint_is_refused() {
+    let server = TestServer::start(ServerOptions {
+        tls: true,
+        active: false,
+    })
+    .await;
+    let err = Session::connect(
+        tls_options(&server, TrustPolicy::Pinned(vec![[7u8; 32]])),
+        ferry::ftp::log::null_log(),
+    )
+    .await
+    .err()
+    .expect("a different certificate must not be accepted");
+    assert!(
+        matches!(err, FtpError::UntrustedCertificate { .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_continues_from_the_middle_in_both_directions() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    let mut s = connect(&server, DataMode::Passive).await;
+    let data = random_bytes(1_000_003, 5);
+    let half = 400_001usize;
+
+    // Download: the first part is already here; fetch the rest with REST.
+    std::fs::write(server.path("full.bin"), &data).unwrap();
+    let mut local = data[..half].to_vec();
+    let got = s
+        .download("full.bin", half as u64, &mut local, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(got as usize, data.len() - half);
+    assert_eq!(sha256_hex(&local), sha256_hex(&data));
+
+    // Upload: the server has the first part; send the rest with REST + STOR.
+    std::fs::write(server.path("partial.bin"), &data[..half]).unwrap();
+    assert_eq!(s.size("partial.bin").await.unwrap(), half as u64);
+    let mut rest = &data[half..];
+    s.upload(&mut rest, "partial.bin", half as u64, false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        sha256_hex(&std::fs::read(server.path("partial.bin")).unwrap()),
+        sha256_hex(&data)
+    );
+    s.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mkdir_rename_delete_and_listing_reflect_the_server() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    let mut s = connect(&server, DataMode::Passive).await;
+    s.mkdir("docs").await.unwrap();
+    assert!(server.path("docs").is_dir());
+    std::fs::write(server.path("docs/a.txt"), b"hello").unwrap();
+    s.rename("docs/a.txt", "docs/b.txt").await.unwrap();
+    assert!(server.path("docs/b.txt").is_file() && !server.path("docs/a.txt").exists());
+
+    let entries = s.list(Some(b"docs")).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].name, b"b.txt");
+    assert_eq!(entries[0].kind, EntryKind::File);
+    assert_eq!(entries[0].size, Some(5));
+
+    s.cwd("docs").await.unwrap();
+    assert_eq!(s.pwd().await.unwrap(), b"/docs");
+    s.cdup().await.unwrap();
+    assert_eq!(s.pwd().await.unwrap(), b"/");
+
+    let missing = s.delete("docs/nope.txt").await.unwrap_err();
+    assert_eq!(missing.reply_code().map(|c| c / 100), Some(5), "{missing}");
+    s.delete("docs/b.txt").await.unwrap();
+    s.rmdir("docs").await.unwrap();
+    assert!(!server.path("docs").exists());
+    let root = s.list(None).await.unwrap();
+    assert!(root.iter().all(|e| e.name != b"docs"));
+    s.noop().await.unwrap();
+    s.quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrieving_a_missing_file_fails_fast_and_keeps_the_session() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: true,
+    })
+    .await;
+    for mode in [DataMode::Passive, DataMode::Active] {
+        let mut s = connect(&server, mode).await;
+        let started = std::time::Instant::now();
+        let mut sink = Vec::new();
+        let err = s
+            .download("missing.bin", 0, &mut sink, &mut |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(err.reply_code().map(|c| c / 100), Some(5), "{mode}: {err}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{mode}: waited for a deadline"
+        );
+        s.noop().await.unwrap();
+        s.quit().await.unwrap();
+    }
+}

@@ -1,0 +1,37 @@
+//! Shared support code for Ferry's integration tests: an in-process FTP(S) server
+//! ([`server::TestServer`]), a scripted fake server ([`fake::FakeServer`]), and small helpers.
+//!
+//! Use it from a test binary with `mod support;`.
+#![allow(dead_code)] // Each test binary uses a different subset.
+
+pub mod fake;
+pub mod server;
+
+use sha2::{Digest, Sha256};
+
+/// Lowercase hex SHA-256 of `bytes`, without separators.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `len` pseudo-random bytes, the same for the same `seed` (xorshift64*; not cryptographic).
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    // Seed through one splitmix64 step so that nearby seeds give unrelated streams; xorshift
+    // needs a non-zero state.
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    let mut state = (z ^ (z >> 31)).max(1);
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
