@@ -2,4 +2,5 @@
 //! `cli` is the headless command line over it.
 
 pub mod cli;
+pub mod engine;
 pub mod ftp;

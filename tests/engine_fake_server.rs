@@ -56,7 +56,7 @@ async fn pasv_naming_another_host_connects_to_the_control_peer_and_says_so() {
         send("500 EPSV not understood\r\n"),
         expect("PASV"),
         Step::PasvReply {
-            advertised_host: [10, 1, 2, 3],
+            advertised_host: [127, 0, 0, 2],
         },
         expect("LIST"),
         send("150 here it comes\r\n"),
@@ -76,7 +76,7 @@ async fn pasv_naming_another_host_connects_to_the_control_peer_and_says_so() {
     assert!(
         lines
             .iter()
-            .any(|l| l.contains("named 10.1.2.3") && l.contains("127.0.0.1 instead")),
+            .any(|l| l.contains("named 127.0.0.2") && l.contains("127.0.0.1 instead")),
         "the log must say the PASV host was replaced: {lines:?}"
     );
     assert!(
@@ -358,4 +358,91 @@ async fn a_server_that_stops_answering_times_out_naming_the_control_channel() {
             .starts_with("control connection timed out after 1 s"),
         "{err}"
     );
+}
+
+/// Login where FEAT offers EPRT, for the active-mode command choice.
+fn login_with_eprt() -> Vec<Step> {
+    vec![
+        send("220 fake ready\r\n"),
+        expect("USER"),
+        send("331 ok\r\n"),
+        expect("PASS"),
+        send("230 in\r\n"),
+        expect("FEAT"),
+        send("211-Features:\r\n EPRT\r\n EPSV\r\n211 End\r\n"),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eprt_is_used_when_offered_and_port_follows_when_it_is_refused() {
+    let mut steps = login_with_eprt();
+    steps.extend([
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPRT |1|127.0.0.1|"),
+        send("500 EPRT not today\r\n"),
+        expect("PORT 127,0,0,1,"),
+        send("200 PORT ok\r\n"),
+        expect("LIST"),
+        send("150 connecting\r\n"),
+        Step::ActiveConnectSend(LISTING.to_vec()),
+        send("226 done\r\n"),
+        // The refusal is remembered: the next listing goes straight to PORT.
+        expect("PORT 127,0,0,1,"),
+        send("200 PORT ok\r\n"),
+        expect("LIST"),
+        send("150 connecting\r\n"),
+        Step::ActiveConnectSend(LISTING.to_vec()),
+        send("226 done\r\n"),
+        Step::Hold,
+    ]);
+    let fake = FakeServer::start(steps).await;
+    let mut s = Session::connect(options(&fake, DataMode::Active), null_log())
+        .await
+        .unwrap();
+    assert_eq!(s.list(None).await.unwrap().len(), 2);
+    assert_eq!(s.list(None).await.unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_data_connection_fails_after_the_idle_deadline_and_the_session_recovers() {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPSV"),
+        Step::EpsvReply,
+        expect("RETR stuck.bin"),
+        send("150 sending\r\n"),
+        Step::DataSendAndHold(vec![1u8; 5000]),
+        expect("ABOR"),
+        Step::CloseData,
+        send("426 aborted\r\n226 ok\r\n"),
+        expect("NOOP"),
+        send("200 ok\r\n"),
+        expect("PWD"),
+        send("257 \"/still-here\"\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let mut o = options(&fake, DataMode::Passive);
+    o.timeouts.data_idle = Duration::from_secs(1);
+    let mut s = Session::connect(o, null_log()).await.unwrap();
+    let started = Instant::now();
+    let mut sink = Vec::new();
+    let err = s
+        .download("stuck.bin", 0, &mut sink, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(sink.len(), 5000, "what arrived was kept");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("data connection timed out after 1 s with no data moving (passive)"),
+        "{text}"
+    );
+    assert_eq!(s.pwd().await.unwrap(), b"/still-here");
 }

@@ -2,13 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use tokio::io::AsyncSeekExt;
-
 use super::progress::Progress;
 use super::url::FtpUrl;
 use super::{CliError, Command, NetArgs, connect_options};
+use crate::engine::transfer::{Existing, download_file, safe_local_name, upload_file};
 use crate::ftp::log::{null_log, stderr_log};
-use crate::ftp::{EntryKind, FtpError, RemoteEntry, Session};
+use crate::ftp::{EntryKind, RemoteEntry, Session};
 
 pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> {
     match command {
@@ -105,39 +104,9 @@ fn format_entry(e: &RemoteEntry) -> String {
     format!("{kind}{perms:<10} {size:>14} {time:16} {name}")
 }
 
-/// A file name from the server that is safe to create locally: no path
-/// separators, not `.`/`..`, no NUL.
-fn safe_local_name(name: &[u8]) -> Result<String, CliError> {
-    let text = String::from_utf8_lossy(name);
-    if text.is_empty() || text == "." || text == ".." || text.contains(['/', '\\', '\0']) {
-        return Err(CliError::usage(format!(
-            "refusing to use {text:?} as a local file name; give the local name explicitly"
-        )));
-    }
-    Ok(text.into_owned())
-}
-
-fn local_err<'a>(
-    what: &'static str,
-    path: &'a Path,
-) -> impl FnOnce(std::io::Error) -> CliError + 'a {
-    move |source| {
-        CliError::transfer(
-            FtpError::Local {
-                what,
-                source,
-                path: path.display().to_string(),
-            }
-            .to_string(),
-        )
-    }
-}
-
-/// `NAME.part` beside `NAME`: where a download grows until it is complete.
-fn part_path(target: &Path) -> PathBuf {
-    let mut name = target.file_name().unwrap_or_default().to_os_string();
-    name.push(".part");
-    target.with_file_name(name)
+fn name_for_local(name: &[u8]) -> Result<String, CliError> {
+    safe_local_name(name)
+        .map_err(|m| CliError::usage(format!("{m}; give the local name explicitly")))
 }
 
 async fn get(
@@ -154,93 +123,34 @@ async fn get(
         ))
     })?;
     let target = match local {
-        Some(p) if p.is_dir() => p.join(safe_local_name(remote_name)?),
+        Some(p) if p.is_dir() => p.join(name_for_local(remote_name)?),
         Some(p) => p,
-        None => PathBuf::from(safe_local_name(remote_name)?),
+        None => PathBuf::from(name_for_local(remote_name)?),
     };
     let (url, mut s) = open(text, net).await?;
-    let size = s.size(&url.path).await.ok();
-    let mtime = s.mdtm(&url.path).await.ok();
-    let part = part_path(&target);
-
-    let mut offset = 0;
-    if resume {
-        if !part.exists() && target.exists() {
-            tokio::fs::rename(&target, &part)
-                .await
-                .map_err(local_err("moving the partial file aside", &target))?;
-        }
-        offset = tokio::fs::metadata(&part)
-            .await
-            .map(|m| m.len())
-            .unwrap_or(0);
-        if let Some(size) = size
-            && offset > size
-        {
-            return Err(CliError::transfer(format!(
-                "the local file is larger ({offset} bytes) than the remote one ({size}); remove it to download again: {}",
-                part.display()
-            )));
-        }
-    }
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(offset == 0)
-        .open(&part)
-        .await
-        .map_err(local_err("creating the download file", &part))?;
-    file.seek(std::io::SeekFrom::Start(offset))
-        .await
-        .map_err(local_err("seeking in the download file", &part))?;
-
-    let received = if Some(offset) == size {
-        0
+    let existing = if resume {
+        Existing::Resume
     } else {
-        let progress = Progress::new(&target.display().to_string(), size, offset);
-        let r = s
-            .download(&url.path, offset, &mut file, &mut |n| progress.update(n))
-            .await;
-        progress.finish();
-        r?
+        Existing::Overwrite
     };
-    file.sync_all()
-        .await
-        .map_err(local_err("writing the download file", &part))?;
-    drop(file);
-    let got = offset + received;
-    if let Some(size) = size
-        && got != size
-    {
-        return Err(FtpError::Incomplete {
-            got,
-            expected: size,
-            path: part.display().to_string(),
-        }
-        .into());
+    let progress = std::sync::OnceLock::<Progress>::new();
+    let label = target.display().to_string();
+    let r = download_file(&mut s, &url.path, &target, existing, &mut |n, total| {
+        progress
+            .get_or_init(|| Progress::new(&label, total, n))
+            .update(n)
+    })
+    .await;
+    if let Some(p) = progress.get() {
+        p.finish();
     }
-    tokio::fs::rename(&part, &target)
-        .await
-        .map_err(local_err("renaming the finished download", &target))?;
-    if let Some(t) = mtime {
-        let time: std::time::SystemTime = t.and_utc().into();
-        if let Ok(f) = std::fs::File::options().write(true).open(&target) {
-            let _ = f.set_modified(time);
-        }
-    }
+    r?;
     s.quit().await?;
     Ok(())
 }
 
 async fn put(local: &Path, text: &str, resume: bool, net: &NetArgs) -> Result<(), CliError> {
-    let mut file = tokio::fs::File::open(local)
-        .await
-        .map_err(local_err("opening the file to upload", local))?;
-    let meta = file
-        .metadata()
-        .await
-        .map_err(local_err("reading the file to upload", local))?;
-    if meta.is_dir() {
+    if local.is_dir() {
         return Err(CliError::usage(format!(
             "{} is a folder; ferry put uploads one file",
             local.display()
@@ -255,47 +165,23 @@ async fn put(local: &Path, text: &str, resume: bool, net: &NetArgs) -> Result<()
     } else {
         url.path.clone()
     };
-    let len = meta.len();
-    let mut offset = 0;
-    if resume {
-        offset = s.size(&remote).await.unwrap_or(0);
-        if offset > len {
-            return Err(CliError::transfer(format!(
-                "the remote file is larger ({offset} bytes) than the local one ({len}); delete it to upload again: {}",
-                url.display()
-            )));
-        }
-        file.seek(std::io::SeekFrom::Start(offset))
-            .await
-            .map_err(local_err("seeking in the file to upload", local))?;
+    let existing = if resume {
+        Existing::Resume
+    } else {
+        Existing::Overwrite
+    };
+    let progress = std::sync::OnceLock::<Progress>::new();
+    let label = local.display().to_string();
+    let r = upload_file(&mut s, local, &remote, existing, &mut |n, total| {
+        progress
+            .get_or_init(|| Progress::new(&label, total, n))
+            .update(n)
+    })
+    .await;
+    if let Some(p) = progress.get() {
+        p.finish();
     }
-    if offset < len || len == 0 {
-        let progress = Progress::new(&local.display().to_string(), Some(len), offset);
-        let r = s
-            .upload(&mut file, &remote, offset, false, &mut |n| {
-                progress.update(n)
-            })
-            .await;
-        progress.finish();
-        r?;
-    }
-    if let Ok(remote_size) = s.size(&remote).await
-        && remote_size != len
-    {
-        return Err(FtpError::Incomplete {
-            got: remote_size,
-            expected: len,
-            path: url.display(),
-        }
-        .into());
-    }
-    if s.features().mfmt()
-        && let Ok(modified) = meta.modified()
-    {
-        let t: chrono::DateTime<chrono::Utc> = modified.into();
-        // Keeping the local time is a courtesy; a refusal is not a failure.
-        let _ = s.mfmt(&remote, t.naive_utc()).await;
-    }
+    r?;
     s.quit().await?;
     Ok(())
 }
@@ -305,22 +191,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hostile_remote_names_are_refused_as_local_names() {
-        for bad in [&b""[..], b".", b"..", b"a/b", b"a\\b", b"nul\0"] {
-            assert!(safe_local_name(bad).is_err(), "{bad:?}");
-        }
-        assert_eq!(
-            safe_local_name(b"report 2024.pdf").unwrap(),
-            "report 2024.pdf"
-        );
-    }
-
-    #[test]
-    fn part_file_sits_beside_the_target() {
-        assert_eq!(
-            part_path(Path::new("/tmp/x/a.bin")),
-            PathBuf::from("/tmp/x/a.bin.part")
-        );
-        assert_eq!(part_path(Path::new("a")), PathBuf::from("a.part"));
+    fn entries_print_like_ls() {
+        let e = RemoteEntry {
+            name: b"docs".to_vec(),
+            kind: EntryKind::Dir,
+            size: Some(4096),
+            modified: chrono::NaiveDate::from_ymd_opt(2024, 3, 5)
+                .and_then(|d| d.and_hms_opt(12, 34, 0)),
+            permissions: Some("rwxr-xr-x".into()),
+            owner: None,
+            group: None,
+            link_target: None,
+            raw: None,
+        };
+        let line = format_entry(&e);
+        assert!(line.starts_with("drwxr-xr-x"), "{line}");
+        assert!(line.ends_with("2024-03-05 12:34 docs/"), "{line}");
     }
 }

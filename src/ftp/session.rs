@@ -204,6 +204,11 @@ impl Session {
         &self.opts
     }
 
+    /// Use `LIST -a` (show hidden files) on servers without MLSD.
+    pub fn set_list_hidden(&mut self, on: bool) {
+        self.opts.list_hidden = on;
+    }
+
     /// Change the data connection mode for the following transfers.
     pub fn set_mode(&mut self, mode: DataMode) {
         self.opts.mode = mode;

@@ -247,8 +247,8 @@ struct Session {
     held_data: Option<TcpStream>,
     /// Listeners and filler connections of `EpsvReplyBlackhole`, kept alive until the end.
     blackholes: Vec<(TcpListener, Vec<TcpStream>)>,
-    /// The last command line read by `Expect`.
-    last_command: Option<String>,
+    /// The last `PORT`/`EPRT` command line read by `Expect`.
+    last_port_command: Option<String>,
     record: Arc<Mutex<Record>>,
 }
 
@@ -272,7 +272,7 @@ async fn run(listener: TcpListener, script: Vec<Step>, record: Arc<Mutex<Record>
         data_listener: None,
         held_data: None,
         blackholes: Vec::new(),
-        last_command: None,
+        last_port_command: None,
         record: Arc::clone(&record),
     };
     for (index, step) in script.into_iter().enumerate() {
@@ -313,7 +313,9 @@ impl Session {
                 let matches = line
                     .get(..prefix.len())
                     .is_some_and(|head| head.eq_ignore_ascii_case(&prefix));
-                self.last_command = Some(line.clone());
+                if parse_port_or_eprt(&line).is_some() {
+                    self.last_port_command = Some(line.clone());
+                }
                 if matches {
                     Ok(())
                 } else {
@@ -475,12 +477,11 @@ impl Session {
     }
 
     async fn connect_active(&mut self) -> Result<TcpStream, Stop> {
-        let command = self.last_command.clone().unwrap_or_default();
-        let addr = parse_port_or_eprt(&command).ok_or_else(|| {
-            Stop::Failed(format!(
-                "the last command is not a valid PORT/EPRT: {command:?}"
-            ))
-        })?;
+        let addr = self
+            .last_port_command
+            .as_deref()
+            .and_then(parse_port_or_eprt)
+            .ok_or_else(|| Stop::Failed("no valid PORT/EPRT command was received".into()))?;
         if !addr.ip().is_loopback() {
             return Err(Stop::Failed(format!(
                 "refusing to connect to non-loopback active-mode address {addr}"

@@ -1,0 +1,263 @@
+//! The background worker between the UI and the protocol: it owns the
+//! remote session, local file-system work and transfers, and speaks only
+//! [`Command`] in, [`Event`] out (see `protocol.rs`).
+
+mod local;
+pub mod protocol;
+mod remote;
+pub mod transfer;
+
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+
+use tokio::sync::{mpsc, watch};
+
+pub use protocol::{AnyPath, Command, Direction, Entry, Event, Kind, Side};
+
+use crate::ftp::ConnectOptions;
+use crate::ftp::log::{LogKind, LogLine, SharedLog};
+
+/// Wakes the UI after the engine sent an event (`egui::Context::request_repaint`).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// The engine's side of the event channel: send, then wake the UI.
+#[derive(Clone)]
+pub(crate) struct Outbox {
+    tx: std_mpsc::Sender<Event>,
+    waker: Waker,
+}
+
+impl Outbox {
+    pub(crate) fn send(&self, event: Event) {
+        // A closed channel means the UI is gone; nothing is left to tell.
+        let _ = self.tx.send(event);
+        (self.waker)();
+    }
+
+    /// A protocol log sink that forwards lines as events, and mirrors what
+    /// the session is waiting for into `Busy` for the status line.
+    pub(crate) fn log_sink(&self, side: Side) -> SharedLog {
+        let out = self.clone();
+        Arc::new(move |line: LogLine| {
+            if line.kind == LogKind::Status && is_wait(&line.text) {
+                out.send(Event::Busy {
+                    side,
+                    what: Some(line.text.clone()),
+                    since: line.time,
+                });
+            }
+            out.send(Event::Log(line));
+        })
+    }
+
+    pub(crate) fn idle(&self, side: Side) {
+        self.send(Event::Busy {
+            side,
+            what: None,
+            since: std::time::SystemTime::now(),
+        });
+    }
+
+    pub(crate) fn busy(&self, side: Side, what: impl Into<String>) {
+        self.send(Event::Busy {
+            side,
+            what: Some(what.into()),
+            since: std::time::SystemTime::now(),
+        });
+    }
+}
+
+fn is_wait(text: &str) -> bool {
+    [
+        "Connecting",
+        "Resolving",
+        "Opening",
+        "Waiting",
+        "Starting TLS",
+        "Reconnecting",
+    ]
+    .iter()
+    .any(|p| text.starts_with(p))
+}
+
+/// A cloneable handle for sending commands to the engine.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::UnboundedSender<Command>,
+}
+
+impl EngineHandle {
+    /// Queue a command; never blocks.
+    pub fn send(&self, command: Command) {
+        // A closed channel means the engine has shut down with the app.
+        let _ = self.tx.send(command);
+    }
+}
+
+/// A running engine: its handle, its events, and the runtime it runs on.
+pub struct Engine {
+    pub handle: EngineHandle,
+    pub events: std_mpsc::Receiver<Event>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Engine {
+    /// Start the engine on its own tokio runtime (background threads).
+    pub fn start(waker: Waker) -> std::io::Result<Engine> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("ferry-engine")
+            .enable_all()
+            .build()?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (etx, erx) = std_mpsc::channel();
+        let out = Outbox { tx: etx, waker };
+        runtime.spawn(dispatch(rx, out));
+        Ok(Engine {
+            handle: EngineHandle { tx },
+            events: erx,
+            runtime: Some(runtime),
+        })
+    }
+
+    /// The runtime the engine runs on (the demo server runs there too).
+    pub fn runtime(&self) -> Option<&tokio::runtime::Runtime> {
+        self.runtime.as_ref()
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// The engine's main loop: routes each command to the task that owns it.
+async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox) {
+    let mut remote: Option<remote::RemoteHandle> = None;
+    let mut options: Option<ConnectOptions> = None;
+    let (cancel_tx, _) = watch::channel(0u64);
+    while let Some(command) = rx.recv().await {
+        match command {
+            Command::Connect {
+                options: opts,
+                initial_path,
+            } => {
+                if let Some(old) = remote.take() {
+                    old.send(remote::RemoteOp::Quit);
+                }
+                options = Some(opts.clone());
+                remote = Some(remote::spawn(opts, initial_path, out.clone()));
+            }
+            Command::Disconnect => match remote.take() {
+                Some(r) => r.send(remote::RemoteOp::Quit),
+                None => out.send(Event::Disconnected { reason: None }),
+            },
+            Command::SetDataMode(mode) => {
+                if let Some(o) = options.as_mut() {
+                    o.mode = mode;
+                }
+                if let Some(r) = &remote {
+                    r.send(remote::RemoteOp::SetMode(mode));
+                }
+            }
+            Command::List { path, show_hidden } => match path {
+                AnyPath::Local(p) => {
+                    tokio::spawn(local::list(p, out.clone()));
+                }
+                AnyPath::Remote(p) => match live(&mut remote) {
+                    Some(r) => r.send(remote::RemoteOp::List(p, show_hidden)),
+                    None => out.send(Event::ListingFailed {
+                        path: AnyPath::Remote(p),
+                        message: "not connected; connect to a server first".into(),
+                        data_mode: None,
+                    }),
+                },
+            },
+            Command::MakeDir { path } => match path {
+                AnyPath::Local(p) => {
+                    tokio::spawn(local::make_dir(p, out.clone()));
+                }
+                AnyPath::Remote(p) => remote_op(&mut remote, &out, remote::RemoteOp::MakeDir(p)),
+            },
+            Command::Rename { from, to } => match (from, to) {
+                (AnyPath::Local(a), AnyPath::Local(b)) => {
+                    tokio::spawn(local::rename(a, b, out.clone()));
+                }
+                (AnyPath::Remote(a), AnyPath::Remote(b)) => {
+                    remote_op(&mut remote, &out, remote::RemoteOp::Rename(a, b))
+                }
+                (from, _) => out.send(Event::OperationFailed {
+                    side: from.side(),
+                    message: "cannot rename across the local and remote sides; transfer instead"
+                        .into(),
+                }),
+            },
+            Command::Delete { paths } => {
+                let (local_paths, remote_paths): (Vec<_>, Vec<_>) = paths
+                    .into_iter()
+                    .partition(|(p, _)| p.side() == Side::Local);
+                if !local_paths.is_empty() {
+                    tokio::spawn(local::delete(local_paths, out.clone()));
+                }
+                if !remote_paths.is_empty() {
+                    let list = remote_paths
+                        .into_iter()
+                        .filter_map(|(p, dir)| match p {
+                            AnyPath::Remote(b) => Some((b, dir)),
+                            AnyPath::Local(_) => None,
+                        })
+                        .collect();
+                    remote_op(&mut remote, &out, remote::RemoteOp::Delete(list));
+                }
+            }
+            Command::Transfer {
+                direction,
+                sources,
+                target_dir,
+            } => match options.clone() {
+                Some(opts) if live(&mut remote).is_some() => {
+                    let cancel = cancel_tx.subscribe();
+                    tokio::spawn(transfer::run_batch(
+                        opts,
+                        direction,
+                        sources,
+                        target_dir,
+                        out.clone(),
+                        cancel,
+                    ));
+                }
+                _ => out.send(Event::TransferFailed {
+                    id: 0,
+                    message: "not connected; connect to a server first".into(),
+                }),
+            },
+            Command::CancelTransfers => {
+                cancel_tx.send_modify(|g| *g += 1);
+            }
+        }
+    }
+    if let Some(r) = remote.take() {
+        r.send(remote::RemoteOp::Quit);
+    }
+}
+
+/// The remote handle if its task is still running.
+fn live(remote: &mut Option<remote::RemoteHandle>) -> Option<&remote::RemoteHandle> {
+    if remote.as_ref().is_some_and(|r| r.is_closed()) {
+        *remote = None;
+    }
+    remote.as_ref()
+}
+
+fn remote_op(remote: &mut Option<remote::RemoteHandle>, out: &Outbox, op: remote::RemoteOp) {
+    match live(remote) {
+        Some(r) => r.send(op),
+        None => out.send(Event::OperationFailed {
+            side: Side::Remote,
+            message: "not connected; connect to a server first".into(),
+        }),
+    }
+}

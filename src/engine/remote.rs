@@ -1,0 +1,328 @@
+//! The browsing connection: one task owns the session and runs one remote
+//! operation at a time (FTP allows one command in flight per connection).
+
+use tokio::sync::mpsc;
+
+use super::Outbox;
+use super::protocol::{AnyPath, Entry, Event, Kind, Side};
+use crate::ftp::{ConnectOptions, DataMode, EntryKind, FtpError, RemoteEntry, Session};
+
+/// Operations the remote task runs, in order.
+#[derive(Debug)]
+pub(super) enum RemoteOp {
+    List(Vec<u8>, bool),
+    MakeDir(Vec<u8>),
+    Rename(Vec<u8>, Vec<u8>),
+    Delete(Vec<(Vec<u8>, bool)>),
+    SetMode(DataMode),
+    Quit,
+}
+
+pub(super) struct RemoteHandle {
+    tx: mpsc::UnboundedSender<RemoteOp>,
+}
+
+impl RemoteHandle {
+    pub(super) fn send(&self, op: RemoteOp) {
+        let _ = self.tx.send(op);
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+pub(super) fn spawn(
+    options: ConnectOptions,
+    initial: Option<Vec<u8>>,
+    out: Outbox,
+) -> RemoteHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(run(options, initial, rx, out));
+    RemoteHandle { tx }
+}
+
+async fn run(
+    options: ConnectOptions,
+    initial: Option<Vec<u8>>,
+    mut rx: mpsc::UnboundedReceiver<RemoteOp>,
+    out: Outbox,
+) {
+    let host = options.addr_text();
+    out.send(Event::Connecting { host: host.clone() });
+    let mut session = match Session::connect(options.clone(), out.log_sink(Side::Remote)).await {
+        Ok(s) => s,
+        Err(FtpError::UntrustedCertificate { cert, reason, .. }) => {
+            out.idle(Side::Remote);
+            out.send(Event::CertificateUntrusted {
+                certificate: cert,
+                reason,
+                options: Box::new(options),
+                initial_path: initial,
+            });
+            return;
+        }
+        Err(e) => {
+            out.idle(Side::Remote);
+            out.send(Event::ConnectFailed {
+                login: matches!(e, FtpError::Login { .. }),
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    let home = session.pwd().await.unwrap_or_else(|_| b"/".to_vec());
+    out.send(Event::Connected {
+        host,
+        home: home.clone(),
+        certificate: session.certificate().cloned().map(Box::new),
+    });
+    let first = initial.unwrap_or(home);
+    if let Err(e) = list(&mut session, first, false, &out).await
+        && e.is_fatal_to_session()
+    {
+        return lost(e, &out);
+    }
+    while let Some(op) = rx.recv().await {
+        let result = match op {
+            RemoteOp::Quit => break,
+            RemoteOp::SetMode(mode) => {
+                session.set_mode(mode);
+                session
+                    .log()
+                    .status(format!("Data connections now use {mode} mode"));
+                Ok(())
+            }
+            RemoteOp::List(path, hidden) => list(&mut session, path, hidden, &out).await,
+            RemoteOp::MakeDir(path) => {
+                let r = session.mkdir(&path).await.map(|_| ());
+                done(r, &out, format!("Created {}", lossy(&path)), parent(&path))
+            }
+            RemoteOp::Rename(from, to) => {
+                let r = session.rename(&from, &to).await;
+                done(
+                    r,
+                    &out,
+                    format!("Renamed {} to {}", lossy(&from), lossy(&to)),
+                    parent(&to),
+                )
+            }
+            RemoteOp::Delete(paths) => {
+                let refresh = paths
+                    .first()
+                    .map(|(p, _)| parent(p))
+                    .unwrap_or_else(|| b"/".to_vec());
+                let r = delete(&mut session, paths, &out).await;
+                done(r, &out, "Deleted".to_string(), refresh)
+            }
+        };
+        out.idle(Side::Remote);
+        if let Err(e) = result
+            && e.is_fatal_to_session()
+        {
+            return lost(e, &out);
+        }
+    }
+    let _ = session.quit().await;
+    out.send(Event::Disconnected { reason: None });
+}
+
+fn lost(e: FtpError, out: &Outbox) {
+    out.idle(Side::Remote);
+    out.send(Event::Disconnected {
+        reason: Some(e.to_string()),
+    });
+}
+
+/// Report a finished operation; hands the error back so the caller can
+/// tell whether the connection survived.
+fn done(
+    r: Result<(), FtpError>,
+    out: &Outbox,
+    what: String,
+    refresh: Vec<u8>,
+) -> Result<(), FtpError> {
+    match &r {
+        Ok(()) => out.send(Event::OperationDone {
+            side: Side::Remote,
+            what,
+            refresh: AnyPath::Remote(refresh),
+        }),
+        Err(e) => out.send(Event::OperationFailed {
+            side: Side::Remote,
+            message: e.to_string(),
+        }),
+    }
+    r
+}
+
+async fn list(
+    session: &mut Session,
+    path: Vec<u8>,
+    hidden: bool,
+    out: &Outbox,
+) -> Result<(), FtpError> {
+    out.busy(Side::Remote, format!("Listing {}…", lossy(&path)));
+    session.set_list_hidden(hidden);
+    match session.list(Some(&path)).await {
+        Ok(entries) => {
+            let entries = entries.into_iter().map(remote_entry).collect();
+            out.send(Event::Listing {
+                path: AnyPath::Remote(path),
+                entries,
+            });
+            out.idle(Side::Remote);
+            Ok(())
+        }
+        Err(e) => {
+            out.send(Event::ListingFailed {
+                path: AnyPath::Remote(path),
+                message: e.to_string(),
+                data_mode: e.failed_data_mode(),
+            });
+            out.idle(Side::Remote);
+            Err(e)
+        }
+    }
+}
+
+/// Convert a parsed listing entry into a pane row.
+pub(crate) fn remote_entry(e: RemoteEntry) -> Entry {
+    let kind = match e.kind {
+        EntryKind::File => Kind::File,
+        EntryKind::Dir => Kind::Dir,
+        // A listing cannot say where a link points; guess "folder" when the
+        // target looks like one, and let opening it find out.
+        EntryKind::Symlink => Kind::Symlink {
+            target_is_dir: e
+                .link_target
+                .as_ref()
+                .is_none_or(|t| t.ends_with(b"/") || !t.contains(&b'.')),
+        },
+        EntryKind::Unknown => Kind::Unknown,
+    };
+    Entry {
+        display_name: e.display_name().into_owned(),
+        link_target: e.link_target.as_ref().map(|t| lossy(t)),
+        name: e.name,
+        kind,
+        size: e.size,
+        modified: e.modified,
+        permissions: e.permissions,
+        owner: e.owner,
+    }
+}
+
+/// Delete files, and folders with everything in them (deepest first).
+async fn delete(
+    session: &mut Session,
+    paths: Vec<(Vec<u8>, bool)>,
+    out: &Outbox,
+) -> Result<(), FtpError> {
+    // First expand folders into the full list, so progress has a total.
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for (path, is_dir) in paths {
+        if is_dir {
+            collect_tree(session, path, &mut files, &mut dirs, out).await?;
+        } else {
+            files.push(path);
+        }
+    }
+    let total = (files.len() + dirs.len()) as u64;
+    let mut done = 0u64;
+    for f in files {
+        out.busy(Side::Remote, format!("Deleting {}…", lossy(&f)));
+        session.delete(&f).await?;
+        done += 1;
+        out.send(Event::DeleteProgress {
+            side: Side::Remote,
+            done,
+            total,
+        });
+    }
+    // Deepest folders first: `collect_tree` pushes parents before children.
+    for d in dirs.into_iter().rev() {
+        session.rmdir(&d).await?;
+        done += 1;
+        out.send(Event::DeleteProgress {
+            side: Side::Remote,
+            done,
+            total,
+        });
+    }
+    Ok(())
+}
+
+async fn collect_tree(
+    session: &mut Session,
+    root: Vec<u8>,
+    files: &mut Vec<Vec<u8>>,
+    dirs: &mut Vec<Vec<u8>>,
+    out: &Outbox,
+) -> Result<(), FtpError> {
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        out.busy(Side::Remote, format!("Reading {}…", lossy(&dir)));
+        let entries = session.list(Some(&dir)).await?;
+        dirs.push(dir.clone());
+        for e in entries {
+            if !is_plain_name(&e.name) {
+                // A name with a slash or "..": never follow it anywhere.
+                continue;
+            }
+            let child = join(&dir, &e.name);
+            match e.kind {
+                EntryKind::Dir => stack.push(child),
+                _ => files.push(child),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A single path component: not empty, `.`, `..`, and without `/` or NUL.
+pub(crate) fn is_plain_name(name: &[u8]) -> bool {
+    !name.is_empty() && name != b"." && name != b".." && !name.iter().any(|&b| b == b'/' || b == 0)
+}
+
+/// `dir/name` for remote paths.
+pub(crate) fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut p = dir.to_vec();
+    if !p.ends_with(b"/") {
+        p.push(b'/');
+    }
+    p.extend_from_slice(name);
+    p
+}
+
+/// The folder containing a remote path (`/` at the top).
+pub(crate) fn parent(path: &[u8]) -> Vec<u8> {
+    let trimmed = path.strip_suffix(b"/").unwrap_or(path);
+    match trimmed.iter().rposition(|&b| b == b'/') {
+        Some(0) | None => b"/".to_vec(),
+        Some(i) => trimmed[..i].to_vec(),
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_path_helpers() {
+        assert_eq!(join(b"/a", b"b"), b"/a/b");
+        assert_eq!(join(b"/", b"b"), b"/b");
+        assert_eq!(parent(b"/a/b"), b"/a");
+        assert_eq!(parent(b"/a"), b"/");
+        assert_eq!(parent(b"/a/b/"), b"/a");
+        for bad in [&b""[..], b".", b"..", b"a/b", b"/abs", b"n\0ul"] {
+            assert!(!is_plain_name(bad), "{bad:?}");
+        }
+        assert!(is_plain_name(b"ok name.txt"));
+    }
+}
