@@ -1,6 +1,9 @@
-//! Ferry: a desktop FTP/FTPS client. The `ftp` module is the protocol engine;
-//! `cli` is the headless command line over it.
+//! Ferry: a desktop FTP/FTPS client. `ftp` is the protocol engine, `engine`
+//! the background worker the window and the command line drive, `ui` the
+//! window, `cli` the headless command line, `demo` the embedded server.
 
 pub mod cli;
+pub mod demo;
 pub mod engine;
 pub mod ftp;
+pub mod ui;

@@ -31,10 +31,18 @@ pub mod exit {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "ferry", version, about = "Ferry: a fast, safe FTP/FTPS client", long_about = None)]
+#[command(
+    name = "ferry",
+    version,
+    about = "Ferry: a fast, safe FTP/FTPS client. Without a subcommand it opens the window.",
+    long_about = None
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Open the window connected to an embedded demo server (no FTP server needed).
+    #[arg(long)]
+    demo: bool,
     #[command(flatten)]
     net: NetArgs,
 }
@@ -193,9 +201,7 @@ impl From<FtpError> for CliError {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        let _ = Cli::command().print_help();
-        return ExitCode::SUCCESS;
+        return crate::ui::run(cli.demo);
     };
     if std::env::var_os("RUST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()

@@ -31,12 +31,68 @@ impl AnyPath {
         }
     }
 
+    /// The folder containing this path; None at the top.
+    pub fn parent(&self) -> Option<AnyPath> {
+        match self {
+            AnyPath::Local(p) => p.parent().map(|p| AnyPath::Local(p.to_path_buf())),
+            AnyPath::Remote(p) => {
+                let trimmed = p.strip_suffix(b"/").unwrap_or(p);
+                if trimmed.is_empty() {
+                    return None;
+                }
+                Some(AnyPath::Remote(super::remote::parent(p)))
+            }
+        }
+    }
+
+    /// A child of this folder.
+    pub fn join(&self, name: &[u8]) -> AnyPath {
+        match self {
+            AnyPath::Local(p) => AnyPath::Local(p.join(os_name(name))),
+            AnyPath::Remote(p) => AnyPath::Remote(super::remote::join(p, name)),
+        }
+    }
+
     /// The path for display (remote bytes decoded lossily).
     pub fn display(&self) -> String {
         match self {
             AnyPath::Local(p) => p.display().to_string(),
             AnyPath::Remote(p) => String::from_utf8_lossy(p).into_owned(),
         }
+    }
+}
+
+/// A local file name from the bytes a listing carried (exact on Unix,
+/// where names are bytes; lossy elsewhere).
+#[cfg(unix)]
+fn os_name(name: &[u8]) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(name).to_os_string()
+}
+
+#[cfg(not(unix))]
+fn os_name(name: &[u8]) -> std::ffi::OsString {
+    String::from_utf8_lossy(name).into_owned().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_and_join_on_both_sides() {
+        let r = AnyPath::Remote(b"/a/b".to_vec());
+        assert_eq!(r.parent(), Some(AnyPath::Remote(b"/a".to_vec())));
+        assert_eq!(AnyPath::Remote(b"/".to_vec()).parent(), None);
+        assert_eq!(
+            AnyPath::Remote(b"/a".to_vec()).parent(),
+            Some(AnyPath::Remote(b"/".to_vec()))
+        );
+        assert_eq!(r.join(b"c"), AnyPath::Remote(b"/a/b/c".to_vec()));
+        let l = AnyPath::Local(PathBuf::from("/tmp/x"));
+        assert_eq!(l.parent(), Some(AnyPath::Local(PathBuf::from("/tmp"))));
+        assert_eq!(l.join(b"y"), AnyPath::Local(PathBuf::from("/tmp/x/y")));
+        assert_eq!(AnyPath::Local(PathBuf::from("/")).parent(), None);
     }
 }
 

@@ -164,7 +164,24 @@ async fn list(
 ) -> Result<(), FtpError> {
     out.busy(Side::Remote, format!("Listing {}…", lossy(&path)));
     session.set_list_hidden(hidden);
-    match session.list(Some(&path)).await {
+    let mut result = session.list(Some(&path)).await;
+    // Auto mode: a data connection that cannot be opened in one mode is
+    // tried once in the other, which is kept when it works.
+    if let Err(e) = &result
+        && let Some(failed) = e.failed_data_mode()
+        && session.options().auto_fallback
+    {
+        let other = failed.other();
+        session
+            .log()
+            .status(format!("{e}; switching to {other} mode"));
+        session.set_mode(other);
+        result = session.list(Some(&path)).await;
+        if result.is_err() {
+            session.set_mode(failed);
+        }
+    }
+    match result {
         Ok(entries) => {
             let entries = entries.into_iter().map(remote_entry).collect();
             out.send(Event::Listing {

@@ -89,6 +89,9 @@ pub struct ConnectOptions {
     pub trust_pasv_host: bool,
     /// Use `LIST -a` (show hidden files) when the server has no MLSD.
     pub list_hidden: bool,
+    /// Auto mode: when a data connection cannot be opened in `mode`, try the
+    /// other mode once and keep it if it works.
+    pub auto_fallback: bool,
 }
 
 impl ConnectOptions {

@@ -1,0 +1,209 @@
+//! Every user action in one table: its label, tooltip and shortcut. Menus,
+//! context menus, toolbar buttons and keyboard handling are all built from
+//! it, so they can never disagree.
+
+use eframe::egui::{Key, KeyboardShortcut, Modifiers};
+
+/// Something the user can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Connect,
+    Disconnect,
+    Refresh,
+    NewFolder,
+    Rename,
+    Delete,
+    Transfer,
+    CopyPath,
+    GoUp,
+    Open,
+    SelectAll,
+    ToggleHidden,
+    ToggleLog,
+    Quit,
+}
+
+/// Where an action can be offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Application-wide (File menu, toolbar).
+    App,
+    /// About the selection in a pane (context menu, Edit menu).
+    Pane,
+}
+
+/// One row of the table.
+pub struct ActionInfo {
+    pub action: Action,
+    pub label: &'static str,
+    pub tooltip: &'static str,
+    pub shortcut: Option<KeyboardShortcut>,
+    pub scope: Scope,
+}
+
+const fn key(k: Key) -> Option<KeyboardShortcut> {
+    Some(KeyboardShortcut::new(Modifiers::NONE, k))
+}
+
+const fn cmd(k: Key) -> Option<KeyboardShortcut> {
+    Some(KeyboardShortcut::new(Modifiers::COMMAND, k))
+}
+
+/// The table. Order is menu order.
+pub const ACTIONS: &[ActionInfo] = &[
+    ActionInfo {
+        action: Action::Connect,
+        label: "Connect…",
+        tooltip: "Open the connection dialog",
+        shortcut: cmd(Key::N),
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::Disconnect,
+        label: "Disconnect",
+        tooltip: "Close the connection to the server",
+        shortcut: None,
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::Open,
+        label: "Open",
+        tooltip: "Open the selected folder",
+        shortcut: key(Key::Enter),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::Transfer,
+        label: "Transfer",
+        tooltip: "Download or upload the selection to the other pane's folder",
+        shortcut: None,
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::Refresh,
+        label: "Refresh",
+        tooltip: "List this folder again",
+        shortcut: key(Key::F5),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::NewFolder,
+        label: "New folder…",
+        tooltip: "Create a folder here",
+        shortcut: key(Key::F7),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::Rename,
+        label: "Rename",
+        tooltip: "Rename the selected item",
+        shortcut: key(Key::F2),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::Delete,
+        label: "Delete…",
+        tooltip: "Delete the selection (folders with everything in them)",
+        shortcut: key(Key::Delete),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::CopyPath,
+        label: "Copy path / URL",
+        tooltip: "Copy the selection's full path (remote: as an ftp:// URL)",
+        shortcut: None,
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::GoUp,
+        label: "Up",
+        tooltip: "Go to the parent folder",
+        shortcut: key(Key::Backspace),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::SelectAll,
+        label: "Select all",
+        tooltip: "Select every row",
+        shortcut: cmd(Key::A),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::ToggleHidden,
+        label: "Show hidden files",
+        tooltip: "Show or hide files whose name starts with a dot",
+        shortcut: cmd(Key::H),
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::ToggleLog,
+        label: "Message log",
+        tooltip: "Show or hide the message log",
+        shortcut: cmd(Key::L),
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::Quit,
+        label: "Quit",
+        tooltip: "Close Ferry",
+        shortcut: cmd(Key::Q),
+        scope: Scope::App,
+    },
+];
+
+impl Action {
+    pub fn info(self) -> &'static ActionInfo {
+        ACTIONS
+            .iter()
+            .find(|a| a.action == self)
+            // Every Action has a row: the `every_action_has_a_row` test checks it.
+            .unwrap_or(&ACTIONS[0])
+    }
+
+    /// The action's label, with the transfer direction spelled out for a pane.
+    pub fn label_for(self, side: crate::engine::Side) -> &'static str {
+        match (self, side) {
+            (Action::Transfer, crate::engine::Side::Remote) => "Download",
+            (Action::Transfer, crate::engine::Side::Local) => "Upload",
+            _ => self.info().label,
+        }
+    }
+}
+
+/// Pane actions in menu order, for context menus.
+pub fn pane_actions() -> impl Iterator<Item = &'static ActionInfo> {
+    ACTIONS.iter().filter(|a| a.scope == Scope::Pane)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_row_and_shortcuts_are_unique() {
+        use Action::*;
+        let all = [
+            Connect,
+            Disconnect,
+            Refresh,
+            NewFolder,
+            Rename,
+            Delete,
+            Transfer,
+            CopyPath,
+            GoUp,
+            Open,
+            SelectAll,
+            ToggleHidden,
+            ToggleLog,
+            Quit,
+        ];
+        for a in all {
+            assert_eq!(a.info().action, a, "{a:?} has no row");
+        }
+        let shortcuts: Vec<_> = ACTIONS.iter().filter_map(|a| a.shortcut).collect();
+        for (i, s) in shortcuts.iter().enumerate() {
+            assert!(!shortcuts[i + 1..].contains(s), "shortcut {s:?} used twice");
+        }
+    }
+}

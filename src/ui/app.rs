@@ -1,0 +1,1003 @@
+//! The main window: menus, quick-connect bar, two panes, error banner,
+//! message log and status line. Engine events are drained once per frame in
+//! [`FerryApp::drain_events`]; every user intent becomes an engine command.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use eframe::egui;
+
+use super::actions::{ACTIONS, Action, Scope};
+use super::cert_dialog::{self, CertDecision, CertPrompt};
+use super::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest, Logon};
+use super::log_view::LogView;
+use super::pane::{PaneAction, PaneSettings, PaneState};
+use super::quick_connect::QuickConnect;
+use crate::engine::{AnyPath, Command, Direction, Engine, Event, Side};
+use crate::ftp::{DataMode, TrustPolicy, tls};
+
+/// Login details of the embedded demo server, to connect at start.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+}
+
+/// How the app starts (tests set these; `ferry` takes the defaults).
+#[derive(Debug, Clone, Default)]
+pub struct AppConfig {
+    /// Connect to this demo server at start.
+    pub demo: Option<DemoLogin>,
+    /// The local pane's first folder (default: the last one used, else home).
+    pub local_start: Option<PathBuf>,
+}
+
+/// Everything that survives a restart (eframe storage).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct State {
+    pub local_pane: PaneSettings,
+    pub remote_pane: PaneSettings,
+    /// The local pane's share of the width.
+    pub split: f32,
+    pub show_log: bool,
+    pub show_hidden: bool,
+    pub last_form: ConnectForm,
+    pub local_path: Option<PathBuf>,
+    /// host:port → SHA-256 fingerprint (hex) the user chose to always trust.
+    pub trusted_certificates: BTreeMap<String, String>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            local_pane: PaneSettings::default(),
+            remote_pane: PaneSettings::default(),
+            split: 0.5,
+            show_log: true,
+            show_hidden: false,
+            last_form: ConnectForm::default(),
+            local_path: None,
+            trusted_certificates: BTreeMap::new(),
+        }
+    }
+}
+
+/// Where the remote side stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connection {
+    Disconnected,
+    Connecting { host: String },
+    Connected { host: String },
+    Lost { host: String, reason: String },
+}
+
+/// An obvious next step offered by the error banner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BannerAction {
+    Retry,
+    Reconnect,
+    SwitchMode(DataMode),
+    OpenLog,
+    Dismiss,
+}
+
+/// A non-modal error shown above the remote pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Banner {
+    pub message: String,
+    pub actions: Vec<BannerAction>,
+}
+
+/// A small modal question.
+#[derive(Debug, Clone, PartialEq)]
+enum Modal {
+    NewFolder {
+        side: Side,
+        name: String,
+    },
+    ConfirmDelete {
+        side: Side,
+        paths: Vec<(AnyPath, bool)>,
+    },
+}
+
+/// A file transfer as the status line shows it.
+#[derive(Debug, Clone)]
+pub struct TransferRow {
+    pub name: String,
+    pub direction: Direction,
+    pub bytes: u64,
+    pub done: bool,
+    pub error: Option<String>,
+}
+
+/// The application.
+pub struct FerryApp {
+    pub state: State,
+    engine: Engine,
+    pub local: PaneState,
+    pub remote: PaneState,
+    pub active: Side,
+    pub quick: QuickConnect,
+    pub dialog: ConnectDialog,
+    pub log: LogView,
+    pub banner: Option<Banner>,
+    pub cert_prompt: Option<CertPrompt>,
+    pub connection: Connection,
+    last_request: Option<ConnectRequest>,
+    busy: BTreeMap<bool, (String, SystemTime)>,
+    modal: Option<Modal>,
+    pub transfers: BTreeMap<u64, TransferRow>,
+    delete_progress: Option<(u64, u64)>,
+    /// What the last operation reported (status line).
+    pub notice: Option<String>,
+}
+
+impl FerryApp {
+    /// Build the app: restore state, start the engine, list the local
+    /// folder, and connect to the demo server if there is one.
+    pub fn new(cc: &eframe::CreationContext<'_>, config: AppConfig) -> std::io::Result<FerryApp> {
+        let state: State = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        Self::with_state(cc.egui_ctx.clone(), state, config)
+    }
+
+    /// Build the app from an explicit state (tests, and `new`).
+    pub fn with_state(
+        ctx: egui::Context,
+        state: State,
+        config: AppConfig,
+    ) -> std::io::Result<FerryApp> {
+        let waker_ctx = ctx.clone();
+        let engine = Engine::start(std::sync::Arc::new(move || waker_ctx.request_repaint()))?;
+        let mut app = FerryApp {
+            quick: QuickConnect {
+                form: state.last_form.clone(),
+            },
+            dialog: ConnectDialog {
+                open: false,
+                form: state.last_form.clone(),
+            },
+            state,
+            engine,
+            local: PaneState::new(Side::Local),
+            remote: PaneState::new(Side::Remote),
+            active: Side::Local,
+            log: LogView::default(),
+            banner: None,
+            cert_prompt: None,
+            connection: Connection::Disconnected,
+            last_request: None,
+            busy: BTreeMap::new(),
+            modal: None,
+            transfers: BTreeMap::new(),
+            delete_progress: None,
+            notice: None,
+        };
+        app.local.show_hidden = app.state.show_hidden;
+        app.remote.show_hidden = app.state.show_hidden;
+        let start = config
+            .local_start
+            .or_else(|| app.state.local_path.clone().filter(|p| p.is_dir()))
+            .or_else(home_dir)
+            .unwrap_or_else(|| PathBuf::from("/"));
+        app.navigate(AnyPath::Local(start));
+        if let Some(demo) = config.demo {
+            let mut form = ConnectForm {
+                host: demo.host,
+                port: demo.port.to_string(),
+                user: demo.user,
+                password: demo.password,
+                logon: Logon::Normal,
+                ..ConnectForm::default()
+            };
+            form.show_hidden = app.state.show_hidden;
+            app.quick.form = form.clone();
+            if let Ok(request) = form.validate() {
+                app.connect(request);
+            }
+        }
+        Ok(app)
+    }
+
+    fn send(&self, command: Command) {
+        self.engine.handle.send(command);
+    }
+
+    fn pane_mut(&mut self, side: Side) -> &mut PaneState {
+        match side {
+            Side::Local => &mut self.local,
+            Side::Remote => &mut self.remote,
+        }
+    }
+
+    fn pane(&self, side: Side) -> &PaneState {
+        match side {
+            Side::Local => &self.local,
+            Side::Remote => &self.remote,
+        }
+    }
+
+    /// Connect with a validated request, pinning a certificate the user trusted before.
+    pub fn connect(&mut self, mut request: ConnectRequest) {
+        let key = request.options.addr_text();
+        if let Some(fp) = self
+            .state
+            .trusted_certificates
+            .get(&key)
+            .and_then(|h| tls::parse_fingerprint(h))
+            && request.options.trust == TrustPolicy::SystemRoots
+        {
+            request.options.trust = TrustPolicy::Pinned(vec![fp]);
+        }
+        request.options.list_hidden = self.state.show_hidden;
+        self.banner = None;
+        self.remote.set_stale(false);
+        self.last_request = Some(request.clone());
+        self.send(Command::Connect {
+            options: request.options,
+            initial_path: request.initial_path,
+        });
+    }
+
+    /// Ask the engine to list a folder on either side.
+    pub fn navigate(&mut self, path: AnyPath) {
+        let side = path.side();
+        self.pane_mut(side).set_loading(path.clone());
+        self.send(Command::List {
+            path,
+            show_hidden: self.state.show_hidden,
+        });
+    }
+
+    fn refresh(&mut self, side: Side) {
+        if let Some(p) = self.pane(side).path().cloned() {
+            self.navigate(p);
+        }
+    }
+
+    /// Apply every event the engine sent since the last frame.
+    pub fn drain_events(&mut self) {
+        while let Ok(event) = self.engine.events.try_recv() {
+            self.apply(event);
+        }
+    }
+
+    fn apply(&mut self, event: Event) {
+        match event {
+            Event::Log(line) => self.log.push(line),
+            Event::Busy { side, what, since } => {
+                let key = side == Side::Remote;
+                match what {
+                    Some(w) => {
+                        self.busy.insert(key, (w, since));
+                    }
+                    None => {
+                        self.busy.remove(&key);
+                    }
+                }
+            }
+            Event::Connecting { host } => self.connection = Connection::Connecting { host },
+            Event::Connected { host, .. } => {
+                self.connection = Connection::Connected { host };
+                self.banner = None;
+                self.remote.set_stale(false);
+                let mut form = self.quick.form.clone();
+                form.password.clear();
+                self.state.last_form = form;
+            }
+            Event::ConnectFailed { message, .. } => {
+                self.connection = Connection::Disconnected;
+                self.banner = Some(Banner {
+                    message: format!("Could not connect: {message}"),
+                    actions: vec![
+                        BannerAction::Retry,
+                        BannerAction::OpenLog,
+                        BannerAction::Dismiss,
+                    ],
+                });
+            }
+            Event::CertificateUntrusted {
+                certificate,
+                reason,
+                options,
+                initial_path,
+            } => {
+                self.connection = Connection::Disconnected;
+                self.cert_prompt = Some(CertPrompt {
+                    certificate,
+                    reason,
+                    options,
+                    initial_path,
+                });
+            }
+            Event::Disconnected { reason } => {
+                let host = match &self.connection {
+                    Connection::Connected { host } | Connection::Connecting { host } => {
+                        host.clone()
+                    }
+                    _ => String::new(),
+                };
+                match reason {
+                    Some(reason) => {
+                        self.remote.set_stale(true);
+                        self.banner = Some(Banner {
+                            message: format!("Connection lost: {reason}"),
+                            actions: vec![
+                                BannerAction::Reconnect,
+                                BannerAction::OpenLog,
+                                BannerAction::Dismiss,
+                            ],
+                        });
+                        self.connection = Connection::Lost { host, reason };
+                    }
+                    None => {
+                        self.connection = Connection::Disconnected;
+                        self.remote.set_stale(true);
+                    }
+                }
+            }
+            Event::Listing { path, entries } => {
+                let side = path.side();
+                if side == Side::Local
+                    && let AnyPath::Local(p) = &path
+                {
+                    self.state.local_path = Some(p.clone());
+                }
+                let pane = self.pane_mut(side);
+                // Only the folder the pane is showing (a late answer for a
+                // folder the user already left is dropped).
+                if pane.path().is_none_or(|p| *p == path) {
+                    pane.set_error(None);
+                    pane.set_listing(path, entries);
+                }
+            }
+            Event::ListingFailed {
+                path,
+                message,
+                data_mode,
+            } => {
+                let side = path.side();
+                self.pane_mut(side).set_error(Some(message.clone()));
+                if side == Side::Remote {
+                    let mut actions = vec![BannerAction::Retry];
+                    if let Some(mode) = data_mode {
+                        actions.push(BannerAction::SwitchMode(mode.other()));
+                    }
+                    actions.extend([BannerAction::OpenLog, BannerAction::Dismiss]);
+                    self.banner = Some(Banner {
+                        message: format!("Could not list {}: {message}", path.display()),
+                        actions,
+                    });
+                }
+            }
+            Event::OperationDone {
+                side,
+                what,
+                refresh,
+            } => {
+                self.delete_progress = None;
+                self.notice = Some(what);
+                if self.pane(side).path() == Some(&refresh) {
+                    self.navigate(refresh);
+                } else {
+                    self.refresh(side);
+                }
+            }
+            Event::OperationFailed { side, message } => {
+                self.delete_progress = None;
+                self.banner = Some(Banner {
+                    message: match side {
+                        Side::Local => format!("On this computer: {message}"),
+                        Side::Remote => format!("On the server: {message}"),
+                    },
+                    actions: vec![BannerAction::OpenLog, BannerAction::Dismiss],
+                });
+                self.refresh(side);
+            }
+            Event::DeleteProgress { done, total, .. } => self.delete_progress = Some((done, total)),
+            Event::TransferStarted {
+                id,
+                direction,
+                name,
+                ..
+            } => {
+                self.transfers.insert(
+                    id,
+                    TransferRow {
+                        name,
+                        direction,
+                        bytes: 0,
+                        done: false,
+                        error: None,
+                    },
+                );
+            }
+            Event::TransferProgress { id, bytes } => {
+                if let Some(t) = self.transfers.get_mut(&id) {
+                    t.bytes = bytes;
+                }
+            }
+            Event::TransferDone { id, refresh } => {
+                if let Some(t) = self.transfers.get_mut(&id) {
+                    t.done = true;
+                    self.notice = Some(format!("Transferred {}", t.name));
+                }
+                let side = refresh.side();
+                if self.pane(side).path() == Some(&refresh) {
+                    self.navigate(refresh);
+                }
+            }
+            Event::TransferFailed { id, message } => {
+                if let Some(t) = self.transfers.get_mut(&id) {
+                    t.done = true;
+                    t.error = Some(message.clone());
+                }
+                self.banner = Some(Banner {
+                    message: format!("Transfer failed: {message}"),
+                    actions: vec![BannerAction::OpenLog, BannerAction::Dismiss],
+                });
+            }
+        }
+    }
+
+    /// Run an action from the table on the active pane (or the app).
+    pub fn run_action(&mut self, action: Action, ctx: &egui::Context) {
+        let side = self.active;
+        match action {
+            Action::Connect => self.dialog.open = true,
+            Action::Disconnect => self.send(Command::Disconnect),
+            Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            Action::ToggleLog => self.state.show_log = !self.state.show_log,
+            Action::ToggleHidden => {
+                self.state.show_hidden = !self.state.show_hidden;
+                self.local.show_hidden = self.state.show_hidden;
+                self.remote.show_hidden = self.state.show_hidden;
+                self.refresh(Side::Remote);
+            }
+            Action::Refresh => self.refresh(side),
+            Action::GoUp => {
+                if let Some(parent) = self.pane(side).path().and_then(AnyPath::parent) {
+                    self.navigate(parent);
+                }
+            }
+            Action::SelectAll => self.pane_mut(side).select_all(),
+            Action::Open => {
+                let selected: Vec<_> = self.pane(side).selected().into_iter().cloned().collect();
+                let base = self.pane(side).path().cloned();
+                match (selected.as_slice(), base) {
+                    ([one], Some(base)) if one.opens_as_dir() => {
+                        self.navigate(base.join(&one.name))
+                    }
+                    ([_, ..], Some(_)) => self.run_action(Action::Transfer, ctx),
+                    _ => {}
+                }
+            }
+            Action::NewFolder => {
+                if self.pane(side).path().is_some() {
+                    self.modal = Some(Modal::NewFolder {
+                        side,
+                        name: String::new(),
+                    });
+                }
+            }
+            Action::Rename => self.pane_mut(side).start_rename(),
+            Action::Delete => {
+                let paths = self.selected_paths(side);
+                if !paths.is_empty() {
+                    self.modal = Some(Modal::ConfirmDelete { side, paths });
+                }
+            }
+            Action::CopyPath => {
+                let text: Vec<String> = self
+                    .selected_paths(side)
+                    .into_iter()
+                    .map(|(p, _)| self.path_for_clipboard(&p))
+                    .collect();
+                if !text.is_empty() {
+                    ctx.copy_text(text.join("\n"));
+                    self.notice = Some(format!("Copied {} path(s)", text.len()));
+                }
+            }
+            Action::Transfer => {
+                let sources = self.selected_paths(side);
+                let other = match side {
+                    Side::Local => Side::Remote,
+                    Side::Remote => Side::Local,
+                };
+                let Some(target_dir) = self.pane(other).path().cloned() else {
+                    return;
+                };
+                if sources.is_empty() {
+                    return;
+                }
+                if side == Side::Local && !matches!(self.connection, Connection::Connected { .. }) {
+                    self.notice = Some("Connect to a server first".into());
+                    return;
+                }
+                let direction = match side {
+                    Side::Remote => Direction::Download,
+                    Side::Local => Direction::Upload,
+                };
+                self.send(Command::Transfer {
+                    direction,
+                    sources,
+                    target_dir,
+                });
+            }
+        }
+    }
+
+    fn selected_paths(&self, side: Side) -> Vec<(AnyPath, bool)> {
+        let pane = self.pane(side);
+        let Some(base) = pane.path() else {
+            return Vec::new();
+        };
+        pane.selected()
+            .into_iter()
+            .map(|e| (base.join(&e.name), e.kind == crate::engine::Kind::Dir))
+            .collect()
+    }
+
+    fn path_for_clipboard(&self, path: &AnyPath) -> String {
+        match (path, &self.last_request) {
+            (AnyPath::Remote(p), Some(r)) => {
+                let o = &r.options;
+                let scheme = if o.security == crate::ftp::Security::Implicit {
+                    "ftps"
+                } else {
+                    "ftp"
+                };
+                let user = if o.user.is_empty() || o.user == "anonymous" {
+                    String::new()
+                } else {
+                    format!("{}@", o.user)
+                };
+                let encoded =
+                    percent_encoding::percent_encode(p, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string()
+                        .replace("%2F", "/")
+                        .replace("%2E", ".")
+                        .replace("%2D", "-")
+                        .replace("%5F", "_");
+                // URL paths are relative to the login folder: an absolute path gets a second slash.
+                format!("{scheme}://{user}{}/{encoded}", o.addr_text())
+            }
+            _ => path.display(),
+        }
+    }
+
+    fn apply_pane_actions(&mut self, side: Side, actions: Vec<PaneAction>, ctx: &egui::Context) {
+        for a in actions {
+            match a {
+                PaneAction::Focus => self.active = side,
+                PaneAction::Navigate(p) => {
+                    self.active = side;
+                    self.navigate(p);
+                }
+                PaneAction::Run(action) => {
+                    self.active = side;
+                    self.run_action(action, ctx);
+                }
+                PaneAction::Rename { from, to } => {
+                    let Some(base) = self.pane(side).path().cloned() else {
+                        continue;
+                    };
+                    if to.is_empty() || to.contains('/') || to.as_bytes() == from.as_slice() {
+                        continue;
+                    }
+                    self.send(Command::Rename {
+                        from: base.join(&from),
+                        to: base.join(to.as_bytes()),
+                    });
+                }
+            }
+        }
+    }
+
+    fn apply_banner_action(&mut self, action: BannerAction) {
+        match action {
+            BannerAction::Dismiss => self.banner = None,
+            BannerAction::OpenLog => self.state.show_log = true,
+            BannerAction::Retry | BannerAction::Reconnect => {
+                self.banner = None;
+                if matches!(self.connection, Connection::Connected { .. }) {
+                    self.refresh(Side::Remote);
+                } else if let Some(r) = self.last_request.clone() {
+                    let mut r = r;
+                    r.initial_path = self.remote.path().and_then(|p| match p {
+                        AnyPath::Remote(b) => Some(b.clone()),
+                        AnyPath::Local(_) => None,
+                    });
+                    self.connect(r);
+                }
+            }
+            BannerAction::SwitchMode(mode) => {
+                self.banner = None;
+                self.send(Command::SetDataMode(mode));
+                if let Some(r) = self.last_request.as_mut() {
+                    r.options.mode = mode;
+                }
+                self.quick.form.mode = match mode {
+                    DataMode::Passive => super::connect_dialog::ModeChoice::Passive,
+                    DataMode::Active => super::connect_dialog::ModeChoice::Active,
+                };
+                self.refresh(Side::Remote);
+            }
+        }
+    }
+
+    fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        // Plain keys (Delete, Backspace, Enter, F-keys) belong to a text
+        // field while one has focus; Ctrl/Cmd shortcuts always work.
+        let typing = ctx.text_edit_focused();
+        let mut fired = Vec::new();
+        ctx.input_mut(|i| {
+            for info in ACTIONS {
+                let Some(shortcut) = info.shortcut else {
+                    continue;
+                };
+                if typing && shortcut.modifiers.is_none() {
+                    continue;
+                }
+                if i.consume_shortcut(&shortcut) {
+                    fired.push(info.action);
+                }
+            }
+        });
+        for action in fired {
+            self.run_action(action, ctx);
+        }
+    }
+
+    fn status_text(&self) -> String {
+        let now = SystemTime::now();
+        if let Some((what, since)) = self.busy.get(&true).or_else(|| self.busy.get(&false)) {
+            let secs = now.duration_since(*since).unwrap_or_default().as_secs();
+            return format!("{what} ({secs} s)");
+        }
+        if let Some((done, total)) = self.delete_progress {
+            return format!("Deleting… {done} of {total}");
+        }
+        let running: Vec<&TransferRow> = self.transfers.values().filter(|t| !t.done).collect();
+        if let Some(t) = running.first() {
+            let verb = match t.direction {
+                Direction::Download => "Downloading",
+                Direction::Upload => "Uploading",
+            };
+            return format!("{verb} {} — {}", t.name, super::format::human_size(t.bytes));
+        }
+        match (&self.notice, &self.connection) {
+            (Some(n), _) => n.clone(),
+            (None, Connection::Connected { host }) => format!("Connected to {host}"),
+            (None, Connection::Connecting { host }) => format!("Connecting to {host}…"),
+            (None, Connection::Lost { host, .. }) => format!("Connection to {host} lost"),
+            (None, Connection::Disconnected) => "Not connected".into(),
+        }
+    }
+
+    fn menu_bar(&mut self, ui: &mut egui::Ui) {
+        let mut fired = None;
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                for a in [Action::Connect, Action::Disconnect, Action::Quit] {
+                    if action_button(ui, a, None) {
+                        fired = Some(a);
+                    }
+                }
+            });
+            ui.menu_button("Edit", |ui| {
+                for info in ACTIONS.iter().filter(|a| a.scope == Scope::Pane) {
+                    if action_button(ui, info.action, Some(self.active)) {
+                        fired = Some(info.action);
+                    }
+                }
+            });
+            ui.menu_button("View", |ui| {
+                let mut hidden = self.state.show_hidden;
+                if ui
+                    .checkbox(&mut hidden, Action::ToggleHidden.info().label)
+                    .clicked()
+                {
+                    fired = Some(Action::ToggleHidden);
+                }
+                let mut log = self.state.show_log;
+                if ui
+                    .checkbox(&mut log, Action::ToggleLog.info().label)
+                    .clicked()
+                {
+                    fired = Some(Action::ToggleLog);
+                }
+            });
+        });
+        if let Some(a) = fired {
+            self.run_action(a, ui.ctx());
+        }
+    }
+
+    fn banner_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(banner) = self.banner.clone() else {
+            return;
+        };
+        let mut clicked = None;
+        let fill = ui.visuals().error_fg_color.gamma_multiply(0.15);
+        egui::Frame::new()
+            .fill(fill)
+            .inner_margin(egui::Margin::symmetric(10, 8))
+            .corner_radius(6.0)
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.colored_label(ui.visuals().error_fg_color, "⚠");
+                    ui.label(&banner.message);
+                });
+                ui.horizontal(|ui| {
+                    for a in &banner.actions {
+                        let label = match a {
+                            BannerAction::Retry => "Retry".to_string(),
+                            BannerAction::Reconnect => "Reconnect".to_string(),
+                            BannerAction::SwitchMode(DataMode::Active) => {
+                                "Switch to active mode".to_string()
+                            }
+                            BannerAction::SwitchMode(DataMode::Passive) => {
+                                "Switch to passive mode".to_string()
+                            }
+                            BannerAction::OpenLog => "Open log".to_string(),
+                            BannerAction::Dismiss => "Dismiss".to_string(),
+                        };
+                        if ui.button(label).clicked() {
+                            clicked = Some(a.clone());
+                        }
+                    }
+                });
+            });
+        ui.add_space(4.0);
+        if let Some(a) = clicked {
+            self.apply_banner_action(a);
+        }
+    }
+
+    fn modal_ui(&mut self, ctx: &egui::Context) {
+        let Some(modal) = self.modal.clone() else {
+            return;
+        };
+        let mut close = false;
+        let mut command = None;
+        match modal {
+            Modal::NewFolder { side, mut name } => {
+                egui::Modal::new(egui::Id::unique("new-folder")).show(ctx, |ui| {
+                    ui.heading("New folder");
+                    let label = ui.label("Name:");
+                    let edit = ui
+                        .add(egui::TextEdit::singleline(&mut name).desired_width(260.0))
+                        .labelled_by(label.id);
+                    edit.request_focus();
+                    let valid = !name.trim().is_empty()
+                        && !name.contains('/')
+                        && name != "."
+                        && name != "..";
+                    if !valid && !name.is_empty() {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            "A name cannot contain / or be . or ..",
+                        );
+                    }
+                    ui.horizontal(|ui| {
+                        let enter =
+                            edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                        if (ui.add_enabled(valid, egui::Button::new("Create")).clicked() || enter)
+                            && valid
+                        {
+                            if let Some(base) = self.pane(side).path() {
+                                command = Some(Command::MakeDir {
+                                    path: base.join(name.trim().as_bytes()),
+                                });
+                            }
+                            close = true;
+                        }
+                        if ui.button("Cancel").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                        {
+                            close = true;
+                        }
+                    });
+                });
+                if !close {
+                    self.modal = Some(Modal::NewFolder { side, name });
+                }
+            }
+            Modal::ConfirmDelete { side, paths } => {
+                egui::Modal::new(egui::Id::unique("confirm-delete")).show(ctx, |ui| {
+                    ui.heading("Delete?");
+                    let where_ = if side == Side::Remote {
+                        "from the server"
+                    } else {
+                        "from this computer"
+                    };
+                    let folders = paths.iter().filter(|(_, d)| *d).count();
+                    ui.label(format!(
+                        "Delete {} item(s) {where_}{}? This cannot be undone.",
+                        paths.len(),
+                        if folders > 0 {
+                            format!(", including {folders} folder(s) with everything in them")
+                        } else {
+                            String::new()
+                        }
+                    ));
+                    for (p, _) in paths.iter().take(5) {
+                        ui.monospace(p.display());
+                    }
+                    if paths.len() > 5 {
+                        ui.label(format!("… and {} more", paths.len() - 5));
+                    }
+                    ui.horizontal(|ui| {
+                        if ui.button("Delete").clicked() {
+                            command = Some(Command::Delete {
+                                paths: paths.clone(),
+                            });
+                            close = true;
+                        }
+                        if ui.button("Cancel").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                        {
+                            close = true;
+                        }
+                    });
+                });
+            }
+        }
+        if close {
+            self.modal = None;
+        }
+        if let Some(c) = command {
+            self.send(c);
+        }
+    }
+
+    fn cert_ui(&mut self, ctx: &egui::Context) {
+        let Some(prompt) = self.cert_prompt.clone() else {
+            return;
+        };
+        let Some(decision) = cert_dialog::show(ctx, &prompt) else {
+            return;
+        };
+        self.cert_prompt = None;
+        let fp = prompt.certificate.sha256;
+        match decision {
+            CertDecision::Cancel => {
+                self.banner = Some(Banner {
+                    message: format!(
+                        "Not connected: the certificate of {} was not trusted",
+                        prompt.options.addr_text()
+                    ),
+                    actions: vec![BannerAction::Dismiss],
+                });
+            }
+            CertDecision::TrustOnce | CertDecision::AlwaysTrust => {
+                if decision == CertDecision::AlwaysTrust {
+                    self.state.trusted_certificates.insert(
+                        prompt.options.addr_text(),
+                        prompt.certificate.fingerprint_hex(),
+                    );
+                }
+                let mut options = *prompt.options;
+                options.trust = TrustPolicy::Pinned(vec![fp]);
+                let request = ConnectRequest {
+                    options,
+                    initial_path: prompt.initial_path,
+                    show_hidden: self.state.show_hidden,
+                };
+                self.connect(request);
+            }
+        }
+    }
+}
+
+/// A menu entry for an action, with its shortcut; true when clicked.
+fn action_button(ui: &mut egui::Ui, action: Action, side: Option<Side>) -> bool {
+    let info = action.info();
+    let label = side.map_or(info.label, |s| action.label_for(s));
+    let mut button = egui::Button::new(label);
+    if let Some(s) = info.shortcut {
+        button = button.shortcut_text(ui.ctx().format_shortcut(&s));
+    }
+    let r = ui.add(button).on_hover_text(info.tooltip);
+    r.clicked()
+}
+
+fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+}
+
+impl eframe::App for FerryApp {
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.state);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}
+
+impl FerryApp {
+    /// One frame: drain events, then draw everything.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = &ui.ctx().clone();
+        self.drain_events();
+        if self.modal.is_none() && self.cert_prompt.is_none() {
+            self.handle_shortcuts(ctx);
+        }
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        let style = ctx.global_style();
+        egui::Panel::top("quick-connect")
+            .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(8, 6)))
+            .show(ui, |ui| {
+                if let Some(request) = self.quick.ui(ui) {
+                    self.connect(request);
+                }
+            });
+        egui::Panel::bottom("status")
+            .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(8, 4)))
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let dot = match self.connection {
+                        Connection::Connected { .. } => egui::Color32::from_rgb(60, 180, 90),
+                        Connection::Connecting { .. } => egui::Color32::from_rgb(220, 170, 40),
+                        Connection::Lost { .. } => ui.visuals().error_fg_color,
+                        Connection::Disconnected => ui.visuals().weak_text_color(),
+                    };
+                    ui.colored_label(dot, "●");
+                    ui.label(self.status_text());
+                    if !self.busy.is_empty() {
+                        ui.spinner();
+                    }
+                });
+            });
+        if self.state.show_log {
+            egui::Panel::bottom("log")
+                .resizable(true)
+                .default_size(160.0)
+                .min_size(60.0)
+                .show(ui, |ui| self.log.ui(ui));
+        }
+        let width = ctx.content_rect().width();
+        let local = egui::Panel::left("local-pane")
+            .resizable(true)
+            .default_size((width * self.state.split).max(200.0))
+            .size_range(200.0..=(width - 200.0).max(201.0))
+            .show(ui, |ui| {
+                let active = self.active == Side::Local;
+                let actions = self.local.ui(ui, &mut self.state.local_pane, active);
+                self.apply_pane_actions(Side::Local, actions, ctx);
+            });
+        if width > 0.0 {
+            self.state.split = (local.response.rect.width() / width).clamp(0.1, 0.9);
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.banner_ui(ui);
+            let active = self.active == Side::Remote;
+            let actions = self.remote.ui(ui, &mut self.state.remote_pane, active);
+            self.apply_pane_actions(Side::Remote, actions, ctx);
+        });
+
+        if let Some(request) = self.dialog.show(ctx) {
+            self.quick.form = self.dialog.form.clone();
+            self.connect(request);
+        }
+        self.modal_ui(ctx);
+        self.cert_ui(ctx);
+
+        // Waiting shows elapsed seconds: tick once a second, only while waiting.
+        if !self.busy.is_empty() {
+            ctx.request_repaint_after(Duration::from_secs(1));
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The desktop window (eframe/egui). It renders state and turns clicks into
+//! engine commands; it never touches a socket or blocks on the disk.
+
+pub mod actions;
+pub mod app;
+pub mod cert_dialog;
+pub mod connect_dialog;
+pub mod format;
+pub mod log_view;
+pub mod pane;
+pub mod quick_connect;
+
+use std::process::ExitCode;
+
+pub use app::{AppConfig, DemoLogin, FerryApp};
+
+/// Open the window (with the embedded demo server when `demo`), and run
+/// until it is closed.
+pub fn run(demo: bool) -> ExitCode {
+    let demo_server = if demo {
+        match crate::demo::DemoServer::start_background() {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("ferry: could not start the demo server: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let config = AppConfig {
+        demo: demo_server.as_ref().map(|d| DemoLogin {
+            host: d.addr.ip().to_string(),
+            port: d.addr.port(),
+            user: d.user.clone(),
+            password: d.password.clone(),
+        }),
+        local_start: None,
+    };
+    let options = eframe::NativeOptions {
+        viewport: eframe::egui::ViewportBuilder::default()
+            .with_title("Ferry")
+            .with_app_id("ferry")
+            .with_inner_size([1200.0, 760.0])
+            .with_min_inner_size([640.0, 400.0]),
+        persist_window: true,
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "Ferry",
+        options,
+        Box::new(move |cc| Ok(Box::new(FerryApp::new(cc, config)?))),
+    );
+    drop(demo_server);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ferry: could not open the window: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
