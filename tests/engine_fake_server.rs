@@ -446,3 +446,40 @@ async fn a_stalled_data_connection_fails_after_the_idle_deadline_and_the_session
     );
     assert_eq!(s.pwd().await.unwrap(), b"/still-here");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn active_mode_refuses_a_data_connection_from_another_address() {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("PORT "),
+        send("200 PORT ok\r\n"),
+        expect("LIST"),
+        send("150 connecting\r\n"),
+        Step::ActiveIntruder,
+        Step::ActiveConnectSend(LISTING.to_vec()),
+        send("226 done\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let (log, lines) = capture_log();
+    let mut s = Session::connect(options(&fake, DataMode::Active), log)
+        .await
+        .unwrap();
+    let entries = s.list(None).await.unwrap();
+    assert_eq!(entries.len(), 2, "only the server's data arrived");
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e.name.windows(4).any(|w| w == b"EVIL"))
+    );
+    drop(s);
+    fake.finish().await;
+    let lines = lines.lock().unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Refused a data connection from 127.0.0.2")),
+        "{lines:?}"
+    );
+}

@@ -74,6 +74,10 @@ pub enum Step {
     /// Active mode: like [`Step::ActiveConnectSend`], but read until EOF and store the bytes in
     /// [`FakeReport::uploaded`].
     ActiveConnectRecv,
+    /// Active mode: connect to the client's data port from ANOTHER loopback
+    /// address (127.0.0.2), send "EVIL", and require the client to close
+    /// that connection within 3 s (it must accept only the server's address).
+    ActiveIntruder,
     /// Close the held data connection (if any).
     CloseData,
     /// Sleep.
@@ -103,6 +107,7 @@ impl fmt::Debug for Step {
             Step::DataSendAndHold(b) => write!(f, "DataSendAndHold({} bytes)", b.len()),
             Step::ActiveConnectSend(b) => write!(f, "ActiveConnectSend({} bytes)", b.len()),
             Step::ActiveConnectRecv => write!(f, "ActiveConnectRecv"),
+            Step::ActiveIntruder => write!(f, "ActiveIntruder"),
             Step::CloseData => write!(f, "CloseData"),
             Step::Sleep(d) => write!(f, "Sleep({d:?})"),
             Step::Hold => write!(f, "Hold"),
@@ -390,6 +395,32 @@ impl Session {
                     .map_err(fail("ActiveConnectRecv: reading"))?;
                 lock(&self.record).uploaded.push(received);
                 Ok(())
+            }
+            Step::ActiveIntruder => {
+                let addr = self
+                    .last_port_command
+                    .as_deref()
+                    .and_then(parse_port_or_eprt)
+                    .ok_or_else(|| {
+                        Stop::Failed("no valid PORT/EPRT command was received".into())
+                    })?;
+                let socket =
+                    tokio::net::TcpSocket::new_v4().map_err(fail("ActiveIntruder: socket"))?;
+                socket
+                    .bind("127.0.0.2:0".parse().expect("a literal address"))
+                    .map_err(fail("ActiveIntruder: binding 127.0.0.2"))?;
+                let mut data = socket
+                    .connect(addr)
+                    .await
+                    .map_err(fail("ActiveIntruder: connecting"))?;
+                let _ = data.write_all(b"EVIL").await;
+                let mut buf = [0u8; 16];
+                match tokio::time::timeout(Duration::from_secs(3), data.read(&mut buf)).await {
+                    Ok(_) => Ok(()),
+                    Err(_) => Err(Stop::Failed(
+                        "the client kept a data connection from 127.0.0.2 open".into(),
+                    )),
+                }
             }
             Step::CloseData => {
                 if let Some(mut data) = self.held_data.take() {
