@@ -1,0 +1,265 @@
+//! The engine contract end to end: commands in, events out, against the
+//! in-process libunftp server — what the window relies on.
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use ferry::engine::{AnyPath, Command, Direction, Engine, Event, Kind};
+use ferry::ftp::{ConnectOptions, DataMode};
+use support::server::{PASSWORD, ServerOptions, TestServer, USER};
+use support::{random_bytes, sha256_hex};
+
+fn engine() -> Engine {
+    Engine::start(std::sync::Arc::new(|| {})).expect("engine starts")
+}
+
+/// Wait for the first event `pick` accepts, failing after 10 s.
+fn wait_for<T>(
+    events: &Receiver<Event>,
+    what: &str,
+    mut pick: impl FnMut(Event) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left) {
+            Ok(e) => {
+                if let Some(t) = pick(e) {
+                    return t;
+                }
+            }
+            Err(_) => panic!("no {what} event within 10 s"),
+        }
+    }
+}
+
+fn options(server: &TestServer, mode: DataMode) -> ConnectOptions {
+    let mut o = ConnectOptions::new("127.0.0.1", server.addr.port(), USER, PASSWORD);
+    o.mode = mode;
+    o
+}
+
+fn connect(engine: &Engine, server: &TestServer, mode: DataMode) -> Vec<ferry::engine::Entry> {
+    engine.handle.send(Command::Connect {
+        options: options(server, mode),
+        initial_path: None,
+    });
+    wait_for(&engine.events, "Connected", |e| match e {
+        Event::Connected { home, .. } => Some(home),
+        Event::ConnectFailed { message, .. } => panic!("connect failed: {message}"),
+        _ => None,
+    });
+    wait_for(&engine.events, "Listing", |e| match e {
+        Event::Listing { entries, .. } => Some(entries),
+        _ => None,
+    })
+}
+
+fn server_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn connect_lists_the_login_folder_and_navigating_lists_subfolders() {
+    let rt = server_runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions {
+        tls: false,
+        active: true,
+    }));
+    std::fs::create_dir(server.path("docs")).unwrap();
+    std::fs::write(server.path("docs/a.txt"), b"hello").unwrap();
+    std::fs::write(server.path("top.bin"), b"x").unwrap();
+    let engine = engine();
+    for mode in [DataMode::Passive, DataMode::Active] {
+        let entries = connect(&engine, &server, mode);
+        let mut names: Vec<_> = entries
+            .iter()
+            .map(|e| (e.display_name.clone(), e.kind))
+            .collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            names,
+            vec![
+                ("docs".to_string(), Kind::Dir),
+                ("top.bin".to_string(), Kind::File)
+            ],
+            "{mode}"
+        );
+        engine.handle.send(Command::List {
+            path: AnyPath::Remote(b"/docs".to_vec()),
+            show_hidden: false,
+        });
+        let (path, entries) = wait_for(&engine.events, "Listing", |e| match e {
+            Event::Listing { path, entries } => Some((path, entries)),
+            _ => None,
+        });
+        assert_eq!(path, AnyPath::Remote(b"/docs".to_vec()));
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].size, Some(5));
+    }
+}
+
+#[test]
+fn a_wrong_password_is_reported_as_a_login_failure() {
+    let rt = server_runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions::default()));
+    let engine = engine();
+    let mut o = options(&server, DataMode::Passive);
+    o.password = "nope".into();
+    engine.handle.send(Command::Connect {
+        options: o,
+        initial_path: None,
+    });
+    let (message, login) = wait_for(&engine.events, "ConnectFailed", |e| match e {
+        Event::ConnectFailed { message, login } => Some((message, login)),
+        Event::Connected { .. } => panic!("connected with a wrong password"),
+        _ => None,
+    });
+    assert!(login, "{message}");
+    assert!(message.contains("530"), "{message}");
+}
+
+#[test]
+fn folders_are_created_renamed_and_deleted_recursively_on_both_sides() {
+    let rt = server_runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions::default()));
+    let local = tempfile::tempdir().unwrap();
+    let engine = engine();
+    connect(&engine, &server, DataMode::Passive);
+
+    let sides = [
+        (
+            AnyPath::Remote(b"/".to_vec()),
+            server.root.path().to_path_buf(),
+        ),
+        (
+            AnyPath::Local(local.path().to_path_buf()),
+            local.path().to_path_buf(),
+        ),
+    ];
+    for (base, disk) in sides {
+        engine.handle.send(Command::MakeDir {
+            path: base.join(b"made"),
+        });
+        wait_for(&engine.events, "OperationDone", |e| match e {
+            Event::OperationDone { .. } => Some(()),
+            Event::OperationFailed { message, .. } => panic!("mkdir: {message}"),
+            _ => None,
+        });
+        assert!(disk.join("made").is_dir());
+        std::fs::create_dir_all(disk.join("made/deep/er")).unwrap();
+        std::fs::write(disk.join("made/deep/er/f.txt"), b"data").unwrap();
+        std::fs::write(disk.join("made/g.txt"), b"data").unwrap();
+
+        engine.handle.send(Command::Rename {
+            from: base.join(b"made"),
+            to: base.join(b"renamed"),
+        });
+        wait_for(&engine.events, "OperationDone", |e| match e {
+            Event::OperationDone { .. } => Some(()),
+            Event::OperationFailed { message, .. } => panic!("rename: {message}"),
+            _ => None,
+        });
+        assert!(disk.join("renamed/deep/er/f.txt").is_file());
+
+        engine.handle.send(Command::Delete {
+            paths: vec![(base.join(b"renamed"), true)],
+        });
+        let mut progress = 0;
+        wait_for(&engine.events, "OperationDone", |e| match e {
+            Event::DeleteProgress { done, total, .. } => {
+                assert!(done <= total);
+                progress = total;
+                None
+            }
+            Event::OperationDone { .. } => Some(()),
+            Event::OperationFailed { message, .. } => panic!("delete: {message}"),
+            _ => None,
+        });
+        assert!(!disk.join("renamed").exists(), "{:?}", base);
+        assert_eq!(progress, 5, "2 files and 3 folders");
+    }
+}
+
+#[test]
+fn transfers_copy_files_and_folders_byte_exact_both_ways() {
+    let rt = server_runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions::default()));
+    let local = tempfile::tempdir().unwrap();
+    let engine = engine();
+    connect(&engine, &server, DataMode::Passive);
+
+    let big = random_bytes(2_000_000, 42);
+    std::fs::create_dir_all(server.path("tree/sub")).unwrap();
+    std::fs::write(server.path("tree/sub/big.bin"), &big).unwrap();
+    std::fs::write(server.path("tree/small.txt"), b"small").unwrap();
+
+    engine.handle.send(Command::Transfer {
+        direction: Direction::Download,
+        sources: vec![(AnyPath::Remote(b"/tree".to_vec()), true)],
+        target_dir: AnyPath::Local(local.path().to_path_buf()),
+    });
+    let mut done = 0;
+    while done < 2 {
+        wait_for(&engine.events, "TransferDone", |e| match e {
+            Event::TransferDone { .. } => Some(()),
+            Event::TransferFailed { message, .. } => panic!("download: {message}"),
+            _ => None,
+        });
+        done += 1;
+    }
+    let got = std::fs::read(local.path().join("tree/sub/big.bin")).unwrap();
+    assert_eq!(sha256_hex(&got), sha256_hex(&big));
+    assert_eq!(
+        std::fs::read(local.path().join("tree/small.txt")).unwrap(),
+        b"small"
+    );
+    assert!(!local.path().join("tree/sub/big.bin.part").exists());
+
+    let upload_src: PathBuf = local.path().join("tree");
+    engine.handle.send(Command::MakeDir {
+        path: AnyPath::Remote(b"/up".to_vec()),
+    });
+    wait_for(&engine.events, "OperationDone", |e| {
+        matches!(e, Event::OperationDone { .. }).then_some(())
+    });
+    engine.handle.send(Command::Transfer {
+        direction: Direction::Upload,
+        sources: vec![(AnyPath::Local(upload_src), true)],
+        target_dir: AnyPath::Remote(b"/up".to_vec()),
+    });
+    let mut done = 0;
+    while done < 2 {
+        wait_for(&engine.events, "TransferDone", |e| match e {
+            Event::TransferDone { .. } => Some(()),
+            Event::TransferFailed { message, .. } => panic!("upload: {message}"),
+            _ => None,
+        });
+        done += 1;
+    }
+    assert_eq!(
+        sha256_hex(&std::fs::read(server.path("up/tree/sub/big.bin")).unwrap()),
+        sha256_hex(&big)
+    );
+}
+
+#[test]
+fn listing_while_not_connected_says_so() {
+    let engine = engine();
+    engine.handle.send(Command::List {
+        path: AnyPath::Remote(b"/".to_vec()),
+        show_hidden: false,
+    });
+    let message = wait_for(&engine.events, "ListingFailed", |e| match e {
+        Event::ListingFailed { message, .. } => Some(message),
+        _ => None,
+    });
+    assert!(message.contains("not connected"), "{message}");
+}
