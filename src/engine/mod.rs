@@ -4,6 +4,7 @@
 
 mod local;
 pub mod protocol;
+mod read_ahead;
 mod remote;
 pub mod transfer;
 

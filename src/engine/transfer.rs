@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use super::Outbox;
 use super::protocol::{AnyPath, Direction, Event, Side};
+use super::read_ahead::ReadAhead;
 use super::remote::{is_plain_name, join};
 use crate::ftp::{ConnectOptions, EntryKind, FtpError, Session};
 
@@ -173,8 +174,9 @@ pub async fn upload_file(
     }
     progress(offset, Some(len));
     if offset < len || len == 0 {
+        let mut reader = ReadAhead::new(file.into_std().await);
         session
-            .upload(&mut file, remote, offset, false, &mut |n| {
+            .upload(&mut reader, remote, offset, false, &mut |n| {
                 progress(offset + n, Some(len))
             })
             .await?;

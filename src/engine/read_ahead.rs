@@ -1,0 +1,126 @@
+//! Reading a local file ahead of the network: a thread reads the next
+//! chunks while the previous ones are being sent, so disk and network
+//! overlap instead of taking turns.
+
+use std::io::{self, Read};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::sync::mpsc;
+
+/// Chunk size for reads from disk.
+const CHUNK: usize = 1024 * 1024;
+/// Chunks read ahead at most (memory bound: DEPTH × CHUNK).
+const DEPTH: usize = 4;
+
+/// An `AsyncRead` over a file read by a background thread.
+pub struct ReadAhead {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl ReadAhead {
+    /// Start reading `file` from its current position.
+    pub fn new(mut file: std::fs::File) -> ReadAhead {
+        let (tx, rx) = mpsc::channel(DEPTH);
+        std::thread::spawn(move || {
+            loop {
+                let mut buf = vec![0u8; CHUNK];
+                let result = match read_full(&mut file, &mut buf) {
+                    Ok(0) => return,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        Ok(buf)
+                    }
+                    Err(e) => Err(e),
+                };
+                let failed = result.is_err();
+                // The reader side is gone (transfer ended): stop reading.
+                if tx.blocking_send(result).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        ReadAhead {
+            rx,
+            current: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+}
+
+/// Fill `buf` unless the file ends first; returns the bytes read.
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+impl AsyncRead for ReadAhead {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        while this.pos >= this.current.len() {
+            if this.done {
+                return Poll::Ready(Ok(()));
+            }
+            match this.rx.poll_recv(cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    this.current = chunk;
+                    this.pos = 0;
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    this.done = true;
+                    return Poll::Ready(Err(e));
+                }
+                Poll::Ready(None) => this.done = true,
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        let n = buf.remaining().min(this.current.len() - this.pos);
+        buf.put_slice(&this.current[this.pos..this.pos + n]);
+        this.pos += n;
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Seek, SeekFrom, Write};
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn reads_the_whole_file_from_its_position() {
+        let mut f = tempfile::tempfile().unwrap();
+        let data: Vec<u8> = (0..3 * CHUNK + 123).map(|i| (i * 7 % 251) as u8).collect();
+        f.write_all(&data).unwrap();
+        f.seek(SeekFrom::Start(1000)).unwrap();
+        let mut r = ReadAhead::new(f);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).await.unwrap();
+        assert_eq!(out, data[1000..]);
+    }
+
+    #[tokio::test]
+    async fn an_empty_file_reads_as_empty() {
+        let f = tempfile::tempfile().unwrap();
+        let mut out = Vec::new();
+        ReadAhead::new(f).read_to_end(&mut out).await.unwrap();
+        assert!(out.is_empty());
+    }
+}
