@@ -263,3 +263,57 @@ fn listing_while_not_connected_says_so() {
     });
     assert!(message.contains("not connected"), "{message}");
 }
+
+#[test]
+fn auto_mode_lists_through_active_when_the_passive_data_port_is_blocked() {
+    use support::fake::{FakeServer, Step, login_script};
+    let rt = server_runtime();
+    let mut steps = login_script();
+    steps.extend([
+        Step::Expect("PWD".into()),
+        Step::Send(b"257 \"/\"\r\n".to_vec()),
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReplyBlackhole,
+        Step::Expect("PORT 127,0,0,1,".into()),
+        Step::Send(b"200 PORT ok\r\n".to_vec()),
+        Step::Expect("LIST".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::ActiveConnectSend(b"-rw-r--r-- 1 u g 5 Jan  1  2024 through-active.txt\r\n".to_vec()),
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Hold,
+    ]);
+    let fake = rt.block_on(FakeServer::start(steps));
+    let engine = engine();
+    let mut o = ConnectOptions::new("127.0.0.1", fake.addr.port(), "user", "pw");
+    o.auto_fallback = true;
+    o.timeouts.data_connect = Duration::from_secs(2);
+    let started = Instant::now();
+    engine.handle.send(Command::Connect {
+        options: o,
+        initial_path: None,
+    });
+    let mut notice = None;
+    let entries = wait_for(&engine.events, "Listing", |e| match e {
+        Event::Log(l) if l.text.contains("switching to active mode") => {
+            notice = Some(l.text);
+            None
+        }
+        Event::Listing { entries, .. } => Some(entries),
+        Event::ListingFailed { message, .. } => panic!("listing failed: {message}"),
+        _ => None,
+    });
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].display_name, "through-active.txt");
+    let notice = notice.expect("the log says why the mode changed");
+    assert!(
+        notice.contains("data connection timed out after 2 s") && notice.contains("(passive)"),
+        "{notice}"
+    );
+}
