@@ -180,6 +180,8 @@ impl FerryApp {
             delete_progress: None,
             notice: None,
         };
+        app.quick.form.show_hidden = app.state.show_hidden;
+        app.dialog.form.show_hidden = app.state.show_hidden;
         app.local.show_hidden = app.state.show_hidden;
         app.remote.show_hidden = app.state.show_hidden;
         let start = config
@@ -236,7 +238,10 @@ impl FerryApp {
         {
             request.options.trust = TrustPolicy::Pinned(vec![fp]);
         }
-        request.options.list_hidden = self.state.show_hidden;
+        self.state.show_hidden = request.show_hidden;
+        self.local.show_hidden = request.show_hidden;
+        self.remote.show_hidden = request.show_hidden;
+        request.options.list_hidden = request.show_hidden;
         self.banner = None;
         self.remote.set_stale(false);
         self.last_request = Some(request.clone());
@@ -451,7 +456,14 @@ impl FerryApp {
     pub fn run_action(&mut self, action: Action, ctx: &egui::Context) {
         let side = self.active;
         match action {
-            Action::Connect => self.dialog.open = true,
+            Action::Connect => {
+                let password = std::mem::take(&mut self.dialog.form.password);
+                self.dialog.form = self.quick.form.clone();
+                if self.dialog.form.password.is_empty() {
+                    self.dialog.form.password = password;
+                }
+                self.dialog.open = true;
+            }
             Action::Disconnect => self.send(Command::Disconnect),
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::ToggleLog => self.state.show_log = !self.state.show_log,
@@ -459,6 +471,11 @@ impl FerryApp {
                 self.state.show_hidden = !self.state.show_hidden;
                 self.local.show_hidden = self.state.show_hidden;
                 self.remote.show_hidden = self.state.show_hidden;
+                self.quick.form.show_hidden = self.state.show_hidden;
+                self.dialog.form.show_hidden = self.state.show_hidden;
+                if let Some(r) = self.last_request.as_mut() {
+                    r.show_hidden = self.state.show_hidden;
+                }
                 self.refresh(Side::Remote);
             }
             Action::Refresh => self.refresh(side),
@@ -733,7 +750,7 @@ impl FerryApp {
             .corner_radius(6.0)
             .show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
-                    ui.colored_label(ui.visuals().error_fg_color, "⚠");
+                    warning_icon(ui);
                     ui.label(&banner.message);
                 });
                 ui.horizontal(|ui| {
@@ -898,6 +915,31 @@ impl FerryApp {
     }
 }
 
+/// A warning triangle, painted (the bundled fonts have no ⚠ glyph).
+fn warning_icon(ui: &mut egui::Ui) {
+    let size = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+    let color = ui.visuals().error_fg_color;
+    let points = vec![
+        egui::pos2(rect.center().x, rect.top() + 1.0),
+        egui::pos2(rect.right() - 1.0, rect.bottom() - 1.0),
+        egui::pos2(rect.left() + 1.0, rect.bottom() - 1.0),
+    ];
+    ui.painter().add(egui::Shape::convex_polygon(
+        points,
+        color,
+        egui::Stroke::NONE,
+    ));
+    let mark = egui::FontId::proportional(size * 0.7);
+    ui.painter().text(
+        egui::pos2(rect.center().x, rect.bottom() - size * 0.4),
+        egui::Align2::CENTER_CENTER,
+        "!",
+        mark,
+        ui.visuals().extreme_bg_color,
+    );
+}
+
 /// A menu entry for an action, with its shortcut; true when clicked.
 fn action_button(ui: &mut egui::Ui, action: Action, side: Option<Side>) -> bool {
     let info = action.info();
@@ -931,7 +973,7 @@ impl FerryApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = &ui.ctx().clone();
         self.drain_events();
-        if self.modal.is_none() && self.cert_prompt.is_none() {
+        if self.modal.is_none() && self.cert_prompt.is_none() && !self.dialog.open {
             self.handle_shortcuts(ctx);
         }
 
@@ -954,7 +996,9 @@ impl FerryApp {
                         Connection::Lost { .. } => ui.visuals().error_fg_color,
                         Connection::Disconnected => ui.visuals().weak_text_color(),
                     };
-                    ui.colored_label(dot, "●");
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                    ui.painter().circle_filled(rect.center(), 4.5, dot);
                     ui.label(self.status_text());
                     if !self.busy.is_empty() {
                         ui.spinner();

@@ -1,8 +1,13 @@
-//! STUB (being written): the quick-connect bar at the top of the window.
+//! The quick-connect bar at the top of the window: host, port, user,
+//! password and connection mode in one row. Enter in any field connects;
+//! an `ftp://` address pasted into Host fills the other fields.
 
 use eframe::egui;
 
-use super::connect_dialog::{ConnectForm, ConnectRequest};
+use super::connect_dialog::{
+    ConnectForm, ConnectRequest, Logon, ModeChoice, error_for, field, looks_like_url,
+    outline_invalid, take_pasted_url,
+};
 
 /// The bar's fields (a subset of the connection form).
 #[derive(Default)]
@@ -13,9 +18,234 @@ pub struct QuickConnect {
 impl QuickConnect {
     /// Draw the bar; returns a request on Connect or Enter in any field.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<ConnectRequest> {
-        if ui.button("Connect").clicked() {
-            return self.form.validate().ok();
+        // After a failed attempt the errors stay up, updated as the user
+        // types, until a connect succeeds.
+        let errors_id = ui.make_persistent_id("ferry-quick-connect-errors");
+        let showed_errors = ui.data(|d| d.get_temp::<bool>(errors_id)).unwrap_or(false);
+        let mut show_errors = showed_errors;
+        let errors = if show_errors {
+            self.check().err().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
+        // Labels, port, mode, button and spacing take about 480 points; the
+        // host, user and password fields share the rest.
+        let flexible = ui.available_width() - 480.0;
+        let wide = (flexible * 0.44).clamp(110.0, 280.0);
+        let medium = (flexible * 0.28).clamp(80.0, 170.0);
+
+        let mut submit = false;
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 6.0;
+            let gap = 10.0;
+
+            let host = labelled_input(
+                ui,
+                field::HOST,
+                error_for(&errors, field::HOST),
+                egui::TextEdit::singleline(&mut self.form.host)
+                    .hint_text("host or ftp:// address")
+                    .desired_width(wide),
+            );
+            if host.changed() {
+                // A folder from an earlier pasted address belongs to that server.
+                self.form.remote_path.clear();
+            }
+            take_pasted_url(ui, &host, &mut self.form);
+            if host.lost_focus() && !looks_like_url(&self.form.host) {
+                self.form.split_host_port();
+            }
+            submit |= host.lost_focus() && enter;
+            ui.add_space(gap);
+
+            let port = labelled_input(
+                ui,
+                field::PORT,
+                error_for(&errors, field::PORT),
+                egui::TextEdit::singleline(&mut self.form.port)
+                    .hint_text(self.form.protocol.default_port().to_string())
+                    .desired_width(52.0),
+            );
+            submit |= port.lost_focus() && enter;
+            ui.add_space(gap);
+
+            let user = labelled_input(
+                ui,
+                field::USER,
+                error_for(&errors, field::USER),
+                egui::TextEdit::singleline(&mut self.form.user)
+                    .hint_text("anonymous")
+                    .desired_width(medium),
+            );
+            submit |= user.lost_focus() && enter;
+            ui.add_space(gap);
+
+            let password = labelled_input(
+                ui,
+                field::PASSWORD,
+                error_for(&errors, field::PASSWORD),
+                egui::TextEdit::singleline(&mut self.form.password)
+                    .password(true)
+                    .desired_width(medium),
+            );
+            submit |= password.lost_focus() && enter;
+            ui.add_space(gap);
+
+            egui::ComboBox::from_id_salt("ferry-quick-connect-mode")
+                .selected_text(self.form.mode.label())
+                .width(86.0)
+                .show_ui(ui, |ui| {
+                    for m in ModeChoice::ALL {
+                        ui.selectable_value(&mut self.form.mode, m, m.label())
+                            .on_hover_text(m.explanation());
+                    }
+                })
+                .response
+                .accessible_name(field::MODE)
+                .on_hover_text(format!("{}: {}", field::MODE, self.form.mode.explanation()));
+            ui.add_space(gap);
+
+            submit |= ui
+                .add(egui::Button::new("Connect").min_size(egui::vec2(76.0, 0.0)))
+                .on_hover_text("Connect (Enter in any field)")
+                .clicked();
+
+            if !errors.is_empty() {
+                let text: Vec<String> = errors.iter().map(|(l, m)| format!("{l}: {m}")).collect();
+                // Whole, on the next row if the bar has no room left.
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(text.join("   "))
+                            .small()
+                            .color(ui.visuals().error_fg_color),
+                    )
+                    .wrap_mode(egui::TextWrapMode::Extend),
+                );
+            }
+        });
+
+        let mut request = None;
+        if submit {
+            if looks_like_url(&self.form.host) {
+                let text = self.form.host.clone();
+                // A bad address stays in the field and is reported below.
+                let _ = self.form.apply_url(&text);
+            }
+            match self.check() {
+                Ok(r) => {
+                    self.form.logon = effective_logon(&self.form);
+                    if self.form.logon == Logon::Ask {
+                        // Asked-for passwords are used once, never kept.
+                        self.form.password.clear();
+                    }
+                    show_errors = false;
+                    request = Some(r);
+                }
+                Err(_) => show_errors = true,
+            }
         }
-        None
+        ui.data_mut(|d| d.insert_temp(errors_id, show_errors));
+        if show_errors && !showed_errors {
+            // The errors drawn this frame were computed before the click.
+            ui.ctx().request_repaint();
+        }
+        request
+    }
+
+    /// Validate the bar as it stands: the form with the logon the bar implies.
+    pub fn check(&self) -> Result<ConnectRequest, Vec<(&'static str, String)>> {
+        let mut form = self.form.clone();
+        form.logon = effective_logon(&form);
+        let mut result = form.validate();
+        if form.logon == Logon::Ask && form.password.is_empty() {
+            let error = (
+                field::PASSWORD,
+                "Enter the password (this login asks for it each time)".to_string(),
+            );
+            match &mut result {
+                Ok(_) => result = Err(vec![error]),
+                Err(errors) => errors.push(error),
+            }
+        }
+        result
+    }
+}
+
+/// The bar has no logon choice: an empty user is anonymous, a typed one
+/// logs in normally (keeping "Ask for password" if the dialog chose it).
+fn effective_logon(form: &ConnectForm) -> Logon {
+    match form.logon {
+        _ if form.user.trim().is_empty() => Logon::Anonymous,
+        Logon::Ask => Logon::Ask,
+        Logon::Anonymous | Logon::Normal => Logon::Normal,
+    }
+}
+
+/// A label and its text input; an invalid input gets a red outline and
+/// its message as a tooltip.
+fn labelled_input(
+    ui: &mut egui::Ui,
+    label: &str,
+    error: Option<&str>,
+    edit: egui::TextEdit<'_>,
+) -> egui::Response {
+    let label = ui.label(label);
+    let response = ui.add(edit).labelled_by(label.id);
+    match error {
+        Some(e) => {
+            outline_invalid(ui, &response);
+            response.on_hover_text(e)
+        }
+        None => response,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::connect_dialog::ANONYMOUS_USER;
+
+    fn bar(host: &str, user: &str, password: &str) -> QuickConnect {
+        QuickConnect {
+            form: ConnectForm {
+                host: host.into(),
+                user: user.into(),
+                password: password.into(),
+                ..ConnectForm::default()
+            },
+        }
+    }
+
+    #[test]
+    fn an_empty_user_connects_anonymously() {
+        let o = bar("h", " ", "").check().unwrap().options;
+        assert_eq!(o.user, ANONYMOUS_USER);
+    }
+
+    #[test]
+    fn a_typed_user_logs_in_even_after_anonymous() {
+        let mut q = bar("h", "alice", "pw");
+        q.form.logon = Logon::Anonymous;
+        let o = q.check().unwrap().options;
+        assert_eq!((o.user.as_str(), o.password.as_str()), ("alice", "pw"));
+    }
+
+    #[test]
+    fn ask_logon_needs_a_password_in_the_bar() {
+        let mut q = bar("h", "alice", "");
+        q.form.logon = Logon::Ask;
+        let errors = q.check().unwrap_err();
+        assert_eq!(errors[0].0, field::PASSWORD);
+        q.form.password = "pw".into();
+        assert_eq!(q.check().unwrap().options.password, "pw");
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let mut q = bar("", "", "");
+        q.form.port = "0".into();
+        let labels: Vec<_> = q.check().unwrap_err().into_iter().map(|e| e.0).collect();
+        assert_eq!(labels, [field::HOST, field::PORT]);
     }
 }
