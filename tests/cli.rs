@@ -14,6 +14,18 @@ async fn ferry(args: &[&str], cwd: &Path) -> Output {
 }
 
 async fn ferry_with_password(args: &[&str], cwd: &Path, password: &str) -> Output {
+    // TLS runs retry only on libunftp's own AUTH TLS race (see support).
+    let mut output = ferry_once(args, cwd, password).await;
+    for _ in 0..2 {
+        if !support::is_libunftp_auth_tls_race(&stderr(&output)) {
+            break;
+        }
+        output = ferry_once(args, cwd, password).await;
+    }
+    output
+}
+
+async fn ferry_once(args: &[&str], cwd: &Path, password: &str) -> Output {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let cwd = cwd.to_path_buf();
     let password = password.to_string();

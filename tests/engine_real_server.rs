@@ -11,7 +11,7 @@ use ferry::ftp::{
     ConnectOptions, DataMode, EntryKind, FtpError, Security, Session, TrustPolicy, tls,
 };
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
-use support::{random_bytes, sha256_hex};
+use support::{random_bytes, retry_libunftp_tls_race, sha256_hex};
 
 /// A log sink that keeps every line, to check what was sent.
 fn capture_log() -> (SharedLog, Arc<Mutex<Vec<LogLine>>>) {
@@ -167,9 +167,11 @@ async fn explicit_tls_with_a_pinned_certificate_transfers_byte_exact() {
     })
     .await;
     let (log, lines) = capture_log();
-    let mut s = Session::connect(tls_options(&server, pinned(&server)), log)
-        .await
-        .unwrap();
+    let mut s = retry_libunftp_tls_race(|| {
+        Session::connect(tls_options(&server, pinned(&server)), log.clone())
+    })
+    .await
+    .unwrap();
     let cert = s.certificate().expect("certificate exposed").clone();
     assert_eq!(Some(cert.fingerprint_hex()), server.cert_sha256_hex);
     let data = random_bytes(1024 * 1024 + 5, 99);
@@ -205,10 +207,12 @@ async fn an_unknown_self_signed_certificate_is_refused_with_its_details() {
         active: false,
     })
     .await;
-    let err = Session::connect(
-        tls_options(&server, TrustPolicy::SystemRoots),
-        ferry::ftp::log::null_log(),
-    )
+    let err = retry_libunftp_tls_race(|| {
+        Session::connect(
+            tls_options(&server, TrustPolicy::SystemRoots),
+            ferry::ftp::log::null_log(),
+        )
+    })
     .await
     .err()
     .expect("an unknown certificate must not be accepted");
@@ -227,10 +231,12 @@ async fn a_wrong_pinned_fingerprint_is_refused() {
         active: false,
     })
     .await;
-    let err = Session::connect(
-        tls_options(&server, TrustPolicy::Pinned(vec![[7u8; 32]])),
-        ferry::ftp::log::null_log(),
-    )
+    let err = retry_libunftp_tls_race(|| {
+        Session::connect(
+            tls_options(&server, TrustPolicy::Pinned(vec![[7u8; 32]])),
+            ferry::ftp::log::null_log(),
+        )
+    })
     .await
     .err()
     .expect("a different certificate must not be accepted");

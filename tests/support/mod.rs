@@ -35,3 +35,30 @@ pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
     out.truncate(len);
     out
 }
+
+/// True for the symptom of a race inside libunftp 0.24 (not in Ferry): after
+/// replying 234 to `AUTH TLS`, it switches the control connection to TLS
+/// through a spawned task, and its control loop can read the client's TLS
+/// ClientHello as an FTP command first (`controlchan/commands/auth.rs`,
+/// `control_loop.rs`). Real servers switch before reading on. TLS tests retry
+/// only on exactly this symptom, so every other failure still fails them.
+pub fn is_libunftp_auth_tls_race(message: &str) -> bool {
+    message.contains("InvalidContentType") || message.contains("corrupt message")
+}
+
+/// Run `attempt` up to three times while it fails with the libunftp AUTH TLS race.
+pub async fn retry_libunftp_tls_race<T, E: std::fmt::Display, F, Fut>(
+    mut attempt: F,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(e) if tries < 2 && is_libunftp_auth_tls_race(&e.to_string()) => tries += 1,
+            other => return other,
+        }
+    }
+}
