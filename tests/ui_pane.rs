@@ -1,0 +1,398 @@
+//! The file pane in a test harness: rows found by name, clicked, opened,
+//! filtered, sorted, renamed; every input has an accessible name (the
+//! harness checks it after each `run`).
+
+use eframe::egui::{self, Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ferry::engine::{AnyPath, Entry, Kind, Side};
+use ferry::ui::actions::Action;
+use ferry::ui::pane::{PaneAction, PaneSettings, PaneState, SortColumn};
+
+struct Screen {
+    pane: PaneState,
+    settings: PaneSettings,
+    actions: Vec<PaneAction>,
+}
+
+fn remote(path: &str) -> AnyPath {
+    AnyPath::Remote(path.as_bytes().to_vec())
+}
+
+fn entry(name: &str, kind: Kind, size: u64) -> Entry {
+    Entry {
+        name: name.as_bytes().to_vec(),
+        display_name: name.to_string(),
+        kind,
+        size: Some(size),
+        modified: None,
+        permissions: Some("rw-r--r--".into()),
+        owner: Some("ann".into()),
+        link_target: None,
+    }
+}
+
+fn listing() -> Vec<Entry> {
+    let mut link = entry(
+        "latest",
+        Kind::Symlink {
+            target_is_dir: true,
+        },
+        9,
+    );
+    link.link_target = Some("releases/2024".into());
+    vec![
+        entry("notes.txt", Kind::File, 1_200),
+        entry("photos", Kind::Dir, 4096),
+        entry("archive.tar.gz", Kind::File, 5_000_000),
+        entry("script.sh", Kind::File, 300),
+        entry(".profile", Kind::File, 10),
+        link,
+    ]
+}
+
+fn harness() -> Harness<'static, Screen> {
+    let mut pane = PaneState::new(Side::Remote);
+    pane.set_listing(remote("/srv/data"), listing());
+    let screen = Screen {
+        pane,
+        settings: PaneSettings::default(),
+        actions: Vec::new(),
+    };
+    let mut harness = Harness::builder()
+        .with_size([900.0, 500.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(
+            |ui, s: &mut Screen| {
+                let actions = s.pane.ui(ui, &mut s.settings, true);
+                s.actions.extend(actions);
+            },
+            screen,
+        );
+    harness.run();
+    harness
+}
+
+fn selected(harness: &Harness<'_, Screen>) -> Vec<String> {
+    let pane = &harness.state().pane;
+    pane.selected()
+        .iter()
+        .map(|e| e.display_name.clone())
+        .collect()
+}
+
+fn visible(harness: &Harness<'_, Screen>) -> Vec<String> {
+    let pane = &harness.state().pane;
+    pane.visible()
+        .iter()
+        .map(|e| e.display_name.clone())
+        .collect()
+}
+
+fn actions(harness: &mut Harness<'_, Screen>) -> Vec<PaneAction> {
+    std::mem::take(&mut harness.state_mut().actions)
+        .into_iter()
+        .filter(|a| *a != PaneAction::Focus)
+        .collect()
+}
+
+#[test]
+fn rows_show_folders_first_without_hidden_files() {
+    let harness = harness();
+    assert_eq!(
+        visible(&harness),
+        [
+            "latest",
+            "photos",
+            "archive.tar.gz",
+            "notes.txt",
+            "script.sh"
+        ]
+    );
+    assert!(harness.query_by_label(".profile").is_none());
+    harness.get_by_label("..");
+    harness.get_by_label("1.2 kB");
+    harness.get_by_label("5.0 MB");
+    harness.get_by_label("3 files, 2 folders, 5.0 MB total");
+}
+
+#[test]
+fn clicking_a_row_selects_it_and_focuses_the_pane() {
+    let mut harness = harness();
+    harness.get_by_label("notes.txt").click();
+    harness.run();
+    assert_eq!(selected(&harness), ["notes.txt"]);
+    assert!(harness.state().actions.contains(&PaneAction::Focus));
+    harness.get_by_label("3 files, 2 folders, 5.0 MB total  ·  1 selected (1.2 kB)");
+}
+
+#[test]
+fn ctrl_click_adds_and_shift_click_selects_a_range() {
+    let mut harness = harness();
+    harness.get_by_label("photos").click();
+    harness.run();
+    harness
+        .get_by_label("script.sh")
+        .click_modifiers(Modifiers::COMMAND);
+    harness.run();
+    assert_eq!(selected(&harness), ["photos", "script.sh"]);
+    harness
+        .get_by_label("notes.txt")
+        .click_modifiers(Modifiers::SHIFT);
+    harness.run();
+    assert_eq!(selected(&harness), ["notes.txt", "script.sh"]);
+}
+
+#[test]
+fn double_clicking_a_folder_navigates_into_it() {
+    let mut harness = harness();
+    let row = harness.get_by_label("photos");
+    row.click();
+    row.click();
+    harness.run();
+    assert_eq!(
+        actions(&mut harness),
+        [PaneAction::Navigate(remote("/srv/data/photos"))]
+    );
+}
+
+#[test]
+fn double_clicking_a_link_to_a_folder_opens_it_and_a_file_transfers_it() {
+    let mut harness = harness();
+    let row = harness.get_by_label("latest");
+    row.click();
+    row.click();
+    harness.run();
+    // Half a second later, or the next two clicks would make a triple click.
+    harness.run_steps(30);
+    let row = harness.get_by_label("script.sh");
+    row.click();
+    row.click();
+    harness.run();
+    assert_eq!(
+        actions(&mut harness),
+        [
+            PaneAction::Navigate(remote("/srv/data/latest")),
+            PaneAction::Run(Action::Transfer),
+        ]
+    );
+}
+
+#[test]
+fn double_clicking_the_parent_row_goes_up() {
+    let mut harness = harness();
+    let row = harness.get_by_label("..");
+    row.click();
+    row.click();
+    harness.run();
+    assert_eq!(
+        actions(&mut harness),
+        [PaneAction::Navigate(remote("/srv"))]
+    );
+    assert!(selected(&harness).is_empty());
+    assert!(harness.state().pane.cursor_on_parent());
+}
+
+#[test]
+fn typing_in_the_filter_box_narrows_the_rows() {
+    let mut harness = harness();
+    harness.get_by_label("Filter").click();
+    harness.run();
+    harness.get_by_label("Filter").type_text("AR");
+    harness.run();
+    assert_eq!(visible(&harness), ["archive.tar.gz"]);
+    assert!(harness.query_by_label("notes.txt").is_none());
+    harness.get_by_label("archive.tar.gz");
+    harness.get_by_label_contains("showing 1 of 5");
+    harness.get_by_label("Clear filter").click();
+    harness.run();
+    assert_eq!(visible(&harness).len(), 5);
+}
+
+#[test]
+fn typing_with_no_field_focused_starts_the_filter() {
+    let mut harness = harness();
+    harness.event(egui::Event::Text("s".into()));
+    harness.run();
+    harness.event(egui::Event::Text("c".into()));
+    harness.run();
+    let filter = harness.get_by_label("Filter");
+    assert!(filter.is_focused());
+    assert_eq!(filter.value().as_deref(), Some("sc"));
+    assert_eq!(visible(&harness), ["script.sh"]);
+}
+
+#[test]
+fn arrow_keys_move_the_cursor_and_shift_extends_the_selection() {
+    let mut harness = harness();
+    harness.get_by_label("photos").click();
+    harness.run();
+    harness.key_press(Key::ArrowDown);
+    harness.run();
+    assert_eq!(selected(&harness), ["archive.tar.gz"]);
+    harness.key_press_modifiers(Modifiers::SHIFT, Key::ArrowDown);
+    harness.run();
+    assert_eq!(selected(&harness), ["archive.tar.gz", "notes.txt"]);
+    harness.key_press(Key::End);
+    harness.run();
+    assert_eq!(selected(&harness), ["script.sh"]);
+    harness.key_press(Key::Home);
+    harness.run();
+    assert!(harness.state().pane.cursor_on_parent());
+}
+
+#[test]
+fn clicking_a_header_sorts_by_it_and_again_reverses() {
+    let mut harness = harness();
+    harness.get_by_label("Size").click();
+    harness.run();
+    assert_eq!(harness.state().settings.sort, SortColumn::Size);
+    assert!(harness.state().settings.ascending);
+    assert_eq!(
+        visible(&harness),
+        [
+            "latest",
+            "photos",
+            "script.sh",
+            "notes.txt",
+            "archive.tar.gz"
+        ]
+    );
+    harness.get_by_label("Size").click();
+    harness.run();
+    assert!(!harness.state().settings.ascending);
+    assert_eq!(
+        visible(&harness)[2..],
+        ["archive.tar.gz", "notes.txt", "script.sh"]
+    );
+}
+
+#[test]
+fn selection_survives_a_resort() {
+    let mut harness = harness();
+    harness.get_by_label("notes.txt").click();
+    harness.run();
+    harness.get_by_label("Size").click();
+    harness.run();
+    assert_eq!(selected(&harness), ["notes.txt"]);
+}
+
+#[test]
+fn the_context_menu_offers_pane_actions_on_the_right_clicked_row() {
+    let mut harness = harness();
+    harness.get_by_label("notes.txt").click();
+    harness.run();
+    harness.get_by_label("script.sh").click_secondary();
+    harness.run();
+    assert_eq!(
+        selected(&harness),
+        ["script.sh"],
+        "right click selects first"
+    );
+    harness.get_by_label("Delete… Delete");
+    harness.get_by_label("Rename F2");
+    harness.get_by_label("Download").click();
+    harness.run();
+    assert_eq!(actions(&mut harness), [PaneAction::Run(Action::Transfer)]);
+    assert!(
+        harness.query_by_label("Download").is_none(),
+        "the menu closed"
+    );
+}
+
+#[test]
+fn inline_rename_commits_on_enter() {
+    let mut harness = harness();
+    harness.get_by_label("notes.txt").click();
+    harness.run();
+    harness.state_mut().pane.start_rename();
+    harness.run();
+    let field = harness.get_by_label("New name");
+    assert!(field.is_focused());
+    // "notes" is selected, the extension is not: typing replaces the stem.
+    field.type_text("minutes");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert_eq!(
+        actions(&mut harness),
+        [PaneAction::Rename {
+            from: b"notes.txt".to_vec(),
+            to: "minutes.txt".into()
+        }]
+    );
+    assert!(harness.query_by_label("New name").is_none());
+}
+
+#[test]
+fn inline_rename_cancels_on_escape() {
+    let mut harness = harness();
+    harness.get_by_label("notes.txt").click();
+    harness.run();
+    harness.state_mut().pane.start_rename();
+    harness.run();
+    harness.get_by_label("New name").type_text("x");
+    harness.run();
+    harness.key_press(Key::Escape);
+    harness.run();
+    assert!(actions(&mut harness).is_empty());
+    harness.get_by_label("notes.txt");
+}
+
+#[test]
+fn breadcrumbs_up_and_refresh_navigate() {
+    let mut harness = harness();
+    harness.get_by_label("srv").click();
+    harness.run();
+    harness.get_by_label("Up").click();
+    harness.run();
+    harness.get_by_label("Refresh").click();
+    harness.run();
+    assert_eq!(
+        actions(&mut harness),
+        [
+            PaneAction::Navigate(remote("/srv")),
+            PaneAction::Run(Action::GoUp),
+            PaneAction::Run(Action::Refresh),
+        ]
+    );
+}
+
+#[test]
+fn a_typed_path_navigates_on_enter() {
+    let mut harness = harness();
+    harness.get_by_label("Edit path").click();
+    harness.run();
+    let field = harness.get_by_label("Path");
+    assert!(field.is_focused());
+    assert_eq!(field.value().as_deref(), Some("/srv/data"));
+    field.type_text("/pub/releases");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert_eq!(
+        actions(&mut harness),
+        [PaneAction::Navigate(remote("/pub/releases"))]
+    );
+    assert!(harness.query_by_label("Path").is_none());
+}
+
+#[test]
+fn an_error_replaces_the_rows_and_a_new_listing_brings_them_back() {
+    let mut harness = harness();
+    harness.state_mut().pane.set_loading(remote("/srv/secret"));
+    harness
+        .state_mut()
+        .pane
+        .set_error(Some("550 Permission denied".into()));
+    harness.run();
+    harness.get_by_label_contains("550 Permission denied");
+    assert!(harness.query_by_label("notes.txt").is_none());
+    harness.state_mut().pane.set_loading(remote("/srv/data"));
+    harness
+        .state_mut()
+        .pane
+        .set_listing(remote("/srv/data"), listing());
+    harness.run();
+    harness.get_by_label("notes.txt");
+}
