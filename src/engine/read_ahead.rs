@@ -6,7 +6,7 @@ use std::io::{self, Read};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, ReadBuf};
+use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 use tokio::sync::mpsc;
 
 /// Chunk size for reads from disk.
@@ -67,34 +67,55 @@ fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-impl AsyncRead for ReadAhead {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        while this.pos >= this.current.len() {
-            if this.done {
+impl ReadAhead {
+    /// Make sure a chunk with unread bytes is at hand (or the end is reached).
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.pos >= self.current.len() {
+            if self.done {
                 return Poll::Ready(Ok(()));
             }
-            match this.rx.poll_recv(cx) {
+            match self.rx.poll_recv(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
-                    this.current = chunk;
-                    this.pos = 0;
+                    self.current = chunk;
+                    self.pos = 0;
                 }
                 Poll::Ready(Some(Err(e))) => {
-                    this.done = true;
+                    self.done = true;
                     return Poll::Ready(Err(e));
                 }
-                Poll::Ready(None) => this.done = true,
+                Poll::Ready(None) => self.done = true,
                 Poll::Pending => return Poll::Pending,
             }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncRead for ReadAhead {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if let Err(e) = std::task::ready!(this.poll_chunk(cx)) {
+            return Poll::Ready(Err(e));
         }
         let n = buf.remaining().min(this.current.len() - this.pos);
         buf.put_slice(&this.current[this.pos..this.pos + n]);
         this.pos += n;
         Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncBufRead for ReadAhead {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        if let Err(e) = std::task::ready!(this.poll_chunk(cx)) {
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(Ok(&this.current[this.pos.min(this.current.len())..]))
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        let this = self.get_mut();
+        this.pos = (this.pos + amt).min(this.current.len());
     }
 }
 

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsConnector;
 
@@ -806,8 +806,9 @@ impl Session {
     }
 
     /// Upload everything `input` yields to `path`, starting at `offset` on
-    /// the server (REST + STOR; 0 overwrites), or appending (APPE).
-    pub async fn upload<R: AsyncRead + Unpin>(
+    /// the server (REST + STOR; 0 overwrites), or appending (APPE). Data is
+    /// written straight from the reader's buffer, without another copy.
+    pub async fn upload<R: AsyncBufRead + Unpin>(
         &mut self,
         input: &mut R,
         path: impl AsRef<[u8]>,
@@ -821,12 +822,11 @@ impl Session {
         } else {
             self.store(path, offset).await?
         };
-        let mut buf = vec![0u8; CHUNK];
         let mut total = 0u64;
         let failure = loop {
-            let n = match input.read(&mut buf).await {
-                Ok(0) => break None,
-                Ok(n) => n,
+            let chunk = match input.fill_buf().await {
+                Ok([]) => break None,
+                Ok(chunk) => chunk,
                 Err(source) => {
                     break Some(FtpError::Local {
                         what: "reading the file to upload",
@@ -835,9 +835,11 @@ impl Session {
                     });
                 }
             };
-            if let Err(e) = data.write_all(&buf[..n]).await {
+            let n = chunk.len();
+            if let Err(e) = data.write_all(chunk).await {
                 break Some(data.error(e));
             }
+            input.consume(n);
             total += n as u64;
             progress(total);
         };
