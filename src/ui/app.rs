@@ -135,6 +135,8 @@ pub struct FerryApp {
     delete_progress: Option<(u64, u64)>,
     /// What the last operation reported (status line).
     pub notice: Option<String>,
+    /// Where the local pane ends on screen (tests tell the panes' rows apart by it).
+    local_right: f32,
 }
 
 impl FerryApp {
@@ -179,6 +181,7 @@ impl FerryApp {
             transfers: BTreeMap::new(),
             delete_progress: None,
             notice: None,
+            local_right: 0.0,
         };
         app.quick.form.show_hidden = app.state.show_hidden;
         app.dialog.form.show_hidden = app.state.show_hidden;
@@ -224,6 +227,11 @@ impl FerryApp {
             Side::Local => &self.local,
             Side::Remote => &self.remote,
         }
+    }
+
+    /// The x coordinate where the local pane ends on screen.
+    pub fn local_pane_right_edge(&self) -> f32 {
+        self.local_right
     }
 
     /// Connect with a validated request, pinning a certificate the user trusted before.
@@ -487,8 +495,12 @@ impl FerryApp {
             Action::SelectAll => self.pane_mut(side).select_all(),
             Action::Open => {
                 let selected: Vec<_> = self.pane(side).selected().into_iter().cloned().collect();
-                let base = self.pane(side).path().cloned();
+                let base = self.pane(side).listing_path().cloned();
                 match (selected.as_slice(), base) {
+                    // The pane cannot see Enter (shortcuts are the app's): ".." goes up.
+                    ([], Some(_)) if self.pane(side).cursor_on_parent() => {
+                        self.run_action(Action::GoUp, ctx)
+                    }
                     ([one], Some(base)) if one.opens_as_dir() => {
                         self.navigate(base.join(&one.name))
                     }
@@ -553,7 +565,9 @@ impl FerryApp {
 
     fn selected_paths(&self, side: Side) -> Vec<(AnyPath, bool)> {
         let pane = self.pane(side);
-        let Some(base) = pane.path() else {
+        // The rows belong to the listed folder, which may differ from the
+        // one being loaded.
+        let Some(base) = pane.listing_path() else {
             return Vec::new();
         };
         pane.selected()
@@ -651,8 +665,9 @@ impl FerryApp {
     }
 
     fn handle_shortcuts(&mut self, ctx: &egui::Context) {
-        // Plain keys (Delete, Backspace, Enter, F-keys) belong to a text
-        // field while one has focus; Ctrl/Cmd shortcuts always work.
+        // While a text field has focus, its keys are its own (Delete,
+        // Backspace, Enter, Ctrl+A select text); only app-wide Ctrl/Cmd
+        // shortcuts (connect, quit, hidden files, log) still work.
         let typing = ctx.text_edit_focused();
         let mut fired = Vec::new();
         ctx.input_mut(|i| {
@@ -660,7 +675,7 @@ impl FerryApp {
                 let Some(shortcut) = info.shortcut else {
                     continue;
                 };
-                if typing && shortcut.modifiers.is_none() {
+                if typing && (shortcut.modifiers.is_none() || info.scope == Scope::Pane) {
                     continue;
                 }
                 if i.consume_shortcut(&shortcut) {
@@ -1022,6 +1037,7 @@ impl FerryApp {
                 let actions = self.local.ui(ui, &mut self.state.local_pane, active);
                 self.apply_pane_actions(Side::Local, actions, ctx);
             });
+        self.local_right = local.response.rect.right();
         if width > 0.0 {
             self.state.split = (local.response.rect.width() / width).clamp(0.1, 0.9);
         }

@@ -1,0 +1,441 @@
+//! The real app in egui_kittest, driven by accessible role and label,
+//! against the in-process libunftp server (and the scripted fake server
+//! for a data connection that never opens).
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ferry::engine::{AnyPath, Side};
+use ferry::ui::app::{Connection, State};
+use ferry::ui::{AppConfig, FerryApp};
+use support::server::{PASSWORD, ServerOptions, TestServer, USER};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn app(local: &Path) -> Harness<'static, FerryApp> {
+    let local = local.to_path_buf();
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        // Short steps, so two clicks land within egui's double-click time.
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            FerryApp::with_state(
+                cc.egui_ctx.clone(),
+                State::default(),
+                AppConfig {
+                    demo: None,
+                    local_start: Some(local),
+                },
+            )
+            .expect("app starts")
+        });
+    h.step();
+    h
+}
+
+/// Step frames until `cond` holds (the engine answers on other threads).
+fn wait_until(h: &mut Harness<'_, FerryApp>, what: &str, cond: impl Fn(&FerryApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        h.step();
+        if cond(h.state()) {
+            h.step();
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; banner: {:?}",
+            h.state().banner
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn remote_names(app: &FerryApp) -> Vec<String> {
+    app.remote
+        .entries()
+        .iter()
+        .map(|e| e.display_name.clone())
+        .collect()
+}
+
+/// Fill the quick-connect bar by typing, pick the mode, and press Enter.
+fn quick_connect(h: &mut Harness<'_, FerryApp>, port: u16, password: &str, mode: &str) {
+    h.state_mut().quick.form.port.clear();
+    let port = port.to_string();
+    for (label, text) in [
+        ("Host", "127.0.0.1"),
+        ("Port", port.as_str()),
+        ("User", USER),
+        ("Password", password),
+    ] {
+        h.get_by_label(label).click();
+        h.step();
+        h.get_by_label(label).type_text(text);
+        h.step();
+    }
+    if mode != "Passive" {
+        h.get_by_label("Connection mode").click();
+        h.run_steps(4);
+        h.get_by_label(mode).click();
+        h.run_steps(4);
+    }
+    h.get_by_label("Password").click();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.step();
+}
+
+fn seeded_server(rt: &tokio::runtime::Runtime) -> TestServer {
+    let server = rt.block_on(TestServer::start(ServerOptions {
+        tls: false,
+        active: true,
+    }));
+    std::fs::create_dir_all(server.path("docs/inner")).unwrap();
+    std::fs::write(server.path("docs/readme.txt"), b"read me").unwrap();
+    std::fs::write(server.path("hello.txt"), b"hello from the server").unwrap();
+    server
+}
+
+#[test]
+fn quick_connect_in_passive_and_active_mode_lists_the_server() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    for mode in ["Passive", "Active"] {
+        let mut h = app(local.path());
+        quick_connect(&mut h, server.addr.port(), PASSWORD, mode);
+        wait_until(&mut h, "the remote listing", |a| {
+            remote_names(a).contains(&"docs".to_string())
+        });
+        assert!(
+            matches!(h.state().connection, Connection::Connected { .. }),
+            "{mode}"
+        );
+        assert_eq!(
+            h.state().remote.path(),
+            Some(&AnyPath::Remote(b"/".to_vec()))
+        );
+        let want = if mode == "Active" {
+            ferry::ftp::DataMode::Active
+        } else {
+            ferry::ftp::DataMode::Passive
+        };
+        assert_eq!(h.state().quick.form.validate().unwrap().options.mode, want);
+        h.check_accessibility();
+    }
+}
+
+#[test]
+fn a_wrong_password_shows_the_error_banner() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    quick_connect(&mut h, server.addr.port(), "wrong-password", "Passive");
+    wait_until(&mut h, "the banner", |a| a.banner.is_some());
+    let message = h.state().banner.clone().unwrap().message;
+    assert!(message.contains("login failed: 530"), "{message}");
+    assert!(
+        h.query_by_label_contains("login failed").is_some(),
+        "the banner is on screen"
+    );
+    h.get_by_label("Dismiss").click();
+    h.step();
+    assert!(h.state().banner.is_none());
+}
+
+#[test]
+fn open_a_folder_and_go_back_up() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    quick_connect(&mut h, server.addr.port(), PASSWORD, "Passive");
+    wait_until(&mut h, "the remote listing", |a| {
+        remote_names(a).contains(&"docs".to_string())
+    });
+    h.get_by_label("docs").click();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the docs listing", |a| {
+        remote_names(a).contains(&"readme.txt".to_string())
+    });
+    assert_eq!(
+        h.state().remote.path(),
+        Some(&AnyPath::Remote(b"/docs".to_vec()))
+    );
+    // Enter on the remote pane's ".." row goes up (the local pane has one too).
+    let local_right = h.state().local_pane_right_edge();
+    h.get_all_by_label("..")
+        .find(|n| n.rect().center().x > local_right)
+        .expect("a .. row in the remote pane")
+        .click();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the root listing", |a| {
+        a.remote.path() == Some(&AnyPath::Remote(b"/".to_vec()))
+            && remote_names(a).contains(&"hello.txt".to_string())
+    });
+}
+
+#[test]
+fn create_rename_and_delete_a_remote_folder() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    quick_connect(&mut h, server.addr.port(), PASSWORD, "Passive");
+    wait_until(&mut h, "the remote listing", |a| {
+        remote_names(a).contains(&"docs".to_string())
+    });
+
+    // New folder (F7) in the remote pane.
+    h.get_by_label("hello.txt").click();
+    h.step();
+    assert_eq!(h.state().active, Side::Remote);
+    h.key_press(egui::Key::F7);
+    h.step();
+    h.get_by_label("Name:").type_text("made-by-ui");
+    h.step();
+    h.get_by_label("Create").click();
+    wait_until(&mut h, "the new folder", |a| {
+        remote_names(a).contains(&"made-by-ui".to_string())
+    });
+    assert!(server.path("made-by-ui").is_dir());
+
+    // Rename (F2), inline.
+    h.get_by_label("made-by-ui").click();
+    h.step();
+    h.key_press(egui::Key::F2);
+    h.step();
+    h.step();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.step();
+    h.get_by_label("New name").type_text("renamed-by-ui");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the renamed folder", |a| {
+        remote_names(a).contains(&"renamed-by-ui".to_string())
+    });
+    assert!(server.path("renamed-by-ui").is_dir() && !server.path("made-by-ui").exists());
+
+    // Delete, with confirmation.
+    h.get_by_label("renamed-by-ui").click();
+    h.step();
+    h.key_press(egui::Key::Delete);
+    h.step();
+    h.get_by_label("Delete").click();
+    wait_until(&mut h, "the folder gone", |a| {
+        !remote_names(a).contains(&"renamed-by-ui".to_string())
+    });
+    assert!(!server.path("renamed-by-ui").exists());
+}
+
+#[test]
+fn download_and_upload_a_file_through_the_window() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(
+        local.path().join("from-local.txt"),
+        b"uploaded through the window",
+    )
+    .unwrap();
+    let mut h = app(local.path());
+    quick_connect(&mut h, server.addr.port(), PASSWORD, "Passive");
+    wait_until(&mut h, "the remote listing", |a| {
+        remote_names(a).contains(&"hello.txt".to_string())
+    });
+
+    h.get_by_label("hello.txt").click();
+    h.step();
+    h.get_by_label("hello.txt").click_secondary();
+    h.run_steps(4);
+    h.get_by_label("Download").click();
+    wait_until(&mut h, "the download", |_| {
+        local.path().join("hello.txt").is_file()
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("hello.txt")).unwrap(),
+        b"hello from the server"
+    );
+
+    wait_until(&mut h, "the local listing", |a| {
+        a.local
+            .entries()
+            .iter()
+            .any(|e| e.display_name == "from-local.txt")
+    });
+    h.get_by_label("from-local.txt").click();
+    h.step();
+    h.get_by_label("from-local.txt").click_secondary();
+    h.run_steps(4);
+    h.get_by_label("Upload").click();
+    wait_until(&mut h, "the upload", |a| {
+        remote_names(a).contains(&"from-local.txt".to_string())
+    });
+    assert_eq!(
+        std::fs::read(server.path("from-local.txt")).unwrap(),
+        b"uploaded through the window"
+    );
+}
+
+#[test]
+fn a_data_connection_that_never_opens_shows_the_banner_naming_the_data_channel() {
+    use support::fake::{FakeServer, Step, login_script};
+    let rt = runtime();
+    let mut steps = login_script();
+    steps.extend([
+        Step::Expect("PWD".into()),
+        Step::Send(b"257 \"/\"\r\n".to_vec()),
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReplyBlackhole,
+        Step::Hold,
+    ]);
+    let fake = rt.block_on(FakeServer::start(steps));
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    h.state_mut().quick.form.timeout_secs = "2".into();
+    let started = Instant::now();
+    quick_connect(&mut h, fake.addr.port(), "pw", "Passive");
+    wait_until(&mut h, "the data-channel banner", |a| a.banner.is_some());
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    let message = h.state().banner.clone().unwrap().message;
+    assert!(
+        message.contains("data connection timed out after 2 s"),
+        "{message}"
+    );
+    assert!(
+        message.contains("(passive)") && message.contains("try Active mode"),
+        "{message}"
+    );
+    assert!(
+        h.query_by_label("Switch to active mode").is_some(),
+        "the banner offers the other mode"
+    );
+}
+
+#[test]
+fn the_connection_dialog_from_the_file_menu_connects_in_active_mode() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    h.get_by_label("File").click();
+    h.run_steps(4);
+    h.get_by_label_contains("Connect…").click();
+    h.run_steps(4);
+    assert!(h.state().dialog.open);
+    // The dialog's fields are the last ones with these labels (the quick bar's come first).
+    let port = server.addr.port().to_string();
+    for (label, text) in [
+        ("Host", "127.0.0.1"),
+        ("User", USER),
+        ("Password", PASSWORD),
+    ] {
+        h.get_all_by_label(label).last().unwrap().click();
+        h.step();
+        h.get_all_by_label(label).last().unwrap().type_text(text);
+        h.step();
+    }
+    h.get_all_by_label("Port").last().unwrap().click();
+    h.step();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_all_by_label("Port").last().unwrap().type_text(&port);
+    h.step();
+    h.get_all_by_label("Connection mode")
+        .last()
+        .unwrap()
+        .click();
+    h.run_steps(4);
+    h.get_all_by_label("Active").last().unwrap().click();
+    h.run_steps(4);
+    h.check_accessibility();
+    h.get_all_by_label("Connect").last().unwrap().click();
+    wait_until(&mut h, "the remote listing", |a| {
+        remote_names(a).contains(&"docs".to_string())
+    });
+    assert!(!h.state().dialog.open);
+    assert_eq!(
+        h.state().quick.form.validate().unwrap().options.mode,
+        ferry::ftp::DataMode::Active
+    );
+}
+
+/// eframe storage in memory, to restart the app over the same saved state.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn pane_split_column_widths_sort_and_settings_survive_a_restart() {
+    use ferry::ui::pane::SortColumn;
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    h.get_by_label("View").click();
+    h.run_steps(4);
+    h.get_by_label("Show hidden files").click();
+    h.run_steps(2);
+    {
+        let s = &mut h.state_mut().state;
+        s.split = 0.37;
+        s.remote_pane.sort = SortColumn::Size;
+        s.remote_pane.ascending = false;
+        s.local_pane.column_widths[1] = 155.0;
+    }
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(h.state_mut(), &mut storage);
+    drop(h);
+
+    let restored: State = eframe::get_value(&storage, eframe::APP_KEY).expect("state was saved");
+    assert!(restored.show_hidden, "the View menu toggle was saved");
+    assert_eq!(restored.remote_pane.sort, SortColumn::Size);
+    assert!(!restored.remote_pane.ascending);
+    assert_eq!(restored.local_pane.column_widths[1], 155.0);
+    assert!((restored.split - 0.37).abs() < 1e-6);
+    assert!(
+        restored.last_form.password.is_empty(),
+        "no password in saved state"
+    );
+    let ctx = egui::Context::default();
+    let app2 = FerryApp::with_state(
+        ctx,
+        restored,
+        AppConfig {
+            demo: None,
+            local_start: Some(local.path().to_path_buf()),
+        },
+    )
+    .unwrap();
+    assert!(app2.state.show_hidden && app2.local.show_hidden);
+}
