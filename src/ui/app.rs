@@ -1028,7 +1028,10 @@ impl FerryApp {
                 .show(ui, |ui| self.log.ui(ui));
         }
         let width = ctx.content_rect().width();
+        // Both panes get the same frame, so their headers line up.
+        let pane_frame = egui::Frame::central_panel(&style).inner_margin(egui::Margin::same(6));
         let local = egui::Panel::left("local-pane")
+            .frame(pane_frame)
             .resizable(true)
             .default_size((width * self.state.split).max(200.0))
             .size_range(200.0..=(width - 200.0).max(201.0))
@@ -1041,12 +1044,14 @@ impl FerryApp {
         if width > 0.0 {
             self.state.split = (local.response.rect.width() / width).clamp(0.1, 0.9);
         }
-        egui::CentralPanel::default().show(ui, |ui| {
-            self.banner_ui(ui);
-            let active = self.active == Side::Remote;
-            let actions = self.remote.ui(ui, &mut self.state.remote_pane, active);
-            self.apply_pane_actions(Side::Remote, actions, ctx);
-        });
+        egui::CentralPanel::default()
+            .frame(pane_frame)
+            .show(ui, |ui| {
+                self.banner_ui(ui);
+                let active = self.active == Side::Remote;
+                let actions = self.remote.ui(ui, &mut self.state.remote_pane, active);
+                self.apply_pane_actions(Side::Remote, actions, ctx);
+            });
 
         if let Some(request) = self.dialog.show(ctx) {
             self.quick.form = self.dialog.form.clone();
