@@ -317,3 +317,45 @@ fn auto_mode_lists_through_active_when_the_passive_data_port_is_blocked() {
         "{notice}"
     );
 }
+
+#[test]
+fn a_server_dropping_an_idle_session_is_reported_without_any_click() {
+    use support::fake::{FakeServer, Step, login_script};
+    let rt = server_runtime();
+    let mut steps = login_script();
+    steps.extend([
+        Step::Expect("PWD".into()),
+        Step::Send(b"257 \"/\"\r\n".to_vec()),
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("LIST".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::DataSend(b"-rw-r--r-- 1 u g 5 Jan  1  2024 a.txt\r\n".to_vec()),
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Sleep(Duration::from_millis(300)),
+        Step::Send(b"421 Idle timeout, closing control connection\r\n".to_vec()),
+    ]);
+    let fake = rt.block_on(FakeServer::start(steps));
+    let engine = engine();
+    let o = ConnectOptions::new("127.0.0.1", fake.addr.port(), "user", "pw");
+    engine.handle.send(Command::Connect {
+        options: o,
+        initial_path: None,
+    });
+    wait_for(&engine.events, "Listing", |e| {
+        matches!(e, Event::Listing { .. }).then_some(())
+    });
+    let started = Instant::now();
+    let reason = wait_for(&engine.events, "Disconnected", |e| match e {
+        Event::Disconnected { reason } => Some(reason),
+        _ => None,
+    });
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let reason = reason.expect("a lost connection has a reason");
+    assert!(
+        reason.contains("421") && reason.contains("reconnect"),
+        "{reason}"
+    );
+}

@@ -83,7 +83,17 @@ async fn run(
     {
         return lost(e, &out);
     }
-    while let Some(op) = rx.recv().await {
+    loop {
+        // While idle, also watch the control connection, so a server that
+        // drops the session is noticed now, not on the next click.
+        let op = tokio::select! {
+            op = rx.recv() => op,
+            e = session.closed_while_idle() => {
+                session.log().error(format!("Connection lost: {e}"));
+                return lost(e, &out);
+            }
+        };
+        let Some(op) = op else { break };
         let result = match op {
             RemoteOp::Quit => break,
             RemoteOp::SetMode(mode) => {

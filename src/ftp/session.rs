@@ -227,6 +227,35 @@ impl Session {
         self.control.log()
     }
 
+    /// Wait while idle until the server closes the control connection or
+    /// sends something unasked (servers send `421` before dropping an idle
+    /// session). Returns the error describing the loss. Cancel-safe: drop
+    /// the future to send a command instead.
+    pub async fn closed_while_idle(&mut self) -> FtpError {
+        if self.in_transfer.is_some() {
+            return std::future::pending().await;
+        }
+        match self.control.read_reply_untimed().await {
+            Ok(r) => {
+                let addr = self.control.addr_text().to_string();
+                self.control.close().await;
+                if r.code == 421 {
+                    FtpError::Reply {
+                        command: "the idle connection".into(),
+                        code: r.code,
+                        text: format!("{}; the server closed it — reconnect", r.text()),
+                    }
+                } else {
+                    FtpError::Protocol {
+                        detail: format!("unexpected reply while idle: {r}"),
+                        addr,
+                    }
+                }
+            }
+            Err(e) => e,
+        }
+    }
+
     /// Whether the control connection is still open.
     pub fn is_connected(&self) -> bool {
         self.control.is_open()

@@ -747,6 +747,15 @@ impl FerryApp {
                     fired = Some(Action::ToggleLog);
                 }
             });
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let info = Action::Connect.info();
+                let button = ui
+                    .button("Open connection dialog")
+                    .on_hover_text(info.tooltip);
+                if button.clicked() {
+                    fired = Some(Action::Connect);
+                }
+            });
         });
         if let Some(a) = fired {
             self.run_action(a, ui.ctx());
