@@ -92,7 +92,11 @@ impl ReadAhead {
 }
 
 impl AsyncRead for ReadAhead {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if let Err(e) = std::task::ready!(this.poll_chunk(cx)) {
             return Poll::Ready(Err(e));
