@@ -18,8 +18,8 @@ use chrono::NaiveDate;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use ferry::engine::{AnyPath, Entry, Kind, Side};
-use ferry::ftp::listing::{EntryKind, ListingFormat, RemoteEntry, parse_listing};
+use ferry::engine::{AnyPath, Entry, Side};
+use ferry::ftp::listing::{ListingFormat, parse_listing};
 use ferry::ui::pane::{PaneSettings, PaneState, SortColumn, sorted_order};
 
 const ENTRIES: usize = 100_000;
@@ -283,35 +283,6 @@ fn mlsd_listing(lines: &[Line]) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// A parsed line as a pane row: what `engine::remote::remote_entry` does
-/// (it is crate-private).
-fn to_entry(e: RemoteEntry) -> Entry {
-    let kind = match e.kind {
-        EntryKind::File => Kind::File,
-        EntryKind::Dir => Kind::Dir,
-        EntryKind::Symlink => Kind::Symlink {
-            target_is_dir: e
-                .link_target
-                .as_ref()
-                .is_none_or(|t| t.ends_with(b"/") || !t.contains(&b'.')),
-        },
-        EntryKind::Unknown => Kind::Unknown,
-    };
-    Entry {
-        display_name: e.display_name().into_owned(),
-        link_target: e
-            .link_target
-            .as_ref()
-            .map(|t| String::from_utf8_lossy(t).into_owned()),
-        name: e.name,
-        kind,
-        size: e.size,
-        modified: e.modified,
-        permissions: e.permissions,
-        owner: e.owner,
-    }
-}
-
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut best = Duration::MAX;
     let mut last = None;
@@ -456,7 +427,11 @@ fn main() {
     assert_eq!(parsed_mlsd.len(), ENTRIES, "every MLSD line parsed");
     drop(parsed_mlsd);
     let (convert, entries) = best_of(RUNS, || {
-        parsed.clone().into_iter().map(to_entry).collect::<Vec<_>>()
+        parsed
+            .clone()
+            .into_iter()
+            .map(ferry::engine::remote_entry)
+            .collect::<Vec<_>>()
     });
     drop(parsed);
 
@@ -467,7 +442,7 @@ fn main() {
     let before = live();
     let entries: Vec<Entry> = parse_listing(&unix, ListingFormat::List, now)
         .into_iter()
-        .map(to_entry)
+        .map(ferry::engine::remote_entry)
         .collect();
     let delivered = (live().bytes - before.bytes) as f64 / ENTRIES as f64;
     let before = live();

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::progress::Progress;
+use super::progress::LazyProgress;
 use super::url::FtpUrl;
 use super::{CliError, Command, NetArgs, connect_options};
 use crate::engine::transfer::{Existing, download_file, safe_local_name, upload_file};
@@ -133,18 +133,11 @@ async fn get(
     } else {
         Existing::Overwrite
     };
-    let progress = std::sync::OnceLock::<Progress>::new();
-    let label = target.display().to_string();
-    let r = download_file(&mut s, &url.path, &target, existing, &mut |n, total| {
-        progress
-            .get_or_init(|| Progress::new(&label, total, n))
-            .update(n)
+    let progress = LazyProgress::new(target.display().to_string());
+    download_file(&mut s, &url.path, &target, existing, &mut |n, total| {
+        progress.report(n, total)
     })
-    .await;
-    if let Some(p) = progress.get() {
-        p.finish();
-    }
-    r?;
+    .await?;
     s.quit().await?;
     Ok(())
 }
@@ -170,18 +163,11 @@ async fn put(local: &Path, text: &str, resume: bool, net: &NetArgs) -> Result<()
     } else {
         Existing::Overwrite
     };
-    let progress = std::sync::OnceLock::<Progress>::new();
-    let label = local.display().to_string();
-    let r = upload_file(&mut s, local, &remote, existing, &mut |n, total| {
-        progress
-            .get_or_init(|| Progress::new(&label, total, n))
-            .update(n)
+    let progress = LazyProgress::new(local.display().to_string());
+    upload_file(&mut s, local, &remote, existing, &mut |n, total| {
+        progress.report(n, total)
     })
-    .await;
-    if let Some(p) = progress.get() {
-        p.finish();
-    }
-    r?;
+    .await?;
     s.quit().await?;
     Ok(())
 }

@@ -54,3 +54,34 @@ impl Progress {
         }
     }
 }
+
+/// A progress bar created on the first report, when the total is known,
+/// and cleared when dropped.
+pub struct LazyProgress {
+    label: String,
+    bar: std::sync::OnceLock<Progress>,
+}
+
+impl LazyProgress {
+    pub fn new(label: impl Into<String>) -> LazyProgress {
+        LazyProgress {
+            label: label.into(),
+            bar: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// `moved` bytes of `total` (when known) so far.
+    pub fn report(&self, moved: u64, total: Option<u64>) {
+        self.bar
+            .get_or_init(|| Progress::new(&self.label, total, moved))
+            .update(moved);
+    }
+}
+
+impl Drop for LazyProgress {
+    fn drop(&mut self) {
+        if let Some(p) = self.bar.get() {
+            p.finish();
+        }
+    }
+}

@@ -14,6 +14,7 @@ use std::sync::mpsc as std_mpsc;
 use tokio::sync::{mpsc, watch};
 
 pub use protocol::{AnyPath, Command, Direction, Entry, Event, Kind, Side};
+pub use remote::remote_entry;
 
 use crate::ftp::ConnectOptions;
 use crate::ftp::log::{LogKind, LogLine, SharedLog};

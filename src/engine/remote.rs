@@ -214,7 +214,7 @@ async fn list(
 }
 
 /// Convert a parsed listing entry into a pane row.
-pub(crate) fn remote_entry(e: RemoteEntry) -> Entry {
+pub fn remote_entry(e: RemoteEntry) -> Entry {
     let kind = match e.kind {
         EntryKind::File => Kind::File,
         EntryKind::Dir => Kind::Dir,
