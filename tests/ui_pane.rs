@@ -396,3 +396,84 @@ fn an_error_replaces_the_rows_and_a_new_listing_brings_them_back() {
     harness.run();
     harness.get_by_label("notes.txt");
 }
+
+/// How opaque the row label `name` was drawn in the last frame (255: fully).
+fn row_alpha(harness: &Harness<'_, Screen>, name: &str) -> u8 {
+    fn find(shape: &egui::Shape, name: &str, out: &mut Vec<u8>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| find(s, name, out)),
+            egui::Shape::Text(t) if t.galley.text() == name => {
+                out.push((f32::from(t.fallback_color.a()) * t.opacity_factor).round() as u8);
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for clipped in &harness.output().shapes {
+        find(&clipped.shape, name, &mut found);
+    }
+    assert_eq!(found.len(), 1, "one label {name:?} drawn");
+    found[0]
+}
+
+#[test]
+fn rows_dim_only_while_a_slow_answer_or_a_lost_connection_keeps_them_out_of_date() {
+    let mut harness = harness();
+    assert_eq!(row_alpha(&harness, "notes.txt"), 255);
+
+    // Another folder asked for: the rows take no clicks, but a quick answer
+    // does not flash them grey.
+    harness
+        .state_mut()
+        .pane
+        .set_loading(remote("/srv/data/photos"));
+    harness.step();
+    assert_eq!(row_alpha(&harness, "notes.txt"), 255);
+    harness.get_by_label("notes.txt").click();
+    harness.step();
+    assert!(selected(&harness).is_empty());
+
+    // Still waiting after 0.2 s: dimmed.
+    harness.run_steps(15);
+    assert!(row_alpha(&harness, "notes.txt") < 200);
+
+    // The answer: its rows are drawn normally at once, however many there are.
+    let many: Vec<Entry> = (1..=5_000)
+        .map(|i| entry(&format!("file {i:04}.txt"), Kind::File, 24))
+        .collect();
+    harness
+        .state_mut()
+        .pane
+        .set_listing(remote("/srv/data/photos"), many);
+    harness.step();
+    assert_eq!(row_alpha(&harness, "file 0001.txt"), 255);
+    harness.run_steps(30);
+    assert_eq!(row_alpha(&harness, "file 0001.txt"), 255);
+
+    // A slow refresh of the same folder dims them until it answers.
+    harness
+        .state_mut()
+        .pane
+        .set_loading(remote("/srv/data/photos"));
+    harness.step();
+    assert_eq!(row_alpha(&harness, "file 0001.txt"), 255);
+    harness.run_steps(15);
+    assert!(row_alpha(&harness, "file 0001.txt") < 200);
+    let again: Vec<Entry> = (1..=5_000)
+        .map(|i| entry(&format!("file {i:04}.txt"), Kind::File, 24))
+        .collect();
+    harness
+        .state_mut()
+        .pane
+        .set_listing(remote("/srv/data/photos"), again);
+    harness.step();
+    assert_eq!(row_alpha(&harness, "file 0001.txt"), 255);
+
+    // Connection lost: greyed at once, and back when it returns.
+    harness.state_mut().pane.set_stale(true);
+    harness.step();
+    assert!(row_alpha(&harness, "file 0001.txt") < 200);
+    harness.state_mut().pane.set_stale(false);
+    harness.step();
+    assert_eq!(row_alpha(&harness, "file 0001.txt"), 255);
+}

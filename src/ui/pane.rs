@@ -1208,13 +1208,30 @@ impl PaneState {
             });
             return;
         }
+        // While another folder loads the rows are not that folder's: they take
+        // no clicks. They only look dimmed once the answer is slow, so a quick
+        // answer does not flash every row grey for a frame or two.
         let loading_other = self.loading && self.path != self.listed;
-        let slow = self.loading
-            && self
-                .loading_since
-                .is_some_and(|t| ui.input(|i| i.time) - t > GREY_AFTER_SECONDS);
-        if self.stale || loading_other {
+        let waited = match self.loading_since {
+            Some(since) if self.loading => ui.input(|i| i.time) - since,
+            _ => 0.0,
+        };
+        let slow = waited > GREY_AFTER_SECONDS;
+        if self.loading && !slow {
+            // The spinner repaints only while the breadcrumbs show (not while
+            // a path is typed): wake up when the rows are due to dim.
+            let due = (GREY_AFTER_SECONDS - waited).max(0.0) + 0.01;
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs_f64(due));
+        }
+        if self.stale {
             ui.disable();
+        } else if loading_other {
+            let opacity = ui.opacity();
+            ui.disable();
+            if !slow {
+                ui.set_opacity(opacity);
+            }
         } else if slow {
             ui.multiply_opacity(0.55);
         }
