@@ -1,5 +1,10 @@
 //! Parsing of FTP directory listings: MLSD (RFC 3659) and LIST output in Unix `ls -l`, DOS/IIS and
 //! EPLF formats.
+//!
+//! A folder can hold 100,000 entries, so the parsers avoid per-line work that is not needed: words
+//! are slices of the line (a LIST listing reuses one buffer for them), numbers are read straight
+//! from the bytes and names are compared without lowercased copies, so that a line allocates only
+//! the fields of its entry.
 
 use std::borrow::Cow;
 
@@ -92,12 +97,14 @@ pub enum ListingFormat {
 /// `total N`, `.`/`..` and MLSD `cdir`/`pdir` are skipped; `now` (local time) picks the year for
 /// Unix dates without one.
 pub fn parse_listing(data: &[u8], format: ListingFormat, now: NaiveDateTime) -> Vec<RemoteEntry> {
-    data.split(|&b| b == b'\n')
-        .filter_map(|line| match format {
-            ListingFormat::Mlsd => parse_mlsd_line(line),
-            ListingFormat::List => parse_list_line(line, now),
-        })
-        .collect()
+    let lines = data.split(|&b| b == b'\n');
+    match format {
+        ListingFormat::Mlsd => lines.filter_map(parse_mlsd_line).collect(),
+        ListingFormat::List => {
+            let mut parser = ListParser::new(now);
+            lines.filter_map(|line| parser.line(line)).collect()
+        }
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -124,50 +131,78 @@ pub fn parse_mlsd_line(line: &[u8]) -> Option<RemoteEntry> {
         return None;
     }
 
-    let mut entry = RemoteEntry::new(name, EntryKind::File);
-    let (mut size, mut sizd, mut mode, mut perm) = (None, None, None, None);
+    // Facts may come in any order and repeat (the last one wins), and some have two spellings with
+    // one preferred; so the values are kept as slices and only the ones used become Strings.
+    let (mut kind, mut link_target) = (EntryKind::File, None);
+    let (mut size, mut sizd, mut modified, mut mode, mut perm) = (None, None, None, None, None);
     let (mut owner_name, mut uid, mut group_name, mut gid) = (None, None, None, None);
+    let mut lowercase = [0; FACT_NAME_MAX];
     for fact in facts.split(|&b| b == b';').filter(|fact| !fact.is_empty()) {
         let Some(eq) = fact.iter().position(|&b| b == b'=') else {
             return Some(RemoteEntry::unknown(line));
         };
-        let (key, value) = (fact[..eq].to_ascii_lowercase(), &fact[eq + 1..]);
-        match key.as_slice() {
+        let value = &fact[eq + 1..];
+        match fact_name(&fact[..eq], &mut lowercase) {
             // `?`: a `cdir`/`pdir` entry is skipped altogether.
-            b"type" => (entry.kind, entry.link_target) = mlsd_type(value)?,
+            b"type" => (kind, link_target) = mlsd_type(value)?,
             b"size" => size = parse_u64(value),
             b"sizd" => sizd = parse_u64(value),
-            b"modify" => entry.modified = parse_mlsd_time(value),
-            b"unix.mode" => mode = Some(lossy(value)),
-            b"perm" => perm = Some(lossy(value)),
-            b"unix.owner" | b"unix.ownername" => owner_name = Some(lossy(value)),
-            b"unix.uid" => uid = Some(lossy(value)),
-            b"unix.group" | b"unix.groupname" => group_name = Some(lossy(value)),
-            b"unix.gid" => gid = Some(lossy(value)),
+            b"modify" => modified = parse_mlsd_time(value),
+            b"unix.mode" => mode = Some(value),
+            b"perm" => perm = Some(value),
+            b"unix.owner" | b"unix.ownername" => owner_name = Some(value),
+            b"unix.uid" => uid = Some(value),
+            b"unix.group" | b"unix.groupname" => group_name = Some(value),
+            b"unix.gid" => gid = Some(value),
             _ => {}
         }
     }
-    entry.size = size.or(sizd);
-    entry.permissions = mode.or(perm);
-    entry.owner = owner_name.or(uid);
-    entry.group = group_name.or(gid);
-    if entry.kind == EntryKind::Unknown {
-        entry.raw = Some(lossy(line));
+    Some(RemoteEntry {
+        name: name.to_vec(),
+        kind,
+        size: size.or(sizd),
+        modified,
+        permissions: mode.or(perm).map(lossy),
+        owner: owner_name.or(uid).map(lossy),
+        group: group_name.or(gid).map(lossy),
+        link_target: link_target.map(<[u8]>::to_vec),
+        raw: (kind == EntryKind::Unknown).then(|| lossy(line)),
+    })
+}
+
+/// Room for the longest fact name [`parse_mlsd_line`] reads (`unix.ownername`, 14 bytes).
+const FACT_NAME_MAX: usize = 16;
+
+/// A fact name in lower case, written into `buffer` rather than a new allocation. A name too long
+/// for it is none of the facts read, so it comes back as "", which matches none of them either.
+fn fact_name<'b>(name: &[u8], buffer: &'b mut [u8; FACT_NAME_MAX]) -> &'b [u8] {
+    let Some(lower) = buffer.get_mut(..name.len()) else {
+        return b"";
+    };
+    // One pass, byte by byte: `copy_from_slice` would call `memcpy`, slow for a few bytes.
+    for (to, from) in lower.iter_mut().zip(name) {
+        *to = from.to_ascii_lowercase();
     }
-    Some(entry)
+    lower
 }
 
 /// The kind (and symlink target) for an MLSD `type` value, or None for `cdir`/`pdir` entries, which
 /// are skipped.
-fn mlsd_type(value: &[u8]) -> Option<(EntryKind, Option<Vec<u8>>)> {
-    let lower = value.to_ascii_lowercase();
-    match lower.as_slice() {
-        b"file" => return Some((EntryKind::File, None)),
-        b"dir" => return Some((EntryKind::Dir, None)),
-        b"cdir" | b"pdir" => return None,
-        _ => {}
+fn mlsd_type(value: &[u8]) -> Option<(EntryKind, Option<&[u8]>)> {
+    let is = |name: &[u8]| value.eq_ignore_ascii_case(name);
+    if is(b"file") {
+        return Some((EntryKind::File, None));
     }
-    if !lower.starts_with(b"os.") {
+    if is(b"dir") {
+        return Some((EntryKind::Dir, None));
+    }
+    if is(b"cdir") || is(b"pdir") {
+        return None;
+    }
+    if !value
+        .get(..3)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"os."))
+    {
         return Some((EntryKind::Unknown, None));
     }
     // `OS.unix=symlink`, `OS.unix=slink:/target`; any other OS-specific type is treated as a plain
@@ -181,8 +216,7 @@ fn mlsd_type(value: &[u8]) -> Option<(EntryKind, Option<Vec<u8>>)> {
         None => (subtype, &[][..]),
     };
     if subtype.eq_ignore_ascii_case(b"symlink") || subtype.eq_ignore_ascii_case(b"slink") {
-        let target = (!target.is_empty()).then(|| target.to_vec());
-        Some((EntryKind::Symlink, target))
+        Some((EntryKind::Symlink, (!target.is_empty()).then_some(target)))
     } else {
         Some((EntryKind::File, None))
     }
@@ -224,26 +258,51 @@ fn parse_mlsd_time(value: &[u8]) -> Option<NaiveDateTime> {
 /// becomes an entry with kind Unknown, the raw text in `raw`, and as name the last
 /// whitespace-separated word (never panic).
 pub fn parse_list_line(line: &[u8], now: NaiveDateTime) -> Option<RemoteEntry> {
-    let line = strip_line_end(line);
-    if is_blank_line(line) || is_total_line(line) {
-        return None;
+    ListParser::new(now).line(line)
+}
+
+/// Parses the lines of one LIST listing, holding what would otherwise be redone for every line:
+/// the dates derived from `now`, and the buffer the Unix parser splits a line's words into.
+struct ListParser<'a> {
+    now: Now,
+    words: Vec<Word<'a>>,
+}
+
+impl<'a> ListParser<'a> {
+    fn new(now: NaiveDateTime) -> Self {
+        ListParser {
+            now: Now::new(now),
+            words: Vec::new(),
+        }
     }
-    let entry = parse_eplf_line(line)
-        .or_else(|| parse_unix_line(line, now))
-        .or_else(|| parse_dos_line(line))
-        .unwrap_or_else(|| RemoteEntry::unknown(line));
-    (!is_dot_name(&entry.name)).then_some(entry)
+
+    /// [`parse_list_line`] for one line of the listing.
+    fn line(&mut self, line: &'a [u8]) -> Option<RemoteEntry> {
+        let line = strip_line_end(line);
+        if is_blank_line(line) || is_total_line(line) {
+            return None;
+        }
+        // No sniffing of the format is needed first: each parser turns a line of another format
+        // away on its first word (EPLF's `+`, the Unix mode, the DOS date), as the formats'
+        // first characters differ.
+        let entry = parse_eplf_line(line)
+            .or_else(|| unix_line(line, &self.now, &mut self.words))
+            .or_else(|| parse_dos_line(line))
+            .unwrap_or_else(|| RemoteEntry::unknown(line));
+        (!is_dot_name(&entry.name)).then_some(entry)
+    }
 }
 
 /// `total 123` (also `total 4.0K` from `ls -h`), printed by `ls -l` before the entries.
 fn is_total_line(line: &[u8]) -> bool {
-    match words(line).as_slice() {
-        [total, amount] => {
-            total.text.eq_ignore_ascii_case(b"total")
-                && amount.text.first().is_some_and(u8::is_ascii_digit)
-        }
-        _ => false,
-    }
+    let mut words = words(line);
+    words
+        .next()
+        .is_some_and(|total| total.text.eq_ignore_ascii_case(b"total"))
+        && words
+            .next()
+            .is_some_and(|amount| amount.text.first().is_some_and(u8::is_ascii_digit))
+        && words.next().is_none()
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -254,22 +313,42 @@ fn is_total_line(line: &[u8]) -> bool {
 /// is not in that format. The group and link-count columns may be missing; the name is everything
 /// after the single space that follows the date.
 pub fn parse_unix_line(line: &[u8], now: NaiveDateTime) -> Option<RemoteEntry> {
+    unix_line(line, &Now::new(now), &mut Vec::new())
+}
+
+/// [`parse_unix_line`], splitting the words into `buffer` (cleared first) so that a listing can
+/// reuse one buffer for all its lines.
+fn unix_line<'a>(line: &'a [u8], now: &Now, buffer: &mut Vec<Word<'a>>) -> Option<RemoteEntry> {
     let line = strip_line_end(line);
-    let words = words(line);
-    let (kind, permissions) = parse_unix_mode(words.first()?.text)?;
+    // The mode is checked first, so that lines in other formats are turned away cheaply.
+    let mut rest = words(line);
+    let mode = rest.next()?;
+    let (kind, permissions) = parse_unix_mode(mode.text)?;
+    buffer.clear();
+    buffer.push(mode);
 
     // The date is the first place where a size column is followed by something date-shaped; what
-    // sits between the mode and the size is the link count, owner and group.
-    let (size, columns, date_end, modified) = (2..words.len()).find_map(|at| {
-        let (size, columns_end) = unix_size(&words, at)?;
-        let (date_words, modified) = unix_date(&words[at..], now)?;
-        Some((
-            size,
-            &words[1..columns_end],
-            words[at + date_words - 1].end,
-            modified,
-        ))
-    })?;
+    // sits between the mode and the size is the link count, owner and group. Words are split off
+    // only as far as the search looks (a date spans at most three), not on through the name.
+    let mut at = 2;
+    let (size, columns_end, date_end, modified) = loop {
+        while buffer.len() < at + 3
+            && let Some(word) = rest.next()
+        {
+            buffer.push(word);
+        }
+        let words = buffer.as_slice();
+        if at >= words.len() {
+            return None;
+        }
+        if let Some((size, columns_end)) = unix_size(words, at)
+            && let Some((date_words, modified)) = unix_date(&words[at..], now)
+        {
+            break (size, columns_end, words[at + date_words - 1].end, modified);
+        }
+        at += 1;
+    };
+    let columns = &buffer[1..columns_end];
     let name = line.get(date_end + 1..).filter(|name| !name.is_empty())?;
 
     let (owner, group) = match columns {
@@ -281,24 +360,31 @@ pub fn parse_unix_line(line: &[u8], now: NaiveDateTime) -> Option<RemoteEntry> {
         [_, owner, group, ..] => (Some(owner), Some(group)),
     };
 
-    let mut entry = RemoteEntry::new(name, kind);
-    if kind == EntryKind::Symlink
-        && let Some((link, target)) = split_link(name)
-    {
-        entry.name = link.to_vec();
-        entry.link_target = (!target.is_empty()).then(|| target.to_vec());
-    }
-    entry.size = size;
-    entry.modified = modified;
-    entry.permissions = Some(permissions);
-    entry.owner = owner.map(|word| lossy(word.text));
-    entry.group = group.map(|word| lossy(word.text));
-    Some(entry)
+    let link = if kind == EntryKind::Symlink {
+        split_link(name)
+    } else {
+        None
+    };
+    let (name, link_target) = match link {
+        Some((link, target)) => (link, (!target.is_empty()).then(|| target.to_vec())),
+        None => (name, None),
+    };
+    Some(RemoteEntry {
+        name: name.to_vec(),
+        kind,
+        size,
+        modified,
+        permissions: Some(lossy(permissions)),
+        owner: owner.map(|word| lossy(word.text)),
+        group: group.map(|word| lossy(word.text)),
+        link_target,
+        raw: None,
+    })
 }
 
 /// `drwxr-xr-x` (optionally followed by `+`, `@`, `.` or `*` markers) → kind and the nine
 /// permission characters.
-fn parse_unix_mode(word: &[u8]) -> Option<(EntryKind, String)> {
+fn parse_unix_mode(word: &[u8]) -> Option<(EntryKind, &[u8])> {
     let (&type_char, rest) = word.split_first()?;
     if rest.len() < 9 {
         return None;
@@ -310,9 +396,18 @@ fn parse_unix_mode(word: &[u8]) -> Option<(EntryKind, String)> {
         b'-' | b'b' | b'c' | b'p' | b's' | b'D' | b'n' | b'w' | b'?' => EntryKind::File,
         _ => return None,
     };
-    let valid_bits = bits.iter().all(|b| b"rwxsStTlL-?".contains(b));
-    let valid_markers = markers.iter().all(|b| b"+@.*".contains(b));
-    (valid_bits && valid_markers).then(|| (kind, lossy(bits)))
+    // `matches!` rather than `b"rwx…".contains(b)`: this runs on every line, and a match compiles
+    // to a few comparisons where `contains` loops over the list.
+    let valid_bits = bits.iter().all(|b| {
+        matches!(
+            b,
+            b'r' | b'w' | b'x' | b's' | b'S' | b't' | b'T' | b'l' | b'L' | b'-' | b'?'
+        )
+    });
+    let valid_markers = markers
+        .iter()
+        .all(|b| matches!(b, b'+' | b'@' | b'.' | b'*'));
+    (valid_bits && valid_markers).then_some((kind, bits))
 }
 
 /// The size column just before a date starting at word `at`: the size (None for devices) and where
@@ -335,21 +430,19 @@ fn unix_size(words: &[Word<'_>], at: usize) -> Option<(Option<u64>, usize)> {
 /// A date at the start of `words`: `Mar  5 12:34`, `Mar 5 2019`, `5 Mar 12:34`, `2024-03-05 12:34`
 /// or `2024-03-05 12:34:56.000000000 +0100`. Returns how many words it spans and the time, if it is
 /// a valid one.
-fn unix_date(words: &[Word<'_>], now: NaiveDateTime) -> Option<(usize, Option<NaiveDateTime>)> {
+fn unix_date(words: &[Word<'_>], now: &Now) -> Option<(usize, Option<NaiveDateTime>)> {
     let text = |i: usize| words.get(i).map(|word| word.text);
-    let clock = text(2).and_then(parse_time_or_year);
-    if let (Some(month), Some(day), Some(clock)) = (
-        text(0).and_then(parse_month),
-        text(1).and_then(parse_day),
-        clock,
-    ) {
-        return Some((3, month_day_date(month, day, clock, now)));
-    }
-    if let (Some(day), Some(month), Some(clock)) = (
-        text(0).and_then(parse_day),
-        text(1).and_then(parse_month),
-        clock,
-    ) {
+    // Month and day are checked before the clock: most words the search tries are no month.
+    let month_day = match (text(0), text(1)) {
+        (Some(first), Some(second)) => {
+            let month_then_day = |month, day| Some((parse_month(month)?, parse_day(day)?));
+            month_then_day(first, second).or_else(|| month_then_day(second, first))
+        }
+        _ => None,
+    };
+    if let Some((month, day)) = month_day
+        && let Some(clock) = text(2).and_then(parse_time_or_year)
+    {
         return Some((3, month_day_date(month, day, clock, now)));
     }
     let date = parse_iso_date(text(0)?)?;
@@ -366,15 +459,28 @@ fn unix_date(words: &[Word<'_>], now: NaiveDateTime) -> Option<(usize, Option<Na
     }
 }
 
+/// What `now` decides for dates shown without a year, worked out once per listing.
+struct Now {
+    year: i32,
+    /// The latest time a yearless date may be in the current year: about six months ahead.
+    latest: NaiveDateTime,
+}
+
+impl Now {
+    fn new(now: NaiveDateTime) -> Self {
+        Now {
+            year: now.year(),
+            latest: now
+                .checked_add_signed(TimeDelta::days(183))
+                .unwrap_or(NaiveDateTime::MAX),
+        }
+    }
+}
+
 /// A date shown as month and day plus either a year or a time; with a time, the year is the one
 /// that puts the date at most about six months into the future (as `ls` shows times only for recent
 /// files).
-fn month_day_date(
-    month: u32,
-    day: u32,
-    clock: TimeOrYear,
-    now: NaiveDateTime,
-) -> Option<NaiveDateTime> {
+fn month_day_date(month: u32, day: u32, clock: TimeOrYear, now: &Now) -> Option<NaiveDateTime> {
     match clock {
         TimeOrYear::Year(year) => NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(0, 0, 0),
         TimeOrYear::Time(time) => {
@@ -385,12 +491,9 @@ fn month_day_date(
                     time.second,
                 )
             };
-            let latest = now
-                .checked_add_signed(TimeDelta::days(183))
-                .unwrap_or(NaiveDateTime::MAX);
-            match at(now.year()) {
-                Some(this_year) if this_year <= latest => Some(this_year),
-                _ => at(now.year() - 1),
+            match at(now.year) {
+                Some(this_year) if this_year <= now.latest => Some(this_year),
+                _ => at(now.year - 1),
             }
         }
     }
@@ -468,17 +571,27 @@ fn parse_month(word: &[u8]) -> Option<u32> {
         b"november",
         b"december",
     ];
-    if word.len() < 3 {
+    // Most words tried are no month at all, and no two months share their first three letters:
+    // so those pick the one candidate, which the whole word must then begin.
+    if word.len() < 3 || !word[0].is_ascii_alphabetic() {
         return None;
     }
-    let lower = word.to_ascii_lowercase();
-    let index = MONTHS.iter().position(|month| month.starts_with(&lower))?;
+    let first_three = [word[0], word[1], word[2]].map(|b| b.to_ascii_lowercase());
+    let index = MONTHS.iter().position(|month| month[..3] == first_three)?;
+    let whole_word_matches = MONTHS[index]
+        .get(..word.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(word));
+    if !whole_word_matches {
+        return None;
+    }
     u32::try_from(index + 1).ok()
 }
 
 fn parse_day(word: &[u8]) -> Option<u32> {
-    let day = parse_u32(word).filter(|_| word.len() <= 2)?;
-    (1..=31).contains(&day).then_some(day)
+    if word.len() > 2 {
+        return None;
+    }
+    parse_u32(word).filter(|day| (1..=31).contains(day))
 }
 
 /// `YYYY-MM-DD`. The outer Option says whether the word has that shape; the inner one whether it is
@@ -509,10 +622,9 @@ fn is_utc_offset(word: &[u8]) -> bool {
 /// 20xx, others 19xx.
 pub fn parse_dos_line(line: &[u8]) -> Option<RemoteEntry> {
     let line = strip_line_end(line);
-    let words = words(line);
-    let date = parse_dos_date(words.first()?.text)?;
-    let (hour, minute, second, next) = parse_dos_time(&words)?;
-    let marker = words.get(next)?;
+    let mut words = words(line);
+    let date = parse_dos_date(words.next()?.text)?;
+    let (hour, minute, second, marker) = parse_dos_time(&mut words)?;
     let (kind, size) = if marker.text.eq_ignore_ascii_case(b"<DIR>") {
         (EntryKind::Dir, None)
     } else {
@@ -536,8 +648,10 @@ fn parse_dos_date(word: &[u8]) -> Option<Option<NaiveDate>> {
     if separator != b'-' && separator != b'/' {
         return None;
     }
-    let parts: Vec<&[u8]> = word.split(|&b| b == separator).collect();
-    let &[month, day, year_text] = parts.as_slice() else {
+    let mut parts = word.split(|&b| b == separator);
+    let (Some(month), Some(day), Some(year_text), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return None;
     };
     let short = |part: &[u8]| (1..=2).contains(&part.len());
@@ -557,24 +671,30 @@ fn parse_dos_date(word: &[u8]) -> Option<Option<NaiveDate>> {
     ))
 }
 
-/// The time after the date: `12:34PM`, `12:34 PM`, `13:34` or `13:34:56`. Returns the hour (None if
-/// out of range for 12-hour time), minute, second and the index of the word after the time.
-fn parse_dos_time(words: &[Word<'_>]) -> Option<(Option<u32>, u32, u32, usize)> {
-    let word = words.get(1)?.text;
-    let meridiem = |text: &[u8]| match text.to_ascii_uppercase().as_slice() {
-        b"AM" => Some(false),
-        b"PM" => Some(true),
-        _ => None,
+/// The time after the date: `12:34PM`, `12:34 PM`, `13:34` or `13:34:56`, taken from `words`.
+/// Returns the hour (None if out of range for 12-hour time), minute, second and the word after the
+/// time.
+fn parse_dos_time<'a>(words: &mut Words<'a>) -> Option<(Option<u32>, u32, u32, Word<'a>)> {
+    let word = words.next()?.text;
+    let after = words.next();
+    let meridiem = |text: &[u8]| {
+        if text.eq_ignore_ascii_case(b"AM") {
+            Some(false)
+        } else if text.eq_ignore_ascii_case(b"PM") {
+            Some(true)
+        } else {
+            None
+        }
     };
-    let (clock, pm, next) = match word
+    let (clock, pm, marker) = match word
         .len()
         .checked_sub(2)
         .and_then(|split| meridiem(&word[split..]))
     {
-        Some(pm) => (&word[..word.len() - 2], Some(pm), 2),
-        None => match words.get(2).and_then(|next| meridiem(next.text)) {
-            Some(pm) => (word, Some(pm), 3),
-            None => (word, None, 2),
+        Some(pm) => (&word[..word.len() - 2], Some(pm), after),
+        None => match after.and_then(|next| meridiem(next.text)) {
+            Some(pm) => (word, Some(pm), words.next()),
+            None => (word, None, after),
         },
     };
     let time = parse_time(clock)?;
@@ -584,14 +704,15 @@ fn parse_dos_time(words: &[Word<'_>]) -> Option<(Option<u32>, u32, u32, usize)> 
             .contains(&time.hour)
             .then(|| time.hour % 12 + if pm { 12 } else { 0 }),
     };
-    Some((hour, time.minute, time.second, next))
+    Some((hour, time.minute, time.second, marker?))
 }
 
 /// `123456` or `1,234,567`. The outer Option says whether the shape matches; the inner one is None
 /// on overflow.
 fn parse_dos_size(word: &[u8]) -> Option<Option<u64>> {
-    let digits: Vec<u8> = word.iter().copied().filter(|&b| b != b',').collect();
-    (word.first()?.is_ascii_digit() && is_digits(&digits)).then(|| parse_u64(&digits))
+    let shape =
+        word.first()?.is_ascii_digit() && word.iter().all(|&b| b.is_ascii_digit() || b == b',');
+    shape.then(|| decimal(word.iter().copied().filter(|&b| b != b',')))
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -638,29 +759,37 @@ struct Word<'a> {
     end: usize,
 }
 
-fn words(line: &[u8]) -> Vec<Word<'_>> {
-    let mut words = Vec::new();
-    let mut start = None;
-    for (i, &b) in line.iter().enumerate() {
-        match (is_blank(b), start) {
-            (true, Some(s)) => {
-                words.push(Word {
-                    text: &line[s..i],
-                    end: i,
-                });
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
+/// The whitespace-separated words of `line`, left to right, found as they are asked for.
+fn words(line: &[u8]) -> Words<'_> {
+    Words { line, at: 0 }
+}
+
+struct Words<'a> {
+    line: &'a [u8],
+    /// Where the search for the next word starts.
+    at: usize,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = Word<'a>;
+
+    fn next(&mut self) -> Option<Word<'a>> {
+        let line = self.line;
+        let Some(start) = line[self.at..].iter().position(|&b| !is_blank(b)) else {
+            self.at = line.len();
+            return None;
+        };
+        let start = self.at + start;
+        let end = line[start..]
+            .iter()
+            .position(|&b| is_blank(b))
+            .map_or(line.len(), |length| start + length);
+        self.at = end;
+        Some(Word {
+            text: &line[start..end],
+            end,
+        })
     }
-    if let Some(s) = start {
-        words.push(Word {
-            text: &line[s..],
-            end: line.len(),
-        });
-    }
-    words
 }
 
 fn is_blank(b: u8) -> bool {
@@ -701,15 +830,28 @@ fn parse_u64(bytes: &[u8]) -> Option<u64> {
     if !is_digits(bytes) {
         return None;
     }
-    std::str::from_utf8(bytes).ok()?.parse().ok()
+    decimal(bytes.iter().copied())
 }
 
 fn parse_u32(bytes: &[u8]) -> Option<u32> {
     u32::try_from(parse_u64(bytes)?).ok()
 }
 
+/// The value of ASCII digits (the caller has checked that they are), or None on overflow: what
+/// `str::parse::<u64>` gives, without its UTF-8 check and generic number handling.
+fn decimal(mut digits: impl Iterator<Item = u8>) -> Option<u64> {
+    digits.try_fold(0u64, |value, digit| {
+        value.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+    })
+}
+
+/// The bytes as text, invalid UTF-8 replaced. Checking with `str::from_utf8` first is faster for
+/// the usual, valid text than `String::from_utf8_lossy`'s chunk-by-chunk walk.
 fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -1179,6 +1321,60 @@ mod tests {
         );
     }
 
+    #[test]
+    #[rustfmt::skip]
+    fn unix_extra_columns_before_the_size_keep_owner_and_group() {
+        check(unix, &[
+            ("-rw-r--r--. 1 root root unconfined_u:object_r:user_home_t:s0 5 Jan 1 2020 selinux",
+                file("selinux").sized(5).at(day(2020, 1, 1)).perms("rw-r--r--").owned("root", "root")),
+            ("-rw-r--r-- 1 u g 1 2 3 4 5 6 7 8 9 Jan 1 2020 many numbers",
+                file("many numbers").sized(9).at(day(2020, 1, 1)).perms("rw-r--r--").owned("u", "g")),
+        ]);
+    }
+
+    #[test]
+    fn month_names_are_any_start_of_at_least_three_letters() {
+        for (word, month) in [
+            ("Jan", Some(1)),
+            ("jan", Some(1)),
+            ("JANUARY", Some(1)),
+            ("Sept", Some(9)),
+            ("sEpTeM", Some(9)),
+            ("Dec", Some(12)),
+            ("May", Some(5)),
+            ("Ma", None),
+            ("Mayo", None),
+            ("Septembers", None),
+            ("Jux", None),
+            ("Smarch", None),
+            ("1Jan", None),
+            ("J\u{e4}n", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_month(word.as_bytes()), month, "word: {word:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_plain_decimal_digits_up_to_the_type_limit() {
+        assert_eq!(parse_u64(b"0"), Some(0));
+        assert_eq!(parse_u64(b"000000000000000000000000042"), Some(42));
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_u32(b"4294967295"), Some(u32::MAX));
+        assert_eq!(parse_u32(b"4294967296"), None);
+        for not_a_number in [&b""[..], b"+1", b"-1", b" 1", b"1 ", b"1_000", b"\xd9\xa1"] {
+            assert_eq!(parse_u64(not_a_number), None, "{not_a_number:?}");
+        }
+        assert_eq!(
+            parse_dos_size(b"18,446,744,073,709,551,615"),
+            Some(Some(u64::MAX))
+        );
+        assert_eq!(parse_dos_size(b"18,446,744,073,709,551,616"), Some(None));
+        assert_eq!(parse_dos_size(b",1"), None);
+        assert_eq!(parse_dos_size(b"1,x"), None);
+    }
+
     // --- DOS / IIS -------------------------------------------------------------------------------
 
     #[test]
@@ -1398,6 +1594,22 @@ mod tests {
                 ("???".to_string(), EntryKind::Unknown, None),
             ]
         );
+    }
+
+    #[test]
+    fn listing_gives_the_same_entries_as_parsing_each_line_alone() {
+        // A LIST listing reuses one word buffer from line to line: no line may see another's words.
+        let data = b"-rw-r--r-- 1 u g 1 2 3 4 5 6 7 8 9 Jan 1 2020 many columns\n\
+            -rw-r--r-- 5 Jan 1 2020 few\n\
+            -rw-r--r-- 1 u\n\
+            03-05-24  12:34PM 2 dos\n\
+            lrwxrwxrwx 1 u g 7 Jan 1 12:00 a -> b\n\
+            -rw-r--r-- 1 u g 5 2024-03-05 12:34:56 +0100 offset\n";
+        let whole = parse_listing(data, ListingFormat::List, now());
+        let each: Vec<_> = data.split(|&b| b == b'\n').filter_map(list).collect();
+        assert_eq!(whole, each);
+        let names: Vec<_> = whole.iter().map(RemoteEntry::display_name).collect();
+        assert_eq!(names, ["many columns", "few", "u", "dos", "a", "offset"]);
     }
 
     #[test]
