@@ -24,7 +24,7 @@ use super::tls::{CertificateInfo, TlsContext};
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
 /// Size of the buffer used to move file data.
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 1024 * 1024;
 
 /// `TYPE I` (binary, byte for byte) or `TYPE A` (text, line ends converted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
