@@ -266,14 +266,10 @@ fn listing_while_not_connected_says_so() {
 
 #[test]
 fn auto_mode_lists_through_active_when_the_passive_data_port_is_blocked() {
-    use support::fake::{FakeServer, Step, login_script};
+    use support::fake::{FakeServer, Step, engine_open_script};
     let rt = server_runtime();
-    let mut steps = login_script();
+    let mut steps = engine_open_script();
     steps.extend([
-        Step::Expect("PWD".into()),
-        Step::Send(b"257 \"/\"\r\n".to_vec()),
-        Step::Expect("TYPE I".into()),
-        Step::Send(b"200 ok\r\n".to_vec()),
         Step::Expect("EPSV".into()),
         Step::EpsvReplyBlackhole,
         Step::Expect("PORT 127,0,0,1,".into()),
@@ -320,14 +316,10 @@ fn auto_mode_lists_through_active_when_the_passive_data_port_is_blocked() {
 
 #[test]
 fn a_server_dropping_an_idle_session_is_reported_without_any_click() {
-    use support::fake::{FakeServer, Step, login_script};
+    use support::fake::{FakeServer, Step, engine_open_script};
     let rt = server_runtime();
-    let mut steps = login_script();
+    let mut steps = engine_open_script();
     steps.extend([
-        Step::Expect("PWD".into()),
-        Step::Send(b"257 \"/\"\r\n".to_vec()),
-        Step::Expect("TYPE I".into()),
-        Step::Send(b"200 ok\r\n".to_vec()),
         Step::Expect("EPSV".into()),
         Step::EpsvReply,
         Step::Expect("LIST".into()),

@@ -294,14 +294,10 @@ fn download_and_upload_a_file_through_the_window() {
 
 #[test]
 fn a_data_connection_that_never_opens_shows_the_banner_naming_the_data_channel() {
-    use support::fake::{FakeServer, Step, login_script};
+    use support::fake::{FakeServer, Step, engine_open_script};
     let rt = runtime();
-    let mut steps = login_script();
+    let mut steps = engine_open_script();
     steps.extend([
-        Step::Expect("PWD".into()),
-        Step::Send(b"257 \"/\"\r\n".to_vec()),
-        Step::Expect("TYPE I".into()),
-        Step::Send(b"200 ok\r\n".to_vec()),
         Step::Expect("EPSV".into()),
         Step::EpsvReplyBlackhole,
         Step::Hold,

@@ -131,6 +131,19 @@ pub fn login_script() -> Vec<Step> {
     ]
 }
 
+/// What the engine's browsing connection sends before its first listing:
+/// [`login_script`], then `PWD` → `257 "/"` and `TYPE I` → `200`.
+pub fn engine_open_script() -> Vec<Step> {
+    let mut steps = login_script();
+    steps.extend([
+        Step::Expect("PWD".into()),
+        Step::Send(b"257 \"/\"\r\n".to_vec()),
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+    ]);
+    steps
+}
+
 /// What happened during a fake server's script.
 #[derive(Debug, Default, Clone)]
 pub struct FakeReport {
