@@ -36,6 +36,22 @@ fn wait_for<T>(
     }
 }
 
+/// Wait until the transfer queue has nothing left to run; returns the jobs
+/// done and failed (failures' messages are printed by the panic).
+fn wait_idle(engine: &Engine) -> (usize, usize) {
+    let mut failures = Vec::new();
+    let (done, failed) = wait_for(&engine.events, "QueueIdle", |e| match e {
+        Event::JobsChanged(views) => {
+            failures.extend(views.into_iter().filter_map(|v| v.error));
+            None
+        }
+        Event::QueueIdle { done, failed, .. } => Some((done, failed)),
+        _ => None,
+    });
+    assert_eq!(failed, 0, "failures: {failures:?}");
+    (done, failed)
+}
+
 fn options(server: &TestServer, mode: DataMode) -> ConnectOptions {
     let mut o = ConnectOptions::new("127.0.0.1", server.addr.port(), USER, PASSWORD);
     o.mode = mode;
@@ -201,20 +217,12 @@ fn transfers_copy_files_and_folders_byte_exact_both_ways() {
     std::fs::write(server.path("tree/sub/big.bin"), &big).unwrap();
     std::fs::write(server.path("tree/small.txt"), b"small").unwrap();
 
-    engine.handle.send(Command::Transfer {
+    engine.handle.send(Command::Enqueue {
         direction: Direction::Download,
         sources: vec![(AnyPath::Remote(b"/tree".to_vec()), true)],
         target_dir: AnyPath::Local(local.path().to_path_buf()),
     });
-    let mut done = 0;
-    while done < 2 {
-        wait_for(&engine.events, "TransferDone", |e| match e {
-            Event::TransferDone { .. } => Some(()),
-            Event::TransferFailed { message, .. } => panic!("download: {message}"),
-            _ => None,
-        });
-        done += 1;
-    }
+    assert_eq!(wait_idle(&engine), (2, 0), "files done, failed");
     let got = std::fs::read(local.path().join("tree/sub/big.bin")).unwrap();
     assert_eq!(sha256_hex(&got), sha256_hex(&big));
     assert_eq!(
@@ -230,20 +238,13 @@ fn transfers_copy_files_and_folders_byte_exact_both_ways() {
     wait_for(&engine.events, "OperationDone", |e| {
         matches!(e, Event::OperationDone { .. }).then_some(())
     });
-    engine.handle.send(Command::Transfer {
+    engine.handle.send(Command::Enqueue {
         direction: Direction::Upload,
         sources: vec![(AnyPath::Local(upload_src), true)],
         target_dir: AnyPath::Remote(b"/up".to_vec()),
     });
-    let mut done = 0;
-    while done < 2 {
-        wait_for(&engine.events, "TransferDone", |e| match e {
-            Event::TransferDone { .. } => Some(()),
-            Event::TransferFailed { message, .. } => panic!("upload: {message}"),
-            _ => None,
-        });
-        done += 1;
-    }
+    // The queue keeps the two finished downloads too.
+    assert_eq!(wait_idle(&engine), (4, 0), "files done, failed");
     assert_eq!(
         sha256_hex(&std::fs::read(server.path("up/tree/sub/big.bin")).unwrap()),
         sha256_hex(&big)

@@ -36,6 +36,7 @@ fn app(local: &Path) -> Harness<'static, FerryApp> {
                 AppConfig {
                     demo: None,
                     local_start: Some(local),
+                    queue_file: None,
                 },
             )
             .expect("app starts")
@@ -430,6 +431,7 @@ fn pane_split_column_widths_sort_and_settings_survive_a_restart() {
         AppConfig {
             demo: None,
             local_start: Some(local.path().to_path_buf()),
+            queue_file: None,
         },
     )
     .unwrap();

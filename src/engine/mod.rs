@@ -4,6 +4,7 @@
 
 mod local;
 pub mod protocol;
+pub mod queue;
 mod read_ahead;
 mod remote;
 pub mod transfer;
@@ -11,9 +12,13 @@ pub mod transfer;
 use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
-pub use protocol::{AnyPath, Command, Direction, Entry, Event, Kind, Side};
+pub use protocol::{
+    AnyPath, Command, Conflict, Direction, Entry, Event, JobState, JobView, Kind, MoveTo,
+    OnExisting, Priority, Side,
+};
+pub use queue::{QueueConfig, QueueHandle};
 pub use remote::remote_entry;
 
 use crate::ftp::ConnectOptions;
@@ -24,12 +29,18 @@ pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// The engine's side of the event channel: send, then wake the UI.
 #[derive(Clone)]
-pub(crate) struct Outbox {
+pub struct Outbox {
     tx: std_mpsc::Sender<Event>,
     waker: Waker,
 }
 
 impl Outbox {
+    /// Events go to `tx`; `waker` runs after each one (the window's
+    /// `request_repaint`, or a notify for the command line).
+    pub fn new(tx: std_mpsc::Sender<Event>, waker: Waker) -> Outbox {
+        Outbox { tx, waker }
+    }
+
     pub(crate) fn send(&self, event: Event) {
         // A closed channel means the UI is gone; nothing is left to tell.
         let _ = self.tx.send(event);
@@ -104,8 +115,15 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Start the engine on its own tokio runtime (background threads).
+    /// Start the engine on its own tokio runtime (background threads), with
+    /// a transfer queue that is not saved.
     pub fn start(waker: Waker) -> std::io::Result<Engine> {
+        Engine::start_with(waker, QueueConfig::default())
+    }
+
+    /// Start the engine with these queue settings (where the queue is saved,
+    /// how many transfers at once).
+    pub fn start_with(waker: Waker, queue: QueueConfig) -> std::io::Result<Engine> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("ferry-engine")
@@ -114,7 +132,11 @@ impl Engine {
         let (tx, rx) = mpsc::unbounded_channel();
         let (etx, erx) = std_mpsc::channel();
         let out = Outbox { tx: etx, waker };
-        runtime.spawn(dispatch(rx, out));
+        let queue = {
+            let _guard = runtime.enter();
+            queue::spawn(queue, out.clone())
+        };
+        runtime.spawn(dispatch(rx, out, queue));
         Ok(Engine {
             handle: EngineHandle { tx },
             events: erx,
@@ -137,10 +159,9 @@ impl Drop for Engine {
 }
 
 /// The engine's main loop: routes each command to the task that owns it.
-async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox) {
+async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox, queue: QueueHandle) {
     let mut remote: Option<remote::RemoteHandle> = None;
     let mut options: Option<ConnectOptions> = None;
-    let (cancel_tx, _) = watch::channel(0u64);
     while let Some(command) = rx.recv().await {
         match command {
             Command::Connect {
@@ -151,6 +172,7 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox) {
                     old.send(remote::RemoteOp::Quit);
                 }
                 options = Some(opts.clone());
+                queue.login(opts.clone());
                 remote = Some(remote::spawn(opts, initial_path, out.clone()));
             }
             Command::Disconnect => match remote.take() {
@@ -160,6 +182,7 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox) {
             Command::SetDataMode(mode) => {
                 if let Some(o) = options.as_mut() {
                     o.mode = mode;
+                    queue.login(o.clone());
                 }
                 if let Some(r) = &remote {
                     r.send(remote::RemoteOp::SetMode(mode));
@@ -215,30 +238,26 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox) {
                     remote_op(&mut remote, &out, remote::RemoteOp::Delete(list));
                 }
             }
-            Command::Transfer {
+            Command::Enqueue {
                 direction,
                 sources,
                 target_dir,
             } => match options.clone() {
                 Some(opts) if live(&mut remote).is_some() => {
-                    let cancel = cancel_tx.subscribe();
-                    tokio::spawn(transfer::run_batch(
-                        opts,
-                        direction,
-                        sources,
-                        target_dir,
-                        out.clone(),
-                        cancel,
-                    ));
+                    queue.enqueue(opts, direction, sources, target_dir);
                 }
-                _ => out.send(Event::TransferFailed {
-                    id: 0,
-                    message: "not connected; connect to a server first".into(),
-                }),
+                _ => out.send(Event::QueueNotice(
+                    "not connected; connect to a server first".into(),
+                )),
             },
-            Command::CancelTransfers => {
-                cancel_tx.send_modify(|g| *g += 1);
-            }
+            queue_command @ (Command::CancelJobs { .. }
+            | Command::PauseQueue { .. }
+            | Command::RetryJobs { .. }
+            | Command::ClearFinished { .. }
+            | Command::MoveJobs { .. }
+            | Command::SetPriority { .. }
+            | Command::AnswerConflict { .. }
+            | Command::QueueSettings { .. }) => queue.command(queue_command),
         }
     }
     if let Some(r) = remote.take() {

@@ -144,7 +144,7 @@ impl Entry {
 }
 
 /// Which way a transfer goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     Download,
     Upload,
@@ -173,18 +173,45 @@ pub enum Command {
     /// Delete files and folders (folders recursively), reporting
     /// `DeleteProgress` on the way, then `OperationDone` or `OperationFailed`.
     Delete { paths: Vec<(AnyPath, bool)> },
-    /// Copy entries between the sides: download remote entries into a local
-    /// folder, or upload local entries into a remote folder. Folders are
-    /// copied recursively. Runs on its own connection so browsing stays
-    /// responsive. Answered by `TransferStarted`, `TransferProgress` and
-    /// `TransferDone`/`TransferFailed` per file.
-    Transfer {
+    /// Queue entries for transfer between the sides: download remote entries
+    /// into a local folder, or upload local entries into a remote folder.
+    /// Folders expand recursively into file jobs. Jobs run on connections of
+    /// their own (up to the queue's concurrency) so browsing stays
+    /// responsive. Answered by `JobsChanged` (new rows, then each change of
+    /// state), `JobsProgress` and, when nothing is left to do, `QueueIdle`.
+    Enqueue {
         direction: Direction,
         sources: Vec<(AnyPath, bool)>,
         target_dir: AnyPath,
     },
-    /// Stop the running transfers (ABOR; partial downloads are kept as `.part`).
-    CancelTransfers,
+    /// Cancel these jobs (all unfinished ones when empty): a running transfer
+    /// is stopped with ABOR, a partial download is kept as `.part`.
+    CancelJobs { ids: Vec<u64> },
+    /// Stop starting jobs and interrupt the running ones (they resume with
+    /// REST on `paused: false`), or carry on.
+    PauseQueue { paused: bool },
+    /// Put failed or cancelled jobs back in the queue (all of them when
+    /// `ids` is empty); they resume from what is already there.
+    RetryJobs { ids: Vec<u64> },
+    /// Forget finished, skipped, failed and cancelled jobs (answered by `JobsRemoved`).
+    ClearFinished { failed_too: bool },
+    /// Move jobs in the queue order.
+    MoveJobs { ids: Vec<u64>, to: MoveTo },
+    /// Give jobs a priority: higher ones start first.
+    SetPriority { ids: Vec<u64>, priority: Priority },
+    /// Answer a `JobConflict`: what to do with job `id`'s existing target,
+    /// and whether the same goes for every later conflict in this queue.
+    AnswerConflict {
+        id: u64,
+        choice: OnExisting,
+        apply_to_all: bool,
+    },
+    /// Change the queue's settings (concurrency 1–32, default answer for
+    /// existing targets).
+    QueueSettings {
+        concurrency: usize,
+        on_existing: OnExisting,
+    },
     /// Switch the data connection mode of the current connection.
     SetDataMode(DataMode),
 }
@@ -240,17 +267,191 @@ pub enum Event {
     OperationFailed { side: Side, message: String },
     /// Progress of a recursive delete.
     DeleteProgress { side: Side, done: u64, total: u64 },
-    /// A file transfer began.
-    TransferStarted {
-        id: u64,
-        direction: Direction,
-        name: String,
-        size: Option<u64>,
+    /// Jobs were added to the queue or changed (state, size, error, order):
+    /// the full current view of each, in queue order.
+    JobsChanged(Vec<JobView>),
+    /// Jobs left the queue (cleared, or a folder replaced by its contents).
+    JobsRemoved(Vec<u64>),
+    /// The queue's order changed (jobs moved, or a folder's contents took
+    /// its place): every job id, first to last.
+    QueueOrder(Vec<u64>),
+    /// Bytes moved so far by each running job, about ten times a second.
+    JobsProgress(Vec<(u64, u64)>),
+    /// Job `id`'s target exists and the queue's answer is "ask": the job
+    /// waits for `Command::AnswerConflict`.
+    JobConflict(Box<Conflict>),
+    /// The queue was paused or carries on.
+    QueuePaused(bool),
+    /// Nothing is left to run (jobs may still wait for an answer or a connection).
+    QueueIdle {
+        done: usize,
+        skipped: usize,
+        failed: usize,
     },
-    /// Bytes moved so far (throttled to about ten a second per transfer).
-    TransferProgress { id: u64, bytes: u64 },
-    /// A file arrived whole; `refresh` is the target folder.
-    TransferDone { id: u64, refresh: AnyPath },
-    /// A file transfer failed; `message` says why.
-    TransferFailed { id: u64, message: String },
+    /// Something about the queue as a whole the user should read (for
+    /// example, a transfer asked for while not connected).
+    QueueNotice(String),
+}
+
+/// What to do when a transfer's target already exists.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum OnExisting {
+    /// Ask the user (the window); the job waits for an answer.
+    #[default]
+    Ask,
+    /// Replace it.
+    Overwrite,
+    /// Replace it only when the source is newer (MDTM against the file time).
+    OverwriteIfNewer,
+    /// Continue from its size (REST): for an interrupted copy of the same file.
+    Resume,
+    /// Keep both: the new copy is named `NAME (1).ext`.
+    Rename,
+    /// Leave it and skip the job.
+    Skip,
+    /// Mirroring: replace it when the size differs or the source is newer.
+    IfChanged,
+}
+
+impl OnExisting {
+    /// The choices a user is offered, in order, with their labels.
+    pub const CHOICES: [(OnExisting, &'static str); 5] = [
+        (OnExisting::Overwrite, "Overwrite"),
+        (OnExisting::OverwriteIfNewer, "Overwrite if newer"),
+        (OnExisting::Resume, "Resume"),
+        (OnExisting::Rename, "Rename"),
+        (OnExisting::Skip, "Skip"),
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OnExisting::Ask => "Ask",
+            OnExisting::IfChanged => "Only if changed",
+            other => OnExisting::CHOICES
+                .iter()
+                .find(|(c, _)| *c == other)
+                .map(|(_, l)| *l)
+                .unwrap_or("Ask"),
+        }
+    }
+}
+
+/// A job's place in line: higher priorities start first.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+}
+
+/// Where `Command::MoveJobs` moves jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveTo {
+    Up,
+    Down,
+    Top,
+    Bottom,
+}
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting for its turn (or for a connection to its server).
+    Queued,
+    /// A folder being listed; it is replaced by its contents.
+    Expanding,
+    /// Moving bytes.
+    Running,
+    /// Its target exists; waiting for the user's answer.
+    Asking,
+    /// The last try failed; the next one starts after a pause.
+    Retrying { attempt: u32, of: u32 },
+    /// Arrived whole.
+    Done,
+    /// Not transferred, for the reason in the job's `error`.
+    Skipped,
+    /// Gave up; the job's `error` says why.
+    Failed,
+    /// Cancelled by the user.
+    Cancelled,
+}
+
+impl JobState {
+    /// Still to do: queued, running, or waiting.
+    pub fn is_pending(&self) -> bool {
+        matches!(
+            self,
+            JobState::Queued
+                | JobState::Expanding
+                | JobState::Running
+                | JobState::Asking
+                | JobState::Retrying { .. }
+        )
+    }
+
+    /// Failed or cancelled: can be retried.
+    pub fn is_failed(&self) -> bool {
+        matches!(self, JobState::Failed | JobState::Cancelled)
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            JobState::Queued => "Queued".into(),
+            JobState::Expanding => "Listing folder".into(),
+            JobState::Running => "Transferring".into(),
+            JobState::Asking => "Target exists".into(),
+            JobState::Retrying { attempt, of } => format!("Retrying ({attempt} of {of})"),
+            JobState::Done => "Done".into(),
+            JobState::Skipped => "Skipped".into(),
+            JobState::Failed => "Failed".into(),
+            JobState::Cancelled => "Cancelled".into(),
+        }
+    }
+}
+
+/// One row of the transfer queue as the window shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobView {
+    pub id: u64,
+    pub direction: Direction,
+    pub source: AnyPath,
+    pub target: AnyPath,
+    /// A folder still to be expanded into its files.
+    pub is_dir: bool,
+    pub size: Option<u64>,
+    pub bytes: u64,
+    pub state: JobState,
+    /// Why it failed or was skipped (the last try's error).
+    pub error: Option<String>,
+    pub priority: Priority,
+    /// `user@host:port` of the server the job belongs to.
+    pub site: String,
+}
+
+/// A job whose target exists, for the "what now?" question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub id: u64,
+    pub direction: Direction,
+    pub source: AnyPath,
+    pub target: AnyPath,
+    pub source_size: Option<u64>,
+    pub source_time: Option<chrono::NaiveDateTime>,
+    pub target_size: Option<u64>,
+    pub target_time: Option<chrono::NaiveDateTime>,
 }

@@ -1,18 +1,14 @@
-//! Moving files: one download or upload done safely (a download grows in
-//! `NAME.part` and takes its name only when complete), and batches of them
-//! for the window, folders included. The command line uses the same code.
+//! Moving one file safely: a download grows in `NAME.part` and takes its
+//! name only when complete. The queue (`queue.rs`) and the command line
+//! both use it.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use tokio::io::AsyncSeekExt;
-use tokio::sync::watch;
 
-use super::Outbox;
-use super::protocol::{AnyPath, Direction, Event, Side};
 use super::read_ahead::ReadAhead;
-use super::remote::{is_plain_name, join};
-use crate::ftp::{ConnectOptions, EntryKind, FtpError, Session};
+use super::remote::is_plain_name;
+use crate::ftp::{FtpError, Session};
 
 /// How a transfer treats what is already at the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,188 +194,6 @@ pub async fn upload_file(
         let _ = session.mfmt(remote, t.naive_utc()).await;
     }
     Ok(len)
-}
-
-/// One file of a batch.
-struct Job {
-    source: AnyPath,
-    target: AnyPath,
-    name: String,
-}
-
-static NEXT_JOB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-/// Run a `Command::Transfer` on a connection of its own: expand folders,
-/// then move each file, reporting progress (throttled) and results.
-pub(super) async fn run_batch(
-    options: ConnectOptions,
-    direction: Direction,
-    sources: Vec<(AnyPath, bool)>,
-    target_dir: AnyPath,
-    out: Outbox,
-    mut cancel: watch::Receiver<u64>,
-) {
-    let generation = *cancel.borrow_and_update();
-    let mut session = match Session::connect(options, out.log_sink(Side::Remote)).await {
-        Ok(s) => s,
-        Err(e) => {
-            out.send(Event::TransferFailed {
-                id: 0,
-                message: format!("could not open a transfer connection: {e}"),
-            });
-            return;
-        }
-    };
-    let mut jobs = Vec::new();
-    for (source, is_dir) in sources {
-        if let Err(message) = expand(&mut session, source, is_dir, &target_dir, &mut jobs).await {
-            out.send(Event::TransferFailed { id: 0, message });
-        }
-    }
-    for job in jobs {
-        if *cancel.borrow() != generation {
-            break;
-        }
-        let id = NEXT_JOB.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        out.send(Event::TransferStarted {
-            id,
-            direction,
-            name: job.name.clone(),
-            size: None,
-        });
-        let mut last = Instant::now() - Duration::from_secs(1);
-        let progress_out = out.clone();
-        let mut progress = move |bytes: u64, _total: Option<u64>| {
-            if last.elapsed() >= Duration::from_millis(100) {
-                last = Instant::now();
-                progress_out.send(Event::TransferProgress { id, bytes });
-            }
-        };
-        let work = async {
-            match (&job.source, &job.target) {
-                (AnyPath::Remote(r), AnyPath::Local(l)) => {
-                    download_file(&mut session, r, l, Existing::Overwrite, &mut progress).await
-                }
-                (AnyPath::Local(l), AnyPath::Remote(r)) => {
-                    upload_file(&mut session, l, r, Existing::Overwrite, &mut progress).await
-                }
-                _ => Err(FtpError::Busy),
-            }
-        };
-        let cancelled = async {
-            let _ = cancel.changed().await;
-        };
-        let result = tokio::select! {
-            r = work => Some(r),
-            _ = cancelled => None,
-        };
-        let refresh = match &job.target {
-            AnyPath::Local(p) => {
-                AnyPath::Local(p.parent().map(Path::to_path_buf).unwrap_or_default())
-            }
-            AnyPath::Remote(p) => AnyPath::Remote(super::remote::parent(p)),
-        };
-        match result {
-            Some(Ok(_)) => out.send(Event::TransferDone { id, refresh }),
-            Some(Err(e)) => out.send(Event::TransferFailed {
-                id,
-                message: e.to_string(),
-            }),
-            None => {
-                out.send(Event::TransferFailed {
-                    id,
-                    message: "cancelled; a partial download is kept as .part".into(),
-                });
-                // The transfer was dropped mid-way: start clean next time.
-                let _ = session.reconnect().await;
-                break;
-            }
-        }
-    }
-    let _ = session.quit().await;
-}
-
-/// Turn one selected item into file jobs, creating folders on the target
-/// side. Remote names that could escape the target are refused.
-async fn expand(
-    session: &mut Session,
-    source: AnyPath,
-    is_dir: bool,
-    target_dir: &AnyPath,
-    jobs: &mut Vec<Job>,
-) -> Result<(), String> {
-    let mut stack = vec![(source, is_dir, target_dir.clone())];
-    while let Some((source, is_dir, target_dir)) = stack.pop() {
-        let name = match &source {
-            AnyPath::Remote(p) => p.rsplit(|&b| b == b'/').next().unwrap_or_default().to_vec(),
-            AnyPath::Local(p) => p
-                .file_name()
-                .map(|n| n.as_encoded_bytes().to_vec())
-                .unwrap_or_default(),
-        };
-        let target = match &target_dir {
-            AnyPath::Local(dir) => AnyPath::Local(dir.join(safe_local_name(&name)?)),
-            AnyPath::Remote(dir) => {
-                if !is_plain_name(&name) {
-                    return Err(format!(
-                        "refusing to upload {:?}: not a plain file name",
-                        String::from_utf8_lossy(&name)
-                    ));
-                }
-                AnyPath::Remote(join(dir, &name))
-            }
-        };
-        if !is_dir {
-            jobs.push(Job {
-                name: String::from_utf8_lossy(&name).into_owned(),
-                source,
-                target,
-            });
-            continue;
-        }
-        match (&source, &target) {
-            (AnyPath::Remote(src), AnyPath::Local(dst)) => {
-                std::fs::create_dir_all(dst)
-                    .map_err(|e| format!("could not create the folder: {e}: {}", dst.display()))?;
-                let entries = session.list(Some(src)).await.map_err(|e| e.to_string())?;
-                for e in entries {
-                    if !is_plain_name(&e.name) {
-                        return Err(format!(
-                            "refusing the server's entry {:?} in {}: it could write outside the target folder",
-                            e.display_name(),
-                            String::from_utf8_lossy(src)
-                        ));
-                    }
-                    match e.kind {
-                        EntryKind::Dir => {
-                            stack.push((AnyPath::Remote(join(src, &e.name)), true, target.clone()))
-                        }
-                        EntryKind::File => {
-                            stack.push((AnyPath::Remote(join(src, &e.name)), false, target.clone()))
-                        }
-                        // Links and unknown lines are not followed: they could loop.
-                        EntryKind::Symlink | EntryKind::Unknown => {}
-                    }
-                }
-            }
-            (AnyPath::Local(src), AnyPath::Remote(dst)) => {
-                // An existing folder is fine; other failures show on the first upload.
-                let _ = session.mkdir(dst).await;
-                let read = std::fs::read_dir(src)
-                    .map_err(|e| format!("could not read the folder: {e}: {}", src.display()))?;
-                for item in read.flatten() {
-                    let Ok(ft) = item.file_type() else { continue };
-                    // Symlinks are not followed: a link loop must not recurse forever.
-                    if ft.is_symlink() {
-                        continue;
-                    }
-                    stack.push((AnyPath::Local(item.path()), ft.is_dir(), target.clone()));
-                }
-            }
-            _ => return Err("a transfer must go between the local and remote sides".into()),
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -142,6 +142,9 @@ pub enum FtpError {
     #[error("a transfer is still open on this connection; finish or abort it first")]
     Busy,
 
+    #[error("cancelled")]
+    Cancelled,
+
     #[error(
         "lost track of the server's replies after an interrupted command; the connection must be reopened: {addr}"
     )]
@@ -185,9 +188,10 @@ impl FtpError {
             },
             FtpError::Protocol { .. } => ErrorClass::Connection,
             FtpError::InvalidArgument { .. } | FtpError::Busy => ErrorClass::Usage,
-            FtpError::Reply { .. } | FtpError::Incomplete { .. } | FtpError::Local { .. } => {
-                ErrorClass::Operation
-            }
+            FtpError::Reply { .. }
+            | FtpError::Incomplete { .. }
+            | FtpError::Local { .. }
+            | FtpError::Cancelled => ErrorClass::Operation,
         }
     }
 

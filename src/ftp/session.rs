@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio_rustls::TlsConnector;
 
 use super::control::{Control, check_argument, refused, tls_error};
@@ -54,6 +55,9 @@ pub struct Session {
     epsv_refused: bool,
     eprt_refused: bool,
     in_transfer: Option<String>,
+    /// When set and it turns true, a running download or upload stops with
+    /// ABOR and [`FtpError::Cancelled`], leaving the session usable.
+    cancel: Option<watch::Receiver<bool>>,
 }
 
 impl Session {
@@ -98,6 +102,7 @@ impl Session {
             epsv_refused: false,
             eprt_refused: false,
             in_transfer: None,
+            cancel: None,
         };
         session.greet_and_login().await?;
         Ok(session)
@@ -195,13 +200,21 @@ impl Session {
     pub async fn reconnect(&mut self) -> Result<()> {
         self.control.log().status("Reconnecting…");
         self.control.close().await;
-        let fresh = Session::connect(self.opts.clone(), self.sink.clone()).await?;
+        let mut fresh = Session::connect(self.opts.clone(), self.sink.clone()).await?;
+        fresh.cancel = self.cancel.take();
         *self = fresh;
         Ok(())
     }
 
     pub fn options(&self) -> &ConnectOptions {
         &self.opts
+    }
+
+    /// Watch `cancel`: when it turns true, a running [`Session::download`] or
+    /// [`Session::upload`] sends ABOR, gets back in step with the server and
+    /// returns [`FtpError::Cancelled`]. `None` stops watching.
+    pub fn set_cancel(&mut self, cancel: Option<watch::Receiver<bool>>) {
+        self.cancel = cancel;
     }
 
     /// Use `LIST -a` (show hidden files) on servers without MLSD.
@@ -803,7 +816,11 @@ impl Session {
         let mut buf = vec![0u8; CHUNK];
         let mut total = 0u64;
         let failure = loop {
-            let n = match data.read(&mut buf).await {
+            let read = tokio::select! {
+                r = data.read(&mut buf) => r,
+                () = cancelled(&mut self.cancel) => break Some(FtpError::Cancelled),
+            };
+            let n = match read {
                 Ok(0) => break None,
                 Ok(n) => n,
                 Err(e) => break Some(data.error(e)),
@@ -853,6 +870,9 @@ impl Session {
         };
         let mut total = 0u64;
         let failure = loop {
+            if is_cancelled(&self.cancel) {
+                break Some(FtpError::Cancelled);
+            }
             let chunk = match input.fill_buf().await {
                 Ok([]) => break None,
                 Ok(chunk) => chunk,
@@ -865,7 +885,11 @@ impl Session {
                 }
             };
             let n = chunk.len();
-            if let Err(e) = data.write_all(chunk).await {
+            let written = tokio::select! {
+                r = data.write_all(chunk) => r,
+                () = cancelled(&mut self.cancel) => break Some(FtpError::Cancelled),
+            };
+            if let Err(e) = written {
                 break Some(data.error(e));
             }
             input.consume(n);
@@ -879,6 +903,23 @@ impl Session {
         self.finish_transfer(data).await?;
         Ok(total)
     }
+}
+
+/// Resolves when `cancel` is set and true; never when it is unset.
+async fn cancelled(cancel: &mut Option<watch::Receiver<bool>>) {
+    match cancel {
+        Some(rx) => {
+            // A dropped sender can no longer cancel: wait forever.
+            if rx.wait_for(|c| *c).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+fn is_cancelled(cancel: &Option<watch::Receiver<bool>>) -> bool {
+    cancel.as_ref().is_some_and(|rx| *rx.borrow())
 }
 
 /// Accept the server's data connection, refusing any peer other than the

@@ -14,12 +14,14 @@ pub enum Action {
     Rename,
     Delete,
     Transfer,
+    DownloadTo,
     CopyPath,
     GoUp,
     Open,
     SelectAll,
     ToggleHidden,
     ToggleLog,
+    ShowQueue,
     Quit,
 }
 
@@ -76,6 +78,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         action: Action::Transfer,
         label: "Transfer",
         tooltip: "Download or upload the selection to the other pane's folder",
+        shortcut: None,
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::DownloadTo,
+        label: "Download to…",
+        tooltip: "Download the selection into a folder you pick",
         shortcut: None,
         scope: Scope::Pane,
     },
@@ -143,6 +152,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::App,
     },
     ActionInfo {
+        action: Action::ShowQueue,
+        label: "Transfer queue",
+        tooltip: "Show the transfer queue",
+        shortcut: cmd(Key::J),
+        scope: Scope::App,
+    },
+    ActionInfo {
         action: Action::Quit,
         label: "Quit",
         tooltip: "Close Ferry",
@@ -175,6 +191,11 @@ pub fn pane_actions() -> impl Iterator<Item = &'static ActionInfo> {
     ACTIONS.iter().filter(|a| a.scope == Scope::Pane)
 }
 
+/// Whether `action` makes sense in the pane of `side` ("Download to…" is remote only).
+pub fn offered_on(action: Action, side: crate::engine::Side) -> bool {
+    action != Action::DownloadTo || side == crate::engine::Side::Remote
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,12 +211,14 @@ mod tests {
             Rename,
             Delete,
             Transfer,
+            DownloadTo,
             CopyPath,
             GoUp,
             Open,
             SelectAll,
             ToggleHidden,
             ToggleLog,
+            ShowQueue,
             Quit,
         ];
         for a in all {

@@ -12,9 +12,10 @@ use super::actions::{ACTIONS, Action, Scope};
 use super::cert_dialog::{self, CertDecision, CertPrompt};
 use super::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest, Logon};
 use super::log_view::LogView;
-use super::pane::{PaneAction, PaneSettings, PaneState};
+use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
+use super::queue_view::{QueueSettings, QueueView};
 use super::quick_connect::QuickConnect;
-use crate::engine::{AnyPath, Command, Direction, Engine, Event, Side};
+use crate::engine::{AnyPath, Command, Direction, Engine, Event, QueueConfig, Side};
 use crate::ftp::{DataMode, TrustPolicy, tls};
 
 /// Login details of the embedded demo server, to connect at start.
@@ -33,6 +34,16 @@ pub struct AppConfig {
     pub demo: Option<DemoLogin>,
     /// The local pane's first folder (default: the last one used, else home).
     pub local_start: Option<PathBuf>,
+    /// Where the transfer queue is saved between runs (None: not saved).
+    pub queue_file: Option<PathBuf>,
+}
+
+/// What the bottom panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum BottomTab {
+    #[default]
+    Queue,
+    Log,
 }
 
 /// Everything that survives a restart (eframe storage).
@@ -49,6 +60,8 @@ pub struct State {
     pub local_path: Option<PathBuf>,
     /// host:port → SHA-256 fingerprint (hex) the user chose to always trust.
     pub trusted_certificates: BTreeMap<String, String>,
+    pub queue: QueueSettings,
+    pub bottom_tab: BottomTab,
 }
 
 impl Default for State {
@@ -62,6 +75,8 @@ impl Default for State {
             last_form: ConnectForm::default(),
             local_path: None,
             trusted_certificates: BTreeMap::new(),
+            queue: QueueSettings::default(),
+            bottom_tab: BottomTab::default(),
         }
     }
 }
@@ -103,16 +118,11 @@ enum Modal {
         side: Side,
         paths: Vec<(AnyPath, bool)>,
     },
-}
-
-/// A file transfer as the status line shows it.
-#[derive(Debug, Clone)]
-pub struct TransferRow {
-    pub name: String,
-    pub direction: Direction,
-    pub bytes: u64,
-    pub done: bool,
-    pub error: Option<String>,
+    /// Rows dragged onto a folder of their own pane: move them there?
+    ConfirmMove {
+        paths: Vec<(AnyPath, bool)>,
+        folder: AnyPath,
+    },
 }
 
 /// The application.
@@ -131,12 +141,20 @@ pub struct FerryApp {
     last_request: Option<ConnectRequest>,
     busy: BTreeMap<bool, (String, SystemTime)>,
     modal: Option<Modal>,
-    pub transfers: BTreeMap<u64, TransferRow>,
+    pub queue: QueueView,
+    /// Panes whose folder received finished transfers, and when a pane was
+    /// last refreshed for that (egui time): at most twice a second.
+    refresh_due: BTreeMap<bool, AnyPath>,
+    last_transfer_refresh: f64,
+    /// The folder picked for "Download to…" arrives here from its thread.
+    picked_folder: Option<std::sync::mpsc::Receiver<(Vec<(AnyPath, bool)>, PathBuf)>>,
     delete_progress: Option<(u64, u64)>,
     /// What the last operation reported (status line).
     pub notice: Option<String>,
     /// Where the local pane ends on screen (tests tell the panes' rows apart by it).
     local_right: f32,
+    /// egui's clock at the start of this frame.
+    now: f64,
 }
 
 impl FerryApp {
@@ -157,7 +175,16 @@ impl FerryApp {
         config: AppConfig,
     ) -> std::io::Result<FerryApp> {
         let waker_ctx = ctx.clone();
-        let engine = Engine::start(std::sync::Arc::new(move || waker_ctx.request_repaint()))?;
+        let queue = QueueConfig {
+            save_path: config.queue_file.clone(),
+            concurrency: state.queue.concurrency,
+            on_existing: state.queue.on_existing,
+            ..QueueConfig::default()
+        };
+        let engine = Engine::start_with(
+            std::sync::Arc::new(move || waker_ctx.request_repaint()),
+            queue,
+        )?;
         let mut app = FerryApp {
             quick: QuickConnect {
                 form: state.last_form.clone(),
@@ -178,11 +205,16 @@ impl FerryApp {
             last_request: None,
             busy: BTreeMap::new(),
             modal: None,
-            transfers: BTreeMap::new(),
+            queue: QueueView::default(),
+            refresh_due: BTreeMap::new(),
+            last_transfer_refresh: 0.0,
+            picked_folder: None,
             delete_progress: None,
             notice: None,
             local_right: 0.0,
+            now: 0.0,
         };
+        app.send(app.state.queue.command());
         app.quick.form.show_hidden = app.state.show_hidden;
         app.dialog.form.show_hidden = app.state.show_hidden;
         app.local.show_hidden = app.state.show_hidden;
@@ -415,49 +447,88 @@ impl FerryApp {
                 self.refresh(side);
             }
             Event::DeleteProgress { done, total, .. } => self.delete_progress = Some((done, total)),
-            Event::TransferStarted {
-                id,
-                direction,
-                name,
-                ..
+            Event::JobsChanged(views) => {
+                for target in self.queue.update(views) {
+                    if let Some(folder) = target.parent() {
+                        self.refresh_due
+                            .insert(folder.side() == Side::Remote, folder);
+                    }
+                }
+            }
+            Event::JobsRemoved(ids) => self.queue.remove(&ids),
+            Event::JobsProgress(progress) => {
+                let now = self.now;
+                self.queue.progress(now, &progress);
+            }
+            Event::QueueOrder(order) => self.queue.set_order(order),
+            Event::JobConflict(conflict) => self.queue.conflicts.push_back(*conflict),
+            Event::QueuePaused(paused) => self.queue.paused = paused,
+            Event::QueueIdle {
+                done,
+                skipped,
+                failed,
             } => {
-                self.transfers.insert(
-                    id,
-                    TransferRow {
-                        name,
-                        direction,
-                        bytes: 0,
-                        done: false,
-                        error: None,
-                    },
-                );
+                let mut text = format!("Transfers finished: {done} done");
+                if skipped > 0 {
+                    text.push_str(&format!(", {skipped} skipped"));
+                }
+                if failed > 0 {
+                    text.push_str(&format!(", {failed} failed (see the Failed tab)"));
+                }
+                self.notice = Some(text);
             }
-            Event::TransferProgress { id, bytes } => {
-                if let Some(t) = self.transfers.get_mut(&id) {
-                    t.bytes = bytes;
-                }
-            }
-            Event::TransferDone { id, refresh } => {
-                if let Some(t) = self.transfers.get_mut(&id) {
-                    t.done = true;
-                    self.notice = Some(format!("Transferred {}", t.name));
-                }
-                let side = refresh.side();
-                if self.pane(side).path() == Some(&refresh) {
-                    self.navigate(refresh);
-                }
-            }
-            Event::TransferFailed { id, message } => {
-                if let Some(t) = self.transfers.get_mut(&id) {
-                    t.done = true;
-                    t.error = Some(message.clone());
-                }
+            Event::QueueNotice(message) => {
                 self.banner = Some(Banner {
-                    message: format!("Transfer failed: {message}"),
+                    message: format!("Transfers: {message}"),
                     actions: vec![BannerAction::OpenLog, BannerAction::Dismiss],
                 });
             }
         }
+    }
+
+    /// Re-list the folders that received finished transfers, at most twice a second.
+    fn refresh_after_transfers(&mut self, ctx: &egui::Context) {
+        if self.refresh_due.is_empty() {
+            return;
+        }
+        let now = ctx.input(|i| i.time);
+        let wait = 0.5 - (now - self.last_transfer_refresh);
+        if wait > 0.0 {
+            ctx.request_repaint_after(Duration::from_secs_f64(wait));
+            return;
+        }
+        self.last_transfer_refresh = now;
+        for (_, folder) in std::mem::take(&mut self.refresh_due) {
+            let side = folder.side();
+            if self.pane(side).path() == Some(&folder) && !self.pane(side).is_loading() {
+                self.navigate(folder);
+            }
+        }
+    }
+
+    /// Queue a transfer of `sources` into `target_dir` (the other side).
+    fn enqueue(&mut self, sources: Vec<(AnyPath, bool)>, target_dir: AnyPath) {
+        if sources.is_empty() {
+            return;
+        }
+        if !matches!(self.connection, Connection::Connected { .. }) {
+            self.notice = Some("Connect to a server first".into());
+            return;
+        }
+        let direction = match target_dir.side() {
+            Side::Local => Direction::Download,
+            Side::Remote => Direction::Upload,
+        };
+        if sources.iter().any(|(p, _)| p.side() == target_dir.side()) {
+            return;
+        }
+        self.state.show_log = true;
+        self.state.bottom_tab = super::app::BottomTab::Queue;
+        self.send(Command::Enqueue {
+            direction,
+            sources,
+            target_dir,
+        });
     }
 
     /// Run an action from the table on the active pane (or the app).
@@ -540,40 +611,45 @@ impl FerryApp {
                     Side::Local => Side::Remote,
                     Side::Remote => Side::Local,
                 };
-                let Some(target_dir) = self.pane(other).path().cloned() else {
-                    return;
-                };
+                if let Some(target_dir) = self.pane(other).path().cloned() {
+                    self.enqueue(sources, target_dir);
+                }
+            }
+            Action::DownloadTo => {
+                let sources = self.selected_paths(Side::Remote);
                 if sources.is_empty() {
                     return;
                 }
-                if side == Side::Local && !matches!(self.connection, Connection::Connected { .. }) {
-                    self.notice = Some("Connect to a server first".into());
-                    return;
+                // The native dialog blocks: it runs on a thread of its own.
+                let (tx, rx) = std::sync::mpsc::channel();
+                let start = self.local.path().map(AnyPath::display);
+                let waker = ctx.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("ferry-folder-picker".into())
+                    .spawn(move || {
+                        let mut dialog = rfd::FileDialog::new().set_title("Download to…");
+                        if let Some(dir) = start {
+                            dialog = dialog.set_directory(dir);
+                        }
+                        if let Some(folder) = dialog.pick_folder() {
+                            let _ = tx.send((sources, folder));
+                        }
+                        waker.request_repaint();
+                    });
+                match spawned {
+                    Ok(_) => self.picked_folder = Some(rx),
+                    Err(e) => self.notice = Some(format!("Could not open the folder picker: {e}")),
                 }
-                let direction = match side {
-                    Side::Remote => Direction::Download,
-                    Side::Local => Direction::Upload,
-                };
-                self.send(Command::Transfer {
-                    direction,
-                    sources,
-                    target_dir,
-                });
+            }
+            Action::ShowQueue => {
+                self.state.show_log = true;
+                self.state.bottom_tab = BottomTab::Queue;
             }
         }
     }
 
     fn selected_paths(&self, side: Side) -> Vec<(AnyPath, bool)> {
-        let pane = self.pane(side);
-        // The rows belong to the listed folder, which may differ from the
-        // one being loaded.
-        let Some(base) = pane.listing_path() else {
-            return Vec::new();
-        };
-        pane.selected()
-            .into_iter()
-            .map(|e| (base.join(&e.name), e.kind == crate::engine::Kind::Dir))
-            .collect()
+        self.pane(side).selected_paths()
     }
 
     fn path_for_clipboard(&self, path: &AnyPath) -> String {
@@ -615,6 +691,21 @@ impl FerryApp {
                 PaneAction::Run(action) => {
                     self.active = side;
                     self.run_action(action, ctx);
+                }
+                PaneAction::Dropped { drag, folder } => {
+                    self.active = side;
+                    if drag.side == side {
+                        let paths: Vec<_> = drag
+                            .paths
+                            .into_iter()
+                            .filter(|(p, _)| p.parent().as_ref() != Some(&folder))
+                            .collect();
+                        if !paths.is_empty() {
+                            self.modal = Some(Modal::ConfirmMove { paths, folder });
+                        }
+                    } else {
+                        self.enqueue(drag.paths, folder);
+                    }
                 }
                 PaneAction::Rename { from, to } => {
                     let Some(base) = self.pane(side).path().cloned() else {
@@ -697,13 +788,8 @@ impl FerryApp {
         if let Some((done, total)) = self.delete_progress {
             return format!("Deleting… {done} of {total}");
         }
-        let running: Vec<&TransferRow> = self.transfers.values().filter(|t| !t.done).collect();
-        if let Some(t) = running.first() {
-            let verb = match t.direction {
-                Direction::Download => "Downloading",
-                Direction::Upload => "Uploading",
-            };
-            return format!("{verb} {} — {}", t.name, super::format::human_size(t.bytes));
+        if let Some(text) = self.queue.status() {
+            return text;
         }
         match (&self.notice, &self.connection) {
             (Some(n), _) => n.clone(),
@@ -852,6 +938,44 @@ impl FerryApp {
                     self.modal = Some(Modal::NewFolder { side, name });
                 }
             }
+            Modal::ConfirmMove { paths, folder } => {
+                egui::Modal::new(egui::Id::unique("confirm-move")).show(ctx, |ui| {
+                    ui.heading("Move?");
+                    ui.label(format!("Move {} item(s) into", paths.len()));
+                    ui.monospace(folder.display());
+                    for (p, _) in paths.iter().take(5) {
+                        ui.monospace(p.display());
+                    }
+                    if paths.len() > 5 {
+                        ui.label(format!("… and {} more", paths.len() - 5));
+                    }
+                    ui.horizontal(|ui| {
+                        if ui.button("Move").clicked() {
+                            for (p, _) in &paths {
+                                let name = match p {
+                                    AnyPath::Local(l) => l
+                                        .file_name()
+                                        .map(|n| n.as_encoded_bytes().to_vec())
+                                        .unwrap_or_default(),
+                                    AnyPath::Remote(r) => {
+                                        r.rsplit(|&b| b == b'/').next().unwrap_or_default().to_vec()
+                                    }
+                                };
+                                self.engine.handle.send(Command::Rename {
+                                    from: p.clone(),
+                                    to: folder.join(&name),
+                                });
+                            }
+                            close = true;
+                        }
+                        if ui.button("Cancel").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                        {
+                            close = true;
+                        }
+                    });
+                });
+            }
             Modal::ConfirmDelete { side, paths } => {
                 egui::Modal::new(egui::Id::unique("confirm-delete")).show(ctx, |ui| {
                     ui.heading("Delete?");
@@ -940,6 +1064,105 @@ impl FerryApp {
 }
 
 /// A warning triangle, painted (the bundled fonts have no ⚠ glyph).
+impl FerryApp {
+    /// The bottom panel: the transfer queue or the message log.
+    fn bottom_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let queue_label = match self.queue.count(super::queue_view::QueueTab::Queued) {
+                0 => "Transfers".to_string(),
+                n => format!("Transfers ({n})"),
+            };
+            ui.selectable_value(&mut self.state.bottom_tab, BottomTab::Queue, queue_label);
+            ui.selectable_value(&mut self.state.bottom_tab, BottomTab::Log, "Message log");
+        });
+        ui.separator();
+        match self.state.bottom_tab {
+            BottomTab::Queue => {
+                let before = self.state.queue;
+                for command in self.queue.ui(ui, &mut self.state.queue) {
+                    self.send(command);
+                }
+                if before != self.state.queue {
+                    self.send(self.state.queue.command());
+                }
+            }
+            BottomTab::Log => self.log.ui(ui),
+        }
+    }
+
+    /// Files dropped on the window from the OS file manager are uploaded to
+    /// the remote pane's folder.
+    fn files_from_os(&mut self, ctx: &egui::Context) {
+        let (hovering, dropped) = ctx.input(|i| {
+            (
+                !i.raw.hovered_files.is_empty(),
+                i.raw
+                    .dropped_files
+                    .iter()
+                    .map(|f| f.path().to_path_buf())
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect::<Vec<_>>(),
+            )
+        });
+        if hovering {
+            let text = match (&self.connection, self.remote.path()) {
+                (Connection::Connected { .. }, Some(p)) => {
+                    format!("Drop to upload to {}", p.display())
+                }
+                _ => "Connect to a server to upload dropped files".into(),
+            };
+            egui::Tooltip::always_open(
+                ctx.clone(),
+                egui::LayerId::background(),
+                egui::Id::unique("os-drop"),
+                egui::PopupAnchor::Pointer,
+            )
+            .show(|ui| ui.label(text));
+        }
+        if dropped.is_empty() {
+            return;
+        }
+        let Some(target) = self.remote.path().cloned() else {
+            self.notice = Some("Connect to a server to upload dropped files".into());
+            return;
+        };
+        // Metadata of a dropped path: one stat each, the same as a click.
+        let sources = dropped
+            .into_iter()
+            .map(|p| {
+                let is_dir = p.is_dir();
+                (AnyPath::Local(p), is_dir)
+            })
+            .collect();
+        self.enqueue(sources, target);
+    }
+
+    /// While rows are dragged, say what a drop would do next to the pointer.
+    fn drag_label(&self, ctx: &egui::Context) {
+        let Some(drag) = egui::DragAndDrop::payload::<PaneDrag>(ctx) else {
+            return;
+        };
+        let verb = match drag.side {
+            Side::Remote => "Download",
+            Side::Local => "Upload",
+        };
+        let text = match drag.paths.as_slice() {
+            [(p, _)] => format!(
+                "{verb} {}",
+                p.display().rsplit('/').next().unwrap_or_default()
+            ),
+            many => format!("{verb} {} items", many.len()),
+        };
+        egui::Tooltip::always_open(
+            ctx.clone(),
+            egui::LayerId::background(),
+            egui::Id::unique("pane-drag"),
+            egui::PopupAnchor::Pointer,
+        )
+        .show(|ui| ui.label(text));
+    }
+}
+
 fn warning_icon(ui: &mut egui::Ui) {
     let size = ui.text_style_height(&egui::TextStyle::Body);
     let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
@@ -996,6 +1219,7 @@ impl FerryApp {
     /// One frame: drain events, then draw everything.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = &ui.ctx().clone();
+        self.now = ctx.input(|i| i.time);
         self.drain_events();
         if self.modal.is_none() && self.cert_prompt.is_none() && !self.dialog.open {
             self.handle_shortcuts(ctx);
@@ -1032,9 +1256,9 @@ impl FerryApp {
         if self.state.show_log {
             egui::Panel::bottom("log")
                 .resizable(true)
-                .default_size(160.0)
-                .min_size(60.0)
-                .show(ui, |ui| self.log.ui(ui));
+                .default_size(200.0)
+                .min_size(80.0)
+                .show(ui, |ui| self.bottom_ui(ui));
         }
         let width = ctx.content_rect().width();
         // Both panes get the same frame, so their headers line up.
@@ -1068,6 +1292,21 @@ impl FerryApp {
         }
         self.modal_ui(ctx);
         self.cert_ui(ctx);
+        if self.modal.is_none()
+            && self.cert_prompt.is_none()
+            && let Some(command) = self.queue.conflict_ui(ctx)
+        {
+            self.send(command);
+        }
+        self.files_from_os(ctx);
+        self.drag_label(ctx);
+        self.refresh_after_transfers(ctx);
+        if let Some(rx) = &self.picked_folder
+            && let Ok((sources, folder)) = rx.try_recv()
+        {
+            self.picked_folder = None;
+            self.enqueue(sources, AnyPath::Local(folder));
+        }
 
         // Waiting shows elapsed seconds: tick once a second, only while waiting.
         if !self.busy.is_empty() {

@@ -8,6 +8,7 @@ pub mod connect_dialog;
 pub mod format;
 pub mod log_view;
 pub mod pane;
+pub mod queue_view;
 pub mod quick_connect;
 
 use std::process::ExitCode;
@@ -36,6 +37,7 @@ pub fn run(demo: bool) -> ExitCode {
             password: d.password.clone(),
         }),
         local_start: None,
+        queue_file: eframe::storage_dir("ferry").map(|d| d.join("queue.json")),
     };
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()

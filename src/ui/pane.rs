@@ -68,6 +68,18 @@ pub enum PaneAction {
     Rename { from: Vec<u8>, to: String },
     /// The pane was clicked or focused: it becomes the active pane.
     Focus,
+    /// Rows dragged from a pane were dropped here, into `folder` (this
+    /// pane's folder, or a folder row): transfer them, or move them when they
+    /// come from this same pane.
+    Dropped { drag: PaneDrag, folder: AnyPath },
+}
+
+/// What a drag from a pane carries: the dragged rows' paths (and whether each
+/// is a folder).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaneDrag {
+    pub side: Side,
+    pub paths: Vec<(AnyPath, bool)>,
 }
 
 /// The Name column never gets narrower than this.
@@ -219,6 +231,10 @@ struct RowEvents {
     secondary: Option<Row>,
     empty_click: bool,
     empty_secondary: bool,
+    /// A drag started on this row.
+    drag: Option<Row>,
+    /// Rows were dropped on a folder row.
+    dropped: Option<(PaneDrag, AnyPath)>,
 }
 
 /// The widget ids a pane needs across frames.
@@ -326,6 +342,11 @@ impl PaneState {
 
     pub fn side(&self) -> Side {
         self.side
+    }
+
+    /// Whether a listing is on its way.
+    pub fn is_loading(&self) -> bool {
+        self.loading
     }
 
     /// The folder shown (or being loaded).
@@ -598,7 +619,48 @@ impl PaneState {
         });
         ui.add_space(2.0);
         self.status_ui(ui);
+        self.drop_zone_ui(ui, &ids, &mut actions);
         actions
+    }
+
+    /// The whole pane takes rows dragged from the other pane, into its folder.
+    fn drop_zone_ui(&mut self, ui: &mut Ui, ids: &Ids, actions: &mut Vec<PaneAction>) {
+        let rect = ui.min_rect();
+        let response = ui.interact(rect, ids.base.with("drop-zone"), Sense::hover());
+        let from_other = response
+            .dnd_hover_payload::<PaneDrag>()
+            .is_some_and(|p| p.side != self.side);
+        if !from_other || self.stale {
+            return;
+        }
+        ui.painter().rect_stroke(
+            rect,
+            4.0,
+            Stroke::new(2.0, ui.visuals().selection.stroke.color),
+            StrokeKind::Inside,
+        );
+        if let Some(drag) = response.dnd_release_payload::<PaneDrag>()
+            && let Some(folder) = self.listed.clone()
+        {
+            actions.push(PaneAction::Dropped {
+                drag: (*drag).clone(),
+                folder,
+            });
+        }
+    }
+
+    /// The selected rows' paths (the cursor's row when nothing is selected),
+    /// with whether each is a folder.
+    pub fn selected_paths(&self) -> Vec<(AnyPath, bool)> {
+        // The rows belong to the listed folder, which may differ from the
+        // one being loaded.
+        let Some(base) = self.listing_path() else {
+            return Vec::new();
+        };
+        self.selected()
+            .into_iter()
+            .map(|e| (base.join(&e.name), e.kind == Kind::Dir))
+            .collect()
     }
 }
 
@@ -753,9 +815,11 @@ impl PaneState {
     fn action_enabled(&mut self, action: Action) -> bool {
         let actionable = self.rows_actionable() && !self.stale;
         match action {
-            Action::Open | Action::Transfer | Action::Delete | Action::CopyPath => {
-                actionable && self.action_target_count() > 0
-            }
+            Action::Open
+            | Action::Transfer
+            | Action::DownloadTo
+            | Action::Delete
+            | Action::CopyPath => actionable && self.action_target_count() > 0,
             Action::Rename => actionable && self.action_target_count() == 1,
             Action::GoUp => self.path.as_ref().and_then(AnyPath::parent).is_some(),
             Action::Refresh => self.path.is_some(),
@@ -1252,7 +1316,7 @@ impl PaneState {
         let mut table = TableBuilder::new(ui)
             .id_salt(("ferry-pane-table", self.side))
             .striped(true)
-            .sense(Sense::click())
+            .sense(Sense::click_and_drag())
             .auto_shrink(false)
             .animate_scrolling(false)
             .min_scrolled_height(0.0)
@@ -1378,6 +1442,24 @@ impl PaneState {
                 } else if response.clicked() {
                     events.click = Some(r);
                 }
+                if response.drag_started() && matches!(r, Row::Entry(_)) {
+                    events.drag = Some(r);
+                }
+                // A folder row under a drag is a drop target of its own.
+                if let Some(folder) = this.folder_of(r).filter(|_| r != Row::Parent)
+                    && let Some(payload) = response.dnd_hover_payload::<PaneDrag>()
+                    && !payload.paths.iter().any(|(p, _)| *p == folder)
+                {
+                    painter.rect_stroke(
+                        response.rect,
+                        2.0,
+                        Stroke::new(2.0, cursor_stroke),
+                        StrokeKind::Inside,
+                    );
+                    if let Some(payload) = response.dnd_release_payload::<PaneDrag>() {
+                        events.dropped = Some(((*payload).clone(), folder));
+                    }
+                }
                 if response.secondary_clicked() {
                     events.secondary = Some(r);
                 }
@@ -1453,6 +1535,26 @@ impl PaneState {
         if changed {
             ui.ctx().request_repaint();
         }
+        if let Some(r) = events.drag.take() {
+            if let Row::Entry(i) = r
+                && !self.selection.contains(i)
+            {
+                self.click(r, false, false);
+            }
+            let paths = self.selected_paths();
+            if !paths.is_empty() {
+                egui::DragAndDrop::set_payload(
+                    ui.ctx(),
+                    PaneDrag {
+                        side: self.side,
+                        paths,
+                    },
+                );
+            }
+        }
+        if let Some((drag, folder)) = events.dropped.take() {
+            actions.push(PaneAction::Dropped { drag, folder });
+        }
         let open_menu = events.secondary.is_some() || events.empty_secondary;
         self.apply_row_events(ui.input(|i| i.modifiers), events, actions);
         self.context_menu(ui, ids, open_menu, actions);
@@ -1473,7 +1575,9 @@ impl PaneState {
         if !open && !popup.is_open() {
             return;
         }
+        let side = self.side;
         let items: Vec<(Action, bool)> = actions::pane_actions()
+            .filter(|info| actions::offered_on(info.action, side))
             .map(|info| (info.action, self.action_enabled(info.action)))
             .collect();
         let side = self.side;

@@ -1,0 +1,428 @@
+#!/usr/bin/env bash
+# tree_vs_lftp.sh -- loopback FTP, many small files: `ferry get -r -j N` vs
+# `lftp mirror --parallel=N`.
+#
+# Starts a private vsftpd on 127.0.0.1 (never the system service), creates a
+# tree of FILES files of FILE_KB KiB each in nested folders in the benchmark
+# user's home, and downloads it recursively with lftp and with ferry (plain
+# FTP, passive), each into a fresh folder in /dev/shm that is deleted after
+# the run. Every download is checked against the source tree (file names,
+# count, bytes and a sha256 over all contents). Each tool runs RUNS times;
+# the table reports files/s of the BEST (fastest) run and ferry/lftp.
+# Target from issue 4: ferry >= 1.5x lftp's files/s at the same parallelism.
+#
+# Needs root (installs packages, creates the benchmark user, runs vsftpd).
+#
+# Environment knobs (all optional):
+#   FILES=2000          number of files in the tree
+#   FILE_KB=10          size of each file in KiB
+#   DIRS=20             top-level folders (each also has sub/ and sub/deep/)
+#   PARALLEL=4          lftp --parallel / ferry -j
+#   RUNS=3              repetitions per tool (best time is reported)
+#   FERRY_BIN=...       prebuilt ferry binary; unset = `cargo build --release`;
+#                       `none` = skip the ferry measurements (lftp only)
+#   OUT_DIR=...         where downloads are written (default /dev/shm if it
+#                       has room, else a temp dir next to the server files)
+#   FTP_PORT=2121       first control port to try (next free one is used)
+#   PASV_MIN=50000 PASV_MAX=50999   vsftpd passive port range
+#   BENCH_USER=ferrybench BENCH_PASS=benchpw   local account used for login
+#   XFER_TIMEOUT=600    seconds before a single tree download is declared hung
+#   KEEP_WORK=1         keep the temp dir (vsftpd.conf, logs, tree) for debugging
+set -euo pipefail
+
+FILES=${FILES:-2000}
+FILE_KB=${FILE_KB:-10}
+DIRS=${DIRS:-20}
+PARALLEL=${PARALLEL:-4}
+RUNS=${RUNS:-3}
+FERRY_BIN=${FERRY_BIN:-}
+OUT_DIR=${OUT_DIR:-}
+FTP_PORT=${FTP_PORT:-2121}
+PASV_MIN=${PASV_MIN:-50000}
+PASV_MAX=${PASV_MAX:-50999}
+BENCH_USER=${BENCH_USER:-ferrybench}
+BENCH_PASS=${BENCH_PASS:-benchpw}
+XFER_TIMEOUT=${XFER_TIMEOUT:-600}
+KEEP_WORK=${KEEP_WORK:-0}
+
+HOST=127.0.0.1
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'tree_vs_lftp: error: %s\n' "$*" >&2; exit 1; }
+
+for knob in FILES FILE_KB DIRS PARALLEL RUNS; do
+    [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive integer"
+done
+((PASV_MIN <= PASV_MAX)) || die "PASV_MIN must not be above PASV_MAX"
+[[ $EUID -eq 0 ]] || die "must run as root (apt-get, useradd, vsftpd)"
+TOTAL_KB=$((FILES * FILE_KB))
+
+# --------------------------------------------------------------------------
+# 1. Dependencies (Debian packages, installed only when the binary is missing)
+# --------------------------------------------------------------------------
+export PATH="$PATH:/usr/sbin:/sbin"
+missing=()
+command -v vsftpd >/dev/null || missing+=(vsftpd)
+command -v lftp >/dev/null || missing+=(lftp)
+if ((${#missing[@]})); then
+    log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # Only refresh the package lists when there are none, or the install fails.
+    if ! compgen -G '/var/lib/apt/lists/*_Packages' >/dev/null; then
+        apt-get update -qq
+    fi
+    apt-get install -y --no-install-recommends "${missing[@]}" ||
+        { apt-get update -qq && apt-get install -y --no-install-recommends "${missing[@]}"; }
+fi
+
+# --------------------------------------------------------------------------
+# 2. ferry binary (must know `get -r` and `-j`, from issue 4)
+# --------------------------------------------------------------------------
+if [[ $FERRY_BIN == none ]]; then
+    FERRY=""
+    log "FERRY_BIN=none: skipping ferry measurements"
+elif [[ -n $FERRY_BIN ]]; then
+    [[ -x $FERRY_BIN ]] || die "FERRY_BIN=$FERRY_BIN is not executable"
+    FERRY=$FERRY_BIN
+else
+    log "building ferry (cargo build --release --bin ferry) in $REPO_ROOT"
+    (cd "$REPO_ROOT" && cargo build --release --bin ferry)
+    FERRY="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/ferry"
+    [[ $FERRY == /* ]] || FERRY="$REPO_ROOT/$FERRY"
+    [[ -x $FERRY ]] || die "build finished but $FERRY not found"
+fi
+if [[ -n $FERRY ]]; then
+    # Fail before any setup if this build can't do a recursive parallel get.
+    # clap lists short options as "  -r, --recursive ..." in `get --help`.
+    help=$("$FERRY" get --help 2>&1) || die "'$FERRY get --help' failed: $help"
+    for flag in -r -j; do
+        grep -Eq -- "^[[:space:]]*$flag[,[:space:]]" <<<"$help" ||
+            die "$FERRY does not support 'get $flag' (recursive, parallel download from issue 4):
+    its 'get --help' lists no $flag option. Point FERRY_BIN at a build that has
+    'ferry get -r -j N', or set FERRY_BIN=none to measure lftp only."
+    done
+fi
+
+# --------------------------------------------------------------------------
+# Temp dirs + cleanup
+# --------------------------------------------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferrybench.XXXXXX")
+# The unprivileged FTP session must be able to traverse into $WORK/root.
+chmod 755 "$WORK"
+VSFTPD_PID=""
+OUT=""
+
+# shellcheck disable=SC2317  # invoked via trap
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [[ -n $VSFTPD_PID ]]; then
+        # vsftpd forks one child per session; stop those first, then the listener.
+        pkill -TERM -P "$VSFTPD_PID" 2>/dev/null || true
+        kill -TERM "$VSFTPD_PID" 2>/dev/null || true
+        wait "$VSFTPD_PID" 2>/dev/null || true
+    fi
+    [[ -n $OUT ]] && rm -rf "$OUT"
+    if [[ $KEEP_WORK == 1 ]]; then
+        log "kept $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+avail_kib() { df -Pk "$1" | awk 'NR == 2 { print $4 }'; }
+
+# Small files take a whole block (4 KiB) each at least, plus one inode.
+NEED_KB=$((FILES * ((FILE_KB + 3) / 4 * 4) + 65536))
+(($(avail_kib "$WORK") > NEED_KB)) ||
+    die "not enough space in $WORK for $FILES x ${FILE_KB} KiB (set TMPDIR)"
+
+# Downloads go to OUT_DIR (default: /dev/shm when it has room, so the client's
+# writes don't hit a disk). Each run uses a fresh folder inside a private dir.
+if [[ -z $OUT_DIR ]]; then
+    if [[ -d /dev/shm && -w /dev/shm ]] && (($(avail_kib /dev/shm) > NEED_KB)); then
+        OUT_DIR=/dev/shm
+    else
+        OUT_DIR=$WORK
+    fi
+fi
+OUT=$(mktemp -d "$OUT_DIR/ferrybench-tree.XXXXXX")
+(($(avail_kib "$OUT") > NEED_KB)) ||
+    die "not enough space in OUT_DIR=$OUT_DIR for $FILES x ${FILE_KB} KiB"
+
+# --------------------------------------------------------------------------
+# 3. Benchmark user, vsftpd (plain FTP only)
+# --------------------------------------------------------------------------
+ROOT_DIR=$WORK/root       # FTP login dir: user's home and vsftpd local_root
+EMPTY_DIR=$WORK/empty     # secure_chroot_dir: must exist, be empty, root-owned
+mkdir -p "$ROOT_DIR" "$EMPTY_DIR"
+chmod 755 "$EMPTY_DIR"
+
+if ! id "$BENCH_USER" >/dev/null 2>&1; then
+    log "creating user $BENCH_USER"
+    useradd --no-create-home --home-dir "$ROOT_DIR" --shell /bin/bash "$BENCH_USER"
+fi
+# vsftpd chdir()s to the user's home at login and fails ("500 OOPS: cannot
+# change directory") if it is missing, so point the home at this run's FTP
+# root every time. Debian's /etc/pam.d/vsftpd has pam_shells: the login shell
+# must be listed in /etc/shells. Reset password too, so a stale account works.
+usermod --home "$ROOT_DIR" --shell /bin/bash "$BENCH_USER"
+echo "$BENCH_USER:$BENCH_PASS" | chpasswd
+grep -qx "$BENCH_USER" /etc/ftpusers 2>/dev/null &&
+    die "$BENCH_USER is listed in /etc/ftpusers (PAM would deny the login)"
+chown "$BENCH_USER:" "$ROOT_DIR"
+
+port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+PORT=$FTP_PORT
+while port_in_use "$PORT"; do
+    PORT=$((PORT + 1))
+    ((PORT < FTP_PORT + 200)) || die "no free control port near $FTP_PORT"
+done
+
+# Sessions: each tool opens PARALLEL transfer connections, plus (lftp) the
+# one that lists, plus short overlaps while old sessions close. vsftpd's
+# defaults (max_per_ip=50, max_clients=2000 in 3.0.3) are enough, but a
+# refused login makes lftp sleep and retry (net:reconnect-interval-base,
+# 30 s), which would silently ruin a measurement -- so set them explicitly.
+MAX_PER_IP=$((PARALLEL * 2 + 16))
+CONF=$WORK/vsftpd.conf
+cat >"$CONF" <<EOF
+# Generated by benches/tree_vs_lftp.sh -- private benchmark instance.
+# Standalone, foreground (the script backgrounds it and kills it on exit).
+listen=YES
+listen_ipv6=NO
+listen_address=$HOST
+listen_port=$PORT
+background=NO
+max_clients=$((MAX_PER_IP * 2))
+max_per_ip=$MAX_PER_IP
+# Local user login only, read-only is enough, session starts in the bench dir.
+anonymous_enable=NO
+local_enable=YES
+write_enable=NO
+local_umask=022
+local_root=$ROOT_DIR
+chroot_local_user=NO
+pam_service_name=vsftpd
+userlist_enable=NO
+secure_chroot_dir=$EMPTY_DIR
+# Containers: seccomp filter and namespace isolation tend to fail there.
+seccomp_sandbox=NO
+isolate=NO
+isolate_network=NO
+# Passive (PASV/EPSV) on loopback. Every file is its own data connection, and
+# vsftpd closes it first after sending, so each one leaves a TIME_WAIT socket
+# (60 s) on a passive port: RUNS x 2 tools x FILES connections within minutes.
+# Keep the range wide so a free port is always found quickly.
+pasv_enable=YES
+pasv_address=$HOST
+pasv_min_port=$PASV_MIN
+pasv_max_port=$PASV_MAX
+port_enable=NO
+connect_from_port_20=NO
+# Logging (no per-transfer xferlog: keep the server path lean).
+xferlog_enable=NO
+vsftpd_log_file=$WORK/vsftpd.log
+dual_log_enable=NO
+idle_session_timeout=600
+data_connection_timeout=600
+ssl_enable=NO
+EOF
+
+log "starting vsftpd on $HOST:$PORT (pasv $PASV_MIN-$PASV_MAX, max_per_ip $MAX_PER_IP)"
+# vsftpd writes startup errors ("500 OOPS: ...") to fd 0 -- in inetd mode
+# that's the client socket -- so stdin must be a writable file to see them.
+vsftpd "$CONF" 0<>"$WORK/vsftpd.out" 1>&0 2>&0 &
+VSFTPD_PID=$!
+for _ in $(seq 50); do
+    port_in_use "$PORT" && break
+    kill -0 "$VSFTPD_PID" 2>/dev/null ||
+        die "vsftpd exited: $(cat "$WORK/vsftpd.out")"
+    sleep 0.1
+done
+port_in_use "$PORT" || die "vsftpd not listening on $PORT: $(cat "$WORK/vsftpd.out")"
+
+# --------------------------------------------------------------------------
+# 4. The tree: DIRS folders dNN, each with files in dNN/, dNN/sub/ and
+#    dNN/sub/deep/ (about 60/30/10 %), random contents, FILE_KB KiB each.
+# --------------------------------------------------------------------------
+TREE=$ROOT_DIR/tree
+log "creating $FILES files of $FILE_KB KiB in $TREE"
+for ((d = 0; d < DIRS; d++)); do
+    mkdir -p "$(printf '%s/d%02d/sub/deep' "$TREE" "$d")"
+done
+for ((i = 0; i < FILES; i++)); do
+    d=$(printf 'd%02d' $((i % DIRS)))
+    j=$((i / DIRS))
+    case $((j % 10)) in
+    [0-5]) sub=$d ;;
+    [6-8]) sub=$d/sub ;;
+    *) sub=$d/sub/deep ;;
+    esac
+    head -c "$((FILE_KB * 1024))" /dev/urandom >"$(printf '%s/%s/f%05d.bin' "$TREE" "$sub" "$i")"
+done
+chown -R "$BENCH_USER:" "$TREE"
+
+# "count bytes" of the files under $1.
+tree_stats() { find "$1" -type f -printf '%s\n' | awk '{ n++; b += $1 } END { printf "%d %d\n", n, b }'; }
+# Sorted relative paths of the files under $1.
+tree_names() { (cd "$1" && find . -type f | LC_ALL=C sort); }
+# "sha256  ./path" of every file under $1, sorted by path.
+tree_sums() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum); }
+# Also warms the page cache, so no run pays for the first disk read.
+SRC_STATS=$(tree_stats "$TREE")
+SRC_SUMS=$WORK/source.sha256
+tree_sums "$TREE" >"$SRC_SUMS"
+[[ $SRC_STATS == "$FILES $((TOTAL_KB * 1024))" ]] || die "tree has $SRC_STATS, want $FILES files"
+
+# --------------------------------------------------------------------------
+# 5. Measurements
+# --------------------------------------------------------------------------
+FERRY_URL="ftp://$BENCH_USER:$BENCH_PASS@$HOST:$PORT/tree/"
+LFTP_SCRIPT="set ftp:use-mode-z off; set ftp:ssl-allow no; mirror --parallel=$PARALLEL tree DEST; quit"
+
+# The command for one download into $2, in array XFER. $1=tool
+build_cmd() {
+    local tool=$1 dest=$2
+    if [[ $tool == lftp ]]; then
+        XFER=(lftp -e "${LFTP_SCRIPT/DEST/$dest}" -u "$BENCH_USER,$BENCH_PASS" "ftp://$HOST:$PORT")
+    else
+        XFER=("$FERRY" get -r -j "$PARALLEL" "$FERRY_URL" "$dest")
+    fi
+}
+
+# Checks the download in $2 against the source tree; messages on stderr.
+verify() {
+    local tool=$1 dest=$2 got_stats
+    # Accept `get -r URL/tree/ DEST` writing either DEST/d00... or DEST/tree/d00...
+    local entries=("$dest"/*)
+    if ((${#entries[@]} == 1)) && [[ ${entries[0]} == "$dest/tree" && -d $dest/tree ]]; then
+        dest=$dest/tree
+    fi
+    got_stats=$(tree_stats "$dest")
+    if [[ $got_stats != "$SRC_STATS" ]]; then
+        printf '%s: INCOMPLETE download: %s files / %s bytes, want %s files / %s bytes\n' \
+            "$tool" "${got_stats% *}" "${got_stats#* }" "${SRC_STATS% *}" "${SRC_STATS#* }" >&2
+        diff <(tree_names "$TREE") <(tree_names "$dest") | grep '^[<>]' | head -n 10 |
+            sed 's/^</    missing:/; s/^>/    extra:  /' >&2 || true
+        return 1
+    fi
+    tree_sums "$dest" >"$WORK/download.sha256"
+    if ! cmp -s "$SRC_SUMS" "$WORK/download.sha256"; then
+        printf '%s: WRONG download: right count and bytes, but names or contents differ:\n' "$tool" >&2
+        diff "$SRC_SUMS" "$WORK/download.sha256" | sed -n 's/^> [0-9a-f]*  /    /p' | head -n 10 >&2 || true
+        return 1
+    fi
+}
+
+# Runs one tree download, checks it, prints elapsed seconds on stdout.
+run_once() {
+    local tool=$1 dest=$OUT/run t0 t1 rc=0
+    rm -rf "$dest"
+    mkdir "$dest"
+    build_cmd "$tool" "$dest"
+    t0=$(date +%s.%N)
+    timeout "$XFER_TIMEOUT" "${XFER[@]}" >"$WORK/xfer.out" 2>"$WORK/xfer.err" </dev/null || rc=$?
+    if ((rc != 0)); then
+        ((rc == 124)) && printf '%s: timed out after %s s\n' "$tool" "$XFER_TIMEOUT" >&2
+        printf '%s FAILED (exit %s): %s\n' "$tool" "$rc" "${XFER[*]}" >&2
+        sed 's/^/    /' "$WORK/xfer.err" "$WORK/xfer.out" | head -n 20 >&2
+        return 1
+    fi
+    t1=$(date +%s.%N)
+    if ! verify "$tool" "$dest"; then
+        printf '    command: %s\n' "${XFER[*]}" >&2
+        sed 's/^/    /' "$WORK/xfer.err" | head -n 10 >&2
+        return 1
+    fi
+    rm -rf "$dest"
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+}
+
+files_per_s() { # seconds|FAIL|"" -> files/s
+    case $1 in
+    FAIL) echo FAIL ;;
+    "") echo - ;;
+    *) awk -v n="$FILES" -v t="$1" 'BEGIN { printf "%.1f", n / t }' ;;
+    esac
+}
+mib_per_s() {
+    case $1 in
+    FAIL) echo FAIL ;;
+    "") echo - ;;
+    *) awk -v k="$TOTAL_KB" -v t="$1" 'BEGIN { printf "%.1f", k / 1024 / t }' ;;
+    esac
+}
+seconds() { case $1 in FAIL | "") echo "${1:--}" ;; *) printf '%.3f' "$1" ;; esac; }
+# TIME_WAIT sockets on the passive ports (left by finished data connections).
+time_wait() {
+    command -v ss >/dev/null || { echo '?'; return; }
+    ss -Htan state time-wait "( sport >= :$PASV_MIN and sport <= :$PASV_MAX )" | wc -l
+}
+
+tools=(lftp)
+[[ -n $FERRY ]] && tools+=(ferry)
+declare -A BEST=()   # tool -> best seconds, or FAIL
+failed=0
+
+# Interleave the tools run by run so slow drift (thermal, page cache,
+# TIME_WAIT build-up) doesn't systematically favour one of them.
+for ((r = 1; r <= RUNS; r++)); do
+    for tool in "${tools[@]}"; do
+        [[ ${BEST[$tool]:-} == FAIL ]] && continue
+        if t=$(run_once "$tool"); then
+            log "$(printf '%-5s run %d/%d: %7.3fs  %8s files/s  %6s MiB/s  (TIME_WAIT on pasv ports: %s)' \
+                "$tool" "$r" "$RUNS" "$t" "$(files_per_s "$t")" "$(mib_per_s "$t")" "$(time_wait)")"
+            if [[ -z ${BEST[$tool]:-} ]] ||
+                awk -v a="$t" -v b="${BEST[$tool]}" 'BEGIN { exit !(a < b) }'; then
+                BEST[$tool]=$t
+            fi
+        else
+            BEST[$tool]=FAIL
+            failed=1
+        fi
+    done
+done
+
+# --------------------------------------------------------------------------
+# 6. Report
+# --------------------------------------------------------------------------
+echo
+echo "machine: nproc=$(nproc) kernel=$(uname -srm)"
+echo "load:    $(cut -d" " -f1-3 /proc/loadavg) (1/5/15 min; other work on the box skews results)"
+echo "params:  FILES=$FILES FILE_KB=$FILE_KB DIRS=$DIRS PARALLEL=$PARALLEL RUNS=$RUNS (best of RUNS, wall clock) OUT_DIR=$OUT_DIR"
+echo "server:  vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null || echo '?') on ftp://$HOST:$PORT, passive ports $PASV_MIN-$PASV_MAX"
+echo "lftp:    $(lftp --version | head -n1)"
+echo "         lftp -e '${LFTP_SCRIPT/DEST/OUT}' -u USER,PASS ftp://$HOST:$PORT"
+if [[ -n $FERRY ]]; then
+    echo "ferry:   $FERRY get -r -j $PARALLEL ftp://USER:PASS@$HOST:$PORT/tree/ OUT"
+else
+    echo "ferry:   skipped (FERRY_BIN=none)"
+fi
+echo
+printf '%-6s %10s %10s %8s\n' tool "best s" "files/s" "MiB/s"
+printf '%-6s %10s %10s %8s\n' ------ ------ ------- -----
+for tool in lftp ferry; do
+    printf '%-6s %10s %10s %8s\n' "$tool" "$(seconds "${BEST[$tool]:-}")" \
+        "$(files_per_s "${BEST[$tool]:-}")" "$(mib_per_s "${BEST[$tool]:-}")"
+done
+ratio=-
+if [[ ${BEST[lftp]:-} =~ ^[0-9.]+$ && ${BEST[ferry]:-} =~ ^[0-9.]+$ ]]; then
+    # ratio of files/s = inverse ratio of times
+    ratio=$(awk -v l="${BEST[lftp]}" -v f="${BEST[ferry]}" 'BEGIN { printf "%.2f", l / f }')
+fi
+verdict=""
+if [[ $ratio != - ]]; then
+    if awk -v r="$ratio" 'BEGIN { exit !(r >= 1.5) }'; then verdict="  (meets target)"; else verdict="  (BELOW target)"; fi
+fi
+echo
+echo "ferry/lftp files/s: $ratio  (target >= 1.50)$verdict"
+
+((failed == 0)) || { echo; echo "some downloads FAILED (see messages above)"; exit 1; }
+exit 0

@@ -1,0 +1,1614 @@
+//! The transfer queue: jobs (files, and folders that expand into files) run
+//! on up to N connections of their own, reusing logged-in sessions between
+//! jobs, so browsing stays responsive during a big transfer. Each file
+//! grows as `NAME.part` and takes its name only when whole; an interrupted
+//! one is retried with REST from what is already there. The queue (pending
+//! and failed jobs, never a password) is saved on change and restored on the
+//! next start. The window and the command line both drive it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::{mpsc, watch};
+
+use super::Outbox;
+use super::protocol::{
+    AnyPath, Command, Conflict, Direction, Event, JobState, JobView, MoveTo, OnExisting, Priority,
+    Side,
+};
+use super::remote::{is_plain_name, join};
+use super::transfer::{Existing, download_file, part_path, safe_local_name, upload_file};
+use crate::ftp::log::SharedLog;
+use crate::ftp::{ConnectOptions, EntryKind, FtpError, Session};
+
+/// Transfers at once unless the user says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most transfers at once the queue allows (servers limit connections per client).
+pub const MAX_CONCURRENCY: usize = 32;
+/// How often running jobs report their bytes.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+/// The longest pause between two tries of a job.
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+/// How long a stopped job may take to send ABOR and get back in step before
+/// its connection is dropped instead.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+/// The saved queue's format version.
+const SAVE_VERSION: u32 = 1;
+
+/// How the queue behaves.
+#[derive(Debug, Clone)]
+pub struct QueueConfig {
+    /// Transfers at once, each on its own connection (1–32).
+    pub concurrency: usize,
+    /// What to do when a target exists, unless the user answered otherwise.
+    pub on_existing: OnExisting,
+    /// Tries after the first one for an interrupted job.
+    pub retries: u32,
+    /// The pause before the first retry; it doubles for each further one, up to 8 s.
+    pub backoff: Duration,
+    /// Where the queue is saved on every change (None: not saved).
+    pub save_path: Option<PathBuf>,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            concurrency: DEFAULT_CONCURRENCY,
+            on_existing: OnExisting::Ask,
+            retries: 3,
+            backoff: Duration::from_secs(2),
+            save_path: None,
+        }
+    }
+}
+
+/// Which server a job belongs to. Jobs are saved with this, never with a
+/// password; restored jobs wait until the user connects to it again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct SiteKey {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+}
+
+impl SiteKey {
+    pub fn of(options: &ConnectOptions) -> SiteKey {
+        SiteKey {
+            host: options.host.clone(),
+            port: options.port,
+            user: options.user.clone(),
+        }
+    }
+
+    pub fn display(&self) -> String {
+        format!("{}@{}:{}", self.user, self.host, self.port)
+    }
+}
+
+/// Messages into the queue task: from the engine's dispatcher and from the
+/// queue's own workers.
+pub(crate) enum QueueMsg {
+    /// The user connected (or reconnected) with these options: jobs for that
+    /// server may run.
+    Login(ConnectOptions),
+    /// New work for the server `login` reaches.
+    Enqueue {
+        login: ConnectOptions,
+        direction: Direction,
+        sources: Vec<(AnyPath, bool)>,
+        target_dir: AnyPath,
+    },
+    /// One of the queue commands of [`Command`].
+    Command(Command),
+    /// A job's transfer began; `size` when known.
+    Started { id: u64, size: Option<u64> },
+    /// A job's try failed and another one follows.
+    Retrying {
+        id: u64,
+        attempt: u32,
+        error: String,
+    },
+    /// A worker finished a job, handing back its session when still usable.
+    Finished {
+        id: u64,
+        outcome: Outcome,
+        session: Option<Session>,
+    },
+}
+
+/// A cloneable sender into the queue task.
+#[derive(Clone)]
+pub struct QueueHandle {
+    tx: mpsc::UnboundedSender<QueueMsg>,
+}
+
+impl QueueHandle {
+    pub(crate) fn send(&self, msg: QueueMsg) {
+        // A closed channel means the engine is shutting down.
+        let _ = self.tx.send(msg);
+    }
+
+    /// Allow jobs for the server `options` reaches to run.
+    pub fn login(&self, options: ConnectOptions) {
+        self.send(QueueMsg::Login(options));
+    }
+
+    /// Queue `sources` for transfer into `target_dir` on the server `login` reaches.
+    pub fn enqueue(
+        &self,
+        login: ConnectOptions,
+        direction: Direction,
+        sources: Vec<(AnyPath, bool)>,
+        target_dir: AnyPath,
+    ) {
+        self.send(QueueMsg::Enqueue {
+            login,
+            direction,
+            sources,
+            target_dir,
+        });
+    }
+
+    /// Send one of the queue commands (`CancelJobs`, `PauseQueue`, …).
+    pub fn command(&self, command: Command) {
+        self.send(QueueMsg::Command(command));
+    }
+}
+
+/// Start the queue task on the current tokio runtime. Jobs saved at
+/// `config.save_path` are restored (they wait for a login to their server).
+pub fn spawn(config: QueueConfig, out: Outbox) -> QueueHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut queue = Queue {
+        config,
+        out,
+        me: tx.downgrade(),
+        jobs: HashMap::new(),
+        order: Vec::new(),
+        running: HashMap::new(),
+        idle: HashMap::new(),
+        logins: HashMap::new(),
+        paused: false,
+        answer_all: None,
+        dirty: false,
+        active: false,
+        last_save: Instant::now(),
+    };
+    queue.restore();
+    tokio::spawn(queue.run(rx));
+    QueueHandle { tx }
+}
+
+/// A job as the queue keeps it.
+struct Job {
+    view: JobView,
+    site: SiteKey,
+    /// Continue from what is already there (a retried, paused or restored job).
+    resume: bool,
+    /// The user's answer to this job's conflict.
+    answer: Option<OnExisting>,
+    /// Why it is being stopped, while it is.
+    stopping: Option<Stop>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Pause,
+    Cancel,
+}
+
+/// A job on a worker: its stop switch and its byte counter.
+struct Running {
+    stop: watch::Sender<bool>,
+    bytes: Arc<AtomicU64>,
+}
+
+/// How a worker's job ended.
+pub(crate) enum Outcome {
+    Done {
+        target: AnyPath,
+        bytes: u64,
+    },
+    Skipped(String),
+    /// A folder was listed: these jobs take its place.
+    Expanded(Vec<Child>),
+    /// The target exists and the answer is "ask".
+    Ask(Box<Conflict>),
+    Failed(String),
+    /// Paused or cancelled.
+    Stopped,
+}
+
+/// An item found in a folder being expanded.
+pub(crate) struct Child {
+    source: AnyPath,
+    target: AnyPath,
+    is_dir: bool,
+    size: Option<u64>,
+    /// Set for items that are not transferred, with the reason.
+    refused: Option<(JobState, String)>,
+}
+
+struct Queue {
+    config: QueueConfig,
+    out: Outbox,
+    /// For workers to report back; weak so the task ends with its handles.
+    me: mpsc::WeakUnboundedSender<QueueMsg>,
+    jobs: HashMap<u64, Job>,
+    /// Queue order (ids); priority is applied on top when picking the next job.
+    order: Vec<u64>,
+    running: HashMap<u64, Running>,
+    /// Logged-in sessions waiting for their next job.
+    idle: HashMap<SiteKey, Vec<Session>>,
+    /// Where and how to log in, per server (in memory only).
+    logins: HashMap<SiteKey, ConnectOptions>,
+    paused: bool,
+    /// "Apply to all" answer for conflicts in this queue.
+    answer_all: Option<OnExisting>,
+    /// Changed since the last save.
+    dirty: bool,
+    /// Had something to run since the last `QueueIdle`.
+    active: bool,
+    last_save: Instant,
+}
+
+static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
+
+fn next_id() -> u64 {
+    NEXT_JOB.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Queue {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<QueueMsg>) {
+        let mut tick = tokio::time::interval(PROGRESS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            let ticking = !self.running.is_empty() || self.dirty;
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(msg) => self.handle(msg),
+                    None => break,
+                },
+                _ = tick.tick(), if ticking => self.on_tick(),
+            }
+            self.schedule();
+            self.check_idle();
+        }
+        self.save();
+    }
+
+    fn handle(&mut self, msg: QueueMsg) {
+        match msg {
+            QueueMsg::Login(options) => self.login(options),
+            QueueMsg::Enqueue {
+                login,
+                direction,
+                sources,
+                target_dir,
+            } => {
+                let site = SiteKey::of(&login);
+                self.login(login);
+                let mut added = Vec::new();
+                for (source, is_dir) in sources {
+                    let child = child_of(&source, is_dir, &target_dir, None);
+                    added.push(self.add_job(direction, child, &site));
+                }
+                self.order.extend(&added);
+                self.changed(&added);
+            }
+            QueueMsg::Command(command) => self.command(command),
+            QueueMsg::Started { id, size } => {
+                if let Some(job) = self.jobs.get_mut(&id) {
+                    job.view.state = JobState::Running;
+                    if size.is_some() {
+                        job.view.size = size;
+                    }
+                    self.changed(&[id]);
+                }
+            }
+            QueueMsg::Retrying { id, attempt, error } => {
+                if let Some(job) = self.jobs.get_mut(&id) {
+                    job.view.state = JobState::Retrying {
+                        attempt,
+                        of: self.config.retries + 1,
+                    };
+                    job.view.error = Some(error);
+                    self.changed(&[id]);
+                }
+            }
+            QueueMsg::Finished {
+                id,
+                outcome,
+                session,
+            } => self.finished(id, outcome, session),
+        }
+    }
+
+    fn login(&mut self, options: ConnectOptions) {
+        let site = SiteKey::of(&options);
+        // Sessions opened with older options (another password, mode or
+        // trust decision) are not reused.
+        if let Some(old) = self.idle.remove(&site) {
+            quit_all(old);
+        }
+        self.logins.insert(site, options);
+    }
+
+    fn add_job(&mut self, direction: Direction, child: Child, site: &SiteKey) -> u64 {
+        let id = next_id();
+        let (state, error) = match child.refused {
+            Some((state, why)) => (state, Some(why)),
+            None => (JobState::Queued, None),
+        };
+        self.jobs.insert(
+            id,
+            Job {
+                view: JobView {
+                    id,
+                    direction,
+                    source: child.source,
+                    target: child.target,
+                    is_dir: child.is_dir,
+                    size: child.size,
+                    bytes: 0,
+                    state,
+                    error,
+                    priority: Priority::Normal,
+                    site: site.display(),
+                },
+                site: site.clone(),
+                resume: false,
+                answer: None,
+                stopping: None,
+            },
+        );
+        id
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::CancelJobs { ids } => {
+                let ids = self.ids_or(ids, |j| j.view.state.is_pending());
+                let mut changed = Vec::new();
+                for id in ids {
+                    let Some(job) = self.jobs.get_mut(&id) else {
+                        continue;
+                    };
+                    if let Some(run) = self.running.get(&id) {
+                        job.stopping = Some(Stop::Cancel);
+                        let _ = run.stop.send(true);
+                    } else if job.view.state.is_pending() {
+                        job.view.state = JobState::Cancelled;
+                        job.view.error = Some("cancelled".into());
+                        changed.push(id);
+                    }
+                }
+                self.changed(&changed);
+            }
+            Command::PauseQueue { paused } => {
+                self.paused = paused;
+                if paused {
+                    for (id, run) in &self.running {
+                        if let Some(job) = self.jobs.get_mut(id) {
+                            job.stopping.get_or_insert(Stop::Pause);
+                        }
+                        let _ = run.stop.send(true);
+                    }
+                }
+                self.out.send(Event::QueuePaused(paused));
+            }
+            Command::RetryJobs { ids } => {
+                let ids = self.ids_or(ids, |j| j.view.state.is_failed());
+                let mut changed = Vec::new();
+                for id in ids {
+                    if let Some(job) = self.jobs.get_mut(&id)
+                        && job.view.state.is_failed()
+                    {
+                        job.view.state = JobState::Queued;
+                        job.view.error = None;
+                        job.resume = true;
+                        changed.push(id);
+                    }
+                }
+                self.changed(&changed);
+            }
+            Command::ClearFinished { failed_too } => {
+                let gone: Vec<u64> = self
+                    .order
+                    .iter()
+                    .copied()
+                    .filter(|id| {
+                        self.jobs.get(id).is_some_and(|j| {
+                            matches!(j.view.state, JobState::Done | JobState::Skipped)
+                                || (failed_too && j.view.state.is_failed())
+                        })
+                    })
+                    .collect();
+                self.remove(&gone);
+            }
+            Command::MoveJobs { ids, to } => {
+                move_in_order(&mut self.order, &ids, to);
+                self.dirty = true;
+                self.send_order();
+            }
+            Command::SetPriority { ids, priority } => {
+                for id in &ids {
+                    if let Some(job) = self.jobs.get_mut(id) {
+                        job.view.priority = priority;
+                    }
+                }
+                self.changed(&ids);
+            }
+            Command::AnswerConflict {
+                id,
+                choice,
+                apply_to_all,
+            } => {
+                let mut ids = vec![id];
+                if apply_to_all {
+                    self.answer_all = Some(choice);
+                    ids = self
+                        .order
+                        .iter()
+                        .copied()
+                        .filter(|i| {
+                            self.jobs
+                                .get(i)
+                                .is_some_and(|j| j.view.state == JobState::Asking)
+                        })
+                        .collect();
+                }
+                let mut changed = Vec::new();
+                for id in ids {
+                    if let Some(job) = self.jobs.get_mut(&id)
+                        && job.view.state == JobState::Asking
+                    {
+                        job.answer = Some(choice);
+                        job.view.state = JobState::Queued;
+                        changed.push(id);
+                    }
+                }
+                self.changed(&changed);
+            }
+            Command::QueueSettings {
+                concurrency,
+                on_existing,
+            } => {
+                self.config.concurrency = concurrency.clamp(1, MAX_CONCURRENCY);
+                self.config.on_existing = on_existing;
+            }
+            // Not queue commands; the dispatcher never sends them here.
+            _ => {}
+        }
+    }
+
+    /// `ids`, or every job matching `all` when `ids` is empty.
+    fn ids_or(&self, ids: Vec<u64>, all: impl Fn(&Job) -> bool) -> Vec<u64> {
+        if !ids.is_empty() {
+            return ids;
+        }
+        self.order
+            .iter()
+            .copied()
+            .filter(|id| self.jobs.get(id).is_some_and(&all))
+            .collect()
+    }
+
+    fn finished(&mut self, id: u64, outcome: Outcome, session: Option<Session>) {
+        self.running.remove(&id);
+        let Some(job) = self.jobs.get_mut(&id) else {
+            return;
+        };
+        if let Some(session) = session {
+            if session.is_connected() && self.logins.contains_key(&job.site) {
+                let pool = self.idle.entry(job.site.clone()).or_default();
+                if pool.len() < self.config.concurrency {
+                    pool.push(session);
+                } else {
+                    quit_all(vec![session]);
+                }
+            } else {
+                quit_all(vec![session]);
+            }
+        }
+        let stopping = job.stopping.take();
+        match outcome {
+            Outcome::Done { target, bytes } => {
+                job.view.state = JobState::Done;
+                job.view.target = target;
+                job.view.bytes = bytes;
+                job.view.size = Some(bytes);
+                job.view.error = None;
+            }
+            Outcome::Skipped(why) => {
+                job.view.state = JobState::Skipped;
+                job.view.error = Some(why);
+            }
+            Outcome::Failed(why) => {
+                job.view.state = JobState::Failed;
+                job.view.error = Some(why);
+            }
+            Outcome::Ask(conflict) => match self.answer_all {
+                Some(answer) => {
+                    job.answer = Some(answer);
+                    job.view.state = JobState::Queued;
+                }
+                None => {
+                    job.view.state = JobState::Asking;
+                    self.out.send(Event::JobConflict(conflict));
+                }
+            },
+            Outcome::Stopped => match stopping {
+                Some(Stop::Cancel) => {
+                    job.view.state = JobState::Cancelled;
+                    job.view.error = Some(match job.view.direction {
+                        Direction::Download => {
+                            "cancelled; what arrived is kept as NAME.part for a retry".into()
+                        }
+                        Direction::Upload => "cancelled".into(),
+                    });
+                }
+                _ => {
+                    job.view.state = JobState::Queued;
+                    job.resume = true;
+                }
+            },
+            Outcome::Expanded(children) => {
+                let direction = job.view.direction;
+                let site = job.site.clone();
+                let priority = job.view.priority;
+                let ids: Vec<u64> = children
+                    .into_iter()
+                    .map(|c| self.add_job(direction, c, &site))
+                    .collect();
+                for child in &ids {
+                    if let Some(j) = self.jobs.get_mut(child) {
+                        j.view.priority = priority;
+                    }
+                }
+                let at = self.order.iter().position(|&i| i == id).unwrap_or(0);
+                self.order.splice(at..at, ids.iter().copied());
+                self.changed(&ids);
+                self.remove(&[id]);
+                self.send_order();
+                return;
+            }
+        }
+        self.changed(&[id]);
+    }
+
+    /// Start jobs while there is room.
+    fn schedule(&mut self) {
+        if self.paused {
+            return;
+        }
+        while self.running.len() < self.config.concurrency {
+            let Some(id) = self.next_job() else {
+                return;
+            };
+            self.start(id);
+        }
+    }
+
+    /// The first queued job of the highest priority whose server we can log in to.
+    fn next_job(&self) -> Option<u64> {
+        let mut best: Option<(Priority, u64)> = None;
+        for id in &self.order {
+            let Some(job) = self.jobs.get(id) else {
+                continue;
+            };
+            if job.view.state != JobState::Queued || !self.logins.contains_key(&job.site) {
+                continue;
+            }
+            if best.is_none_or(|(p, _)| job.view.priority > p) {
+                best = Some((job.view.priority, *id));
+            }
+        }
+        best.map(|(_, id)| id)
+    }
+
+    fn start(&mut self, id: u64) {
+        let Some(tx) = self.me.upgrade() else {
+            return;
+        };
+        let Some(job) = self.jobs.get_mut(&id) else {
+            return;
+        };
+        let Some(options) = self.logins.get(&job.site).cloned() else {
+            return;
+        };
+        job.view.state = if job.view.is_dir {
+            JobState::Expanding
+        } else {
+            JobState::Running
+        };
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let bytes = Arc::new(AtomicU64::new(job.view.bytes));
+        let session = self.idle.get_mut(&job.site).and_then(Vec::pop);
+        let worker = Worker {
+            id,
+            source: job.view.source.clone(),
+            target: job.view.target.clone(),
+            is_dir: job.view.is_dir,
+            policy: job
+                .answer
+                .or(self.answer_all)
+                .unwrap_or(self.config.on_existing),
+            resume: job.resume,
+            retries: self.config.retries,
+            backoff: self.config.backoff,
+            options,
+            log: self.out.log_sink(Side::Remote),
+            stop: stop_rx,
+            bytes: bytes.clone(),
+            tx: tx.clone(),
+        };
+        self.running.insert(
+            id,
+            Running {
+                stop: stop_tx,
+                bytes,
+            },
+        );
+        self.active = true;
+        self.changed(&[id]);
+        tokio::spawn(async move {
+            let (outcome, session) = worker.run(session).await;
+            let _ = tx.send(QueueMsg::Finished {
+                id,
+                outcome,
+                session,
+            });
+        });
+    }
+
+    fn on_tick(&mut self) {
+        if !self.running.is_empty() {
+            let mut progress: Vec<(u64, u64)> = self
+                .running
+                .iter()
+                .map(|(id, r)| (*id, r.bytes.load(Ordering::Relaxed)))
+                .collect();
+            progress.sort_unstable();
+            for (id, bytes) in &progress {
+                if let Some(job) = self.jobs.get_mut(id) {
+                    job.view.bytes = *bytes;
+                }
+            }
+            self.out.send(Event::JobsProgress(progress));
+        }
+        if self.dirty && self.last_save.elapsed() >= Duration::from_millis(500) {
+            self.save();
+        }
+    }
+
+    /// Say `QueueIdle` once when nothing is left to run, and close the spare sessions.
+    fn check_idle(&mut self) {
+        if !self.active || !self.running.is_empty() || (!self.paused && self.next_job().is_some()) {
+            return;
+        }
+        self.active = false;
+        let (mut done, mut skipped, mut failed) = (0, 0, 0);
+        for job in self.jobs.values() {
+            match job.view.state {
+                JobState::Done => done += 1,
+                JobState::Skipped => skipped += 1,
+                JobState::Failed | JobState::Cancelled => failed += 1,
+                _ => {}
+            }
+        }
+        if !self.paused {
+            for (_, pool) in self.idle.drain() {
+                quit_all(pool);
+            }
+        }
+        self.save();
+        self.out.send(Event::QueueIdle {
+            done,
+            skipped,
+            failed,
+        });
+    }
+
+    fn changed(&mut self, ids: &[u64]) {
+        if ids.is_empty() {
+            return;
+        }
+        let views = ids
+            .iter()
+            .filter_map(|id| self.jobs.get(id).map(|j| j.view.clone()))
+            .collect();
+        self.dirty = true;
+        self.out.send(Event::JobsChanged(views));
+    }
+
+    fn remove(&mut self, ids: &[u64]) {
+        if ids.is_empty() {
+            return;
+        }
+        for id in ids {
+            self.jobs.remove(id);
+        }
+        self.order.retain(|id| !ids.contains(id));
+        self.dirty = true;
+        self.out.send(Event::JobsRemoved(ids.to_vec()));
+    }
+
+    fn send_order(&self) {
+        self.out.send(Event::QueueOrder(self.order.clone()));
+    }
+
+    // ----- saving and restoring -----
+
+    fn save(&mut self) {
+        self.dirty = false;
+        self.last_save = Instant::now();
+        let Some(path) = self.config.save_path.clone() else {
+            return;
+        };
+        let saved = SavedQueue {
+            version: SAVE_VERSION,
+            jobs: self
+                .order
+                .iter()
+                .filter_map(|id| self.jobs.get(id))
+                .filter(|j| j.view.state.is_pending() || j.view.state.is_failed())
+                .map(SavedJob::of)
+                .collect(),
+        };
+        if let Err(e) = write_atomically(&path, &saved) {
+            self.out.send(Event::QueueNotice(format!(
+                "could not save the transfer queue: {e}: {}",
+                path.display()
+            )));
+        }
+    }
+
+    fn restore(&mut self) {
+        let Some(path) = self.config.save_path.clone() else {
+            return;
+        };
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => {
+                self.out.send(Event::QueueNotice(format!(
+                    "could not read the saved transfer queue: {e}: {}",
+                    path.display()
+                )));
+                return;
+            }
+        };
+        let saved: SavedQueue = match serde_json::from_slice(&bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                let aside = broken_name(&path);
+                let kept = std::fs::rename(&path, &aside).is_ok();
+                self.out.send(Event::QueueNotice(format!(
+                    "the saved transfer queue could not be read ({e}); {}",
+                    if kept {
+                        format!("it was kept as {}", aside.display())
+                    } else {
+                        "it was left as it is".into()
+                    }
+                )));
+                return;
+            }
+        };
+        let mut ids = Vec::new();
+        for job in saved.jobs {
+            let Some(source) = job.source.path() else {
+                continue;
+            };
+            let Some(target) = job.target.path() else {
+                continue;
+            };
+            let child = Child {
+                source,
+                target,
+                is_dir: job.is_dir,
+                size: job.size,
+                refused: job.failed.then(|| {
+                    (
+                        JobState::Failed,
+                        job.error.clone().unwrap_or_else(|| "failed".into()),
+                    )
+                }),
+            };
+            let id = self.add_job(job.direction, child, &job.site);
+            if let Some(j) = self.jobs.get_mut(&id) {
+                j.resume = true;
+                j.view.priority = job.priority;
+            }
+            ids.push(id);
+        }
+        self.order.extend(&ids);
+        self.changed(&ids);
+        self.dirty = false;
+    }
+}
+
+fn quit_all(sessions: Vec<Session>) {
+    if sessions.is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        for s in sessions {
+            let _ = s.quit().await;
+        }
+    });
+}
+
+fn move_in_order(order: &mut Vec<u64>, ids: &[u64], to: MoveTo) {
+    match to {
+        MoveTo::Top | MoveTo::Bottom => {
+            let (moved, rest): (Vec<u64>, Vec<u64>) = order.iter().partition(|id| ids.contains(id));
+            *order = if to == MoveTo::Top {
+                [moved, rest].concat()
+            } else {
+                [rest, moved].concat()
+            };
+        }
+        MoveTo::Up => {
+            for i in 1..order.len() {
+                if ids.contains(&order[i]) && !ids.contains(&order[i - 1]) {
+                    order.swap(i, i - 1);
+                }
+            }
+        }
+        MoveTo::Down => {
+            for i in (0..order.len().saturating_sub(1)).rev() {
+                if ids.contains(&order[i]) && !ids.contains(&order[i + 1]) {
+                    order.swap(i, i + 1);
+                }
+            }
+        }
+    }
+}
+
+/// The job for `source` inside `target_dir`; refused (with the reason) when
+/// its name could escape the target folder.
+fn child_of(source: &AnyPath, is_dir: bool, target_dir: &AnyPath, size: Option<u64>) -> Child {
+    let name = match source {
+        AnyPath::Remote(p) => {
+            let trimmed = p.strip_suffix(b"/").unwrap_or(p);
+            trimmed
+                .rsplit(|&b| b == b'/')
+                .next()
+                .unwrap_or_default()
+                .to_vec()
+        }
+        AnyPath::Local(p) => p
+            .file_name()
+            .map(|n| n.as_encoded_bytes().to_vec())
+            .unwrap_or_default(),
+    };
+    let target = match target_dir {
+        AnyPath::Local(dir) => safe_local_name(&name).map(|n| AnyPath::Local(dir.join(n))),
+        AnyPath::Remote(dir) => {
+            if is_plain_name(&name) && !name.iter().any(|&b| b == b'\r' || b == b'\n') {
+                Ok(AnyPath::Remote(join(dir, &name)))
+            } else {
+                Err(format!(
+                    "refusing to upload {:?}: FTP cannot send that name",
+                    String::from_utf8_lossy(&name)
+                ))
+            }
+        }
+    };
+    match target {
+        Ok(target) => Child {
+            source: source.clone(),
+            target,
+            is_dir,
+            size,
+            refused: None,
+        },
+        Err(why) => Child {
+            source: source.clone(),
+            target: target_dir.clone(),
+            is_dir: false,
+            size,
+            refused: Some((JobState::Failed, why)),
+        },
+    }
+}
+
+/// The pause before try number `retry + 1`: `base`, doubling, at most 8 s.
+fn backoff_delay(base: Duration, retry: u32) -> Duration {
+    base.saturating_mul(1 << retry.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF.max(base))
+}
+
+/// Whether trying again may help: connection trouble, timeouts, an
+/// incomplete file, or a temporary (4xx) refusal. A permanent refusal, a
+/// local failure (disk full, no permission) or a cancel is final.
+fn retriable(e: &FtpError) -> bool {
+    match e {
+        FtpError::Resolve { .. }
+        | FtpError::Io { .. }
+        | FtpError::Timeout { .. }
+        | FtpError::Tls { .. }
+        | FtpError::ControlClosed { .. }
+        | FtpError::Protocol { .. }
+        | FtpError::OutOfStep { .. }
+        | FtpError::Incomplete { .. } => true,
+        FtpError::Reply { code, .. } | FtpError::Login { code, .. } => (400..500).contains(code),
+        FtpError::InvalidArgument { .. }
+        | FtpError::UntrustedCertificate { .. }
+        | FtpError::Busy
+        | FtpError::Cancelled
+        | FtpError::Local { .. } => false,
+    }
+}
+
+/// One job on its own connection.
+struct Worker {
+    id: u64,
+    source: AnyPath,
+    target: AnyPath,
+    is_dir: bool,
+    policy: OnExisting,
+    resume: bool,
+    retries: u32,
+    backoff: Duration,
+    options: ConnectOptions,
+    log: SharedLog,
+    stop: watch::Receiver<bool>,
+    bytes: Arc<AtomicU64>,
+    tx: mpsc::UnboundedSender<QueueMsg>,
+}
+
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+impl Worker {
+    /// Run the job, trying again after interruptions (resuming), and hand
+    /// back the session when it is still usable.
+    async fn run(self, mut session: Option<Session>) -> (Outcome, Option<Session>) {
+        let mut stop = self.stop.clone();
+        let tries = self.retries + 1;
+        let mut last_error = String::new();
+        for attempt in 1..=tries {
+            if attempt > 1 {
+                let _ = self.tx.send(QueueMsg::Retrying {
+                    id: self.id,
+                    attempt,
+                    error: last_error.clone(),
+                });
+                let delay = backoff_delay(self.backoff, attempt - 1);
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = stopped(&mut stop) => return (Outcome::Stopped, session),
+                }
+            }
+            let mut s = match session.take().filter(Session::is_connected) {
+                Some(s) => s,
+                None => {
+                    let connect = Session::connect(self.options.clone(), self.log.clone());
+                    let result = tokio::select! {
+                        r = connect => r,
+                        () = stopped(&mut stop) => return (Outcome::Stopped, None),
+                    };
+                    match result {
+                        Ok(s) => s,
+                        Err(e) if retriable(&e) => {
+                            last_error = e.to_string();
+                            continue;
+                        }
+                        Err(e) => return (Outcome::Failed(e.to_string()), None),
+                    }
+                }
+            };
+            s.set_cancel(Some(self.stop.clone()));
+            let resume = self.resume || attempt > 1;
+            let result = {
+                let work = self.attempt(&mut s, resume);
+                tokio::pin!(work);
+                tokio::select! {
+                    biased;
+                    r = &mut work => Some(r),
+                    () = stopped(&mut stop) => tokio::time::timeout(STOP_GRACE, &mut work).await.ok(),
+                }
+            };
+            s.set_cancel(None);
+            let Some(result) = result else {
+                // It did not stop in time: the session is mid-command.
+                return (Outcome::Stopped, None);
+            };
+            let e = match result {
+                Ok(outcome) => return (outcome, Some(s)),
+                Err(FtpError::Cancelled) => return (Outcome::Stopped, Some(s)),
+                Err(e) => e,
+            };
+            let keep = (!e.is_fatal_to_session()).then_some(s);
+            if *stop.borrow() {
+                return (Outcome::Stopped, keep);
+            }
+            if !retriable(&e) {
+                return (Outcome::Failed(e.to_string()), keep);
+            }
+            last_error = e.to_string();
+            session = keep;
+        }
+        let message = if tries > 1 {
+            format!("{last_error} (gave up after {tries} tries)")
+        } else {
+            last_error
+        };
+        (Outcome::Failed(message), session)
+    }
+
+    async fn attempt(&self, s: &mut Session, resume: bool) -> Result<Outcome, FtpError> {
+        match (&self.source, &self.target, self.is_dir) {
+            (AnyPath::Remote(src), AnyPath::Local(dst), true) => expand_remote(s, src, dst).await,
+            (AnyPath::Local(src), AnyPath::Remote(dst), true) => expand_local(s, src, dst).await,
+            (AnyPath::Remote(src), AnyPath::Local(dst), false) => {
+                self.download(s, src, dst, resume).await
+            }
+            (AnyPath::Local(src), AnyPath::Remote(dst), false) => {
+                self.upload(s, src, dst, resume).await
+            }
+            _ => Ok(Outcome::Failed(
+                "a transfer must go between the local and remote sides".into(),
+            )),
+        }
+    }
+
+    fn progress(&self) -> impl FnMut(u64, Option<u64>) + Send + use<> {
+        let bytes = self.bytes.clone();
+        let tx = self.tx.clone();
+        let id = self.id;
+        let mut announced = false;
+        move |n, total| {
+            bytes.store(n, Ordering::Relaxed);
+            if !announced {
+                announced = true;
+                let _ = tx.send(QueueMsg::Started { id, size: total });
+            }
+        }
+    }
+
+    async fn download(
+        &self,
+        s: &mut Session,
+        src: &[u8],
+        dst: &Path,
+        resume: bool,
+    ) -> Result<Outcome, FtpError> {
+        let mut target = dst.to_path_buf();
+        let mut existing = if resume {
+            Existing::Resume
+        } else {
+            Existing::Overwrite
+        };
+        if !resume && let Ok(meta) = tokio::fs::symlink_metadata(&target).await {
+            if meta.is_dir() {
+                return Ok(Outcome::Failed(format!(
+                    "a folder with this name is in the way: {}",
+                    target.display()
+                )));
+            }
+            let local_time = meta.modified().ok().map(naive_utc);
+            let decision = self
+                .decide(s, src, Some(meta.len()), local_time, || {
+                    AnyPath::Local(target.clone())
+                })
+                .await?;
+            match decision {
+                Decision::Go(e) => existing = e,
+                Decision::Rename => target = free_local_name(&target),
+                Decision::Stop(outcome) => return Ok(outcome),
+            }
+        }
+        let mut progress = self.progress();
+        let bytes = download_file(s, src, &target, existing, &mut progress).await?;
+        Ok(Outcome::Done {
+            target: AnyPath::Local(target),
+            bytes,
+        })
+    }
+
+    async fn upload(
+        &self,
+        s: &mut Session,
+        src: &Path,
+        dst: &[u8],
+        resume: bool,
+    ) -> Result<Outcome, FtpError> {
+        let mut target = dst.to_vec();
+        let mut existing = if resume {
+            Existing::Resume
+        } else {
+            Existing::Overwrite
+        };
+        if !resume && let Some(remote_size) = remote_size(s, &target).await? {
+            let remote_time = s.mdtm(&target).await.ok();
+            let decision = self
+                .decide_upload(s, src, &target, remote_size, remote_time)
+                .await?;
+            match decision {
+                Decision::Go(e) => existing = e,
+                Decision::Rename => target = free_remote_name(s, &target).await?,
+                Decision::Stop(outcome) => return Ok(outcome),
+            }
+        }
+        let mut progress = self.progress();
+        let bytes = upload_file(s, src, &target, existing, &mut progress).await?;
+        Ok(Outcome::Done {
+            target: AnyPath::Remote(target),
+            bytes,
+        })
+    }
+
+    /// What to do with an existing local target of a download.
+    async fn decide(
+        &self,
+        s: &mut Session,
+        src: &[u8],
+        target_size: Option<u64>,
+        target_time: Option<chrono::NaiveDateTime>,
+        target: impl Fn() -> AnyPath,
+    ) -> Result<Decision, FtpError> {
+        let needs_remote = matches!(
+            self.policy,
+            OnExisting::Ask | OnExisting::OverwriteIfNewer | OnExisting::IfChanged
+        );
+        let (source_size, source_time) = if needs_remote {
+            (s.size(src).await.ok(), s.mdtm(src).await.ok())
+        } else {
+            (None, None)
+        };
+        Ok(self.decision(
+            Facts {
+                source: AnyPath::Remote(src.to_vec()),
+                target: target(),
+                source_size,
+                source_time,
+                target_size,
+                target_time,
+            },
+            Direction::Download,
+        ))
+    }
+
+    /// What to do with an existing remote target of an upload.
+    async fn decide_upload(
+        &self,
+        _s: &mut Session,
+        src: &Path,
+        dst: &[u8],
+        remote_size: u64,
+        remote_time: Option<chrono::NaiveDateTime>,
+    ) -> Result<Decision, FtpError> {
+        let meta = tokio::fs::metadata(src).await.ok();
+        Ok(self.decision(
+            Facts {
+                source: AnyPath::Local(src.to_path_buf()),
+                target: AnyPath::Remote(dst.to_vec()),
+                source_size: meta.as_ref().map(|m| m.len()),
+                source_time: meta.and_then(|m| m.modified().ok()).map(naive_utc),
+                target_size: Some(remote_size),
+                target_time: remote_time,
+            },
+            Direction::Upload,
+        ))
+    }
+
+    fn decision(&self, f: Facts, direction: Direction) -> Decision {
+        let newer = match (f.source_time, f.target_time) {
+            (Some(s), Some(t)) => s.and_utc().timestamp() > t.and_utc().timestamp(),
+            // Without both times, "newer" cannot be shown: transfer.
+            _ => true,
+        };
+        match self.policy {
+            OnExisting::Overwrite => Decision::Go(Existing::Overwrite),
+            OnExisting::Resume => Decision::Go(Existing::Resume),
+            OnExisting::Rename => Decision::Rename,
+            OnExisting::Skip => Decision::Stop(Outcome::Skipped("the target exists".into())),
+            OnExisting::OverwriteIfNewer if newer => Decision::Go(Existing::Overwrite),
+            OnExisting::OverwriteIfNewer => Decision::Stop(Outcome::Skipped(
+                "the target is as new as the source, or newer".into(),
+            )),
+            OnExisting::IfChanged if newer || f.source_size != f.target_size => {
+                Decision::Go(Existing::Overwrite)
+            }
+            OnExisting::IfChanged => {
+                Decision::Stop(Outcome::Skipped("unchanged (same size, not newer)".into()))
+            }
+            OnExisting::Ask => Decision::Stop(Outcome::Ask(Box::new(Conflict {
+                id: self.id,
+                direction,
+                source: f.source,
+                target: f.target,
+                source_size: f.source_size,
+                source_time: f.source_time,
+                target_size: f.target_size,
+                target_time: f.target_time,
+            }))),
+        }
+    }
+}
+
+struct Facts {
+    source: AnyPath,
+    target: AnyPath,
+    source_size: Option<u64>,
+    source_time: Option<chrono::NaiveDateTime>,
+    target_size: Option<u64>,
+    target_time: Option<chrono::NaiveDateTime>,
+}
+
+enum Decision {
+    Go(Existing),
+    Rename,
+    Stop(Outcome),
+}
+
+fn naive_utc(t: SystemTime) -> chrono::NaiveDateTime {
+    chrono::DateTime::<chrono::Utc>::from(t).naive_utc()
+}
+
+/// The remote file's size, or None when there is no such file.
+async fn remote_size(s: &mut Session, path: &[u8]) -> Result<Option<u64>, FtpError> {
+    match s.size(path).await {
+        Ok(n) => Ok(Some(n)),
+        Err(e) if e.is_fatal_to_session() => Err(e),
+        // 550 (no such file) or a server without SIZE: nothing to compare.
+        Err(_) => Ok(None),
+    }
+}
+
+/// `NAME (1).ext`, `NAME (2).ext`, … : the first name free beside `path`
+/// (a `.part` counts as taken).
+fn free_local_name(path: &Path) -> PathBuf {
+    for n in 1.. {
+        let candidate = path.with_file_name(numbered(
+            &path.file_name().unwrap_or_default().to_string_lossy(),
+            n,
+        ));
+        if !candidate.exists() && !part_path(&candidate).exists() {
+            return candidate;
+        }
+    }
+    unreachable!("the loop above only ends by returning")
+}
+
+async fn free_remote_name(s: &mut Session, path: &[u8]) -> Result<Vec<u8>, FtpError> {
+    let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&path[..=i], &path[i + 1..]),
+        None => (&path[..0], path),
+    };
+    let name = String::from_utf8_lossy(name).into_owned();
+    for n in 1..1000 {
+        let candidate = [dir, numbered(&name, n).as_bytes()].concat();
+        if remote_size(s, &candidate).await?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(FtpError::Local {
+        what: "finding a free name",
+        source: std::io::Error::other("999 numbered copies exist already"),
+        path: String::from_utf8_lossy(path).into_owned(),
+    })
+}
+
+/// `report.pdf` → `report (2).pdf`; `archive.tar.gz` → `archive (2).tar.gz`.
+fn numbered(name: &str, n: u32) -> String {
+    let split = name
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| c == '.')
+        .map(|(i, _)| i)
+        .unwrap_or(name.len());
+    format!("{} ({n}){}", &name[..split], &name[split..])
+}
+
+/// List a remote folder into jobs, creating the local folder. Names that
+/// could escape the target folder are refused; links are not followed.
+async fn expand_remote(s: &mut Session, src: &[u8], dst: &Path) -> Result<Outcome, FtpError> {
+    if let Ok(meta) = tokio::fs::symlink_metadata(dst).await {
+        if meta.file_type().is_symlink() {
+            return Ok(Outcome::Failed(format!(
+                "refusing to write through a symbolic link in the target folder: {}",
+                dst.display()
+            )));
+        }
+        if !meta.is_dir() {
+            return Ok(Outcome::Failed(format!(
+                "a file with this name is in the way of the folder: {}",
+                dst.display()
+            )));
+        }
+    }
+    tokio::fs::create_dir_all(dst)
+        .await
+        .map_err(|source| FtpError::Local {
+            what: "creating the folder",
+            source,
+            path: dst.display().to_string(),
+        })?;
+    let mut entries = s.list(Some(src)).await?;
+    entries.sort_by(|a, b| (a.is_dir(), &a.name).cmp(&(b.is_dir(), &b.name)));
+    let target_dir = AnyPath::Local(dst.to_path_buf());
+    let mut children = Vec::new();
+    for e in entries {
+        let source = AnyPath::Remote(join(src, &e.name));
+        if !is_plain_name(&e.name) || safe_local_name(&e.name).is_err() {
+            children.push(Child {
+                source: AnyPath::Remote(src.to_vec()),
+                target: target_dir.clone(),
+                is_dir: false,
+                size: e.size,
+                refused: Some((
+                    JobState::Failed,
+                    format!(
+                        "refusing the server's entry {:?}: its name could write outside the target folder",
+                        e.display_name()
+                    ),
+                )),
+            });
+            continue;
+        }
+        let mut child = child_of(&source, e.kind == EntryKind::Dir, &target_dir, e.size);
+        match e.kind {
+            EntryKind::File | EntryKind::Dir => {}
+            EntryKind::Symlink => {
+                child.refused = Some((
+                    JobState::Skipped,
+                    "a symbolic link on the server: not followed (it could loop)".into(),
+                ));
+            }
+            EntryKind::Unknown => {
+                child.refused = Some((
+                    JobState::Skipped,
+                    "the server's listing line for it could not be read".into(),
+                ));
+            }
+        }
+        children.push(child);
+    }
+    Ok(Outcome::Expanded(children))
+}
+
+/// Read a local folder into jobs, creating the remote folder. Links are not
+/// followed (a link loop must not recurse forever).
+async fn expand_local(s: &mut Session, src: &Path, dst: &[u8]) -> Result<Outcome, FtpError> {
+    let local_err = |source| FtpError::Local {
+        what: "reading the folder",
+        source,
+        path: src.display().to_string(),
+    };
+    let mut read = tokio::fs::read_dir(src).await.map_err(local_err)?;
+    let mut items = Vec::new();
+    while let Some(item) = read.next_entry().await.map_err(local_err)? {
+        let Ok(ft) = item.file_type().await else {
+            continue;
+        };
+        let size = if ft.is_file() {
+            item.metadata().await.ok().map(|m| m.len())
+        } else {
+            None
+        };
+        items.push((item.path(), ft, size));
+    }
+    match s.mkdir(dst).await {
+        Ok(_) => {}
+        Err(e) if e.is_fatal_to_session() => return Err(e),
+        // Usually "exists"; a real problem shows on the first upload into it.
+        Err(_) => {}
+    }
+    items.sort_by(|a, b| (a.1.is_dir(), &a.0).cmp(&(b.1.is_dir(), &b.0)));
+    let target_dir = AnyPath::Remote(dst.to_vec());
+    let children = items
+        .into_iter()
+        .map(|(path, ft, size)| {
+            let mut child = child_of(&AnyPath::Local(path), ft.is_dir(), &target_dir, size);
+            if child.refused.is_none() {
+                if ft.is_symlink() {
+                    child.refused = Some((
+                        JobState::Skipped,
+                        "a symbolic link: not followed (it could loop)".into(),
+                    ));
+                } else if !ft.is_dir() && !ft.is_file() {
+                    child.refused =
+                        Some((JobState::Skipped, "not a regular file or folder".into()));
+                }
+            }
+            child
+        })
+        .collect();
+    Ok(Outcome::Expanded(children))
+}
+
+// ----- the saved queue -----
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedQueue {
+    version: u32,
+    jobs: Vec<SavedJob>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedJob {
+    direction: Direction,
+    source: SavedPath,
+    target: SavedPath,
+    is_dir: bool,
+    size: Option<u64>,
+    failed: bool,
+    error: Option<String>,
+    #[serde(default)]
+    priority: Priority,
+    site: SiteKey,
+}
+
+impl SavedJob {
+    fn of(job: &Job) -> SavedJob {
+        SavedJob {
+            direction: job.view.direction,
+            source: SavedPath::of(&job.view.source),
+            target: SavedPath::of(&job.view.target),
+            is_dir: job.view.is_dir,
+            size: job.view.size,
+            failed: job.view.state.is_failed(),
+            error: job.view.error.clone(),
+            priority: job.view.priority,
+            site: job.site.clone(),
+        }
+    }
+}
+
+/// A path as bytes, percent-encoded so any name survives JSON.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum SavedPath {
+    Local(String),
+    Remote(String),
+}
+
+const ENCODE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'%');
+
+impl SavedPath {
+    fn of(path: &AnyPath) -> SavedPath {
+        let enc = |b: &[u8]| percent_encoding::percent_encode(b, ENCODE).to_string();
+        match path {
+            AnyPath::Local(p) => SavedPath::Local(enc(p.as_os_str().as_encoded_bytes())),
+            AnyPath::Remote(p) => SavedPath::Remote(enc(p)),
+        }
+    }
+
+    fn path(&self) -> Option<AnyPath> {
+        let dec = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
+        match self {
+            SavedPath::Local(s) => local_path_from_bytes(dec(s)).map(AnyPath::Local),
+            SavedPath::Remote(s) => Some(AnyPath::Remote(dec(s))),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn local_path_from_bytes(bytes: Vec<u8>) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    Some(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
+}
+
+#[cfg(not(unix))]
+fn local_path_from_bytes(bytes: Vec<u8>) -> Option<PathBuf> {
+    String::from_utf8(bytes).ok().map(PathBuf::from)
+}
+
+fn broken_name(path: &Path) -> PathBuf {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".broken-{stamp}"));
+    path.with_file_name(name)
+}
+
+/// Write `value` as JSON beside `path`, flush it to disk, then rename it
+/// over `path`: a crash leaves the old file or the new one, never half of one.
+fn write_atomically(path: &Path, value: &impl serde::Serialize) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".tmp");
+    let tmp = path.with_file_name(tmp_name);
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(&bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_names_keep_the_whole_extension() {
+        assert_eq!(numbered("report.pdf", 1), "report (1).pdf");
+        assert_eq!(numbered("archive.tar.gz", 2), "archive (2).tar.gz");
+        assert_eq!(numbered("README", 3), "README (3)");
+        assert_eq!(numbered(".bashrc", 1), ".bashrc (1)");
+    }
+
+    #[test]
+    fn backoff_doubles_from_the_base_up_to_eight_seconds() {
+        let base = Duration::from_secs(2);
+        let delays: Vec<u64> = (1..=5).map(|r| backoff_delay(base, r).as_secs()).collect();
+        assert_eq!(delays, [2, 4, 8, 8, 8]);
+        assert_eq!(
+            backoff_delay(Duration::from_millis(10), 2),
+            Duration::from_millis(20)
+        );
+    }
+
+    #[test]
+    fn moving_jobs_keeps_every_id_once() {
+        let mut order = vec![1, 2, 3, 4, 5];
+        move_in_order(&mut order, &[3], MoveTo::Up);
+        assert_eq!(order, [1, 3, 2, 4, 5]);
+        move_in_order(&mut order, &[1], MoveTo::Up);
+        assert_eq!(order, [1, 3, 2, 4, 5]);
+        move_in_order(&mut order, &[3, 4], MoveTo::Down);
+        assert_eq!(order, [1, 2, 3, 5, 4]);
+        move_in_order(&mut order, &[5, 4], MoveTo::Top);
+        assert_eq!(order, [5, 4, 1, 2, 3]);
+        move_in_order(&mut order, &[5], MoveTo::Bottom);
+        assert_eq!(order, [4, 1, 2, 3, 5]);
+    }
+
+    #[test]
+    fn only_temporary_failures_are_retried() {
+        let reply = |code| FtpError::Reply {
+            command: "RETR x".into(),
+            code,
+            text: String::new(),
+        };
+        assert!(retriable(&reply(426)));
+        assert!(retriable(&reply(421)));
+        assert!(!retriable(&reply(550)));
+        assert!(retriable(&FtpError::ControlClosed { addr: "h".into() }));
+        assert!(!retriable(&FtpError::Cancelled));
+        assert!(!retriable(&FtpError::Local {
+            what: "writing",
+            source: std::io::Error::other("disk full"),
+            path: "x".into(),
+        }));
+    }
+
+    #[test]
+    fn saved_paths_survive_any_bytes() {
+        let odd = AnyPath::Remote(b"/a/%41 b\xff\r\n.txt".to_vec());
+        assert_eq!(SavedPath::of(&odd).path(), Some(odd));
+        let local = AnyPath::Local(PathBuf::from("/tmp/ü 100%/x"));
+        assert_eq!(SavedPath::of(&local).path(), Some(local));
+    }
+
+    #[test]
+    fn hostile_names_become_refused_jobs_inside_the_target() {
+        let dir = AnyPath::Local(PathBuf::from("/safe"));
+        for bad in [&b"../escape"[..], b"/abs", b"a/b", b"nul\0x", b".."] {
+            let c = child_of(&AnyPath::Remote(bad.to_vec()), false, &dir, None);
+            // A remote path ending in the hostile name: only the last part counts.
+            if let Some((state, why)) = &c.refused {
+                assert_eq!(*state, JobState::Failed);
+                assert!(why.contains("refusing"), "{why}");
+                assert_eq!(c.target, dir);
+            } else {
+                let AnyPath::Local(t) = &c.target else {
+                    panic!("local target expected")
+                };
+                assert!(t.starts_with("/safe") && t.parent() == Some(Path::new("/safe")));
+            }
+        }
+    }
+}
