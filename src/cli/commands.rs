@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use super::progress::LazyProgress;
 use super::url::FtpUrl;
-use super::{CliError, Command, NetArgs, connect_options};
+use super::{CliError, Command, CopyArgs, IfExists, NetArgs, connect_options};
+use crate::engine::OnExisting;
 use crate::engine::transfer::{Existing, download_file, safe_local_name, upload_file};
 use crate::ftp::log::{null_log, stderr_log};
 use crate::ftp::{EntryKind, RemoteEntry, Session};
@@ -12,8 +13,19 @@ use crate::ftp::{EntryKind, RemoteEntry, Session};
 pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> {
     match command {
         Command::Ls { url, all } => ls(&url, all, &net).await,
-        Command::Get { url, local, resume } => get(&url, local, resume, &net).await,
-        Command::Put { local, url, resume } => put(&local, &url, resume, &net).await,
+        Command::Get { url, local, copy } if copy.recursive || needs_queue(&copy) => {
+            super::recursive::get(&url, local, &copy, &net).await
+        }
+        Command::Put { local, url, copy } if copy.recursive || needs_queue(&copy) => {
+            super::recursive::put(&local, &url, &copy, &net).await
+        }
+        Command::Get { url, local, copy } => get(&url, local, &copy, &net).await,
+        Command::Put { local, url, copy } => put(&local, &url, &copy, &net).await,
+        Command::Mirror {
+            source,
+            target,
+            jobs,
+        } => super::recursive::mirror(&source, &target, jobs, &net).await,
         Command::Mkdir { url } => {
             let (url, mut s) = open(&url, &net).await?;
             s.mkdir(&url.path).await?;
@@ -44,7 +56,7 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
     }
 }
 
-async fn open(text: &str, net: &NetArgs) -> Result<(FtpUrl, Session), CliError> {
+pub(super) async fn open(text: &str, net: &NetArgs) -> Result<(FtpUrl, Session), CliError> {
     let url = FtpUrl::parse(text).map_err(CliError::usage)?;
     let opts = connect_options(&url, net)?;
     let log = if net.verbose {
@@ -104,7 +116,7 @@ fn format_entry(e: &RemoteEntry) -> String {
     format!("{kind}{perms:<10} {size:>14} {time:16} {name}")
 }
 
-fn name_for_local(name: &[u8]) -> Result<String, CliError> {
+pub(super) fn name_for_local(name: &[u8]) -> Result<String, CliError> {
     safe_local_name(name)
         .map_err(|m| CliError::usage(format!("{m}; give the local name explicitly")))
 }
@@ -112,7 +124,7 @@ fn name_for_local(name: &[u8]) -> Result<String, CliError> {
 async fn get(
     text: &str,
     local: Option<PathBuf>,
-    resume: bool,
+    copy: &CopyArgs,
     net: &NetArgs,
 ) -> Result<(), CliError> {
     let url = FtpUrl::parse(text).map_err(CliError::usage)?;
@@ -128,10 +140,9 @@ async fn get(
         None => PathBuf::from(name_for_local(remote_name)?),
     };
     let (url, mut s) = open(text, net).await?;
-    let existing = if resume {
-        Existing::Resume
-    } else {
-        Existing::Overwrite
+    let Some(existing) = existing_for(copy, target.exists()) else {
+        eprintln!("ferry: skipped, the target exists: {}", target.display());
+        return s.quit().await.map_err(CliError::from);
     };
     let progress = LazyProgress::new(target.display().to_string());
     download_file(&mut s, &url.path, &target, existing, &mut |n, total| {
@@ -142,10 +153,10 @@ async fn get(
     Ok(())
 }
 
-async fn put(local: &Path, text: &str, resume: bool, net: &NetArgs) -> Result<(), CliError> {
+async fn put(local: &Path, text: &str, copy: &CopyArgs, net: &NetArgs) -> Result<(), CliError> {
     if local.is_dir() {
         return Err(CliError::usage(format!(
-            "{} is a folder; ferry put uploads one file",
+            "{} is a folder; use ferry put -r to upload a folder",
             local.display()
         )));
     }
@@ -158,10 +169,13 @@ async fn put(local: &Path, text: &str, resume: bool, net: &NetArgs) -> Result<()
     } else {
         url.path.clone()
     };
-    let existing = if resume {
-        Existing::Resume
-    } else {
-        Existing::Overwrite
+    let exists = copy.if_exists != IfExists::Overwrite && s.size(&remote).await.is_ok();
+    let Some(existing) = existing_for(copy, exists) else {
+        eprintln!(
+            "ferry: skipped, the target exists: {}",
+            String::from_utf8_lossy(&remote)
+        );
+        return s.quit().await.map_err(CliError::from);
     };
     let progress = LazyProgress::new(local.display().to_string());
     upload_file(&mut s, local, &remote, existing, &mut |n, total| {
@@ -170,6 +184,21 @@ async fn put(local: &Path, text: &str, resume: bool, net: &NetArgs) -> Result<()
     .await?;
     s.quit().await?;
     Ok(())
+}
+
+/// "newer" and "rename" compare and pick names the way the queue does: a
+/// single file then goes through the queue too.
+fn needs_queue(copy: &CopyArgs) -> bool {
+    matches!(copy.if_exists, IfExists::Newer | IfExists::Rename) && !copy.resume
+}
+
+/// How a single-file get/put treats an existing target; None to skip it.
+fn existing_for(copy: &CopyArgs, exists: bool) -> Option<Existing> {
+    match (copy.on_existing(), exists) {
+        (OnExisting::Resume, _) => Some(Existing::Resume),
+        (OnExisting::Skip, true) => None,
+        _ => Some(Existing::Overwrite),
+    }
 }
 
 #[cfg(test)]

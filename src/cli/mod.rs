@@ -3,6 +3,7 @@
 
 mod commands;
 mod progress;
+mod recursive;
 pub mod url;
 
 use std::io::IsTerminal;
@@ -91,23 +92,35 @@ enum Command {
         #[arg(short = 'a', long)]
         all: bool,
     },
-    /// Download a file.
+    /// Download a file, or a folder with -r.
     Get {
         url: String,
-        /// Local file or folder (default: the remote name, in the current folder).
+        /// Local file or folder (default: the remote name, in the current
+        /// folder). With -r: an existing folder receives the copy inside it;
+        /// otherwise this is the copy's name.
         local: Option<std::path::PathBuf>,
-        /// Resume a partial download (REST) instead of starting over.
-        #[arg(short = 'c', long = "continue")]
-        resume: bool,
+        #[command(flatten)]
+        copy: CopyArgs,
     },
-    /// Upload a file.
+    /// Upload a file, or a folder with -r.
     Put {
         local: std::path::PathBuf,
-        /// Remote file, or folder ending in `/`.
+        /// Remote file, or folder ending in `/` to put it inside.
         url: String,
-        /// Resume a partial upload (REST + STOR) instead of starting over.
-        #[arg(short = 'c', long = "continue")]
-        resume: bool,
+        #[command(flatten)]
+        copy: CopyArgs,
+    },
+    /// Make a folder the same as another: only new or changed files (by size
+    /// and time) are copied. `ferry mirror URL LOCAL` downloads,
+    /// `ferry mirror LOCAL URL` uploads.
+    Mirror {
+        /// The folder to copy from (an ftp:// URL or a local folder).
+        source: String,
+        /// The folder to make the same (a local folder or an ftp:// URL).
+        target: String,
+        /// Transfers at once, each on its own connection (1-32).
+        #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+        jobs: u16,
     },
     /// Create a remote folder.
     Mkdir { url: String },
@@ -124,6 +137,54 @@ enum Command {
         /// New name: relative to the source's folder, or an absolute path.
         new_name: String,
     },
+}
+
+/// Flags shared by `get` and `put`.
+#[derive(Args, Debug, Clone)]
+struct CopyArgs {
+    /// Copy a folder with everything in it.
+    #[arg(short = 'r', long)]
+    recursive: bool,
+    /// Transfers at once with -r, each on its own connection (1-32).
+    #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+    jobs: u16,
+    /// Resume partial files (REST) instead of starting over; the same as --if-exists resume.
+    #[arg(short = 'c', long = "continue", conflicts_with = "if_exists")]
+    resume: bool,
+    /// What to do when a target file exists.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = IfExists::Overwrite)]
+    if_exists: IfExists,
+}
+
+/// `--if-exists`: the command line's answers to "the target exists".
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum IfExists {
+    /// Replace it.
+    Overwrite,
+    /// Replace it only when the source is newer.
+    Newer,
+    /// Continue it from its size (REST).
+    Resume,
+    /// Keep it and write `NAME (1).ext`.
+    Rename,
+    /// Keep it and skip the file.
+    Skip,
+}
+
+impl CopyArgs {
+    fn on_existing(&self) -> crate::engine::OnExisting {
+        use crate::engine::OnExisting;
+        if self.resume {
+            return OnExisting::Resume;
+        }
+        match self.if_exists {
+            IfExists::Overwrite => OnExisting::Overwrite,
+            IfExists::Newer => OnExisting::OverwriteIfNewer,
+            IfExists::Resume => OnExisting::Resume,
+            IfExists::Rename => OnExisting::Rename,
+            IfExists::Skip => OnExisting::Skip,
+        }
+    }
 }
 
 fn parse_port_range(s: &str) -> Result<RangeInclusive<u16>, String> {

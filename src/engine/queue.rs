@@ -35,6 +35,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(8);
 /// How long a stopped job may take to send ABOR and get back in step before
 /// its connection is dropped instead.
 const STOP_GRACE: Duration = Duration::from_secs(3);
+/// Spare connections are closed after the queue has been idle this long.
+const CLOSE_IDLE_AFTER: Duration = Duration::from_secs(30);
 /// The saved queue's format version.
 const SAVE_VERSION: u32 = 1;
 
@@ -101,6 +103,14 @@ pub(crate) enum QueueMsg {
         sources: Vec<(AnyPath, bool)>,
         target_dir: AnyPath,
     },
+    /// New work with explicit targets: (source, is it a folder, target).
+    EnqueueAs {
+        login: ConnectOptions,
+        direction: Direction,
+        items: Vec<(AnyPath, bool, AnyPath)>,
+    },
+    /// A logged-in session the queue may use for its jobs.
+    Session(Session),
     /// One of the queue commands of [`Command`].
     Command(Command),
     /// A job's transfer began; `size` when known.
@@ -152,6 +162,28 @@ impl QueueHandle {
         });
     }
 
+    /// Queue `source` to be copied as `target` (not into it), e.g. the
+    /// command line's `get -r URL LOCAL` where LOCAL is the copy's name.
+    pub fn enqueue_as(
+        &self,
+        login: ConnectOptions,
+        direction: Direction,
+        source: AnyPath,
+        is_dir: bool,
+        target: AnyPath,
+    ) {
+        self.send(QueueMsg::EnqueueAs {
+            login,
+            direction,
+            items: vec![(source, is_dir, target)],
+        });
+    }
+
+    /// Give the queue a logged-in session to use (saves a login).
+    pub fn give_session(&self, session: Session) {
+        self.send(QueueMsg::Session(session));
+    }
+
     /// Send one of the queue commands (`CancelJobs`, `PauseQueue`, …).
     pub fn command(&self, command: Command) {
         self.send(QueueMsg::Command(command));
@@ -175,6 +207,7 @@ pub fn spawn(config: QueueConfig, out: Outbox) -> QueueHandle {
         answer_all: None,
         dirty: false,
         active: false,
+        idle_since: None,
         last_save: Instant::now(),
     };
     queue.restore();
@@ -252,6 +285,8 @@ struct Queue {
     dirty: bool,
     /// Had something to run since the last `QueueIdle`.
     active: bool,
+    /// When the queue last ran out of work (spare sessions close later).
+    idle_since: Option<Instant>,
     last_save: Instant,
 }
 
@@ -267,12 +302,21 @@ impl Queue {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             let ticking = !self.running.is_empty() || self.dirty;
+            let close_at = self
+                .idle_since
+                .filter(|_| !self.idle.is_empty())
+                .map(|t| tokio::time::Instant::from_std(t + CLOSE_IDLE_AFTER));
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(msg) => self.handle(msg),
                     None => break,
                 },
                 _ = tick.tick(), if ticking => self.on_tick(),
+                () = sleep_until(close_at) => {
+                    for (_, pool) in self.idle.drain() {
+                        quit_all(pool);
+                    }
+                }
             }
             self.schedule();
             self.check_idle();
@@ -298,6 +342,37 @@ impl Queue {
                 }
                 self.order.extend(&added);
                 self.changed(&added);
+            }
+            QueueMsg::EnqueueAs {
+                login,
+                direction,
+                items,
+            } => {
+                let site = SiteKey::of(&login);
+                self.login(login);
+                let added: Vec<u64> = items
+                    .into_iter()
+                    .map(|(source, is_dir, target)| {
+                        let child = Child {
+                            source,
+                            target,
+                            is_dir,
+                            size: None,
+                            refused: None,
+                        };
+                        self.add_job(direction, child, &site)
+                    })
+                    .collect();
+                self.order.extend(&added);
+                self.changed(&added);
+            }
+            QueueMsg::Session(session) => {
+                let site = SiteKey::of(session.options());
+                if self.logins.contains_key(&site) {
+                    self.idle.entry(site).or_default().push(session);
+                } else {
+                    quit_all(vec![session]);
+                }
             }
             QueueMsg::Command(command) => self.command(command),
             QueueMsg::Started { id, size } => {
@@ -329,6 +404,9 @@ impl Queue {
 
     fn login(&mut self, options: ConnectOptions) {
         let site = SiteKey::of(&options);
+        if self.logins.get(&site) == Some(&options) {
+            return;
+        }
         // Sessions opened with older options (another password, mode or
         // trust decision) are not reused.
         if let Some(old) = self.idle.remove(&site) {
@@ -538,7 +616,9 @@ impl Queue {
                 }
                 None => {
                     job.view.state = JobState::Asking;
+                    self.changed(&[id]);
                     self.out.send(Event::JobConflict(conflict));
+                    return;
                 }
             },
             Outcome::Stopped => match stopping {
@@ -654,6 +734,7 @@ impl Queue {
             },
         );
         self.active = true;
+        self.idle_since = None;
         self.changed(&[id]);
         tokio::spawn(async move {
             let (outcome, session) = worker.run(session).await;
@@ -700,11 +781,7 @@ impl Queue {
                 _ => {}
             }
         }
-        if !self.paused {
-            for (_, pool) in self.idle.drain() {
-                quit_all(pool);
-            }
-        }
+        self.idle_since = Some(Instant::now());
         self.save();
         self.out.send(Event::QueueIdle {
             done,
@@ -828,6 +905,14 @@ impl Queue {
         self.order.extend(&ids);
         self.changed(&ids);
         self.dirty = false;
+    }
+}
+
+/// Sleep until `at`, or forever without one.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

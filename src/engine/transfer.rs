@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tokio::io::AsyncSeekExt;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use super::read_ahead::ReadAhead;
 use super::remote::is_plain_name;
@@ -100,11 +100,20 @@ pub async fn download_file(
     let received = if Some(offset) == size {
         0
     } else {
-        session
+        let result = session
             .download(remote, offset, &mut file, &mut |n| {
                 progress(offset + n, size)
             })
-            .await?
+            .await;
+        match result {
+            Ok(n) => n,
+            Err(e) => {
+                // What arrived stays in the .part for a resume: let the
+                // writes in flight land before anyone looks at its size.
+                let _ = file.flush().await;
+                return Err(e);
+            }
+        }
     };
     file.sync_all()
         .await

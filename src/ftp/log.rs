@@ -49,21 +49,24 @@ pub fn null_log() -> SharedLog {
 
 /// A sink printing each line to stderr, for `ferry -v`.
 pub fn stderr_log() -> SharedLog {
-    Arc::new(|line: LogLine| {
-        let arrow = match line.kind {
-            LogKind::Sent => ">",
-            LogKind::Received => "<",
-            LogKind::Status => "*",
-            LogKind::Error => "!",
-        };
-        let time: chrono::DateTime<chrono::Local> = line.time.into();
-        eprintln!(
-            "{} [{}] {arrow} {}",
-            time.format("%H:%M:%S%.3f"),
-            line.session,
-            line.text
-        );
-    })
+    Arc::new(|line: LogLine| eprintln!("{}", terminal_line(&line)))
+}
+
+/// `12:34:56.789 [3] > RETR x`: a log line as the command line prints it.
+pub fn terminal_line(line: &LogLine) -> String {
+    let arrow = match line.kind {
+        LogKind::Sent => ">",
+        LogKind::Received => "<",
+        LogKind::Status => "*",
+        LogKind::Error => "!",
+    };
+    let time: chrono::DateTime<chrono::Local> = line.time.into();
+    format!(
+        "{} [{}] {arrow} {}",
+        time.format("%H:%M:%S%.3f"),
+        line.session,
+        line.text
+    )
 }
 
 /// A session's handle on the log sink.

@@ -66,7 +66,7 @@ impl Timeouts {
 }
 
 /// Everything needed to open and log in a session.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnectOptions {
     pub host: String,
     pub port: u16,

@@ -1,0 +1,320 @@
+//! `ferry get -r`, `ferry put -r` and `ferry mirror`: whole folders through
+//! the engine's transfer queue (the window's queue, the same code), with
+//! parallel connections and one total progress bar.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::commands::{name_for_local, open};
+use super::{CliError, CopyArgs, NetArgs};
+use crate::engine::queue::{self, QueueConfig};
+use crate::engine::{AnyPath, Direction, Event, JobState, OnExisting, Outbox};
+use crate::ftp::log::terminal_line;
+use crate::ftp::{ConnectOptions, Session};
+
+/// `ferry get -r URL [LOCAL]`.
+pub(super) async fn get(
+    text: &str,
+    local: Option<PathBuf>,
+    copy: &CopyArgs,
+    net: &NetArgs,
+) -> Result<(), CliError> {
+    let (url, mut session) = open(text, net).await?;
+    let source = trim_slash(&url.path);
+    let name = source
+        .rsplit(|&b| b == b'/')
+        .next()
+        .filter(|n| !n.is_empty())
+        .map(<[u8]>::to_vec);
+    let is_dir =
+        url.path.ends_with(b"/") || url.path.is_empty() || !is_file(&mut session, &source).await;
+    let target = match (local, &name) {
+        (Some(p), Some(n)) if p.is_dir() => p.join(name_for_local(n)?),
+        (Some(p), _) => p,
+        (None, Some(n)) => PathBuf::from(name_for_local(n)?),
+        (None, None) => {
+            return Err(CliError::usage(
+                "the URL names the login folder; say where to put it: ferry get -r URL LOCAL",
+            ));
+        }
+    };
+    run(
+        session,
+        Direction::Download,
+        AnyPath::Remote(source),
+        is_dir,
+        AnyPath::Local(target),
+        copy.jobs,
+        copy.on_existing(),
+        net.verbose,
+    )
+    .await
+}
+
+/// `ferry put -r LOCAL URL`.
+pub(super) async fn put(
+    local: &Path,
+    text: &str,
+    copy: &CopyArgs,
+    net: &NetArgs,
+) -> Result<(), CliError> {
+    let meta = std::fs::metadata(local).map_err(|e| {
+        CliError::usage(format!(
+            "cannot read what to upload: {e}: {}",
+            local.display()
+        ))
+    })?;
+    let (url, session) = open(text, net).await?;
+    let target = if url.path.ends_with(b"/") || url.path.is_empty() {
+        let name = local
+            .file_name()
+            .ok_or_else(|| CliError::usage(format!("{} has no name", local.display())))?;
+        [url.path.as_slice(), name.as_encoded_bytes()].concat()
+    } else {
+        url.path.clone()
+    };
+    run(
+        session,
+        Direction::Upload,
+        AnyPath::Local(local.to_path_buf()),
+        meta.is_dir(),
+        AnyPath::Remote(target),
+        copy.jobs,
+        copy.on_existing(),
+        net.verbose,
+    )
+    .await
+}
+
+/// `ferry mirror URL LOCAL` or `ferry mirror LOCAL URL`: the target folder
+/// gets the source folder's new and changed files.
+pub(super) async fn mirror(
+    source: &str,
+    target: &str,
+    jobs: u16,
+    net: &NetArgs,
+) -> Result<(), CliError> {
+    let is_url = |s: &str| s.starts_with("ftp://") || s.starts_with("ftps://");
+    let (direction, url_text, local) = match (is_url(source), is_url(target)) {
+        (true, false) => (Direction::Download, source, PathBuf::from(target)),
+        (false, true) => (Direction::Upload, target, PathBuf::from(source)),
+        _ => {
+            return Err(CliError::usage(
+                "mirror needs one ftp:// URL and one local folder: ferry mirror URL LOCAL (download) or ferry mirror LOCAL URL (upload)",
+            ));
+        }
+    };
+    if direction == Direction::Upload && !local.is_dir() {
+        return Err(CliError::usage(format!(
+            "not a folder: {}",
+            local.display()
+        )));
+    }
+    let (url, session) = open(url_text, net).await?;
+    let remote = AnyPath::Remote(trim_slash(&url.path));
+    let local = AnyPath::Local(local);
+    let (from, to) = match direction {
+        Direction::Download => (remote, local),
+        Direction::Upload => (local, remote),
+    };
+    run(
+        session,
+        direction,
+        from,
+        true,
+        to,
+        jobs,
+        OnExisting::IfChanged,
+        net.verbose,
+    )
+    .await
+}
+
+fn trim_slash(path: &[u8]) -> Vec<u8> {
+    match path {
+        [rest @ .., b'/'] if !rest.is_empty() => rest.to_vec(),
+        other => other.to_vec(),
+    }
+}
+
+/// Whether `path` is a file: SIZE answers for files only.
+async fn is_file(session: &mut Session, path: &[u8]) -> bool {
+    !path.is_empty() && session.size(path).await.is_ok()
+}
+
+/// Run one copy through the queue until nothing is left; errors of single
+/// files are printed as they happen and make the exit code 4.
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    session: Session,
+    direction: Direction,
+    source: AnyPath,
+    is_dir: bool,
+    target: AnyPath,
+    jobs: u16,
+    on_existing: OnExisting,
+    verbose: bool,
+) -> Result<(), CliError> {
+    let (tx, rx) = std_mpsc::channel();
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let waker = wake.clone();
+    let out = Outbox::new(tx, Arc::new(move || waker.notify_one()));
+    let options: ConnectOptions = session.options().clone();
+    let handle = queue::spawn(
+        QueueConfig {
+            concurrency: usize::from(jobs),
+            on_existing,
+            retries: 3,
+            backoff: Duration::from_secs(2),
+            save_path: None,
+        },
+        out,
+    );
+    handle.enqueue_as(options, direction, source, is_dir, target);
+    handle.give_session(session);
+    let mut bar = TotalBar::new();
+    loop {
+        wake.notified().await;
+        while let Ok(event) = rx.try_recv() {
+            match event {
+                Event::Log(line) if verbose => bar.println(&terminal_line(&line)),
+                Event::JobsChanged(views) => {
+                    for v in views {
+                        match v.state {
+                            JobState::Failed => bar.println(&format!(
+                                "ferry: failed: {}: {}",
+                                v.source.display(),
+                                v.error.unwrap_or_default()
+                            )),
+                            JobState::Skipped if verbose => bar.println(&format!(
+                                "ferry: skipped: {}: {}",
+                                v.source.display(),
+                                v.error.unwrap_or_default()
+                            )),
+                            _ => {}
+                        }
+                        bar.job(v.id, v.size, v.bytes, v.is_dir, &v.state);
+                    }
+                }
+                Event::JobsProgress(progress) => {
+                    for (id, bytes) in progress {
+                        bar.progress(id, bytes);
+                    }
+                }
+                Event::QueueNotice(message) => bar.println(&format!("ferry: {message}")),
+                Event::QueueIdle {
+                    done,
+                    skipped,
+                    failed,
+                } => {
+                    bar.finish();
+                    if verbose || skipped > 0 {
+                        eprintln!(
+                            "ferry: {done} file(s) copied, {skipped} skipped, {failed} failed"
+                        );
+                    }
+                    return if failed == 0 {
+                        Ok(())
+                    } else {
+                        Err(CliError::transfer(format!(
+                            "{failed} item(s) failed (listed above); run the same command with --continue to resume"
+                        )))
+                    };
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// One progress bar for the whole copy: bytes of the files found so far,
+/// and how many files are done. Nothing when stderr is not a terminal.
+struct TotalBar {
+    bar: Option<ProgressBar>,
+    /// Per file job: (size, bytes moved, finished).
+    files: std::collections::HashMap<u64, (u64, u64, bool)>,
+}
+
+impl TotalBar {
+    fn new() -> TotalBar {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(0);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        TotalBar {
+            bar,
+            files: std::collections::HashMap::new(),
+        }
+    }
+
+    fn job(&mut self, id: u64, size: Option<u64>, bytes: u64, is_dir: bool, state: &JobState) {
+        if is_dir {
+            return;
+        }
+        let done = !state.is_pending();
+        let entry = self.files.entry(id).or_insert((0, 0, false));
+        entry.0 = size.unwrap_or(entry.0);
+        entry.1 = if *state == JobState::Done {
+            entry.0
+        } else {
+            bytes
+        };
+        entry.2 = done;
+        self.draw();
+    }
+
+    fn progress(&mut self, id: u64, bytes: u64) {
+        if let Some(entry) = self.files.get_mut(&id) {
+            entry.1 = bytes;
+        }
+        self.draw();
+    }
+
+    fn draw(&self) {
+        let Some(bar) = &self.bar else {
+            return;
+        };
+        let total: u64 = self.files.values().map(|f| f.0).sum();
+        let moved: u64 = self.files.values().map(|f| f.1.min(f.0)).sum();
+        let finished = self.files.values().filter(|f| f.2).count();
+        bar.set_length(total);
+        bar.set_position(moved);
+        bar.set_message(format!("{finished}/{} files", self.files.len()));
+    }
+
+    fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trailing_slash_is_not_part_of_the_name() {
+        assert_eq!(trim_slash(b"tree/"), b"tree");
+        assert_eq!(trim_slash(b"/a/b"), b"/a/b");
+        assert_eq!(trim_slash(b"/"), b"/");
+        assert_eq!(trim_slash(b""), b"");
+    }
+}

@@ -1,0 +1,720 @@
+//! The transfer queue end to end: recursive copies against the in-process
+//! libunftp server, resuming after a cut connection (through a proxy that
+//! drops it mid-file), answers to "the target exists", a saved queue that
+//! resumes after a restart, and, against the scripted fake server, hostile
+//! listings and a cancel that keeps the session usable.
+
+mod support;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+use ferry::engine::Outbox;
+use ferry::engine::queue::{self, QueueConfig, QueueHandle};
+use ferry::engine::{AnyPath, Command, Conflict, Direction, Event, JobState, JobView, OnExisting};
+use ferry::ftp::ConnectOptions;
+use support::fake::{FakeServer, Step, login_script};
+use support::server::{PASSWORD, ServerOptions, TestServer, USER};
+use support::{random_bytes, sha256_hex};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A queue on the test's runtime, and everything it reported.
+struct Queue {
+    handle: QueueHandle,
+    events: std_mpsc::Receiver<Event>,
+    views: HashMap<u64, JobView>,
+    conflicts: Vec<Conflict>,
+    log: Vec<String>,
+}
+
+impl Queue {
+    fn start(config: QueueConfig) -> Queue {
+        let (tx, events) = std_mpsc::channel();
+        let handle = queue::spawn(config, Outbox::new(tx, Arc::new(|| {})));
+        Queue {
+            handle,
+            events,
+            views: HashMap::new(),
+            conflicts: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    fn take(&mut self, event: Event) -> Option<(usize, usize, usize)> {
+        match event {
+            Event::JobsChanged(views) => {
+                for v in views {
+                    self.views.insert(v.id, v);
+                }
+            }
+            Event::JobsRemoved(ids) => {
+                for id in ids {
+                    self.views.remove(&id);
+                }
+            }
+            Event::JobConflict(c) => self.conflicts.push(*c),
+            Event::Log(line) => self.log.push(line.text),
+            Event::QueueIdle {
+                done,
+                skipped,
+                failed,
+            } => return Some((done, skipped, failed)),
+            _ => {}
+        }
+        None
+    }
+
+    /// Handle events until `stop` says so (20 s at most).
+    async fn until(&mut self, what: &str, mut stop: impl FnMut(&Queue, &Event) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match self.events.try_recv() {
+                Ok(event) => {
+                    let hit = stop(self, &event);
+                    self.take(event);
+                    if hit {
+                        return;
+                    }
+                }
+                Err(_) => {
+                    assert!(
+                        Instant::now() < deadline,
+                        "no {what} within 20 s; jobs: {:#?}",
+                        self.views.values().collect::<Vec<_>>()
+                    );
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        }
+    }
+
+    /// Run until the queue is idle; returns (done, skipped, failed).
+    async fn idle(&mut self) -> (usize, usize, usize) {
+        let mut counts = None;
+        self.until("QueueIdle", |_, e| {
+            if let Event::QueueIdle {
+                done,
+                skipped,
+                failed,
+            } = e
+            {
+                counts = Some((*done, *skipped, *failed));
+                true
+            } else {
+                false
+            }
+        })
+        .await;
+        counts.unwrap_or_default()
+    }
+
+    fn in_state(&self, state: JobState) -> Vec<&JobView> {
+        self.views.values().filter(|v| v.state == state).collect()
+    }
+}
+
+fn config(on_existing: OnExisting) -> QueueConfig {
+    QueueConfig {
+        concurrency: 4,
+        on_existing,
+        retries: 3,
+        backoff: Duration::from_millis(20),
+        save_path: None,
+    }
+}
+
+fn login(addr: SocketAddr) -> ConnectOptions {
+    ConnectOptions::new("127.0.0.1", addr.port(), USER, PASSWORD)
+}
+
+/// Every file under `root`, relative path → SHA-256.
+fn hashes(root: &Path) -> HashMap<PathBuf, String> {
+    let mut out = HashMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(root).unwrap().to_path_buf();
+                out.insert(rel, sha256_hex(&std::fs::read(e.path()).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+/// 500 files of 0–20 KB in nested folders (5 × 4 folders of 25 files).
+fn make_tree(root: &Path) {
+    let mut n = 0u64;
+    for a in 0..5 {
+        for b in 0..4 {
+            let dir = root.join(format!("dir {a}")).join(format!("sub{b}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            for f in 0..25 {
+                n += 1;
+                let len = (n * 7919 % 20_000) as usize;
+                std::fs::write(dir.join(format!("file{f}.bin")), random_bytes(len, n)).unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tree_of_500_files_downloads_and_uploads_byte_exact_on_four_connections() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    make_tree(&server.path("tree"));
+    let local = tempfile::tempdir().unwrap();
+
+    let mut q = Queue::start(config(OnExisting::Ask));
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/tree".to_vec()), true)],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    assert_eq!(q.idle().await, (500, 0, 0), "done, skipped, failed");
+    let original = hashes(&server.path("tree"));
+    assert_eq!(original.len(), 500);
+    assert_eq!(hashes(&local.path().join("tree")), original);
+    let parts: Vec<_> = hashes(local.path())
+        .into_keys()
+        .filter(|p| p.extension().is_some_and(|e| e == "part"))
+        .collect();
+    assert!(parts.is_empty(), "no .part left: {parts:?}");
+
+    std::fs::create_dir(server.path("copy")).unwrap();
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Upload,
+        vec![(AnyPath::Local(local.path().join("tree")), true)],
+        AnyPath::Remote(b"/copy".to_vec()),
+    );
+    let (done, _, failed) = q.idle().await;
+    assert_eq!((done, failed), (1000, 0), "500 more done");
+    assert_eq!(hashes(&server.path("copy/tree")), original);
+}
+
+/// A TCP proxy in front of an FTP server that rewrites EPSV replies so data
+/// connections pass through it too, and cuts the first download after
+/// `cut_after` bytes: data and control connections are dropped, as when a
+/// network link fails mid-file. Later connections pass untouched.
+struct CuttingProxy {
+    addr: SocketAddr,
+    cut: Arc<AtomicBool>,
+}
+
+impl CuttingProxy {
+    async fn start(server: SocketAddr, cut_after: usize) -> CuttingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let cut = Arc::new(AtomicBool::new(false));
+        let done = cut.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(control_relay(client, server, cut_after, done.clone()));
+            }
+        });
+        CuttingProxy { addr, cut }
+    }
+}
+
+async fn control_relay(
+    client: TcpStream,
+    server: SocketAddr,
+    cut_after: usize,
+    cut: Arc<AtomicBool>,
+) {
+    let Ok(upstream) = TcpStream::connect(server).await else {
+        return;
+    };
+    let (client_read, mut client_write) = client.into_split();
+    let (up_read, mut up_write) = upstream.into_split();
+    // The control connection ends when a data relay cuts the link.
+    let (kill_tx, mut kill_rx) = tokio::sync::watch::channel(false);
+    let to_server = async move {
+        let mut r = client_read;
+        let _ = tokio::io::copy(&mut r, &mut up_write).await;
+    };
+    let to_client = async move {
+        let mut lines = BufReader::new(up_read);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match lines.read_until(b'\n', &mut line).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let text = String::from_utf8_lossy(&line).into_owned();
+            let out = match text.strip_prefix("229 ").and_then(epsv_port) {
+                Some(port) => {
+                    let relay = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let mine = relay.local_addr().unwrap().port();
+                    let target = SocketAddr::new(server.ip(), port);
+                    tokio::spawn(data_relay(
+                        relay,
+                        target,
+                        cut_after,
+                        cut.clone(),
+                        kill_tx.clone(),
+                    ));
+                    format!("229 Entering Extended Passive Mode (|||{mine}|)\r\n").into_bytes()
+                }
+                None => line.clone(),
+            };
+            if client_write.write_all(&out).await.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        () = to_server => {}
+        () = to_client => {}
+        _ = kill_rx.wait_for(|k| *k) => {}
+    }
+}
+
+fn epsv_port(text: &str) -> Option<u16> {
+    let inner = text.split("(|||").nth(1)?;
+    inner.split('|').next()?.parse().ok()
+}
+
+async fn data_relay(
+    relay: TcpListener,
+    target: SocketAddr,
+    cut_after: usize,
+    cut: Arc<AtomicBool>,
+    kill: tokio::sync::watch::Sender<bool>,
+) {
+    let Ok((mut client, _)) = relay.accept().await else {
+        return;
+    };
+    let Ok(mut server) = TcpStream::connect(target).await else {
+        return;
+    };
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut up = vec![0u8; 16 * 1024];
+    let mut moved = 0usize;
+    let first = !cut.load(Ordering::SeqCst);
+    loop {
+        tokio::select! {
+            n = server.read(&mut buf) => {
+                let Ok(n) = n else { return };
+                if n == 0 {
+                    let _ = client.shutdown().await;
+                    // Uploads: nothing to cut; finish the copy the other way.
+                    let _ = tokio::io::copy(&mut client, &mut server).await;
+                    return;
+                }
+                let mut n = n;
+                if first && moved + n >= cut_after && !cut.swap(true, Ordering::SeqCst) {
+                    n = cut_after - moved;
+                    let _ = client.write_all(&buf[..n]).await;
+                    // The link fails: the data and control connections die together.
+                    let _ = kill.send(true);
+                    return;
+                }
+                moved += n;
+                if client.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+            n = client.read(&mut up) => {
+                match n {
+                    Ok(0) | Err(_) => {
+                        let _ = server.shutdown().await;
+                        let _ = tokio::io::copy(&mut server, &mut client).await;
+                        return;
+                    }
+                    Ok(n) => {
+                        if server.write_all(&up[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_cut_mid_file_resumes_with_rest_and_arrives_byte_exact() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    let data = random_bytes(3_000_000, 77);
+    std::fs::write(server.path("big.bin"), &data).unwrap();
+    let proxy = CuttingProxy::start(server.addr, 700_000).await;
+    let local = tempfile::tempdir().unwrap();
+
+    let mut q = Queue::start(config(OnExisting::Overwrite));
+    q.handle.enqueue(
+        login(proxy.addr),
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/big.bin".to_vec()), false)],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    let mut retried = false;
+    q.until("QueueIdle", |_, e| {
+        if let Event::JobsChanged(v) = e {
+            retried |= v
+                .iter()
+                .any(|j| matches!(j.state, JobState::Retrying { .. }));
+        }
+        matches!(e, Event::QueueIdle { .. })
+    })
+    .await;
+    assert!(proxy.cut.load(Ordering::SeqCst), "the proxy cut the link");
+    assert!(retried, "the job was retried");
+    let got = std::fs::read(local.path().join("big.bin")).unwrap();
+    assert_eq!(got.len(), data.len());
+    assert_eq!(sha256_hex(&got), sha256_hex(&data));
+    let rest: Vec<&String> = q.log.iter().filter(|l| l.starts_with("REST ")).collect();
+    assert_eq!(rest.len(), 1, "one resume: {rest:?}");
+    let offset: u64 = rest[0][5..].trim().parse().unwrap();
+    assert!(offset > 0 && offset <= 700_000, "resumed from {offset}");
+    assert!(!local.path().join("big.bin.part").exists());
+}
+
+/// Put `content` at `path` with a modification time `age` before now
+/// (negative: in the future).
+fn write_with_age(path: &Path, content: &[u8], age_secs: i64) {
+    std::fs::write(path, content).unwrap();
+    let now = SystemTime::now();
+    let t = if age_secs >= 0 {
+        now - Duration::from_secs(age_secs as u64)
+    } else {
+        now + Duration::from_secs((-age_secs) as u64)
+    };
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
+/// Download `/f.txt` over an existing local `f.txt` with `choice`.
+async fn download_over(
+    server: &TestServer,
+    choice: OnExisting,
+    existing: &[u8],
+    age_secs: i64,
+) -> (tempfile::TempDir, Queue) {
+    let local = tempfile::tempdir().unwrap();
+    write_with_age(&local.path().join("f.txt"), existing, age_secs);
+    let mut q = Queue::start(config(choice));
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/f.txt".to_vec()), false)],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    q.idle().await;
+    (local, q)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_answer_to_an_existing_target_does_what_it_says() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::write(server.path("f.txt"), b"NEW CONTENT").unwrap();
+    let read = |dir: &Path, name: &str| std::fs::read(dir.join(name)).unwrap();
+
+    let (dir, q) = download_over(&server, OnExisting::Overwrite, b"old", 3600).await;
+    assert_eq!(read(dir.path(), "f.txt"), b"NEW CONTENT");
+    assert_eq!(q.in_state(JobState::Done).len(), 1);
+
+    let (dir, q) = download_over(&server, OnExisting::Skip, b"old", 3600).await;
+    assert_eq!(read(dir.path(), "f.txt"), b"old");
+    assert_eq!(q.in_state(JobState::Skipped).len(), 1);
+
+    let (dir, _) = download_over(&server, OnExisting::Rename, b"old", 3600).await;
+    assert_eq!(read(dir.path(), "f.txt"), b"old");
+    assert_eq!(read(dir.path(), "f (1).txt"), b"NEW CONTENT");
+
+    let (dir, q) = download_over(&server, OnExisting::Resume, b"NEW ", 3600).await;
+    assert_eq!(read(dir.path(), "f.txt"), b"NEW CONTENT");
+    assert!(q.log.iter().any(|l| l == "REST 4"), "resumed at 4");
+
+    // The server's copy is a few seconds old: older than a local file from
+    // the future, newer than one from an hour ago.
+    let (dir, _) = download_over(&server, OnExisting::OverwriteIfNewer, b"old", 3600).await;
+    assert_eq!(read(dir.path(), "f.txt"), b"NEW CONTENT");
+    let (dir, q) = download_over(&server, OnExisting::OverwriteIfNewer, b"mine", -3600).await;
+    assert_eq!(read(dir.path(), "f.txt"), b"mine");
+    assert_eq!(q.in_state(JobState::Skipped).len(), 1);
+
+    // Ask: the job waits; "skip, apply to all" settles it and later conflicts.
+    let local = tempfile::tempdir().unwrap();
+    write_with_age(&local.path().join("f.txt"), b"old", 3600);
+    std::fs::write(server.path("g.txt"), b"G").unwrap();
+    write_with_age(&local.path().join("g.txt"), b"old g", 3600);
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 1,
+        ..config(OnExisting::Ask)
+    });
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        vec![
+            (AnyPath::Remote(b"/f.txt".to_vec()), false),
+            (AnyPath::Remote(b"/g.txt".to_vec()), false),
+        ],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    q.until("JobConflict", |_, e| matches!(e, Event::JobConflict(_)))
+        .await;
+    let c = q.conflicts[0].clone();
+    assert_eq!(c.target, AnyPath::Local(local.path().join("f.txt")));
+    assert_eq!((c.source_size, c.target_size), (Some(11), Some(3)));
+    assert_eq!(q.views[&c.id].state, JobState::Asking);
+    q.handle.command(Command::AnswerConflict {
+        id: c.id,
+        choice: OnExisting::Skip,
+        apply_to_all: true,
+    });
+    // The queue says it is idle while both jobs wait for the answer too.
+    let mut counts = q.idle().await;
+    while counts.1 < 2 {
+        counts = q.idle().await;
+    }
+    assert_eq!(counts, (0, 2, 0), "both skipped");
+    assert_eq!(read(local.path(), "g.txt"), b"old g");
+
+    // Uploads: rename keeps the server's file and writes a numbered copy.
+    let up = tempfile::tempdir().unwrap();
+    std::fs::write(up.path().join("f.txt"), b"from here").unwrap();
+    let mut q = Queue::start(config(OnExisting::Rename));
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Upload,
+        vec![(AnyPath::Local(up.path().join("f.txt")), false)],
+        AnyPath::Remote(b"/".to_vec()),
+    );
+    assert_eq!(q.idle().await, (1, 0, 0));
+    assert_eq!(std::fs::read(server.path("f.txt")).unwrap(), b"NEW CONTENT");
+    assert_eq!(
+        std::fs::read(server.path("f (1).txt")).unwrap(),
+        b"from here"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_queue_is_restored_after_a_restart_and_resumes_the_partial_file() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    let data = random_bytes(500_000, 5);
+    std::fs::write(server.path("big.bin"), &data).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let save = state.path().join("queue.json");
+    let saving = QueueConfig {
+        save_path: Some(save.clone()),
+        ..config(OnExisting::Ask)
+    };
+
+    // First run: the queue is paused, so the job is only queued when the app quits.
+    let mut q = Queue::start(saving.clone());
+    q.handle.command(Command::PauseQueue { paused: true });
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/big.bin".to_vec()), false)],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    q.until("the queued job", |_, e| matches!(e, Event::JobsChanged(_)))
+        .await;
+    drop(q);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !save.exists() {
+        assert!(Instant::now() < deadline, "the queue was saved on quit");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let saved = std::fs::read_to_string(&save).unwrap();
+    assert!(saved.contains("big.bin"), "{saved}");
+    assert!(!saved.contains(PASSWORD), "no password in the saved queue");
+    // What the first run had already received.
+    std::fs::write(local.path().join("big.bin.part"), &data[..200_000]).unwrap();
+
+    // Second run: the job is back, waits for a login to its server, then resumes.
+    let mut q = Queue::start(saving);
+    q.until("the restored job", |_, e| {
+        matches!(e, Event::JobsChanged(_))
+    })
+    .await;
+    let restored: Vec<&JobView> = q.views.values().collect();
+    assert_eq!(restored.len(), 1);
+    assert_eq!(restored[0].state, JobState::Queued);
+    assert_eq!(
+        restored[0].site,
+        format!("{USER}@127.0.0.1:{}", server.addr.port())
+    );
+    q.handle.login(login(server.addr));
+    assert_eq!(q.idle().await, (1, 0, 0));
+    assert!(
+        q.log.iter().any(|l| l == "REST 200000"),
+        "resumed from the .part"
+    );
+    let got = std::fs::read(local.path().join("big.bin")).unwrap();
+    assert_eq!(sha256_hex(&got), sha256_hex(&data));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_listing_writes_nothing_outside_the_target_folder() {
+    let listing = b"-rw-r--r-- 1 u g 5 Jan 01 2024 ../escape\r\n\
+-rw-r--r-- 1 u g 5 Jan 01 2024 /abs\r\n\
+-rw-r--r-- 1 u g 5 Jan 01 2024 a/b\r\n\
+-rw-r--r-- 1 u g 5 Jan 01 2024 nul\0x\r\n\
+drwxr-xr-x 2 u g 0 Jan 01 2024 ..\r\n\
+-rw-r--r-- 1 u g 2 Jan 01 2024 ok.txt\r\n"
+        .to_vec();
+    let mut script = login_script();
+    script.extend([
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("LIST /dir".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::DataSend(listing),
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Expect("SIZE /dir/ok.txt".into()),
+        Step::Send(b"213 2\r\n".to_vec()),
+        Step::Expect("MDTM /dir/ok.txt".into()),
+        Step::Send(b"213 20240101000000\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("RETR /dir/ok.txt".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::DataSend(b"ok".to_vec()),
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Hold,
+    ]);
+    let fake = FakeServer::start(script).await;
+    let outer = tempfile::tempdir().unwrap();
+    let target = outer.path().join("target");
+    std::fs::create_dir(&target).unwrap();
+
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 1,
+        ..config(OnExisting::Ask)
+    });
+    q.handle.enqueue(
+        ConnectOptions::new("127.0.0.1", fake.addr.port(), "u", "p"),
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/dir".to_vec()), true)],
+        AnyPath::Local(target.clone()),
+    );
+    assert_eq!(q.idle().await, (1, 0, 4), "ok.txt done, four names refused");
+    let refused: Vec<String> = q
+        .in_state(JobState::Failed)
+        .iter()
+        .map(|v| v.error.clone().unwrap_or_default())
+        .collect();
+    for name in ["../escape", "/abs", "a/b", "nul\\0x"] {
+        assert!(
+            refused
+                .iter()
+                .any(|e| e.contains(name) && e.contains("refusing")),
+            "{name} refused: {refused:?}"
+        );
+    }
+    assert_eq!(std::fs::read(target.join("dir/ok.txt")).unwrap(), b"ok");
+    let outside: Vec<_> = std::fs::read_dir(outer.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(outside, ["target"], "nothing beside the target folder");
+    assert_eq!(hashes(&target).len(), 1, "only ok.txt inside it");
+    drop(q);
+    fake.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
+    let mut script = login_script();
+    script.extend([
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("SIZE /big.bin".into()),
+        Step::Send(b"213 100000\r\n".to_vec()),
+        Step::Expect("MDTM /big.bin".into()),
+        Step::Send(b"213 20240101000000\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("RETR /big.bin".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::DataSendAndHold(vec![7u8; 1000]),
+        Step::Expect("ABOR".into()),
+        Step::Expect("NOOP".into()),
+        Step::CloseData,
+        Step::Send(b"426 aborted\r\n226 abort done\r\n200 ok\r\n".to_vec()),
+        // The next job runs on the same (only) connection the fake accepts.
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("LIST /empty".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::DataSend(Vec::new()),
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Hold,
+    ]);
+    let fake = FakeServer::start(script).await;
+    let local = tempfile::tempdir().unwrap();
+    let options = ConnectOptions::new("127.0.0.1", fake.addr.port(), "u", "p");
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 1,
+        ..config(OnExisting::Ask)
+    });
+    q.handle.enqueue(
+        options.clone(),
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/big.bin".to_vec()), false)],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    let mut id = 0;
+    q.until("bytes arriving", |_, e| match e {
+        Event::JobsProgress(p) if p.iter().any(|&(_, b)| b >= 1000) => {
+            id = p[0].0;
+            true
+        }
+        _ => false,
+    })
+    .await;
+    q.handle.command(Command::CancelJobs { ids: vec![id] });
+    q.until("the cancel", |q, _| {
+        q.views
+            .get(&id)
+            .is_some_and(|v| v.state == JobState::Cancelled)
+    })
+    .await;
+    q.handle.enqueue(
+        options,
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/empty".to_vec()), true)],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    let (_, _, failed) = q.idle().await;
+    assert_eq!(failed, 1, "only the cancelled job counts as failed");
+    assert!(local.path().join("empty").is_dir(), "the folder was listed");
+    assert_eq!(
+        std::fs::read(local.path().join("big.bin.part"))
+            .unwrap()
+            .len(),
+        1000,
+        "what arrived is kept for a retry"
+    );
+    assert!(!local.path().join("big.bin").exists());
+    drop(q);
+    let report = fake.finish().await;
+    let abor = report.commands.iter().position(|c| c == "ABOR").unwrap();
+    let list = report
+        .commands
+        .iter()
+        .position(|c| c == "LIST /empty")
+        .unwrap();
+    assert!(abor < list, "{:?}", report.commands);
+}
