@@ -26,7 +26,8 @@
 #   FTP_PORT=2121       first control port to try (next free one is used)
 #   PASV_MIN=50000 PASV_MAX=50999   vsftpd passive port range
 #   BENCH_USER=ferrybench BENCH_PASS=benchpw   local account used for login
-#   XFER_TIMEOUT=600    seconds before a single tree download is declared hung
+#   XFER_TIMEOUT=300    seconds before one tree download is declared hung (lftp
+#                       retries a dead server forever, so this is the backstop)
 #   KEEP_WORK=1         keep the temp dir (vsftpd.conf, logs, tree) for debugging
 set -euo pipefail
 
@@ -42,7 +43,7 @@ PASV_MIN=${PASV_MIN:-50000}
 PASV_MAX=${PASV_MAX:-50999}
 BENCH_USER=${BENCH_USER:-ferrybench}
 BENCH_PASS=${BENCH_PASS:-benchpw}
-XFER_TIMEOUT=${XFER_TIMEOUT:-600}
+XFER_TIMEOUT=${XFER_TIMEOUT:-300}
 KEEP_WORK=${KEEP_WORK:-0}
 
 HOST=127.0.0.1
@@ -98,7 +99,7 @@ if [[ -n $FERRY ]]; then
     # clap lists short options as "  -r, --recursive ..." in `get --help`.
     help=$("$FERRY" get --help 2>&1) || die "'$FERRY get --help' failed: $help"
     for flag in -r -j; do
-        grep -Eq -- "^[[:space:]]*$flag[,[:space:]]" <<<"$help" ||
+        grep -Eq -- "^[[:space:]]*${flag}[,[:space:]]" <<<"$help" ||
             die "$FERRY does not support 'get $flag' (recursive, parallel download from issue 4):
     its 'get --help' lists no $flag option. Point FERRY_BIN at a build that has
     'ferry get -r -j N', or set FERRY_BIN=none to measure lftp only."
@@ -185,11 +186,13 @@ while port_in_use "$PORT"; do
     ((PORT < FTP_PORT + 200)) || die "no free control port near $FTP_PORT"
 done
 
-# Sessions: each tool opens PARALLEL transfer connections, plus (lftp) the
-# one that lists, plus short overlaps while old sessions close. vsftpd's
-# defaults (max_per_ip=50, max_clients=2000 in 3.0.3) are enough, but a
-# refused login makes lftp sleep and retry (net:reconnect-interval-base,
-# 30 s), which would silently ruin a measurement -- so set them explicitly.
+# Sessions: lftp mirror --parallel=N uses at most N sessions (the listing one
+# is reused for transfers); ferry -j N may keep one more for listing, and old
+# sessions can overlap new ones while they close. vsftpd's built-in default
+# is unlimited, but distro configs often set max_per_ip, and when it is below
+# N lftp does NOT fail: it quietly works with fewer connections (measured:
+# max_per_ip=3 halves its files/s, =1 quarters it). So set it explicitly,
+# with headroom.
 MAX_PER_IP=$((PARALLEL * 2 + 16))
 CONF=$WORK/vsftpd.conf
 cat >"$CONF" <<EOF
@@ -216,10 +219,13 @@ secure_chroot_dir=$EMPTY_DIR
 seccomp_sandbox=NO
 isolate=NO
 isolate_network=NO
-# Passive (PASV/EPSV) on loopback. Every file is its own data connection, and
-# vsftpd closes it first after sending, so each one leaves a TIME_WAIT socket
-# (60 s) on a passive port: RUNS x 2 tools x FILES connections within minutes.
-# Keep the range wide so a free port is always found quickly.
+# Passive (PASV/EPSV) on loopback. Every file (and every LIST) is its own
+# data connection, and vsftpd closes it first after sending, so each one
+# leaves a TIME_WAIT socket (60 s) on the server side of a passive port:
+# about RUNS x 2 tools x FILES of them within minutes. vsftpd binds with
+# SO_REUSEADDR, so TIME_WAIT doesn't block re-listening on a port (10 ports
+# measured as fast as 1000); fewer ports than PARALLEL serialize the data
+# connections. The default range is wide to stay clear of either limit.
 pasv_enable=YES
 pasv_address=$HOST
 pasv_min_port=$PASV_MIN

@@ -258,3 +258,91 @@ async fn tls_stops_on_an_unknown_certificate_and_works_when_pinned() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("warning: --insecure"), "{}", stderr(&o));
 }
+
+/// Every file under `root`: relative path → content.
+fn tree_of(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recursive_get_put_and_mirror_copy_folders_and_only_what_changed() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::create_dir_all(server.path("tree/sub/deeper")).unwrap();
+    std::fs::write(server.path("tree/a.txt"), b"alpha").unwrap();
+    std::fs::write(server.path("tree/sub/b.bin"), random_bytes(300_000, 9)).unwrap();
+    std::fs::write(server.path("tree/sub/deeper/c.txt"), b"gamma").unwrap();
+    let work = tempfile::tempdir().unwrap();
+
+    // `out` does not exist: it becomes the copy.
+    let o = ferry(
+        &["get", "-r", "-j", "3", &server.url("/tree/"), "out"],
+        work.path(),
+    )
+    .await;
+    assert!(o.status.success(), "get -r: {}", stderr(&o));
+    let original = tree_of(&server.path("tree"));
+    assert_eq!(original.len(), 3);
+    assert_eq!(tree_of(&work.path().join("out")), original);
+
+    // `copy/` exists on the server: the folder goes inside it.
+    std::fs::create_dir(server.path("copy")).unwrap();
+    let o = ferry(&["put", "-r", "out", &server.url("/copy/")], work.path()).await;
+    assert!(o.status.success(), "put -r: {}", stderr(&o));
+    assert_eq!(tree_of(&server.path("copy/out")), original);
+
+    // Mirror: only the changed file moves.
+    std::fs::write(server.path("tree/a.txt"), b"alpha, longer now").unwrap();
+    let o = ferry(&["mirror", "-v", &server.url("/tree"), "out"], work.path()).await;
+    assert!(o.status.success(), "mirror: {}", stderr(&o));
+    let retrs: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| l.contains("> RETR "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(retrs.len(), 1, "{retrs:?}");
+    assert!(retrs[0].ends_with("tree/a.txt"), "{retrs:?}");
+    assert_eq!(
+        std::fs::read(work.path().join("out/a.txt")).unwrap(),
+        b"alpha, longer now"
+    );
+
+    // An existing folder receives the copy inside it; --if-exists skip
+    // leaves files that are there alone and fetches the rest.
+    std::fs::create_dir_all(work.path().join("again/tree")).unwrap();
+    std::fs::write(work.path().join("again/tree/a.txt"), b"mine").unwrap();
+    let o = ferry(
+        &[
+            "get",
+            "-r",
+            "--if-exists",
+            "skip",
+            &server.url("/tree"),
+            "again",
+        ],
+        work.path(),
+    )
+    .await;
+    assert!(o.status.success(), "get -r skip: {}", stderr(&o));
+    assert!(stderr(&o).contains("1 skipped"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(work.path().join("again/tree/a.txt")).unwrap(),
+        b"mine"
+    );
+    assert_eq!(
+        std::fs::read(work.path().join("again/tree/sub/deeper/c.txt")).unwrap(),
+        b"gamma"
+    );
+}

@@ -294,6 +294,50 @@ fn download_and_upload_a_file_through_the_window() {
 }
 
 #[test]
+fn dragging_a_file_from_the_remote_pane_to_the_local_pane_downloads_it() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    quick_connect(&mut h, server.addr.port(), PASSWORD, "Passive");
+    wait_until(&mut h, "the remote listing", |a| {
+        remote_names(a).contains(&"hello.txt".to_string())
+    });
+
+    let from = h.get_by_label("hello.txt").rect().center();
+    let local_right = h.state().local_pane_right_edge();
+    assert!(from.x > local_right, "the row is in the remote pane");
+    // Below the local pane's few rows: its folder, not a folder row.
+    let to = egui::pos2(local_right / 2.0, 420.0);
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=6 {
+        h.hover_at(from + (to - from) * (i as f32 / 6.0));
+        h.step();
+    }
+    h.drop_at(to);
+    wait_until(&mut h, "the dropped file to arrive", |_| {
+        local.path().join("hello.txt").is_file()
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("hello.txt")).unwrap(),
+        b"hello from the server"
+    );
+    wait_until(&mut h, "the Done tab to list it", |a| {
+        a.queue.count(ferry::ui::queue_view::QueueTab::Done) == 1
+    });
+    // The local pane shows the new file without a manual refresh.
+    wait_until(&mut h, "the local pane to list it", |a| {
+        a.local
+            .entries()
+            .iter()
+            .any(|e| e.display_name == "hello.txt")
+    });
+}
+
+#[test]
 fn a_data_connection_that_never_opens_shows_the_banner_naming_the_data_channel() {
     use support::fake::{FakeServer, Step, engine_open_script};
     let rt = runtime();

@@ -31,8 +31,7 @@ pub(super) async fn get(
         .next()
         .filter(|n| !n.is_empty())
         .map(<[u8]>::to_vec);
-    let is_dir =
-        url.path.ends_with(b"/") || url.path.is_empty() || !is_file(&mut session, &source).await;
+    let is_dir = url.path.ends_with(b"/") || is_dir(&mut session, &source).await?;
     let target = match (local, &name) {
         (Some(p), Some(n)) if p.is_dir() => p.join(name_for_local(n)?),
         (Some(p), _) => p,
@@ -142,9 +141,21 @@ fn trim_slash(path: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Whether `path` is a file: SIZE answers for files only.
-async fn is_file(session: &mut Session, path: &[u8]) -> bool {
-    !path.is_empty() && session.size(path).await.is_ok()
+/// Whether `path` is a folder: CWD into it succeeds (then back, so relative
+/// paths keep their meaning). SIZE is no test: some servers size folders.
+async fn is_dir(session: &mut Session, path: &[u8]) -> Result<bool, CliError> {
+    if path.is_empty() {
+        return Ok(true);
+    }
+    let home = session.pwd().await?;
+    match session.cwd(path).await {
+        Ok(()) => {
+            session.cwd(&home).await?;
+            Ok(true)
+        }
+        Err(e) if e.is_fatal_to_session() => Err(e.into()),
+        Err(_) => Ok(false),
+    }
 }
 
 /// Run one copy through the queue until nothing is left; errors of single
