@@ -63,6 +63,14 @@ impl Outbox {
         })
     }
 
+    /// A protocol log sink that only forwards lines: for the transfer
+    /// queue's connections, whose waits the queue panel shows (the status
+    /// line is about browsing).
+    pub(crate) fn plain_log_sink(&self) -> SharedLog {
+        let out = self.clone();
+        Arc::new(move |line: LogLine| out.send(Event::Log(line)))
+    }
+
     pub(crate) fn idle(&self, side: Side) {
         self.send(Event::Busy {
             side,

@@ -721,7 +721,7 @@ impl Queue {
             retries: self.config.retries,
             backoff: self.config.backoff,
             options,
-            log: self.out.log_sink(Side::Remote),
+            log: self.out.plain_log_sink(),
             stop: stop_rx,
             bytes: bytes.clone(),
             tx: tx.clone(),

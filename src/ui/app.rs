@@ -107,6 +107,9 @@ pub struct Banner {
     pub actions: Vec<BannerAction>,
 }
 
+/// "Download to…": what to download, and the folder the user picked.
+type PickedFolder = (Vec<(AnyPath, bool)>, PathBuf);
+
 /// A small modal question.
 #[derive(Debug, Clone, PartialEq)]
 enum Modal {
@@ -147,7 +150,7 @@ pub struct FerryApp {
     refresh_due: BTreeMap<bool, AnyPath>,
     last_transfer_refresh: f64,
     /// The folder picked for "Download to…" arrives here from its thread.
-    picked_folder: Option<std::sync::mpsc::Receiver<(Vec<(AnyPath, bool)>, PathBuf)>>,
+    picked_folder: Option<std::sync::mpsc::Receiver<PickedFolder>>,
     delete_progress: Option<(u64, u64)>,
     /// What the last operation reported (status line).
     pub notice: Option<String>,
@@ -448,14 +451,16 @@ impl FerryApp {
             }
             Event::DeleteProgress { done, total, .. } => self.delete_progress = Some((done, total)),
             Event::JobsChanged(views) => {
-                for target in self.queue.update(views) {
-                    if let Some(folder) = target.parent() {
-                        self.refresh_due
-                            .insert(folder.side() == Side::Remote, folder);
-                    }
+                let now = self.now;
+                for target in self.queue.update(now, views) {
+                    self.refresh_parent(target);
                 }
             }
-            Event::JobsRemoved(ids) => self.queue.remove(&ids),
+            Event::JobsRemoved(ids) => {
+                for folder in self.queue.remove(&ids) {
+                    self.refresh_parent(folder);
+                }
+            }
             Event::JobsProgress(progress) => {
                 let now = self.now;
                 self.queue.progress(now, &progress);
@@ -483,6 +488,14 @@ impl FerryApp {
                     actions: vec![BannerAction::OpenLog, BannerAction::Dismiss],
                 });
             }
+        }
+    }
+
+    /// Note that `target`'s folder changed (refreshed soon, if it is shown).
+    fn refresh_parent(&mut self, target: AnyPath) {
+        if let Some(folder) = target.parent() {
+            self.refresh_due
+                .insert(folder.side() == Side::Remote, folder);
         }
     }
 

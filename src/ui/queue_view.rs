@@ -19,6 +19,8 @@ use crate::engine::{
 const GRAPH_SECONDS: f64 = 60.0;
 /// Overall rate is sampled this often (seconds).
 const SAMPLE_EVERY: f64 = 0.5;
+/// The overall rate is the average over this many seconds.
+const RATE_WINDOW: f64 = 3.0;
 
 /// Which jobs the panel lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -87,20 +89,18 @@ pub struct QueueView {
 }
 
 impl QueueView {
-    /// New or changed jobs from the engine. Returns the targets of jobs that
-    /// just finished, so their folders can be refreshed.
-    pub fn update(&mut self, views: Vec<JobView>) -> Vec<AnyPath> {
+    /// New or changed jobs from the engine, at egui time `now`. Returns the
+    /// targets of jobs that just finished, so their folders can be refreshed.
+    pub fn update(&mut self, now: f64, views: Vec<JobView>) -> Vec<AnyPath> {
         let mut finished = Vec::new();
         for v in views {
-            if !self.jobs.contains_key(&v.id) {
+            let old = self.jobs.get(&v.id);
+            if old.is_none() {
                 self.order.push(v.id);
             }
-            if v.state == JobState::Done
-                && self
-                    .jobs
-                    .get(&v.id)
-                    .is_none_or(|old| old.state != JobState::Done)
-            {
+            if v.state == JobState::Done && old.is_none_or(|old| old.state != JobState::Done) {
+                // Small files finish between two progress reports: count them here.
+                self.moved += v.bytes.saturating_sub(old.map_or(0, |o| o.bytes));
                 finished.push(v.target.clone());
             }
             if !matches!(v.state, JobState::Running) {
@@ -108,16 +108,26 @@ impl QueueView {
             }
             self.jobs.insert(v.id, v);
         }
+        self.sample(now);
         finished
     }
 
-    pub fn remove(&mut self, ids: &[u64]) {
+    /// Jobs left the queue. Returns the targets of folders among them: a
+    /// folder leaves once it is created and listed, so its parent can be
+    /// refreshed.
+    pub fn remove(&mut self, ids: &[u64]) -> Vec<AnyPath> {
+        let mut folders = Vec::new();
         for id in ids {
-            self.jobs.remove(id);
+            if let Some(job) = self.jobs.remove(id)
+                && job.is_dir
+            {
+                folders.push(job.target);
+            }
             self.meters.remove(id);
             self.selected.remove(id);
         }
         self.order.retain(|id| self.jobs.contains_key(id));
+        folders
     }
 
     pub fn set_order(&mut self, order: Vec<u64>) {
@@ -157,7 +167,8 @@ impl QueueView {
         }
     }
 
-    /// Jobs still to do, bytes still to move, and the overall rate.
+    /// Jobs still to do, bytes still to move, and the overall rate (the
+    /// last few seconds' average, small files included).
     pub fn totals(&self) -> (usize, u64, f64) {
         let mut files = 0;
         let mut bytes = 0;
@@ -165,7 +176,19 @@ impl QueueView {
             files += 1;
             bytes += j.size.unwrap_or(0).saturating_sub(j.bytes);
         }
-        let rate = self.meters.values().map(|m| m.rate).sum();
+        let rate = match self.history.back() {
+            Some(&(last, _)) if files > 0 => {
+                let recent: Vec<f64> = self
+                    .history
+                    .iter()
+                    .rev()
+                    .take_while(|&&(t, _)| last - t < RATE_WINDOW)
+                    .map(|&(_, r)| r)
+                    .collect();
+                recent.iter().sum::<f64>() / recent.len().max(1) as f64
+            }
+            _ => 0.0,
+        };
         (files, bytes, rate)
     }
 
@@ -701,37 +724,51 @@ mod tests {
     #[test]
     fn tabs_split_jobs_by_state_and_finished_jobs_are_reported_once() {
         let mut q = QueueView::default();
-        let finished = q.update(vec![
-            job(1, JobState::Queued, Some(10), 0),
-            job(2, JobState::Failed, None, 0),
-            job(3, JobState::Done, Some(5), 5),
-            job(4, JobState::Skipped, None, 0),
-        ]);
+        let finished = q.update(
+            0.0,
+            vec![
+                job(1, JobState::Queued, Some(10), 0),
+                job(2, JobState::Failed, None, 0),
+                job(3, JobState::Done, Some(5), 5),
+                job(4, JobState::Skipped, None, 0),
+            ],
+        );
         assert_eq!(finished, vec![AnyPath::Local("/l/3".into())]);
         assert_eq!(q.count(QueueTab::Queued), 1);
         assert_eq!(q.count(QueueTab::Failed), 1);
         assert_eq!(q.count(QueueTab::Done), 2);
         assert!(
-            q.update(vec![job(3, JobState::Done, Some(5), 5)])
+            q.update(0.0, vec![job(3, JobState::Done, Some(5), 5)])
                 .is_empty()
         );
-        q.remove(&[3, 4]);
+        let mut folder = job(5, JobState::Expanding, None, 0);
+        folder.is_dir = true;
+        let _ = q.update(0.0, vec![folder]);
+        assert_eq!(q.remove(&[3, 4, 5]), vec![AnyPath::Local("/l/5".into())]);
         assert_eq!(q.order, [1, 2]);
     }
 
     #[test]
-    fn totals_count_what_is_left_and_the_rate_of_running_jobs() {
+    fn totals_count_what_is_left_and_the_rate_includes_small_files() {
         let mut q = QueueView::default();
-        let _ = q.update(vec![
-            job(1, JobState::Running, Some(1000), 0),
-            job(2, JobState::Queued, Some(500), 0),
-        ]);
-        q.progress(0.0, &[(1, 0)]);
+        let _ = q.update(
+            0.0,
+            vec![
+                job(1, JobState::Running, Some(1000), 0),
+                job(2, JobState::Queued, Some(500), 0),
+                job(3, JobState::Queued, Some(100), 0),
+            ],
+        );
+        q.progress(0.5, &[(1, 200)]);
+        // A small file finishes between two progress reports.
+        let _ = q.update(0.8, vec![job(3, JobState::Done, Some(100), 100)]);
         q.progress(1.0, &[(1, 400)]);
         let (files, bytes, rate) = q.totals();
         assert_eq!((files, bytes), (2, 600 + 500));
-        assert!((rate - 400.0).abs() < 1e-6, "{rate}");
-        assert_eq!(q.history.len(), 1, "one sample after a second");
+        // 200 B in the first half second (400 B/s), 100 + 200 B in the
+        // second (600 B/s).
+        assert!((rate - 500.0).abs() < 1e-6, "{rate}");
+        assert_eq!(q.history.len(), 2);
     }
 
     #[test]
