@@ -478,12 +478,8 @@ async fn each_answer_to_an_existing_target_does_what_it_says() {
         choice: OnExisting::Skip,
         apply_to_all: true,
     });
-    // The queue says it is idle while both jobs wait for the answer too.
-    let mut counts = q.idle().await;
-    while counts.1 < 2 {
-        counts = q.idle().await;
-    }
-    assert_eq!(counts, (0, 2, 0), "both skipped");
+    // While a question is open the queue is not idle.
+    assert_eq!(q.idle().await, (0, 2, 0), "both skipped");
     assert_eq!(read(local.path(), "g.txt"), b"old g");
 
     // Uploads: rename keeps the server's file and writes a numbered copy.
@@ -549,6 +545,8 @@ async fn a_saved_queue_is_restored_after_a_restart_and_resumes_the_partial_file(
     let restored: Vec<&JobView> = q.views.values().collect();
     assert_eq!(restored.len(), 1);
     assert_eq!(restored[0].state, JobState::Queued);
+    let note = restored[0].error.clone().unwrap_or_default();
+    assert!(note.contains("waiting for you to connect"), "{note}");
     assert_eq!(
         restored[0].site,
         format!("{USER}@127.0.0.1:{}", server.addr.port())

@@ -282,7 +282,8 @@ pub enum Event {
     JobConflict(Box<Conflict>),
     /// The queue was paused or carries on.
     QueuePaused(bool),
-    /// Nothing is left to run (jobs may still wait for an answer or a connection).
+    /// Nothing is left to run and no question is open (jobs may still wait
+    /// for a pause to end or for a connection to their server).
     QueueIdle {
         done: usize,
         skipped: usize,

@@ -412,7 +412,20 @@ impl Queue {
         if let Some(old) = self.idle.remove(&site) {
             quit_all(old);
         }
+        // Restored jobs stop waiting for this server.
+        let waiting: Vec<u64> = self
+            .jobs
+            .values_mut()
+            .filter(|j| {
+                j.site == site && j.view.state == JobState::Queued && j.view.error.is_some()
+            })
+            .map(|j| {
+                j.view.error = None;
+                j.view.id
+            })
+            .collect();
         self.logins.insert(site, options);
+        self.changed(&waiting);
     }
 
     fn add_job(&mut self, direction: Direction, child: Child, site: &SiteKey) -> u64 {
@@ -593,6 +606,12 @@ impl Queue {
             }
         }
         let stopping = job.stopping.take();
+        // A folder cancelled while it was being listed stays cancelled: its
+        // contents are not queued.
+        let outcome = match outcome {
+            Outcome::Expanded(_) if stopping == Some(Stop::Cancel) => Outcome::Stopped,
+            other => other,
+        };
         match outcome {
             Outcome::Done { target, bytes } => {
                 job.view.state = JobState::Done;
@@ -766,9 +785,15 @@ impl Queue {
         }
     }
 
-    /// Say `QueueIdle` once when nothing is left to run, and close the spare sessions.
+    /// Say `QueueIdle` once when nothing is left to run and no question is
+    /// open (jobs may still wait for a pause to end or a login).
     fn check_idle(&mut self) {
-        if !self.active || !self.running.is_empty() || (!self.paused && self.next_job().is_some()) {
+        let asking = || self.jobs.values().any(|j| j.view.state == JobState::Asking);
+        if !self.active
+            || !self.running.is_empty()
+            || (!self.paused && self.next_job().is_some())
+            || asking()
+        {
             return;
         }
         self.active = false;
@@ -899,6 +924,12 @@ impl Queue {
             if let Some(j) = self.jobs.get_mut(&id) {
                 j.resume = true;
                 j.view.priority = job.priority;
+                if j.view.state == JobState::Queued {
+                    j.view.error = Some(format!(
+                        "waiting for you to connect to {} (from the last session)",
+                        job.site.display()
+                    ));
+                }
             }
             ids.push(id);
         }
