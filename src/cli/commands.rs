@@ -6,7 +6,7 @@ use super::progress::LazyProgress;
 use super::url::FtpUrl;
 use super::{CliError, Command, CopyArgs, IfExists, NetArgs, connect_options};
 use crate::engine::OnExisting;
-use crate::engine::transfer::{Existing, download_file, safe_local_name, upload_file};
+use crate::engine::transfer::{Existing, Known, download_file, safe_local_name, upload_file};
 use crate::ftp::log::{null_log, stderr_log};
 use crate::ftp::{EntryKind, RemoteEntry, Session};
 
@@ -145,9 +145,14 @@ async fn get(
         return s.quit().await.map_err(CliError::from);
     };
     let progress = LazyProgress::new(target.display().to_string());
-    download_file(&mut s, &url.path, &target, existing, &mut |n, total| {
-        progress.report(n, total)
-    })
+    download_file(
+        &mut s,
+        &url.path,
+        &target,
+        existing,
+        Known::default(),
+        &mut |n, total| progress.report(n, total),
+    )
     .await?;
     s.quit().await?;
     Ok(())

@@ -17,12 +17,12 @@ use tokio::sync::{mpsc, watch};
 use super::Outbox;
 use super::protocol::{
     AnyPath, Command, Conflict, Direction, Event, JobState, JobView, MoveTo, OnExisting, Priority,
-    Side,
 };
 use super::remote::{is_plain_name, join};
-use super::transfer::{Existing, download_file, part_path, safe_local_name, upload_file};
+use super::transfer::{Existing, Known, download_file, part_path, safe_local_name, upload_file};
+use crate::ftp::listing::parse_listing;
 use crate::ftp::log::SharedLog;
-use crate::ftp::{ConnectOptions, EntryKind, FtpError, Session};
+use crate::ftp::{ConnectOptions, EntryKind, FtpError, ListingFormat, Session};
 
 /// Transfers at once unless the user says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -223,6 +223,8 @@ struct Job {
     resume: bool,
     /// The user's answer to this job's conflict.
     answer: Option<OnExisting>,
+    /// What the listing said about the source (used on the first try only).
+    known: Known,
     /// Why it is being stopped, while it is.
     stopping: Option<Stop>,
 }
@@ -261,6 +263,8 @@ pub(crate) struct Child {
     target: AnyPath,
     is_dir: bool,
     size: Option<u64>,
+    /// The source's exact modification time, when the listing had one.
+    modified: Option<chrono::NaiveDateTime>,
     /// Set for items that are not transferred, with the reason.
     refused: Option<(JobState, String)>,
 }
@@ -358,6 +362,7 @@ impl Queue {
                             target,
                             is_dir,
                             size: None,
+                            modified: None,
                             refused: None,
                         };
                         self.add_job(direction, child, &site)
@@ -453,6 +458,10 @@ impl Queue {
                 site: site.clone(),
                 resume: false,
                 answer: None,
+                known: Known {
+                    size: child.size,
+                    modified: child.modified,
+                },
                 stopping: None,
             },
         );
@@ -737,6 +746,7 @@ impl Queue {
                 .or(self.answer_all)
                 .unwrap_or(self.config.on_existing),
             resume: job.resume,
+            known: job.known,
             retries: self.config.retries,
             backoff: self.config.backoff,
             options,
@@ -913,6 +923,7 @@ impl Queue {
                 target,
                 is_dir: job.is_dir,
                 size: job.size,
+                modified: None,
                 refused: job.failed.then(|| {
                     (
                         JobState::Failed,
@@ -1021,6 +1032,7 @@ fn child_of(source: &AnyPath, is_dir: bool, target_dir: &AnyPath, size: Option<u
             target,
             is_dir,
             size,
+            modified: None,
             refused: None,
         },
         Err(why) => Child {
@@ -1028,6 +1040,7 @@ fn child_of(source: &AnyPath, is_dir: bool, target_dir: &AnyPath, size: Option<u
             target: target_dir.clone(),
             is_dir: false,
             size,
+            modified: None,
             refused: Some((JobState::Failed, why)),
         },
     }
@@ -1069,6 +1082,7 @@ struct Worker {
     is_dir: bool,
     policy: OnExisting,
     resume: bool,
+    known: Known,
     retries: u32,
     backoff: Duration,
     options: ConnectOptions,
@@ -1224,7 +1238,9 @@ impl Worker {
             }
         }
         let mut progress = self.progress();
-        let bytes = download_file(s, src, &target, existing, &mut progress).await?;
+        // A retry or resume asks the server again: the listing may be stale.
+        let known = if resume { Known::default() } else { self.known };
+        let bytes = download_file(s, src, &target, existing, known, &mut progress).await?;
         Ok(Outcome::Done {
             target: AnyPath::Local(target),
             bytes,
@@ -1450,7 +1466,10 @@ async fn expand_remote(s: &mut Session, src: &[u8], dst: &Path) -> Result<Outcom
             source,
             path: dst.display().to_string(),
         })?;
-    let mut entries = s.list(Some(src)).await?;
+    let (format, raw) = s.list_raw(Some(src)).await?;
+    let mut entries = parse_listing(&raw, format, chrono::Local::now().naive_local());
+    // MLSD times are exact UTC; LIST times are rounded and local: ask MDTM.
+    let exact_times = format == ListingFormat::Mlsd;
     entries.sort_by(|a, b| (a.is_dir(), &a.name).cmp(&(b.is_dir(), &b.name)));
     let target_dir = AnyPath::Local(dst.to_path_buf());
     let mut children = Vec::new();
@@ -1462,6 +1481,7 @@ async fn expand_remote(s: &mut Session, src: &[u8], dst: &Path) -> Result<Outcom
                 target: target_dir.clone(),
                 is_dir: false,
                 size: e.size,
+                modified: None,
                 refused: Some((
                     JobState::Failed,
                     format!(
@@ -1473,6 +1493,9 @@ async fn expand_remote(s: &mut Session, src: &[u8], dst: &Path) -> Result<Outcom
             continue;
         }
         let mut child = child_of(&source, e.kind == EntryKind::Dir, &target_dir, e.size);
+        if exact_times {
+            child.modified = e.modified;
+        }
         match e.kind {
             EntryKind::File | EntryKind::Dir => {}
             EntryKind::Symlink => {

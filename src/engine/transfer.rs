@@ -19,6 +19,15 @@ pub enum Existing {
     Resume,
 }
 
+/// What a listing already said about a remote file, so a download need
+/// not ask again (SIZE, MDTM: a round trip each, per file).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Known {
+    pub size: Option<u64>,
+    /// Only when exact (an MLSD `modify` fact, UTC to the second).
+    pub modified: Option<chrono::NaiveDateTime>,
+}
+
 /// `NAME.part` beside `NAME`: where a download grows until it is complete.
 pub fn part_path(target: &Path) -> PathBuf {
     let mut name = target.file_name().unwrap_or_default().to_os_string();
@@ -51,17 +60,25 @@ fn local_error<'a>(
 
 /// Download `remote` to `target`. The data grows in `target.part`, is
 /// flushed to disk, checked against the server's SIZE, and only then renamed
-/// to `target`; the modification time is copied from MDTM. With
+/// to `target`; the modification time is copied from MDTM. What `known`
+/// holds (from a fresh listing) is not asked again. With
 /// [`Existing::Resume`] a `.part` (or an existing `target`) is continued.
 pub async fn download_file(
     session: &mut Session,
     remote: &[u8],
     target: &Path,
     existing: Existing,
+    known: Known,
     progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
 ) -> Result<u64, FtpError> {
-    let size = session.size(remote).await.ok();
-    let mtime = session.mdtm(remote).await.ok();
+    let size = match known.size {
+        Some(n) => Some(n),
+        None => session.size(remote).await.ok(),
+    };
+    let mtime = match known.modified {
+        Some(t) => Some(t),
+        None => session.mdtm(remote).await.ok(),
+    };
     let part = part_path(target);
     let mut offset = 0;
     if existing == Existing::Resume {

@@ -37,7 +37,10 @@ pub fn run(demo: bool) -> ExitCode {
             password: d.password.clone(),
         }),
         local_start: None,
-        queue_file: eframe::storage_dir("ferry").map(|d| d.join("queue.json")),
+        // The demo server lives only as long as this run: its queue is not kept.
+        queue_file: (!demo)
+            .then(|| eframe::storage_dir("ferry").map(|d| d.join("queue.json")))
+            .flatten(),
     };
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
