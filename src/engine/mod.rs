@@ -5,6 +5,8 @@
 mod local;
 pub mod protocol;
 pub mod queue;
+mod queue_store;
+mod queue_worker;
 mod read_ahead;
 mod remote;
 pub mod transfer;

@@ -7,10 +7,10 @@
 //! next start. The window and the command line both drive it.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
@@ -18,11 +18,11 @@ use super::Outbox;
 use super::protocol::{
     AnyPath, Command, Conflict, Direction, Event, JobState, JobView, MoveTo, OnExisting, Priority,
 };
+use super::queue_store::{SAVE_VERSION, SavedJob, SavedQueue, broken_name, write_atomically};
+use super::queue_worker::Worker;
 use super::remote::{is_plain_name, join};
-use super::transfer::{Existing, Known, download_file, part_path, safe_local_name, upload_file};
-use crate::ftp::listing::parse_listing;
-use crate::ftp::log::SharedLog;
-use crate::ftp::{ConnectOptions, EntryKind, FtpError, ListingFormat, Session};
+use super::transfer::{Known, safe_local_name};
+use crate::ftp::{ConnectOptions, Session};
 
 /// Transfers at once unless the user says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -30,15 +30,8 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 pub const MAX_CONCURRENCY: usize = 32;
 /// How often running jobs report their bytes.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-/// The longest pause between two tries of a job.
-const MAX_BACKOFF: Duration = Duration::from_secs(8);
-/// How long a stopped job may take to send ABOR and get back in step before
-/// its connection is dropped instead.
-const STOP_GRACE: Duration = Duration::from_secs(3);
 /// Spare connections are closed after the queue has been idle this long.
 const CLOSE_IDLE_AFTER: Duration = Duration::from_secs(30);
-/// The saved queue's format version.
-const SAVE_VERSION: u32 = 1;
 
 /// How the queue behaves.
 #[derive(Debug, Clone)]
@@ -259,14 +252,14 @@ pub(crate) enum Outcome {
 
 /// An item found in a folder being expanded.
 pub(crate) struct Child {
-    source: AnyPath,
-    target: AnyPath,
-    is_dir: bool,
-    size: Option<u64>,
+    pub(super) source: AnyPath,
+    pub(super) target: AnyPath,
+    pub(super) is_dir: bool,
+    pub(super) size: Option<u64>,
     /// The source's exact modification time, when the listing had one.
-    modified: Option<chrono::NaiveDateTime>,
+    pub(super) modified: Option<chrono::NaiveDateTime>,
     /// Set for items that are not transferred, with the reason.
-    refused: Option<(JobState, String)>,
+    pub(super) refused: Option<(JobState, String)>,
 }
 
 struct Queue {
@@ -868,7 +861,7 @@ impl Queue {
                 .iter()
                 .filter_map(|id| self.jobs.get(id))
                 .filter(|j| j.view.state.is_pending() || j.view.state.is_failed())
-                .map(SavedJob::of)
+                .map(|j| SavedJob::of(&j.view, &j.site))
                 .collect(),
         };
         if let Err(e) = write_atomically(&path, &saved) {
@@ -998,7 +991,12 @@ fn move_in_order(order: &mut Vec<u64>, ids: &[u64], to: MoveTo) {
 
 /// The job for `source` inside `target_dir`; refused (with the reason) when
 /// its name could escape the target folder.
-fn child_of(source: &AnyPath, is_dir: bool, target_dir: &AnyPath, size: Option<u64>) -> Child {
+pub(super) fn child_of(
+    source: &AnyPath,
+    is_dir: bool,
+    target_dir: &AnyPath,
+    size: Option<u64>,
+) -> Child {
     let name = match source {
         AnyPath::Remote(p) => {
             let trimmed = p.strip_suffix(b"/").unwrap_or(p);
@@ -1046,649 +1044,9 @@ fn child_of(source: &AnyPath, is_dir: bool, target_dir: &AnyPath, size: Option<u
     }
 }
 
-/// The pause before try number `retry + 1`: `base`, doubling, at most 8 s.
-fn backoff_delay(base: Duration, retry: u32) -> Duration {
-    base.saturating_mul(1 << retry.saturating_sub(1).min(16))
-        .min(MAX_BACKOFF.max(base))
-}
-
-/// Whether trying again may help: connection trouble, timeouts, an
-/// incomplete file, or a temporary (4xx) refusal. A permanent refusal, a
-/// local failure (disk full, no permission) or a cancel is final.
-fn retriable(e: &FtpError) -> bool {
-    match e {
-        FtpError::Resolve { .. }
-        | FtpError::Io { .. }
-        | FtpError::Timeout { .. }
-        | FtpError::Tls { .. }
-        | FtpError::ControlClosed { .. }
-        | FtpError::Protocol { .. }
-        | FtpError::OutOfStep { .. }
-        | FtpError::Incomplete { .. } => true,
-        FtpError::Reply { code, .. } | FtpError::Login { code, .. } => (400..500).contains(code),
-        FtpError::InvalidArgument { .. }
-        | FtpError::UntrustedCertificate { .. }
-        | FtpError::Busy
-        | FtpError::Cancelled
-        | FtpError::Local { .. } => false,
-    }
-}
-
-/// One job on its own connection.
-struct Worker {
-    id: u64,
-    source: AnyPath,
-    target: AnyPath,
-    is_dir: bool,
-    policy: OnExisting,
-    resume: bool,
-    known: Known,
-    retries: u32,
-    backoff: Duration,
-    options: ConnectOptions,
-    log: SharedLog,
-    stop: watch::Receiver<bool>,
-    bytes: Arc<AtomicU64>,
-    tx: mpsc::UnboundedSender<QueueMsg>,
-}
-
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    if stop.wait_for(|s| *s).await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
-impl Worker {
-    /// Run the job, trying again after interruptions (resuming), and hand
-    /// back the session when it is still usable.
-    async fn run(self, mut session: Option<Session>) -> (Outcome, Option<Session>) {
-        let mut stop = self.stop.clone();
-        let tries = self.retries + 1;
-        let mut last_error = String::new();
-        for attempt in 1..=tries {
-            if attempt > 1 {
-                let _ = self.tx.send(QueueMsg::Retrying {
-                    id: self.id,
-                    attempt,
-                    error: last_error.clone(),
-                });
-                let delay = backoff_delay(self.backoff, attempt - 1);
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    () = stopped(&mut stop) => return (Outcome::Stopped, session),
-                }
-            }
-            let mut s = match session.take().filter(Session::is_connected) {
-                Some(s) => s,
-                None => {
-                    let connect = Session::connect(self.options.clone(), self.log.clone());
-                    let result = tokio::select! {
-                        r = connect => r,
-                        () = stopped(&mut stop) => return (Outcome::Stopped, None),
-                    };
-                    match result {
-                        Ok(s) => s,
-                        Err(e) if retriable(&e) => {
-                            last_error = e.to_string();
-                            continue;
-                        }
-                        Err(e) => return (Outcome::Failed(e.to_string()), None),
-                    }
-                }
-            };
-            s.set_cancel(Some(self.stop.clone()));
-            let resume = self.resume || attempt > 1;
-            let result = {
-                let work = self.attempt(&mut s, resume);
-                tokio::pin!(work);
-                tokio::select! {
-                    biased;
-                    r = &mut work => Some(r),
-                    () = stopped(&mut stop) => tokio::time::timeout(STOP_GRACE, &mut work).await.ok(),
-                }
-            };
-            s.set_cancel(None);
-            let Some(result) = result else {
-                // It did not stop in time: the session is mid-command.
-                return (Outcome::Stopped, None);
-            };
-            let e = match result {
-                Ok(outcome) => return (outcome, Some(s)),
-                Err(FtpError::Cancelled) => return (Outcome::Stopped, Some(s)),
-                Err(e) => e,
-            };
-            let keep = (!e.is_fatal_to_session()).then_some(s);
-            if *stop.borrow() {
-                return (Outcome::Stopped, keep);
-            }
-            if !retriable(&e) {
-                return (Outcome::Failed(e.to_string()), keep);
-            }
-            last_error = e.to_string();
-            session = keep;
-        }
-        let message = if tries > 1 {
-            format!("{last_error} (gave up after {tries} tries)")
-        } else {
-            last_error
-        };
-        (Outcome::Failed(message), session)
-    }
-
-    async fn attempt(&self, s: &mut Session, resume: bool) -> Result<Outcome, FtpError> {
-        match (&self.source, &self.target, self.is_dir) {
-            (AnyPath::Remote(src), AnyPath::Local(dst), true) => expand_remote(s, src, dst).await,
-            (AnyPath::Local(src), AnyPath::Remote(dst), true) => expand_local(s, src, dst).await,
-            (AnyPath::Remote(src), AnyPath::Local(dst), false) => {
-                self.download(s, src, dst, resume).await
-            }
-            (AnyPath::Local(src), AnyPath::Remote(dst), false) => {
-                self.upload(s, src, dst, resume).await
-            }
-            _ => Ok(Outcome::Failed(
-                "a transfer must go between the local and remote sides".into(),
-            )),
-        }
-    }
-
-    fn progress(&self) -> impl FnMut(u64, Option<u64>) + Send + use<> {
-        let bytes = self.bytes.clone();
-        let tx = self.tx.clone();
-        let id = self.id;
-        let mut announced = false;
-        move |n, total| {
-            bytes.store(n, Ordering::Relaxed);
-            if !announced {
-                announced = true;
-                let _ = tx.send(QueueMsg::Started { id, size: total });
-            }
-        }
-    }
-
-    async fn download(
-        &self,
-        s: &mut Session,
-        src: &[u8],
-        dst: &Path,
-        resume: bool,
-    ) -> Result<Outcome, FtpError> {
-        let mut target = dst.to_path_buf();
-        let mut existing = if resume {
-            Existing::Resume
-        } else {
-            Existing::Overwrite
-        };
-        if !resume && let Ok(meta) = tokio::fs::symlink_metadata(&target).await {
-            if meta.is_dir() {
-                return Ok(Outcome::Failed(format!(
-                    "a folder with this name is in the way: {}",
-                    target.display()
-                )));
-            }
-            let local_time = meta.modified().ok().map(naive_utc);
-            let decision = self
-                .decide(s, src, Some(meta.len()), local_time, || {
-                    AnyPath::Local(target.clone())
-                })
-                .await?;
-            match decision {
-                Decision::Go(e) => existing = e,
-                Decision::Rename => target = free_local_name(&target),
-                Decision::Stop(outcome) => return Ok(outcome),
-            }
-        }
-        let mut progress = self.progress();
-        // A retry or resume asks the server again: the listing may be stale.
-        let known = if resume { Known::default() } else { self.known };
-        let bytes = download_file(s, src, &target, existing, known, &mut progress).await?;
-        Ok(Outcome::Done {
-            target: AnyPath::Local(target),
-            bytes,
-        })
-    }
-
-    async fn upload(
-        &self,
-        s: &mut Session,
-        src: &Path,
-        dst: &[u8],
-        resume: bool,
-    ) -> Result<Outcome, FtpError> {
-        let mut target = dst.to_vec();
-        let mut existing = if resume {
-            Existing::Resume
-        } else {
-            Existing::Overwrite
-        };
-        if !resume && let Some(remote_size) = remote_size(s, &target).await? {
-            let remote_time = s.mdtm(&target).await.ok();
-            let decision = self
-                .decide_upload(s, src, &target, remote_size, remote_time)
-                .await?;
-            match decision {
-                Decision::Go(e) => existing = e,
-                Decision::Rename => target = free_remote_name(s, &target).await?,
-                Decision::Stop(outcome) => return Ok(outcome),
-            }
-        }
-        let mut progress = self.progress();
-        let bytes = upload_file(s, src, &target, existing, &mut progress).await?;
-        Ok(Outcome::Done {
-            target: AnyPath::Remote(target),
-            bytes,
-        })
-    }
-
-    /// What to do with an existing local target of a download.
-    async fn decide(
-        &self,
-        s: &mut Session,
-        src: &[u8],
-        target_size: Option<u64>,
-        target_time: Option<chrono::NaiveDateTime>,
-        target: impl Fn() -> AnyPath,
-    ) -> Result<Decision, FtpError> {
-        let needs_remote = matches!(
-            self.policy,
-            OnExisting::Ask | OnExisting::OverwriteIfNewer | OnExisting::IfChanged
-        );
-        let (source_size, source_time) = if needs_remote {
-            (s.size(src).await.ok(), s.mdtm(src).await.ok())
-        } else {
-            (None, None)
-        };
-        Ok(self.decision(
-            Facts {
-                source: AnyPath::Remote(src.to_vec()),
-                target: target(),
-                source_size,
-                source_time,
-                target_size,
-                target_time,
-            },
-            Direction::Download,
-        ))
-    }
-
-    /// What to do with an existing remote target of an upload.
-    async fn decide_upload(
-        &self,
-        _s: &mut Session,
-        src: &Path,
-        dst: &[u8],
-        remote_size: u64,
-        remote_time: Option<chrono::NaiveDateTime>,
-    ) -> Result<Decision, FtpError> {
-        let meta = tokio::fs::metadata(src).await.ok();
-        Ok(self.decision(
-            Facts {
-                source: AnyPath::Local(src.to_path_buf()),
-                target: AnyPath::Remote(dst.to_vec()),
-                source_size: meta.as_ref().map(|m| m.len()),
-                source_time: meta.and_then(|m| m.modified().ok()).map(naive_utc),
-                target_size: Some(remote_size),
-                target_time: remote_time,
-            },
-            Direction::Upload,
-        ))
-    }
-
-    fn decision(&self, f: Facts, direction: Direction) -> Decision {
-        let newer = match (f.source_time, f.target_time) {
-            (Some(s), Some(t)) => s.and_utc().timestamp() > t.and_utc().timestamp(),
-            // Without both times, "newer" cannot be shown: transfer.
-            _ => true,
-        };
-        match self.policy {
-            OnExisting::Overwrite => Decision::Go(Existing::Overwrite),
-            OnExisting::Resume => Decision::Go(Existing::Resume),
-            OnExisting::Rename => Decision::Rename,
-            OnExisting::Skip => Decision::Stop(Outcome::Skipped("the target exists".into())),
-            OnExisting::OverwriteIfNewer if newer => Decision::Go(Existing::Overwrite),
-            OnExisting::OverwriteIfNewer => Decision::Stop(Outcome::Skipped(
-                "the target is as new as the source, or newer".into(),
-            )),
-            OnExisting::IfChanged if newer || f.source_size != f.target_size => {
-                Decision::Go(Existing::Overwrite)
-            }
-            OnExisting::IfChanged => {
-                Decision::Stop(Outcome::Skipped("unchanged (same size, not newer)".into()))
-            }
-            OnExisting::Ask => Decision::Stop(Outcome::Ask(Box::new(Conflict {
-                id: self.id,
-                direction,
-                source: f.source,
-                target: f.target,
-                source_size: f.source_size,
-                source_time: f.source_time,
-                target_size: f.target_size,
-                target_time: f.target_time,
-            }))),
-        }
-    }
-}
-
-struct Facts {
-    source: AnyPath,
-    target: AnyPath,
-    source_size: Option<u64>,
-    source_time: Option<chrono::NaiveDateTime>,
-    target_size: Option<u64>,
-    target_time: Option<chrono::NaiveDateTime>,
-}
-
-enum Decision {
-    Go(Existing),
-    Rename,
-    Stop(Outcome),
-}
-
-fn naive_utc(t: SystemTime) -> chrono::NaiveDateTime {
-    chrono::DateTime::<chrono::Utc>::from(t).naive_utc()
-}
-
-/// The remote file's size, or None when there is no such file.
-async fn remote_size(s: &mut Session, path: &[u8]) -> Result<Option<u64>, FtpError> {
-    match s.size(path).await {
-        Ok(n) => Ok(Some(n)),
-        Err(e) if e.is_fatal_to_session() => Err(e),
-        // 550 (no such file) or a server without SIZE: nothing to compare.
-        Err(_) => Ok(None),
-    }
-}
-
-/// `NAME (1).ext`, `NAME (2).ext`, … : the first name free beside `path`
-/// (a `.part` counts as taken).
-fn free_local_name(path: &Path) -> PathBuf {
-    for n in 1.. {
-        let candidate = path.with_file_name(numbered(
-            &path.file_name().unwrap_or_default().to_string_lossy(),
-            n,
-        ));
-        if !candidate.exists() && !part_path(&candidate).exists() {
-            return candidate;
-        }
-    }
-    unreachable!("the loop above only ends by returning")
-}
-
-async fn free_remote_name(s: &mut Session, path: &[u8]) -> Result<Vec<u8>, FtpError> {
-    let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
-        Some(i) => (&path[..=i], &path[i + 1..]),
-        None => (&path[..0], path),
-    };
-    let name = String::from_utf8_lossy(name).into_owned();
-    for n in 1..1000 {
-        let candidate = [dir, numbered(&name, n).as_bytes()].concat();
-        if remote_size(s, &candidate).await?.is_none() {
-            return Ok(candidate);
-        }
-    }
-    Err(FtpError::Local {
-        what: "finding a free name",
-        source: std::io::Error::other("999 numbered copies exist already"),
-        path: String::from_utf8_lossy(path).into_owned(),
-    })
-}
-
-/// `report.pdf` → `report (2).pdf`; `archive.tar.gz` → `archive (2).tar.gz`.
-fn numbered(name: &str, n: u32) -> String {
-    let split = name
-        .char_indices()
-        .skip(1)
-        .find(|&(_, c)| c == '.')
-        .map(|(i, _)| i)
-        .unwrap_or(name.len());
-    format!("{} ({n}){}", &name[..split], &name[split..])
-}
-
-/// List a remote folder into jobs, creating the local folder. Names that
-/// could escape the target folder are refused; links are not followed.
-async fn expand_remote(s: &mut Session, src: &[u8], dst: &Path) -> Result<Outcome, FtpError> {
-    if let Ok(meta) = tokio::fs::symlink_metadata(dst).await {
-        if meta.file_type().is_symlink() {
-            return Ok(Outcome::Failed(format!(
-                "refusing to write through a symbolic link in the target folder: {}",
-                dst.display()
-            )));
-        }
-        if !meta.is_dir() {
-            return Ok(Outcome::Failed(format!(
-                "a file with this name is in the way of the folder: {}",
-                dst.display()
-            )));
-        }
-    }
-    tokio::fs::create_dir_all(dst)
-        .await
-        .map_err(|source| FtpError::Local {
-            what: "creating the folder",
-            source,
-            path: dst.display().to_string(),
-        })?;
-    let (format, raw) = s.list_raw(Some(src)).await?;
-    let mut entries = parse_listing(&raw, format, chrono::Local::now().naive_local());
-    // MLSD times are exact UTC; LIST times are rounded and local: ask MDTM.
-    let exact_times = format == ListingFormat::Mlsd;
-    entries.sort_by(|a, b| (a.is_dir(), &a.name).cmp(&(b.is_dir(), &b.name)));
-    let target_dir = AnyPath::Local(dst.to_path_buf());
-    let mut children = Vec::new();
-    for e in entries {
-        let source = AnyPath::Remote(join(src, &e.name));
-        if !is_plain_name(&e.name) || safe_local_name(&e.name).is_err() {
-            children.push(Child {
-                source: AnyPath::Remote(src.to_vec()),
-                target: target_dir.clone(),
-                is_dir: false,
-                size: e.size,
-                modified: None,
-                refused: Some((
-                    JobState::Failed,
-                    format!(
-                        "refusing the server's entry {:?}: its name could write outside the target folder",
-                        e.display_name()
-                    ),
-                )),
-            });
-            continue;
-        }
-        let mut child = child_of(&source, e.kind == EntryKind::Dir, &target_dir, e.size);
-        if exact_times {
-            child.modified = e.modified;
-        }
-        match e.kind {
-            EntryKind::File | EntryKind::Dir => {}
-            EntryKind::Symlink => {
-                child.refused = Some((
-                    JobState::Skipped,
-                    "a symbolic link on the server: not followed (it could loop)".into(),
-                ));
-            }
-            EntryKind::Unknown => {
-                child.refused = Some((
-                    JobState::Skipped,
-                    "the server's listing line for it could not be read".into(),
-                ));
-            }
-        }
-        children.push(child);
-    }
-    Ok(Outcome::Expanded(children))
-}
-
-/// Read a local folder into jobs, creating the remote folder. Links are not
-/// followed (a link loop must not recurse forever).
-async fn expand_local(s: &mut Session, src: &Path, dst: &[u8]) -> Result<Outcome, FtpError> {
-    let local_err = |source| FtpError::Local {
-        what: "reading the folder",
-        source,
-        path: src.display().to_string(),
-    };
-    let mut read = tokio::fs::read_dir(src).await.map_err(local_err)?;
-    let mut items = Vec::new();
-    while let Some(item) = read.next_entry().await.map_err(local_err)? {
-        let Ok(ft) = item.file_type().await else {
-            continue;
-        };
-        let size = if ft.is_file() {
-            item.metadata().await.ok().map(|m| m.len())
-        } else {
-            None
-        };
-        items.push((item.path(), ft, size));
-    }
-    match s.mkdir(dst).await {
-        Ok(_) => {}
-        Err(e) if e.is_fatal_to_session() => return Err(e),
-        // Usually "exists"; a real problem shows on the first upload into it.
-        Err(_) => {}
-    }
-    items.sort_by(|a, b| (a.1.is_dir(), &a.0).cmp(&(b.1.is_dir(), &b.0)));
-    let target_dir = AnyPath::Remote(dst.to_vec());
-    let children = items
-        .into_iter()
-        .map(|(path, ft, size)| {
-            let mut child = child_of(&AnyPath::Local(path), ft.is_dir(), &target_dir, size);
-            if child.refused.is_none() {
-                if ft.is_symlink() {
-                    child.refused = Some((
-                        JobState::Skipped,
-                        "a symbolic link: not followed (it could loop)".into(),
-                    ));
-                } else if !ft.is_dir() && !ft.is_file() {
-                    child.refused =
-                        Some((JobState::Skipped, "not a regular file or folder".into()));
-                }
-            }
-            child
-        })
-        .collect();
-    Ok(Outcome::Expanded(children))
-}
-
-// ----- the saved queue -----
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct SavedQueue {
-    version: u32,
-    jobs: Vec<SavedJob>,
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct SavedJob {
-    direction: Direction,
-    source: SavedPath,
-    target: SavedPath,
-    is_dir: bool,
-    size: Option<u64>,
-    failed: bool,
-    error: Option<String>,
-    #[serde(default)]
-    priority: Priority,
-    site: SiteKey,
-}
-
-impl SavedJob {
-    fn of(job: &Job) -> SavedJob {
-        SavedJob {
-            direction: job.view.direction,
-            source: SavedPath::of(&job.view.source),
-            target: SavedPath::of(&job.view.target),
-            is_dir: job.view.is_dir,
-            size: job.view.size,
-            failed: job.view.state.is_failed(),
-            error: job.view.error.clone(),
-            priority: job.view.priority,
-            site: job.site.clone(),
-        }
-    }
-}
-
-/// A path as bytes, percent-encoded so any name survives JSON.
-#[derive(serde::Serialize, serde::Deserialize)]
-enum SavedPath {
-    Local(String),
-    Remote(String),
-}
-
-const ENCODE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'%');
-
-impl SavedPath {
-    fn of(path: &AnyPath) -> SavedPath {
-        let enc = |b: &[u8]| percent_encoding::percent_encode(b, ENCODE).to_string();
-        match path {
-            AnyPath::Local(p) => SavedPath::Local(enc(p.as_os_str().as_encoded_bytes())),
-            AnyPath::Remote(p) => SavedPath::Remote(enc(p)),
-        }
-    }
-
-    fn path(&self) -> Option<AnyPath> {
-        let dec = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
-        match self {
-            SavedPath::Local(s) => local_path_from_bytes(dec(s)).map(AnyPath::Local),
-            SavedPath::Remote(s) => Some(AnyPath::Remote(dec(s))),
-        }
-    }
-}
-
-#[cfg(unix)]
-fn local_path_from_bytes(bytes: Vec<u8>) -> Option<PathBuf> {
-    use std::os::unix::ffi::OsStringExt;
-    Some(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
-}
-
-#[cfg(not(unix))]
-fn local_path_from_bytes(bytes: Vec<u8>) -> Option<PathBuf> {
-    String::from_utf8(bytes).ok().map(PathBuf::from)
-}
-
-fn broken_name(path: &Path) -> PathBuf {
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".broken-{stamp}"));
-    path.with_file_name(name)
-}
-
-/// Write `value` as JSON beside `path`, flush it to disk, then rename it
-/// over `path`: a crash leaves the old file or the new one, never half of one.
-fn write_atomically(path: &Path, value: &impl serde::Serialize) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(&bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbered_names_keep_the_whole_extension() {
-        assert_eq!(numbered("report.pdf", 1), "report (1).pdf");
-        assert_eq!(numbered("archive.tar.gz", 2), "archive (2).tar.gz");
-        assert_eq!(numbered("README", 3), "README (3)");
-        assert_eq!(numbered(".bashrc", 1), ".bashrc (1)");
-    }
-
-    #[test]
-    fn backoff_doubles_from_the_base_up_to_eight_seconds() {
-        let base = Duration::from_secs(2);
-        let delays: Vec<u64> = (1..=5).map(|r| backoff_delay(base, r).as_secs()).collect();
-        assert_eq!(delays, [2, 4, 8, 8, 8]);
-        assert_eq!(
-            backoff_delay(Duration::from_millis(10), 2),
-            Duration::from_millis(20)
-        );
-    }
 
     #[test]
     fn moving_jobs_keeps_every_id_once() {
@@ -1706,33 +1064,6 @@ mod tests {
     }
 
     #[test]
-    fn only_temporary_failures_are_retried() {
-        let reply = |code| FtpError::Reply {
-            command: "RETR x".into(),
-            code,
-            text: String::new(),
-        };
-        assert!(retriable(&reply(426)));
-        assert!(retriable(&reply(421)));
-        assert!(!retriable(&reply(550)));
-        assert!(retriable(&FtpError::ControlClosed { addr: "h".into() }));
-        assert!(!retriable(&FtpError::Cancelled));
-        assert!(!retriable(&FtpError::Local {
-            what: "writing",
-            source: std::io::Error::other("disk full"),
-            path: "x".into(),
-        }));
-    }
-
-    #[test]
-    fn saved_paths_survive_any_bytes() {
-        let odd = AnyPath::Remote(b"/a/%41 b\xff\r\n.txt".to_vec());
-        assert_eq!(SavedPath::of(&odd).path(), Some(odd));
-        let local = AnyPath::Local(PathBuf::from("/tmp/ü 100%/x"));
-        assert_eq!(SavedPath::of(&local).path(), Some(local));
-    }
-
-    #[test]
     fn hostile_names_become_refused_jobs_inside_the_target() {
         let dir = AnyPath::Local(PathBuf::from("/safe"));
         for bad in [&b"../escape"[..], b"/abs", b"a/b", b"nul\0x", b".."] {
@@ -1746,7 +1077,9 @@ mod tests {
                 let AnyPath::Local(t) = &c.target else {
                     panic!("local target expected")
                 };
-                assert!(t.starts_with("/safe") && t.parent() == Some(Path::new("/safe")));
+                assert!(
+                    t.starts_with("/safe") && t.parent() == Some(std::path::Path::new("/safe"))
+                );
             }
         }
     }
