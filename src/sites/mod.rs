@@ -1,0 +1,12 @@
+//! Saved sites: the profiles file, passwords in the OS keyring, trusted
+//! certificates and FileZilla import. The window, the command line and the
+//! engine use it; it uses only the protocol engine's option types.
+
+mod error;
+pub mod profile;
+
+pub use error::{Result, SitesError};
+pub use profile::{
+    Charset, ConnectionMode, LogonType, PortRange, Protocol, Site, TransferMode, host_port,
+    new_site_id,
+};
