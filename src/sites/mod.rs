@@ -4,9 +4,11 @@
 
 mod error;
 pub mod profile;
+pub mod secrets;
 
 pub use error::{Result, SitesError};
 pub use profile::{
     Charset, ConnectionMode, LogonType, PortRange, Protocol, Site, TransferMode, host_port,
     new_site_id,
 };
+pub use secrets::{KeyringStatus, MemorySecrets, OsKeyring, SecretStore};
