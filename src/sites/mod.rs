@@ -4,7 +4,9 @@
 
 mod error;
 pub mod profile;
+mod safe_file;
 pub mod secrets;
+pub mod store;
 
 pub use error::{Result, SitesError};
 pub use profile::{
@@ -12,3 +14,7 @@ pub use profile::{
     new_site_id,
 };
 pub use secrets::{KeyringStatus, MemorySecrets, OsKeyring, SecretStore};
+pub use store::{
+    LoadWarning, Loaded, SCHEMA_VERSION, SITES_FILE, SiteList, SiteStore, default_config_dir,
+    export,
+};
