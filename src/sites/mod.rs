@@ -7,6 +7,7 @@ pub mod profile;
 mod safe_file;
 pub mod secrets;
 pub mod store;
+pub mod trust;
 
 pub use error::{Result, SitesError};
 pub use profile::{
@@ -18,3 +19,4 @@ pub use store::{
     LoadWarning, Loaded, SCHEMA_VERSION, SITES_FILE, SiteList, SiteStore, default_config_dir,
     export,
 };
+pub use trust::{TRUST_FILE, TrustCheck, TrustStore};
