@@ -3,6 +3,7 @@
 //! engine use it; it uses only the protocol engine's option types.
 
 mod error;
+pub mod filezilla;
 pub mod profile;
 mod safe_file;
 pub mod secrets;
@@ -10,6 +11,7 @@ pub mod store;
 pub mod trust;
 
 pub use error::{Result, SitesError};
+pub use filezilla::{ImportReport, import_filezilla, import_filezilla_xml};
 pub use profile::{
     Charset, ConnectionMode, LogonType, PortRange, Protocol, Site, TransferMode, host_port,
     new_site_id,
