@@ -1,9 +1,11 @@
 //! Ferry: a desktop FTP/FTPS client. `ftp` is the protocol engine, `engine`
 //! the background worker the window and the command line drive, `ui` the
-//! window, `cli` the headless command line, `demo` the embedded server.
+//! window, `cli` the headless command line, `demo` the embedded server, `sites`
+//! the saved site profiles, passwords and trusted certificates.
 
 pub mod cli;
 pub mod demo;
 pub mod engine;
 pub mod ftp;
+pub mod sites;
 pub mod ui;

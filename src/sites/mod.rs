@@ -1,0 +1,24 @@
+//! Saved sites: the profiles file, passwords in the OS keyring, trusted
+//! certificates and FileZilla import. The window, the command line and the
+//! engine use it; it uses only the protocol engine's option types.
+
+mod error;
+pub mod filezilla;
+pub mod profile;
+mod safe_file;
+pub mod secrets;
+pub mod store;
+pub mod trust;
+
+pub use error::{Result, SitesError};
+pub use filezilla::{ImportReport, import_filezilla, import_filezilla_xml};
+pub use profile::{
+    Charset, ConnectionMode, LogonType, PortRange, Protocol, Site, TransferMode, host_port,
+    new_site_id,
+};
+pub use secrets::{KeyringStatus, MemorySecrets, OsKeyring, SecretStore};
+pub use store::{
+    LoadWarning, Loaded, SCHEMA_VERSION, SITES_FILE, SiteList, SiteStore, default_config_dir,
+    export,
+};
+pub use trust::{TRUST_FILE, TrustCheck, TrustStore};

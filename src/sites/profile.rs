@@ -1,0 +1,411 @@
+//! One saved site: where the server is, how to log in and how to talk to it.
+//! A site never holds a password; that lives in the keyring (see `secrets.rs`).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ftp::{ConnectOptions, DataMode, Security, Timeouts};
+
+/// How the control connection is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// Plain FTP.
+    #[default]
+    Ftp,
+    /// FTP upgraded with `AUTH TLS` before login.
+    ExplicitTls,
+    /// TLS from the first byte (usually port 990).
+    ImplicitTls,
+}
+
+impl Protocol {
+    /// The protocol engine's name for this.
+    pub fn security(self) -> Security {
+        match self {
+            Protocol::Ftp => Security::None,
+            Protocol::ExplicitTls => Security::Explicit,
+            Protocol::ImplicitTls => Security::Implicit,
+        }
+    }
+}
+
+/// How Ferry logs in to the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogonType {
+    /// User `anonymous`, no secret.
+    Anonymous,
+    /// User and password; the password is in the keyring when remembered.
+    #[default]
+    Normal,
+    /// Ask for the password on every connect; it is never stored.
+    Ask,
+}
+
+/// Which data connection mode to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectionMode {
+    /// EPSV, then PASV: Ferry connects to the server.
+    Passive,
+    /// EPRT/PORT: the server connects to Ferry.
+    Active,
+    /// Start with the mode that last worked (passive at first) and fall back
+    /// to the other when a data connection cannot be opened.
+    #[default]
+    Auto,
+}
+
+impl From<DataMode> for ConnectionMode {
+    fn from(mode: DataMode) -> ConnectionMode {
+        match mode {
+            DataMode::Passive => ConnectionMode::Passive,
+            DataMode::Active => ConnectionMode::Active,
+        }
+    }
+}
+
+/// FTP transfer mode (`MODE S/B/C/Z`). Kept with the site for when the
+/// protocol engine offers them; today every transfer uses stream mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransferMode {
+    /// `MODE S`, what every server speaks.
+    #[default]
+    Stream,
+    /// `MODE B`.
+    Block,
+    /// `MODE C`.
+    Compressed,
+    /// `MODE Z` (deflate).
+    Deflate,
+}
+
+/// Which character set file names are in. Written in the file as `"auto"`,
+/// `"utf-8"` or the name of another encoding.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Charset {
+    /// UTF-8 when the server announces it (`FEAT`), raw bytes otherwise.
+    #[default]
+    Auto,
+    /// Always UTF-8.
+    Utf8,
+    /// Another encoding, by name (e.g. `ISO-8859-1`).
+    Other(String),
+}
+
+impl From<String> for Charset {
+    fn from(text: String) -> Charset {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "auto" => Charset::Auto,
+            "utf-8" | "utf8" => Charset::Utf8,
+            _ => Charset::Other(text),
+        }
+    }
+}
+
+impl From<Charset> for String {
+    fn from(charset: Charset) -> String {
+        match charset {
+            Charset::Auto => "auto".into(),
+            Charset::Utf8 => "utf-8".into(),
+            Charset::Other(name) => name,
+        }
+    }
+}
+
+/// The local ports active mode listens on, written `"50000-50100"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PortRange {
+    /// The first port, included.
+    pub first: u16,
+    /// The last port, included.
+    pub last: u16,
+}
+
+impl TryFrom<String> for PortRange {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<PortRange, String> {
+        let bad = || format!("expected a port range like \"50000-50100\", got {text:?}");
+        let (a, b) = text.split_once('-').ok_or_else(bad)?;
+        let first: u16 = a.trim().parse().map_err(|_| bad())?;
+        let last: u16 = b.trim().parse().map_err(|_| bad())?;
+        if first == 0 || first > last {
+            return Err(bad());
+        }
+        Ok(PortRange { first, last })
+    }
+}
+
+impl From<PortRange> for String {
+    fn from(range: PortRange) -> String {
+        range.to_string()
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.first, self.last)
+    }
+}
+
+/// A saved site. Fields this version of Ferry does not know (written by a
+/// newer one) are kept in `extra` and written back unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    /// Stable identity, also the keyring key for the site's password.
+    #[serde(default = "new_site_id")]
+    pub id: String,
+    /// What the user calls it; shown in the site tree.
+    pub name: String,
+    /// The folder path in the site tree, outermost first; empty at the top.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folder: Vec<String>,
+    /// Plain FTP, explicit or implicit TLS.
+    #[serde(default)]
+    pub protocol: Protocol,
+    /// Host name or IP address of the server.
+    pub host: String,
+    /// `None` means the protocol's usual port (21, or 990 for implicit TLS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Anonymous, user and password, or ask for the password every time.
+    #[serde(default)]
+    pub logon: LogonType,
+    /// The login name (unused for anonymous logon).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    /// Sent with `ACCT` if the server asks for an account after the password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Whether the password is kept in the keyring. Unticking it is the
+    /// caller's cue to delete the keyring entry.
+    #[serde(default)]
+    pub remember_password: bool,
+    /// Passive, active, or auto (passive first, falling back to active).
+    #[serde(default)]
+    pub mode: ConnectionMode,
+    /// The mode that last opened a data connection in [`ConnectionMode::Auto`];
+    /// written by the engine when auto mode fell back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_working_mode: Option<ConnectionMode>,
+    /// `MODE S/B/C/Z`; see [`TransferMode`].
+    #[serde(default)]
+    pub transfer_mode: TransferMode,
+    /// Opened in the local pane on connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_folder: Option<PathBuf>,
+    /// Opened in the remote pane on connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_folder: Option<String>,
+    /// One deadline for every network wait; `None` keeps Ferry's defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+    /// Active mode: the address to tell the server (behind NAT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_ip: Option<IpAddr>,
+    /// Active mode: the local ports to listen on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_port_range: Option<PortRange>,
+    /// Passive mode: connect to the address the PASV reply names.
+    #[serde(default)]
+    pub trust_pasv_host: bool,
+    /// Character set of file names on the server.
+    #[serde(default)]
+    pub charset: Charset,
+    /// List hidden files (`LIST -a`) when the server has no MLSD.
+    #[serde(default)]
+    pub show_hidden: bool,
+    /// The user's notes about the site.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+    /// Fields from a newer Ferry, kept so saving does not drop them.
+    #[serde(flatten)]
+    pub extra: toml::Table,
+}
+
+/// A fresh, practically unique site id (a random UUID).
+pub fn new_site_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+impl Site {
+    /// A new site with a fresh id and the defaults the connection dialog
+    /// starts from (plain FTP, normal logon, auto mode).
+    pub fn new(name: impl Into<String>, host: impl Into<String>) -> Site {
+        Site {
+            id: new_site_id(),
+            name: name.into(),
+            folder: Vec::new(),
+            protocol: Protocol::default(),
+            host: host.into(),
+            port: None,
+            logon: LogonType::default(),
+            user: String::new(),
+            account: None,
+            remember_password: false,
+            mode: ConnectionMode::Auto,
+            last_working_mode: None,
+            transfer_mode: TransferMode::default(),
+            local_folder: None,
+            remote_folder: None,
+            timeout_secs: None,
+            external_ip: None,
+            active_port_range: None,
+            trust_pasv_host: false,
+            charset: Charset::default(),
+            show_hidden: false,
+            comment: String::new(),
+            extra: toml::Table::new(),
+        }
+    }
+
+    /// The port to connect to: the saved one, or the protocol's usual port.
+    pub fn effective_port(&self) -> u16 {
+        self.port
+            .unwrap_or_else(|| self.protocol.security().default_port())
+    }
+
+    /// Whether connecting needs a password from the keyring or the user.
+    pub fn needs_password(&self) -> bool {
+        self.logon != LogonType::Anonymous
+    }
+
+    /// `host:port`, the key of the trusted-certificates file.
+    pub fn host_port(&self) -> String {
+        host_port(&self.host, self.effective_port())
+    }
+
+    /// Connection options for this site. `password` is ignored for anonymous
+    /// logon; for the others the caller got it from the keyring or asked.
+    /// The trust policy is left at the system roots; see
+    /// `TrustStore::policy_for`. Transfer mode and charset are not options
+    /// of the protocol engine yet and are not carried over.
+    pub fn connect_options(&self, password: &str) -> ConnectOptions {
+        let (user, password) = match self.logon {
+            LogonType::Anonymous => ("anonymous".to_string(), "ferry@".to_string()),
+            LogonType::Normal | LogonType::Ask => (self.user.clone(), password.to_string()),
+        };
+        let mut opts = ConnectOptions::new(&self.host, self.effective_port(), user, password);
+        opts.account = self.account.clone();
+        opts.security = self.protocol.security();
+        (opts.mode, opts.auto_fallback) = match self.mode {
+            ConnectionMode::Passive => (DataMode::Passive, false),
+            ConnectionMode::Active => (DataMode::Active, false),
+            ConnectionMode::Auto => match self.last_working_mode {
+                Some(ConnectionMode::Active) => (DataMode::Active, true),
+                _ => (DataMode::Passive, true),
+            },
+        };
+        opts.timeouts = self
+            .timeout_secs
+            .map(|s| Timeouts::uniform(Duration::from_secs(s)))
+            .unwrap_or_default();
+        opts.external_ip = self.external_ip;
+        opts.port_range = self.active_port_range.map(|r| r.first..=r.last);
+        opts.trust_pasv_host = self.trust_pasv_host;
+        opts.list_hidden = self.show_hidden;
+        opts
+    }
+}
+
+/// `host:port`, bracketing IPv6 literals, as the trust file keys servers.
+pub fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_sites_default_to_auto_mode_and_get_distinct_ids() {
+        let a = Site::new("a", "h");
+        let b = Site::new("b", "h");
+        assert_eq!(a.mode, ConnectionMode::Auto);
+        assert_ne!(a.id, b.id);
+        assert_eq!(a.id.len(), 36);
+    }
+
+    #[test]
+    fn port_ranges_parse_and_print() {
+        let r = PortRange::try_from("50000-50100".to_string()).unwrap();
+        assert_eq!((r.first, r.last), (50000, 50100));
+        assert_eq!(r.to_string(), "50000-50100");
+        for bad in ["", "5", "6-5", "0-10", "a-b", "1-70000"] {
+            assert!(PortRange::try_from(bad.to_string()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn charsets_read_any_spelling_of_utf8() {
+        assert_eq!(Charset::from("UTF8".to_string()), Charset::Utf8);
+        assert_eq!(Charset::from("".to_string()), Charset::Auto);
+        assert_eq!(
+            Charset::from("ISO-8859-1".to_string()),
+            Charset::Other("ISO-8859-1".into())
+        );
+    }
+
+    #[test]
+    fn connect_options_carry_the_site_settings() {
+        let mut site = Site::new("work", "ftp.example.org");
+        site.protocol = Protocol::ImplicitTls;
+        site.user = "alice".into();
+        site.mode = ConnectionMode::Auto;
+        site.last_working_mode = Some(ConnectionMode::Active);
+        site.timeout_secs = Some(7);
+        site.active_port_range = Some(PortRange {
+            first: 50000,
+            last: 50010,
+        });
+        site.external_ip = Some("203.0.113.5".parse().unwrap());
+        site.trust_pasv_host = true;
+        site.show_hidden = true;
+        let o = site.connect_options("s3cret");
+        assert_eq!((o.host.as_str(), o.port), ("ftp.example.org", 990));
+        assert_eq!((o.user.as_str(), o.password.as_str()), ("alice", "s3cret"));
+        assert_eq!(o.security, Security::Implicit);
+        assert_eq!(o.mode, DataMode::Active);
+        assert!(o.auto_fallback && o.trust_pasv_host && o.list_hidden);
+        assert_eq!(o.timeouts, Timeouts::uniform(Duration::from_secs(7)));
+        assert_eq!(o.port_range, Some(50000..=50010));
+        assert_eq!(o.external_ip, site.external_ip);
+    }
+
+    #[test]
+    fn anonymous_sites_ignore_the_password_and_fixed_modes_do_not_fall_back() {
+        let mut site = Site::new("pub", "ftp.example.org");
+        site.logon = LogonType::Anonymous;
+        site.mode = ConnectionMode::Passive;
+        site.port = Some(2121);
+        let o = site.connect_options("ignored");
+        assert_eq!(
+            (o.user.as_str(), o.password.as_str()),
+            ("anonymous", "ferry@")
+        );
+        assert_eq!(
+            (o.port, o.mode, o.auto_fallback),
+            (2121, DataMode::Passive, false)
+        );
+        assert_eq!(o.timeouts, Timeouts::default());
+    }
+
+    #[test]
+    fn ipv6_hosts_are_bracketed_in_host_port() {
+        assert_eq!(host_port("::1", 21), "[::1]:21");
+        assert_eq!(host_port("example.org", 990), "example.org:990");
+    }
+}
