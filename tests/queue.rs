@@ -126,6 +126,7 @@ fn config(on_existing: OnExisting) -> QueueConfig {
         retries: 3,
         backoff: Duration::from_millis(20),
         save_path: None,
+        protocol_log: true,
     }
 }
 
@@ -638,7 +639,8 @@ async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
         Step::Expect("TYPE I".into()),
         Step::Send(b"200 ok\r\n".to_vec()),
         Step::Expect("SIZE /big.bin".into()),
-        Step::Send(b"213 100000\r\n".to_vec()),
+        // Larger than what the queue receives in memory: it streams to .part.
+        Step::Send(b"213 5000000\r\n".to_vec()),
         Step::Expect("MDTM /big.bin".into()),
         Step::Send(b"213 20240101000000\r\n".to_vec()),
         Step::Expect("EPSV".into()),

@@ -183,6 +183,7 @@ async fn run(
             retries: 3,
             backoff: Duration::from_secs(2),
             save_path: None,
+            protocol_log: verbose,
         },
         out,
     );

@@ -46,6 +46,9 @@ pub struct QueueConfig {
     pub backoff: Duration,
     /// Where the queue is saved on every change (None: not saved).
     pub save_path: Option<PathBuf>,
+    /// Send the transfer connections' protocol lines as `Event::Log` (the
+    /// window's log; the command line only with -v).
+    pub protocol_log: bool,
 }
 
 impl Default for QueueConfig {
@@ -56,6 +59,7 @@ impl Default for QueueConfig {
             retries: 3,
             backoff: Duration::from_secs(2),
             save_path: None,
+            protocol_log: true,
         }
     }
 }
@@ -743,7 +747,11 @@ impl Queue {
             retries: self.config.retries,
             backoff: self.config.backoff,
             options,
-            log: self.out.plain_log_sink(),
+            log: if self.config.protocol_log {
+                self.out.plain_log_sink()
+            } else {
+                crate::ftp::log::null_log()
+            },
             stop: stop_rx,
             bytes: bytes.clone(),
             tx: tx.clone(),

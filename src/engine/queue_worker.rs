@@ -199,7 +199,9 @@ impl Worker {
         } else {
             Existing::Overwrite
         };
-        if !resume && let Ok(meta) = tokio::fs::symlink_metadata(&target).await {
+        // Overwriting needs no look first: the rename replaces what is there.
+        let look = !resume && self.policy != OnExisting::Overwrite;
+        if look && let Ok(meta) = tokio::fs::symlink_metadata(&target).await {
             if meta.is_dir() {
                 return Ok(Outcome::Failed(format!(
                     "a folder with this name is in the way: {}",
@@ -241,7 +243,8 @@ impl Worker {
         } else {
             Existing::Overwrite
         };
-        if !resume && let Some(remote_size) = remote_size(s, &target).await? {
+        let look = !resume && self.policy != OnExisting::Overwrite;
+        if look && let Some(remote_size) = remote_size(s, &target).await? {
             let remote_time = s.mdtm(&target).await.ok();
             let decision = self
                 .decide_upload(s, src, &target, remote_size, remote_time)

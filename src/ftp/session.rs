@@ -26,6 +26,8 @@ static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
 /// Size of the buffer used to move file data.
 const CHUNK: usize = 1024 * 1024;
+/// The first read buffer of a download; it grows to `CHUNK` when reads fill it.
+const FIRST_CHUNK: usize = 64 * 1024;
 
 /// `TYPE I` (binary, byte for byte) or `TYPE A` (text, line ends converted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -813,7 +815,9 @@ impl Session {
     ) -> Result<u64> {
         let path = path.as_ref();
         let mut data = self.retrieve(path, offset).await?;
-        let mut buf = vec![0u8; CHUNK];
+        // Start small and grow once reads fill the buffer: zeroing a 1 MiB
+        // buffer for every 10 KiB file costs more than the file.
+        let mut buf = vec![0u8; FIRST_CHUNK];
         let mut total = 0u64;
         let failure = loop {
             let read = tokio::select! {
@@ -834,6 +838,9 @@ impl Session {
             }
             total += n as u64;
             progress(total);
+            if n == buf.len() && buf.len() < CHUNK {
+                buf.resize(CHUNK, 0);
+            }
         };
         if let Some(err) = failure {
             self.abort_transfer(data).await?;
