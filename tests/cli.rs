@@ -346,3 +346,90 @@ async fn recursive_get_put_and_mirror_copy_folders_and_only_what_changed() {
         b"gamma"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sites_import_filezilla_list_and_export_never_write_a_password() {
+    let work = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    // "hunter2-secret" in base64, as FileZilla stores it.
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<FileZilla3>
+  <Servers>
+    <Folder expanded="1">Work
+      <Server>
+        <Host>ftp.example.org</Host><Port>21</Port><Protocol>0</Protocol>
+        <Logontype>1</Logontype><User>alice</User>
+        <Pass encoding="base64">aHVudGVyMi1zZWNyZXQ=</Pass>
+        <PasvMode>MODE_ACTIVE</PasvMode>
+        <Name>Build box</Name>
+      </Server>
+    </Folder>
+    <Server>
+      <Host>sftp.example.org</Host><Port>22</Port><Protocol>1</Protocol>
+      <Logontype>0</Logontype><Name>Secure shell</Name>
+    </Server>
+  </Servers>
+</FileZilla3>"#;
+    std::fs::write(work.path().join("sitemanager.xml"), xml).unwrap();
+    let run = |args: &'static [&'static str]| {
+        let cwd = work.path().to_path_buf();
+        let config = config.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+                .args(args)
+                .current_dir(cwd)
+                .env("FERRY_CONFIG_DIR", config)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("run ferry")
+        })
+    };
+
+    let o = run(&["sites", "import", "sitemanager.xml"]).await.unwrap();
+    assert!(o.status.success(), "import: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Imported 1 site(s)") && out.contains("Work/Build box"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Skipped Secure shell: SFTP is not supported"),
+        "{out}"
+    );
+
+    let o = run(&["sites", "list"]).await.unwrap();
+    assert!(o.status.success(), "list: {}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Work/Build box\tftp://alice@ftp.example.org:21\tactive"),
+        "{out}"
+    );
+
+    let o = run(&["sites", "export", "exported.toml"]).await.unwrap();
+    assert!(o.status.success(), "export: {}", stderr(&o));
+    let exported = std::fs::read_to_string(work.path().join("exported.toml")).unwrap();
+    assert!(exported.contains("ftp.example.org"), "{exported}");
+    let o = run(&["sites", "export", "exported.toml"]).await.unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an existing file is not overwritten"
+    );
+
+    // This machine has no keyring service: the password is dropped, never written.
+    for dir in [config.path(), work.path()] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains("hunter2-secret"),
+                "password in {}",
+                path.display()
+            );
+            if path.file_name().is_some_and(|n| n != "sitemanager.xml") {
+                assert!(!text.contains("aHVudGVyMi1zZWNyZXQ="), "{}", path.display());
+            }
+        }
+    }
+}

@@ -26,6 +26,7 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
             target,
             jobs,
         } => super::recursive::mirror(&source, &target, jobs, &net).await,
+        Command::Sites { action } => super::sites::run(action),
         Command::Mkdir { url } => {
             let (url, mut s) = open(&url, &net).await?;
             s.mkdir(&url.path).await?;

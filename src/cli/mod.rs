@@ -4,6 +4,7 @@
 mod commands;
 mod progress;
 mod recursive;
+mod sites;
 pub mod url;
 
 use std::io::IsTerminal;
@@ -121,6 +122,11 @@ enum Command {
         /// Transfers at once, each on its own connection (1-32).
         #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
         jobs: u16,
+    },
+    /// Saved sites: list them, import FileZilla's, export them.
+    Sites {
+        #[command(subcommand)]
+        action: sites::SitesAction,
     },
     /// Create a remote folder.
     Mkdir { url: String },

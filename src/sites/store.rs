@@ -251,9 +251,13 @@ pub fn export(sites: &[Site], path: &Path) -> Result<()> {
     })
 }
 
-/// Ferry's config folder: `~/.config/ferry/` on Linux, the platform's
+/// Ferry's config folder: `FERRY_CONFIG_DIR` when set (tests, portable
+/// installs), else `~/.config/ferry/` on Linux and the platform's
 /// equivalent elsewhere. Holds the sites and trust files.
 pub fn default_config_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("FERRY_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
     directories::ProjectDirs::from("", "", "ferry")
         .map(|d| d.config_dir().to_path_buf())
         .ok_or(SitesError::NoConfigDir)
