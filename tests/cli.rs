@@ -259,24 +259,6 @@ async fn tls_stops_on_an_unknown_certificate_and_works_when_pinned() {
     assert!(stderr(&o).contains("warning: --insecure"), "{}", stderr(&o));
 }
 
-/// Every file under `root`: relative path → content.
-fn tree_of(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else {
-                let rel = e.path().strip_prefix(root).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(e.path()).unwrap());
-            }
-        }
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recursive_get_put_and_mirror_copy_folders_and_only_what_changed() {
     let server = TestServer::start(ServerOptions::default()).await;
@@ -293,15 +275,15 @@ async fn recursive_get_put_and_mirror_copy_folders_and_only_what_changed() {
     )
     .await;
     assert!(o.status.success(), "get -r: {}", stderr(&o));
-    let original = tree_of(&server.path("tree"));
+    let original = support::files_under(&server.path("tree"));
     assert_eq!(original.len(), 3);
-    assert_eq!(tree_of(&work.path().join("out")), original);
+    assert_eq!(support::files_under(&work.path().join("out")), original);
 
     // `copy/` exists on the server: the folder goes inside it.
     std::fs::create_dir(server.path("copy")).unwrap();
     let o = ferry(&["put", "-r", "out", &server.url("/copy/")], work.path()).await;
     assert!(o.status.success(), "put -r: {}", stderr(&o));
-    assert_eq!(tree_of(&server.path("copy/out")), original);
+    assert_eq!(support::files_under(&server.path("copy/out")), original);
 
     // Mirror: only the changed file moves.
     std::fs::write(server.path("tree/a.txt"), b"alpha, longer now").unwrap();

@@ -8,7 +8,7 @@ mod support;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
@@ -135,21 +135,11 @@ fn login(addr: SocketAddr) -> ConnectOptions {
 }
 
 /// Every file under `root`, relative path → SHA-256.
-fn hashes(root: &Path) -> HashMap<PathBuf, String> {
-    let mut out = HashMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else {
-                let rel = e.path().strip_prefix(root).unwrap().to_path_buf();
-                out.insert(rel, sha256_hex(&std::fs::read(e.path()).unwrap()));
-            }
-        }
-    }
-    out
+fn hashes(root: &Path) -> HashMap<String, String> {
+    support::files_under(root)
+        .into_iter()
+        .map(|(path, bytes)| (path, sha256_hex(&bytes)))
+        .collect()
 }
 
 /// 500 files of 0–20 KB in nested folders (5 × 4 folders of 25 files).
@@ -187,7 +177,7 @@ async fn a_tree_of_500_files_downloads_and_uploads_byte_exact_on_four_connection
     assert_eq!(hashes(&local.path().join("tree")), original);
     let parts: Vec<_> = hashes(local.path())
         .into_keys()
-        .filter(|p| p.extension().is_some_and(|e| e == "part"))
+        .filter(|p| p.ends_with(".part"))
         .collect();
     assert!(parts.is_empty(), "no .part left: {parts:?}");
 

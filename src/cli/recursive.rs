@@ -26,11 +26,7 @@ pub(super) async fn get(
 ) -> Result<(), CliError> {
     let (url, mut session) = open(text, net).await?;
     let source = trim_slash(&url.path);
-    let name = source
-        .rsplit(|&b| b == b'/')
-        .next()
-        .filter(|n| !n.is_empty())
-        .map(<[u8]>::to_vec);
+    let name = Some(AnyPath::Remote(source.clone()).file_name()).filter(|n| !n.is_empty());
     let is_dir = url.path.ends_with(b"/") || is_dir(&mut session, &source).await?;
     let target = match (local, &name) {
         (Some(p), Some(n)) if p.is_dir() => p.join(name_for_local(n)?),

@@ -53,6 +53,25 @@ impl AnyPath {
         }
     }
 
+    /// The last component's bytes (empty at the top): the name a copy of
+    /// this item gets in another folder.
+    pub fn file_name(&self) -> Vec<u8> {
+        match self {
+            AnyPath::Local(p) => p
+                .file_name()
+                .map(|n| n.as_encoded_bytes().to_vec())
+                .unwrap_or_default(),
+            AnyPath::Remote(p) => {
+                let trimmed = p.strip_suffix(b"/").unwrap_or(p);
+                trimmed
+                    .rsplit(|&b| b == b'/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_vec()
+            }
+        }
+    }
+
     /// The path for display (remote bytes decoded lossily).
     pub fn display(&self) -> String {
         match self {
@@ -93,6 +112,10 @@ mod tests {
         assert_eq!(l.parent(), Some(AnyPath::Local(PathBuf::from("/tmp"))));
         assert_eq!(l.join(b"y"), AnyPath::Local(PathBuf::from("/tmp/x/y")));
         assert_eq!(AnyPath::Local(PathBuf::from("/")).parent(), None);
+        assert_eq!(r.file_name(), b"b");
+        assert_eq!(AnyPath::Remote(b"/a/dir/".to_vec()).file_name(), b"dir");
+        assert_eq!(AnyPath::Remote(b"/".to_vec()).file_name(), b"");
+        assert_eq!(l.file_name(), b"x");
     }
 }
 

@@ -1005,20 +1005,7 @@ pub(super) fn child_of(
     target_dir: &AnyPath,
     size: Option<u64>,
 ) -> Child {
-    let name = match source {
-        AnyPath::Remote(p) => {
-            let trimmed = p.strip_suffix(b"/").unwrap_or(p);
-            trimmed
-                .rsplit(|&b| b == b'/')
-                .next()
-                .unwrap_or_default()
-                .to_vec()
-        }
-        AnyPath::Local(p) => p
-            .file_name()
-            .map(|n| n.as_encoded_bytes().to_vec())
-            .unwrap_or_default(),
-    };
+    let name = source.file_name();
     let target = match target_dir {
         AnyPath::Local(dir) => safe_local_name(&name).map(|n| AnyPath::Local(dir.join(n))),
         AnyPath::Remote(dir) => {

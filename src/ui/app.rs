@@ -536,7 +536,7 @@ impl FerryApp {
             return;
         }
         self.state.show_log = true;
-        self.state.bottom_tab = super::app::BottomTab::Queue;
+        self.state.bottom_tab = BottomTab::Queue;
         self.send(Command::Enqueue {
             direction,
             sources,
@@ -965,15 +965,7 @@ impl FerryApp {
                     ui.horizontal(|ui| {
                         if ui.button("Move").clicked() {
                             for (p, _) in &paths {
-                                let name = match p {
-                                    AnyPath::Local(l) => l
-                                        .file_name()
-                                        .map(|n| n.as_encoded_bytes().to_vec())
-                                        .unwrap_or_default(),
-                                    AnyPath::Remote(r) => {
-                                        r.rsplit(|&b| b == b'/').next().unwrap_or_default().to_vec()
-                                    }
-                                };
+                                let name = p.file_name();
                                 self.engine.handle.send(Command::Rename {
                                     from: p.clone(),
                                     to: folder.join(&name),

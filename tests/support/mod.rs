@@ -7,6 +7,9 @@
 pub mod fake;
 pub mod server;
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use sha2::{Digest, Sha256};
 
 /// Lowercase hex SHA-256 of `bytes`, without separators.
@@ -61,4 +64,30 @@ where
             other => return other,
         }
     }
+}
+
+/// Every file under `root`, by its path relative to `root` (with `/`), and its content.
+pub fn files_under(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("read a folder of the tree") {
+            let e = e.expect("read a folder entry");
+            if e.file_type().expect("an entry's type").is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e
+                    .path()
+                    .strip_prefix(root)
+                    .expect("inside root")
+                    .display()
+                    .to_string();
+                out.insert(
+                    rel,
+                    std::fs::read(e.path()).expect("read a file of the tree"),
+                );
+            }
+        }
+    }
+    out
 }
