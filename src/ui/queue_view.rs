@@ -81,11 +81,44 @@ pub struct QueueView {
     pub conflicts: VecDeque<Conflict>,
     apply_to_all: bool,
     meters: HashMap<u64, Meter>,
-    /// Bytes moved since the last rate sample, and when that was.
+    /// Bytes moved and jobs finished since the last rate sample, and when that was.
     moved: u64,
+    finished: u64,
     sampled_at: Option<f64>,
-    /// (time, bytes per second) over the last minute.
-    history: VecDeque<(f64, f64)>,
+    /// Throughput over the last minute.
+    history: VecDeque<Sample>,
+}
+
+/// One point of the throughput history.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Sample {
+    time: f64,
+    bytes_per_s: f64,
+    jobs_per_s: f64,
+}
+
+/// What is left in the queue and how fast it goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Totals {
+    pub files: usize,
+    pub bytes: u64,
+    /// Bytes per second, the last few seconds' average.
+    pub rate: f64,
+    /// Jobs finished per second, likewise.
+    pub jobs_rate: f64,
+}
+
+impl Totals {
+    /// Seconds to go, by bytes or by files, whichever is slower: many small
+    /// files cost per file, not per byte.
+    pub fn eta(&self) -> Option<f64> {
+        let by_bytes = (self.rate > 0.0).then(|| self.bytes as f64 / self.rate);
+        let by_files = (self.jobs_rate > 0.0).then(|| self.files as f64 / self.jobs_rate);
+        match (by_bytes, by_files) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 impl QueueView {
@@ -97,6 +130,9 @@ impl QueueView {
             let old = self.jobs.get(&v.id);
             if old.is_none() {
                 self.order.push(v.id);
+            }
+            if !v.state.is_pending() && old.is_some_and(|old| old.state.is_pending()) {
+                self.finished += 1;
             }
             if v.state == JobState::Done && old.is_none_or(|old| old.state != JobState::Done) {
                 // Small files finish between two progress reports: count them here.
@@ -155,41 +191,49 @@ impl QueueView {
         if now - at < SAMPLE_EVERY {
             return;
         }
-        self.history
-            .push_back((now, std::mem::take(&mut self.moved) as f64 / (now - at)));
+        let dt = now - at;
+        self.history.push_back(Sample {
+            time: now,
+            bytes_per_s: std::mem::take(&mut self.moved) as f64 / dt,
+            jobs_per_s: std::mem::take(&mut self.finished) as f64 / dt,
+        });
         self.sampled_at = Some(now);
         while self
             .history
             .front()
-            .is_some_and(|&(t, _)| now - t > GRAPH_SECONDS)
+            .is_some_and(|s| now - s.time > GRAPH_SECONDS)
         {
             self.history.pop_front();
         }
     }
 
-    /// Jobs still to do, bytes still to move, and the overall rate (the
+    /// Jobs still to do, bytes still to move, and the overall rates (the
     /// last few seconds' average, small files included).
-    pub fn totals(&self) -> (usize, u64, f64) {
+    pub fn totals(&self) -> Totals {
         let mut files = 0;
         let mut bytes = 0;
         for j in self.jobs.values().filter(|j| j.state.is_pending()) {
             files += 1;
             bytes += j.size.unwrap_or(0).saturating_sub(j.bytes);
         }
-        let rate = match self.history.back() {
-            Some(&(last, _)) if files > 0 => {
-                let recent: Vec<f64> = self
-                    .history
-                    .iter()
-                    .rev()
-                    .take_while(|&&(t, _)| last - t < RATE_WINDOW)
-                    .map(|&(_, r)| r)
-                    .collect();
-                recent.iter().sum::<f64>() / recent.len().max(1) as f64
-            }
-            _ => 0.0,
-        };
-        (files, bytes, rate)
+        let (mut rate, mut jobs_rate) = (0.0, 0.0);
+        if let Some(last) = self.history.back().filter(|_| files > 0) {
+            let recent: Vec<&Sample> = self
+                .history
+                .iter()
+                .rev()
+                .take_while(|s| last.time - s.time < RATE_WINDOW)
+                .collect();
+            let n = recent.len().max(1) as f64;
+            rate = recent.iter().map(|s| s.bytes_per_s).sum::<f64>() / n;
+            jobs_rate = recent.iter().map(|s| s.jobs_per_s).sum::<f64>() / n;
+        }
+        Totals {
+            files,
+            bytes,
+            rate,
+            jobs_rate,
+        }
     }
 
     pub fn count(&self, tab: QueueTab) -> usize {
@@ -205,17 +249,20 @@ impl QueueView {
 
     /// A short line for the status bar while transfers run.
     pub fn status(&self) -> Option<String> {
-        let (files, bytes, rate) = self.totals();
-        if files == 0 {
+        let t = self.totals();
+        if t.files == 0 {
             return None;
         }
         let mut text = format!(
             "{} in the queue, {} left",
-            format::count(files as u64, "transfer", "transfers"),
-            format::human_size(bytes)
+            format::count(t.files as u64, "transfer", "transfers"),
+            format::human_size(t.bytes)
         );
-        if rate > 0.0 {
-            text.push_str(&format!(" at {}/s", format::human_size(rate as u64)));
+        if t.rate > 0.0 {
+            text.push_str(&format!(" at {}/s", format::human_size(t.rate as u64)));
+        }
+        if let Some(left) = t.eta() {
+            text.push_str(&format!(", about {}", eta(left)));
         }
         if self.paused {
             text.push_str(" (paused)");
@@ -253,15 +300,17 @@ impl QueueView {
                 }
             }
             ui.separator();
-            let (files, bytes, rate) = self.totals();
+            let totals = self.totals();
             let mut summary = format!(
                 "{} · {}",
-                format::count(files as u64, "file", "files"),
-                format::human_size(bytes)
+                format::count(totals.files as u64, "file", "files"),
+                format::human_size(totals.bytes)
             );
-            if rate > 0.0 {
-                summary.push_str(&format!(" · {}/s", format::human_size(rate as u64)));
-                summary.push_str(&format!(" · {} left", eta(bytes as f64 / rate)));
+            if totals.rate > 0.0 {
+                summary.push_str(&format!(" · {}/s", format::human_size(totals.rate as u64)));
+            }
+            if let Some(left) = totals.eta() {
+                summary.push_str(&format!(" · {} left", eta(left)));
             }
             ui.label(summary);
             self.graph_ui(ui);
@@ -308,13 +357,13 @@ impl QueueView {
     }
 
     fn graph_ui(&self, ui: &mut egui::Ui) {
-        let Some(&(now, _)) = self.history.back() else {
+        let Some(now) = self.history.back().map(|s| s.time) else {
             return;
         };
         let points: egui_plot::PlotPoints = self
             .history
             .iter()
-            .map(|&(t, r)| [t - now, r / (1024.0 * 1024.0)])
+            .map(|s| [s.time - now, s.bytes_per_s / (1024.0 * 1024.0)])
             .collect();
         egui_plot::Plot::new("queue-throughput")
             .width(160.0)
@@ -763,12 +812,32 @@ mod tests {
         // A small file finishes between two progress reports.
         let _ = q.update(0.8, vec![job(3, JobState::Done, Some(100), 100)]);
         q.progress(1.0, &[(1, 400)]);
-        let (files, bytes, rate) = q.totals();
-        assert_eq!((files, bytes), (2, 600 + 500));
+        let t = q.totals();
+        assert_eq!((t.files, t.bytes), (2, 600 + 500));
         // 200 B in the first half second (400 B/s), 100 + 200 B in the
-        // second (600 B/s).
-        assert!((rate - 500.0).abs() < 1e-6, "{rate}");
+        // second (600 B/s); no job finished in the first, one in the second.
+        assert!((t.rate - 500.0).abs() < 1e-6, "{}", t.rate);
+        assert!((t.jobs_rate - 1.0).abs() < 1e-6, "{}", t.jobs_rate);
+        // By bytes 1100 / 500 = 2.2 s; by files 2 / 1 = 2 s: the slower wins.
+        assert!((t.eta().unwrap_or_default() - 2.2).abs() < 1e-6);
         assert_eq!(q.history.len(), 2);
+    }
+
+    #[test]
+    fn many_small_files_take_as_long_as_their_count_says() {
+        let t = Totals {
+            files: 1000,
+            bytes: 26_000,
+            rate: 1_000_000.0,
+            jobs_rate: 100.0,
+        };
+        assert_eq!(t.eta(), Some(10.0), "by files, not the 0.026 s by bytes");
+        let idle = Totals {
+            rate: 0.0,
+            jobs_rate: 0.0,
+            ..t
+        };
+        assert_eq!(idle.eta(), None);
     }
 
     #[test]
