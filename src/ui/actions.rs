@@ -146,8 +146,8 @@ pub const ACTIONS: &[ActionInfo] = &[
     },
     ActionInfo {
         action: Action::ToggleLog,
-        label: "Message log",
-        tooltip: "Show or hide the message log",
+        label: "Transfers and message log",
+        tooltip: "Show or hide the panel with the transfer queue and the message log",
         shortcut: cmd(Key::L),
         scope: Scope::App,
     },

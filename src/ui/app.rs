@@ -739,7 +739,10 @@ impl FerryApp {
     fn apply_banner_action(&mut self, action: BannerAction) {
         match action {
             BannerAction::Dismiss => self.banner = None,
-            BannerAction::OpenLog => self.state.show_log = true,
+            BannerAction::OpenLog => {
+                self.state.show_log = true;
+                self.state.bottom_tab = BottomTab::Log;
+            }
             BannerAction::Retry | BannerAction::Reconnect => {
                 self.banner = None;
                 if matches!(self.connection, Connection::Connected { .. }) {
@@ -824,8 +827,11 @@ impl FerryApp {
                 }
             });
             ui.menu_button("Edit", |ui| {
-                for info in ACTIONS.iter().filter(|a| a.scope == Scope::Pane) {
-                    if action_button(ui, info.action, Some(self.active)) {
+                let side = self.active;
+                for info in super::actions::pane_actions()
+                    .filter(|a| super::actions::offered_on(a.action, side))
+                {
+                    if action_button(ui, info.action, Some(side)) {
                         fired = Some(info.action);
                     }
                 }
@@ -844,6 +850,9 @@ impl FerryApp {
                     .clicked()
                 {
                     fired = Some(Action::ToggleLog);
+                }
+                if action_button(ui, Action::ShowQueue, None) {
+                    fired = Some(Action::ShowQueue);
                 }
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
