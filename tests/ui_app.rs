@@ -337,6 +337,65 @@ fn dragging_a_file_from_the_remote_pane_to_the_local_pane_downloads_it() {
     });
 }
 
+/// Click (or right-click) the row called `label` in the remote pane (the
+/// local pane may have one of the same name).
+fn click_remote_row(h: &Harness<'_, FerryApp>, label: &str, secondary: bool) {
+    let local_right = h.state().local_pane_right_edge();
+    let node = h
+        .get_all_by_label(label)
+        .find(|n| n.rect().center().x > local_right)
+        .expect("the row in the remote pane");
+    if secondary {
+        node.click_secondary();
+    } else {
+        node.click();
+    }
+}
+
+/// Download the remote `hello.txt` through its context menu.
+fn download_hello(h: &mut Harness<'_, FerryApp>) {
+    click_remote_row(h, "hello.txt", false);
+    h.step();
+    click_remote_row(h, "hello.txt", true);
+    h.run_steps(4);
+    h.get_by_label("Download").click();
+}
+
+#[test]
+fn an_existing_target_asks_and_each_answer_is_followed() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("hello.txt"), b"mine").unwrap();
+    let mut h = app(local.path());
+    quick_connect(&mut h, server.addr.port(), PASSWORD, "Passive");
+    wait_until(&mut h, "the remote listing", |a| {
+        remote_names(a).contains(&"hello.txt".to_string())
+    });
+
+    download_hello(&mut h);
+    wait_until(&mut h, "the question", |a| !a.queue.conflicts.is_empty());
+    h.get_by_label("The target exists");
+    h.get_by_label("Skip").click();
+    wait_until(&mut h, "the skipped job", |a| {
+        a.queue.count(ferry::ui::queue_view::QueueTab::Done) == 1
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("hello.txt")).unwrap(),
+        b"mine"
+    );
+
+    download_hello(&mut h);
+    wait_until(&mut h, "the second question", |a| {
+        !a.queue.conflicts.is_empty()
+    });
+    h.get_by_label("Overwrite").click();
+    wait_until(&mut h, "the overwritten file", |_| {
+        std::fs::read(local.path().join("hello.txt")).unwrap() == b"hello from the server"
+    });
+    assert!(h.state().queue.conflicts.is_empty(), "the question is gone");
+}
+
 #[test]
 fn a_data_connection_that_never_opens_shows_the_banner_naming_the_data_channel() {
     use support::fake::{FakeServer, Step, engine_open_script};
