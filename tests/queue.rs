@@ -707,3 +707,30 @@ async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
         .unwrap();
     assert!(abor < list, "{:?}", report.commands);
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_part_link_is_not_written_through() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::write(server.path("f.txt"), b"from the server").unwrap();
+    let outer = tempfile::tempdir().unwrap();
+    let target = outer.path().join("target");
+    std::fs::create_dir(&target).unwrap();
+    let outside = outer.path().join("precious");
+    std::fs::write(&outside, b"keep me").unwrap();
+    std::os::unix::fs::symlink(&outside, target.join("f.txt.part")).unwrap();
+
+    let mut q = Queue::start(config(OnExisting::Overwrite));
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/f.txt".to_vec()), false)],
+        AnyPath::Local(target.clone()),
+    );
+    assert_eq!(q.idle().await, (0, 0, 1));
+    let failed = q.in_state(JobState::Failed);
+    let why = failed[0].error.clone().unwrap_or_default();
+    assert!(why.contains("symbolic link"), "{why}");
+    assert_eq!(std::fs::read(&outside).unwrap(), b"keep me");
+    assert!(!target.join("f.txt").exists());
+}

@@ -85,6 +85,8 @@ pub async fn download_file(
     {
         return download_small(session, remote, part, target, size, mtime, progress).await;
     }
+    let check = part.clone();
+    blocking(move || refuse_link(&check)).await?;
     let mut offset = 0;
     if existing == Existing::Resume {
         if !part.exists() && target.exists() {
@@ -199,6 +201,7 @@ async fn download_small(
     let target = target.to_path_buf();
     blocking(move || {
         use std::io::Write;
+        refuse_link(&part)?;
         let mut file = std::fs::File::create(&part)
             .map_err(local_error("creating the download file", &part))?;
         file.write_all(&data)
@@ -215,6 +218,21 @@ async fn download_small(
     })
     .await?;
     Ok(got)
+}
+
+/// A `NAME.part` that is a symbolic link could send the download anywhere
+/// (someone else may have put it there): refuse it.
+fn refuse_link(part: &Path) -> Result<(), FtpError> {
+    match std::fs::symlink_metadata(part) {
+        Ok(m) if m.file_type().is_symlink() => Err(FtpError::Local {
+            what: "writing the download",
+            source: std::io::Error::other(
+                "the partial file is a symbolic link; remove it, Ferry will not write through it",
+            ),
+            path: part.display().to_string(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Run local file work on tokio's blocking threads.
@@ -306,6 +324,20 @@ mod tests {
             safe_local_name(b"report 2024.pdf").unwrap(),
             "report 2024.pdf"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_part_file_that_is_a_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::write(&outside, b"keep").unwrap();
+        let part = dir.path().join("x.bin.part");
+        std::os::unix::fs::symlink(&outside, &part).unwrap();
+        let e = refuse_link(&part).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert!(refuse_link(&dir.path().join("y.part")).is_ok());
+        assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
     }
 
     #[test]
