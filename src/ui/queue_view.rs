@@ -109,6 +109,22 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// `4,745 files · 127 kB · 1.9 kB/s · 1 min 06 s left`
+    pub fn summary(&self) -> String {
+        let mut text = format!(
+            "{} · {}",
+            format::count(self.files as u64, "file", "files"),
+            format::human_size(self.bytes)
+        );
+        if self.rate > 0.0 {
+            text.push_str(&format!(" · {}/s", format::human_size(self.rate as u64)));
+        }
+        if let Some(left) = self.eta() {
+            text.push_str(&format!(" · {} left", eta(left)));
+        }
+        text
+    }
+
     /// Seconds to go, by bytes or by files, whichever is slower: many small
     /// files cost per file, not per byte.
     pub fn eta(&self) -> Option<f64> {
@@ -253,17 +269,7 @@ impl QueueView {
         if t.files == 0 {
             return None;
         }
-        let mut text = format!(
-            "{} in the queue, {} left",
-            format::count(t.files as u64, "transfer", "transfers"),
-            format::human_size(t.bytes)
-        );
-        if t.rate > 0.0 {
-            text.push_str(&format!(" at {}/s", format::human_size(t.rate as u64)));
-        }
-        if let Some(left) = t.eta() {
-            text.push_str(&format!(", about {}", eta(left)));
-        }
+        let mut text = format!("Transfers: {}", t.summary());
         if self.paused {
             text.push_str(" (paused)");
         }
@@ -300,18 +306,7 @@ impl QueueView {
                 }
             }
             ui.separator();
-            let totals = self.totals();
-            let mut summary = format!(
-                "{} · {}",
-                format::count(totals.files as u64, "file", "files"),
-                format::human_size(totals.bytes)
-            );
-            if totals.rate > 0.0 {
-                summary.push_str(&format!(" · {}/s", format::human_size(totals.rate as u64)));
-            }
-            if let Some(left) = totals.eta() {
-                summary.push_str(&format!(" · {} left", eta(left)));
-            }
+            let summary = self.totals().summary();
             ui.label(summary);
             self.graph_ui(ui);
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
@@ -832,6 +827,11 @@ mod tests {
             jobs_rate: 100.0,
         };
         assert_eq!(t.eta(), Some(10.0), "by files, not the 0.026 s by bytes");
+        let text = t.summary();
+        assert!(
+            text.starts_with("1,000 files · ") && text.ends_with(" · 10 s left"),
+            "{text}"
+        );
         let idle = Totals {
             rate: 0.0,
             jobs_rate: 0.0,
