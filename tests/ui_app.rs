@@ -98,6 +98,15 @@ fn quick_connect(h: &mut Harness<'_, FerryApp>, port: u16, password: &str, mode:
     h.step();
 }
 
+/// Quick-connect in passive mode and wait for the seeded root listing.
+fn connect_and_list(h: &mut Harness<'_, FerryApp>, server: &TestServer) {
+    quick_connect(h, server.addr.port(), PASSWORD, "Passive");
+    wait_until(h, "the remote listing", |a| {
+        let names = remote_names(a);
+        names.contains(&"hello.txt".to_string()) && names.contains(&"docs".to_string())
+    });
+}
+
 fn seeded_server(rt: &tokio::runtime::Runtime) -> TestServer {
     let server = rt.block_on(TestServer::start(ServerOptions {
         tls: false,
@@ -163,10 +172,7 @@ fn open_a_folder_and_go_back_up() {
     let server = seeded_server(&rt);
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    quick_connect(&mut h, server.addr.port(), PASSWORD, "Passive");
-    wait_until(&mut h, "the remote listing", |a| {
-        remote_names(a).contains(&"docs".to_string())
-    });
+    connect_and_list(&mut h, &server);
     h.get_by_label("docs").click();
     h.step();
     h.key_press(egui::Key::Enter);
@@ -197,10 +203,7 @@ fn create_rename_and_delete_a_remote_folder() {
     let server = seeded_server(&rt);
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    quick_connect(&mut h, server.addr.port(), PASSWORD, "Passive");
-    wait_until(&mut h, "the remote listing", |a| {
-        remote_names(a).contains(&"docs".to_string())
-    });
+    connect_and_list(&mut h, &server);
 
     // New folder (F7) in the remote pane.
     h.get_by_label("hello.txt").click();
@@ -255,10 +258,7 @@ fn download_and_upload_a_file_through_the_window() {
     )
     .unwrap();
     let mut h = app(local.path());
-    quick_connect(&mut h, server.addr.port(), PASSWORD, "Passive");
-    wait_until(&mut h, "the remote listing", |a| {
-        remote_names(a).contains(&"hello.txt".to_string())
-    });
+    connect_and_list(&mut h, &server);
 
     h.get_by_label("hello.txt").click();
     h.step();
@@ -299,10 +299,7 @@ fn dragging_a_file_from_the_remote_pane_to_the_local_pane_downloads_it() {
     let server = seeded_server(&rt);
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    quick_connect(&mut h, server.addr.port(), PASSWORD, "Passive");
-    wait_until(&mut h, "the remote listing", |a| {
-        remote_names(a).contains(&"hello.txt".to_string())
-    });
+    connect_and_list(&mut h, &server);
 
     let from = h.get_by_label("hello.txt").rect().center();
     let local_right = h.state().local_pane_right_edge();
@@ -368,10 +365,7 @@ fn an_existing_target_asks_and_each_answer_is_followed() {
     let local = tempfile::tempdir().unwrap();
     std::fs::write(local.path().join("hello.txt"), b"mine").unwrap();
     let mut h = app(local.path());
-    quick_connect(&mut h, server.addr.port(), PASSWORD, "Passive");
-    wait_until(&mut h, "the remote listing", |a| {
-        remote_names(a).contains(&"hello.txt".to_string())
-    });
+    connect_and_list(&mut h, &server);
 
     download_hello(&mut h);
     wait_until(&mut h, "the question", |a| !a.queue.conflicts.is_empty());
