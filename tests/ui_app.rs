@@ -391,6 +391,39 @@ fn an_existing_target_asks_and_each_answer_is_followed() {
 }
 
 #[test]
+fn dragging_a_file_onto_a_folder_of_the_same_pane_moves_it_after_asking() {
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("a.txt"), b"move me").unwrap();
+    std::fs::create_dir(local.path().join("sub")).unwrap();
+    let mut h = app(local.path());
+    wait_until(&mut h, "the local listing", |a| {
+        a.local.entries().iter().any(|e| e.display_name == "a.txt")
+    });
+    let from = h.get_by_label("a.txt").rect().center();
+    let to = h.get_by_label("sub").rect().center();
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=4 {
+        h.hover_at(from + (to - from) * (i as f32 / 4.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.run_steps(3);
+    h.get_by_label("Move?");
+    assert!(
+        local.path().join("a.txt").exists(),
+        "nothing moves before the answer"
+    );
+    h.get_by_label("Move").click();
+    wait_until(&mut h, "the moved file", |_| {
+        local.path().join("sub/a.txt").is_file()
+    });
+    assert!(!local.path().join("a.txt").exists());
+}
+
+#[test]
 fn a_data_connection_that_never_opens_shows_the_banner_naming_the_data_channel() {
     use support::fake::{FakeServer, Step, engine_open_script};
     let rt = runtime();
