@@ -42,6 +42,24 @@ async fn ferry_once(args: &[&str], cwd: &Path, password: &str) -> Output {
     .expect("join")
 }
 
+/// Run `ferry ARGS` with `config` as its config folder and the test password.
+async fn ferry_with_config(args: &[&str], cwd: &Path, config: &Path) -> Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let (cwd, config) = (cwd.to_path_buf(), config.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(&args)
+            .current_dir(cwd)
+            .env("FERRY_CONFIG_DIR", config)
+            .env("FERRY_PASSWORD", PASSWORD)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run ferry")
+    })
+    .await
+    .expect("join")
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -353,21 +371,8 @@ async fn sites_import_filezilla_list_and_export_never_write_a_password() {
   </Servers>
 </FileZilla3>"#;
     std::fs::write(work.path().join("sitemanager.xml"), xml).unwrap();
-    let run = |args: &'static [&'static str]| {
-        let cwd = work.path().to_path_buf();
-        let config = config.path().to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-                .args(args)
-                .current_dir(cwd)
-                .env("FERRY_CONFIG_DIR", config)
-                .stdin(std::process::Stdio::null())
-                .output()
-                .expect("run ferry")
-        })
-    };
-
-    let o = run(&["sites", "import", "sitemanager.xml"]).await.unwrap();
+    let run = |args: &'static [&'static str]| ferry_with_config(args, work.path(), config.path());
+    let o = run(&["sites", "import", "sitemanager.xml"]).await;
     assert!(o.status.success(), "import: {}", stderr(&o));
     let out = stdout(&o);
     assert!(
@@ -379,7 +384,7 @@ async fn sites_import_filezilla_list_and_export_never_write_a_password() {
         "{out}"
     );
 
-    let o = run(&["sites", "list"]).await.unwrap();
+    let o = run(&["sites", "list"]).await;
     assert!(o.status.success(), "list: {}", stderr(&o));
     let out = stdout(&o);
     assert!(
@@ -387,11 +392,11 @@ async fn sites_import_filezilla_list_and_export_never_write_a_password() {
         "{out}"
     );
 
-    let o = run(&["sites", "export", "exported.toml"]).await.unwrap();
+    let o = run(&["sites", "export", "exported.toml"]).await;
     assert!(o.status.success(), "export: {}", stderr(&o));
     let exported = std::fs::read_to_string(work.path().join("exported.toml")).unwrap();
     assert!(exported.contains("ftp.example.org"), "{exported}");
-    let o = run(&["sites", "export", "exported.toml"]).await.unwrap();
+    let o = run(&["sites", "export", "exported.toml"]).await;
     assert_eq!(
         o.status.code(),
         Some(2),
@@ -414,4 +419,54 @@ async fn sites_import_filezilla_list_and_export_never_write_a_password() {
             }
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_site_is_addressed_as_site_name_with_a_path() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::create_dir(server.path("pub")).unwrap();
+    std::fs::write(server.path("pub/hello.txt"), b"hello via a site").unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<FileZilla3><Servers><Folder>Lab
+  <Server><Host>127.0.0.1</Host><Port>{}</Port><Protocol>0</Protocol>
+    <Logontype>1</Logontype><User>{}</User><PasvMode>MODE_PASSIVE</PasvMode>
+    <Name>Test box</Name></Server>
+</Folder></Servers></FileZilla3>"#,
+        server.addr.port(),
+        support::server::USER
+    );
+    std::fs::write(work.path().join("fz.xml"), xml).unwrap();
+    let run = |args: Vec<&str>| {
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        let (work, config) = (work.path().to_path_buf(), config.path().to_path_buf());
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            ferry_with_config(&args, &work, &config).await
+        }
+    };
+    let o = run(vec!["sites", "import", "fz.xml"]).await;
+    assert!(o.status.success(), "import: {}", stderr(&o));
+
+    let o = run(vec!["ls", "site:Lab/Test box/pub/"]).await;
+    assert!(o.status.success(), "ls: {}", stderr(&o));
+    assert!(stdout(&o).contains("hello.txt"), "{}", stdout(&o));
+
+    // A bare name works too, and the path after it names the file.
+    let o = run(vec!["get", "site:Test box/pub/hello.txt"]).await;
+    assert!(o.status.success(), "get: {}", stderr(&o));
+    assert_eq!(
+        std::fs::read(work.path().join("hello.txt")).unwrap(),
+        b"hello via a site"
+    );
+
+    let o = run(vec!["ls", "site:Nobody"]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no saved site is called"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -18,6 +18,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::ftp::{
     ConnectOptions, DataMode, ErrorClass, FtpError, Security, Timeouts, TrustPolicy, tls,
 };
+use crate::sites::{LogonType, OsKeyring, SecretStore, Site, TrustStore};
 use url::FtpUrl;
 
 /// Exit codes, so scripts can tell failures apart.
@@ -87,7 +88,7 @@ struct NetArgs {
 enum Command {
     /// List a remote folder.
     Ls {
-        /// ftp://[user[:password]@]host[:port]/path
+        /// ftp://[user[:password]@]host[:port]/path, or site:NAME/path for a saved site
         url: String,
         /// Include hidden files (LIST -a) on servers without MLSD.
         #[arg(short = 'a', long)]
@@ -304,9 +305,13 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Build connection options from a URL and the network flags; asks for the
-/// password when neither the URL nor `FERRY_PASSWORD` has one.
+/// Build connection options from a URL (or a saved site) and the network
+/// flags; asks for the password when neither the URL, `FERRY_PASSWORD` nor
+/// the keyring has one.
 fn connect_options(url: &FtpUrl, net: &NetArgs) -> Result<ConnectOptions, CliError> {
+    if let Some(site) = &url.site {
+        return site_options(site, net);
+    }
     let security = match (url.security, net.tls) {
         (Security::Implicit, _) => Security::Implicit,
         (_, true) => Security::Explicit,
@@ -315,35 +320,16 @@ fn connect_options(url: &FtpUrl, net: &NetArgs) -> Result<ConnectOptions, CliErr
     let (user, password) = match &url.user {
         None => ("anonymous".to_string(), "ferry@".to_string()),
         Some(user) => {
-            let password = match (&url.password, std::env::var("FERRY_PASSWORD")) {
-                (Some(p), _) => p.clone(),
-                (None, Ok(p)) => p,
-                (None, Err(_)) if std::io::stdin().is_terminal() => {
-                    rpassword::prompt_password(format!("Password for {user}@{}: ", url.host))
-                        .map_err(|e| CliError::usage(format!("could not read the password: {e}")))?
-                }
-                (None, Err(_)) => {
-                    return Err(CliError::usage(format!(
-                        "no password for {user}: put it in the URL or in FERRY_PASSWORD, or run from a terminal to be asked"
-                    )));
-                }
+            let password = match &url.password {
+                Some(p) => p.clone(),
+                None => ask_password(user, &url.host, None)?,
             };
             (user.clone(), password)
         }
     };
-    let trust = if net.insecure {
-        eprintln!(
-            "ferry: warning: --insecure: the server's certificate is not checked; anyone on the network path can read and change this session"
-        );
-        TrustPolicy::Insecure
-    } else if !net.fingerprint.is_empty() {
-        TrustPolicy::Pinned(net.fingerprint.clone())
-    } else {
-        TrustPolicy::SystemRoots
-    };
     let mut opts = ConnectOptions::new(&url.host, url.port, user, password);
     opts.security = security;
-    opts.trust = trust;
+    opts.trust = trust_policy(net).unwrap_or(TrustPolicy::SystemRoots);
     opts.mode = if net.active {
         DataMode::Active
     } else {
@@ -354,4 +340,79 @@ fn connect_options(url: &FtpUrl, net: &NetArgs) -> Result<ConnectOptions, CliErr
     opts.port_range = net.port_range.clone();
     opts.trust_pasv_host = net.trust_pasv_host;
     Ok(opts)
+}
+
+/// A saved site's options; flags given on the command line win over the
+/// site's settings, and a certificate the user trusted for it is pinned.
+fn site_options(site: &Site, net: &NetArgs) -> Result<ConnectOptions, CliError> {
+    let password = if site.needs_password() {
+        let keyring = (site.remember_password && site.logon == LogonType::Normal)
+            .then(|| OsKeyring::new().get(&site.id).ok().flatten())
+            .flatten();
+        ask_password(&site.user, &site.host, keyring)?
+    } else {
+        String::new()
+    };
+    let mut opts = site.connect_options(&password);
+    if net.tls && opts.security == Security::None {
+        opts.security = Security::Explicit;
+    }
+    if net.active || net.passive {
+        opts.mode = if net.active {
+            DataMode::Active
+        } else {
+            DataMode::Passive
+        };
+        opts.auto_fallback = false;
+    }
+    if let Some(t) = net.timeout {
+        opts.timeouts = Timeouts::uniform(t);
+    }
+    if net.external_ip.is_some() {
+        opts.external_ip = net.external_ip;
+    }
+    if net.port_range.is_some() {
+        opts.port_range = net.port_range.clone();
+    }
+    opts.trust_pasv_host |= net.trust_pasv_host;
+    opts.trust = match trust_policy(net) {
+        Some(policy) => policy,
+        None => crate::sites::default_config_dir()
+            .and_then(|dir| TrustStore::load(&dir))
+            .map(|(store, _)| store.policy_for(&site.host_port()))
+            .unwrap_or(TrustPolicy::SystemRoots),
+    };
+    Ok(opts)
+}
+
+/// The password: `FERRY_PASSWORD`, else `saved` (the keyring), else asked
+/// for without echo on a terminal.
+fn ask_password(user: &str, host: &str, saved: Option<String>) -> Result<String, CliError> {
+    if let Ok(p) = std::env::var("FERRY_PASSWORD") {
+        return Ok(p);
+    }
+    if let Some(p) = saved {
+        return Ok(p);
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(format!("Password for {user}@{host}: "))
+            .map_err(|e| CliError::usage(format!("could not read the password: {e}")));
+    }
+    Err(CliError::usage(format!(
+        "no password for {user}: put it in the URL or in FERRY_PASSWORD, or run from a terminal to be asked"
+    )))
+}
+
+/// The trust policy the flags ask for, if any (`--insecure`, `--fingerprint`).
+fn trust_policy(net: &NetArgs) -> Option<TrustPolicy> {
+    if net.insecure {
+        eprintln!(
+            "ferry: warning: --insecure: the server's certificate is not checked; anyone on the network path can read and change this session"
+        );
+        Some(TrustPolicy::Insecure)
+    } else if !net.fingerprint.is_empty() {
+        Some(TrustPolicy::Pinned(net.fingerprint.clone()))
+    } else {
+        None
+    }
 }

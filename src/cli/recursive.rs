@@ -94,13 +94,13 @@ pub(super) async fn mirror(
     jobs: u16,
     net: &NetArgs,
 ) -> Result<(), CliError> {
-    let is_url = |s: &str| s.starts_with("ftp://") || s.starts_with("ftps://");
+    let is_url = super::url::is_remote;
     let (direction, url_text, local) = match (is_url(source), is_url(target)) {
         (true, false) => (Direction::Download, source, PathBuf::from(target)),
         (false, true) => (Direction::Upload, target, PathBuf::from(source)),
         _ => {
             return Err(CliError::usage(
-                "mirror needs one ftp:// URL and one local folder: ferry mirror URL LOCAL (download) or ferry mirror LOCAL URL (upload)",
+                "mirror needs one ftp:// URL (or site:NAME) and one local folder: ferry mirror URL LOCAL (download) or ferry mirror LOCAL URL (upload)",
             ));
         }
     };

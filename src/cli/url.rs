@@ -3,9 +3,10 @@
 use percent_encoding::percent_decode_str;
 
 use crate::ftp::Security;
+use crate::sites::{Site, SiteList, SiteStore};
 
-/// A parsed FTP URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed FTP URL, or a saved site with a path (`site:NAME/path`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct FtpUrl {
     pub security: Security,
     pub host: String,
@@ -17,12 +18,26 @@ pub struct FtpUrl {
     /// path is relative to the login folder: `ftp://h/a/b` is `a/b`; an
     /// absolute path is written `ftp://h//tmp/x` or `ftp://h/%2Ftmp/x`.
     pub path: Vec<u8>,
+    /// For `site:NAME/path`: the saved site (its options are used to connect).
+    pub site: Option<Box<Site>>,
+}
+
+/// Whether `text` addresses the server side: an FTP URL or a saved site.
+pub fn is_remote(text: &str) -> bool {
+    ["ftp://", "ftps://", "site:"]
+        .iter()
+        .any(|p| text.starts_with(p))
 }
 
 impl FtpUrl {
     /// Parse `ftp://` (plain, or explicit TLS with `--tls`) and `ftps://`
     /// (implicit TLS) URLs.
     pub fn parse(text: &str) -> Result<FtpUrl, String> {
+        if let Some(rest) = text.strip_prefix("site:") {
+            let store = SiteStore::open_default().map_err(|e| e.to_string())?;
+            let loaded = store.load().map_err(|e| e.to_string())?;
+            return FtpUrl::from_site(rest, &loaded.sites);
+        }
         let url = url::Url::parse(text).map_err(|e| format!("not a valid URL ({e}): {text}"))?;
         let security = match url.scheme() {
             "ftp" => Security::None,
@@ -56,7 +71,42 @@ impl FtpUrl {
             user,
             password,
             path,
+            site: None,
         })
+    }
+
+    /// `NAME/path` against the saved sites: the longest leading part of the
+    /// text that names exactly one site (`Folder/Sub/Name`, a bare name, or
+    /// an id) is the site; the rest is the path, relative to the login
+    /// folder as in URLs (`NAME//tmp/x` is the absolute `/tmp/x`).
+    pub fn from_site(text: &str, sites: &SiteList) -> Result<FtpUrl, String> {
+        let parts: Vec<&str> = text.split('/').collect();
+        for k in (1..=parts.len()).rev() {
+            let query = parts[..k].join("/");
+            match sites.find(&query).as_slice() {
+                [] => continue,
+                [site] => {
+                    return Ok(FtpUrl {
+                        security: site.protocol.security(),
+                        host: site.host.clone(),
+                        port: site.effective_port(),
+                        user: site.needs_password().then(|| site.user.clone()),
+                        password: None,
+                        path: parts[k..].join("/").into_bytes(),
+                        site: Some(Box::new((*site).clone())),
+                    });
+                }
+                many => {
+                    return Err(format!(
+                        "{} saved sites are called {query:?}; name it with its folder (Folder/Name) — `ferry sites list` shows them",
+                        many.len()
+                    ));
+                }
+            }
+        }
+        Err(format!(
+            "no saved site is called {text:?}; `ferry sites list` shows them"
+        ))
     }
 
     /// The last path segment (a file name), if the path does not end in `/`.
@@ -97,6 +147,38 @@ impl FtpUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saved_sites_take_the_longest_name_and_the_rest_is_the_path() {
+        let mut a = Site::new("Box", "a.example.org");
+        a.folder = vec!["Lab".into()];
+        a.user = "alice".into();
+        let mut b = Site::new("Box", "b.example.org");
+        b.folder = vec!["Home".into()];
+        let mut c = Site::new("Lab", "c.example.org");
+        c.logon = crate::sites::LogonType::Anonymous;
+        let sites = SiteList {
+            sites: vec![a, b, c],
+            ..SiteList::default()
+        };
+        let u = FtpUrl::from_site("Lab/Box/pub/x.txt", &sites).unwrap();
+        assert_eq!(u.host, "a.example.org");
+        assert_eq!(u.user.as_deref(), Some("alice"));
+        assert_eq!(u.path, b"pub/x.txt");
+        // Absolute paths as in URLs: a second slash.
+        let u = FtpUrl::from_site("Home/Box//tmp/x", &sites).unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.path.as_slice()),
+            ("b.example.org", &b"/tmp/x"[..])
+        );
+        // "Lab" alone is the anonymous site, not the folder.
+        let u = FtpUrl::from_site("Lab", &sites).unwrap();
+        assert_eq!((u.host.as_str(), u.user.clone()), ("c.example.org", None));
+        let e = FtpUrl::from_site("Box/x", &sites).unwrap_err();
+        assert!(e.contains("2 saved sites"), "{e}");
+        let e = FtpUrl::from_site("Nope", &sites).unwrap_err();
+        assert!(e.contains("no saved site"), "{e}");
+    }
 
     #[test]
     fn urls_parse_into_their_parts() {
