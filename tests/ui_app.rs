@@ -98,6 +98,19 @@ fn quick_connect(h: &mut Harness<'_, FerryApp>, port: u16, password: &str, mode:
     h.step();
 }
 
+/// Press at `from`, move to `to` over a few frames, release there.
+fn drag(h: &mut Harness<'_, FerryApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=5 {
+        h.hover_at(from + (to - from) * (i as f32 / 5.0));
+        h.step();
+    }
+    h.drop_at(to);
+}
+
 /// Quick-connect in passive mode and wait for the seeded root listing.
 fn connect_and_list(h: &mut Harness<'_, FerryApp>, server: &TestServer) {
     quick_connect(h, server.addr.port(), PASSWORD, "Passive");
@@ -306,15 +319,7 @@ fn dragging_a_file_from_the_remote_pane_to_the_local_pane_downloads_it() {
     assert!(from.x > local_right, "the row is in the remote pane");
     // Below the local pane's few rows: its folder, not a folder row.
     let to = egui::pos2(local_right / 2.0, 420.0);
-    h.hover_at(from);
-    h.step();
-    h.drag_at(from);
-    h.step();
-    for i in 1..=6 {
-        h.hover_at(from + (to - from) * (i as f32 / 6.0));
-        h.step();
-    }
-    h.drop_at(to);
+    drag(&mut h, from, to);
     wait_until(&mut h, "the dropped file to arrive", |_| {
         local.path().join("hello.txt").is_file()
     });
@@ -401,15 +406,7 @@ fn dragging_a_file_onto_a_folder_of_the_same_pane_moves_it_after_asking() {
     });
     let from = h.get_by_label("a.txt").rect().center();
     let to = h.get_by_label("sub").rect().center();
-    h.hover_at(from);
-    h.step();
-    h.drag_at(from);
-    h.step();
-    for i in 1..=4 {
-        h.hover_at(from + (to - from) * (i as f32 / 4.0));
-        h.step();
-    }
-    h.drop_at(to);
+    drag(&mut h, from, to);
     h.run_steps(3);
     h.get_by_label("Move?");
     assert!(

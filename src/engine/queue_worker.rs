@@ -208,13 +208,25 @@ impl Worker {
                     target.display()
                 )));
             }
-            let local_time = meta.modified().ok().map(naive_utc);
-            let decision = self
-                .decide(s, src, Some(meta.len()), local_time, || {
-                    AnyPath::Local(target.clone())
-                })
-                .await?;
-            match decision {
+            // Only these answers compare with the server's copy.
+            let compare = matches!(
+                self.policy,
+                OnExisting::Ask | OnExisting::OverwriteIfNewer | OnExisting::IfChanged
+            );
+            let (source_size, source_time) = if compare {
+                (s.size(src).await.ok(), s.mdtm(src).await.ok())
+            } else {
+                (None, None)
+            };
+            let facts = Facts {
+                source: AnyPath::Remote(src.to_vec()),
+                target: AnyPath::Local(target.clone()),
+                source_size,
+                source_time,
+                target_size: Some(meta.len()),
+                target_time: meta.modified().ok().map(naive_utc),
+            };
+            match self.decision(facts, Direction::Download) {
                 Decision::Go(e) => existing = e,
                 Decision::Rename => target = free_local_name(&target),
                 Decision::Stop(outcome) => return Ok(outcome),
@@ -245,11 +257,16 @@ impl Worker {
         };
         let look = !resume && self.policy != OnExisting::Overwrite;
         if look && let Some(remote_size) = remote_size(s, &target).await? {
-            let remote_time = s.mdtm(&target).await.ok();
-            let decision = self
-                .decide_upload(s, src, &target, remote_size, remote_time)
-                .await?;
-            match decision {
+            let meta = tokio::fs::metadata(src).await.ok();
+            let facts = Facts {
+                source: AnyPath::Local(src.to_path_buf()),
+                target: AnyPath::Remote(target.clone()),
+                source_size: meta.as_ref().map(|m| m.len()),
+                source_time: meta.and_then(|m| m.modified().ok()).map(naive_utc),
+                target_size: Some(remote_size),
+                target_time: s.mdtm(&target).await.ok(),
+            };
+            match self.decision(facts, Direction::Upload) {
                 Decision::Go(e) => existing = e,
                 Decision::Rename => target = free_remote_name(s, &target).await?,
                 Decision::Stop(outcome) => return Ok(outcome),
@@ -263,60 +280,7 @@ impl Worker {
         })
     }
 
-    /// What to do with an existing local target of a download.
-    async fn decide(
-        &self,
-        s: &mut Session,
-        src: &[u8],
-        target_size: Option<u64>,
-        target_time: Option<chrono::NaiveDateTime>,
-        target: impl Fn() -> AnyPath,
-    ) -> Result<Decision, FtpError> {
-        let needs_remote = matches!(
-            self.policy,
-            OnExisting::Ask | OnExisting::OverwriteIfNewer | OnExisting::IfChanged
-        );
-        let (source_size, source_time) = if needs_remote {
-            (s.size(src).await.ok(), s.mdtm(src).await.ok())
-        } else {
-            (None, None)
-        };
-        Ok(self.decision(
-            Facts {
-                source: AnyPath::Remote(src.to_vec()),
-                target: target(),
-                source_size,
-                source_time,
-                target_size,
-                target_time,
-            },
-            Direction::Download,
-        ))
-    }
-
-    /// What to do with an existing remote target of an upload.
-    async fn decide_upload(
-        &self,
-        _s: &mut Session,
-        src: &Path,
-        dst: &[u8],
-        remote_size: u64,
-        remote_time: Option<chrono::NaiveDateTime>,
-    ) -> Result<Decision, FtpError> {
-        let meta = tokio::fs::metadata(src).await.ok();
-        Ok(self.decision(
-            Facts {
-                source: AnyPath::Local(src.to_path_buf()),
-                target: AnyPath::Remote(dst.to_vec()),
-                source_size: meta.as_ref().map(|m| m.len()),
-                source_time: meta.and_then(|m| m.modified().ok()).map(naive_utc),
-                target_size: Some(remote_size),
-                target_time: remote_time,
-            },
-            Direction::Upload,
-        ))
-    }
-
+    /// What to do with an existing target, from what is known of both copies.
     fn decision(&self, f: Facts, direction: Direction) -> Decision {
         let newer = match (f.source_time, f.target_time) {
             (Some(s), Some(t)) => s.and_utc().timestamp() > t.and_utc().timestamp(),
