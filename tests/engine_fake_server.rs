@@ -483,3 +483,259 @@ async fn active_mode_refuses_a_data_connection_from_another_address() {
         "{lines:?}"
     );
 }
+
+// ----- auto mode: the other data mode when one is blocked -----
+
+fn auto(fake: &FakeServer, mode: DataMode) -> ConnectOptions {
+    let mut o = options(fake, mode);
+    o.auto_fallback = true;
+    o
+}
+
+/// A listing through PORT that the fake serves by connecting back.
+fn active_listing() -> Vec<Step> {
+    vec![
+        expect("PORT 127,0,0,1,"),
+        send("200 PORT ok\r\n"),
+        expect("LIST"),
+        send("150 connecting\r\n"),
+        Step::ActiveConnectSend(LISTING.to_vec()),
+        send("226 done\r\n"),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_mode_lists_through_active_when_the_passive_port_hangs_and_stays_active() {
+    let mut steps = vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPSV"),
+        Step::EpsvReplyBlackhole,
+    ];
+    steps.extend(active_listing());
+    // The next listing goes straight to active: no second wait.
+    steps.extend(active_listing());
+    steps.push(Step::Hold);
+    let fake = FakeServer::start(script(steps)).await;
+    let (log, lines) = capture_log();
+    let mut s = Session::connect(auto(&fake, DataMode::Passive), log)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let entries = s.list(None).await.unwrap();
+    let waited = started.elapsed();
+    assert_eq!(entries.len(), 2);
+    // The 2 s data deadline plus a margin, not the kernel's SYN retries.
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(4),
+        "waited {waited:?}"
+    );
+    let switch = s.take_mode_switch().expect("the switch is reported");
+    assert_eq!(
+        (switch.from, switch.to),
+        (DataMode::Passive, DataMode::Active)
+    );
+    assert!(
+        switch
+            .notice
+            .starts_with("Passive data connection to 127.0.0.1:")
+            && switch
+                .notice
+                .ends_with("timed out after 2 s; switched to active mode"),
+        "{}",
+        switch.notice
+    );
+    assert_eq!(s.take_mode_switch(), None, "reported once");
+    assert_eq!(s.options().mode, DataMode::Active);
+    let again = Instant::now();
+    assert_eq!(s.list(None).await.unwrap().len(), 2);
+    assert!(
+        again.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        again.elapsed()
+    );
+    drop(s);
+    let report = fake.finish().await;
+    assert_eq!(
+        report
+            .commands
+            .iter()
+            .filter(|c| c.starts_with("EPSV"))
+            .count(),
+        1,
+        "{:?}",
+        report.commands
+    );
+    let lines = lines.lock().unwrap();
+    assert!(
+        lines.iter().any(|l| l == &switch.notice),
+        "the log says why: {lines:?}"
+    );
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with("data connection timed out after 2 s while connecting (passive)")
+        ),
+        "the log has the full error: {lines:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_mode_lists_through_passive_when_the_server_never_connects_back() {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("PORT 127,0,0,1,"),
+        send("200 PORT ok\r\n"),
+        expect("LIST"),
+        send("150 connecting\r\n"),
+        // Nothing connects. The client gives up, aborts, and goes passive.
+        expect("ABOR"),
+        expect("NOOP"),
+        send("426 no data connection\r\n226 aborted\r\n200 NOOP ok\r\n"),
+        expect("EPSV"),
+        Step::EpsvReply,
+        expect("LIST"),
+        send("150 here it comes\r\n"),
+        Step::DataSend(LISTING.to_vec()),
+        send("226 done\r\n"),
+        expect("PWD"),
+        send("257 \"/in-step\"\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let (log, lines) = capture_log();
+    let mut s = Session::connect(auto(&fake, DataMode::Active), log)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let entries = s.list(None).await.unwrap();
+    let waited = started.elapsed();
+    assert_eq!(entries.len(), 2);
+    assert!(waited < Duration::from_secs(4), "waited {waited:?}");
+    let switch = s.take_mode_switch().unwrap();
+    assert_eq!(switch.to, DataMode::Passive);
+    assert!(
+        switch
+            .notice
+            .starts_with("The server did not connect back to 127.0.0.1:")
+            && switch
+                .notice
+                .ends_with("(active) within 2 s; switched to passive mode"),
+        "{}",
+        switch.notice
+    );
+    assert_eq!(s.pwd().await.unwrap(), b"/in-step");
+    drop(s);
+    fake.finish().await;
+    assert!(lines.lock().unwrap().contains(&switch.notice));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_mode_switches_at_once_on_a_425_reply() {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("PORT 127,0,0,1,"),
+        send("200 PORT ok\r\n"),
+        expect("RETR f.bin"),
+        send("425 Can't open data connection\r\n"),
+        expect("EPSV"),
+        Step::EpsvReply,
+        expect("RETR f.bin"),
+        send("150 sending\r\n"),
+        Step::DataSend(b"hello".to_vec()),
+        send("226 done\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let mut s = Session::connect(auto(&fake, DataMode::Active), null_log())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut got = Vec::new();
+    s.download("f.bin", 0, &mut got, &mut |_| {}).await.unwrap();
+    assert_eq!(got, b"hello");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    let switch = s.take_mode_switch().unwrap();
+    assert_eq!(
+        switch.notice,
+        "The server refused RETR (425 Can't open data connection); switched to passive mode"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_mode_blocked_both_ways_fails_naming_both_within_two_deadlines() {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPSV"),
+        Step::EpsvReplyBlackhole,
+        expect("PORT 127,0,0,1,"),
+        send("200 PORT ok\r\n"),
+        expect("LIST"),
+        send("150 connecting\r\n"),
+        expect("ABOR"),
+        expect("NOOP"),
+        send("425 no data connection\r\n200 NOOP ok\r\n"),
+        expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let mut s = Session::connect(auto(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let err = s.list(None).await.unwrap_err();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(4) && waited < Duration::from_secs(6),
+        "waited {waited:?}"
+    );
+    assert!(matches!(err, FtpError::DataBlocked { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "data connections fail in both modes — passive: data connection timed out"
+        ) && text.contains(
+            "; active: data connection timed out after 2 s waiting for the server to connect"
+        ),
+        "{text}"
+    );
+    assert_eq!(err.failed_data_mode(), None, "no other mode to offer");
+    assert_eq!(s.take_mode_switch(), None);
+    assert_eq!(
+        s.options().mode,
+        DataMode::Passive,
+        "nothing worked, nothing kept"
+    );
+    assert_eq!(s.pwd().await.unwrap(), b"/", "the session is still in step");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passive_mode_without_auto_does_not_try_active() {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPSV"),
+        Step::EpsvReplyBlackhole,
+        Step::Hold,
+    ]))
+    .await;
+    let mut s = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    let err = s.list(None).await.unwrap_err();
+    assert_eq!(err.failed_data_mode(), Some(DataMode::Passive));
+    assert!(err.to_string().contains("try Active mode"), "{err}");
+    drop(s);
+    let report = fake.finish().await;
+    assert!(
+        !report
+            .commands
+            .iter()
+            .any(|c| c.starts_with("PORT") || c.starts_with("EPRT")),
+        "{:?}",
+        report.commands
+    );
+}

@@ -54,10 +54,19 @@ impl Outbox {
     pub(crate) fn log_sink(&self, side: Side) -> SharedLog {
         let out = self.clone();
         Arc::new(move |line: LogLine| {
-            if line.kind == LogKind::Status && is_wait(&line.text) {
+            let wait = match line.kind {
+                LogKind::Status if is_wait(&line.text) => Some(line.text.clone()),
+                // Every command waits for its reply; say which.
+                LogKind::Sent => {
+                    let verb = line.text.split(' ').next().unwrap_or_default();
+                    Some(format!("Waiting for reply to {verb}…"))
+                }
+                _ => None,
+            };
+            if let Some(what) = wait {
                 out.send(Event::Busy {
                     side,
-                    what: Some(line.text.clone()),
+                    what: Some(what),
                     since: line.time,
                 });
             }

@@ -312,6 +312,14 @@ pub enum Event {
         skipped: usize,
         failed: usize,
     },
+    /// Auto mode could not open a data connection in one mode and switched
+    /// to `mode`, which worked. `server` is `user@host:port`; `notice` is
+    /// one line saying what failed and what was done.
+    DataModeSwitched {
+        server: String,
+        mode: DataMode,
+        notice: String,
+    },
     /// Something about the queue as a whole the user should read (for
     /// example, a transfer asked for while not connected).
     QueueNotice(String),

@@ -430,6 +430,28 @@ impl Queue {
         self.changed(&waiting);
     }
 
+    /// Auto mode switched a job's session to the other data mode: later
+    /// sessions for that server start in the mode that works instead of
+    /// waiting out the same deadline again, and the UI is told.
+    fn adopt_mode_switch(&mut self, session: &mut Session) {
+        let Some(switch) = session.take_mode_switch() else {
+            return;
+        };
+        let site = SiteKey::of(session.options());
+        if let Some(options) = self.logins.get_mut(&site) {
+            options.mode = switch.to;
+        }
+        for idle in self.idle.get_mut(&site).into_iter().flatten() {
+            idle.set_mode(switch.to);
+        }
+        let o = session.options();
+        self.out.send(Event::DataModeSwitched {
+            server: format!("{}@{}", o.user, o.addr_text()),
+            mode: switch.to,
+            notice: switch.notice,
+        });
+    }
+
     fn add_job(&mut self, direction: Direction, child: Child, site: &SiteKey) -> u64 {
         let id = next_id();
         let (state, error) = match child.refused {
@@ -594,8 +616,11 @@ impl Queue {
             .collect()
     }
 
-    fn finished(&mut self, id: u64, outcome: Outcome, session: Option<Session>) {
+    fn finished(&mut self, id: u64, outcome: Outcome, mut session: Option<Session>) {
         self.running.remove(&id);
+        if let Some(s) = session.as_mut() {
+            self.adopt_mode_switch(s);
+        }
         let Some(job) = self.jobs.get_mut(&id) else {
             return;
         };

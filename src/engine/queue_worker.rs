@@ -46,6 +46,8 @@ fn retriable(e: &FtpError) -> bool {
         | FtpError::UntrustedCertificate { .. }
         | FtpError::Busy
         | FtpError::Cancelled
+        // Both modes were tried: trying again the same way will not help.
+        | FtpError::DataBlocked { .. }
         | FtpError::Local { .. } => false,
     }
 }

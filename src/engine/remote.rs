@@ -86,11 +86,22 @@ async fn run(
     loop {
         // While idle, also watch the control connection, so a server that
         // drops the session is noticed now, not on the next click.
+        let keepalive = session.options().keepalive;
         let op = tokio::select! {
             op = rx.recv() => op,
             e = session.closed_while_idle() => {
                 session.log().error(format!("Connection lost: {e}"));
                 return lost(e, &out);
+            }
+            () = idle_for(keepalive) => {
+                if let Err(e) = session.noop().await {
+                    session
+                        .log()
+                        .error(format!("Keep-alive NOOP failed; the connection is dead: {e}"));
+                    return lost(e, &out);
+                }
+                out.idle(Side::Remote);
+                continue;
             }
         };
         let Some(op) = op else { break };
@@ -126,6 +137,7 @@ async fn run(
                 done(r, &out, "Deleted".to_string(), refresh)
             }
         };
+        report_mode_switch(&mut session, &out);
         out.idle(Side::Remote);
         if let Err(e) = result
             && e.is_fatal_to_session()
@@ -134,7 +146,16 @@ async fn run(
         }
     }
     let _ = session.quit().await;
+    out.idle(Side::Remote);
     out.send(Event::Disconnected { reason: None });
+}
+
+/// Resolves after `interval`, or never when keep-alive is off.
+async fn idle_for(interval: Option<std::time::Duration>) {
+    match interval {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
 }
 
 fn lost(e: FtpError, out: &Outbox) {
@@ -174,23 +195,9 @@ async fn list(
 ) -> Result<(), FtpError> {
     out.busy(Side::Remote, format!("Listing {}…", lossy(&path)));
     session.set_list_hidden(hidden);
-    let mut result = session.list(Some(&path)).await;
-    // Auto mode: a data connection that cannot be opened in one mode is
-    // tried once in the other, which is kept when it works.
-    if let Err(e) = &result
-        && let Some(failed) = e.failed_data_mode()
-        && session.options().auto_fallback
-    {
-        let other = failed.other();
-        session
-            .log()
-            .status(format!("{e}; switching to {other} mode"));
-        session.set_mode(other);
-        result = session.list(Some(&path)).await;
-        if result.is_err() {
-            session.set_mode(failed);
-        }
-    }
+    // Auto mode's fallback to the other data mode happens inside the session.
+    let result = session.list(Some(&path)).await;
+    report_mode_switch(session, out);
     match result {
         Ok(entries) => {
             let entries = entries.into_iter().map(remote_entry).collect();
@@ -210,6 +217,19 @@ async fn list(
             out.idle(Side::Remote);
             Err(e)
         }
+    }
+}
+
+/// Tell the UI when auto mode switched the data mode, so it can say so
+/// and remember the mode that works for the site.
+pub(super) fn report_mode_switch(session: &mut Session, out: &Outbox) {
+    if let Some(switch) = session.take_mode_switch() {
+        let o = session.options();
+        out.send(Event::DataModeSwitched {
+            server: format!("{}@{}", o.user, o.addr_text()),
+            mode: switch.to,
+            notice: switch.notice,
+        });
     }
 }
 

@@ -150,6 +150,16 @@ pub enum FtpError {
     )]
     OutOfStep { addr: String },
 
+    #[error(
+        "data connections fail in both modes — {first_mode}: {first}; {second_mode}: {second}. Check the server's firewall (passive ports) and yours (active), or run `ferry diagnose`"
+    )]
+    DataBlocked {
+        first_mode: DataMode,
+        first: Box<FtpError>,
+        second_mode: DataMode,
+        second: Box<FtpError>,
+    },
+
     #[error("{what} failed locally: {source}: {path}")]
     Local {
         what: &'static str,
@@ -191,6 +201,7 @@ impl FtpError {
             FtpError::Reply { .. }
             | FtpError::Incomplete { .. }
             | FtpError::Local { .. }
+            | FtpError::DataBlocked { .. }
             | FtpError::Cancelled => ErrorClass::Operation,
         }
     }

@@ -92,6 +92,10 @@ pub struct ConnectOptions {
     /// Auto mode: when a data connection cannot be opened in `mode`, try the
     /// other mode once and keep it if it works.
     pub auto_fallback: bool,
+    /// Send NOOP after this long without a command, so an idle connection
+    /// stays open through NAT and firewalls and a dead one is noticed while
+    /// idle. `None` (the default) sends nothing.
+    pub keepalive: Option<Duration>,
 }
 
 impl ConnectOptions {

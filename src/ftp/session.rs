@@ -44,6 +44,71 @@ enum Prepared {
     Listening(TcpListener, SocketAddr),
 }
 
+/// Auto mode switched the data connection mode: what failed and why, in
+/// one line for the user ("Passive data connection to … timed out after
+/// 10 s; switched to active mode").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModeSwitch {
+    pub from: DataMode,
+    pub to: DataMode,
+    pub notice: String,
+}
+
+/// One way of opening a data connection, for the connection test, which
+/// tries each on its own instead of falling back from one to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataCommand {
+    Epsv,
+    Pasv,
+    Eprt,
+    Port,
+}
+
+impl DataCommand {
+    pub const ALL: [DataCommand; 4] = [
+        DataCommand::Epsv,
+        DataCommand::Pasv,
+        DataCommand::Eprt,
+        DataCommand::Port,
+    ];
+
+    pub fn mode(self) -> DataMode {
+        match self {
+            DataCommand::Epsv | DataCommand::Pasv => DataMode::Passive,
+            DataCommand::Eprt | DataCommand::Port => DataMode::Active,
+        }
+    }
+
+    pub fn verb(self) -> &'static str {
+        match self {
+            DataCommand::Epsv => "EPSV",
+            DataCommand::Pasv => "PASV",
+            DataCommand::Eprt => "EPRT",
+            DataCommand::Port => "PORT",
+        }
+    }
+}
+
+/// Why opening a data connection failed, and what that leaves behind.
+struct OpenFailure {
+    error: FtpError,
+    /// The failure is the mode's (blocked port, refused EPSV/PASV/PORT,
+    /// 425): the other mode may work.
+    mode_failure: bool,
+    /// The transfer command went out and its final reply is still owed.
+    owes_reply: bool,
+}
+
+impl From<FtpError> for OpenFailure {
+    fn from(error: FtpError) -> OpenFailure {
+        OpenFailure {
+            error,
+            mode_failure: false,
+            owes_reply: false,
+        }
+    }
+}
+
 /// A logged-in session with one FTP server.
 pub struct Session {
     control: Control,
@@ -60,6 +125,10 @@ pub struct Session {
     /// When set and it turns true, a running download or upload stops with
     /// ABOR and [`FtpError::Cancelled`], leaving the session usable.
     cancel: Option<watch::Receiver<bool>>,
+    /// Set when auto mode switched modes; taken by [`Session::take_mode_switch`].
+    switched: Option<ModeSwitch>,
+    /// The connection test's choice of EPSV/PASV/EPRT/PORT, used alone.
+    force: Option<DataCommand>,
 }
 
 impl Session {
@@ -105,6 +174,8 @@ impl Session {
             eprt_refused: false,
             in_transfer: None,
             cancel: None,
+            switched: None,
+            force: None,
         };
         session.greet_and_login().await?;
         Ok(session)
@@ -227,6 +298,21 @@ impl Session {
     /// Change the data connection mode for the following transfers.
     pub fn set_mode(&mut self, mode: DataMode) {
         self.opts.mode = mode;
+    }
+
+    /// Open data connections with exactly this command, without falling
+    /// back to another (the connection test). `None` restores the usual way.
+    pub fn force_data_command(&mut self, command: Option<DataCommand>) {
+        self.force = command;
+        if let Some(c) = command {
+            self.opts.mode = c.mode();
+        }
+    }
+
+    /// The mode switch auto mode made since the last call, if any: the
+    /// caller tells the user and remembers the mode that works.
+    pub fn take_mode_switch(&mut self) -> Option<ModeSwitch> {
+        self.switched.take()
     }
 
     pub fn features(&self) -> &Features {
@@ -429,7 +515,12 @@ impl Session {
     /// and decide which address to connect to.
     async fn passive_address(&mut self) -> Result<SocketAddr> {
         let peer = self.control.peer();
-        if !self.epsv_refused {
+        let epsv = match self.force {
+            Some(DataCommand::Epsv) => true,
+            Some(DataCommand::Pasv) => false,
+            _ => !self.epsv_refused,
+        };
+        if epsv {
             let r = self.control.command("EPSV", None).await?;
             if r.code == 229 {
                 let port = parse_epsv(&r.text()).ok_or_else(|| FtpError::Protocol {
@@ -438,7 +529,7 @@ impl Session {
                 })?;
                 return Ok(SocketAddr::new(peer.ip(), port));
             }
-            if peer.is_ipv6() {
+            if peer.is_ipv6() || self.force.is_some() {
                 return Err(refused("EPSV", None, &r));
             }
             self.log()
@@ -458,8 +549,15 @@ impl Session {
             return Ok(SocketAddr::V4(named));
         }
         if named_ip != peer.ip() {
+            let kind = if named.ip().is_private() || named.ip().is_link_local() {
+                " (a private address: the server is probably behind NAT and does not know its public one)"
+            } else if named.ip().is_unspecified() {
+                " (no address at all)"
+            } else {
+                ", not the address it answers on"
+            };
             self.log().status(format!(
-                "The server named {named_ip} for the data connection; connecting to the control connection's address {} instead",
+                "The server named {named_ip} for the data connection{kind}; connecting to the control connection's address {} instead",
                 peer.ip()
             ));
         }
@@ -535,14 +633,18 @@ impl Session {
             addr: self.control.local().to_string(),
         })?;
         let advertised = SocketAddr::new(self.opts.external_ip.unwrap_or(local.ip()), local.port());
-        let use_eprt = advertised.is_ipv6() || (self.features.eprt() && !self.eprt_refused);
+        let use_eprt = match self.force {
+            Some(DataCommand::Eprt) => true,
+            Some(DataCommand::Port) => false,
+            _ => advertised.is_ipv6() || (self.features.eprt() && !self.eprt_refused),
+        };
         if use_eprt {
             let arg = eprt_argument(advertised);
             let r = self.control.command("EPRT", Some(arg.as_bytes())).await?;
             if r.is_success() {
                 return Ok(Prepared::Listening(listener, advertised));
             }
-            if advertised.is_ipv6() {
+            if advertised.is_ipv6() || self.force.is_some() {
                 return Err(refused("EPRT", Some(arg.as_bytes()), &r));
             }
             self.log()
@@ -560,12 +662,81 @@ impl Session {
     /// Open a data connection for `verb`, send it, and return the stream once
     /// the connection (and its TLS handshake) is up. The server's refusal
     /// (550 and the like) ends the wait at once instead of at the deadline.
+    ///
+    /// In auto mode, a data connection that cannot be opened in the current
+    /// mode (blocked port, refused EPSV/PASV/EPRT/PORT, 425) is tried once
+    /// in the other; when that works the session keeps it and records a
+    /// [`ModeSwitch`].
     async fn open_transfer(
         &mut self,
         verb: &str,
         arg: Option<&[u8]>,
         rest: u64,
     ) -> Result<DataStream> {
+        let first = self.opts.mode;
+        let failed = match self.open_transfer_in(first, verb, arg, rest).await {
+            Ok(data) => return Ok(data),
+            Err(f) => f,
+        };
+        if !(failed.mode_failure && self.opts.auto_fallback && self.force.is_none()) {
+            return Err(failed.error);
+        }
+        let other = first.other();
+        let notice = fallback_notice(&failed.error, first, other);
+        self.log().error(format!("{}", failed.error));
+        if failed.owes_reply {
+            self.back_in_step().await?;
+        }
+        match self.open_transfer_in(other, verb, arg, rest).await {
+            Ok(data) => {
+                self.log().status(notice.clone());
+                self.opts.mode = other;
+                self.switched = Some(ModeSwitch {
+                    from: first,
+                    to: other,
+                    notice,
+                });
+                Ok(data)
+            }
+            Err(second) => {
+                if second.owes_reply && second.mode_failure {
+                    self.back_in_step().await?;
+                }
+                if !second.mode_failure {
+                    return Err(second.error);
+                }
+                Err(FtpError::DataBlocked {
+                    first_mode: first,
+                    first: Box::new(failed.error),
+                    second_mode: other,
+                    second: Box::new(second.error),
+                })
+            }
+        }
+    }
+
+    /// After a data connection failed with the transfer command sent: ABOR,
+    /// so the server gives up too and its replies are read now (reconnect
+    /// when it will not answer).
+    async fn back_in_step(&mut self) -> Result<()> {
+        match self.resync_after_abort().await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.log().error(format!(
+                    "Could not get back in step after ABOR ({e}); reconnecting"
+                ));
+                self.reconnect().await
+            }
+        }
+    }
+
+    async fn open_transfer_in(
+        &mut self,
+        mode: DataMode,
+        verb: &str,
+        arg: Option<&[u8]>,
+        rest: u64,
+    ) -> std::result::Result<DataStream, OpenFailure> {
         self.ensure_idle()?;
         if let Some(a) = arg {
             check_argument(a)?;
@@ -577,14 +748,19 @@ impl Session {
                 .command("REST", Some(rest.to_string().as_bytes()))
                 .await?;
             if r.code != 350 {
-                return Err(refused("REST", Some(rest.to_string().as_bytes()), &r));
+                return Err(refused("REST", Some(rest.to_string().as_bytes()), &r).into());
             }
         }
-        let mode = self.opts.mode;
         let prepared = match mode {
-            DataMode::Passive => self.prepare_passive().await?,
-            DataMode::Active => self.prepare_active().await?,
+            DataMode::Passive => self.prepare_passive().await,
+            DataMode::Active => self.prepare_active().await,
         };
+        let prepared = prepared.map_err(|error| OpenFailure {
+            mode_failure: !error.is_fatal_to_session()
+                && (error.failed_data_mode().is_some() || error.reply_code().is_some()),
+            error,
+            owes_reply: false,
+        })?;
         self.control.send(verb, arg).await?;
         let limit = self.opts.timeouts.data_connect;
         let peer_ip = self.control.peer().ip();
@@ -643,7 +819,12 @@ impl Session {
                         // Finished without data (an empty listing on some servers).
                         return Ok(DataStream::empty(mode, self.control.peer()));
                     } else {
-                        return Err(refused(verb, arg, &r));
+                        // 425: the server could not open the data connection.
+                        return Err(OpenFailure {
+                            mode_failure: r.code == 425,
+                            error: refused(verb, arg, &r),
+                            owes_reply: false,
+                        });
                     }
                 }
                 _ = &mut deadline => {
@@ -654,18 +835,30 @@ impl Session {
                     self.log().error(format!("Data connection ({mode}) to {addr_text} timed out"));
                     // The server still owes a reply to the command; the next
                     // command settles it, or the caller reconnects.
-                    return Err(data_timeout(mode, what, limit, addr_text));
+                    return Err(OpenFailure {
+                        error: data_timeout(mode, what, limit, addr_text),
+                        mode_failure: true,
+                        owes_reply: true,
+                    });
                 }
             }
         };
-        let (stream, peer) = opened?;
+        let (stream, peer) = opened.map_err(|error| OpenFailure {
+            mode_failure: error.failed_data_mode().is_some(),
+            error,
+            owes_reply: true,
+        })?;
         if !started {
             let r = self.control.read_reply().await?;
             if !r.is_preliminary() {
                 if r.is_success() {
                     return Ok(DataStream::empty(mode, peer));
                 }
-                return Err(refused(verb, arg, &r));
+                return Err(OpenFailure {
+                    mode_failure: r.code == 425,
+                    error: refused(verb, arg, &r),
+                    owes_reply: false,
+                });
             }
         }
         self.in_transfer = Some(describe(verb, arg));
@@ -963,6 +1156,36 @@ fn same_host(a: IpAddr, b: IpAddr) -> bool {
         v4 => v4,
     };
     canon(a) == canon(b)
+}
+
+/// The one line auto mode shows when it leaves `from` for `to`.
+fn fallback_notice(e: &FtpError, from: DataMode, to: DataMode) -> String {
+    let mode = match from {
+        DataMode::Passive => "Passive",
+        DataMode::Active => "Active",
+    };
+    match e {
+        FtpError::Timeout { secs, addr, .. } => match from {
+            DataMode::Passive => format!(
+                "Passive data connection to {addr} timed out after {secs} s; switched to {to} mode"
+            ),
+            DataMode::Active => format!(
+                "The server did not connect back to {addr} (active) within {secs} s; switched to {to} mode"
+            ),
+        },
+        FtpError::Io { source, addr, .. } => {
+            format!("{mode} data connection to {addr} failed ({source}); switched to {to} mode")
+        }
+        FtpError::Reply {
+            command,
+            code,
+            text,
+        } => {
+            let verb = command.split(' ').next().unwrap_or(command);
+            format!("The server refused {verb} ({code} {text}); switched to {to} mode")
+        }
+        other => format!("{mode} data connection failed ({other}); switched to {to} mode"),
+    }
 }
 
 fn data_timeout(mode: DataMode, what: &str, limit: Duration, addr: String) -> FtpError {

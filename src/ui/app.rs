@@ -482,6 +482,22 @@ impl FerryApp {
                 }
                 self.notice = Some(text);
             }
+            Event::DataModeSwitched {
+                server,
+                mode,
+                notice,
+            } => {
+                // The status line says it until something else happens; the
+                // log has the details.
+                self.notice = Some(notice);
+                // A transfer connection found the working mode: browsing and
+                // the queue's next connections use it too.
+                if let Connection::Connected { host } = &self.connection
+                    && server.ends_with(&format!("@{host}"))
+                {
+                    self.send(Command::SetDataMode(mode));
+                }
+            }
             Event::QueueNotice(message) => {
                 self.banner = Some(Banner {
                     message: format!("Transfers: {message}"),
