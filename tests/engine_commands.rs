@@ -292,9 +292,22 @@ fn auto_mode_lists_through_active_when_the_passive_data_port_is_blocked() {
         initial_path: None,
     });
     let mut notice = None;
+    let mut waits = Vec::new();
     let entries = wait_for(&engine.events, "Listing", |e| match e {
-        Event::Log(l) if l.text.contains("switching to active mode") => {
-            notice = Some(l.text);
+        Event::DataModeSwitched {
+            server,
+            mode,
+            notice: n,
+        } => {
+            assert_eq!(mode, DataMode::Active);
+            assert_eq!(server, format!("user@127.0.0.1:{}", fake.addr.port()));
+            notice = Some(n);
+            None
+        }
+        Event::Busy {
+            what: Some(what), ..
+        } => {
+            waits.push(what);
             None
         }
         Event::Listing { entries, .. } => Some(entries),
@@ -308,11 +321,78 @@ fn auto_mode_lists_through_active_when_the_passive_data_port_is_blocked() {
     );
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].display_name, "through-active.txt");
-    let notice = notice.expect("the log says why the mode changed");
+    let notice = notice.expect("the UI is told why the mode changed");
     assert!(
-        notice.contains("data connection timed out after 2 s") && notice.contains("(passive)"),
+        notice.starts_with("Passive data connection to 127.0.0.1:")
+            && notice.ends_with("timed out after 2 s; switched to active mode"),
         "{notice}"
     );
+    // The status line named every wait on the way.
+    for want in [
+        "Waiting for reply to EPSV…",
+        "Opening data connection (passive) to 127.0.0.1:",
+        "Waiting for reply to PORT…",
+        "Waiting for reply to LIST…",
+        "Waiting for the server to connect (active)",
+    ] {
+        assert!(
+            waits.iter().any(|w| w.starts_with(want)),
+            "{want}: {waits:?}"
+        );
+    }
+}
+
+#[test]
+fn keep_alive_sends_noop_while_idle_and_reports_a_dead_connection() {
+    use support::fake::{FakeServer, Step, engine_open_script};
+    let rt = server_runtime();
+    let mut steps = engine_open_script();
+    steps.extend([
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("LIST".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::DataSend(b"-rw-r--r-- 1 u g 5 Jan  1  2024 a.txt\r\n".to_vec()),
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Expect("NOOP".into()),
+        Step::Send(b"200 still here\r\n".to_vec()),
+        // Then the server (or a NAT box between) goes silent.
+        Step::Expect("NOOP".into()),
+        Step::Hold,
+    ]);
+    let fake = rt.block_on(FakeServer::start(steps));
+    let engine = engine();
+    let mut o = ConnectOptions::new("127.0.0.1", fake.addr.port(), "user", "pw");
+    o.keepalive = Some(Duration::from_millis(400));
+    o.timeouts.reply = Duration::from_secs(1);
+    engine.handle.send(Command::Connect {
+        options: o,
+        initial_path: None,
+    });
+    wait_for(&engine.events, "Listing", |e| {
+        matches!(e, Event::Listing { .. }).then_some(())
+    });
+    let started = Instant::now();
+    let mut noops = 0;
+    let reason = wait_for(&engine.events, "Disconnected", |e| match e {
+        Event::Log(l) if l.text == "NOOP" => {
+            noops += 1;
+            None
+        }
+        Event::Disconnected { reason } => Some(reason),
+        _ => None,
+    });
+    let waited = started.elapsed();
+    assert_eq!(noops, 2);
+    // Two idle intervals and the reply deadline, with no click at all.
+    assert!(
+        waited >= Duration::from_millis(1700) && waited < Duration::from_secs(4),
+        "{waited:?}"
+    );
+    let reason = reason.expect("a lost connection has a reason");
+    assert!(reason.contains("control connection timed out"), "{reason}");
+    drop(engine);
+    rt.block_on(fake.finish());
 }
 
 #[test]
