@@ -470,3 +470,39 @@ async fn a_saved_site_is_addressed_as_site_name_with_a_path() {
         stderr(&o)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_prints_why_it_switched_to_active_and_lists() {
+    use support::fake::{FakeServer, Step, login_script};
+    let mut steps = login_script();
+    steps.extend([
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReplyBlackhole,
+        Step::Expect("PORT 127,0,0,1,".into()),
+        Step::Send(b"200 PORT ok\r\n".to_vec()),
+        Step::Expect("LIST".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::ActiveConnectSend(b"-rw-r--r-- 1 u g 5 Jan  1  2024 via-active.txt\r\n".to_vec()),
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Expect("QUIT".into()),
+        Step::Send(b"221 bye\r\n".to_vec()),
+    ]);
+    let fake = FakeServer::start(steps).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("ftp://user@127.0.0.1:{}/", fake.addr.port());
+    let started = std::time::Instant::now();
+    let out = ferry(&["ls", "--auto", "--timeout", "2", &url], dir.path()).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(stdout(&out).contains("via-active.txt"), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("ferry: Passive data connection to 127.0.0.1:")
+            && err.contains("timed out after 2 s; switched to active mode"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "only the notice, no log: {err}");
+    fake.finish().await;
+}

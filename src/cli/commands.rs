@@ -7,7 +7,7 @@ use super::url::FtpUrl;
 use super::{CliError, Command, CopyArgs, IfExists, NetArgs, connect_options};
 use crate::engine::OnExisting;
 use crate::engine::transfer::{Existing, Known, download_file, safe_local_name, upload_file};
-use crate::ftp::log::{null_log, stderr_log};
+use crate::ftp::log::cli_log;
 use crate::ftp::{EntryKind, RemoteEntry, Session};
 
 pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> {
@@ -60,11 +60,7 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
 pub(super) async fn open(text: &str, net: &NetArgs) -> Result<(FtpUrl, Session), CliError> {
     let url = FtpUrl::parse(text).map_err(CliError::usage)?;
     let opts = connect_options(&url, net)?;
-    let log = if net.verbose {
-        stderr_log()
-    } else {
-        null_log()
-    };
+    let log = cli_log(net.verbose);
     let session = Session::connect(opts, log).await?;
     Ok((url, session))
 }
@@ -73,11 +69,7 @@ async fn ls(text: &str, all: bool, net: &NetArgs) -> Result<(), CliError> {
     let url = FtpUrl::parse(text).map_err(CliError::usage)?;
     let mut opts = connect_options(&url, net)?;
     opts.list_hidden = all;
-    let log = if net.verbose {
-        stderr_log()
-    } else {
-        null_log()
-    };
+    let log = cli_log(net.verbose);
     let mut s = Session::connect(opts, log).await?;
     let path = (!url.path.is_empty()).then_some(url.path.as_slice());
     let mut entries = s.list(path).await?;

@@ -56,11 +56,15 @@ struct NetArgs {
     #[arg(long, global = true)]
     tls: bool,
     /// Passive data connections: the client connects to the server (default).
-    #[arg(long, global = true, conflicts_with = "active")]
+    #[arg(long, global = true, conflicts_with_all = ["active", "auto"])]
     passive: bool,
     /// Active data connections: the server connects back to the client.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "auto")]
     active: bool,
+    /// Passive data connections, switching to active when one cannot be
+    /// opened (a firewall or NAT blocks it); the switch is printed to stderr.
+    #[arg(long, global = true)]
+    auto: bool,
     /// Active mode: the address to tell the server (when behind NAT).
     #[arg(long, global = true, value_name = "IP")]
     external_ip: Option<IpAddr>,
@@ -335,6 +339,7 @@ fn connect_options(url: &FtpUrl, net: &NetArgs) -> Result<ConnectOptions, CliErr
     } else {
         DataMode::Passive
     };
+    opts.auto_fallback = net.auto;
     opts.timeouts = net.timeout.map(Timeouts::uniform).unwrap_or_default();
     opts.external_ip = net.external_ip;
     opts.port_range = net.port_range.clone();
@@ -364,6 +369,9 @@ fn site_options(site: &Site, net: &NetArgs) -> Result<ConnectOptions, CliError> 
             DataMode::Passive
         };
         opts.auto_fallback = false;
+    }
+    if net.auto {
+        opts.auto_fallback = true;
     }
     if let Some(t) = net.timeout {
         opts.timeouts = Timeouts::uniform(t);

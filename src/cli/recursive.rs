@@ -191,6 +191,9 @@ async fn run(
         while let Ok(event) = rx.try_recv() {
             match event {
                 Event::Log(line) if verbose => bar.println(&terminal_line(&line)),
+                Event::DataModeSwitched { notice, .. } if !verbose => {
+                    bar.println(&format!("ferry: {notice}"))
+                }
                 Event::JobsChanged(views) => {
                     for v in views {
                         match v.state {

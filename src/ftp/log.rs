@@ -16,6 +16,9 @@ pub enum LogKind {
     Status,
     /// A failure.
     Error,
+    /// Something the user should read even when not watching the log (auto
+    /// mode switched the data mode); the command line prints it without -v.
+    Notice,
 }
 
 /// One line of the protocol log.
@@ -52,6 +55,20 @@ pub fn stderr_log() -> SharedLog {
     Arc::new(|line: LogLine| eprintln!("{}", terminal_line(&line)))
 }
 
+/// The command line's sink: every line to stderr with `-v`, else only the
+/// notices (as `ferry: …`).
+pub fn cli_log(verbose: bool) -> SharedLog {
+    if verbose {
+        stderr_log()
+    } else {
+        Arc::new(|line: LogLine| {
+            if line.kind == LogKind::Notice {
+                eprintln!("ferry: {}", line.text);
+            }
+        })
+    }
+}
+
 /// `12:34:56.789 [3] > RETR x`: a log line as the command line prints it.
 pub fn terminal_line(line: &LogLine) -> String {
     let arrow = match line.kind {
@@ -59,6 +76,7 @@ pub fn terminal_line(line: &LogLine) -> String {
         LogKind::Received => "<",
         LogKind::Status => "*",
         LogKind::Error => "!",
+        LogKind::Notice => "*",
     };
     let time: chrono::DateTime<chrono::Local> = line.time.into();
     format!(
@@ -112,6 +130,10 @@ impl Logger {
 
     pub fn error(&self, text: impl Into<String>) {
         self.line(LogKind::Error, text);
+    }
+
+    pub fn notice(&self, text: impl Into<String>) {
+        self.line(LogKind::Notice, text);
     }
 }
 

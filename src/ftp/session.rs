@@ -689,7 +689,7 @@ impl Session {
         }
         match self.open_transfer_in(other, verb, arg, rest).await {
             Ok(data) => {
-                self.log().status(notice.clone());
+                self.log().notice(notice.clone());
                 self.opts.mode = other;
                 self.switched = Some(ModeSwitch {
                     from: first,

@@ -610,6 +610,7 @@ fn kind_marker(kind: LogKind) -> &'static str {
         LogKind::Received => "←",
         LogKind::Status => "•",
         LogKind::Error => "!",
+        LogKind::Notice => "*",
     }
 }
 
@@ -623,6 +624,7 @@ fn kind_color(visuals: &egui::Visuals, kind: LogKind) -> Color32 {
         LogKind::Received => visuals.text_color(),
         LogKind::Status => visuals.weak_text_color(),
         LogKind::Error => visuals.error_fg_color,
+        LogKind::Notice => visuals.warn_fg_color,
     }
 }
 
