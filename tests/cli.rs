@@ -506,3 +506,38 @@ async fn auto_prints_why_it_switched_to_active_and_lists() {
     assert_eq!(err.lines().count(), 1, "only the notice, no log: {err}");
     fake.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diagnose_prints_a_table_and_a_verdict_and_exits_by_it() {
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: true,
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let o = ferry(&["diagnose", &server.url("/")], work.path()).await;
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    for label in [
+        "Connect to the control port",
+        "Log in",
+        "List through EPSV (passive)",
+        "List through PORT (active)",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(label) && l[label.len()..].trim_start().starts_with("ok ")),
+            "{label:?} ok in:\n{out}"
+        );
+    }
+    assert!(out.contains("\nEverything works"), "{out}");
+
+    let o = ferry_with_password(&["diagnose", &server.url("/")], work.path(), "wrong").await;
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("\nThe server answers, but login failed: 530"),
+        "{out}"
+    );
+    assert!(!out.contains("wrong"), "the password never shows: {out}");
+}

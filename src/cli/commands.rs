@@ -27,6 +27,7 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
             jobs,
         } => super::recursive::mirror(&source, &target, jobs, &net).await,
         Command::Sites { action } => super::sites::run(action),
+        Command::Diagnose { url } => diagnose(&url, &net).await,
         Command::Mkdir { url } => {
             let (url, mut s) = open(&url, &net).await?;
             s.mkdir(&url.path).await?;
@@ -63,6 +64,34 @@ pub(super) async fn open(text: &str, net: &NetArgs) -> Result<(FtpUrl, Session),
     let log = cli_log(net.verbose);
     let session = Session::connect(opts, log).await?;
     Ok((url, session))
+}
+
+/// `ferry diagnose URL`: the connection test's table as it runs, then the verdict.
+async fn diagnose(text: &str, net: &NetArgs) -> Result<(), CliError> {
+    let url = FtpUrl::parse(text).map_err(CliError::usage)?;
+    let opts = connect_options(&url, net)?;
+    let path = (!url.path.is_empty()).then(|| url.path.clone());
+    println!("Testing {} as {}…", opts.addr_text(), opts.user);
+    let report = crate::engine::diagnose::run(opts, path, cli_log(net.verbose), |step| {
+        println!(
+            "{:<32} {:<9} {:>7}  {}",
+            step.kind.label(),
+            step.outcome.label(),
+            format!("{} ms", step.elapsed.as_millis()),
+            step.detail
+        );
+    })
+    .await;
+    println!();
+    println!("{}", report.verdict);
+    if report.works() {
+        Ok(())
+    } else {
+        Err(CliError {
+            code: super::exit::CONNECTION,
+            message: "the connection test found a problem (see above)".into(),
+        })
+    }
 }
 
 async fn ls(text: &str, all: bool, net: &NetArgs) -> Result<(), CliError> {

@@ -128,6 +128,13 @@ enum Command {
         #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
         jobs: u16,
     },
+    /// Test a connection step by step (connect, greeting, login, FEAT, a
+    /// listing through EPSV, PASV, EPRT and PORT, STAT) and say what works
+    /// and which data mode to use. Exits 0 when a listing works.
+    Diagnose {
+        /// ftp://[user[:password]@]host[:port]/path, or site:NAME/path
+        url: String,
+    },
     /// Saved sites: list them, import FileZilla's, export them.
     Sites {
         #[command(subcommand)]

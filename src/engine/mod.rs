@@ -2,6 +2,7 @@
 //! remote session, local file-system work and transfers, and speaks only
 //! [`Command`] in, [`Event`] out (see `protocol.rs`).
 
+pub mod diagnose;
 mod local;
 pub mod protocol;
 pub mod queue;

@@ -134,6 +134,16 @@ pub struct Session {
 impl Session {
     /// Connect, log in, and learn the server's features, each step under its deadline.
     pub async fn connect(opts: ConnectOptions, sink: SharedLog) -> Result<Session> {
+        let mut session = Session::open(opts, sink).await?;
+        session.greeting().await?;
+        session.log_in().await?;
+        Ok(session)
+    }
+
+    /// The first stage of [`Session::connect`], for the connection test,
+    /// which times each: the TCP connection (and implicit TLS), not yet
+    /// greeted or logged in.
+    pub async fn open(opts: ConnectOptions, sink: SharedLog) -> Result<Session> {
         let id = NEXT_SESSION.fetch_add(1, Ordering::Relaxed);
         let log = Logger::new(id, sink.clone());
         let addr_text = opts.addr_text();
@@ -161,7 +171,7 @@ impl Session {
         if let (Security::Implicit, Some(tls)) = (opts.security, &tls) {
             control.start_tls(tls, opts.timeouts.connect).await?;
         }
-        let mut session = Session {
+        let session = Session {
             control,
             opts,
             sink,
@@ -177,11 +187,11 @@ impl Session {
             switched: None,
             force: None,
         };
-        session.greet_and_login().await?;
         Ok(session)
     }
 
-    async fn greet_and_login(&mut self) -> Result<()> {
+    /// The second stage: the server's `220` greeting; returns its text.
+    pub async fn greeting(&mut self) -> Result<String> {
         // The greeting counts as the reply owed to "connecting".
         self.control.mark_in_step();
         let greeting = loop {
@@ -197,6 +207,12 @@ impl Session {
                 text: greeting.text(),
             });
         }
+        Ok(greeting.text())
+    }
+
+    /// The last stage: explicit TLS when asked for, USER/PASS, the data
+    /// channel's protection, and FEAT.
+    pub async fn log_in(&mut self) -> Result<()> {
         if self.opts.security == Security::Explicit {
             let r = self.control.command("AUTH", Some(b"TLS")).await?;
             if r.code != 234 {
@@ -712,6 +728,17 @@ impl Session {
                     second: Box::new(second.error),
                 })
             }
+        }
+    }
+
+    /// When an interrupted command still owes its reply (a data connection
+    /// that failed after the command went out): ABOR now, so the next
+    /// command does not wait out the reply deadline.
+    pub async fn get_in_step(&mut self) -> Result<()> {
+        if self.control.owed() > 0 && self.in_transfer.is_none() {
+            self.back_in_step().await
+        } else {
+            Ok(())
         }
     }
 

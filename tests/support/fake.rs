@@ -59,6 +59,8 @@ pub enum Step {
     /// whose accept queue the fake has filled with its own connections. The client's connect
     /// hangs for as long as the kernel retries SYNs (about two minutes with default settings).
     EpsvReplyBlackhole,
+    /// Like [`Step::EpsvReplyBlackhole`], as a `227` PASV reply naming 127.0.0.1.
+    PasvReplyBlackhole,
     /// Accept the data connection on the last listener, send these bytes, and close it.
     DataSend(Vec<u8>),
     /// Accept the data connection on the last listener, read until EOF, and store the bytes in
@@ -102,6 +104,7 @@ impl fmt::Debug for Step {
             }
             Step::EpsvReply => write!(f, "EpsvReply"),
             Step::EpsvReplyBlackhole => write!(f, "EpsvReplyBlackhole"),
+            Step::PasvReplyBlackhole => write!(f, "PasvReplyBlackhole"),
             Step::DataSend(b) => write!(f, "DataSend({} bytes)", b.len()),
             Step::DataRecv => write!(f, "DataRecv"),
             Step::DataSendAndHold(b) => write!(f, "DataSendAndHold({} bytes)", b.len()),
@@ -366,6 +369,20 @@ impl Session {
                 self.blackholes.push((listener, fillers));
                 self.send(format!("229 Entering Extended Passive Mode (|||{port}|)\r\n").as_bytes())
                     .await
+            }
+            Step::PasvReplyBlackhole => {
+                let (listener, fillers) = blackhole_listener().await.map_err(Stop::Failed)?;
+                let port = listener
+                    .local_addr()
+                    .map_err(fail("blackhole address"))?
+                    .port();
+                self.blackholes.push((listener, fillers));
+                let reply = format!(
+                    "227 Entering Passive Mode (127,0,0,1,{},{}).\r\n",
+                    port >> 8,
+                    port & 0xff
+                );
+                self.send(reply.as_bytes()).await
             }
             Step::DataSend(bytes) => {
                 let mut data = self.accept_data().await?;
