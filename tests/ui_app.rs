@@ -504,6 +504,68 @@ fn the_connection_dialog_from_the_file_menu_connects_in_active_mode() {
     );
 }
 
+#[test]
+fn the_connection_test_from_the_dialog_shows_each_step_and_offers_the_mode_that_works() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    h.get_by_label("File").click();
+    h.run_steps(4);
+    h.get_by_label_contains("Connect…").click();
+    h.run_steps(4);
+    let port = server.addr.port().to_string();
+    for (label, text) in [
+        ("Host", "127.0.0.1"),
+        ("User", USER),
+        ("Password", PASSWORD),
+    ] {
+        h.get_all_by_label(label).last().unwrap().click();
+        h.step();
+        h.get_all_by_label(label).last().unwrap().type_text(text);
+        h.step();
+    }
+    h.get_all_by_label("Port").last().unwrap().click();
+    h.step();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_all_by_label("Port").last().unwrap().type_text(&port);
+    h.step();
+    h.get_all_by_label("Connection mode")
+        .last()
+        .unwrap()
+        .click();
+    h.run_steps(4);
+    h.get_all_by_label("Active").last().unwrap().click();
+    h.run_steps(4);
+    h.get_by_label("Test connection").click();
+    h.run_steps(2);
+    assert!(h.state().test.is_some(), "the test window opens");
+    wait_until(&mut h, "the test's verdict", |a| {
+        a.test.as_ref().is_some_and(|(t, _)| t.report.is_some())
+    });
+    let (test, _) = h.state().test.as_ref().unwrap();
+    assert_eq!(test.steps.len(), 9, "{:#?}", test.steps);
+    assert!(h.query_by_label("List through PASV (passive)").is_some());
+    assert!(h.query_by_label_contains("Everything works").is_some());
+    h.check_accessibility();
+    // The form asks for Active; the test found both work and recommends Passive.
+    h.get_by_label("Use Passive for this site").click();
+    h.run_steps(2);
+    assert!(h.state().test.is_none());
+    assert!(
+        h.state().dialog.open,
+        "back in the dialog, nothing connected"
+    );
+    assert_eq!(
+        h.state().dialog.form.mode,
+        ferry::ui::connect_dialog::ModeChoice::Passive
+    );
+    assert!(matches!(
+        h.state().connection,
+        ferry::ui::app::Connection::Disconnected
+    ));
+}
+
 /// eframe storage in memory, to restart the app over the same saved state.
 #[derive(Default)]
 struct MemoryStorage(std::collections::HashMap<String, String>);

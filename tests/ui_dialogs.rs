@@ -195,7 +195,11 @@ fn dialog_harness(form: ConnectForm) -> Harness<'static, Dialog> {
             }
         },
         Dialog {
-            dialog: ConnectDialog { open: true, form },
+            dialog: ConnectDialog {
+                open: true,
+                form,
+                test_request: None,
+            },
             requests: Vec::new(),
         },
     )

@@ -165,14 +165,15 @@ pub async fn run(
             skipped(StepKind::Stat)
         } else {
             match s.stat(Some(&path)).await {
-                // 211-213 with the folder's lines between the first and last.
-                Ok(r) if (211..=213).contains(&r.code) && r.lines.len() > 2 => Step {
+                // A multi-line 2xx (211-213 by RFC 959; some servers say
+                // 200) carries the folder's listing.
+                Ok(r) if r.is_success() && r.lines.len() > 1 => Step {
                     kind: StepKind::Stat,
                     outcome: Outcome::Ok,
                     elapsed: started.elapsed(),
                     detail: format!(
                         "{} lines of listing, no data connection needed",
-                        r.lines.len() - 2
+                        r.lines.len()
                     ),
                 },
                 Ok(r) => Step {

@@ -186,6 +186,13 @@ pub enum Command {
     },
     /// Close the remote connection (QUIT). Answered by `Disconnected`.
     Disconnect,
+    /// Run the connection test on its own connection (the browsing one is
+    /// left alone), listing `path` or the login folder. Answered by a
+    /// `TestStep` per step, then `TestDone`.
+    TestConnection {
+        options: ConnectOptions,
+        path: Option<Vec<u8>>,
+    },
     /// List a folder on either side. Answered by `Listing` or `ListingFailed`.
     /// `show_hidden` applies to local folders (and `LIST -a` remotely).
     List { path: AnyPath, show_hidden: bool },
@@ -312,6 +319,10 @@ pub enum Event {
         skipped: usize,
         failed: usize,
     },
+    /// One step of the connection test finished.
+    TestStep(crate::engine::diagnose::Step),
+    /// The connection test is over: every step, the verdict, the mode to use.
+    TestDone(crate::engine::diagnose::Report),
     /// Auto mode could not open a data connection in one mode and switched
     /// to `mode`, which worked. `server` is `user@host:port`; `notice` is
     /// one line saying what failed and what was done.

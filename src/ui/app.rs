@@ -15,6 +15,7 @@ use super::log_view::LogView;
 use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
 use super::queue_view::{QueueSettings, QueueView};
 use super::quick_connect::QuickConnect;
+use super::test_view::{ConnectionTest, TestAction};
 use crate::engine::{AnyPath, Command, Direction, Engine, Event, QueueConfig, Side};
 use crate::ftp::{DataMode, TrustPolicy, tls};
 
@@ -154,6 +155,8 @@ pub struct FerryApp {
     delete_progress: Option<(u64, u64)>,
     /// What the last operation reported (status line).
     pub notice: Option<String>,
+    /// The connection test window, with the request it runs.
+    pub test: Option<(ConnectionTest, ConnectRequest)>,
     /// Where the local pane ends on screen (tests tell the panes' rows apart by it).
     local_right: f32,
     /// egui's clock at the start of this frame.
@@ -195,6 +198,7 @@ impl FerryApp {
             dialog: ConnectDialog {
                 open: false,
                 form: state.last_form.clone(),
+                test_request: None,
             },
             state,
             engine,
@@ -214,6 +218,7 @@ impl FerryApp {
             picked_folder: None,
             delete_progress: None,
             notice: None,
+            test: None,
             local_right: 0.0,
             now: 0.0,
         };
@@ -481,6 +486,16 @@ impl FerryApp {
                     text.push_str(&format!(", {failed} failed (see the Failed tab)"));
                 }
                 self.notice = Some(text);
+            }
+            Event::TestStep(step) => {
+                if let Some((test, _)) = self.test.as_mut() {
+                    test.steps.push(step);
+                }
+            }
+            Event::TestDone(report) => {
+                if let Some((test, _)) = self.test.as_mut() {
+                    test.report = Some(report);
+                }
             }
             Event::DataModeSwitched {
                 server,
@@ -808,6 +823,44 @@ impl FerryApp {
         });
         for action in fired {
             self.run_action(action, ctx);
+        }
+    }
+
+    /// Run the connection test for `request` on its own connection.
+    fn start_test(&mut self, request: ConnectRequest) {
+        let o = &request.options;
+        let target = format!("{}@{}", o.user, o.addr_text());
+        let form_mode = match self.dialog.form.mode {
+            super::connect_dialog::ModeChoice::Passive => Some(DataMode::Passive),
+            super::connect_dialog::ModeChoice::Active => Some(DataMode::Active),
+            super::connect_dialog::ModeChoice::Auto => None,
+        };
+        self.send(Command::TestConnection {
+            options: request.options.clone(),
+            path: request.initial_path.clone(),
+        });
+        self.test = Some((ConnectionTest::new(target, form_mode), request));
+    }
+
+    fn test_ui(&mut self, ctx: &egui::Context) {
+        let Some((test, request)) = &self.test else {
+            return;
+        };
+        match test.show(ctx) {
+            TestAction::Nothing => {}
+            TestAction::Close => self.test = None,
+            TestAction::RunAgain => {
+                let request = request.clone();
+                self.start_test(request);
+            }
+            TestAction::UseMode(mode) => {
+                self.dialog.form.mode = match mode {
+                    DataMode::Passive => super::connect_dialog::ModeChoice::Passive,
+                    DataMode::Active => super::connect_dialog::ModeChoice::Active,
+                };
+                self.notice = Some(format!("The connection dialog now uses {mode} mode"));
+                self.test = None;
+            }
         }
     }
 
@@ -1320,6 +1373,10 @@ impl FerryApp {
             self.quick.form = self.dialog.form.clone();
             self.connect(request);
         }
+        if let Some(request) = self.dialog.test_request.take() {
+            self.start_test(request);
+        }
+        self.test_ui(ctx);
         self.modal_ui(ctx);
         self.cert_ui(ctx);
         if self.modal.is_none()

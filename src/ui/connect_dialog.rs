@@ -559,6 +559,8 @@ struct Scratch {
     focused: bool,
     /// Asking for the password (logon "Ask"): what is typed so far.
     asking: Option<String>,
+    /// The password is asked for a connection test, not to connect.
+    asking_for_test: bool,
 }
 
 impl Scratch {
@@ -573,6 +575,8 @@ impl Scratch {
 enum Outcome {
     Nothing,
     Connect,
+    /// Run the connection test with the form's settings.
+    Test,
     Cancel,
     /// Submit the password typed into the "Ask" prompt.
     SubmitPassword,
@@ -585,6 +589,9 @@ enum Outcome {
 pub struct ConnectDialog {
     pub open: bool,
     pub form: ConnectForm,
+    /// Set when the user pressed "Test connection": the app runs the test
+    /// and takes this. The dialog stays open.
+    pub test_request: Option<ConnectRequest>,
 }
 
 impl ConnectDialog {
@@ -645,18 +652,27 @@ impl ConnectDialog {
             Outcome::Nothing => {}
             Outcome::Cancel => self.open = false,
             Outcome::Back => scratch.asking = None,
-            Outcome::Connect => match self.form.validate() {
-                Ok(_) if self.form.logon == Logon::Ask => {
-                    self.form.password.clear();
-                    scratch.asking = Some(String::new());
+            Outcome::Connect | Outcome::Test => {
+                let test = matches!(modal.inner, Outcome::Test);
+                match self.form.validate() {
+                    Ok(_) if self.form.logon == Logon::Ask => {
+                        self.form.password.clear();
+                        scratch.asking = Some(String::new());
+                        scratch.asking_for_test = test;
+                    }
+                    Ok(r) if test => self.test_request = Some(r),
+                    Ok(r) => request = Some(r),
+                    Err(_) => scratch.attempted = true,
                 }
-                Ok(r) => request = Some(r),
-                Err(_) => scratch.attempted = true,
-            },
+            }
             Outcome::SubmitPassword => {
                 let mut form = self.form.clone();
                 form.password = scratch.asking.take().unwrap_or_default();
-                request = form.validate().ok();
+                if std::mem::take(&mut scratch.asking_for_test) {
+                    self.test_request = form.validate().ok();
+                } else {
+                    request = form.validate().ok();
+                }
             }
         }
         if request.is_some() {
@@ -965,6 +981,16 @@ fn form_ui(
             .clicked()
         {
             outcome = Outcome::Connect;
+        }
+        if ui
+            .add_enabled(valid, egui::Button::new("Test connection"))
+            .on_hover_text(
+                "Try each step (login, passive and active data connections) and say which mode works",
+            )
+            .on_disabled_hover_text(summary.join("\n"))
+            .clicked()
+        {
+            outcome = Outcome::Test;
         }
         // Say why Connect is disabled when the field at fault shows nothing yet.
         if let Some((label, message)) = errors.first()

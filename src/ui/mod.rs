@@ -10,6 +10,7 @@ pub mod log_view;
 pub mod pane;
 pub mod queue_view;
 pub mod quick_connect;
+pub mod test_view;
 
 use std::process::ExitCode;
 
