@@ -209,6 +209,9 @@ pub struct Site {
     /// One deadline for every network wait; `None` keeps Ferry's defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
+    /// Send NOOP after this many idle seconds; `None` sends none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keepalive_secs: Option<u64>,
     /// Active mode: the address to tell the server (behind NAT).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_ip: Option<IpAddr>,
@@ -258,6 +261,7 @@ impl Site {
             local_folder: None,
             remote_folder: None,
             timeout_secs: None,
+            keepalive_secs: None,
             external_ip: None,
             active_port_range: None,
             trust_pasv_host: false,
@@ -309,6 +313,7 @@ impl Site {
             .timeout_secs
             .map(|s| Timeouts::uniform(Duration::from_secs(s)))
             .unwrap_or_default();
+        opts.keepalive = self.keepalive_secs.map(Duration::from_secs);
         opts.external_ip = self.external_ip;
         opts.port_range = self.active_port_range.map(|r| r.first..=r.last);
         opts.trust_pasv_host = self.trust_pasv_host;
@@ -367,6 +372,7 @@ mod tests {
         site.mode = ConnectionMode::Auto;
         site.last_working_mode = Some(ConnectionMode::Active);
         site.timeout_secs = Some(7);
+        site.keepalive_secs = Some(45);
         site.active_port_range = Some(PortRange {
             first: 50000,
             last: 50010,
@@ -381,6 +387,7 @@ mod tests {
         assert_eq!(o.mode, DataMode::Active);
         assert!(o.auto_fallback && o.trust_pasv_host && o.list_hidden);
         assert_eq!(o.timeouts, Timeouts::uniform(Duration::from_secs(7)));
+        assert_eq!(o.keepalive, Some(Duration::from_secs(45)));
         assert_eq!(o.port_range, Some(50000..=50010));
         assert_eq!(o.external_ip, site.external_ip);
     }

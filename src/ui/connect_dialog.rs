@@ -23,6 +23,7 @@ pub mod field {
     pub const MODE: &str = "Connection mode";
     pub const TRANSFER_MODE: &str = "Transfer mode";
     pub const TIMEOUT: &str = "Timeout";
+    pub const KEEPALIVE: &str = "Keep-alive";
     pub const EXTERNAL_IP: &str = "External address";
     pub const PORT_RANGE: &str = "Port range";
     pub const TRUST_PASV_HOST: &str = "Trust PASV host";
@@ -175,6 +176,8 @@ pub struct ConnectForm {
     pub mode: ModeChoice,
     pub transfer_mode: TransferModeChoice,
     pub timeout_secs: String,
+    /// Seconds between NOOPs while idle; empty for none.
+    pub keepalive_secs: String,
     pub external_ip: String,
     pub port_range: String,
     pub trust_pasv_host: bool,
@@ -195,6 +198,7 @@ impl Default for ConnectForm {
             mode: ModeChoice::Passive,
             transfer_mode: TransferModeChoice::Stream,
             timeout_secs: "20".into(),
+            keepalive_secs: String::new(),
             external_ip: String::new(),
             port_range: String::new(),
             trust_pasv_host: false,
@@ -241,6 +245,11 @@ impl ConnectForm {
             field::TIMEOUT,
             parse_timeout(&self.timeout_secs),
         );
+        let keepalive = check(
+            &mut errors,
+            field::KEEPALIVE,
+            parse_keepalive(&self.keepalive_secs),
+        );
         let external_ip = check(
             &mut errors,
             field::EXTERNAL_IP,
@@ -257,6 +266,7 @@ impl ConnectForm {
             Some((user, password)),
             Some(()),
             Some(timeout),
+            Some(keepalive),
             Some(external_ip),
             Some(port_range),
         ) = (
@@ -265,6 +275,7 @@ impl ConnectForm {
             login,
             transfer,
             timeout,
+            keepalive,
             external_ip,
             port_range,
         )
@@ -279,6 +290,7 @@ impl ConnectForm {
         };
         o.auto_fallback = self.mode == ModeChoice::Auto;
         o.timeouts = Timeouts::uniform(timeout);
+        o.keepalive = keepalive;
         o.external_ip = external_ip;
         o.port_range = port_range;
         o.trust_pasv_host = self.trust_pasv_host;
@@ -452,6 +464,18 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     match text.trim().parse::<u64>() {
         Ok(s) if (1..=600).contains(&s) => Ok(Duration::from_secs(s)),
         _ => Err("Enter a timeout from 1 to 600 seconds".into()),
+    }
+}
+
+/// The keep-alive interval: empty or 0 for none, else 10–600 seconds.
+pub fn parse_keepalive(text: &str) -> Result<Option<Duration>, String> {
+    let text = text.trim();
+    if text.is_empty() || text == "0" {
+        return Ok(None);
+    }
+    match text.parse::<u64>() {
+        Ok(n @ 10..=600) => Ok(Some(Duration::from_secs(n))),
+        _ => Err("Enter 10–600 seconds (30–60 suits most servers), or leave empty for none".into()),
     }
 }
 
@@ -880,7 +904,12 @@ fn form_ui(
             });
 
             ui.add_space(6.0);
-            let advanced = [field::TIMEOUT, field::EXTERNAL_IP, field::PORT_RANGE];
+            let advanced = [
+                field::TIMEOUT,
+                field::KEEPALIVE,
+                field::EXTERNAL_IP,
+                field::PORT_RANGE,
+            ];
             let advanced_invalid = advanced.iter().any(|l| error_for(&errors, l).is_some());
             egui::CollapsingHeader::new("Advanced")
                 .id_salt("ferry-connect-advanced")
@@ -897,6 +926,22 @@ fn form_ui(
                             .on_hover_text("How long to wait for the server (1–600 seconds)")
                         });
                         scratch.touch(field::TIMEOUT, &r);
+                        text_ids.push(r.id);
+
+                        let e = visible(scratch, field::KEEPALIVE, &form.keepalive_secs);
+                        let r = text_row(ui, field::KEEPALIVE, e, |ui| {
+                            ui.add(
+                                egui::TextEdit::singleline(&mut form.keepalive_secs)
+                                    .hint_text("Off")
+                                    .suffix("s")
+                                    .desired_width(NARROW),
+                            )
+                            .on_hover_text(
+                                "Send NOOP after this many idle seconds (10–600), so a firewall \
+                                 does not drop the connection and a dead one is noticed at once",
+                            )
+                        });
+                        scratch.touch(field::KEEPALIVE, &r);
                         text_ids.push(r.id);
 
                         let e = visible(scratch, field::EXTERNAL_IP, &form.external_ip);
@@ -1247,6 +1292,20 @@ mod tests {
         for bad in ["0", "601", "", "1.5", "ten"] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }
+        assert_eq!(parse_keepalive(""), Ok(None));
+        assert_eq!(parse_keepalive("0"), Ok(None));
+        assert_eq!(parse_keepalive(" 45 "), Ok(Some(Duration::from_secs(45))));
+        for bad in ["5", "601", "1.5", "often"] {
+            assert!(parse_keepalive(bad).is_err(), "{bad}");
+        }
+        let mut f = form("ftp.example.com");
+        f.keepalive_secs = "30".into();
+        assert_eq!(
+            f.validate().unwrap().options.keepalive,
+            Some(Duration::from_secs(30))
+        );
+        f.keepalive_secs = "3".into();
+        assert_eq!(labels(&f.validate().unwrap_err()), [field::KEEPALIVE]);
     }
 
     #[test]
