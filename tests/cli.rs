@@ -541,3 +541,54 @@ async fn diagnose_prints_a_table_and_a_verdict_and_exits_by_it() {
     );
     assert!(!out.contains("wrong"), "the password never shows: {out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auto_site_remembers_the_mode_that_worked() {
+    use ferry::sites::{ConnectionMode, LogonType, Site, SiteList, SiteStore};
+    use support::fake::{FakeServer, Step, login_script};
+    let mut steps = login_script();
+    steps.extend([
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReplyBlackhole,
+        Step::Expect("PORT 127,0,0,1,".into()),
+        Step::Send(b"200 PORT ok\r\n".to_vec()),
+        Step::Expect("LIST".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::ActiveConnectSend(b"-rw-r--r-- 1 u g 5 Jan  1  2024 a.txt\r\n".to_vec()),
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Expect("QUIT".into()),
+        Step::Send(b"221 bye\r\n".to_vec()),
+    ]);
+    let fake = FakeServer::start(steps).await;
+    let config = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let store = SiteStore::at(config.path());
+    let mut site = Site::new("Behind NAT", "127.0.0.1");
+    site.port = Some(fake.addr.port());
+    site.logon = LogonType::Normal;
+    site.user = "user".into();
+    site.timeout_secs = Some(2);
+    assert_eq!(site.mode, ConnectionMode::Auto);
+    let id = site.id.clone();
+    let mut list = SiteList::default();
+    list.sites.push(site);
+    store.save(&list).unwrap();
+
+    let o = ferry_with_config(&["ls", "site:Behind NAT/"], work.path(), config.path()).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("a.txt"));
+    let err = stderr(&o);
+    assert!(err.contains("switched to active mode"), "{err}");
+    assert!(
+        err.contains("site Behind NAT: active mode saved as the one that works"),
+        "{err}"
+    );
+    let saved = store.load().unwrap();
+    assert_eq!(
+        saved.sites.get(&id).unwrap().last_working_mode,
+        Some(ConnectionMode::Active)
+    );
+    fake.finish().await;
+}

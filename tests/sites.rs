@@ -582,3 +582,52 @@ fn a_hand_written_password_is_moved_to_the_keyring_and_out_of_the_file() {
     assert!(store.load().unwrap().sites.sites[0].remember_password);
     assert!(files_containing(store.dir(), "typed-in-clear").is_empty());
 }
+
+#[test]
+fn the_mode_auto_found_is_saved_into_the_site_but_never_over_a_partly_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SiteStore::at(dir.path());
+    let site = Site::new("Box", "box.example");
+    let id = site.id.clone();
+    let mut list = SiteList::default();
+    list.sites.push(site);
+    store.save(&list).unwrap();
+
+    assert!(
+        store
+            .remember_working_mode(&id, ConnectionMode::Active)
+            .unwrap()
+    );
+    let loaded = store.load().unwrap();
+    assert_eq!(
+        loaded.sites.get(&id).unwrap().last_working_mode,
+        Some(ConnectionMode::Active)
+    );
+    assert_eq!(
+        loaded.sites.get(&id).unwrap().connect_options("").mode,
+        ferry::ftp::DataMode::Active,
+        "an Auto site starts in the mode that worked"
+    );
+    assert!(
+        !store
+            .remember_working_mode(&id, ConnectionMode::Active)
+            .unwrap(),
+        "unchanged, not rewritten"
+    );
+    assert!(
+        !store
+            .remember_working_mode("no-such-id", ConnectionMode::Passive)
+            .unwrap()
+    );
+
+    // A file with an entry that cannot be read is left exactly as it is.
+    let mut text = fs::read_to_string(store.path()).unwrap();
+    text.push_str("\n[[sites]]\nname = \"Broken\"\nhost = \"x\"\nmode = \"sideways\"\n");
+    fs::write(store.path(), &text).unwrap();
+    assert!(
+        !store
+            .remember_working_mode(&id, ConnectionMode::Passive)
+            .unwrap()
+    );
+    assert_eq!(fs::read_to_string(store.path()).unwrap(), text);
+}

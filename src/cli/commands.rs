@@ -31,8 +31,7 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
         Command::Mkdir { url } => {
             let (url, mut s) = open(&url, &net).await?;
             s.mkdir(&url.path).await?;
-            s.quit().await?;
-            Ok(())
+            finish(&url, s).await
         }
         Command::Rm { url, dir } => {
             let (url, mut s) = open(&url, &net).await?;
@@ -41,8 +40,7 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
             } else {
                 s.delete(&url.path).await?;
             }
-            s.quit().await?;
-            Ok(())
+            finish(&url, s).await
         }
         Command::Mv { url, new_name } => {
             let (url, mut s) = open(&url, &net).await?;
@@ -52,8 +50,7 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
                 [url.dir(), new_name.as_bytes()].concat()
             };
             s.rename(&url.path, &target).await?;
-            s.quit().await?;
-            Ok(())
+            finish(&url, s).await
         }
     }
 }
@@ -64,6 +61,15 @@ pub(super) async fn open(text: &str, net: &NetArgs) -> Result<(FtpUrl, Session),
     let log = cli_log(net.verbose);
     let session = Session::connect(opts, log).await?;
     Ok((url, session))
+}
+
+/// Quit, first saving the data mode auto mode switched to into the saved
+/// site the URL named, so the next connection starts with it.
+async fn finish(url: &FtpUrl, mut s: Session) -> Result<(), CliError> {
+    if let (Some(switch), Some(site)) = (s.take_mode_switch(), &url.site) {
+        super::remember_working_mode(site, switch.to);
+    }
+    s.quit().await.map_err(CliError::from)
 }
 
 /// `ferry diagnose URL`: the connection test's table as it runs, then the verdict.
@@ -102,7 +108,7 @@ async fn ls(text: &str, all: bool, net: &NetArgs) -> Result<(), CliError> {
     let mut s = Session::connect(opts, log).await?;
     let path = (!url.path.is_empty()).then_some(url.path.as_slice());
     let mut entries = s.list(path).await?;
-    s.quit().await?;
+    finish(&url, s).await?;
     entries.sort_by(|a, b| (!a.is_dir(), &a.name).cmp(&(!b.is_dir(), &b.name)));
     let mut out = String::new();
     for e in &entries {
@@ -164,7 +170,7 @@ async fn get(
     let (url, mut s) = open(text, net).await?;
     let Some(existing) = existing_for(copy, target.exists()) else {
         eprintln!("ferry: skipped, the target exists: {}", target.display());
-        return s.quit().await.map_err(CliError::from);
+        return finish(&url, s).await;
     };
     let progress = LazyProgress::new(target.display().to_string());
     download_file(
@@ -176,8 +182,7 @@ async fn get(
         &mut |n, total| progress.report(n, total),
     )
     .await?;
-    s.quit().await?;
-    Ok(())
+    finish(&url, s).await
 }
 
 async fn put(local: &Path, text: &str, copy: &CopyArgs, net: &NetArgs) -> Result<(), CliError> {
@@ -202,15 +207,14 @@ async fn put(local: &Path, text: &str, copy: &CopyArgs, net: &NetArgs) -> Result
             "ferry: skipped, the target exists: {}",
             String::from_utf8_lossy(&remote)
         );
-        return s.quit().await.map_err(CliError::from);
+        return finish(&url, s).await;
     };
     let progress = LazyProgress::new(local.display().to_string());
     upload_file(&mut s, local, &remote, existing, &mut |n, total| {
         progress.report(n, total)
     })
     .await?;
-    s.quit().await?;
-    Ok(())
+    finish(&url, s).await
 }
 
 /// "newer" and "rename" compare and pick names the way the queue does: a

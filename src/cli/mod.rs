@@ -400,6 +400,27 @@ fn site_options(site: &Site, net: &NetArgs) -> Result<ConnectOptions, CliError> 
     Ok(opts)
 }
 
+/// Save `mode` as the one that works for `site` (an Auto site starts with
+/// it next time). Says so, or why it could not.
+fn remember_working_mode(site: &Site, mode: DataMode) {
+    if site.mode != crate::sites::ConnectionMode::Auto {
+        return;
+    }
+    let saved = crate::sites::SiteStore::open_default()
+        .and_then(|store| store.remember_working_mode(&site.id, mode.into()));
+    match saved {
+        Ok(true) => eprintln!(
+            "ferry: site {}: {mode} mode saved as the one that works",
+            site.name
+        ),
+        Ok(false) => {}
+        Err(e) => eprintln!(
+            "ferry: could not save the working mode for site {}: {e}",
+            site.name
+        ),
+    }
+}
+
 /// The password: `FERRY_PASSWORD`, else `saved` (the keyring), else asked
 /// for without echo on a terminal.
 fn ask_password(user: &str, host: &str, saved: Option<String>) -> Result<String, CliError> {

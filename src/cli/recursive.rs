@@ -16,6 +16,7 @@ use crate::engine::queue::{self, QueueConfig};
 use crate::engine::{AnyPath, Direction, Event, JobState, OnExisting, Outbox};
 use crate::ftp::log::terminal_line;
 use crate::ftp::{ConnectOptions, Session};
+use crate::sites::Site;
 
 /// `ferry get -r URL [LOCAL]`.
 pub(super) async fn get(
@@ -47,6 +48,7 @@ pub(super) async fn get(
         copy.jobs,
         copy.on_existing(),
         net.verbose,
+        url.site.as_deref(),
     )
     .await
 }
@@ -82,6 +84,7 @@ pub(super) async fn put(
         copy.jobs,
         copy.on_existing(),
         net.verbose,
+        url.site.as_deref(),
     )
     .await
 }
@@ -126,6 +129,7 @@ pub(super) async fn mirror(
         jobs,
         OnExisting::IfChanged,
         net.verbose,
+        url.site.as_deref(),
     )
     .await
 }
@@ -166,6 +170,7 @@ async fn run(
     jobs: u16,
     on_existing: OnExisting,
     verbose: bool,
+    site: Option<&Site>,
 ) -> Result<(), CliError> {
     let (tx, rx) = std_mpsc::channel();
     let wake = Arc::new(tokio::sync::Notify::new());
@@ -191,8 +196,13 @@ async fn run(
         while let Ok(event) = rx.try_recv() {
             match event {
                 Event::Log(line) if verbose => bar.println(&terminal_line(&line)),
-                Event::DataModeSwitched { notice, .. } if !verbose => {
-                    bar.println(&format!("ferry: {notice}"))
+                Event::DataModeSwitched { notice, mode, .. } => {
+                    if !verbose {
+                        bar.println(&format!("ferry: {notice}"));
+                    }
+                    if let Some(site) = site {
+                        super::remember_working_mode(site, mode);
+                    }
                 }
                 Event::JobsChanged(views) => {
                     for v in views {

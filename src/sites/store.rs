@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 
 use super::error::{Result, SitesError};
-use super::profile::{Site, new_site_id};
+use super::profile::{ConnectionMode, Site, new_site_id};
 use super::safe_file;
 use super::secrets::SecretStore;
 
@@ -205,6 +205,26 @@ impl SiteStore {
             tracing::warn!("sites file: {w}");
         }
         Ok(loaded)
+    }
+
+    /// Record the data mode that worked for site `id` (auto mode found it
+    /// after the other failed). Saves only when the file loaded cleanly, so
+    /// a partly unreadable file is never rewritten without what it skipped.
+    /// Returns whether the file changed.
+    pub fn remember_working_mode(&self, id: &str, mode: ConnectionMode) -> Result<bool> {
+        let mut loaded = self.load()?;
+        if !loaded.warnings.is_empty() || !loaded.plaintext_passwords.is_empty() {
+            return Ok(false);
+        }
+        let Some(site) = loaded.sites.get_mut(id) else {
+            return Ok(false);
+        };
+        if site.last_working_mode == Some(mode) {
+            return Ok(false);
+        }
+        site.last_working_mode = Some(mode);
+        self.save(&loaded.sites)?;
+        Ok(true)
     }
 
     /// Save all sites atomically: the file on disk is the old one or the new
