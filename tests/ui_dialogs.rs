@@ -276,6 +276,9 @@ fn dialog_bad_port_range_shows_an_error_and_disables_connect() {
     assert!(!connect_button(&h).accesskit_node().is_disabled());
     h.get_by_label("Advanced").click();
     h.run();
+    // The open Advanced section scrolls inside the dialog.
+    h.get_by_label("Port range").scroll_to_me();
+    h.run();
     h.get_by_label("Port range").click();
     h.run();
     h.get_by_label("Port range").type_text("50100-50000");
