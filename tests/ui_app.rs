@@ -86,7 +86,8 @@ fn quick_connect(h: &mut Harness<'_, FerryApp>, port: u16, password: &str, mode:
         h.get_by_label(label).type_text(text);
         h.step();
     }
-    if mode != "Passive" {
+    // Auto is the default.
+    if mode != "Auto" {
         h.get_by_label("Connection mode").click();
         h.run_steps(4);
         h.get_by_label(mode).click();

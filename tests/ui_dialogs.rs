@@ -235,11 +235,13 @@ fn dialog_shows_every_labelled_field() {
     ] {
         h.get_by_label(label);
     }
-    h.get_by_label_contains("works behind most firewalls");
+    // Auto is the default; its explanation shows under the choice.
+    h.get_by_label_contains("falls back to active if the data connection is blocked");
     h.get_by_label("Advanced").click();
     h.run();
     for label in [
         "Timeout",
+        "Keep-alive",
         "External address",
         "Port range",
         "Trust PASV host",

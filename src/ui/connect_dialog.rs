@@ -195,7 +195,7 @@ impl Default for ConnectForm {
             logon: Logon::Normal,
             user: String::new(),
             password: String::new(),
-            mode: ModeChoice::Passive,
+            mode: ModeChoice::Auto,
             transfer_mode: TransferModeChoice::Stream,
             timeout_secs: "20".into(),
             keepalive_secs: String::new(),
