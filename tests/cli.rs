@@ -539,7 +539,11 @@ async fn diagnose_prints_a_table_and_a_verdict_and_exits_by_it() {
         out.contains("\nThe server answers, but login failed: 530"),
         "{out}"
     );
-    assert!(!out.contains("wrong"), "the password never shows: {out}");
+    assert!(
+        !out.contains("wrong") && !stderr(&o).contains("wrong"),
+        "the password never shows: {out}{}",
+        stderr(&o)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -432,3 +432,59 @@ fn a_server_dropping_an_idle_session_is_reported_without_any_click() {
         "{reason}"
     );
 }
+
+#[test]
+fn a_failed_active_listing_gets_back_in_step_and_the_next_listing_works() {
+    use support::fake::{FakeServer, Step, engine_open_script};
+    let rt = server_runtime();
+    let mut steps = engine_open_script();
+    steps.extend([
+        // The first listing: PORT accepted, but the server never connects.
+        Step::Expect("PORT 127,0,0,1,".into()),
+        Step::Send(b"200 PORT ok\r\n".to_vec()),
+        Step::Expect("LIST".into()),
+        Step::Send(b"150 connecting\r\n".to_vec()),
+        // The client gives up after its deadline and says so at once.
+        Step::Expect("ABOR".into()),
+        Step::Expect("NOOP".into()),
+        Step::Send(b"425 could not connect\r\n200 ok\r\n".to_vec()),
+        // Nothing owed is left to arrive while idle; the next listing works.
+        Step::Sleep(Duration::from_millis(300)),
+        Step::Expect("PORT 127,0,0,1,".into()),
+        Step::Send(b"200 PORT ok\r\n".to_vec()),
+        Step::Expect("LIST /again".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::ActiveConnectSend(b"-rw-r--r-- 1 u g 5 Jan  1  2024 b.txt\r\n".to_vec()),
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Hold,
+    ]);
+    let fake = rt.block_on(FakeServer::start(steps));
+    let engine = engine();
+    let mut o = ConnectOptions::new("127.0.0.1", fake.addr.port(), "user", "pw");
+    o.mode = DataMode::Active;
+    o.timeouts.data_connect = Duration::from_secs(1);
+    engine.handle.send(Command::Connect {
+        options: o,
+        initial_path: None,
+    });
+    let message = wait_for(&engine.events, "ListingFailed", |e| match e {
+        Event::ListingFailed { message, .. } => Some(message),
+        Event::Listing { .. } => panic!("the first listing cannot work"),
+        _ => None,
+    });
+    assert!(
+        message.contains("waiting for the server to connect (active)"),
+        "{message}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    engine.handle.send(Command::List {
+        path: AnyPath::Remote(b"/again".to_vec()),
+        show_hidden: false,
+    });
+    let entries = wait_for(&engine.events, "Listing", |e| match e {
+        Event::Listing { entries, .. } => Some(entries),
+        Event::Disconnected { reason } => panic!("the session was dropped: {reason:?}"),
+        _ => None,
+    });
+    assert_eq!(entries[0].display_name, "b.txt");
+}

@@ -739,3 +739,30 @@ async fn passive_mode_without_auto_does_not_try_active() {
         report.commands
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_without_a_data_connection_does_not_count_as_the_other_mode_working() {
+    let fake = FakeServer::start(script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPSV"),
+        Step::EpsvReplyBlackhole,
+        expect("PORT 127,0,0,1,"),
+        send("200 PORT ok\r\n"),
+        expect("LIST"),
+        // Some servers finish an empty listing without connecting at all.
+        send("226 nothing to list\r\n"),
+        Step::Hold,
+    ]))
+    .await;
+    let mut s = Session::connect(auto(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    assert!(s.list(None).await.unwrap().is_empty());
+    assert_eq!(
+        s.take_mode_switch(),
+        None,
+        "active was never tried for real"
+    );
+    assert_eq!(s.options().mode, DataMode::Passive);
+}

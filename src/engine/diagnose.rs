@@ -117,6 +117,7 @@ pub async fn run(
     mut on_step: impl FnMut(&Step),
 ) -> Report {
     opts.auto_fallback = false;
+    opts.timeouts.connect = opts.timeouts.connect.min(REPLY_DEADLINE);
     opts.timeouts.reply = opts.timeouts.reply.min(REPLY_DEADLINE);
     opts.timeouts.data_connect = opts.timeouts.data_connect.min(DATA_DEADLINE);
     opts.timeouts.data_idle = opts.timeouts.data_idle.min(REPLY_DEADLINE);
@@ -136,6 +137,12 @@ pub async fn run(
             let kind = StepKind::List(command);
             if !alive {
                 record(&mut steps, skipped(kind));
+                continue;
+            }
+            if command == DataCommand::Port && s.peer().is_ipv6() {
+                let mut step = skipped(kind);
+                step.detail = "PORT cannot name an IPv6 address (EPRT can)".into();
+                record(&mut steps, step);
                 continue;
             }
             s.force_data_command(Some(command));
@@ -165,16 +172,14 @@ pub async fn run(
             skipped(StepKind::Stat)
         } else {
             match s.stat(Some(&path)).await {
-                // A multi-line 2xx (211-213 by RFC 959; some servers say
-                // 200) carries the folder's listing.
-                Ok(r) if r.is_success() && r.lines.len() > 1 => Step {
+                // A 2xx (211-213 by RFC 959; some servers say 200) whose
+                // lines read as a folder listing. A server's general status
+                // (it ignored the path) does not count.
+                Ok(r) if r.is_success() && stat_entries(&r) > 0 => Step {
                     kind: StepKind::Stat,
                     outcome: Outcome::Ok,
                     elapsed: started.elapsed(),
-                    detail: format!(
-                        "{} lines of listing, no data connection needed",
-                        r.lines.len()
-                    ),
+                    detail: format!("{} entries, no data connection needed", stat_entries(&r)),
                 },
                 Ok(r) => Step {
                     kind: StepKind::Stat,
@@ -202,6 +207,33 @@ pub async fn run(
         verdict,
         recommended,
     }
+}
+
+/// How many folder entries a STAT reply lists (its lines, less the first
+/// and last status lines, read as a LIST listing).
+fn stat_entries(reply: &crate::ftp::reply::Reply) -> usize {
+    let mut text = Vec::new();
+    for (i, line) in reply.lines.iter().enumerate() {
+        // The first line carries the code; the last, when there are
+        // several, closes the reply ("213 End of status").
+        let body = if i == 0 {
+            line.get(4..).unwrap_or_default()
+        } else if i + 1 == reply.lines.len() && line.get(..3) == reply.lines[0].get(..3) {
+            continue;
+        } else {
+            line.as_slice()
+        };
+        text.extend_from_slice(body.trim_ascii_start());
+        text.extend_from_slice(b"\r\n");
+    }
+    crate::ftp::listing::parse_listing(
+        &text,
+        crate::ftp::ListingFormat::List,
+        chrono::Local::now().naive_local(),
+    )
+    .iter()
+    .filter(|e| e.kind != crate::ftp::EntryKind::Unknown)
+    .count()
 }
 
 /// Connect, greet, log in and read the features, one timed step each.
@@ -535,6 +567,34 @@ mod tests {
             "{text}"
         );
         assert_eq!(mode, Some(DataMode::Passive));
+    }
+
+    fn reply(lines: &[&str]) -> crate::ftp::reply::Reply {
+        crate::ftp::reply::Reply {
+            code: lines[0][..3].parse().unwrap(),
+            lines: lines.iter().map(|l| l.as_bytes().to_vec()).collect(),
+        }
+    }
+
+    #[test]
+    fn stat_counts_a_listing_but_not_the_server_status() {
+        let listing = reply(&[
+            "213-Status of /pub:",
+            "drwxr-xr-x 2 u g 4096 Jan  1  2024 docs",
+            " -rw-r--r-- 1 u g 5 Jan  1  2024 a.txt",
+            "213 End of status",
+        ]);
+        assert_eq!(stat_entries(&listing), 2);
+        let status = reply(&[
+            "211-FTP server status:",
+            "     Connected to 127.0.0.1",
+            "     Logged in as alice",
+            "     TYPE: ASCII",
+            "     vsFTPd 3.0.3 - secure, fast, stable",
+            "211 End of status",
+        ]);
+        assert_eq!(stat_entries(&status), 0);
+        assert_eq!(stat_entries(&reply(&["200 "])), 0);
     }
 
     #[test]

@@ -195,15 +195,18 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox, queue: 
                 queue.login(opts.clone());
                 remote = Some(remote::spawn(opts, initial_path, out.clone()));
             }
-            Command::TestConnection { options, path } => {
+            Command::TestConnection { id, options, path } => {
                 let out = out.clone();
                 tokio::spawn(async move {
                     let steps = out.clone();
                     let report = diagnose::run(options, path, out.plain_log_sink(), move |step| {
-                        steps.send(Event::TestStep(step.clone()))
+                        steps.send(Event::TestStep {
+                            id,
+                            step: step.clone(),
+                        })
                     })
                     .await;
-                    out.send(Event::TestDone(report));
+                    out.send(Event::TestDone { id, report });
                 });
             }
             Command::Disconnect => match remote.take() {

@@ -190,6 +190,9 @@ pub enum Command {
     /// left alone), listing `path` or the login folder. Answered by a
     /// `TestStep` per step, then `TestDone`.
     TestConnection {
+        /// Chosen by the UI; the test's events carry it, so a late event of
+        /// an earlier test is never taken for this one's.
+        id: u64,
         options: ConnectOptions,
         path: Option<Vec<u8>>,
     },
@@ -319,10 +322,16 @@ pub enum Event {
         skipped: usize,
         failed: usize,
     },
-    /// One step of the connection test finished.
-    TestStep(crate::engine::diagnose::Step),
-    /// The connection test is over: every step, the verdict, the mode to use.
-    TestDone(crate::engine::diagnose::Report),
+    /// One step of connection test `id` finished.
+    TestStep {
+        id: u64,
+        step: crate::engine::diagnose::Step,
+    },
+    /// Connection test `id` is over: every step, the verdict, the mode to use.
+    TestDone {
+        id: u64,
+        report: crate::engine::diagnose::Report,
+    },
     /// Auto mode could not open a data connection in one mode and switched
     /// to `mode`, which worked. `server` is `user@host:port`; `notice` is
     /// one line saying what failed and what was done.

@@ -438,11 +438,13 @@ impl Queue {
             return;
         };
         let site = SiteKey::of(session.options());
-        if let Some(options) = self.logins.get_mut(&site) {
+        // Only while the server's login still asks for auto mode: the user
+        // may have reconnected with an explicit mode meanwhile.
+        if let Some(options) = self.logins.get_mut(&site).filter(|o| o.auto_fallback) {
             options.mode = switch.to;
-        }
-        for idle in self.idle.get_mut(&site).into_iter().flatten() {
-            idle.set_mode(switch.to);
+            for idle in self.idle.get_mut(&site).into_iter().flatten() {
+                idle.set_mode(switch.to);
+            }
         }
         let o = session.options();
         self.out.send(Event::DataModeSwitched {

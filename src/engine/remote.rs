@@ -78,9 +78,8 @@ async fn run(
         certificate: session.certificate().cloned().map(Box::new),
     });
     let first = initial.unwrap_or(home);
-    if let Err(e) = list(&mut session, first, false, &out).await
-        && e.is_fatal_to_session()
-    {
+    let result = list(&mut session, first, false, &out).await;
+    if let Err(e) = recover(&mut session, result).await {
         return lost(e, &out);
     }
     loop {
@@ -138,16 +137,26 @@ async fn run(
             }
         };
         report_mode_switch(&mut session, &out);
-        out.idle(Side::Remote);
-        if let Err(e) = result
-            && e.is_fatal_to_session()
-        {
+        if let Err(e) = recover(&mut session, result).await {
             return lost(e, &out);
         }
+        out.idle(Side::Remote);
     }
     let _ = session.quit().await;
     out.idle(Side::Remote);
     out.send(Event::Disconnected { reason: None });
+}
+
+/// After an operation: the error that ends the session, if any. A failed
+/// data connection may leave the command's reply owed; it is read now
+/// (ABOR), or it would arrive while idle and look like the server talking
+/// out of turn.
+async fn recover(session: &mut Session, result: Result<(), FtpError>) -> Result<(), FtpError> {
+    match result {
+        Err(e) if e.is_fatal_to_session() => Err(e),
+        Err(_) => session.get_in_step().await,
+        Ok(()) => Ok(()),
+    }
 }
 
 /// Resolves after `interval`, or never when keep-alive is off.

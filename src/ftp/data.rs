@@ -145,6 +145,12 @@ impl DataStream {
         }
     }
 
+    /// False for the stream of a command the server finished without
+    /// opening a data connection.
+    pub fn is_open(&self) -> bool {
+        self.stream.is_some()
+    }
+
     /// Bytes moved so far.
     pub fn bytes(&self) -> u64 {
         self.bytes

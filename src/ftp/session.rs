@@ -299,6 +299,11 @@ impl Session {
         &self.opts
     }
 
+    /// The server's address on the control connection.
+    pub fn peer(&self) -> SocketAddr {
+        self.control.peer()
+    }
+
     /// Watch `cancel`: when it turns true, a running [`Session::download`] or
     /// [`Session::upload`] sends ABOR, gets back in step with the server and
     /// returns [`FtpError::Cancelled`]. `None` stops watching.
@@ -668,7 +673,11 @@ impl Session {
             self.eprt_refused = true;
         }
         let SocketAddr::V4(v4) = advertised else {
-            unreachable!("IPv6 addresses returned above");
+            // Only a forced PORT gets here (the connection test): PORT
+            // cannot carry an IPv6 address.
+            return Err(FtpError::InvalidArgument {
+                arg: format!("PORT cannot name the IPv6 address {advertised}; EPRT can"),
+            });
         };
         let arg = port_argument(SocketAddrV4::new(*v4.ip(), v4.port()));
         self.control.expect_ok("PORT", Some(arg.as_bytes())).await?;
@@ -701,9 +710,17 @@ impl Session {
         let notice = fallback_notice(&failed.error, first, other);
         self.log().error(format!("{}", failed.error));
         if failed.owes_reply {
+            let transfer_type = self.transfer_type;
             self.back_in_step().await?;
+            // A reconnect starts over in the server's default type.
+            if let Some(t) = transfer_type {
+                self.set_type(t).await?;
+            }
         }
         match self.open_transfer_in(other, verb, arg, rest).await {
+            // The server answered without opening a data connection: that
+            // proves nothing about the other mode, so nothing is switched.
+            Ok(data) if !data.is_open() => Ok(data),
             Ok(data) => {
                 self.log().notice(notice.clone());
                 self.opts.mode = other;

@@ -157,6 +157,8 @@ pub struct FerryApp {
     pub notice: Option<String>,
     /// The connection test window, with the request it runs.
     pub test: Option<(ConnectionTest, ConnectRequest)>,
+    /// How many connection tests were started (each run's id).
+    tests_run: u64,
     /// Where the local pane ends on screen (tests tell the panes' rows apart by it).
     local_right: f32,
     /// egui's clock at the start of this frame.
@@ -219,6 +221,7 @@ impl FerryApp {
             delete_progress: None,
             notice: None,
             test: None,
+            tests_run: 0,
             local_right: 0.0,
             now: 0.0,
         };
@@ -487,13 +490,13 @@ impl FerryApp {
                 }
                 self.notice = Some(text);
             }
-            Event::TestStep(step) => {
-                if let Some((test, _)) = self.test.as_mut() {
+            Event::TestStep { id, step } => {
+                if let Some((test, _)) = self.test.as_mut().filter(|(t, _)| t.id == id) {
                     test.steps.push(step);
                 }
             }
-            Event::TestDone(report) => {
-                if let Some((test, _)) = self.test.as_mut() {
+            Event::TestDone { id, report } => {
+                if let Some((test, _)) = self.test.as_mut().filter(|(t, _)| t.id == id) {
                     test.report = Some(report);
                 }
             }
@@ -507,9 +510,18 @@ impl FerryApp {
                 self.notice = Some(notice);
                 // A transfer connection found the working mode: browsing and
                 // the queue's next connections use it too.
-                if let Connection::Connected { host } = &self.connection
-                    && server.ends_with(&format!("@{host}"))
+                let ours = self
+                    .last_request
+                    .as_mut()
+                    .map(|r| &mut r.options)
+                    .filter(|o| {
+                        o.auto_fallback && format!("{}@{}", o.user, o.addr_text()) == server
+                    });
+                if let Some(options) = ours
+                    && matches!(self.connection, Connection::Connected { .. })
                 {
+                    // Retry and Reconnect start in the mode that works too.
+                    options.mode = mode;
                     self.send(Command::SetDataMode(mode));
                 }
             }
@@ -835,11 +847,14 @@ impl FerryApp {
             super::connect_dialog::ModeChoice::Active => Some(DataMode::Active),
             super::connect_dialog::ModeChoice::Auto => None,
         };
+        self.tests_run += 1;
+        let id = self.tests_run;
         self.send(Command::TestConnection {
+            id,
             options: request.options.clone(),
             path: request.initial_path.clone(),
         });
-        self.test = Some((ConnectionTest::new(target, form_mode), request));
+        self.test = Some((ConnectionTest::new(id, target, form_mode), request));
     }
 
     fn test_ui(&mut self, ctx: &egui::Context) {

@@ -11,6 +11,8 @@ use crate::ftp::DataMode;
 
 /// A connection test that is running or has finished.
 pub struct ConnectionTest {
+    /// Which run this is: events of earlier runs are ignored.
+    pub id: u64,
     /// `user@host:port`, for the heading.
     pub target: String,
     pub steps: Vec<Step>,
@@ -35,8 +37,9 @@ pub enum TestAction {
 }
 
 impl ConnectionTest {
-    pub fn new(target: String, form_mode: Option<DataMode>) -> ConnectionTest {
+    pub fn new(id: u64, target: String, form_mode: Option<DataMode>) -> ConnectionTest {
         ConnectionTest {
+            id,
             target,
             steps: Vec::new(),
             report: None,
