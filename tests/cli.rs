@@ -471,25 +471,29 @@ async fn a_saved_site_is_addressed_as_site_name_with_a_path() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn auto_prints_why_it_switched_to_active_and_lists() {
-    use support::fake::{FakeServer, Step, login_script};
+/// A fake server for `ferry ls` whose passive data port hangs and whose
+/// active listing is `listing`.
+fn blocked_passive_ls(listing: &[u8]) -> Vec<support::fake::Step> {
+    use support::fake::{Step, login_script, passive_blocked_active_listing};
     let mut steps = login_script();
     steps.extend([
         Step::Expect("TYPE I".into()),
         Step::Send(b"200 ok\r\n".to_vec()),
-        Step::Expect("EPSV".into()),
-        Step::EpsvReplyBlackhole,
-        Step::Expect("PORT 127,0,0,1,".into()),
-        Step::Send(b"200 PORT ok\r\n".to_vec()),
-        Step::Expect("LIST".into()),
-        Step::Send(b"150 here\r\n".to_vec()),
-        Step::ActiveConnectSend(b"-rw-r--r-- 1 u g 5 Jan  1  2024 via-active.txt\r\n".to_vec()),
-        Step::Send(b"226 done\r\n".to_vec()),
+    ]);
+    steps.extend(passive_blocked_active_listing(listing));
+    steps.extend([
         Step::Expect("QUIT".into()),
         Step::Send(b"221 bye\r\n".to_vec()),
     ]);
-    let fake = FakeServer::start(steps).await;
+    steps
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_prints_why_it_switched_to_active_and_lists() {
+    let fake = support::fake::FakeServer::start(blocked_passive_ls(
+        b"-rw-r--r-- 1 u g 5 Jan  1  2024 via-active.txt\r\n",
+    ))
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("ftp://user@127.0.0.1:{}/", fake.addr.port());
     let started = std::time::Instant::now();
@@ -549,23 +553,10 @@ async fn diagnose_prints_a_table_and_a_verdict_and_exits_by_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_auto_site_remembers_the_mode_that_worked() {
     use ferry::sites::{ConnectionMode, LogonType, Site, SiteList, SiteStore};
-    use support::fake::{FakeServer, Step, login_script};
-    let mut steps = login_script();
-    steps.extend([
-        Step::Expect("TYPE I".into()),
-        Step::Send(b"200 ok\r\n".to_vec()),
-        Step::Expect("EPSV".into()),
-        Step::EpsvReplyBlackhole,
-        Step::Expect("PORT 127,0,0,1,".into()),
-        Step::Send(b"200 PORT ok\r\n".to_vec()),
-        Step::Expect("LIST".into()),
-        Step::Send(b"150 here\r\n".to_vec()),
-        Step::ActiveConnectSend(b"-rw-r--r-- 1 u g 5 Jan  1  2024 a.txt\r\n".to_vec()),
-        Step::Send(b"226 done\r\n".to_vec()),
-        Step::Expect("QUIT".into()),
-        Step::Send(b"221 bye\r\n".to_vec()),
-    ]);
-    let fake = FakeServer::start(steps).await;
+    let fake = support::fake::FakeServer::start(blocked_passive_ls(
+        b"-rw-r--r-- 1 u g 5 Jan  1  2024 a.txt\r\n",
+    ))
+    .await;
     let config = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     let store = SiteStore::at(config.path());

@@ -267,20 +267,13 @@ fn listing_while_not_connected_says_so() {
 
 #[test]
 fn auto_mode_lists_through_active_when_the_passive_data_port_is_blocked() {
-    use support::fake::{FakeServer, Step, engine_open_script};
+    use support::fake::{FakeServer, Step, engine_open_script, passive_blocked_active_listing};
     let rt = server_runtime();
     let mut steps = engine_open_script();
-    steps.extend([
-        Step::Expect("EPSV".into()),
-        Step::EpsvReplyBlackhole,
-        Step::Expect("PORT 127,0,0,1,".into()),
-        Step::Send(b"200 PORT ok\r\n".to_vec()),
-        Step::Expect("LIST".into()),
-        Step::Send(b"150 here\r\n".to_vec()),
-        Step::ActiveConnectSend(b"-rw-r--r-- 1 u g 5 Jan  1  2024 through-active.txt\r\n".to_vec()),
-        Step::Send(b"226 done\r\n".to_vec()),
-        Step::Hold,
-    ]);
+    steps.extend(passive_blocked_active_listing(
+        b"-rw-r--r-- 1 u g 5 Jan  1  2024 through-active.txt\r\n",
+    ));
+    steps.push(Step::Hold);
     let fake = rt.block_on(FakeServer::start(steps));
     let engine = engine();
     let mut o = ConnectOptions::new("127.0.0.1", fake.addr.port(), "user", "pw");

@@ -458,17 +458,12 @@ fn a_data_connection_that_never_opens_shows_the_banner_naming_the_data_channel()
     );
 }
 
-#[test]
-fn the_connection_dialog_from_the_file_menu_connects_in_active_mode() {
-    let rt = runtime();
-    let server = seeded_server(&rt);
-    let local = tempfile::tempdir().unwrap();
-    let mut h = app(local.path());
+/// Open File → Connect… and fill it for `server` in connection mode `mode`.
+fn dialog_for(h: &mut Harness<'_, FerryApp>, server: &TestServer, mode: &str) {
     h.get_by_label("File").click();
     h.run_steps(4);
     h.get_by_label_contains("Connect…").click();
     h.run_steps(4);
-    assert!(h.state().dialog.open);
     // The dialog's fields are the last ones with these labels (the quick bar's come first).
     let port = server.addr.port().to_string();
     for (label, text) in [
@@ -491,8 +486,18 @@ fn the_connection_dialog_from_the_file_menu_connects_in_active_mode() {
         .unwrap()
         .click();
     h.run_steps(4);
-    h.get_all_by_label("Active").last().unwrap().click();
+    h.get_all_by_label(mode).last().unwrap().click();
     h.run_steps(4);
+}
+
+#[test]
+fn the_connection_dialog_from_the_file_menu_connects_in_active_mode() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    dialog_for(&mut h, &server, "Active");
+    assert!(h.state().dialog.open);
     h.check_accessibility();
     h.get_all_by_label("Connect").last().unwrap().click();
     wait_until(&mut h, "the remote listing", |a| {
@@ -511,33 +516,7 @@ fn the_connection_test_from_the_dialog_shows_each_step_and_offers_the_mode_that_
     let server = seeded_server(&rt);
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    h.get_by_label("File").click();
-    h.run_steps(4);
-    h.get_by_label_contains("Connect…").click();
-    h.run_steps(4);
-    let port = server.addr.port().to_string();
-    for (label, text) in [
-        ("Host", "127.0.0.1"),
-        ("User", USER),
-        ("Password", PASSWORD),
-    ] {
-        h.get_all_by_label(label).last().unwrap().click();
-        h.step();
-        h.get_all_by_label(label).last().unwrap().type_text(text);
-        h.step();
-    }
-    h.get_all_by_label("Port").last().unwrap().click();
-    h.step();
-    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    h.get_all_by_label("Port").last().unwrap().type_text(&port);
-    h.step();
-    h.get_all_by_label("Connection mode")
-        .last()
-        .unwrap()
-        .click();
-    h.run_steps(4);
-    h.get_all_by_label("Active").last().unwrap().click();
-    h.run_steps(4);
+    dialog_for(&mut h, &server, "Active");
     h.get_by_label("Test connection").click();
     h.run_steps(2);
     assert!(h.state().test.is_some(), "the test window opens");

@@ -952,15 +952,7 @@ impl Session {
         if self.in_transfer.take().is_none() {
             return Ok(());
         }
-        match self.resync_after_abort().await {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                self.log().error(format!(
-                    "Could not get back in step after ABOR ({e}); reconnecting"
-                ));
-                self.reconnect().await
-            }
-        }
+        self.back_in_step().await
     }
 
     async fn resync_after_abort(&mut self) -> Result<()> {

@@ -147,6 +147,22 @@ pub fn engine_open_script() -> Vec<Step> {
     steps
 }
 
+/// An EPSV whose port hangs, then PORT and a LIST the fake serves by
+/// connecting back with `listing`: what auto mode does when passive data
+/// connections are blocked.
+pub fn passive_blocked_active_listing(listing: &[u8]) -> Vec<Step> {
+    vec![
+        Step::Expect("EPSV".into()),
+        Step::EpsvReplyBlackhole,
+        Step::Expect("PORT 127,0,0,1,".into()),
+        Step::Send(b"200 PORT ok\r\n".to_vec()),
+        Step::Expect("LIST".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::ActiveConnectSend(listing.to_vec()),
+        Step::Send(b"226 done\r\n".to_vec()),
+    ]
+}
+
 /// What happened during a fake server's script.
 #[derive(Debug, Default, Clone)]
 pub struct FakeReport {
@@ -361,22 +377,12 @@ impl Session {
                     .await
             }
             Step::EpsvReplyBlackhole => {
-                let (listener, fillers) = blackhole_listener().await.map_err(Stop::Failed)?;
-                let port = listener
-                    .local_addr()
-                    .map_err(fail("blackhole address"))?
-                    .port();
-                self.blackholes.push((listener, fillers));
+                let port = self.open_blackhole().await?;
                 self.send(format!("229 Entering Extended Passive Mode (|||{port}|)\r\n").as_bytes())
                     .await
             }
             Step::PasvReplyBlackhole => {
-                let (listener, fillers) = blackhole_listener().await.map_err(Stop::Failed)?;
-                let port = listener
-                    .local_addr()
-                    .map_err(fail("blackhole address"))?
-                    .port();
-                self.blackholes.push((listener, fillers));
+                let port = self.open_blackhole().await?;
                 let reply = format!(
                     "227 Entering Passive Mode (127,0,0,1,{},{}).\r\n",
                     port >> 8,
@@ -512,6 +518,18 @@ impl Session {
                 Err(e) => return Err(Stop::Failed(format!("reading the control connection: {e}"))),
             }
         }
+    }
+
+    /// A port where connects hang (see [`Step::EpsvReplyBlackhole`]), kept
+    /// open until the script ends.
+    async fn open_blackhole(&mut self) -> Result<u16, Stop> {
+        let (listener, fillers) = blackhole_listener().await.map_err(Stop::Failed)?;
+        let port = listener
+            .local_addr()
+            .map_err(fail("blackhole address"))?
+            .port();
+        self.blackholes.push((listener, fillers));
+        Ok(port)
     }
 
     async fn open_data_listener(&mut self) -> Result<u16, Stop> {
