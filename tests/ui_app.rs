@@ -37,6 +37,7 @@ fn app(local: &Path) -> Harness<'static, FerryApp> {
                     demo: None,
                     local_start: Some(local),
                     queue_file: None,
+                    sites: None,
                 },
             )
             .expect("app starts")
@@ -559,6 +560,7 @@ fn pane_split_column_widths_sort_and_settings_survive_a_restart() {
             demo: None,
             local_start: Some(local.path().to_path_buf()),
             queue_file: None,
+            sites: None,
         },
     )
     .unwrap();

@@ -28,7 +28,10 @@ fn quick_harness(form: ConnectForm) -> Harness<'static, Bar> {
                 }
             },
             Bar {
-                bar: QuickConnect { form },
+                bar: QuickConnect {
+                    form,
+                    ..QuickConnect::default()
+                },
                 requests: Vec::new(),
             },
         )
@@ -195,7 +198,11 @@ fn dialog_harness(form: ConnectForm) -> Harness<'static, Dialog> {
             }
         },
         Dialog {
-            dialog: ConnectDialog { open: true, form },
+            dialog: ConnectDialog {
+                open: true,
+                form,
+                ..ConnectDialog::default()
+            },
             requests: Vec::new(),
         },
     )
@@ -401,6 +408,7 @@ fn cert_prompt(reason: &str, trust: TrustPolicy) -> CertPrompt {
         reason: reason.into(),
         options: Box::new(options),
         initial_path: None,
+        previous: None,
     }
 }
 

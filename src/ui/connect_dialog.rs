@@ -574,6 +574,8 @@ enum Outcome {
     Nothing,
     Connect,
     Cancel,
+    /// Keep the form as a saved site.
+    SaveAsSite,
     /// Submit the password typed into the "Ask" prompt.
     SubmitPassword,
     /// Leave the password prompt for the form.
@@ -585,6 +587,9 @@ enum Outcome {
 pub struct ConnectDialog {
     pub open: bool,
     pub form: ConnectForm,
+    /// Set when "Save as site…" was clicked (the dialog closes); the app
+    /// takes it and opens the form as a new site in the Site Manager.
+    pub save_as_site: bool,
 }
 
 impl ConnectDialog {
@@ -644,6 +649,10 @@ impl ConnectDialog {
         match modal.inner {
             Outcome::Nothing => {}
             Outcome::Cancel => self.open = false,
+            Outcome::SaveAsSite => {
+                self.open = false;
+                self.save_as_site = true;
+            }
             Outcome::Back => scratch.asking = None,
             Outcome::Connect => match self.form.validate() {
                 Ok(_) if self.form.logon == Logon::Ask => {
@@ -965,6 +974,13 @@ fn form_ui(
             .clicked()
         {
             outcome = Outcome::Connect;
+        }
+        if ui
+            .button("Save as site…")
+            .on_hover_text("Keep these settings in the Site Manager")
+            .clicked()
+        {
+            outcome = Outcome::SaveAsSite;
         }
         // Say why Connect is disabled when the field at fault shows nothing yet.
         if let Some((label, message)) = errors.first()

@@ -13,6 +13,8 @@ use super::connect_dialog::{
 #[derive(Default)]
 pub struct QuickConnect {
     pub form: ConnectForm,
+    /// Set when "Save as site…" was clicked; the app takes it (and the form).
+    pub save_as_site: bool,
 }
 
 impl QuickConnect {
@@ -29,9 +31,9 @@ impl QuickConnect {
             Vec::new()
         };
         let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
-        // Labels, port, mode, button and spacing take about 480 points; the
+        // Labels, port, mode, buttons and spacing take about 580 points; the
         // host, user and password fields share the rest.
-        let flexible = ui.available_width() - 480.0;
+        let flexible = ui.available_width() - 580.0;
         let wide = (flexible * 0.44).clamp(110.0, 280.0);
         let medium = (flexible * 0.28).clamp(80.0, 170.0);
 
@@ -110,6 +112,13 @@ impl QuickConnect {
                 .add(egui::Button::new("Connect").min_size(egui::vec2(76.0, 0.0)))
                 .on_hover_text("Connect (Enter in any field)")
                 .clicked();
+            if ui
+                .button("Save as site…")
+                .on_hover_text("Keep these settings in the Site Manager")
+                .clicked()
+            {
+                self.save_as_site = true;
+            }
 
             if !errors.is_empty() {
                 let text: Vec<String> = errors.iter().map(|(l, m)| format!("{l}: {m}")).collect();
@@ -214,6 +223,7 @@ mod tests {
                 password: password.into(),
                 ..ConnectForm::default()
             },
+            save_as_site: false,
         }
     }
 
