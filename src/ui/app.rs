@@ -1716,11 +1716,12 @@ impl FerryApp {
 
     /// Say once per run that passwords cannot be remembered here.
     fn keyring_notice(&mut self) {
-        if let Some(status @ KeyringStatus::Unavailable { .. }) = &self.keyring_status
+        if let Some(KeyringStatus::Unavailable { reason }) = &self.keyring_status
             && !self.keyring_notice_given
         {
             self.keyring_notice_given = true;
-            self.notice = Some(capitalised(&status.to_string()));
+            tracing::info!("passwords cannot be remembered: {reason}");
+            self.notice = Some(site_manager::KEYRING_UNAVAILABLE.to_string());
         }
     }
 
@@ -2085,12 +2086,4 @@ fn migrate_trusted(
     }
     old.clear();
     Ok(())
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -13,7 +13,7 @@ use egui::accesskit::Role;
 
 use super::connect_dialog::{
     self as cd, ConnectForm, Logon, ModeChoice, TransferModeChoice, buttons_layout, field,
-    form_grid, outline_invalid,
+    outline_invalid,
 };
 use crate::sites::{
     Charset, ConnectionMode, KeyringStatus, LogonType, PortRange, Protocol, Site, SiteList,
@@ -200,7 +200,8 @@ impl SiteManager {
         let mut events = Vec::new();
         let style = ctx.global_style();
         let content = ctx.content_rect();
-        let height = (content.height() - 200.0).clamp(220.0, 520.0);
+        // The dialog's middle part (tree and fields); the rest is about 130 points.
+        let body = (content.height() - 170.0).clamp(240.0, 540.0);
         let width = (content.width() - 80.0).clamp(560.0, 860.0);
         let escape = self.confirm_delete.is_none()
             && self.renaming.is_none()
@@ -221,25 +222,36 @@ impl SiteManager {
                     }
                 });
                 ui.add_space(6.0);
-                ui.horizontal_top(|ui| {
-                    let tree_width = (width * 0.32).clamp(200.0, 280.0);
-                    ui.allocate_ui_with_layout(
-                        egui::vec2(tree_width, height + 70.0),
-                        egui::Layout::top_down(egui::Align::Min),
-                        |ui| {
-                            ui.set_width(tree_width);
-                            self.tree_ui(ui, height, &mut events);
-                        },
-                    );
-                    ui.separator();
-                    ui.vertical(|ui| {
-                        egui::ScrollArea::vertical()
-                            .id_salt("ferry-site-fields")
-                            .max_height(height + 70.0)
-                            .auto_shrink([false, false])
-                            .show(ui, |ui| self.fields_ui(ui, keyring));
-                    });
-                });
+                // A fixed-size body: a vertical separator takes all the height it is given.
+                ui.allocate_ui_with_layout(
+                    egui::vec2(width, body),
+                    egui::Layout::left_to_right(egui::Align::Min),
+                    |ui| {
+                        ui.set_height(body);
+                        let tree_width = (width * 0.32).clamp(200.0, 280.0);
+                        ui.allocate_ui_with_layout(
+                            egui::vec2(tree_width, body),
+                            egui::Layout::top_down(egui::Align::Min),
+                            |ui| {
+                                ui.set_width(tree_width);
+                                // Search box above, two rows of buttons below.
+                                self.tree_ui(ui, body - 110.0, &mut events);
+                            },
+                        );
+                        ui.separator();
+                        ui.allocate_ui_with_layout(
+                            egui::vec2(ui.available_width(), body),
+                            egui::Layout::top_down(egui::Align::Min),
+                            |ui| {
+                                egui::ScrollArea::vertical()
+                                    .id_salt("ferry-site-fields")
+                                    .max_height(body)
+                                    .auto_shrink([false, false])
+                                    .show(ui, |ui| self.fields_ui(ui, keyring));
+                            },
+                        );
+                    },
+                );
                 ui.add_space(6.0);
                 if let Some(e) = &self.error {
                     ui.colored_label(ui.visuals().error_fg_color, e);
@@ -505,10 +517,13 @@ impl SiteManager {
                             }
                         }
                     }
-                    // Below the rows: the top level.
-                    let rest = ui.available_rect_before_wrap();
-                    if rest.height() > 4.0 {
-                        let response = ui.allocate_rect(rest, egui::Sense::hover());
+                    // Below the rows, to the bottom of the list: the top level.
+                    let left = (height - ui.min_rect().height()).max(24.0);
+                    {
+                        let (rest, response) = ui.allocate_exact_size(
+                            egui::vec2(ui.available_width(), left),
+                            egui::Sense::hover(),
+                        );
                         if response.dnd_hover_payload::<TreeDrag>().is_some() {
                             let stroke =
                                 egui::Stroke::new(2.0, ui.visuals().selection.stroke.color);
@@ -1139,7 +1154,7 @@ fn site_fields(
     let weak = ui.visuals().weak_text_color();
     let err = |l: &str| cd::error_for(errors, l);
     section(ui, "General");
-    form_grid(ui, "ferry-site-general", |ui| {
+    grid(ui, "ferry-site-general", |ui| {
         let r = row(ui, label::NAME, None, |ui| {
             ui.add(egui::TextEdit::singleline(&mut site.name).desired_width(WIDE))
         });
@@ -1220,8 +1235,8 @@ fn site_fields(
                     egui::Checkbox::new(&mut site.remember_password, label::REMEMBER),
                 )
                 .on_hover_text("Keep the password in the OS keyring (never in Ferry's files)");
-                if let Some(status @ KeyringStatus::Unavailable { .. }) = keyring {
-                    small(ui, &status.to_string(), weak);
+                if let Some(KeyringStatus::Unavailable { reason }) = keyring {
+                    small_label(ui, KEYRING_UNAVAILABLE, weak).on_hover_text(reason);
                 } else if !site.remember_password {
                     small(ui, "Ferry asks for the password when connecting.", weak);
                 }
@@ -1239,7 +1254,7 @@ fn site_fields(
     });
 
     section(ui, "Transfer");
-    form_grid(ui, "ferry-site-transfer", |ui| {
+    grid(ui, "ferry-site-transfer", |ui| {
         let l = ui.label(field::MODE);
         ui.vertical(|ui| {
             ui.spacing_mut().item_spacing.y = 2.0;
@@ -1321,7 +1336,7 @@ fn site_fields(
     });
 
     section(ui, "Folders");
-    form_grid(ui, "ferry-site-folders", |ui| {
+    grid(ui, "ferry-site-folders", |ui| {
         let l = ui.label(label::LOCAL_FOLDER);
         ui.horizontal(|ui| {
             let mut text = site
@@ -1358,7 +1373,7 @@ fn site_fields(
     });
 
     section(ui, "Advanced");
-    form_grid(ui, "ferry-site-advanced", |ui| {
+    grid(ui, "ferry-site-advanced", |ui| {
         let l = ui.label(label::CHARSET);
         ui.horizontal(|ui| {
             let shown = match &site.charset {
@@ -1420,17 +1435,36 @@ fn site_fields(
     });
 }
 
+/// The sections' label/input grid; one label width for all, so they line up.
+fn grid(ui: &mut egui::Ui, id_salt: &str, rows: impl FnOnce(&mut egui::Ui)) {
+    egui::Grid::new(id_salt)
+        .num_columns(2)
+        .spacing([14.0, 8.0])
+        .min_col_width(140.0)
+        .show(ui, rows);
+}
+
 fn section(ui: &mut egui::Ui, title: &str) {
     ui.add_space(6.0);
     ui.label(egui::RichText::new(title).strong());
     ui.add_space(2.0);
 }
 
+/// What the window says when passwords cannot be remembered (the keyring
+/// library's reason goes in a tooltip and the log).
+pub const KEYRING_UNAVAILABLE: &str =
+    "No keyring service on this computer: Ferry asks for passwords when connecting.";
+
 fn small(ui: &mut egui::Ui, text: &str, color: egui::Color32) {
+    small_label(ui, text, color);
+}
+
+fn small_label(ui: &mut egui::Ui, text: &str, color: egui::Color32) -> egui::Response {
     ui.scope(|ui| {
         ui.set_max_width(WIDE);
-        ui.add(egui::Label::new(egui::RichText::new(text).small().color(color)).wrap());
-    });
+        ui.add(egui::Label::new(egui::RichText::new(text).small().color(color)).wrap())
+    })
+    .inner
 }
 
 /// A labelled input row of a grid, with its error under the input.
