@@ -347,7 +347,13 @@ fn delete_asks_first_and_only_ok_removes_the_site_and_its_password() {
             .is_some(),
         "asks first"
     );
-    click_last(&mut h, "Cancel");
+    // The question's Cancel (centred), not the Site Manager's (at its bottom).
+    h.get_all_by_label("Cancel")
+        .min_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+        .unwrap()
+        .click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Delete the site").is_none());
     assert!(h.state().site_manager.open, "only the question closed");
     assert_eq!(h.state().site_manager.sites().sites.len(), 1);
 
@@ -690,4 +696,76 @@ fn import_reports_what_came_in_and_export_writes_no_password() {
             .unwrap_or_default()
             .contains("Exported 1 site(s)")
     );
+}
+
+/// Press at `from`, move to `to` over a few frames, release there.
+fn drag(h: &mut Harness<'_, FerryApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=5 {
+        h.hover_at(from + (to - from) * (i as f32 / 5.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.run_steps(2);
+}
+
+#[test]
+fn dragging_a_site_onto_a_folder_moves_it_there_and_onto_a_site_puts_it_before() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut a = Site::new("Site A", "a.example.org");
+    a.user = USER.into();
+    let mut b = Site::new("Site B", "b.example.org");
+    b.user = USER.into();
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![a, b],
+            folders: vec![vec!["Work".into()]],
+            ..SiteList::default()
+        })
+        .unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.state_mut().open_site_manager(None);
+    h.run_steps(3);
+    let from = h.get_by_label("Site B").rect().center();
+    let to = h.get_by_label("Work").rect().center();
+    drag(&mut h, from, to);
+    let order = |h: &Harness<'_, FerryApp>| -> Vec<(String, Vec<String>)> {
+        h.state()
+            .site_manager
+            .sites()
+            .sites
+            .iter()
+            .map(|s| (s.name.clone(), s.folder.clone()))
+            .collect()
+    };
+    assert_eq!(
+        order(&h),
+        [
+            ("Site A".to_string(), vec![]),
+            ("Site B".to_string(), vec!["Work".to_string()])
+        ]
+    );
+    // Site A onto Site B: into B's folder, just before it.
+    let from = h.get_by_label("Site A").rect().center();
+    let to = h.get_by_label("Site B").rect().center();
+    drag(&mut h, from, to);
+    assert_eq!(
+        order(&h),
+        [
+            ("Site A".to_string(), vec!["Work".to_string()]),
+            ("Site B".to_string(), vec!["Work".to_string()])
+        ]
+    );
+    assert_eq!(
+        stored_sites(config.path())[1].folder,
+        Vec::<String>::new(),
+        "not before Save"
+    );
+    click_last(&mut h, "Save");
+    let stored = stored_sites(config.path());
+    assert!(stored.iter().all(|s| s.folder == ["Work"]), "{stored:?}");
 }

@@ -1164,50 +1164,54 @@ impl FerryApp {
                 note,
             } => {
                 let mut submit = false;
-                egui::Modal::new(egui::Id::unique("ferry-ask-password")).show(ctx, |ui| {
-                    ui.set_max_width(360.0);
-                    ui.heading("Enter the password");
-                    ui.label(format!(
-                        "Password for {} on {} ({})",
-                        site.user,
-                        site.host_port(),
-                        site.name
-                    ));
-                    if let Some(note) = &note {
+                let style = ctx.global_style();
+                egui::Modal::new(egui::Id::unique("ferry-ask-password"))
+                    .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
+                    .show(ctx, |ui| {
+                        ui.set_max_width(360.0);
+                        ui.heading("Enter the password");
+                        ui.label(format!(
+                            "Password for {} on {} ({})",
+                            site.user,
+                            site.host_port(),
+                            site.name
+                        ));
+                        if let Some(note) = &note {
+                            ui.label(
+                                egui::RichText::new(note)
+                                    .small()
+                                    .color(ui.visuals().weak_text_color()),
+                            );
+                        }
+                        let label = ui.label("Password");
+                        let edit = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut password)
+                                    .password(true)
+                                    .desired_width(260.0),
+                            )
+                            .labelled_by(label.id);
+                        if !edit.has_focus() && !edit.lost_focus() {
+                            edit.request_focus();
+                        }
+                        let enter =
+                            edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                         ui.label(
-                            egui::RichText::new(note)
+                            egui::RichText::new("Used for this connection only; not saved.")
                                 .small()
                                 .color(ui.visuals().weak_text_color()),
                         );
-                    }
-                    let label = ui.label("Password");
-                    let edit = ui
-                        .add(
-                            egui::TextEdit::singleline(&mut password)
-                                .password(true)
-                                .desired_width(260.0),
-                        )
-                        .labelled_by(label.id);
-                    if !edit.has_focus() && !edit.lost_focus() {
-                        edit.request_focus();
-                    }
-                    let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                    ui.label(
-                        egui::RichText::new("Used for this connection only; not saved.")
-                            .small()
-                            .color(ui.visuals().weak_text_color()),
-                    );
-                    super::connect_dialog::buttons_layout(ui, |ui| {
-                        if ui.button("Cancel").clicked()
-                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
-                        {
-                            close = true;
-                        }
-                        if ui.button("Connect").clicked() || enter {
-                            submit = true;
-                        }
+                        super::connect_dialog::buttons_layout(ui, |ui| {
+                            if ui.button("Cancel").clicked()
+                                || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                            {
+                                close = true;
+                            }
+                            if ui.button("Connect").clicked() || enter {
+                                submit = true;
+                            }
+                        });
                     });
-                });
                 if submit {
                     self.modal = None;
                     self.start_site(*site, password);
@@ -1223,43 +1227,46 @@ impl FerryApp {
             }
             Modal::ImportReport { from, report } => {
                 let mut manage = false;
-                egui::Modal::new(egui::Id::unique("ferry-import-report")).show(ctx, |ui| {
-                    ui.set_max_width(520.0);
-                    ui.heading("FileZilla import");
-                    ui.label(format!(
-                        "Imported {} site(s), skipped {}, from {}",
-                        report.imported.len(),
-                        report.skipped.len(),
-                        from.display()
-                    ));
-                    egui::ScrollArea::vertical()
-                        .max_height(300.0)
-                        .show(ui, |ui| {
-                            for name in &report.imported {
-                                ui.label(format!("Imported: {name}"));
+                let style = ctx.global_style();
+                egui::Modal::new(egui::Id::unique("ferry-import-report"))
+                    .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
+                    .show(ctx, |ui| {
+                        ui.set_max_width(520.0);
+                        ui.heading("FileZilla import");
+                        ui.label(format!(
+                            "Imported {} site(s), skipped {}, from {}",
+                            report.imported.len(),
+                            report.skipped.len(),
+                            from.display()
+                        ));
+                        egui::ScrollArea::vertical()
+                            .max_height(300.0)
+                            .show(ui, |ui| {
+                                for name in &report.imported {
+                                    ui.label(format!("Imported: {name}"));
+                                }
+                                for (name, why) in &report.skipped {
+                                    ui.colored_label(
+                                        ui.visuals().warn_fg_color,
+                                        format!("Skipped {name}: {why}"),
+                                    );
+                                }
+                                for (name, note) in &report.notes {
+                                    ui.label(format!("Note for {name}: {note}"));
+                                }
+                            });
+                        super::connect_dialog::buttons_layout(ui, |ui| {
+                            if ui.button("Close").clicked()
+                                || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                            {
+                                close = true;
                             }
-                            for (name, why) in &report.skipped {
-                                ui.colored_label(
-                                    ui.visuals().warn_fg_color,
-                                    format!("Skipped {name}: {why}"),
-                                );
-                            }
-                            for (name, note) in &report.notes {
-                                ui.label(format!("Note for {name}: {note}"));
+                            if ui.button("Open Site Manager").clicked() {
+                                manage = true;
+                                close = true;
                             }
                         });
-                    super::connect_dialog::buttons_layout(ui, |ui| {
-                        if ui.button("Close").clicked()
-                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
-                        {
-                            close = true;
-                        }
-                        if ui.button("Open Site Manager").clicked() {
-                            manage = true;
-                            close = true;
-                        }
                     });
-                });
                 if !close {
                     self.modal = Some(Modal::ImportReport { from, report });
                 } else if manage {

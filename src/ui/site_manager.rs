@@ -280,6 +280,21 @@ impl SiteManager {
             }
             buttons_layout(ui, |ui| {
                 if ui
+                    .add(egui::Button::new("Cancel").min_size(size))
+                    .on_hover_text("Close without saving the changes")
+                    .clicked()
+                {
+                    events.push(ManagerEvent::Close);
+                }
+                if ui
+                    .add_enabled(self.is_dirty(), egui::Button::new("Save").min_size(size))
+                    .on_hover_text("Save the changes and keep the dialog open")
+                    .clicked()
+                    && let Some(save) = self.save_event()
+                {
+                    events.push(save);
+                }
+                if ui
                     .add(egui::Button::new("OK").min_size(size))
                     .on_hover_text("Save the changes and close")
                     .clicked()
@@ -292,21 +307,6 @@ impl SiteManager {
                         None if self.error.is_none() => events.push(ManagerEvent::Close),
                         None => {}
                     }
-                }
-                if ui
-                    .add_enabled(self.is_dirty(), egui::Button::new("Save").min_size(size))
-                    .on_hover_text("Save the changes and keep the dialog open")
-                    .clicked()
-                    && let Some(save) = self.save_event()
-                {
-                    events.push(save);
-                }
-                if ui
-                    .add(egui::Button::new("Cancel").min_size(size))
-                    .on_hover_text("Close without saving the changes")
-                    .clicked()
-                {
-                    events.push(ManagerEvent::Close);
                 }
             });
         });
@@ -913,26 +913,31 @@ impl SiteManager {
         };
         let mut close = false;
         let mut delete = false;
-        egui::Modal::new(egui::Id::unique("ferry-site-delete")).show(ctx, |ui| {
-            ui.set_max_width(380.0);
-            ui.heading("Delete?");
-            ui.label(question);
-            ui.label(detail);
-            ui.label(
-                egui::RichText::new("Nothing is removed from disk until you press Save or OK.")
-                    .small()
-                    .color(ui.visuals().weak_text_color()),
-            );
-            ui.add_space(6.0);
-            buttons_layout(ui, |ui| {
-                if ui.button("Delete").clicked() {
-                    delete = true;
-                }
-                if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
-                    close = true;
-                }
+        let style = ctx.global_style();
+        egui::Modal::new(egui::Id::unique("ferry-site-delete"))
+            .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
+            .show(ctx, |ui| {
+                ui.set_max_width(380.0);
+                ui.heading("Delete?");
+                ui.label(question);
+                ui.label(detail);
+                ui.label(
+                    egui::RichText::new("Nothing is removed from disk until you press Save or OK.")
+                        .small()
+                        .color(ui.visuals().weak_text_color()),
+                );
+                ui.add_space(6.0);
+                buttons_layout(ui, |ui| {
+                    if ui.button("Cancel").clicked()
+                        || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                    {
+                        close = true;
+                    }
+                    if ui.button("Delete").clicked() {
+                        delete = true;
+                    }
+                });
             });
-        });
         if delete {
             match &sel {
                 Selection::Site(id) => {
@@ -1119,15 +1124,24 @@ fn tree_row(
 }
 
 /// The inline rename field; `Some(true)` commits, `Some(false)` cancels.
+/// It opens focused with the whole name selected, to type over it.
 fn rename_row(ui: &mut egui::Ui, depth: usize, text: &mut String) -> Option<bool> {
     let mut result = None;
     ui.horizontal(|ui| {
-        ui.add_space(6.0 + depth as f32 * 16.0 + 18.0);
-        let edit = ui.add(egui::TextEdit::singleline(text).desired_width(f32::INFINITY));
+        ui.add_space(6.0 + depth as f32 * 16.0 + 14.0);
+        let output = egui::TextEdit::singleline(text)
+            .background_color(ui.visuals().widgets.inactive.bg_fill)
+            .desired_width(f32::INFINITY)
+            .show(ui);
+        let edit = output.response;
         edit.widget_info(|| egui::WidgetInfo::text_edit(true, "", text.as_str(), label::RENAME));
-        let id = edit.id;
         if !edit.has_focus() && !edit.lost_focus() {
-            ui.memory_mut(|m| m.request_focus(id));
+            edit.request_focus();
+            let mut state = output.state;
+            state
+                .cursor
+                .set_char_range(Some(egui::text::CCursorRange::select_all_str(text)));
+            state.store(ui.ctx(), edit.id);
         }
         if edit.lost_focus() {
             result = Some(!ui.input(|i| i.key_pressed(egui::Key::Escape)));
@@ -1213,7 +1227,8 @@ fn site_fields(
             });
         }
         if form.logon == Logon::Normal {
-            let hint = if site.remember_password {
+            let available = keyring.is_none_or(KeyringStatus::is_available);
+            let hint = if site.remember_password && available {
                 "Remembered (type to change)"
             } else {
                 "Asked for when you connect"
@@ -1229,7 +1244,6 @@ fn site_fields(
             ui.label("");
             ui.vertical(|ui| {
                 ui.spacing_mut().item_spacing.y = 2.0;
-                let available = keyring.is_none_or(KeyringStatus::is_available);
                 ui.add_enabled(
                     available,
                     egui::Checkbox::new(&mut site.remember_password, label::REMEMBER),
