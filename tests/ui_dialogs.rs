@@ -8,7 +8,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use ferry::ftp::{CertificateInfo, ConnectOptions, DataMode, Security, TrustPolicy};
 use ferry::ui::cert_dialog::{self, CertDecision, CertPrompt};
-use ferry::ui::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest, Logon};
+use ferry::ui::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest, LogonType};
 use ferry::ui::quick_connect::QuickConnect;
 
 // ---------------------------------------------------------------- quick connect
@@ -230,7 +230,7 @@ fn dialog_shows_every_labelled_field() {
         "Protocol",
         "Host",
         "Port",
-        "Logon type",
+        "LogonType type",
         "User",
         "Password",
         "Connection mode",
@@ -352,7 +352,7 @@ fn dialog_protocol_switch_moves_the_default_port() {
 #[test]
 fn dialog_anonymous_logon_disables_user_and_password() {
     let mut h = dialog_harness(filled());
-    h.get_by_label("Logon type").click();
+    h.get_by_label("LogonType type").click();
     h.run();
     h.get_by_label("Anonymous").click();
     h.run();
@@ -370,7 +370,7 @@ fn dialog_anonymous_logon_disables_user_and_password() {
 #[test]
 fn dialog_ask_logon_prompts_for_the_password_and_does_not_keep_it() {
     let mut h = dialog_harness(ConnectForm {
-        logon: Logon::Ask,
+        logon: LogonType::Ask,
         password: String::new(),
         ..filled()
     });

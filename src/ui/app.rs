@@ -11,7 +11,7 @@ use eframe::egui;
 
 use super::actions::{ACTIONS, Action, Scope};
 use super::cert_dialog::{self, CertDecision, CertPrompt};
-use super::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest, Logon};
+use super::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest};
 use super::keyring_worker::{KeyringJob, KeyringReply, KeyringWorker};
 use super::log_view::LogView;
 use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
@@ -334,7 +334,7 @@ impl FerryApp {
                 port: demo.port.to_string(),
                 user: demo.user,
                 password: demo.password,
-                logon: Logon::Normal,
+                logon: LogonType::Normal,
                 ..ConnectForm::default()
             };
             form.show_hidden = app.state.show_hidden;
@@ -781,7 +781,7 @@ impl FerryApp {
             Action::SaveAsSite => {
                 let mut form = self.quick.form.clone();
                 if form.user.trim().is_empty() {
-                    form.logon = Logon::Anonymous;
+                    form.logon = LogonType::Anonymous;
                 }
                 self.save_as_site(form);
             }
@@ -892,8 +892,8 @@ impl FerryApp {
                     r.options.mode = mode;
                 }
                 self.quick.form.mode = match mode {
-                    DataMode::Passive => super::connect_dialog::ModeChoice::Passive,
-                    DataMode::Active => super::connect_dialog::ModeChoice::Active,
+                    DataMode::Passive => ConnectionMode::Passive,
+                    DataMode::Active => ConnectionMode::Active,
                 };
                 self.refresh(Side::Remote);
             }

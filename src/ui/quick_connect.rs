@@ -5,7 +5,7 @@
 use eframe::egui;
 
 use super::connect_dialog::{
-    ConnectForm, ConnectRequest, Logon, ModeChoice, error_for, field, looks_like_url,
+    ConnectForm, ConnectRequest, ConnectionMode, LogonType, error_for, field, looks_like_url,
     outline_invalid, take_pasted_url,
 };
 
@@ -98,7 +98,7 @@ impl QuickConnect {
                 .selected_text(self.form.mode.label())
                 .width(86.0)
                 .show_ui(ui, |ui| {
-                    for m in ModeChoice::ALL {
+                    for m in ConnectionMode::ALL {
                         ui.selectable_value(&mut self.form.mode, m, m.label())
                             .on_hover_text(m.explanation());
                     }
@@ -144,7 +144,7 @@ impl QuickConnect {
             match self.check() {
                 Ok(r) => {
                     self.form.logon = effective_logon(&self.form);
-                    if self.form.logon == Logon::Ask {
+                    if self.form.logon == LogonType::Ask {
                         // Asked-for passwords are used once, never kept.
                         self.form.password.clear();
                     }
@@ -167,7 +167,7 @@ impl QuickConnect {
         let mut form = self.form.clone();
         form.logon = effective_logon(&form);
         let mut result = form.validate();
-        if form.logon == Logon::Ask && form.password.is_empty() {
+        if form.logon == LogonType::Ask && form.password.is_empty() {
             let error = (
                 field::PASSWORD,
                 "Enter the password (this login asks for it each time)".to_string(),
@@ -183,11 +183,11 @@ impl QuickConnect {
 
 /// The bar has no logon choice: an empty user is anonymous, a typed one
 /// logs in normally (keeping "Ask for password" if the dialog chose it).
-fn effective_logon(form: &ConnectForm) -> Logon {
+fn effective_logon(form: &ConnectForm) -> LogonType {
     match form.logon {
-        _ if form.user.trim().is_empty() => Logon::Anonymous,
-        Logon::Ask => Logon::Ask,
-        Logon::Anonymous | Logon::Normal => Logon::Normal,
+        _ if form.user.trim().is_empty() => LogonType::Anonymous,
+        LogonType::Ask => LogonType::Ask,
+        LogonType::Anonymous | LogonType::Normal => LogonType::Normal,
     }
 }
 
@@ -236,7 +236,7 @@ mod tests {
     #[test]
     fn a_typed_user_logs_in_even_after_anonymous() {
         let mut q = bar("h", "alice", "pw");
-        q.form.logon = Logon::Anonymous;
+        q.form.logon = LogonType::Anonymous;
         let o = q.check().unwrap().options;
         assert_eq!((o.user.as_str(), o.password.as_str()), ("alice", "pw"));
     }
@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn ask_logon_needs_a_password_in_the_bar() {
         let mut q = bar("h", "alice", "");
-        q.form.logon = Logon::Ask;
+        q.form.logon = LogonType::Ask;
         let errors = q.check().unwrap_err();
         assert_eq!(errors[0].0, field::PASSWORD);
         q.form.password = "pw".into();

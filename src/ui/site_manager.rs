@@ -11,10 +11,7 @@ use std::sync::mpsc;
 use eframe::egui;
 use egui::accesskit::Role;
 
-use super::connect_dialog::{
-    self as cd, ConnectForm, Logon, ModeChoice, TransferModeChoice, buttons_layout, field,
-    outline_invalid,
-};
+use super::connect_dialog::{self as cd, ConnectForm, buttons_layout, field, outline_invalid};
 use crate::sites::{
     Charset, ConnectionMode, KeyringStatus, LogonType, PortRange, Protocol, Site, SiteList,
     TransferMode,
@@ -1182,7 +1179,7 @@ fn site_fields(
             .selected_text(protocol.label())
             .width(WIDE)
             .show_ui(ui, |ui| {
-                for p in cd::Protocol::ALL {
+                for p in Protocol::ALL {
                     ui.selectable_value(&mut protocol, p, p.label());
                 }
             })
@@ -1213,7 +1210,7 @@ fn site_fields(
             .selected_text(form.logon.label())
             .width(WIDE)
             .show_ui(ui, |ui| {
-                for x in Logon::ALL {
+                for x in LogonType::ALL {
                     ui.selectable_value(&mut form.logon, x, x.label());
                 }
             })
@@ -1221,12 +1218,12 @@ fn site_fields(
             .labelled_by(l.id);
         ui.end_row();
 
-        if form.logon != Logon::Anonymous {
+        if form.logon != LogonType::Anonymous {
             row(ui, field::USER, err(field::USER), |ui| {
                 ui.add(egui::TextEdit::singleline(&mut form.user).desired_width(WIDE))
             });
         }
-        if form.logon == Logon::Normal {
+        if form.logon == LogonType::Normal {
             let available = keyring.is_none_or(KeyringStatus::is_available);
             let hint = if site.remember_password && available {
                 "Remembered (type to change)"
@@ -1256,7 +1253,7 @@ fn site_fields(
                 }
             });
             ui.end_row();
-        } else if form.logon == Logon::Ask {
+        } else if form.logon == LogonType::Ask {
             ui.label("");
             small(
                 ui,
@@ -1276,7 +1273,7 @@ fn site_fields(
                 .selected_text(form.mode.label())
                 .width(WIDE)
                 .show_ui(ui, |ui| {
-                    for m in ModeChoice::ALL {
+                    for m in ConnectionMode::ALL {
                         ui.selectable_value(&mut form.mode, m, m.label())
                             .on_hover_text(m.explanation());
                     }
@@ -1293,7 +1290,7 @@ fn site_fields(
                 .selected_text(form.transfer_mode.label())
                 .width(WIDE)
                 .show_ui(ui, |ui| {
-                    for t in TransferModeChoice::ALL {
+                    for t in TransferMode::ALL {
                         if t.supported() {
                             ui.selectable_value(&mut form.transfer_mode, t, t.label());
                         } else {
@@ -1421,7 +1418,7 @@ fn site_fields(
         });
         ui.end_row();
 
-        if form.logon != Logon::Anonymous {
+        if form.logon != LogonType::Anonymous {
             let mut account = site.account.clone().unwrap_or_default();
             let r = row(ui, label::ACCOUNT, None, |ui| {
                 ui.add(
@@ -1518,83 +1515,17 @@ fn unique_name(list: &SiteList, folder: &[String], base: &str) -> String {
 
 // ---------------------------------------------------------------- conversions
 
-fn form_protocol(p: Protocol) -> cd::Protocol {
-    match p {
-        Protocol::Ftp => cd::Protocol::Ftp,
-        Protocol::ExplicitTls => cd::Protocol::ExplicitTls,
-        Protocol::ImplicitTls => cd::Protocol::ImplicitTls,
-    }
-}
-
-fn site_protocol(p: cd::Protocol) -> Protocol {
-    match p {
-        cd::Protocol::Ftp => Protocol::Ftp,
-        cd::Protocol::ExplicitTls => Protocol::ExplicitTls,
-        cd::Protocol::ImplicitTls => Protocol::ImplicitTls,
-    }
-}
-
-fn form_logon(l: LogonType) -> Logon {
-    match l {
-        LogonType::Anonymous => Logon::Anonymous,
-        LogonType::Normal => Logon::Normal,
-        LogonType::Ask => Logon::Ask,
-    }
-}
-
-fn site_logon(l: Logon) -> LogonType {
-    match l {
-        Logon::Anonymous => LogonType::Anonymous,
-        Logon::Normal => LogonType::Normal,
-        Logon::Ask => LogonType::Ask,
-    }
-}
-
-fn form_mode(m: ConnectionMode) -> ModeChoice {
-    match m {
-        ConnectionMode::Passive => ModeChoice::Passive,
-        ConnectionMode::Active => ModeChoice::Active,
-        ConnectionMode::Auto => ModeChoice::Auto,
-    }
-}
-
-fn site_mode(m: ModeChoice) -> ConnectionMode {
-    match m {
-        ModeChoice::Passive => ConnectionMode::Passive,
-        ModeChoice::Active => ConnectionMode::Active,
-        ModeChoice::Auto => ConnectionMode::Auto,
-    }
-}
-
-fn form_transfer(t: TransferMode) -> TransferModeChoice {
-    match t {
-        TransferMode::Stream => TransferModeChoice::Stream,
-        TransferMode::Block => TransferModeChoice::Block,
-        TransferMode::Compressed => TransferModeChoice::Compressed,
-        TransferMode::Deflate => TransferModeChoice::Deflate,
-    }
-}
-
-fn site_transfer(t: TransferModeChoice) -> TransferMode {
-    match t {
-        TransferModeChoice::Stream => TransferMode::Stream,
-        TransferModeChoice::Block => TransferMode::Block,
-        TransferModeChoice::Compressed => TransferMode::Compressed,
-        TransferModeChoice::Deflate => TransferMode::Deflate,
-    }
-}
-
 /// The connection form showing `site` (no password: that is in the keyring).
 pub fn form_from_site(site: &Site) -> ConnectForm {
     ConnectForm {
-        protocol: form_protocol(site.protocol),
+        protocol: site.protocol,
         host: site.host.clone(),
         port: site.effective_port().to_string(),
-        logon: form_logon(site.logon),
+        logon: site.logon,
         user: site.user.clone(),
         password: String::new(),
-        mode: form_mode(site.mode),
-        transfer_mode: form_transfer(site.transfer_mode),
+        mode: site.mode,
+        transfer_mode: site.transfer_mode,
         timeout_secs: site.timeout_secs.map(|s| s.to_string()).unwrap_or_default(),
         external_ip: site.external_ip.map(|i| i.to_string()).unwrap_or_default(),
         port_range: site
@@ -1628,17 +1559,17 @@ pub fn site_from_form(form: &ConnectForm) -> Site {
 /// not (shown as errors) and values that mean the same (port 21 for a site
 /// on the default port) as they are.
 fn apply_form(form: &ConnectForm, site: &mut Site) {
-    site.protocol = site_protocol(form.protocol);
+    site.protocol = form.protocol;
     site.host = form.host.trim().to_string();
     if let Ok(p) = cd::parse_port(&form.port, form.protocol)
         && p != site.effective_port()
     {
         site.port = Some(p);
     }
-    site.logon = site_logon(form.logon);
+    site.logon = form.logon;
     site.user = form.user.trim().to_string();
-    site.mode = site_mode(form.mode);
-    site.transfer_mode = site_transfer(form.transfer_mode);
+    site.mode = form.mode;
+    site.transfer_mode = form.transfer_mode;
     if form.timeout_secs.trim().is_empty() {
         site.timeout_secs = None;
     } else if let Ok(d) = cd::parse_timeout(&form.timeout_secs) {
@@ -1732,7 +1663,7 @@ mod tests {
             port: "2121".into(),
             user: "bob".into(),
             password: "hunter2".into(),
-            mode: ModeChoice::Active,
+            mode: ConnectionMode::Active,
             remote_path: "/pub".into(),
             ..ConnectForm::default()
         };
