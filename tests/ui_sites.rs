@@ -769,3 +769,71 @@ fn dragging_a_site_onto_a_folder_moves_it_there_and_onto_a_site_puts_it_before()
     let stored = stored_sites(config.path());
     assert!(stored.iter().all(|s| s.folder == ["Work"]), "{stored:?}");
 }
+
+#[test]
+fn saving_keeps_sites_the_command_line_added_meanwhile() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    // `ferry sites import` (or a second window) writes the file meanwhile.
+    let mut theirs = Site::new("Added elsewhere", "other.example.org");
+    theirs.logon = LogonType::Anonymous;
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![theirs],
+            ..SiteList::default()
+        })
+        .unwrap();
+    h.get_by_label("New site").click();
+    h.run_steps(2);
+    type_into(&mut h, "Site name", "Mine");
+    type_into(&mut h, "Host", "mine.example.org");
+    type_into(&mut h, "User", USER);
+    click_last(&mut h, "Save");
+    let names = |config: &Path| -> Vec<String> {
+        stored_sites(config).into_iter().map(|s| s.name).collect()
+    };
+    assert_eq!(names(config.path()), ["Mine", "Added elsewhere"]);
+    assert!(
+        h.query_by_label("Added elsewhere").is_some(),
+        "shown in the tree"
+    );
+    // And the next save, from the same dialog, keeps it too.
+    type_into(&mut h, "Host", "mine2.example.org");
+    click_last(&mut h, "OK");
+    assert_eq!(names(config.path()), ["Mine", "Added elsewhere"]);
+}
+
+#[test]
+fn save_as_site_from_the_connection_dialog_and_inline_rename() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::N]);
+    h.run_steps(3);
+    assert!(h.state().dialog.open);
+    type_into(&mut h, "Host", "dialog.example.org");
+    type_into(&mut h, "User", USER);
+    click_last(&mut h, "Save as site…");
+    assert!(!h.state().dialog.open);
+    assert!(h.state().site_manager.open);
+    h.run_steps(2);
+    assert!(h.query_by_label("dialog.example.org").is_some());
+
+    h.get_by_label("Rename").click();
+    h.run_steps(3);
+    // The rename field opens focused with the name selected: typing replaces it.
+    h.get_by_label("New name").type_text("Renamed");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert!(h.query_by_label("Renamed").is_some());
+    click_last(&mut h, "OK");
+    let sites = stored_sites(config.path());
+    assert_eq!(
+        (sites[0].name.as_str(), sites[0].host.as_str()),
+        ("Renamed", "dialog.example.org")
+    );
+}

@@ -1830,15 +1830,36 @@ impl FerryApp {
     }
 
     /// Write `sites` as the saved sites (atomically).
-    fn save_sites(&mut self, sites: SiteList) -> Result<(), String> {
+    /// Sites another Ferry (or `ferry sites import`) added to the file since
+    /// it was loaded are kept: they are added to `sites`, and to the Site
+    /// Manager's copies so that its next save keeps them too.
+    fn save_sites(&mut self, mut sites: SiteList) -> Result<(), String> {
         let Some(store) = self.saved.as_ref().and_then(|s| s.store.as_ref()) else {
             return Err(format!(
                 "saved sites are unavailable: {}",
                 self.sites_unavailable().unwrap_or_default()
             ));
         };
+        let mut added = SiteList::default();
+        if let Ok(on_disk) = store.load() {
+            for site in on_disk.sites.sites {
+                if self.sites.get(&site.id).is_none() && sites.get(&site.id).is_none() {
+                    added.sites.push(site);
+                }
+            }
+            for folder in on_disk.sites.folders {
+                if !self.sites.folders.contains(&folder) && !sites.folders.contains(&folder) {
+                    added.folders.push(folder);
+                }
+            }
+        }
+        sites.sites.extend(added.sites.iter().cloned());
+        sites.folders.extend(added.folders.iter().cloned());
         store.save(&sites).map_err(|e| e.to_string())?;
         self.sites = sites;
+        if !added.sites.is_empty() || !added.folders.is_empty() {
+            self.site_manager.adopt(&added);
+        }
         Ok(())
     }
 
@@ -2055,11 +2076,16 @@ impl FerryApp {
                 };
                 // Appended to the sites as they are now (not as they were when
                 // the import started), so nothing saved meanwhile is lost.
+                let imported = SiteList {
+                    sites: added,
+                    folders,
+                    ..SiteList::default()
+                };
                 let mut sites = self.sites.clone();
-                sites.sites.extend(added);
-                for f in folders {
-                    if !sites.folders.contains(&f) {
-                        sites.folders.push(f);
+                sites.sites.extend(imported.sites.iter().cloned());
+                for f in &imported.folders {
+                    if !sites.folders.contains(f) {
+                        sites.folders.push(f.clone());
                     }
                 }
                 if let Err(e) = self.save_sites(sites) {
@@ -2069,6 +2095,7 @@ impl FerryApp {
                     });
                     return;
                 }
+                self.site_manager.adopt(&imported);
                 self.modal = Some(Modal::ImportReport { from, report });
             }
         }

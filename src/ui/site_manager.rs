@@ -166,6 +166,23 @@ impl SiteManager {
         self.error = None;
     }
 
+    /// Sites and folders saved by someone else meanwhile (another Ferry, the
+    /// command line): shown, and kept by the next save.
+    pub fn adopt(&mut self, added: &SiteList) {
+        for list in [&mut self.saved, &mut self.work] {
+            for site in &added.sites {
+                if list.get(&site.id).is_none() {
+                    list.sites.push(site.clone());
+                }
+            }
+            for folder in &added.folders {
+                if !list.folders.contains(folder) {
+                    list.folders.push(folder.clone());
+                }
+            }
+        }
+    }
+
     /// Change one saved site outside the dialog (the app remembered the mode
     /// that worked), in both copies, so a later Save keeps it.
     pub fn update_saved_site(&mut self, id: &str, change: impl Fn(&mut Site)) {
@@ -1130,8 +1147,7 @@ fn rename_row(ui: &mut egui::Ui, depth: usize, text: &mut String) -> Option<bool
             .background_color(ui.visuals().widgets.inactive.bg_fill)
             .desired_width(f32::INFINITY)
             .show(ui);
-        let edit = output.response;
-        edit.widget_info(|| egui::WidgetInfo::text_edit(true, "", text.as_str(), label::RENAME));
+        let edit = (*output.response).clone().accessible_name(label::RENAME);
         if !edit.has_focus() && !edit.lost_focus() {
             edit.request_focus();
             let mut state = output.state;
@@ -1411,9 +1427,7 @@ fn site_fields(
                 .labelled_by(l.id);
             if let Charset::Other(name) = &mut site.charset {
                 ui.add(egui::TextEdit::singleline(name).desired_width(90.0))
-                    .widget_info(|| {
-                        egui::WidgetInfo::text_edit(true, "", name.as_str(), label::CHARSET_NAME)
-                    });
+                    .accessible_name(label::CHARSET_NAME);
             }
         });
         ui.end_row();
