@@ -206,7 +206,7 @@ fn details(ui: &mut egui::Ui, prompt: &CertPrompt, addr: &str) {
                     egui::Label::new(
                         egui::RichText::new(hex_lines(old).join("\n"))
                             .monospace()
-                            .strikethrough(),
+                            .color(weak),
                     )
                     .selectable(true),
                 );
