@@ -837,3 +837,42 @@ fn save_as_site_from_the_connection_dialog_and_inline_rename() {
         ("Renamed", "dialog.example.org")
     );
 }
+
+#[test]
+fn the_tree_answers_the_keyboard() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut a = Site::new("First", "a.example.org");
+    a.user = USER.into();
+    let mut b = Site::new("Second", "b.example.org");
+    b.user = USER.into();
+    let b_id = b.id.clone();
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![a, b],
+            ..SiteList::default()
+        })
+        .unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowDown);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().site_manager.selected,
+        Some(ferry::ui::site_manager::Selection::Site(b_id))
+    );
+    h.key_press(egui::Key::F2);
+    h.run_steps(3);
+    assert!(h.query_by_label("New name").is_some());
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.query_by_label("New name").is_none());
+    assert!(h.state().site_manager.open, "Escape ended the rename only");
+    h.key_press(egui::Key::Delete);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Delete the site \"Second\"?")
+            .is_some()
+    );
+}

@@ -1581,6 +1581,11 @@ impl FerryApp {
                 .show(ui, |ui| self.bottom_ui(ui));
         }
         let width = ctx.content_rect().width();
+        // Keys belong to an open dialog, not to the pane behind it.
+        let dialog_open = self.site_manager.open
+            || self.dialog.open
+            || self.modal.is_some()
+            || self.cert_prompt.is_some();
         // Both panes get the same frame, so their headers line up.
         let pane_frame = egui::Frame::central_panel(&style).inner_margin(egui::Margin::same(6));
         let local = egui::Panel::left("local-pane")
@@ -1589,7 +1594,7 @@ impl FerryApp {
             .default_size((width * self.state.split).max(200.0))
             .size_range(200.0..=(width - 200.0).max(201.0))
             .show(ui, |ui| {
-                let active = self.active == Side::Local;
+                let active = self.active == Side::Local && !dialog_open;
                 let actions = self.local.ui(ui, &mut self.state.local_pane, active);
                 self.apply_pane_actions(Side::Local, actions, ctx);
             });
@@ -1601,7 +1606,7 @@ impl FerryApp {
             .frame(pane_frame)
             .show(ui, |ui| {
                 self.banner_ui(ui);
-                let active = self.active == Side::Remote;
+                let active = self.active == Side::Remote && !dialog_open;
                 let actions = self.remote.ui(ui, &mut self.state.remote_pane, active);
                 self.apply_pane_actions(Side::Remote, actions, ctx);
             });

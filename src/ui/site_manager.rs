@@ -151,9 +151,13 @@ impl SiteManager {
         &self.work
     }
 
-    /// Whether anything differs from what is saved.
+    /// Whether anything differs from what is saved (a typed password, or
+    /// text that is not valid yet, counts).
     pub fn is_dirty(&self) -> bool {
-        self.work != self.saved || self.forms.values().any(|f| !f.password.is_empty())
+        self.work != self.saved
+            || self.forms.iter().any(|(id, f)| {
+                !f.password.is_empty() || self.work.get(id).is_some_and(|s| !untouched(s, f))
+            })
     }
 
     /// The app wrote the last `Save`: it is now what is on disk.
@@ -367,6 +371,11 @@ impl SiteManager {
             let Some(site) = self.work.get(id) else {
                 continue;
             };
+            // Only what was changed must be valid: a site imported without
+            // a user name does not block saving another one.
+            if self.saved.get(id) == Some(site) && untouched(site, form) {
+                continue;
+            }
             if let Some((l, m)) = form_errors(form).first() {
                 self.error = Some(format!("Not saved: {:?}, {l}: {m}", site.name));
                 self.selected = Some(Selection::Site(id.clone()));
@@ -568,6 +577,7 @@ impl SiteManager {
         if let Some(sel) = clicked {
             self.selected = Some(sel);
         }
+        self.tree_keys(ui.ctx(), &rows, events);
         if let Some(p) = toggle
             && !self.collapsed.remove(&p)
         {
@@ -626,6 +636,66 @@ impl SiteManager {
                 self.confirm_delete = self.selected.clone();
             }
         });
+    }
+
+    /// With no text field focused: Up/Down move through the tree, Enter
+    /// connects to the site (or opens/closes the folder), F2 renames,
+    /// Delete asks to delete.
+    fn tree_keys(
+        &mut self,
+        ctx: &egui::Context,
+        rows: &[(usize, Row)],
+        events: &mut Vec<ManagerEvent>,
+    ) {
+        if ctx.text_edit_focused()
+            || egui::Popup::is_any_open(ctx)
+            || self.renaming.is_some()
+            || self.confirm_delete.is_some()
+        {
+            return;
+        }
+        let (up, down, enter, f2, delete) = ctx.input_mut(|i| {
+            let none = egui::Modifiers::NONE;
+            (
+                i.consume_key(none, egui::Key::ArrowUp),
+                i.consume_key(none, egui::Key::ArrowDown),
+                i.consume_key(none, egui::Key::Enter),
+                i.consume_key(none, egui::Key::F2),
+                i.consume_key(none, egui::Key::Delete),
+            )
+        });
+        let as_selection = |row: &Row| match row {
+            Row::Folder(p) => Selection::Folder(p.clone()),
+            Row::Site(id) => Selection::Site(id.clone()),
+        };
+        let at = rows
+            .iter()
+            .position(|(_, r)| Some(as_selection(r)) == self.selected);
+        if up || down {
+            let next = match (at, up) {
+                (None, _) => 0,
+                (Some(i), true) => i.saturating_sub(1),
+                (Some(i), false) => (i + 1).min(rows.len().saturating_sub(1)),
+            };
+            if let Some((_, row)) = rows.get(next) {
+                self.selected = Some(as_selection(row));
+            }
+        }
+        if enter {
+            match self.selected.clone() {
+                Some(Selection::Site(id)) => self.connect(id, events),
+                Some(Selection::Folder(p)) if !self.collapsed.remove(&p) => {
+                    self.collapsed.insert(p);
+                }
+                _ => {}
+            }
+        }
+        if f2 {
+            self.start_rename();
+        }
+        if delete && self.selected.is_some() {
+            self.confirm_delete = self.selected.clone();
+        }
     }
 
     /// Every folder of the tree, with its ancestors.
@@ -831,7 +901,7 @@ impl SiteManager {
             &format!("{} (copy)", source.name),
         );
         copy.last_working_mode = None;
-        let mut form = self
+        let form = self
             .forms
             .get(&source.id)
             .cloned()
@@ -839,7 +909,6 @@ impl SiteManager {
         if form.password.is_empty() && source.remember_password {
             self.copied_from.insert(copy.id.clone(), source.id.clone());
         }
-        form.password = form.password.clone();
         self.forms.insert(copy.id.clone(), form);
         let at = self
             .work
@@ -1575,7 +1644,9 @@ pub fn site_from_form(form: &ConnectForm) -> Site {
 fn apply_form(form: &ConnectForm, site: &mut Site) {
     site.protocol = form.protocol;
     site.host = form.host.trim().to_string();
-    if let Ok(p) = cd::parse_port(&form.port, form.protocol)
+    if form.port.trim().is_empty() {
+        site.port = None;
+    } else if let Ok(p) = cd::parse_port(&form.port, form.protocol)
         && p != site.effective_port()
     {
         site.port = Some(p);
@@ -1605,6 +1676,11 @@ fn apply_form(form: &ConnectForm, site: &mut Site) {
     if site.logon != LogonType::Normal {
         site.remember_password = false;
     }
+}
+
+/// Whether the form shows `site` as it is (nothing typed since).
+fn untouched(site: &Site, form: &ConnectForm) -> bool {
+    form.password.is_empty() && *form == form_from_site(site)
 }
 
 /// What is wrong with a site's form (an empty timeout means the default).
@@ -1767,13 +1843,23 @@ mod tests {
     }
 
     #[test]
+    fn an_invalid_site_that_was_not_touched_does_not_block_saving_another() {
+        let mut bad = site("no user", &[]);
+        bad.user.clear();
+        let mut m = manager(vec![bad.clone(), site("b", &[])]);
+        m.forms.insert(bad.id.clone(), form_from_site(&bad));
+        m.work.sites[1].comment = "edited".into();
+        assert!(matches!(m.save_event(), Some(ManagerEvent::Save { .. })));
+    }
+
+    #[test]
     fn an_invalid_field_blocks_the_save_and_selects_the_site() {
         let mut m = manager(vec![site("a", &[]), site("b", &[])]);
         let b = m.work.sites[1].id.clone();
         let mut form = form_from_site(&m.work.sites[1]);
         form.port = "99999".into();
         m.forms.insert(b.clone(), form);
-        m.work.sites[1].comment = "x".into();
+        assert!(m.is_dirty(), "text that is not valid yet is a change");
         assert!(m.save_event().is_none());
         assert_eq!(m.selected, Some(Selection::Site(b)));
         assert!(m.error.as_deref().unwrap_or("").contains("Port"));
