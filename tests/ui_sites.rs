@@ -876,3 +876,38 @@ fn the_tree_answers_the_keyboard() {
             .is_some()
     );
 }
+
+#[test]
+fn the_password_prompt_can_remember_the_password() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    let site = saved_site(config.path(), &server, "Ask me");
+    let mut h = app(local.path(), config.path(), keyring.clone());
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    // Double-click connects.
+    h.get_by_label("Ask me").click();
+    h.step();
+    h.get_by_label("Ask me").click();
+    h.run_steps(3);
+    assert!(!h.state().site_manager.open);
+    assert!(h.query_by_label_contains("Enter the password").is_some());
+    lowest(&h, "Password").type_text(PASSWORD);
+    h.step();
+    h.get_by_label("Remember password").click();
+    h.step();
+    lowest(&h, "Password").focus();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the listing", |a| {
+        remote_names(a).contains(&"hello.txt".to_string())
+    });
+    assert!(stored_sites(config.path())[0].remember_password);
+    wait_until(&mut h, "the password in the keyring", |_| {
+        keyring.get(&site.id).unwrap().is_some()
+    });
+    assert_nowhere_on_disk(config.path(), PASSWORD);
+}

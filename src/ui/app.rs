@@ -168,6 +168,8 @@ enum Modal {
         password: String,
         /// Why it was not taken from the keyring, when that is news.
         note: Option<String>,
+        /// Keep it in the keyring (offered when there is one, for normal logon).
+        remember: bool,
     },
     /// What a FileZilla import did.
     ImportReport {
@@ -1162,8 +1164,15 @@ impl FerryApp {
                 site,
                 mut password,
                 note,
+                mut remember,
             } => {
                 let mut submit = false;
+                let can_remember = site.logon == LogonType::Normal
+                    && self.saved.as_ref().is_some_and(|s| s.store.is_some())
+                    && self
+                        .keyring_status
+                        .as_ref()
+                        .is_some_and(KeyringStatus::is_available);
                 let style = ctx.global_style();
                 egui::Modal::new(egui::Id::unique("ferry-ask-password"))
                     .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
@@ -1196,11 +1205,16 @@ impl FerryApp {
                         }
                         let enter =
                             edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                        ui.label(
-                            egui::RichText::new("Used for this connection only; not saved.")
-                                .small()
-                                .color(ui.visuals().weak_text_color()),
-                        );
+                        if can_remember {
+                            ui.checkbox(&mut remember, site_manager::label::REMEMBER)
+                                .on_hover_text("Keep it in the OS keyring for this site");
+                        } else {
+                            ui.label(
+                                egui::RichText::new("Used for this connection only; not saved.")
+                                    .small()
+                                    .color(ui.visuals().weak_text_color()),
+                            );
+                        }
                         super::connect_dialog::buttons_layout(ui, |ui| {
                             if ui.button("Cancel").clicked()
                                 || ui.input(|i| i.key_pressed(egui::Key::Escape))
@@ -1214,6 +1228,9 @@ impl FerryApp {
                     });
                 if submit {
                     self.modal = None;
+                    if remember && can_remember {
+                        self.remember_password(&site.id, &password);
+                    }
                     self.start_site(*site, password);
                     return;
                 }
@@ -1222,6 +1239,7 @@ impl FerryApp {
                         site,
                         password,
                         note,
+                        remember,
                     });
                 }
             }
@@ -1800,7 +1818,30 @@ impl FerryApp {
             site: Box::new(site),
             password: String::new(),
             note,
+            remember: false,
         });
+    }
+
+    /// "Remember password" in the password prompt: into the keyring, and the
+    /// site marked as remembering it.
+    fn remember_password(&mut self, site_id: &str, password: &str) {
+        let mut sites = self.sites.clone();
+        let Some(site) = sites.get_mut(site_id) else {
+            return;
+        };
+        site.remember_password = true;
+        if let Err(e) = self.save_sites(sites) {
+            self.notice = Some(format!("The password was not remembered: {e}"));
+            return;
+        }
+        self.site_manager
+            .update_saved_site(site_id, |s| s.remember_password = true);
+        if let Some(worker) = self.saved.as_ref().and_then(|s| s.keyring.as_ref()) {
+            worker.send(KeyringJob::Set {
+                site_id: site_id.to_string(),
+                password: password.to_string(),
+            });
+        }
     }
 
     /// Connect to `site` with `password`, opening its default folders.
@@ -1908,10 +1949,19 @@ impl FerryApp {
         self.file_job(ctx, move || {
             let from = match from {
                 Some(p) => p,
-                None => rfd::FileDialog::new()
-                    .set_title("Import FileZilla sites")
-                    .add_filter("FileZilla site list", &["xml"])
-                    .pick_file()?,
+                None => {
+                    let mut dialog = rfd::FileDialog::new()
+                        .set_title("Import FileZilla sites")
+                        .add_filter("FileZilla site list", &["xml"]);
+                    // Where FileZilla keeps sitemanager.xml on Linux and the BSDs.
+                    if let Some(dir) = home_dir()
+                        .map(|h| h.join(".config/filezilla"))
+                        .filter(|d| d.is_dir())
+                    {
+                        dialog = dialog.set_directory(dir);
+                    }
+                    dialog.pick_file()?
+                }
             };
             let mut list = base.clone();
             let result = crate::sites::import_filezilla(&from, &mut list, &*secrets)
@@ -2010,6 +2060,7 @@ impl FerryApp {
                             || "No password is remembered for this site.".to_string(),
                             |p| format!("The remembered password could not be read: {p}"),
                         )),
+                        remember: false,
                     });
                 }
             }
