@@ -865,6 +865,7 @@ fn the_tree_answers_the_keyboard() {
     h.key_press(egui::Key::F2);
     h.run_steps(3);
     assert!(h.query_by_label("New name").is_some());
+    h.check_accessibility();
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
     assert!(h.query_by_label("New name").is_none());
@@ -875,6 +876,7 @@ fn the_tree_answers_the_keyboard() {
         h.query_by_label_contains("Delete the site \"Second\"?")
             .is_some()
     );
+    h.check_accessibility();
 }
 
 #[test]
@@ -895,6 +897,7 @@ fn the_password_prompt_can_remember_the_password() {
     h.run_steps(3);
     assert!(!h.state().site_manager.open);
     assert!(h.query_by_label_contains("Enter the password").is_some());
+    h.check_accessibility();
     lowest(&h, "Password").type_text(PASSWORD);
     h.step();
     h.get_by_label("Remember password").click();
