@@ -230,7 +230,7 @@ fn dialog_shows_every_labelled_field() {
         "Protocol",
         "Host",
         "Port",
-        "LogonType type",
+        "Logon type",
         "User",
         "Password",
         "Connection mode",
@@ -352,7 +352,7 @@ fn dialog_protocol_switch_moves_the_default_port() {
 #[test]
 fn dialog_anonymous_logon_disables_user_and_password() {
     let mut h = dialog_harness(filled());
-    h.get_by_label("LogonType type").click();
+    h.get_by_label("Logon type").click();
     h.run();
     h.get_by_label("Anonymous").click();
     h.run();

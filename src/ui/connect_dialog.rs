@@ -18,7 +18,7 @@ pub mod field {
     pub const PROTOCOL: &str = "Protocol";
     pub const HOST: &str = "Host";
     pub const PORT: &str = "Port";
-    pub const LOGON: &str = "LogonType type";
+    pub const LOGON: &str = "Logon type";
     pub const USER: &str = "User";
     pub const PASSWORD: &str = "Password";
     pub const MODE: &str = "Connection mode";
@@ -732,7 +732,7 @@ fn form_ui(
                 scratch.touch(field::PORT, &r);
                 text_ids.push(r.id);
 
-                // LogonType
+                // Logon
                 let label = ui.label(field::LOGON);
                 egui::ComboBox::from_id_salt("ferry-connect-logon")
                     .selected_text(form.logon.label())
