@@ -914,3 +914,36 @@ fn the_password_prompt_can_remember_the_password() {
     });
     assert_nowhere_on_disk(config.path(), PASSWORD);
 }
+
+#[test]
+fn a_duplicate_gets_its_own_copy_of_the_remembered_password() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    let mut site = Site::new("Original", "ftp.example.org");
+    site.user = USER.into();
+    site.remember_password = true;
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    keyring.set(&site.id, PASSWORD).unwrap();
+    let mut h = app(local.path(), config.path(), keyring.clone());
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    h.get_by_label("Duplicate").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Original (copy)").is_some());
+    click_last(&mut h, "OK");
+    let sites = stored_sites(config.path());
+    assert_eq!(sites.len(), 2);
+    let copy = sites.iter().find(|s| s.name == "Original (copy)").unwrap();
+    assert_ne!(copy.id, site.id);
+    wait_until(&mut h, "the copied password", |_| {
+        keyring.get(&copy.id).unwrap().is_some()
+    });
+    assert_eq!(keyring.get(&copy.id).unwrap().as_deref(), Some(PASSWORD));
+    assert_eq!(keyring.get(&site.id).unwrap().as_deref(), Some(PASSWORD));
+}
