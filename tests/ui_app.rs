@@ -37,6 +37,7 @@ fn app(local: &Path) -> Harness<'static, FerryApp> {
                     demo: None,
                     local_start: Some(local),
                     queue_file: None,
+                    sites: None,
                 },
             )
             .expect("app starts")
@@ -538,7 +539,7 @@ fn the_connection_test_from_the_dialog_shows_each_step_and_offers_the_mode_that_
     );
     assert_eq!(
         h.state().dialog.form.mode,
-        ferry::ui::connect_dialog::ModeChoice::Passive
+        ferry::sites::ConnectionMode::Passive
     );
     assert!(matches!(
         h.state().connection,
@@ -601,6 +602,7 @@ fn pane_split_column_widths_sort_and_settings_survive_a_restart() {
             demo: None,
             local_start: Some(local.path().to_path_buf()),
             queue_file: None,
+            sites: None,
         },
     )
     .unwrap();

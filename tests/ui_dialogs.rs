@@ -8,7 +8,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use ferry::ftp::{CertificateInfo, ConnectOptions, DataMode, Security, TrustPolicy};
 use ferry::ui::cert_dialog::{self, CertDecision, CertPrompt};
-use ferry::ui::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest, Logon};
+use ferry::ui::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest, LogonType};
 use ferry::ui::quick_connect::QuickConnect;
 
 // ---------------------------------------------------------------- quick connect
@@ -28,7 +28,10 @@ fn quick_harness(form: ConnectForm) -> Harness<'static, Bar> {
                 }
             },
             Bar {
-                bar: QuickConnect { form },
+                bar: QuickConnect {
+                    form,
+                    ..QuickConnect::default()
+                },
                 requests: Vec::new(),
             },
         )
@@ -198,7 +201,7 @@ fn dialog_harness(form: ConnectForm) -> Harness<'static, Dialog> {
             dialog: ConnectDialog {
                 open: true,
                 form,
-                test_request: None,
+                ..ConnectDialog::default()
             },
             requests: Vec::new(),
         },
@@ -372,7 +375,7 @@ fn dialog_anonymous_logon_disables_user_and_password() {
 #[test]
 fn dialog_ask_logon_prompts_for_the_password_and_does_not_keep_it() {
     let mut h = dialog_harness(ConnectForm {
-        logon: Logon::Ask,
+        logon: LogonType::Ask,
         password: String::new(),
         ..filled()
     });
@@ -410,6 +413,7 @@ fn cert_prompt(reason: &str, trust: TrustPolicy) -> CertPrompt {
         reason: reason.into(),
         options: Box::new(options),
         initial_path: None,
+        previous: None,
     }
 }
 

@@ -10,16 +10,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::ftp::{ConnectOptions, DataMode, Security, Timeouts};
 
+// The `alias`es below are the names the window's saved connection form
+// (eframe state) used before it shared these types: old state still loads.
+
 /// How the control connection is encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Protocol {
     /// Plain FTP.
     #[default]
+    #[serde(alias = "Ftp")]
     Ftp,
     /// FTP upgraded with `AUTH TLS` before login.
+    #[serde(alias = "ExplicitTls")]
     ExplicitTls,
     /// TLS from the first byte (usually port 990).
+    #[serde(alias = "ImplicitTls")]
     ImplicitTls,
 }
 
@@ -39,11 +45,14 @@ impl Protocol {
 #[serde(rename_all = "kebab-case")]
 pub enum LogonType {
     /// User `anonymous`, no secret.
+    #[serde(alias = "Anonymous")]
     Anonymous,
     /// User and password; the password is in the keyring when remembered.
     #[default]
+    #[serde(alias = "Normal")]
     Normal,
     /// Ask for the password on every connect; it is never stored.
+    #[serde(alias = "Ask")]
     Ask,
 }
 
@@ -52,12 +61,15 @@ pub enum LogonType {
 #[serde(rename_all = "kebab-case")]
 pub enum ConnectionMode {
     /// EPSV, then PASV: Ferry connects to the server.
+    #[serde(alias = "Passive")]
     Passive,
     /// EPRT/PORT: the server connects to Ferry.
+    #[serde(alias = "Active")]
     Active,
     /// Start with the mode that last worked (passive at first) and fall back
     /// to the other when a data connection cannot be opened.
     #[default]
+    #[serde(alias = "Auto")]
     Auto,
 }
 
@@ -77,12 +89,16 @@ impl From<DataMode> for ConnectionMode {
 pub enum TransferMode {
     /// `MODE S`, what every server speaks.
     #[default]
+    #[serde(alias = "Stream")]
     Stream,
     /// `MODE B`.
+    #[serde(alias = "Block")]
     Block,
     /// `MODE C`.
+    #[serde(alias = "Compressed")]
     Compressed,
     /// `MODE Z` (deflate).
+    #[serde(alias = "Deflate")]
     Deflate,
 }
 

@@ -8,6 +8,10 @@ use eframe::egui::{Key, KeyboardShortcut, Modifiers};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Connect,
+    SiteManager,
+    SaveAsSite,
+    ImportSites,
+    ExportSites,
     Disconnect,
     Refresh,
     NewFolder,
@@ -58,6 +62,34 @@ pub const ACTIONS: &[ActionInfo] = &[
         label: "Connect…",
         tooltip: "Open the connection dialog",
         shortcut: cmd(Key::N),
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::SiteManager,
+        label: "Site Manager…",
+        tooltip: "Open the saved sites: edit, organise and connect",
+        shortcut: cmd(Key::S),
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::SaveAsSite,
+        label: "Save connection as site…",
+        tooltip: "Keep the quick-connect settings as a saved site",
+        shortcut: None,
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::ImportSites,
+        label: "Import FileZilla sites…",
+        tooltip: "Read FileZilla's sitemanager.xml into the saved sites",
+        shortcut: None,
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::ExportSites,
+        label: "Export sites…",
+        tooltip: "Write the saved sites to a TOML file (without passwords)",
+        shortcut: None,
         scope: Scope::App,
     },
     ActionInfo {
@@ -205,6 +237,10 @@ mod tests {
         use Action::*;
         let all = [
             Connect,
+            SiteManager,
+            SaveAsSite,
+            ImportSites,
+            ExportSites,
             Disconnect,
             Refresh,
             NewFolder,

@@ -4,20 +4,30 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, SystemTime};
 
 use eframe::egui;
 
 use super::actions::{ACTIONS, Action, Scope};
 use super::cert_dialog::{self, CertDecision, CertPrompt};
-use super::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest, Logon};
+use super::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest};
+use super::keyring_worker::{KeyringJob, KeyringReply, KeyringWorker};
 use super::log_view::LogView;
 use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
 use super::queue_view::{QueueSettings, QueueView};
 use super::quick_connect::QuickConnect;
+use super::site_manager::{self, ManagerEvent, PasswordChange, SiteManager};
 use super::test_view::{ConnectionTest, TestAction};
 use crate::engine::{AnyPath, Command, Direction, Engine, Event, QueueConfig, Side};
 use crate::ftp::{DataMode, TrustPolicy, tls};
+use crate::sites::{
+    ConnectionMode, ImportReport, KeyringStatus, LogonType, SecretStore, Site, SiteList, SiteStore,
+    TrustCheck, TrustStore,
+};
+
+/// How many recently used sites the File menu lists.
+const RECENT_SITES: usize = 8;
 
 /// Login details of the embedded demo server, to connect at start.
 #[derive(Debug, Clone)]
@@ -37,6 +47,27 @@ pub struct AppConfig {
     pub local_start: Option<PathBuf>,
     /// Where the transfer queue is saved between runs (None: not saved).
     pub queue_file: Option<PathBuf>,
+    /// Saved sites, trusted certificates and remembered passwords (None: no
+    /// Site Manager, and "Always trust" lasts for this run only).
+    pub sites: Option<SitesConfig>,
+}
+
+/// Where the saved sites live: the config folder (sites file and trust file,
+/// nothing secret) and the password store.
+#[derive(Clone)]
+pub struct SitesConfig {
+    /// `sites.toml` and `trusted_certs.toml` are here.
+    pub dir: PathBuf,
+    /// The OS keyring in the app; `MemorySecrets` in tests.
+    pub secrets: Arc<dyn SecretStore>,
+}
+
+impl std::fmt::Debug for SitesConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SitesConfig")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the bottom panel shows.
@@ -59,10 +90,14 @@ pub struct State {
     pub show_hidden: bool,
     pub last_form: ConnectForm,
     pub local_path: Option<PathBuf>,
-    /// host:port → SHA-256 fingerprint (hex) the user chose to always trust.
+    /// host:port → SHA-256 fingerprint (hex) the user chose to always trust,
+    /// from before the trust file: read once, moved into `trusted_certs.toml`
+    /// at start, and then empty.
     pub trusted_certificates: BTreeMap<String, String>,
     pub queue: QueueSettings,
     pub bottom_tab: BottomTab,
+    /// Ids of the sites connected to most recently, newest first.
+    pub recent_sites: Vec<String>,
 }
 
 impl Default for State {
@@ -78,6 +113,7 @@ impl Default for State {
             trusted_certificates: BTreeMap::new(),
             queue: QueueSettings::default(),
             bottom_tab: BottomTab::default(),
+            recent_sites: Vec::new(),
         }
     }
 }
@@ -127,6 +163,48 @@ enum Modal {
         paths: Vec<(AnyPath, bool)>,
         folder: AnyPath,
     },
+    /// A saved site needs a password that is not remembered.
+    AskPassword {
+        site: Box<Site>,
+        password: String,
+        /// Why it was not taken from the keyring, when that is news.
+        note: Option<String>,
+        /// Keep it in the keyring (offered when there is one, for normal logon).
+        remember: bool,
+    },
+    /// What a FileZilla import did.
+    ImportReport {
+        from: PathBuf,
+        report: ImportReport,
+    },
+}
+
+/// What an import added: sites, new tree folders, and its report.
+type Imported = (Vec<Site>, Vec<Vec<String>>, ImportReport);
+
+/// The result of an import or export run on a thread of its own.
+#[derive(Debug)]
+enum FileJob {
+    Imported {
+        from: PathBuf,
+        result: Result<Imported, String>,
+    },
+    Exported {
+        to: PathBuf,
+        result: Result<usize, String>,
+    },
+}
+
+/// The saved-sites side of the app, present when it has a config folder.
+struct SavedSites {
+    /// `None` when the sites file could not be read: saving would overwrite it.
+    store: Option<SiteStore>,
+    /// Why `store` is `None`.
+    unavailable: Option<String>,
+    trust: Option<TrustStore>,
+    secrets: Arc<dyn SecretStore>,
+    keyring: Option<KeyringWorker>,
+    replies: Option<mpsc::Receiver<KeyringReply>>,
 }
 
 /// The application.
@@ -159,6 +237,18 @@ pub struct FerryApp {
     pub test: Option<(ConnectionTest, ConnectRequest)>,
     /// How many connection tests were started (each run's id).
     tests_run: u64,
+    /// The saved sites as on disk.
+    pub sites: SiteList,
+    saved: Option<SavedSites>,
+    /// Whether passwords can be remembered (`None` until the keyring answers).
+    pub keyring_status: Option<KeyringStatus>,
+    /// The "no keyring" notice was shown (it is shown once per run).
+    keyring_notice_given: bool,
+    pub site_manager: SiteManager,
+    /// The saved site the current connection was made from, by id.
+    pub connected_site: Option<String>,
+    /// Import and export results arrive here from their threads.
+    file_jobs: Option<mpsc::Receiver<FileJob>>,
     /// Where the local pane ends on screen (tests tell the panes' rows apart by it).
     local_right: f32,
     /// egui's clock at the start of this frame.
@@ -196,11 +286,13 @@ impl FerryApp {
         let mut app = FerryApp {
             quick: QuickConnect {
                 form: state.last_form.clone(),
+                save_as_site: false,
             },
             dialog: ConnectDialog {
                 open: false,
                 form: state.last_form.clone(),
                 test_request: None,
+                save_as_site: false,
             },
             state,
             engine,
@@ -222,9 +314,19 @@ impl FerryApp {
             notice: None,
             test: None,
             tests_run: 0,
+            sites: SiteList::default(),
+            saved: None,
+            keyring_status: None,
+            keyring_notice_given: false,
+            site_manager: SiteManager::default(),
+            connected_site: None,
+            file_jobs: None,
             local_right: 0.0,
             now: 0.0,
         };
+        if let Some(sites) = config.sites {
+            app.load_sites(sites, &ctx);
+        }
         app.send(app.state.queue.command());
         app.quick.form.show_hidden = app.state.show_hidden;
         app.dialog.form.show_hidden = app.state.show_hidden;
@@ -242,7 +344,7 @@ impl FerryApp {
                 port: demo.port.to_string(),
                 user: demo.user,
                 password: demo.password,
-                logon: Logon::Normal,
+                logon: LogonType::Normal,
                 ..ConnectForm::default()
             };
             form.show_hidden = app.state.show_hidden;
@@ -277,17 +379,20 @@ impl FerryApp {
         self.local_right
     }
 
-    /// Connect with a validated request, pinning a certificate the user trusted before.
-    pub fn connect(&mut self, mut request: ConnectRequest) {
+    /// Connect with a validated request (not from a saved site), pinning a
+    /// certificate the user trusted before.
+    pub fn connect(&mut self, request: ConnectRequest) {
+        self.connect_with(request, None);
+    }
+
+    /// Connect, remembering which saved site (if any) this is.
+    fn connect_with(&mut self, mut request: ConnectRequest, site: Option<String>) {
+        self.connected_site = site;
         let key = request.options.addr_text();
-        if let Some(fp) = self
-            .state
-            .trusted_certificates
-            .get(&key)
-            .and_then(|h| tls::parse_fingerprint(h))
-            && request.options.trust == TrustPolicy::SystemRoots
+        if request.options.trust == TrustPolicy::SystemRoots
+            && let Some(trust) = self.saved.as_ref().and_then(|s| s.trust.as_ref())
         {
-            request.options.trust = TrustPolicy::Pinned(vec![fp]);
+            request.options.trust = trust.policy_for(&key);
         }
         self.state.show_hidden = request.show_hidden;
         self.local.show_hidden = request.show_hidden;
@@ -347,6 +452,11 @@ impl FerryApp {
                 let mut form = self.quick.form.clone();
                 form.password.clear();
                 self.state.last_form = form;
+                if let Some(id) = self.connected_site.clone() {
+                    self.state.recent_sites.retain(|r| *r != id);
+                    self.state.recent_sites.insert(0, id);
+                    self.state.recent_sites.truncate(RECENT_SITES);
+                }
             }
             Event::ConnectFailed { message, .. } => {
                 self.connection = Connection::Disconnected;
@@ -366,11 +476,22 @@ impl FerryApp {
                 initial_path,
             } => {
                 self.connection = Connection::Disconnected;
+                let previous = self
+                    .saved
+                    .as_ref()
+                    .and_then(|s| s.trust.as_ref())
+                    .and_then(
+                        |t| match t.check(&options.addr_text(), &certificate.sha256) {
+                            TrustCheck::Changed { old, .. } => Some(old),
+                            TrustCheck::Trusted | TrustCheck::Unknown => None,
+                        },
+                    );
                 self.cert_prompt = Some(CertPrompt {
                     certificate,
                     reason,
                     options,
                     initial_path,
+                    previous,
                 });
             }
             Event::Disconnected { reason } => {
@@ -520,9 +641,11 @@ impl FerryApp {
                 if let Some(options) = ours
                     && matches!(self.connection, Connection::Connected { .. })
                 {
-                    // Retry and Reconnect start in the mode that works too.
+                    // Retry and Reconnect start in the mode that works too,
+                    // and so does the saved site this connection came from.
                     options.mode = mode;
                     self.send(Command::SetDataMode(mode));
+                    self.remember_working_mode(mode);
                 }
             }
             Event::QueueNotice(message) => {
@@ -701,6 +824,16 @@ impl FerryApp {
                 self.state.show_log = true;
                 self.state.bottom_tab = BottomTab::Queue;
             }
+            Action::SiteManager => self.open_site_manager(None),
+            Action::SaveAsSite => {
+                let mut form = self.quick.form.clone();
+                if form.user.trim().is_empty() {
+                    form.logon = LogonType::Anonymous;
+                }
+                self.save_as_site(form);
+            }
+            Action::ImportSites => self.import_sites(None, ctx),
+            Action::ExportSites => self.export_sites(None, ctx),
         }
     }
 
@@ -796,7 +929,7 @@ impl FerryApp {
                         AnyPath::Remote(b) => Some(b.clone()),
                         AnyPath::Local(_) => None,
                     });
-                    self.connect(r);
+                    self.connect_with(r, self.connected_site.clone());
                 }
             }
             BannerAction::SwitchMode(mode) => {
@@ -806,8 +939,8 @@ impl FerryApp {
                     r.options.mode = mode;
                 }
                 self.quick.form.mode = match mode {
-                    DataMode::Passive => super::connect_dialog::ModeChoice::Passive,
-                    DataMode::Active => super::connect_dialog::ModeChoice::Active,
+                    DataMode::Passive => ConnectionMode::Passive,
+                    DataMode::Active => ConnectionMode::Active,
                 };
                 self.refresh(Side::Remote);
             }
@@ -843,9 +976,9 @@ impl FerryApp {
         let o = &request.options;
         let target = format!("{}@{}", o.user, o.addr_text());
         let form_mode = match self.dialog.form.mode {
-            super::connect_dialog::ModeChoice::Passive => Some(DataMode::Passive),
-            super::connect_dialog::ModeChoice::Active => Some(DataMode::Active),
-            super::connect_dialog::ModeChoice::Auto => None,
+            crate::sites::ConnectionMode::Passive => Some(DataMode::Passive),
+            crate::sites::ConnectionMode::Active => Some(DataMode::Active),
+            crate::sites::ConnectionMode::Auto => None,
         };
         self.tests_run += 1;
         let id = self.tests_run;
@@ -870,8 +1003,8 @@ impl FerryApp {
             }
             TestAction::UseMode(mode) => {
                 self.dialog.form.mode = match mode {
-                    DataMode::Passive => super::connect_dialog::ModeChoice::Passive,
-                    DataMode::Active => super::connect_dialog::ModeChoice::Active,
+                    DataMode::Passive => crate::sites::ConnectionMode::Passive,
+                    DataMode::Active => crate::sites::ConnectionMode::Active,
                 };
                 self.notice = Some(format!("The connection dialog now uses {mode} mode"));
                 self.test = None;
@@ -902,9 +1035,45 @@ impl FerryApp {
 
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         let mut fired = None;
+        let mut recent_clicked = None;
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
-                for a in [Action::Connect, Action::Disconnect, Action::Quit] {
+                for a in [Action::Connect, Action::SiteManager, Action::SaveAsSite] {
+                    if action_button(ui, a, None) {
+                        fired = Some(a);
+                    }
+                }
+                let recent: Vec<Site> = self
+                    .state
+                    .recent_sites
+                    .iter()
+                    .filter_map(|id| self.sites.get(id).cloned())
+                    .collect();
+                if !recent.is_empty() {
+                    ui.separator();
+                    ui.label(
+                        egui::RichText::new("Recent sites")
+                            .small()
+                            .color(ui.visuals().weak_text_color()),
+                    );
+                    for site in recent {
+                        let r = ui
+                            .button(&site.name)
+                            .on_hover_text(format!("Connect to {}", site.host_port()));
+                        if r.clicked() {
+                            recent_clicked = Some(site);
+                            ui.close();
+                        }
+                    }
+                }
+                ui.separator();
+                for a in [Action::ImportSites, Action::ExportSites] {
+                    if action_button(ui, a, None) {
+                        fired = Some(a);
+                    }
+                }
+                ui.separator();
+                for a in [Action::Disconnect, Action::Quit] {
                     if action_button(ui, a, None) {
                         fired = Some(a);
                     }
@@ -951,6 +1120,9 @@ impl FerryApp {
         });
         if let Some(a) = fired {
             self.run_action(a, ui.ctx());
+        }
+        if let Some(site) = recent_clicked {
+            self.connect_site(site, None);
         }
     }
 
@@ -1074,6 +1246,139 @@ impl FerryApp {
                     });
                 });
             }
+            Modal::AskPassword {
+                site,
+                mut password,
+                note,
+                mut remember,
+            } => {
+                let mut submit = false;
+                let can_remember = site.logon == LogonType::Normal
+                    && self.saved.as_ref().is_some_and(|s| s.store.is_some())
+                    && self
+                        .keyring_status
+                        .as_ref()
+                        .is_some_and(KeyringStatus::is_available);
+                let style = ctx.global_style();
+                egui::Modal::new(egui::Id::unique("ferry-ask-password"))
+                    .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
+                    .show(ctx, |ui| {
+                        ui.set_max_width(360.0);
+                        ui.heading("Enter the password");
+                        ui.label(format!(
+                            "Password for {} on {} ({})",
+                            site.user,
+                            site.host_port(),
+                            site.name
+                        ));
+                        if let Some(note) = &note {
+                            ui.label(
+                                egui::RichText::new(note)
+                                    .small()
+                                    .color(ui.visuals().weak_text_color()),
+                            );
+                        }
+                        let label = ui.label("Password");
+                        let edit = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut password)
+                                    .password(true)
+                                    .desired_width(260.0),
+                            )
+                            .labelled_by(label.id);
+                        if !edit.has_focus() && !edit.lost_focus() {
+                            edit.request_focus();
+                        }
+                        let enter =
+                            edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                        if can_remember {
+                            ui.checkbox(&mut remember, site_manager::label::REMEMBER)
+                                .on_hover_text("Keep it in the OS keyring for this site");
+                        } else {
+                            ui.label(
+                                egui::RichText::new("Used for this connection only; not saved.")
+                                    .small()
+                                    .color(ui.visuals().weak_text_color()),
+                            );
+                        }
+                        super::connect_dialog::buttons_layout(ui, |ui| {
+                            if ui.button("Cancel").clicked()
+                                || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                            {
+                                close = true;
+                            }
+                            if ui.button("Connect").clicked() || enter {
+                                submit = true;
+                            }
+                        });
+                    });
+                if submit {
+                    self.modal = None;
+                    if remember && can_remember {
+                        self.remember_password(&site.id, &password);
+                    }
+                    self.start_site(*site, password);
+                    return;
+                }
+                if !close {
+                    self.modal = Some(Modal::AskPassword {
+                        site,
+                        password,
+                        note,
+                        remember,
+                    });
+                }
+            }
+            Modal::ImportReport { from, report } => {
+                let mut manage = false;
+                let style = ctx.global_style();
+                egui::Modal::new(egui::Id::unique("ferry-import-report"))
+                    .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
+                    .show(ctx, |ui| {
+                        ui.set_max_width(520.0);
+                        ui.heading("FileZilla import");
+                        ui.label(format!(
+                            "Imported {} site(s), skipped {}, from {}",
+                            report.imported.len(),
+                            report.skipped.len(),
+                            from.display()
+                        ));
+                        egui::ScrollArea::vertical()
+                            .max_height(300.0)
+                            .show(ui, |ui| {
+                                for name in &report.imported {
+                                    ui.label(format!("Imported: {name}"));
+                                }
+                                for (name, why) in &report.skipped {
+                                    ui.colored_label(
+                                        ui.visuals().warn_fg_color,
+                                        format!("Skipped {name}: {why}"),
+                                    );
+                                }
+                                for (name, note) in &report.notes {
+                                    ui.label(format!("Note for {name}: {note}"));
+                                }
+                            });
+                        super::connect_dialog::buttons_layout(ui, |ui| {
+                            if ui.button("Close").clicked()
+                                || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                            {
+                                close = true;
+                            }
+                            if ui.button("Open Site Manager").clicked() {
+                                manage = true;
+                                close = true;
+                            }
+                        });
+                    });
+                if !close {
+                    self.modal = Some(Modal::ImportReport { from, report });
+                } else if manage {
+                    self.modal = None;
+                    self.open_site_manager(None);
+                    return;
+                }
+            }
             Modal::ConfirmDelete { side, paths } => {
                 egui::Modal::new(egui::Id::unique("confirm-delete")).show(ctx, |ui| {
                     ui.heading("Delete?");
@@ -1143,10 +1448,24 @@ impl FerryApp {
             }
             CertDecision::TrustOnce | CertDecision::AlwaysTrust => {
                 if decision == CertDecision::AlwaysTrust {
-                    self.state.trusted_certificates.insert(
-                        prompt.options.addr_text(),
-                        prompt.certificate.fingerprint_hex(),
-                    );
+                    let addr = prompt.options.addr_text();
+                    match self.saved.as_mut().and_then(|s| s.trust.as_mut()) {
+                        Some(trust) => {
+                            if let Err(e) = trust.trust(&addr, &fp) {
+                                self.banner = Some(Banner {
+                                    message: format!(
+                                        "The certificate is trusted for this connection only: {e}"
+                                    ),
+                                    actions: vec![BannerAction::Dismiss],
+                                });
+                            }
+                        }
+                        None => {
+                            self.notice = Some(format!(
+                                "The certificate of {addr} is trusted until Ferry closes (no config folder to remember it in)"
+                            ));
+                        }
+                    }
                 }
                 let mut options = *prompt.options;
                 options.trust = TrustPolicy::Pinned(vec![fp]);
@@ -1155,7 +1474,7 @@ impl FerryApp {
                     initial_path: prompt.initial_path,
                     show_hidden: self.state.show_hidden,
                 };
-                self.connect(request);
+                self.connect_with(request, self.connected_site.clone());
             }
         }
     }
@@ -1319,7 +1638,11 @@ impl FerryApp {
         let ctx = &ui.ctx().clone();
         self.now = ctx.input(|i| i.time);
         self.drain_events();
-        if self.modal.is_none() && self.cert_prompt.is_none() && !self.dialog.open {
+        if self.modal.is_none()
+            && self.cert_prompt.is_none()
+            && !self.dialog.open
+            && !self.site_manager.open
+        {
             self.handle_shortcuts(ctx);
         }
 
@@ -1330,6 +1653,9 @@ impl FerryApp {
             .show(ui, |ui| {
                 if let Some(request) = self.quick.ui(ui) {
                     self.connect(request);
+                }
+                if std::mem::take(&mut self.quick.save_as_site) {
+                    self.run_action(Action::SaveAsSite, ui.ctx());
                 }
             });
         egui::Panel::bottom("status")
@@ -1359,6 +1685,11 @@ impl FerryApp {
                 .show(ui, |ui| self.bottom_ui(ui));
         }
         let width = ctx.content_rect().width();
+        // Keys belong to an open dialog, not to the pane behind it.
+        let dialog_open = self.site_manager.open
+            || self.dialog.open
+            || self.modal.is_some()
+            || self.cert_prompt.is_some();
         // Both panes get the same frame, so their headers line up.
         let pane_frame = egui::Frame::central_panel(&style).inner_margin(egui::Margin::same(6));
         let local = egui::Panel::left("local-pane")
@@ -1367,7 +1698,7 @@ impl FerryApp {
             .default_size((width * self.state.split).max(200.0))
             .size_range(200.0..=(width - 200.0).max(201.0))
             .show(ui, |ui| {
-                let active = self.active == Side::Local;
+                let active = self.active == Side::Local && !dialog_open;
                 let actions = self.local.ui(ui, &mut self.state.local_pane, active);
                 self.apply_pane_actions(Side::Local, actions, ctx);
             });
@@ -1379,7 +1710,7 @@ impl FerryApp {
             .frame(pane_frame)
             .show(ui, |ui| {
                 self.banner_ui(ui);
-                let active = self.active == Side::Remote;
+                let active = self.active == Side::Remote && !dialog_open;
                 let actions = self.remote.ui(ui, &mut self.state.remote_pane, active);
                 self.apply_pane_actions(Side::Remote, actions, ctx);
             });
@@ -1392,6 +1723,11 @@ impl FerryApp {
             self.start_test(request);
         }
         self.test_ui(ctx);
+        if std::mem::take(&mut self.dialog.save_as_site) {
+            let form = self.dialog.form.clone();
+            self.save_as_site(form);
+        }
+        self.sites_ui(ctx);
         self.modal_ui(ctx);
         self.cert_ui(ctx);
         if self.modal.is_none()
@@ -1415,4 +1751,519 @@ impl FerryApp {
             ctx.request_repaint_after(Duration::from_secs(1));
         }
     }
+}
+
+/// Saved sites: loading, the Site Manager, connecting to a site, passwords,
+/// trusted certificates, import and export.
+impl FerryApp {
+    /// Load the sites and trust files (leniently: problems are shown once in
+    /// the banner), move old trusted certificates from the window state into
+    /// the trust file, and start the keyring thread.
+    fn load_sites(&mut self, config: SitesConfig, ctx: &egui::Context) {
+        let mut problems: Vec<String> = Vec::new();
+        let store = SiteStore::at(&config.dir);
+        let (store, unavailable) = match store.load() {
+            Ok(mut loaded) => {
+                problems.extend(loaded.warnings.iter().map(ToString::to_string));
+                if !loaded.plaintext_passwords.is_empty() {
+                    // A hand-edited password in the file: moved into the keyring
+                    // and out of the file at once (rare; the keyring call blocks).
+                    let failed = loaded.move_plaintext_passwords(&*config.secrets);
+                    problems.extend(failed.iter().map(ToString::to_string));
+                    if let Err(e) = store.save(&loaded.sites) {
+                        problems.push(format!("a password is still in the sites file: {e}"));
+                    }
+                }
+                self.sites = loaded.sites;
+                (Some(store), None)
+            }
+            // Unreadable (permissions, I/O): saving would overwrite what could not be read.
+            Err(e) => {
+                problems.push(e.to_string());
+                (None, Some(e.to_string()))
+            }
+        };
+        let trust = match crate::sites::TrustStore::load(&config.dir) {
+            Ok((mut trust, warnings)) => {
+                problems.extend(
+                    warnings
+                        .iter()
+                        .map(|w| format!("trusted certificates: {w}")),
+                );
+                if let Err(e) = migrate_trusted(&mut self.state.trusted_certificates, &mut trust) {
+                    problems.push(e);
+                }
+                Some(trust)
+            }
+            Err(e) => {
+                problems.push(e.to_string());
+                None
+            }
+        };
+        let (keyring, replies) = match KeyringWorker::start(config.secrets.clone(), ctx.clone()) {
+            Ok((worker, replies)) => {
+                worker.send(KeyringJob::Status);
+                (Some(worker), Some(replies))
+            }
+            Err(e) => {
+                problems.push(format!("passwords cannot be remembered: {e}"));
+                (None, None)
+            }
+        };
+        self.saved = Some(SavedSites {
+            store,
+            unavailable,
+            trust,
+            secrets: config.secrets,
+            keyring,
+            replies,
+        });
+        if !problems.is_empty() {
+            self.banner = Some(Banner {
+                message: format!("Saved sites: {}", problems.join("; ")),
+                actions: vec![BannerAction::Dismiss],
+            });
+        }
+    }
+
+    /// Why the saved sites cannot be changed, if they cannot.
+    fn sites_unavailable(&self) -> Option<String> {
+        match &self.saved {
+            None => Some("Ferry runs without a config folder".into()),
+            Some(s) => s.unavailable.clone(),
+        }
+    }
+
+    /// Say once per run that passwords cannot be remembered here.
+    fn keyring_notice(&mut self) {
+        if let Some(KeyringStatus::Unavailable { reason }) = &self.keyring_status
+            && !self.keyring_notice_given
+        {
+            self.keyring_notice_given = true;
+            tracing::info!("passwords cannot be remembered: {reason}");
+            self.notice = Some(site_manager::KEYRING_UNAVAILABLE.to_string());
+        }
+    }
+
+    /// Open the Site Manager on the saved sites, selecting `select`.
+    pub fn open_site_manager(&mut self, select: Option<&str>) {
+        if let Some(why) = self.sites_unavailable() {
+            self.banner = Some(Banner {
+                message: format!("Saved sites are unavailable: {why}"),
+                actions: vec![BannerAction::Dismiss],
+            });
+            return;
+        }
+        let select = select.map(str::to_string).or(self.connected_site.clone());
+        self.site_manager.open_with(&self.sites, select.as_deref());
+        self.keyring_notice();
+    }
+
+    /// Open a connection form as a new site in the Site Manager ("Save as site").
+    pub fn save_as_site(&mut self, form: ConnectForm) {
+        if let Some(why) = self.sites_unavailable() {
+            self.banner = Some(Banner {
+                message: format!("Saved sites are unavailable: {why}"),
+                actions: vec![BannerAction::Dismiss],
+            });
+            return;
+        }
+        let remember = self
+            .keyring_status
+            .as_ref()
+            .is_some_and(KeyringStatus::is_available);
+        self.site_manager.open_new(&self.sites, &form, remember);
+        self.keyring_notice();
+    }
+
+    /// Connect to a saved site: the password typed in the Site Manager, else
+    /// the remembered one (read on the keyring thread), else ask.
+    pub fn connect_site(&mut self, site: Site, password: Option<String>) {
+        if !site.needs_password() {
+            return self.start_site(site, String::new());
+        }
+        if let Some(p) = password {
+            return self.start_site(site, p);
+        }
+        let available = self
+            .keyring_status
+            .as_ref()
+            .is_none_or(KeyringStatus::is_available);
+        let worker = self.saved.as_ref().and_then(|s| s.keyring.as_ref());
+        if site.logon == LogonType::Normal
+            && site.remember_password
+            && available
+            && let Some(worker) = worker
+        {
+            self.notice = Some(format!("Reading the password for {}…", site.name));
+            worker.send(KeyringJob::GetForConnect {
+                site: Box::new(site),
+            });
+            return;
+        }
+        let note = (site.remember_password && !available)
+            .then(|| "No keyring service: the password could not be remembered.".to_string());
+        self.keyring_notice();
+        self.modal = Some(Modal::AskPassword {
+            site: Box::new(site),
+            password: String::new(),
+            note,
+            remember: false,
+        });
+    }
+
+    /// "Remember password" in the password prompt: into the keyring, and the
+    /// site marked as remembering it.
+    fn remember_password(&mut self, site_id: &str, password: &str) {
+        let mut sites = self.sites.clone();
+        let Some(site) = sites.get_mut(site_id) else {
+            return;
+        };
+        site.remember_password = true;
+        if let Err(e) = self.save_sites(sites) {
+            self.notice = Some(format!("The password was not remembered: {e}"));
+            return;
+        }
+        self.site_manager
+            .update_saved_site(site_id, |s| s.remember_password = true);
+        if let Some(worker) = self.saved.as_ref().and_then(|s| s.keyring.as_ref()) {
+            worker.send(KeyringJob::Set {
+                site_id: site_id.to_string(),
+                password: password.to_string(),
+            });
+        }
+    }
+
+    /// Connect to `site` with `password`, opening its default folders.
+    fn start_site(&mut self, site: Site, password: String) {
+        let initial_path = site.remote_folder.as_deref().map(|p| {
+            let p = p.trim();
+            if p.starts_with('/') {
+                p.as_bytes().to_vec()
+            } else {
+                format!("/{p}").into_bytes()
+            }
+        });
+        let request = ConnectRequest {
+            options: site.connect_options(&password),
+            initial_path,
+            show_hidden: site.show_hidden,
+        };
+        self.quick.form = site_manager::form_from_site(&site);
+        self.notice = None;
+        self.connect_with(request, Some(site.id.clone()));
+        if let Some(dir) = &site.local_folder {
+            if dir.is_dir() {
+                self.navigate(AnyPath::Local(dir.clone()));
+            } else {
+                self.notice = Some(format!(
+                    "The default local folder of {} does not exist: {}",
+                    site.name,
+                    dir.display()
+                ));
+            }
+        }
+    }
+
+    /// Write `sites` as the saved sites (atomically).
+    /// Sites another Ferry (or `ferry sites import`) added to the file since
+    /// it was loaded are kept: they are added to `sites`, and to the Site
+    /// Manager's copies so that its next save keeps them too.
+    fn save_sites(&mut self, mut sites: SiteList) -> Result<(), String> {
+        let Some(store) = self.saved.as_ref().and_then(|s| s.store.as_ref()) else {
+            return Err(format!(
+                "saved sites are unavailable: {}",
+                self.sites_unavailable().unwrap_or_default()
+            ));
+        };
+        let mut added = SiteList::default();
+        if let Ok(on_disk) = store.load() {
+            for site in on_disk.sites.sites {
+                if self.sites.get(&site.id).is_none() && sites.get(&site.id).is_none() {
+                    added.sites.push(site);
+                }
+            }
+            for folder in on_disk.sites.folders {
+                if !self.sites.folders.contains(&folder) && !sites.folders.contains(&folder) {
+                    added.folders.push(folder);
+                }
+            }
+        }
+        sites.sites.extend(added.sites.iter().cloned());
+        sites.folders.extend(added.folders.iter().cloned());
+        store.save(&sites).map_err(|e| e.to_string())?;
+        self.sites = sites;
+        if !added.sites.is_empty() || !added.folders.is_empty() {
+            self.site_manager.adopt(&added);
+        }
+        Ok(())
+    }
+
+    /// Remember in the connected site's profile the data connection mode that
+    /// worked (auto mode starts with it next time), and save. Does nothing
+    /// for a connection not made from a saved site.
+    pub fn remember_working_mode(&mut self, mode: DataMode) {
+        let Some(id) = self.connected_site.clone() else {
+            return;
+        };
+        let mode = ConnectionMode::from(mode);
+        let mut sites = self.sites.clone();
+        let Some(site) = sites.get_mut(&id) else {
+            return;
+        };
+        if site.last_working_mode == Some(mode) {
+            return;
+        }
+        site.last_working_mode = Some(mode);
+        match self.save_sites(sites) {
+            Ok(()) => self
+                .site_manager
+                .update_saved_site(&id, |s| s.last_working_mode = Some(mode)),
+            Err(e) => {
+                self.notice = Some(format!("Could not remember the working mode: {e}"));
+            }
+        }
+    }
+
+    /// Import FileZilla's sitemanager.xml (`from`, or one the user picks),
+    /// on a thread: reading it and moving its passwords into the keyring block.
+    pub fn import_sites(&mut self, from: Option<PathBuf>, ctx: &egui::Context) {
+        if let Some(why) = self.sites_unavailable() {
+            self.notice = Some(format!("Saved sites are unavailable: {why}"));
+            return;
+        }
+        let Some(secrets) = self.saved.as_ref().map(|s| s.secrets.clone()) else {
+            return;
+        };
+        let base = self.sites.clone();
+        self.file_job(ctx, move || {
+            let from = match from {
+                Some(p) => p,
+                None => {
+                    let mut dialog = rfd::FileDialog::new()
+                        .set_title("Import FileZilla sites")
+                        .add_filter("FileZilla site list", &["xml"]);
+                    // Where FileZilla keeps sitemanager.xml on Linux and the BSDs.
+                    if let Some(dir) = home_dir()
+                        .map(|h| h.join(".config/filezilla"))
+                        .filter(|d| d.is_dir())
+                    {
+                        dialog = dialog.set_directory(dir);
+                    }
+                    dialog.pick_file()?
+                }
+            };
+            let mut list = base.clone();
+            let result = crate::sites::import_filezilla(&from, &mut list, &*secrets)
+                .map(|report| {
+                    let added = list.sites.split_off(base.sites.len());
+                    let folders = list
+                        .folders
+                        .into_iter()
+                        .filter(|f| !base.folders.contains(f))
+                        .collect();
+                    (added, folders, report)
+                })
+                .map_err(|e| e.to_string());
+            Some(FileJob::Imported { from, result })
+        });
+    }
+
+    /// Export the saved sites (no passwords) to `to`, or a file the user picks.
+    pub fn export_sites(&mut self, to: Option<PathBuf>, ctx: &egui::Context) {
+        let sites = self.sites.sites.clone();
+        self.file_job(ctx, move || {
+            let to = match to {
+                Some(p) => p,
+                None => rfd::FileDialog::new()
+                    .set_title("Export sites")
+                    .set_file_name("ferry-sites.toml")
+                    .add_filter("TOML", &["toml"])
+                    .save_file()?,
+            };
+            let result = crate::sites::export(&sites, &to)
+                .map(|()| sites.len())
+                .map_err(|e| e.to_string());
+            Some(FileJob::Exported { to, result })
+        });
+    }
+
+    fn file_job(
+        &mut self,
+        ctx: &egui::Context,
+        job: impl FnOnce() -> Option<FileJob> + Send + 'static,
+    ) {
+        let (tx, rx) = mpsc::channel();
+        let waker = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("ferry-sites-file".into())
+            .spawn(move || {
+                if let Some(result) = job() {
+                    let _ = tx.send(result);
+                }
+                waker.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.file_jobs = Some(rx),
+            Err(e) => self.notice = Some(format!("Could not start the import/export: {e}")),
+        }
+    }
+
+    /// Whether an import or export is still running.
+    pub fn file_job_running(&self) -> bool {
+        self.file_jobs.is_some()
+    }
+
+    /// One frame of the saved-sites side: keyring answers, import/export
+    /// results, and the Site Manager with what the user did in it.
+    fn sites_ui(&mut self, ctx: &egui::Context) {
+        let replies: Vec<KeyringReply> = self
+            .saved
+            .as_ref()
+            .and_then(|s| s.replies.as_ref())
+            .map(|rx| rx.try_iter().collect())
+            .unwrap_or_default();
+        for reply in replies {
+            match reply {
+                KeyringReply::Status(status) => self.keyring_status = Some(status),
+                KeyringReply::Failed(message) => {
+                    self.banner = Some(Banner {
+                        message,
+                        actions: vec![BannerAction::Dismiss],
+                    });
+                }
+                KeyringReply::Password {
+                    site,
+                    password: Some(password),
+                    ..
+                } => self.start_site(*site, password),
+                KeyringReply::Password {
+                    site,
+                    password: None,
+                    problem,
+                } => {
+                    self.notice = None;
+                    self.modal = Some(Modal::AskPassword {
+                        site,
+                        password: String::new(),
+                        note: Some(problem.map_or_else(
+                            || "No password is remembered for this site.".to_string(),
+                            |p| format!("The remembered password could not be read: {p}"),
+                        )),
+                        remember: false,
+                    });
+                }
+            }
+        }
+        if let Some(rx) = &self.file_jobs {
+            match rx.try_recv() {
+                Ok(job) => {
+                    self.file_jobs = None;
+                    self.file_job_done(job);
+                }
+                Err(mpsc::TryRecvError::Disconnected) => self.file_jobs = None,
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+        }
+        let events = self.site_manager.show(ctx, self.keyring_status.as_ref());
+        for event in events {
+            match event {
+                ManagerEvent::Save { sites, passwords } => {
+                    if let Err(e) = self.save_sites(sites) {
+                        self.site_manager.error = Some(format!("Not saved: {e}"));
+                        // Neither close nor connect over a failed save.
+                        break;
+                    }
+                    self.site_manager.mark_saved();
+                    if let Some(worker) = self.saved.as_ref().and_then(|s| s.keyring.as_ref()) {
+                        for (site_id, change) in passwords {
+                            worker.send(match change {
+                                PasswordChange::Set(password) => {
+                                    KeyringJob::Set { site_id, password }
+                                }
+                                PasswordChange::CopyFrom(from) => {
+                                    KeyringJob::Copy { from, to: site_id }
+                                }
+                                PasswordChange::Forget => KeyringJob::Delete { site_id },
+                            });
+                        }
+                    }
+                }
+                ManagerEvent::Connect { site, password } => {
+                    self.site_manager.open = false;
+                    self.connect_site(*site, password);
+                }
+                ManagerEvent::Close => self.site_manager.open = false,
+            }
+        }
+    }
+
+    fn file_job_done(&mut self, job: FileJob) {
+        match job {
+            FileJob::Exported { to, result } => {
+                self.notice = Some(match result {
+                    Ok(n) => format!(
+                        "Exported {n} site(s) to {} (without passwords)",
+                        to.display()
+                    ),
+                    Err(e) => format!("Export failed: {e}"),
+                });
+            }
+            FileJob::Imported { from, result } => {
+                let (added, folders, report) = match result {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.banner = Some(Banner {
+                            message: format!("Import failed: {e}"),
+                            actions: vec![BannerAction::Dismiss],
+                        });
+                        return;
+                    }
+                };
+                // Appended to the sites as they are now (not as they were when
+                // the import started), so nothing saved meanwhile is lost.
+                let imported = SiteList {
+                    sites: added,
+                    folders,
+                    ..SiteList::default()
+                };
+                let mut sites = self.sites.clone();
+                sites.sites.extend(imported.sites.iter().cloned());
+                for f in &imported.folders {
+                    if !sites.folders.contains(f) {
+                        sites.folders.push(f.clone());
+                    }
+                }
+                if let Err(e) = self.save_sites(sites) {
+                    self.banner = Some(Banner {
+                        message: format!("The imported sites were not saved: {e}"),
+                        actions: vec![BannerAction::Dismiss],
+                    });
+                    return;
+                }
+                self.site_manager.adopt(&imported);
+                self.modal = Some(Modal::ImportReport { from, report });
+            }
+        }
+    }
+}
+
+/// Move trusted certificates kept in the window state by older versions into
+/// the trust file; the state's list is emptied once they are all there.
+fn migrate_trusted(
+    old: &mut BTreeMap<String, String>,
+    trust: &mut TrustStore,
+) -> Result<(), String> {
+    for (host_port, hex) in old.iter() {
+        let Some(fp) = tls::parse_fingerprint(hex) else {
+            continue;
+        };
+        if trust.check(host_port, &fp) == TrustCheck::Unknown {
+            trust.trust(host_port, &fp).map_err(|e| {
+                format!("trusted certificates were not moved to the trust file: {e}")
+            })?;
+        }
+    }
+    old.clear();
+    Ok(())
 }

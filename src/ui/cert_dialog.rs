@@ -14,15 +14,37 @@ pub struct CertPrompt {
     pub reason: String,
     pub options: Box<ConnectOptions>,
     pub initial_path: Option<Vec<u8>>,
+    /// The fingerprint (lowercase hex SHA-256) the user chose to always
+    /// trust for this server before, when the trust file has one.
+    pub previous: Option<String>,
 }
 
 impl CertPrompt {
     /// Whether the server presented a different certificate from the one
     /// the user trusted before (a pinned fingerprint did not match).
     pub fn is_changed(&self) -> bool {
-        self.reason.contains("does not match")
+        self.previous.is_some()
+            || self.reason.contains("does not match")
             || matches!(self.options.trust, TrustPolicy::Pinned(_))
     }
+}
+
+/// Hex (any case, with or without colons) as `AB:CD:…` in lines of eight bytes.
+fn hex_lines(hex: &str) -> Vec<String> {
+    let digits: Vec<char> = hex
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    digits
+        .chunks(16)
+        .map(|line| {
+            line.chunks(2)
+                .map(|b| b.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join(":")
+        })
+        .collect()
 }
 
 /// What the user decided.
@@ -178,7 +200,24 @@ fn details(ui: &mut egui::Ui, prompt: &CertPrompt, addr: &str) {
             row(ui, "Valid from", &cert.not_before);
             row(ui, "Valid until", &cert.not_after);
 
-            ui.label(egui::RichText::new("SHA-256 fingerprint").color(weak));
+            if let Some(old) = &prompt.previous {
+                ui.label(egui::RichText::new("Trusted before").color(weak));
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(hex_lines(old).join("\n"))
+                            .monospace()
+                            .color(weak),
+                    )
+                    .selectable(true),
+                );
+                ui.end_row();
+            }
+            let now = if prompt.previous.is_some() {
+                "Presented now"
+            } else {
+                "SHA-256 fingerprint"
+            };
+            ui.label(egui::RichText::new(now).color(weak));
             ui.vertical(|ui| {
                 ui.add(
                     egui::Label::new(
@@ -249,6 +288,7 @@ mod tests {
             reason: reason.into(),
             options: Box::new(options),
             initial_path: None,
+            previous: None,
         }
     }
 
@@ -262,7 +302,22 @@ mod tests {
     }
 
     #[test]
+    fn previous_fingerprints_print_like_the_new_one() {
+        let p = prompt("x", TrustPolicy::SystemRoots);
+        let hex: String = p
+            .certificate
+            .sha256
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex_lines(&hex), fingerprint_lines(&p.certificate));
+    }
+
+    #[test]
     fn a_mismatch_with_a_trusted_fingerprint_is_a_change() {
+        let mut p = prompt("UnknownIssuer", TrustPolicy::SystemRoots);
+        p.previous = Some("ab".repeat(32));
+        assert!(p.is_changed());
         assert!(
             !prompt(
                 "invalid peer certificate: UnknownIssuer",

@@ -10,6 +10,7 @@ use eframe::egui;
 
 use crate::cli::url::FtpUrl;
 use crate::ftp::{ConnectOptions, DataMode, Security, Timeouts};
+pub use crate::sites::{ConnectionMode, LogonType, Protocol, TransferMode};
 
 /// The labels of the form's fields: shown next to each input, used as its
 /// accessible name, and named by [`ConnectForm::validate`] errors.
@@ -35,14 +36,8 @@ pub mod field {
 pub const ANONYMOUS_USER: &str = "anonymous";
 pub const ANONYMOUS_PASSWORD: &str = "ferry@";
 
-/// Which protocol the form connects with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum Protocol {
-    #[default]
-    Ftp,
-    ExplicitTls,
-    ImplicitTls,
-}
+// The form's choices are the saved sites' own types; what the window needs
+// on top of them (labels, the order of the lists) is here.
 
 impl Protocol {
     pub const ALL: [Protocol; 3] = [Protocol::Ftp, Protocol::ExplicitTls, Protocol::ImplicitTls];
@@ -56,108 +51,75 @@ impl Protocol {
         }
     }
 
-    pub fn security(self) -> Security {
-        match self {
-            Protocol::Ftp => Security::None,
-            Protocol::ExplicitTls => Security::Explicit,
-            Protocol::ImplicitTls => Security::Implicit,
-        }
-    }
-
     /// The usual port: 990 for implicit TLS, 21 otherwise.
     pub fn default_port(self) -> u16 {
         self.security().default_port()
     }
 }
 
-/// How the user logs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum Logon {
-    Anonymous,
-    #[default]
-    Normal,
-    /// Ask for the password each time (never kept).
-    Ask,
-}
-
-impl Logon {
-    pub const ALL: [Logon; 3] = [Logon::Anonymous, Logon::Normal, Logon::Ask];
+impl LogonType {
+    pub const ALL: [LogonType; 3] = [LogonType::Anonymous, LogonType::Normal, LogonType::Ask];
 
     pub fn label(self) -> &'static str {
         match self {
-            Logon::Anonymous => "Anonymous",
-            Logon::Normal => "Normal",
-            Logon::Ask => "Ask for password",
+            LogonType::Anonymous => "Anonymous",
+            LogonType::Normal => "Normal",
+            LogonType::Ask => "Ask for password",
         }
     }
 }
 
-/// Passive, active, or passive with fallback to active.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum ModeChoice {
-    #[default]
-    Passive,
-    Active,
-    Auto,
-}
-
-impl ModeChoice {
-    pub const ALL: [ModeChoice; 3] = [ModeChoice::Passive, ModeChoice::Active, ModeChoice::Auto];
+impl ConnectionMode {
+    pub const ALL: [ConnectionMode; 3] = [
+        ConnectionMode::Passive,
+        ConnectionMode::Active,
+        ConnectionMode::Auto,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
-            ModeChoice::Passive => "Passive",
-            ModeChoice::Active => "Active",
-            ModeChoice::Auto => "Auto",
+            ConnectionMode::Passive => "Passive",
+            ConnectionMode::Active => "Active",
+            ConnectionMode::Auto => "Auto",
         }
     }
 
     /// One line saying what the choice does, shown under the choice.
     pub fn explanation(self) -> &'static str {
         match self {
-            ModeChoice::Passive => {
+            ConnectionMode::Passive => {
                 "This computer opens the data connections; works behind most firewalls and NAT."
             }
-            ModeChoice::Active => {
+            ConnectionMode::Active => {
                 "The server connects back to this computer; needs a port reachable from the server."
             }
-            ModeChoice::Auto => {
+            ConnectionMode::Auto => {
                 "Tries passive and falls back to active if the data connection is blocked."
             }
         }
     }
 }
 
-/// RFC 959 transfer modes plus MODE Z.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum TransferModeChoice {
-    #[default]
-    Stream,
-    Block,
-    Compressed,
-    Deflate,
-}
-
-impl TransferModeChoice {
-    pub const ALL: [TransferModeChoice; 4] = [
-        TransferModeChoice::Stream,
-        TransferModeChoice::Block,
-        TransferModeChoice::Compressed,
-        TransferModeChoice::Deflate,
+impl TransferMode {
+    pub const ALL: [TransferMode; 4] = [
+        TransferMode::Stream,
+        TransferMode::Block,
+        TransferMode::Compressed,
+        TransferMode::Deflate,
     ];
 
     pub fn label(self) -> &'static str {
         match self {
-            TransferModeChoice::Stream => "Stream",
-            TransferModeChoice::Block => "Block",
-            TransferModeChoice::Compressed => "Compressed",
-            TransferModeChoice::Deflate => "Deflate",
+            TransferMode::Stream => "Stream",
+            TransferMode::Block => "Block",
+            TransferMode::Compressed => "Compressed",
+            TransferMode::Deflate => "Deflate",
         }
     }
 
     /// Whether the engine can transfer in this mode (only Stream, for now).
     pub fn supported(self) -> bool {
-        self == TransferModeChoice::Stream
+        self == TransferMode::Stream
     }
 }
 
@@ -169,12 +131,12 @@ pub struct ConnectForm {
     pub protocol: Protocol,
     pub host: String,
     pub port: String,
-    pub logon: Logon,
+    pub logon: LogonType,
     pub user: String,
     #[serde(skip)]
     pub password: String,
-    pub mode: ModeChoice,
-    pub transfer_mode: TransferModeChoice,
+    pub mode: ConnectionMode,
+    pub transfer_mode: TransferMode,
     pub timeout_secs: String,
     /// Seconds between NOOPs while idle; empty for none.
     pub keepalive_secs: String,
@@ -192,11 +154,11 @@ impl Default for ConnectForm {
             protocol: Protocol::Ftp,
             host: String::new(),
             port: "21".into(),
-            logon: Logon::Normal,
+            logon: LogonType::Normal,
             user: String::new(),
             password: String::new(),
-            mode: ModeChoice::Auto,
-            transfer_mode: TransferModeChoice::Stream,
+            mode: ConnectionMode::Auto,
+            transfer_mode: TransferMode::Stream,
             timeout_secs: "20".into(),
             keepalive_secs: String::new(),
             external_ip: String::new(),
@@ -285,10 +247,10 @@ impl ConnectForm {
         let mut o = ConnectOptions::new(host, port, user, password);
         o.security = self.protocol.security();
         o.mode = match self.mode {
-            ModeChoice::Active => DataMode::Active,
-            ModeChoice::Passive | ModeChoice::Auto => DataMode::Passive,
+            ConnectionMode::Active => DataMode::Active,
+            ConnectionMode::Passive | ConnectionMode::Auto => DataMode::Passive,
         };
-        o.auto_fallback = self.mode == ModeChoice::Auto;
+        o.auto_fallback = self.mode == ConnectionMode::Auto;
         o.timeouts = Timeouts::uniform(timeout);
         o.keepalive = keepalive;
         o.external_ip = external_ip;
@@ -305,8 +267,8 @@ impl ConnectForm {
     /// The user name and password to log in with.
     fn login(&self) -> Result<(String, String), String> {
         match self.logon {
-            Logon::Anonymous => Ok((ANONYMOUS_USER.into(), ANONYMOUS_PASSWORD.into())),
-            Logon::Normal | Logon::Ask => {
+            LogonType::Anonymous => Ok((ANONYMOUS_USER.into(), ANONYMOUS_PASSWORD.into())),
+            LogonType::Normal | LogonType::Ask => {
                 let user = self.user.trim();
                 if user.is_empty() {
                     return Err("Enter a user name, or choose Anonymous logon".into());
@@ -365,13 +327,13 @@ impl ConnectForm {
         match url.user {
             Some(user) => {
                 self.user = user;
-                if self.logon == Logon::Anonymous {
-                    self.logon = Logon::Normal;
+                if self.logon == LogonType::Anonymous {
+                    self.logon = LogonType::Normal;
                 }
             }
             None => {
                 self.user.clear();
-                self.logon = Logon::Anonymous;
+                self.logon = LogonType::Anonymous;
             }
         }
         self.password = url.password.unwrap_or_default();
@@ -602,6 +564,8 @@ enum Outcome {
     /// Run the connection test with the form's settings.
     Test,
     Cancel,
+    /// Keep the form as a saved site.
+    SaveAsSite,
     /// Submit the password typed into the "Ask" prompt.
     SubmitPassword,
     /// Leave the password prompt for the form.
@@ -616,6 +580,9 @@ pub struct ConnectDialog {
     /// Set when the user pressed "Test connection": the app runs the test
     /// and takes this. The dialog stays open.
     pub test_request: Option<ConnectRequest>,
+    /// Set when "Save as site…" was clicked (the dialog closes); the app
+    /// takes it and opens the form as a new site in the Site Manager.
+    pub save_as_site: bool,
 }
 
 impl ConnectDialog {
@@ -675,11 +642,15 @@ impl ConnectDialog {
         match modal.inner {
             Outcome::Nothing => {}
             Outcome::Cancel => self.open = false,
+            Outcome::SaveAsSite => {
+                self.open = false;
+                self.save_as_site = true;
+            }
             Outcome::Back => scratch.asking = None,
             Outcome::Connect | Outcome::Test => {
                 let test = matches!(modal.inner, Outcome::Test);
                 match self.form.validate() {
-                    Ok(_) if self.form.logon == Logon::Ask => {
+                    Ok(_) if self.form.logon == LogonType::Ask => {
                         self.form.password.clear();
                         scratch.asking = Some(String::new());
                         scratch.asking_for_test = test;
@@ -701,7 +672,7 @@ impl ConnectDialog {
         }
         if request.is_some() {
             // Never keep an asked-for password once it has been used.
-            if self.form.logon == Logon::Ask {
+            if self.form.logon == LogonType::Ask {
                 self.form.password.clear();
             }
             self.open = false;
@@ -760,7 +731,7 @@ fn form_ui(
                     if protocol != form.protocol {
                         form.set_protocol(protocol);
                     }
-                    if form.protocol == Protocol::Ftp && form.logon != Logon::Anonymous {
+                    if form.protocol == Protocol::Ftp && form.logon != LogonType::Anonymous {
                         note(
                             ui,
                             "Plain FTP sends the password and files unencrypted.",
@@ -807,7 +778,7 @@ fn form_ui(
                     .selected_text(form.logon.label())
                     .width(WIDE)
                     .show_ui(ui, |ui| {
-                        for l in Logon::ALL {
+                        for l in LogonType::ALL {
                             ui.selectable_value(&mut form.logon, l, l.label());
                         }
                     })
@@ -817,7 +788,7 @@ fn form_ui(
 
                 let e = visible(scratch, field::USER, &form.user);
                 let r = text_row(ui, field::USER, e, |ui| {
-                    if form.logon == Logon::Anonymous {
+                    if form.logon == LogonType::Anonymous {
                         let mut shown = ANONYMOUS_USER;
                         ui.add_enabled(
                             false,
@@ -831,13 +802,13 @@ fn form_ui(
                 text_ids.push(r.id);
 
                 let r = text_row(ui, field::PASSWORD, None, |ui| match form.logon {
-                    Logon::Normal => ui.add(
+                    LogonType::Normal => ui.add(
                         egui::TextEdit::singleline(&mut form.password)
                             .password(true)
                             .desired_width(WIDE),
                     ),
-                    Logon::Anonymous | Logon::Ask => {
-                        let hint = if form.logon == Logon::Ask {
+                    LogonType::Anonymous | LogonType::Ask => {
+                        let hint = if form.logon == LogonType::Ask {
                             "Asked for when you connect"
                         } else {
                             "Not needed"
@@ -861,7 +832,7 @@ fn form_ui(
                         .selected_text(form.mode.label())
                         .width(WIDE)
                         .show_ui(ui, |ui| {
-                            for m in ModeChoice::ALL {
+                            for m in ConnectionMode::ALL {
                                 ui.selectable_value(&mut form.mode, m, m.label())
                                     .on_hover_text(m.explanation());
                             }
@@ -880,7 +851,7 @@ fn form_ui(
                         .selected_text(form.transfer_mode.label())
                         .width(WIDE)
                         .show_ui(ui, |ui| {
-                            for t in TransferModeChoice::ALL {
+                            for t in TransferMode::ALL {
                                 if t.supported() {
                                     ui.selectable_value(&mut form.transfer_mode, t, t.label());
                                 } else {
@@ -1037,6 +1008,13 @@ fn form_ui(
         {
             outcome = Outcome::Test;
         }
+        if ui
+            .button("Save as site…")
+            .on_hover_text("Keep these settings in the Site Manager")
+            .clicked()
+        {
+            outcome = Outcome::SaveAsSite;
+        }
         // Say why Connect is disabled when the field at fault shows nothing yet.
         if let Some((label, message)) = errors.first()
             && !scratch.attempted
@@ -1181,7 +1159,7 @@ mod tests {
         let f = ConnectForm {
             protocol: Protocol::ExplicitTls,
             port: " 2121 ".into(),
-            mode: ModeChoice::Active,
+            mode: ConnectionMode::Active,
             timeout_secs: "45".into(),
             external_ip: "203.0.113.5".into(),
             port_range: "50000-50100".into(),
@@ -1213,7 +1191,7 @@ mod tests {
             host: " ".into(),
             port: "70000".into(),
             user: String::new(),
-            transfer_mode: TransferModeChoice::Block,
+            transfer_mode: TransferMode::Block,
             timeout_secs: "0".into(),
             external_ip: "300.1.1.1".into(),
             port_range: "50100-50000".into(),
@@ -1363,7 +1341,7 @@ mod tests {
         }
         let f = ConnectForm {
             external_ip: "2001:db8::7".into(),
-            mode: ModeChoice::Active,
+            mode: ConnectionMode::Active,
             ..form("h")
         };
         assert!(f.validate().unwrap().options.external_ip.unwrap().is_ipv6());
@@ -1372,7 +1350,7 @@ mod tests {
     #[test]
     fn anonymous_logon_uses_the_anonymous_login() {
         let f = ConnectForm {
-            logon: Logon::Anonymous,
+            logon: LogonType::Anonymous,
             user: String::new(),
             password: String::new(),
             ..form("h")
@@ -1384,7 +1362,7 @@ mod tests {
         );
         // A typed user does not leak into an anonymous login.
         let f = ConnectForm {
-            logon: Logon::Anonymous,
+            logon: LogonType::Anonymous,
             ..form("h")
         };
         assert_eq!(f.validate().unwrap().options.user, "anonymous");
@@ -1392,7 +1370,7 @@ mod tests {
 
     #[test]
     fn normal_and_ask_logon_need_a_user() {
-        for logon in [Logon::Normal, Logon::Ask] {
+        for logon in [LogonType::Normal, LogonType::Ask] {
             let f = ConnectForm {
                 logon,
                 user: "  ".into(),
@@ -1425,9 +1403,9 @@ mod tests {
     #[test]
     fn modes_map_to_data_mode_and_fallback() {
         for (m, mode, fallback) in [
-            (ModeChoice::Passive, DataMode::Passive, false),
-            (ModeChoice::Active, DataMode::Active, false),
-            (ModeChoice::Auto, DataMode::Passive, true),
+            (ConnectionMode::Passive, DataMode::Passive, false),
+            (ConnectionMode::Active, DataMode::Active, false),
+            (ConnectionMode::Auto, DataMode::Passive, true),
         ] {
             let f = ConnectForm {
                 mode: m,
@@ -1499,7 +1477,7 @@ mod tests {
             protocol: Protocol,
             host: &'static str,
             port: &'static str,
-            logon: Logon,
+            logon: LogonType,
             user: &'static str,
             password: &'static str,
             path: &'static str,
@@ -1510,7 +1488,7 @@ mod tests {
                 protocol: Protocol::Ftp,
                 host: "ftp.example.org",
                 port: "2121",
-                logon: Logon::Normal,
+                logon: LogonType::Normal,
                 user: "alice",
                 password: "",
                 path: "/pub/files",
@@ -1520,7 +1498,7 @@ mod tests {
                 protocol: Protocol::ImplicitTls,
                 host: "secure.example.org",
                 port: "990",
-                logon: Logon::Normal,
+                logon: LogonType::Normal,
                 user: "bob",
                 password: "s3cret",
                 path: "",
@@ -1530,7 +1508,7 @@ mod tests {
                 protocol: Protocol::Ftp,
                 host: "example.org",
                 port: "21",
-                logon: Logon::Anonymous,
+                logon: LogonType::Anonymous,
                 user: "",
                 password: "",
                 path: "",
@@ -1540,7 +1518,7 @@ mod tests {
                 protocol: Protocol::Ftp,
                 host: "h",
                 port: "99",
-                logon: Logon::Normal,
+                logon: LogonType::Normal,
                 user: "jörg",
                 password: "p@ss:word",
                 path: "/tmp/my dir/",
@@ -1550,7 +1528,7 @@ mod tests {
                 protocol: Protocol::ImplicitTls,
                 host: "2001:db8::1",
                 port: "2990",
-                logon: Logon::Anonymous,
+                logon: LogonType::Anonymous,
                 user: "",
                 password: "",
                 path: "/etc",
@@ -1643,5 +1621,21 @@ mod tests {
         storage.set_string("old", "(host: \"h\")".into());
         let old: ConnectForm = eframe::get_value(&storage, "old").unwrap();
         assert_eq!((old.host.as_str(), old.port.as_str()), ("h", "21"));
+    }
+
+    #[test]
+    fn forms_saved_with_the_old_choice_names_still_load() {
+        use eframe::Storage as _;
+        let mut storage = MemoryStorage::default();
+        storage.set_string(
+            "old",
+            "(protocol: ExplicitTls, host: \"h\", logon: Ask, mode: Auto, transfer_mode: Stream)"
+                .into(),
+        );
+        let old: ConnectForm = eframe::get_value(&storage, "old").unwrap();
+        assert_eq!(old.protocol, Protocol::ExplicitTls);
+        assert_eq!(old.logon, LogonType::Ask);
+        assert_eq!(old.mode, ConnectionMode::Auto);
+        assert_eq!(old.transfer_mode, TransferMode::Stream);
     }
 }

@@ -6,15 +6,17 @@ pub mod app;
 pub mod cert_dialog;
 pub mod connect_dialog;
 pub mod format;
+pub mod keyring_worker;
 pub mod log_view;
 pub mod pane;
 pub mod queue_view;
 pub mod quick_connect;
+pub mod site_manager;
 pub mod test_view;
 
 use std::process::ExitCode;
 
-pub use app::{AppConfig, DemoLogin, FerryApp};
+pub use app::{AppConfig, DemoLogin, FerryApp, SitesConfig};
 
 /// Open the window (with the embedded demo server when `demo`), and run
 /// until it is closed.
@@ -42,6 +44,16 @@ pub fn run(demo: bool) -> ExitCode {
         queue_file: (!demo)
             .then(|| eframe::storage_dir("ferry").map(|d| d.join("queue.json")))
             .flatten(),
+        sites: match crate::sites::default_config_dir() {
+            Ok(dir) => Some(SitesConfig {
+                dir,
+                secrets: std::sync::Arc::new(crate::sites::OsKeyring::new()),
+            }),
+            Err(e) => {
+                eprintln!("ferry: saved sites are unavailable: {e}");
+                None
+            }
+        },
     };
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()

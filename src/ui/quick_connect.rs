@@ -5,7 +5,7 @@
 use eframe::egui;
 
 use super::connect_dialog::{
-    ConnectForm, ConnectRequest, Logon, ModeChoice, error_for, field, looks_like_url,
+    ConnectForm, ConnectRequest, ConnectionMode, LogonType, error_for, field, looks_like_url,
     outline_invalid, take_pasted_url,
 };
 
@@ -13,6 +13,8 @@ use super::connect_dialog::{
 #[derive(Default)]
 pub struct QuickConnect {
     pub form: ConnectForm,
+    /// Set when "Save as site…" was clicked; the app takes it (and the form).
+    pub save_as_site: bool,
 }
 
 impl QuickConnect {
@@ -29,9 +31,9 @@ impl QuickConnect {
             Vec::new()
         };
         let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
-        // Labels, port, mode, button and spacing take about 480 points; the
+        // Labels, port, mode, buttons and spacing take about 580 points; the
         // host, user and password fields share the rest.
-        let flexible = ui.available_width() - 480.0;
+        let flexible = ui.available_width() - 580.0;
         let wide = (flexible * 0.44).clamp(110.0, 280.0);
         let medium = (flexible * 0.28).clamp(80.0, 170.0);
 
@@ -96,7 +98,7 @@ impl QuickConnect {
                 .selected_text(self.form.mode.label())
                 .width(86.0)
                 .show_ui(ui, |ui| {
-                    for m in ModeChoice::ALL {
+                    for m in ConnectionMode::ALL {
                         ui.selectable_value(&mut self.form.mode, m, m.label())
                             .on_hover_text(m.explanation());
                     }
@@ -110,6 +112,13 @@ impl QuickConnect {
                 .add(egui::Button::new("Connect").min_size(egui::vec2(76.0, 0.0)))
                 .on_hover_text("Connect (Enter in any field)")
                 .clicked();
+            if ui
+                .button("Save as site…")
+                .on_hover_text("Keep these settings in the Site Manager")
+                .clicked()
+            {
+                self.save_as_site = true;
+            }
 
             if !errors.is_empty() {
                 let text: Vec<String> = errors.iter().map(|(l, m)| format!("{l}: {m}")).collect();
@@ -135,7 +144,7 @@ impl QuickConnect {
             match self.check() {
                 Ok(r) => {
                     self.form.logon = effective_logon(&self.form);
-                    if self.form.logon == Logon::Ask {
+                    if self.form.logon == LogonType::Ask {
                         // Asked-for passwords are used once, never kept.
                         self.form.password.clear();
                     }
@@ -158,7 +167,7 @@ impl QuickConnect {
         let mut form = self.form.clone();
         form.logon = effective_logon(&form);
         let mut result = form.validate();
-        if form.logon == Logon::Ask && form.password.is_empty() {
+        if form.logon == LogonType::Ask && form.password.is_empty() {
             let error = (
                 field::PASSWORD,
                 "Enter the password (this login asks for it each time)".to_string(),
@@ -174,11 +183,11 @@ impl QuickConnect {
 
 /// The bar has no logon choice: an empty user is anonymous, a typed one
 /// logs in normally (keeping "Ask for password" if the dialog chose it).
-fn effective_logon(form: &ConnectForm) -> Logon {
+fn effective_logon(form: &ConnectForm) -> LogonType {
     match form.logon {
-        _ if form.user.trim().is_empty() => Logon::Anonymous,
-        Logon::Ask => Logon::Ask,
-        Logon::Anonymous | Logon::Normal => Logon::Normal,
+        _ if form.user.trim().is_empty() => LogonType::Anonymous,
+        LogonType::Ask => LogonType::Ask,
+        LogonType::Anonymous | LogonType::Normal => LogonType::Normal,
     }
 }
 
@@ -214,6 +223,7 @@ mod tests {
                 password: password.into(),
                 ..ConnectForm::default()
             },
+            save_as_site: false,
         }
     }
 
@@ -226,7 +236,7 @@ mod tests {
     #[test]
     fn a_typed_user_logs_in_even_after_anonymous() {
         let mut q = bar("h", "alice", "pw");
-        q.form.logon = Logon::Anonymous;
+        q.form.logon = LogonType::Anonymous;
         let o = q.check().unwrap().options;
         assert_eq!((o.user.as_str(), o.password.as_str()), ("alice", "pw"));
     }
@@ -234,7 +244,7 @@ mod tests {
     #[test]
     fn ask_logon_needs_a_password_in_the_bar() {
         let mut q = bar("h", "alice", "");
-        q.form.logon = Logon::Ask;
+        q.form.logon = LogonType::Ask;
         let errors = q.check().unwrap_err();
         assert_eq!(errors[0].0, field::PASSWORD);
         q.form.password = "pw".into();

@@ -1,0 +1,113 @@
+//! The window's way to the password store: one thread that runs keyring
+//! calls in order (they can block on a D-Bus round trip, or on the user
+//! unlocking the keyring) and reports back over a channel, so the UI never
+//! waits on them.
+
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use eframe::egui;
+
+use crate::sites::{KeyringStatus, SecretStore, Site};
+
+/// What the window asks of the password store.
+#[derive(Debug)]
+pub enum KeyringJob {
+    /// Probe whether passwords can be remembered at all.
+    Status,
+    /// Store (or replace) a site's password.
+    Set { site_id: String, password: String },
+    /// Copy a remembered password to another site (a duplicated site).
+    Copy { from: String, to: String },
+    /// Forget a site's password (Remember password unticked, site deleted).
+    Delete { site_id: String },
+    /// Read the site's password to connect to it.
+    GetForConnect { site: Box<Site> },
+}
+
+/// What the password store answered.
+#[derive(Debug)]
+pub enum KeyringReply {
+    /// The answer to [`KeyringJob::Status`].
+    Status(KeyringStatus),
+    /// A store, copy or delete failed; the message says which site and why.
+    Failed(String),
+    /// The answer to [`KeyringJob::GetForConnect`]: the password, or `None`
+    /// when none is stored or the keyring could not be read (then ask).
+    Password {
+        site: Box<Site>,
+        password: Option<String>,
+        problem: Option<String>,
+    },
+}
+
+/// The sending half; replies arrive on the receiver from [`KeyringWorker::start`].
+pub struct KeyringWorker {
+    jobs: mpsc::Sender<KeyringJob>,
+}
+
+impl KeyringWorker {
+    /// Start the thread. `waker` repaints the window after each reply.
+    pub fn start(
+        secrets: Arc<dyn SecretStore>,
+        waker: egui::Context,
+    ) -> std::io::Result<(KeyringWorker, mpsc::Receiver<KeyringReply>)> {
+        let (jobs, job_rx) = mpsc::channel::<KeyringJob>();
+        let (reply_tx, replies) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("ferry-keyring".into())
+            .spawn(move || {
+                for job in job_rx {
+                    let reply = run(&*secrets, job);
+                    if let Some(reply) = reply {
+                        if reply_tx.send(reply).is_err() {
+                            return;
+                        }
+                        waker.request_repaint();
+                    }
+                }
+            })?;
+        Ok((KeyringWorker { jobs }, replies))
+    }
+
+    /// Queue a job; jobs run in the order they were sent.
+    pub fn send(&self, job: KeyringJob) {
+        // The thread ends only when this sender is dropped.
+        let _ = self.jobs.send(job);
+    }
+}
+
+fn run(secrets: &dyn SecretStore, job: KeyringJob) -> Option<KeyringReply> {
+    match job {
+        KeyringJob::Status => Some(KeyringReply::Status(secrets.status())),
+        KeyringJob::Set { site_id, password } => secrets
+            .set(&site_id, &password)
+            .err()
+            .map(|e| KeyringReply::Failed(format!("The password was not remembered: {e}"))),
+        KeyringJob::Copy { from, to } => {
+            let copied = secrets
+                .get(&from)
+                .and_then(|p| p.map_or(Ok(()), |p| secrets.set(&to, &p)));
+            copied.err().map(|e| {
+                KeyringReply::Failed(format!(
+                    "The duplicated site's password was not copied: {e}"
+                ))
+            })
+        }
+        KeyringJob::Delete { site_id } => secrets
+            .delete(&site_id)
+            .err()
+            .map(|e| KeyringReply::Failed(format!("The password was not forgotten: {e}"))),
+        KeyringJob::GetForConnect { site } => {
+            let (password, problem) = match secrets.get(&site.id) {
+                Ok(p) => (p, None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            Some(KeyringReply::Password {
+                site,
+                password,
+                problem,
+            })
+        }
+    }
+}

@@ -1,0 +1,949 @@
+//! Saved sites in the window, end to end: the real app in egui_kittest over a
+//! temporary config folder and the in-memory password store, driven by
+//! accessible labels, connecting to the in-process libunftp server.
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ferry::engine::AnyPath;
+use ferry::sites::{
+    ConnectionMode, LogonType, MemorySecrets, SecretStore, Site, SiteList, SiteStore, TRUST_FILE,
+};
+use ferry::ui::app::{Connection, State};
+use ferry::ui::{AppConfig, FerryApp, SitesConfig};
+use support::server::{PASSWORD, ServerOptions, TestServer, USER};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The app over `config` (sites and trust files) with `secrets` as its keyring.
+fn app_with(
+    local: &Path,
+    config: &Path,
+    secrets: Arc<MemorySecrets>,
+    state: State,
+) -> Harness<'static, FerryApp> {
+    let local = local.to_path_buf();
+    let dir = config.to_path_buf();
+    let mut h = Harness::builder()
+        .with_size([1280.0, 860.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            FerryApp::with_state(
+                cc.egui_ctx.clone(),
+                state,
+                AppConfig {
+                    local_start: Some(local),
+                    sites: Some(SitesConfig {
+                        dir,
+                        secrets: secrets as Arc<dyn SecretStore>,
+                    }),
+                    ..AppConfig::default()
+                },
+            )
+            .expect("app starts")
+        });
+    h.step();
+    h
+}
+
+fn app(local: &Path, config: &Path, secrets: Arc<MemorySecrets>) -> Harness<'static, FerryApp> {
+    let mut h = app_with(local, config, secrets, State::default());
+    wait_until(&mut h, "the keyring's status", |a| {
+        a.keyring_status.is_some()
+    });
+    h
+}
+
+/// Step frames until `cond` holds (the engine and keyring answer on other threads).
+fn wait_until(h: &mut Harness<'_, FerryApp>, what: &str, cond: impl Fn(&FerryApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        h.step();
+        if cond(h.state()) {
+            h.step();
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; banner: {:?}; notice: {:?}",
+            h.state().banner,
+            h.state().notice
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn remote_names(app: &FerryApp) -> Vec<String> {
+    app.remote
+        .entries()
+        .iter()
+        .map(|e| e.display_name.clone())
+        .collect()
+}
+
+fn seeded_server(rt: &tokio::runtime::Runtime, tls: bool) -> TestServer {
+    let server = rt.block_on(TestServer::start(ServerOptions { tls, active: true }));
+    std::fs::create_dir_all(server.path("docs/inner")).unwrap();
+    std::fs::write(server.path("docs/readme.txt"), b"read me").unwrap();
+    std::fs::write(server.path("hello.txt"), b"hello from the server").unwrap();
+    server
+}
+
+/// The widget labelled `label` lowest on screen: a dialog's, not the
+/// quick-connect bar's of the same name at the top of the window.
+fn lowest<'h>(h: &'h Harness<'_, FerryApp>, label: &'h str) -> egui_kittest::Node<'h> {
+    h.get_all_by_label(label)
+        .max_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+        .unwrap_or_else(|| panic!("no widget labelled {label:?}"))
+}
+
+/// Scroll the (lowest) widget labelled `label` into view and wait until it
+/// stops moving (egui scrolls smoothly).
+fn scroll_to(h: &mut Harness<'_, FerryApp>, label: &str) {
+    lowest(h, label).scroll_to_me();
+    let mut last = lowest(h, label).rect();
+    for _ in 0..60 {
+        h.step();
+        let now = lowest(h, label).rect();
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+}
+
+/// Replace the text of the (lowest) input labelled `label` by typing.
+fn type_into(h: &mut Harness<'_, FerryApp>, label: &str, text: &str) {
+    scroll_to(h, label);
+    // Focus the way a screen reader does: a synthetic click right after a
+    // window appears can be lost.
+    lowest(h, label).focus();
+    h.step();
+    assert!(lowest(h, label).is_focused(), "{label} has the focus");
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    lowest(h, label).type_text(text);
+    h.step();
+}
+
+/// Open a menu of the menu bar.
+fn open_menu(h: &mut Harness<'_, FerryApp>, menu: &str) {
+    h.get_by_label(menu).click();
+    h.run_steps(4);
+}
+
+fn click_last(h: &mut Harness<'_, FerryApp>, label: &str) {
+    scroll_to(h, label);
+    lowest(h, label).click();
+    h.run_steps(2);
+}
+
+/// A site for the test server, saved straight into `config`.
+fn saved_site(config: &Path, server: &TestServer, name: &str) -> Site {
+    let mut site = Site::new(name, "127.0.0.1");
+    site.port = Some(server.addr.port());
+    site.user = USER.into();
+    site.mode = ConnectionMode::Passive;
+    SiteStore::at(config)
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    site
+}
+
+fn stored_sites(config: &Path) -> Vec<Site> {
+    SiteStore::at(config).load().unwrap().sites.sites
+}
+
+/// No file in the config folder holds `secret`, in any form a grep would find.
+fn assert_nowhere_on_disk(config: &Path, secret: &str) {
+    let files = support::files_under(config);
+    assert!(!files.is_empty(), "something was saved");
+    for (name, bytes) in files {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(secret), "{name} holds the password:\n{text}");
+    }
+}
+
+#[test]
+fn a_site_made_in_the_manager_survives_a_restart_and_connects_to_its_default_folder() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let site_local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+
+    let mut h = app(local.path(), config.path(), keyring.clone());
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::S]);
+    h.run_steps(2);
+    assert!(h.state().site_manager.open, "Ctrl+S opens the Site Manager");
+    h.get_by_label("New site").click();
+    h.run_steps(2);
+    type_into(&mut h, "Site name", "Test server");
+    type_into(&mut h, "Host", "127.0.0.1");
+    type_into(&mut h, "Port", &server.addr.port().to_string());
+    type_into(&mut h, "User", USER);
+    type_into(&mut h, "Password", PASSWORD);
+    h.get_by_label("Remember password").click();
+    h.step();
+    type_into(
+        &mut h,
+        "Default local folder",
+        &site_local.path().display().to_string(),
+    );
+    type_into(&mut h, "Default remote folder", "/docs");
+    h.check_accessibility();
+    click_last(&mut h, "Save");
+
+    let sites = stored_sites(config.path());
+    assert_eq!(sites.len(), 1, "{:?}", h.state().site_manager.error);
+    let id = sites[0].id.clone();
+    assert_eq!(sites[0].name, "Test server");
+    assert_eq!(sites[0].port, Some(server.addr.port()));
+    assert_eq!(sites[0].remote_folder.as_deref(), Some("/docs"));
+    assert!(sites[0].remember_password);
+    wait_until(&mut h, "the password in the keyring", |_| {
+        keyring.get(&id).unwrap().is_some()
+    });
+    assert_eq!(keyring.get(&id).unwrap().as_deref(), Some(PASSWORD));
+    assert_nowhere_on_disk(config.path(), PASSWORD);
+    click_last(&mut h, "OK");
+    assert!(!h.state().site_manager.open);
+    drop(h);
+
+    // A new app over the same config folder (and the same keyring).
+    let mut h = app(local.path(), config.path(), keyring.clone());
+    open_menu(&mut h, "File");
+    // Menu entries with a shortcut are named with it ("Site Manager… Ctrl+S").
+    h.get_by_label_contains("Site Manager…").click();
+    h.run_steps(2);
+    h.get_by_label("Test server").click();
+    h.run_steps(2);
+    click_last(&mut h, "Connect");
+    wait_until(&mut h, "the default remote folder's listing", |a| {
+        remote_names(a).contains(&"readme.txt".to_string())
+    });
+    let app = h.state();
+    assert!(matches!(app.connection, Connection::Connected { .. }));
+    assert_eq!(app.remote.path(), Some(&AnyPath::Remote(b"/docs".to_vec())));
+    assert_eq!(
+        app.local.path(),
+        Some(&AnyPath::Local(site_local.path().to_path_buf()))
+    );
+    assert_eq!(app.connected_site.as_deref(), Some(id.as_str()));
+    assert_eq!(app.state.recent_sites, vec![id.clone()]);
+
+    // The lead's hook for auto mode's fallback writes the mode into the profile.
+    h.state_mut()
+        .remember_working_mode(ferry::ftp::DataMode::Active);
+    assert_eq!(
+        stored_sites(config.path())[0].last_working_mode,
+        Some(ConnectionMode::Active)
+    );
+    assert_nowhere_on_disk(config.path(), PASSWORD);
+}
+
+#[test]
+fn recent_sites_in_the_file_menu_connect() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    let mut site = saved_site(config.path(), &server, "Recent one");
+    site.remember_password = true;
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    keyring.set(&site.id, PASSWORD).unwrap();
+    let state = State {
+        recent_sites: vec![site.id.clone(), "a-deleted-site".into()],
+        ..State::default()
+    };
+    let mut h = app_with(local.path(), config.path(), keyring, state);
+    open_menu(&mut h, "File");
+    h.get_by_label("Recent one").click();
+    wait_until(&mut h, "the listing, with the remembered password", |a| {
+        remote_names(a).contains(&"hello.txt".to_string())
+    });
+    assert_eq!(h.state().connected_site.as_deref(), Some(site.id.as_str()));
+}
+
+#[test]
+fn cancel_discards_an_edit() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    saved_site(config.path(), &server, "Keep me");
+    let before = std::fs::read(config.path().join("sites.toml")).unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    type_into(&mut h, "Site name", "Changed");
+    type_into(&mut h, "Host", "elsewhere.example.org");
+    assert!(h.state().site_manager.is_dirty());
+    assert!(
+        h.query_by_label("Changed").is_some(),
+        "the tree follows the edit"
+    );
+    click_last(&mut h, "Cancel");
+    assert!(!h.state().site_manager.open);
+    assert_eq!(
+        std::fs::read(config.path().join("sites.toml")).unwrap(),
+        before,
+        "the file is untouched"
+    );
+    assert_eq!(h.state().sites.sites[0].name, "Keep me");
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    assert!(h.query_by_label("Keep me").is_some());
+    assert!(h.query_by_label("Changed").is_none());
+}
+
+#[test]
+fn delete_asks_first_and_only_ok_removes_the_site_and_its_password() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    let mut site = saved_site(config.path(), &server, "Old server");
+    site.remember_password = true;
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    keyring.set(&site.id, PASSWORD).unwrap();
+    let mut h = app(local.path(), config.path(), keyring.clone());
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    h.get_by_label("Old server").click();
+    h.step();
+
+    h.get_by_label("Delete…").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Delete the site \"Old server\"?")
+            .is_some(),
+        "asks first"
+    );
+    // The question's Cancel (centred), not the Site Manager's (at its bottom).
+    h.get_all_by_label("Cancel")
+        .min_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+        .unwrap()
+        .click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Delete the site").is_none());
+    assert!(h.state().site_manager.open, "only the question closed");
+    assert_eq!(h.state().site_manager.sites().sites.len(), 1);
+
+    h.get_by_label("Delete…").click();
+    h.run_steps(2);
+    h.get_by_label("Delete").click();
+    h.run_steps(2);
+    assert!(h.state().site_manager.sites().sites.is_empty());
+    assert_eq!(stored_sites(config.path()).len(), 1, "not before OK");
+    click_last(&mut h, "OK");
+    assert!(stored_sites(config.path()).is_empty());
+    wait_until(&mut h, "the password forgotten", |_| {
+        keyring.get(&site.id).unwrap().is_none()
+    });
+}
+
+#[test]
+fn save_as_site_from_the_quick_connect_bar_keeps_the_password_out_of_every_file() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    let mut h = app(local.path(), config.path(), keyring.clone());
+    let port = server.addr.port().to_string();
+    for (label, text) in [
+        ("Host", "127.0.0.1"),
+        ("Port", port.as_str()),
+        ("User", USER),
+        ("Password", PASSWORD),
+    ] {
+        type_into(&mut h, label, text);
+    }
+    h.get_by_label("Save as site…").click();
+    h.run_steps(2);
+    assert!(h.state().site_manager.open);
+    // Prefilled from the bar, with the password remembered by default.
+    assert!(
+        h.query_by_label("127.0.0.1").is_some(),
+        "the new site in the tree"
+    );
+    click_last(&mut h, "OK");
+    let sites = stored_sites(config.path());
+    assert_eq!(sites.len(), 1);
+    assert_eq!(
+        (sites[0].user.as_str(), sites[0].port),
+        (USER, Some(server.addr.port()))
+    );
+    wait_until(&mut h, "the password in the keyring", |_| {
+        keyring.get(&sites[0].id).unwrap().is_some()
+    });
+    assert_nowhere_on_disk(config.path(), PASSWORD);
+
+    // Unticking Remember password forgets it.
+    h.state_mut().open_site_manager(Some(&sites[0].id));
+    h.run_steps(2);
+    h.get_by_label("Remember password").click();
+    h.step();
+    click_last(&mut h, "OK");
+    assert!(!stored_sites(config.path())[0].remember_password);
+    wait_until(&mut h, "the password forgotten", |_| {
+        keyring.get(&sites[0].id).unwrap().is_none()
+    });
+}
+
+#[test]
+fn without_a_keyring_connecting_asks_for_the_password_and_saves_none() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut site = saved_site(config.path(), &server, "No keyring here");
+    // Remembered on another machine: here there is nothing to read it from.
+    site.remember_password = true;
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    let mut h = app(
+        local.path(),
+        config.path(),
+        Arc::new(MemorySecrets::unavailable()),
+    );
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    let notice = h.state().notice.clone().unwrap_or_default();
+    assert!(notice.contains("No keyring service"), "{notice}");
+    assert_eq!(
+        h.query_all_by_label_contains("Ferry asks for passwords when connecting")
+            .count(),
+        2,
+        "the status line says so, and the dialog beside the checkbox"
+    );
+    type_into(&mut h, "Comment", "edited without a keyring");
+    click_last(&mut h, "Connect");
+    assert!(
+        h.query_by_label_contains("Enter the password").is_some(),
+        "asked for the password"
+    );
+    assert_eq!(
+        stored_sites(config.path())[0].comment,
+        "edited without a keyring",
+        "Connect saved the edit first"
+    );
+    h.get_all_by_label("Password")
+        .last()
+        .unwrap()
+        .type_text(PASSWORD);
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the listing", |a| {
+        remote_names(a).contains(&"hello.txt".to_string())
+    });
+    assert_nowhere_on_disk(config.path(), PASSWORD);
+}
+
+#[test]
+fn the_anonymous_logon_needs_no_password_at_all() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut site = saved_site(config.path(), &server, "Anonymous");
+    site.logon = LogonType::Anonymous;
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.state_mut().connect_site(site, None);
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Enter the password").is_none());
+    // The test server knows only alice: it refuses the anonymous login itself.
+    wait_until(&mut h, "the login answer", |a| a.banner.is_some());
+    let banner = h.state().banner.clone().unwrap().message;
+    assert!(banner.contains("login failed: 530"), "{banner}");
+}
+
+/// Connect to `site` from the Site Manager, retrying only on libunftp's
+/// AUTH TLS race (see `support::is_libunftp_auth_tls_race`); returns once
+/// connected or once the certificate prompt is up.
+fn connect_tls(h: &mut Harness<'_, FerryApp>, site: &Site) {
+    for _ in 0..3 {
+        h.state_mut().banner = None;
+        h.state_mut()
+            .connect_site(site.clone(), Some(PASSWORD.into()));
+        wait_until(h, "the certificate prompt or the listing", |a| {
+            a.cert_prompt.is_some()
+                || a.banner.is_some()
+                || remote_names(a).contains(&"hello.txt".to_string())
+        });
+        match h.state().banner.clone() {
+            Some(b) if support::is_libunftp_auth_tls_race(&b.message) => continue,
+            Some(b) => panic!("{}", b.message),
+            None => {
+                // A modal is placed on its second frame: click only after that.
+                h.run_steps(3);
+                return;
+            }
+        }
+    }
+    panic!("three attempts lost libunftp's AUTH TLS race");
+}
+
+#[test]
+fn always_trust_goes_to_the_trust_file_and_a_changed_certificate_shows_both() {
+    let rt = runtime();
+    let server = seeded_server(&rt, true);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut site = saved_site(config.path(), &server, "TLS server");
+    site.protocol = ferry::sites::Protocol::ExplicitTls;
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    connect_tls(&mut h, &site);
+    assert!(
+        h.state().cert_prompt.is_some(),
+        "an unknown certificate asks"
+    );
+    h.get_by_label("Always trust this host").click();
+    h.run_steps(2);
+    assert!(h.state().banner.is_none(), "{:?}", h.state().banner);
+    let fingerprint = server.cert_sha256_hex.clone().unwrap();
+    let trust = std::fs::read_to_string(config.path().join(TRUST_FILE)).unwrap();
+    assert!(
+        trust.contains(&format!(
+            "\"127.0.0.1:{}\" = \"{fingerprint}\"",
+            server.addr.port()
+        )),
+        "{trust}"
+    );
+    assert!(
+        h.state().state.trusted_certificates.is_empty(),
+        "not in the window state"
+    );
+    drop(h);
+
+    // Next run: the trusted certificate is pinned, no question.
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    connect_tls(&mut h, &site);
+    assert!(h.state().cert_prompt.is_none());
+    wait_until(&mut h, "the listing", |a| {
+        remote_names(a).contains(&"hello.txt".to_string())
+    });
+    drop(h);
+
+    // Another certificate was trusted for this server: a loud warning with both.
+    let old = "ab".repeat(32);
+    std::fs::write(
+        config.path().join(TRUST_FILE),
+        format!(
+            "[trusted]\n\"127.0.0.1:{}\" = \"{old}\"\n",
+            server.addr.port()
+        ),
+    )
+    .unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    connect_tls(&mut h, &site);
+    let prompt = h
+        .state()
+        .cert_prompt
+        .clone()
+        .expect("the changed certificate is shown");
+    assert!(prompt.is_changed());
+    assert_eq!(prompt.previous.as_deref(), Some(old.as_str()));
+    assert!(h.query_by_label("Certificate changed").is_some());
+    assert!(h.query_by_label("Trusted before").is_some());
+    assert!(
+        h.query_by_label_contains("AB:AB:AB:AB").is_some(),
+        "the old fingerprint"
+    );
+    let new_first = fingerprint[..2].to_uppercase();
+    assert!(
+        h.query_by_label_contains(&format!("{new_first}:"))
+            .is_some(),
+        "the new fingerprint"
+    );
+    h.get_all_by_label("Cancel").last().unwrap().click();
+    h.step();
+    assert!(!matches!(
+        h.state().connection,
+        Connection::Connected { .. }
+    ));
+}
+
+#[test]
+fn certificates_trusted_by_an_older_ferry_move_into_the_trust_file_once() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let fp = "cd".repeat(32);
+    let mut state = State::default();
+    state
+        .trusted_certificates
+        .insert("ftp.example.org:990".into(), fp.clone());
+    let h = app_with(
+        local.path(),
+        config.path(),
+        Arc::new(MemorySecrets::new()),
+        state,
+    );
+    assert!(h.state().state.trusted_certificates.is_empty());
+    let trust = std::fs::read_to_string(config.path().join(TRUST_FILE)).unwrap();
+    assert!(
+        trust.contains(&format!("\"ftp.example.org:990\" = \"{fp}\"")),
+        "{trust}"
+    );
+}
+
+#[test]
+fn a_sites_file_with_a_bad_entry_says_so_and_keeps_the_rest() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config.path().join("sites.toml"),
+        "schema_version = 1\n[[sites]]\nname = \"Good\"\nhost = \"h\"\n[[sites]]\nname = \"Bad\"\n",
+    )
+    .unwrap();
+    let h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    let banner = h
+        .state()
+        .banner
+        .clone()
+        .expect("the problem is shown")
+        .message;
+    assert!(banner.contains("\"Bad\""), "{banner}");
+    assert_eq!(h.state().sites.sites.len(), 1);
+}
+
+#[test]
+fn import_reports_what_came_in_and_export_writes_no_password() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    let xml = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        xml.path(),
+        r#"<?xml version="1.0"?>
+<FileZilla3><Servers>
+  <Folder>Work<Server><Host>ftp.example.org</Host><Port>21</Port><Protocol>0</Protocol>
+    <Type>0</Type><User>bob</User><Pass encoding="base64">aHVudGVyMg==</Pass><Logontype>1</Logontype>
+    <Name>Work FTP</Name></Server></Folder>
+  <Server><Host>sftp.example.org</Host><Port>22</Port><Protocol>1</Protocol><Type>0</Type>
+    <Logontype>0</Logontype><Name>An SFTP one</Name></Server>
+</Servers></FileZilla3>"#,
+    )
+    .unwrap();
+    let mut h = app(local.path(), config.path(), keyring.clone());
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .import_sites(Some(xml.path().to_path_buf()), &ctx);
+    wait_until(&mut h, "the import", |a| !a.file_job_running());
+    assert!(
+        h.query_by_label_contains("Imported 1 site(s), skipped 1")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("Skipped An SFTP one").is_some());
+    let sites = stored_sites(config.path());
+    assert_eq!(
+        (sites[0].name.as_str(), sites[0].folder.as_slice()),
+        ("Work FTP", &["Work".to_string()][..])
+    );
+    assert_eq!(
+        keyring.get(&sites[0].id).unwrap().as_deref(),
+        Some("hunter2")
+    );
+    assert_nowhere_on_disk(config.path(), "hunter2");
+    h.get_by_label("Close").click();
+    h.step();
+
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("export.toml");
+    h.state_mut().export_sites(Some(file.clone()), &ctx);
+    wait_until(&mut h, "the export", |a| !a.file_job_running());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("Work FTP") && !text.contains("hunter2"),
+        "{text}"
+    );
+    assert!(
+        h.state()
+            .notice
+            .clone()
+            .unwrap_or_default()
+            .contains("Exported 1 site(s)")
+    );
+}
+
+/// Press at `from`, move to `to` over a few frames, release there.
+fn drag(h: &mut Harness<'_, FerryApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=5 {
+        h.hover_at(from + (to - from) * (i as f32 / 5.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.run_steps(2);
+}
+
+#[test]
+fn dragging_a_site_onto_a_folder_moves_it_there_and_onto_a_site_puts_it_before() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut a = Site::new("Site A", "a.example.org");
+    a.user = USER.into();
+    let mut b = Site::new("Site B", "b.example.org");
+    b.user = USER.into();
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![a, b],
+            folders: vec![vec!["Work".into()]],
+            ..SiteList::default()
+        })
+        .unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.state_mut().open_site_manager(None);
+    h.run_steps(3);
+    let from = h.get_by_label("Site B").rect().center();
+    let to = h.get_by_label("Work").rect().center();
+    drag(&mut h, from, to);
+    let order = |h: &Harness<'_, FerryApp>| -> Vec<(String, Vec<String>)> {
+        h.state()
+            .site_manager
+            .sites()
+            .sites
+            .iter()
+            .map(|s| (s.name.clone(), s.folder.clone()))
+            .collect()
+    };
+    assert_eq!(
+        order(&h),
+        [
+            ("Site A".to_string(), vec![]),
+            ("Site B".to_string(), vec!["Work".to_string()])
+        ]
+    );
+    // Site A onto Site B: into B's folder, just before it.
+    let from = h.get_by_label("Site A").rect().center();
+    let to = h.get_by_label("Site B").rect().center();
+    drag(&mut h, from, to);
+    assert_eq!(
+        order(&h),
+        [
+            ("Site A".to_string(), vec!["Work".to_string()]),
+            ("Site B".to_string(), vec!["Work".to_string()])
+        ]
+    );
+    assert_eq!(
+        stored_sites(config.path())[1].folder,
+        Vec::<String>::new(),
+        "not before Save"
+    );
+    click_last(&mut h, "Save");
+    let stored = stored_sites(config.path());
+    assert!(stored.iter().all(|s| s.folder == ["Work"]), "{stored:?}");
+}
+
+#[test]
+fn saving_keeps_sites_the_command_line_added_meanwhile() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    // `ferry sites import` (or a second window) writes the file meanwhile.
+    let mut theirs = Site::new("Added elsewhere", "other.example.org");
+    theirs.logon = LogonType::Anonymous;
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![theirs],
+            ..SiteList::default()
+        })
+        .unwrap();
+    h.get_by_label("New site").click();
+    h.run_steps(2);
+    type_into(&mut h, "Site name", "Mine");
+    type_into(&mut h, "Host", "mine.example.org");
+    type_into(&mut h, "User", USER);
+    click_last(&mut h, "Save");
+    let names = |config: &Path| -> Vec<String> {
+        stored_sites(config).into_iter().map(|s| s.name).collect()
+    };
+    assert_eq!(names(config.path()), ["Mine", "Added elsewhere"]);
+    assert!(
+        h.query_by_label("Added elsewhere").is_some(),
+        "shown in the tree"
+    );
+    // And the next save, from the same dialog, keeps it too.
+    type_into(&mut h, "Host", "mine2.example.org");
+    click_last(&mut h, "OK");
+    assert_eq!(names(config.path()), ["Mine", "Added elsewhere"]);
+}
+
+#[test]
+fn save_as_site_from_the_connection_dialog_and_inline_rename() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::N]);
+    h.run_steps(3);
+    assert!(h.state().dialog.open);
+    type_into(&mut h, "Host", "dialog.example.org");
+    type_into(&mut h, "User", USER);
+    click_last(&mut h, "Save as site…");
+    assert!(!h.state().dialog.open);
+    assert!(h.state().site_manager.open);
+    h.run_steps(2);
+    assert!(h.query_by_label("dialog.example.org").is_some());
+
+    h.get_by_label("Rename").click();
+    h.run_steps(3);
+    // The rename field opens focused with the name selected: typing replaces it.
+    h.get_by_label("New name").type_text("Renamed");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert!(h.query_by_label("Renamed").is_some());
+    click_last(&mut h, "OK");
+    let sites = stored_sites(config.path());
+    assert_eq!(
+        (sites[0].name.as_str(), sites[0].host.as_str()),
+        ("Renamed", "dialog.example.org")
+    );
+}
+
+#[test]
+fn the_tree_answers_the_keyboard() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut a = Site::new("First", "a.example.org");
+    a.user = USER.into();
+    let mut b = Site::new("Second", "b.example.org");
+    b.user = USER.into();
+    let b_id = b.id.clone();
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![a, b],
+            ..SiteList::default()
+        })
+        .unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowDown);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().site_manager.selected,
+        Some(ferry::ui::site_manager::Selection::Site(b_id))
+    );
+    h.key_press(egui::Key::F2);
+    h.run_steps(3);
+    assert!(h.query_by_label("New name").is_some());
+    h.check_accessibility();
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.query_by_label("New name").is_none());
+    assert!(h.state().site_manager.open, "Escape ended the rename only");
+    h.key_press(egui::Key::Delete);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Delete the site \"Second\"?")
+            .is_some()
+    );
+    h.check_accessibility();
+}
+
+#[test]
+fn the_password_prompt_can_remember_the_password() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    let site = saved_site(config.path(), &server, "Ask me");
+    let mut h = app(local.path(), config.path(), keyring.clone());
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    // Double-click connects.
+    h.get_by_label("Ask me").click();
+    h.step();
+    h.get_by_label("Ask me").click();
+    h.run_steps(3);
+    assert!(!h.state().site_manager.open);
+    assert!(h.query_by_label_contains("Enter the password").is_some());
+    h.check_accessibility();
+    lowest(&h, "Password").type_text(PASSWORD);
+    h.step();
+    h.get_by_label("Remember password").click();
+    h.step();
+    lowest(&h, "Password").focus();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the listing", |a| {
+        remote_names(a).contains(&"hello.txt".to_string())
+    });
+    assert!(stored_sites(config.path())[0].remember_password);
+    wait_until(&mut h, "the password in the keyring", |_| {
+        keyring.get(&site.id).unwrap().is_some()
+    });
+    assert_nowhere_on_disk(config.path(), PASSWORD);
+}
+
+#[test]
+fn a_duplicate_gets_its_own_copy_of_the_remembered_password() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    let mut site = Site::new("Original", "ftp.example.org");
+    site.user = USER.into();
+    site.remember_password = true;
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    keyring.set(&site.id, PASSWORD).unwrap();
+    let mut h = app(local.path(), config.path(), keyring.clone());
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    h.get_by_label("Duplicate").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Original (copy)").is_some());
+    click_last(&mut h, "OK");
+    let sites = stored_sites(config.path());
+    assert_eq!(sites.len(), 2);
+    let copy = sites.iter().find(|s| s.name == "Original (copy)").unwrap();
+    assert_ne!(copy.id, site.id);
+    wait_until(&mut h, "the copied password", |_| {
+        keyring.get(&copy.id).unwrap().is_some()
+    });
+    assert_eq!(keyring.get(&copy.id).unwrap().as_deref(), Some(PASSWORD));
+    assert_eq!(keyring.get(&site.id).unwrap().as_deref(), Some(PASSWORD));
+}
