@@ -1192,7 +1192,7 @@ impl Session {
 }
 
 /// The hint of a stalled MODE Z upload.
-const DEFLATE_STALL_HINT: &str = "the server stopped taking the compressed data (proftpd 1.3.8 does this with data that does not compress); try again — Ferry now uploads to it in stream mode — or choose Stream transfer mode";
+const DEFLATE_STALL_HINT: &str = "the server stopped taking the compressed data in time (proftpd 1.3.8 stalls on MODE Z uploads, above all of data that does not compress); try again — Ferry now uploads to it in stream mode — or choose Stream transfer mode";
 
 /// Why decoding and writing a chunk failed.
 enum Failure {
