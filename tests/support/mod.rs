@@ -7,6 +7,7 @@
 
 pub mod fake;
 pub mod proftpd;
+pub mod rfc959;
 pub mod server;
 
 use std::collections::BTreeMap;
