@@ -263,3 +263,63 @@ async fn a_mode_z_upload_that_turns_incompressible_completes_or_fails_clearly() 
         }
     }
 }
+
+/// `ferry get/put --mode z` end to end: the binary, against proftpd.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_transfers_in_mode_z_with_dash_dash_mode_z() {
+    let Some(server) = Proftpd::start("cli_mode_z") else {
+        return;
+    };
+    let words = text(1 << 20);
+    std::fs::write(server.path("words.txt"), &words).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("up.txt"), &words[..200_000]).unwrap();
+    let url = |p: &str| format!("ftp://{USER}@{}/{p}", server.addr);
+    let run = |args: Vec<String>| {
+        let cwd = local.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+                .args(&args)
+                .current_dir(cwd)
+                .env("FERRY_PASSWORD", PASSWORD)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("run ferry")
+        })
+    };
+    let get = run(vec![
+        "get".into(),
+        "-v".into(),
+        "--mode".into(),
+        "z".into(),
+        url("words.txt"),
+    ])
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&get.stderr);
+    assert!(get.status.success(), "{err}");
+    assert!(err.contains("MODE Z"), "{err}");
+    assert!(
+        err.contains("Download of words.txt in MODE Z (deflate)"),
+        "{err}"
+    );
+    assert!(std::fs::read(local.path().join("words.txt")).unwrap() == words);
+
+    let put = run(vec![
+        "put".into(),
+        "-v".into(),
+        "--mode".into(),
+        "z".into(),
+        "up.txt".into(),
+        url("up.txt"),
+    ])
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&put.stderr);
+    assert!(put.status.success(), "{err}");
+    assert!(
+        err.contains("Upload of up.txt in MODE Z (deflate)"),
+        "{err}"
+    );
+    assert!(std::fs::read(server.path("up.txt")).unwrap() == words[..200_000]);
+}

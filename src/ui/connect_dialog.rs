@@ -9,7 +9,7 @@ use std::time::Duration;
 use eframe::egui;
 
 use crate::cli::url::FtpUrl;
-use crate::ftp::{ConnectOptions, DataMode, Security, Timeouts};
+use crate::ftp::{ConnectOptions, DataMode, Security, Timeouts, TransferMode};
 
 /// The labels of the form's fields: shown next to each input, used as its
 /// accessible name, and named by [`ConnectForm::validate`] errors.
@@ -154,9 +154,30 @@ impl TransferModeChoice {
         }
     }
 
-    /// Whether the engine can transfer in this mode (only Stream, for now).
-    pub fn supported(self) -> bool {
-        self == TransferModeChoice::Stream
+    /// One line saying what the choice does, shown under the choice.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            TransferModeChoice::Stream => "The file as it is (MODE S); every server speaks it.",
+            TransferModeChoice::Block => {
+                "RFC 959 blocks with an end-of-file mark (MODE B); few servers offer it."
+            }
+            TransferModeChoice::Compressed => {
+                "RFC 959 run-length compression (MODE C); few servers offer it."
+            }
+            TransferModeChoice::Deflate => {
+                "Compresses with deflate (MODE Z) where the server offers it; helps text on slow links, skipped for compressed files."
+            }
+        }
+    }
+
+    /// The protocol engine's transfer mode for this choice.
+    pub fn transfer_mode(self) -> TransferMode {
+        match self {
+            TransferModeChoice::Stream => TransferMode::Stream,
+            TransferModeChoice::Block => TransferMode::Block,
+            TransferModeChoice::Compressed => TransferMode::Compressed,
+            TransferModeChoice::Deflate => TransferMode::Deflate,
+        }
     }
 }
 
@@ -224,18 +245,6 @@ impl ConnectForm {
             parse_port(&self.port, self.protocol),
         );
         let login = check(&mut errors, field::USER, self.login());
-        let transfer = check(
-            &mut errors,
-            field::TRANSFER_MODE,
-            if self.transfer_mode.supported() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{} mode is not supported by the engine yet; choose Stream",
-                    self.transfer_mode.label()
-                ))
-            },
-        );
         let timeout = check(
             &mut errors,
             field::TIMEOUT,
@@ -255,19 +264,10 @@ impl ConnectForm {
             Some(host),
             Some(port),
             Some((user, password)),
-            Some(()),
             Some(timeout),
             Some(external_ip),
             Some(port_range),
-        ) = (
-            host,
-            port,
-            login,
-            transfer,
-            timeout,
-            external_ip,
-            port_range,
-        )
+        ) = (host, port, login, timeout, external_ip, port_range)
         else {
             return Err(errors);
         };
@@ -283,6 +283,7 @@ impl ConnectForm {
         o.port_range = port_range;
         o.trust_pasv_host = self.trust_pasv_host;
         o.list_hidden = self.show_hidden;
+        o.transfer_mode = self.transfer_mode.transfer_mode();
         Ok(ConnectRequest {
             options: o,
             initial_path: initial_path(&self.remote_path),
@@ -694,7 +695,6 @@ fn form_ui(
         (scratch.attempted || scratch.touched.contains(&label) || !value.trim().is_empty())
             .then_some(e)
     };
-    let err_color = ui.visuals().error_fg_color;
     let weak = ui.visuals().weak_text_color();
 
     egui::ScrollArea::vertical()
@@ -836,29 +836,18 @@ fn form_ui(
                 let label = ui.label(field::TRANSFER_MODE);
                 ui.vertical(|ui| {
                     ui.spacing_mut().item_spacing.y = 2.0;
-                    let r = egui::ComboBox::from_id_salt("ferry-connect-transfer-mode")
+                    egui::ComboBox::from_id_salt("ferry-connect-transfer-mode")
                         .selected_text(form.transfer_mode.label())
                         .width(WIDE)
                         .show_ui(ui, |ui| {
                             for t in TransferModeChoice::ALL {
-                                if t.supported() {
-                                    ui.selectable_value(&mut form.transfer_mode, t, t.label());
-                                } else {
-                                    let text =
-                                        format!("{} (not supported by the engine yet)", t.label());
-                                    ui.add_enabled(
-                                        false,
-                                        egui::Button::selectable(form.transfer_mode == t, text),
-                                    );
-                                }
+                                ui.selectable_value(&mut form.transfer_mode, t, t.label())
+                                    .on_hover_text(t.explanation());
                             }
                         })
                         .response
                         .labelled_by(label.id);
-                    if let Some(e) = error_for(&errors, field::TRANSFER_MODE) {
-                        outline_invalid(ui, &r);
-                        note(ui, e, err_color);
-                    }
+                    note(ui, form.transfer_mode.explanation(), weak);
                 });
                 ui.end_row();
             });
@@ -1137,6 +1126,17 @@ mod tests {
     }
 
     #[test]
+    fn every_transfer_mode_choice_is_live() {
+        for (choice, mode) in TransferModeChoice::ALL.into_iter().zip(TransferMode::ALL) {
+            let f = ConnectForm {
+                transfer_mode: choice,
+                ..form("ftp.example.org")
+            };
+            assert_eq!(f.validate().unwrap().options.transfer_mode, mode);
+        }
+    }
+
+    #[test]
     fn every_invalid_field_is_reported_with_its_label() {
         let f = ConnectForm {
             host: " ".into(),
@@ -1155,7 +1155,6 @@ mod tests {
                 field::HOST,
                 field::PORT,
                 field::USER,
-                field::TRANSFER_MODE,
                 field::TIMEOUT,
                 field::EXTERNAL_IP,
                 field::PORT_RANGE
