@@ -34,8 +34,14 @@ pub struct Proftpd {
     pub version: String,
 }
 
-/// The proftpd binary, if installed.
+/// The proftpd binary: `FERRY_PROFTPD` (where `scripts/test` unpacked
+/// it), else one on the PATH or in /usr/sbin.
 fn binary() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("FERRY_PROFTPD").map(PathBuf::from)
+        && p.is_file()
+    {
+        return Some(p);
+    }
     let on_path = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .unwrap_or_default();
@@ -71,26 +77,33 @@ impl Proftpd {
         let Some(bin) = binary() else {
             if std::env::var_os("FERRY_REQUIRE_PROFTPD").is_some() {
                 panic!(
-                    "{test}: proftpd is not installed and FERRY_REQUIRE_PROFTPD is set; run scripts/test (it installs Debian's proftpd-core)"
+                    "{test}: proftpd is not installed and FERRY_REQUIRE_PROFTPD is set; run scripts/test (it unpacks Debian's proftpd-core and sets FERRY_PROFTPD)"
                 );
             }
             eprintln!(
-                "SKIPPED {test}: proftpd is not installed (apt-get install proftpd-core, or run scripts/test)"
+                "SKIPPED {test}: proftpd is not installed (run scripts/test, which unpacks Debian's proftpd-core, or set FERRY_PROFTPD)"
             );
             return None;
         };
         let version = output(&bin, &["-v"]).trim().to_string();
-        // Debian builds mod_deflate as a shared module: find where `-V` says
-        // shared modules live, unless it is compiled in (`-l`).
+        // Debian builds mod_deflate as a shared module, in ../lib/proftpd
+        // beside sbin (also when unpacked elsewhere), else where `-V` says
+        // shared modules live; unless it is compiled in (`-l`).
         let modules = output(&bin, &["-l"]);
         let built_in = modules.contains("mod_deflate.c");
-        let info = output(&bin, &["-V"]);
-        let module_dir = info
-            .lines()
-            .skip_while(|l| !l.contains("Shared Module Directory"))
-            .nth(1)
-            .map(|l| PathBuf::from(l.trim()))
-            .unwrap_or_else(|| PathBuf::from("/usr/lib/proftpd"));
+        let beside = bin
+            .parent()
+            .and_then(Path::parent)
+            .map(|usr| usr.join("lib/proftpd"))
+            .filter(|d| d.join("mod_deflate.so").is_file());
+        let module_dir = beside.unwrap_or_else(|| {
+            output(&bin, &["-V"])
+                .lines()
+                .skip_while(|l| !l.contains("Shared Module Directory"))
+                .nth(1)
+                .map(|l| PathBuf::from(l.trim()))
+                .unwrap_or_else(|| PathBuf::from("/usr/lib/proftpd"))
+        });
         let load_deflate = if built_in {
             String::new()
         } else {
