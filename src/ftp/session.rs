@@ -18,7 +18,7 @@ use super::features::Features;
 use super::listing::{ListingFormat, RemoteEntry, parse_listing};
 use super::log::{Logger, SharedLog};
 use super::modes::{
-    CodecError, Decoder, Encoder, RestartMarker, TransferMode, already_compressed,
+    CodecError, DEFLATE_LEVEL, Decoder, Encoder, RestartMarker, TransferMode, already_compressed,
     deflate_saves_enough,
 };
 use super::options::{ConnectOptions, Security};
@@ -70,6 +70,8 @@ pub struct Session {
     refused_modes: Vec<TransferMode>,
     /// A MODE Z upload stalled: later uploads go in stream mode.
     deflate_upload_stalled: bool,
+    /// `OPTS MODE Z LEVEL` was sent.
+    deflate_level_asked: bool,
     /// The last restart marker of a block or compressed download.
     restart_marker: Option<RestartMarker>,
 }
@@ -120,6 +122,7 @@ impl Session {
             server_mode: TransferMode::Stream,
             refused_modes: Vec::new(),
             deflate_upload_stalled: false,
+            deflate_level_asked: false,
             restart_marker: None,
         };
         session.greet_and_login().await?;
@@ -1108,6 +1111,15 @@ impl Session {
             .await?;
         if r.is_success() {
             self.server_mode = mode;
+            if mode == TransferMode::Deflate && !self.deflate_level_asked {
+                // Servers deflate downloads at zlib's default level 6 or
+                // higher, which caps them at tens of MB/s; ask for Ferry's
+                // level (OPTS MODE Z LEVEL, as proftpd takes it). A refusal
+                // changes nothing.
+                self.deflate_level_asked = true;
+                let arg = format!("MODE Z LEVEL {DEFLATE_LEVEL}");
+                self.control.command("OPTS", Some(arg.as_bytes())).await?;
+            }
             return Ok(mode);
         }
         if mode == TransferMode::Stream {
