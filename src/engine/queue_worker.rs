@@ -40,7 +40,9 @@ fn retriable(e: &FtpError) -> bool {
         | FtpError::ControlClosed { .. }
         | FtpError::Protocol { .. }
         | FtpError::OutOfStep { .. }
-        | FtpError::Incomplete { .. } => true,
+        | FtpError::Incomplete { .. }
+        // A retry resumes, and resumed transfers go in stream mode.
+        | FtpError::DataFormat { .. } => true,
         FtpError::Reply { code, .. } | FtpError::Login { code, .. } => (400..500).contains(code),
         FtpError::InvalidArgument { .. }
         | FtpError::UntrustedCertificate { .. }

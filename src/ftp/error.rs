@@ -4,6 +4,7 @@
 use std::fmt;
 use std::io;
 
+use super::modes::TransferMode;
 use super::tls::CertificateInfo;
 
 /// Which of FTP's two connections a failure happened on.
@@ -139,6 +140,15 @@ pub enum FtpError {
         path: String,
     },
 
+    #[error(
+        "the {mode} data from the server is malformed: {detail}; try again, or choose Stream transfer mode: {addr}"
+    )]
+    DataFormat {
+        mode: TransferMode,
+        detail: String,
+        addr: String,
+    },
+
     #[error("a transfer is still open on this connection; finish or abort it first")]
     Busy,
 
@@ -200,6 +210,7 @@ impl FtpError {
             FtpError::InvalidArgument { .. } | FtpError::Busy => ErrorClass::Usage,
             FtpError::Reply { .. }
             | FtpError::Incomplete { .. }
+            | FtpError::DataFormat { .. }
             | FtpError::Local { .. }
             | FtpError::DataBlocked { .. }
             | FtpError::Cancelled => ErrorClass::Operation,

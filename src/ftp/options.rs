@@ -5,6 +5,7 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 pub use super::error::DataMode;
+use super::modes::TransferMode;
 use super::tls::TrustPolicy;
 
 /// Whether and how the session is encrypted.
@@ -96,6 +97,11 @@ pub struct ConnectOptions {
     /// stays open through NAT and firewalls and a dead one is noticed while
     /// idle. `None` (the default) sends nothing.
     pub keepalive: Option<Duration>,
+    /// The transfer mode file transfers ask for (`MODE B/C/Z`; stream by
+    /// default). Listings and resumed transfers go in stream mode; MODE Z is
+    /// skipped for compressed files and where the server does not offer it;
+    /// a refusal falls back to stream (see `Session::download`).
+    pub transfer_mode: TransferMode,
 }
 
 impl ConnectOptions {

@@ -17,6 +17,10 @@ use super::error::{Channel, DataMode, FtpError, ModeNote, Result, data_hint};
 use super::features::Features;
 use super::listing::{ListingFormat, RemoteEntry, parse_listing};
 use super::log::{Logger, SharedLog};
+use super::modes::{
+    CodecError, DEFLATE_LEVEL, Decoder, Encoder, RestartMarker, TransferMode, already_compressed,
+    deflate_saves_enough,
+};
 use super::options::{ConnectOptions, Security};
 use super::reply::Reply;
 use super::stream::Stream;
@@ -129,6 +133,16 @@ pub struct Session {
     switched: Option<ModeSwitch>,
     /// The connection test's choice of EPSV/PASV/EPRT/PORT, used alone.
     force: Option<DataCommand>,
+    /// The transfer mode the server is in (stream after login).
+    server_mode: TransferMode,
+    /// Transfer modes the server refused; not asked for again.
+    refused_modes: Vec<TransferMode>,
+    /// A MODE Z upload stalled: later uploads go in stream mode.
+    deflate_upload_stalled: bool,
+    /// `OPTS MODE Z LEVEL` was sent.
+    deflate_level_asked: bool,
+    /// The last restart marker of a block or compressed download.
+    restart_marker: Option<RestartMarker>,
 }
 
 impl Session {
@@ -186,6 +200,11 @@ impl Session {
             cancel: None,
             switched: None,
             force: None,
+            server_mode: TransferMode::Stream,
+            refused_modes: Vec::new(),
+            deflate_upload_stalled: false,
+            deflate_level_asked: false,
+            restart_marker: None,
         };
         Ok(session)
     }
@@ -291,6 +310,9 @@ impl Session {
         self.control.close().await;
         let mut fresh = Session::connect(self.opts.clone(), self.sink.clone()).await?;
         fresh.cancel = self.cancel.take();
+        // What the server refused or stalled on stays true after reconnecting.
+        fresh.refused_modes = std::mem::take(&mut self.refused_modes);
+        fresh.deflate_upload_stalled = self.deflate_upload_stalled;
         *self = fresh;
         Ok(())
     }
@@ -334,6 +356,22 @@ impl Session {
     /// caller tells the user and remembers the mode that works.
     pub fn take_mode_switch(&mut self) -> Option<ModeSwitch> {
         self.switched.take()
+    }
+
+    /// Change the transfer mode the following file transfers ask for.
+    pub fn set_transfer_mode(&mut self, mode: TransferMode) {
+        self.opts.transfer_mode = mode;
+    }
+
+    /// The transfer mode the server is in now (after the last `MODE`).
+    pub fn server_transfer_mode(&self) -> TransferMode {
+        self.server_mode
+    }
+
+    /// The last restart marker a block or compressed download carried, with
+    /// the file offset it marks.
+    pub fn last_restart_marker(&self) -> Option<&RestartMarker> {
+        self.restart_marker.as_ref()
     }
 
     pub fn features(&self) -> &Features {
@@ -969,27 +1007,31 @@ impl Session {
         }
     }
 
-    /// Retrieve a file from `offset` (REST) as a stream. Call
-    /// [`Session::finish_transfer`] after reading it to the end.
+    /// Retrieve a file from `offset` (REST) as a stream, in stream mode.
+    /// Call [`Session::finish_transfer`] after reading it to the end.
     pub async fn retrieve(&mut self, path: impl AsRef<[u8]>, offset: u64) -> Result<DataStream> {
         check_argument(path.as_ref())?;
         self.set_type(TransferType::Binary).await?;
+        self.use_mode(TransferMode::Stream).await?;
         self.open_transfer("RETR", Some(path.as_ref()), offset)
             .await
     }
 
-    /// Store a file, overwriting it, or from `offset` (REST + STOR) to resume.
+    /// Store a file, overwriting it, or from `offset` (REST + STOR) to
+    /// resume, in stream mode.
     pub async fn store(&mut self, path: impl AsRef<[u8]>, offset: u64) -> Result<DataStream> {
         check_argument(path.as_ref())?;
         self.set_type(TransferType::Binary).await?;
+        self.use_mode(TransferMode::Stream).await?;
         self.open_transfer("STOR", Some(path.as_ref()), offset)
             .await
     }
 
-    /// Append to a file (APPE): another way to resume an upload.
+    /// Append to a file (APPE), in stream mode: another way to resume an upload.
     pub async fn append(&mut self, path: impl AsRef<[u8]>) -> Result<DataStream> {
         check_argument(path.as_ref())?;
         self.set_type(TransferType::Binary).await?;
+        self.use_mode(TransferMode::Stream).await?;
         self.open_transfer("APPE", Some(path.as_ref()), 0).await
     }
 
@@ -1000,6 +1042,9 @@ impl Session {
             check_argument(p)?;
         }
         self.set_type(TransferType::Binary).await?;
+        // Listings always go in stream mode: they are small, and buffered
+        // whole, so a framed mode would save little.
+        self.use_mode(TransferMode::Stream).await?;
         let (format, verb, arg): (ListingFormat, &str, Option<Vec<u8>>) = if self.features.mlsd() {
             (ListingFormat::Mlsd, "MLSD", path.map(<[u8]>::to_vec))
         } else if self.opts.list_hidden {
@@ -1033,8 +1078,10 @@ impl Session {
     }
 
     /// Download `path` from `offset` into `out`, calling `progress` with the
-    /// bytes moved so far. Returns the bytes received. On any failure the
-    /// transfer is aborted and the session stays usable.
+    /// file bytes moved so far. Returns the file bytes received. On any
+    /// failure the transfer is aborted and the session stays usable. The
+    /// transfer goes in the mode [`ConnectOptions::transfer_mode`] asks for
+    /// when it can (see [`Session::prepare_mode`]), and the log says which.
     pub async fn download<W: AsyncWrite + Unpin>(
         &mut self,
         path: impl AsRef<[u8]>,
@@ -1043,11 +1090,23 @@ impl Session {
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<u64> {
         let path = path.as_ref();
-        let mut data = self.retrieve(path, offset).await?;
+        check_argument(path)?;
+        self.set_type(TransferType::Binary).await?;
+        let mode = self
+            .prepare_mode("Download", path, offset > 0, None)
+            .await?;
+        let mut data = self.open_transfer("RETR", Some(path), offset).await?;
+        let mut decoder = Decoder::new(mode);
+        let mut decoded = Vec::new();
         // Start small and grow once reads fill the buffer: zeroing a 1 MiB
         // buffer for every 10 KiB file costs more than the file.
         let mut buf = vec![0u8; FIRST_CHUNK];
         let mut total = 0u64;
+        let local_error = |source| FtpError::Local {
+            what: "writing the downloaded data",
+            source,
+            path: String::from_utf8_lossy(path).into_owned(),
+        };
         let failure = loop {
             let read = tokio::select! {
                 r = data.read(&mut buf) => r,
@@ -1058,15 +1117,27 @@ impl Session {
                 Ok(n) => n,
                 Err(e) => break Some(data.error(e)),
             };
-            if let Err(source) = out.write_all(&buf[..n]).await {
-                break Some(FtpError::Local {
-                    what: "writing the downloaded data",
-                    source,
-                    path: String::from_utf8_lossy(path).into_owned(),
-                });
+            let written = match &mut decoder {
+                None => out.write_all(&buf[..n]).await.map(|()| n as u64),
+                Some(dec) => match write_decoded(dec, &buf[..n], &mut decoded, out).await {
+                    Ok(written) => Ok(written),
+                    Err(Failure::Write(e)) => Err(e),
+                    Err(Failure::Codec(e)) => break Some(format_error(mode, e, &data)),
+                },
+            };
+            match written {
+                Ok(written) => total += written,
+                Err(source) => break Some(local_error(source)),
             }
-            total += n as u64;
             progress(total);
+            if let Some(dec) = &mut decoder {
+                self.note_markers(dec, offset);
+                if dec.is_done() {
+                    // Block mode may keep the connection open after the
+                    // end of the file: the data is complete, stop reading.
+                    break None;
+                }
+            }
             if n == buf.len() && buf.len() < CHUNK {
                 buf.resize(CHUNK, 0);
             }
@@ -1075,21 +1146,28 @@ impl Session {
             self.abort_transfer(data).await?;
             return Err(err);
         }
+        if let Some(dec) = &decoder {
+            self.note_mode_totals(mode, total, data.bytes(), dec.suspect_bytes());
+            if let Err(e) = dec.finish() {
+                let err = format_error(mode, e, &data);
+                self.finish_transfer(data).await?;
+                return Err(err);
+            }
+        }
         if let Err(source) = out.flush().await {
             self.finish_transfer(data).await?;
-            return Err(FtpError::Local {
-                what: "writing the downloaded data",
-                source,
-                path: String::from_utf8_lossy(path).into_owned(),
-            });
+            return Err(local_error(source));
         }
         self.finish_transfer(data).await?;
         Ok(total)
     }
 
     /// Upload everything `input` yields to `path`, starting at `offset` on
-    /// the server (REST + STOR; 0 overwrites), or appending (APPE). Data is
-    /// written straight from the reader's buffer, without another copy.
+    /// the server (REST + STOR; 0 overwrites), or appending (APPE). In stream
+    /// mode data is written straight from the reader's buffer, without
+    /// another copy; other modes encode each chunk first. The mode is chosen
+    /// as for [`Session::download`], and MODE Z only when deflating the
+    /// first 64 KiB saves at least 10 %.
     pub async fn upload<R: AsyncBufRead + Unpin>(
         &mut self,
         input: &mut R,
@@ -1099,11 +1177,30 @@ impl Session {
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<u64> {
         let path = path.as_ref();
-        let mut data = if append {
-            self.append(path).await?
-        } else {
-            self.store(path, offset).await?
+        check_argument(path)?;
+        let local_error = |source| FtpError::Local {
+            what: "reading the file to upload",
+            source,
+            path: String::from_utf8_lossy(path).into_owned(),
         };
+        let resuming = offset > 0 || append;
+        let probe = if self.opts.transfer_mode == TransferMode::Deflate && !resuming {
+            Some(deflate_saves_enough(
+                input.fill_buf().await.map_err(local_error)?,
+            ))
+        } else {
+            None
+        };
+        self.set_type(TransferType::Binary).await?;
+        let mode = self.prepare_mode("Upload", path, resuming, probe).await?;
+        let (verb, rest) = if append {
+            ("APPE", 0)
+        } else {
+            ("STOR", offset)
+        };
+        let mut data = self.open_transfer(verb, Some(path), rest).await?;
+        let mut encoder = Encoder::new(mode);
+        let mut wire = Vec::new();
         let mut total = 0u64;
         let failure = loop {
             if is_cancelled(&self.cancel) {
@@ -1112,17 +1209,19 @@ impl Session {
             let chunk = match input.fill_buf().await {
                 Ok([]) => break None,
                 Ok(chunk) => chunk,
-                Err(source) => {
-                    break Some(FtpError::Local {
-                        what: "reading the file to upload",
-                        source,
-                        path: String::from_utf8_lossy(path).into_owned(),
-                    });
-                }
+                Err(source) => break Some(local_error(source)),
             };
             let n = chunk.len();
+            let send: &[u8] = match &mut encoder {
+                None => chunk,
+                Some(enc) => {
+                    wire.clear();
+                    enc.encode(chunk, &mut wire);
+                    &wire
+                }
+            };
             let written = tokio::select! {
-                r = data.write_all(chunk) => r,
+                r = data.write_all(send) => r,
                 () = cancelled(&mut self.cancel) => break Some(FtpError::Cancelled),
             };
             if let Err(e) = written {
@@ -1132,12 +1231,250 @@ impl Session {
             total += n as u64;
             progress(total);
         };
+        let failure = match (failure, &mut encoder) {
+            (None, Some(enc)) => {
+                wire.clear();
+                enc.finish(&mut wire);
+                let written = tokio::select! {
+                    r = data.write_all(&wire) => r,
+                    () = cancelled(&mut self.cancel) => Err(std::io::Error::other("cancelled")),
+                };
+                match written {
+                    Ok(()) => None,
+                    Err(_) if is_cancelled(&self.cancel) => Some(FtpError::Cancelled),
+                    Err(e) => Some(data.error(e)),
+                }
+            }
+            (failure, _) => failure,
+        };
         if let Some(err) = failure {
+            let err = self.explain_upload_failure(mode, err);
             self.abort_transfer(data).await?;
             return Err(err);
         }
-        self.finish_transfer(data).await?;
+        if encoder.is_some() {
+            self.note_mode_totals(mode, total, data.bytes(), 0);
+        }
+        if let Err(e) = self.finish_transfer(data).await {
+            return Err(self.explain_upload_failure(mode, e));
+        }
         Ok(total)
+    }
+
+    // ----- transfer modes -----
+
+    /// Choose the transfer mode for one file transfer, put the server in it
+    /// and say in the log which mode the transfer uses, and why when it is
+    /// not the one asked for. `deflate_pays` is the upload probe's verdict.
+    async fn prepare_mode(
+        &mut self,
+        what: &str,
+        path: &[u8],
+        resuming: bool,
+        deflate_pays: Option<bool>,
+    ) -> Result<TransferMode> {
+        let wanted = self.opts.transfer_mode;
+        let (mode, why) = self.plan_mode(path, resuming, deflate_pays);
+        let mode = self.use_mode(mode).await?;
+        let name = String::from_utf8_lossy(path);
+        match why {
+            Some(why) => self.log().status(format!(
+                "{what} of {name} in {mode} instead of {wanted}: {why}"
+            )),
+            None if mode != wanted => self.log().status(format!(
+                "{what} of {name} in {mode}: the server refused {wanted}"
+            )),
+            None => self.log().status(format!("{what} of {name} in {mode}")),
+        }
+        Ok(mode)
+    }
+
+    /// Which mode a file transfer should use, and why not the one asked for.
+    fn plan_mode(
+        &self,
+        path: &[u8],
+        resuming: bool,
+        deflate_pays: Option<bool>,
+    ) -> (TransferMode, Option<&'static str>) {
+        use TransferMode::{Deflate, Stream};
+        let wanted = self.opts.transfer_mode;
+        let why = if wanted == Stream || self.refused_modes.contains(&wanted) {
+            None
+        } else if resuming {
+            // REST counts bytes of the stream-mode file (RFC 3659 §5); in
+            // block and compressed mode it takes a restart marker instead,
+            // and MODE Z servers differ on what it means.
+            Some("resuming, and REST offsets are defined for stream mode only")
+        } else if wanted != Deflate {
+            None
+        } else if !self.features.modes().iter().any(|m| m == "Z") {
+            Some("the server does not offer MODE Z (FEAT)")
+        } else if already_compressed(path) {
+            Some("the file is compressed already (by its name)")
+        } else if deflate_pays == Some(false) {
+            Some("deflating its first 64 KiB saves less than 10 %")
+        } else if deflate_pays.is_some() && self.deflate_upload_stalled {
+            Some("a MODE Z upload to this server stalled earlier")
+        } else {
+            None
+        };
+        let mode = if why.is_some() || self.refused_modes.contains(&wanted) {
+            Stream
+        } else {
+            wanted
+        };
+        (mode, why)
+    }
+
+    /// Put the server in `mode` unless it is in it already, and return the
+    /// mode it is in afterwards. A refusal of B, C or Z is remembered for
+    /// the session and leaves stream mode, with a notice in the log; a
+    /// refusal of `MODE S` is an error (nothing could be transferred).
+    async fn use_mode(&mut self, mode: TransferMode) -> Result<TransferMode> {
+        if self.server_mode == mode {
+            return Ok(mode);
+        }
+        let r = self
+            .control
+            .command("MODE", Some(mode.letter().as_bytes()))
+            .await?;
+        if r.is_success() {
+            self.server_mode = mode;
+            if mode == TransferMode::Deflate && !self.deflate_level_asked {
+                // Servers deflate downloads at zlib's default level 6 or
+                // higher, which caps them at tens of MB/s; ask for Ferry's
+                // level (OPTS MODE Z LEVEL, as proftpd takes it). A refusal
+                // changes nothing.
+                self.deflate_level_asked = true;
+                let arg = format!("MODE Z LEVEL {DEFLATE_LEVEL}");
+                self.control.command("OPTS", Some(arg.as_bytes())).await?;
+            }
+            return Ok(mode);
+        }
+        if mode == TransferMode::Stream {
+            return Err(refused("MODE", Some(b"S"), &r));
+        }
+        self.log().error(format!(
+            "The server refused {mode} ({} {}); transferring in stream mode",
+            r.code,
+            r.text().trim()
+        ));
+        self.refused_modes.push(mode);
+        if self.server_mode != TransferMode::Stream {
+            self.control.expect_ok("MODE", Some(b"S")).await?;
+            self.server_mode = TransferMode::Stream;
+        }
+        Ok(TransferMode::Stream)
+    }
+
+    /// Record the restart markers a download decoded and say so in the log.
+    fn note_markers(&mut self, dec: &mut Decoder, start: u64) {
+        for m in dec.take_markers() {
+            let m = RestartMarker {
+                offset: start + m.offset,
+                ..m
+            };
+            self.log().status(format!(
+                "Restart marker {:?} at byte {}",
+                String::from_utf8_lossy(&m.marker),
+                m.offset
+            ));
+            self.restart_marker = Some(m);
+        }
+    }
+
+    /// Say in the log what a framed mode did: file bytes against bytes on
+    /// the data connection, and any data the server flagged as suspect.
+    fn note_mode_totals(&self, mode: TransferMode, file: u64, wire: u64, suspect: u64) {
+        let percent = if file > 0 {
+            format!(" ({:.0} %)", wire as f64 * 100.0 / file as f64)
+        } else {
+            String::new()
+        };
+        self.log().status(format!(
+            "{mode}: {wire} bytes on the data connection for {file} bytes of file{percent}"
+        ));
+        if suspect > 0 {
+            self.log().error(format!(
+                "The server flagged {suspect} bytes of the file as suspect (read with errors on its side)"
+            ));
+        }
+    }
+
+    /// A stalled MODE Z upload says so, and this session's later uploads
+    /// go in stream mode: proftpd 1.3.8 stops reading MODE Z uploads of
+    /// data that does not compress (fixed upstream later).
+    fn explain_upload_failure(&mut self, mode: TransferMode, err: FtpError) -> FtpError {
+        match err {
+            FtpError::Timeout {
+                channel,
+                what,
+                secs,
+                mode: data_mode,
+                addr,
+                ..
+            } if mode == TransferMode::Deflate => {
+                self.deflate_upload_stalled = true;
+                self.log().error(
+                    "The MODE Z upload stalled; this session's next uploads go in stream mode",
+                );
+                FtpError::Timeout {
+                    channel,
+                    what: format!("{what} during a MODE Z (deflate) upload"),
+                    secs,
+                    mode: data_mode,
+                    hint: DEFLATE_STALL_HINT,
+                    addr,
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// The hint of a stalled MODE Z upload.
+const DEFLATE_STALL_HINT: &str = "the server stopped taking the compressed data in time (proftpd 1.3.8 stalls on MODE Z uploads, above all of data that does not compress); try again — Ferry now uploads to it in stream mode — or choose Stream transfer mode";
+
+/// Why decoding and writing a chunk failed.
+enum Failure {
+    Codec(CodecError),
+    Write(std::io::Error),
+}
+
+/// Decode one chunk from the data connection and write the file bytes to
+/// `out`, in pieces of at most about [`super::modes::OUTPUT_LIMIT`].
+/// Returns the file bytes written.
+async fn write_decoded<W: AsyncWrite + Unpin>(
+    dec: &mut Decoder,
+    input: &[u8],
+    scratch: &mut Vec<u8>,
+    out: &mut W,
+) -> std::result::Result<u64, Failure> {
+    let mut pos = 0;
+    let mut written = 0u64;
+    loop {
+        scratch.clear();
+        let used = dec.decode(&input[pos..], scratch).map_err(Failure::Codec)?;
+        pos += used;
+        if scratch.is_empty() && pos >= input.len() {
+            return Ok(written);
+        }
+        if scratch.is_empty() && used == 0 {
+            return Err(Failure::Codec(CodecError(
+                "the decoder could not make sense of the data".into(),
+            )));
+        }
+        out.write_all(scratch).await.map_err(Failure::Write)?;
+        written += scratch.len() as u64;
+    }
+}
+
+/// Malformed data in a framed mode, as an error naming the mode and server.
+fn format_error(mode: TransferMode, e: CodecError, data: &DataStream) -> FtpError {
+    FtpError::DataFormat {
+        mode,
+        detail: e.0,
+        addr: data.peer().to_string(),
     }
 }
 

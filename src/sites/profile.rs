@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ftp::modes::TransferMode as FtpTransferMode;
 use crate::ftp::{ConnectOptions, DataMode, Security, Timeouts};
 
 // The `alias`es below are the names the window's saved connection form
@@ -82,8 +83,8 @@ impl From<DataMode> for ConnectionMode {
     }
 }
 
-/// FTP transfer mode (`MODE S/B/C/Z`). Kept with the site for when the
-/// protocol engine offers them; today every transfer uses stream mode.
+/// FTP transfer mode (`MODE S/B/C/Z`) the site's file transfers ask for;
+/// see `ftp::TransferMode` for when the engine uses stream instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TransferMode {
@@ -100,6 +101,18 @@ pub enum TransferMode {
     /// `MODE Z` (deflate).
     #[serde(alias = "Deflate")]
     Deflate,
+}
+
+impl TransferMode {
+    /// The protocol engine's name for this.
+    pub fn ftp(self) -> FtpTransferMode {
+        match self {
+            TransferMode::Stream => FtpTransferMode::Stream,
+            TransferMode::Block => FtpTransferMode::Block,
+            TransferMode::Compressed => FtpTransferMode::Compressed,
+            TransferMode::Deflate => FtpTransferMode::Deflate,
+        }
+    }
 }
 
 /// Which character set file names are in. Written in the file as `"auto"`,
@@ -307,8 +320,8 @@ impl Site {
     /// Connection options for this site. `password` is ignored for anonymous
     /// logon; for the others the caller got it from the keyring or asked.
     /// The trust policy is left at the system roots; see
-    /// `TrustStore::policy_for`. Transfer mode and charset are not options
-    /// of the protocol engine yet and are not carried over.
+    /// `TrustStore::policy_for`. The charset is not an option of the
+    /// protocol engine yet and is not carried over.
     pub fn connect_options(&self, password: &str) -> ConnectOptions {
         let (user, password) = match self.logon {
             LogonType::Anonymous => ("anonymous".to_string(), "ferry@".to_string()),
@@ -334,6 +347,7 @@ impl Site {
         opts.port_range = self.active_port_range.map(|r| r.first..=r.last);
         opts.trust_pasv_host = self.trust_pasv_host;
         opts.list_hidden = self.show_hidden;
+        opts.transfer_mode = self.transfer_mode.ftp();
         opts
     }
 }
@@ -396,6 +410,7 @@ mod tests {
         site.external_ip = Some("203.0.113.5".parse().unwrap());
         site.trust_pasv_host = true;
         site.show_hidden = true;
+        site.transfer_mode = TransferMode::Deflate;
         let o = site.connect_options("s3cret");
         assert_eq!((o.host.as_str(), o.port), ("ftp.example.org", 990));
         assert_eq!((o.user.as_str(), o.password.as_str()), ("alice", "s3cret"));
@@ -406,6 +421,7 @@ mod tests {
         assert_eq!(o.keepalive, Some(Duration::from_secs(45)));
         assert_eq!(o.port_range, Some(50000..=50010));
         assert_eq!(o.external_ip, site.external_ip);
+        assert_eq!(o.transfer_mode, FtpTransferMode::Deflate);
     }
 
     #[test]

@@ -117,9 +117,20 @@ impl TransferMode {
         }
     }
 
-    /// Whether the engine can transfer in this mode (only Stream, for now).
-    pub fn supported(self) -> bool {
-        self == TransferMode::Stream
+    /// One line saying what the choice does, shown under the choice.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            TransferMode::Stream => "The file as it is (MODE S); every server speaks it.",
+            TransferMode::Block => {
+                "RFC 959 blocks with an end-of-file mark (MODE B); few servers offer it."
+            }
+            TransferMode::Compressed => {
+                "RFC 959 run-length compression (MODE C); few servers offer it."
+            }
+            TransferMode::Deflate => {
+                "Compresses with deflate (MODE Z) where the server offers it; helps text on slow links, skipped for compressed files."
+            }
+        }
     }
 }
 
@@ -190,18 +201,6 @@ impl ConnectForm {
             parse_port(&self.port, self.protocol),
         );
         let login = check(&mut errors, field::USER, self.login());
-        let transfer = check(
-            &mut errors,
-            field::TRANSFER_MODE,
-            if self.transfer_mode.supported() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{} mode is not supported by the engine yet; choose Stream",
-                    self.transfer_mode.label()
-                ))
-            },
-        );
         let timeout = check(
             &mut errors,
             field::TIMEOUT,
@@ -226,7 +225,6 @@ impl ConnectForm {
             Some(host),
             Some(port),
             Some((user, password)),
-            Some(()),
             Some(timeout),
             Some(keepalive),
             Some(external_ip),
@@ -235,7 +233,6 @@ impl ConnectForm {
             host,
             port,
             login,
-            transfer,
             timeout,
             keepalive,
             external_ip,
@@ -257,6 +254,7 @@ impl ConnectForm {
         o.port_range = port_range;
         o.trust_pasv_host = self.trust_pasv_host;
         o.list_hidden = self.show_hidden;
+        o.transfer_mode = self.transfer_mode.ftp();
         Ok(ConnectRequest {
             options: o,
             initial_path: initial_path(&self.remote_path),
@@ -705,7 +703,6 @@ fn form_ui(
         (scratch.attempted || scratch.touched.contains(&label) || !value.trim().is_empty())
             .then_some(e)
     };
-    let err_color = ui.visuals().error_fg_color;
     let weak = ui.visuals().weak_text_color();
 
     egui::ScrollArea::vertical()
@@ -847,29 +844,18 @@ fn form_ui(
                 let label = ui.label(field::TRANSFER_MODE);
                 ui.vertical(|ui| {
                     ui.spacing_mut().item_spacing.y = 2.0;
-                    let r = egui::ComboBox::from_id_salt("ferry-connect-transfer-mode")
+                    egui::ComboBox::from_id_salt("ferry-connect-transfer-mode")
                         .selected_text(form.transfer_mode.label())
                         .width(WIDE)
                         .show_ui(ui, |ui| {
                             for t in TransferMode::ALL {
-                                if t.supported() {
-                                    ui.selectable_value(&mut form.transfer_mode, t, t.label());
-                                } else {
-                                    let text =
-                                        format!("{} (not supported by the engine yet)", t.label());
-                                    ui.add_enabled(
-                                        false,
-                                        egui::Button::selectable(form.transfer_mode == t, text),
-                                    );
-                                }
+                                ui.selectable_value(&mut form.transfer_mode, t, t.label())
+                                    .on_hover_text(t.explanation());
                             }
                         })
                         .response
                         .labelled_by(label.id);
-                    if let Some(e) = error_for(&errors, field::TRANSFER_MODE) {
-                        outline_invalid(ui, &r);
-                        note(ui, e, err_color);
-                    }
+                    note(ui, form.transfer_mode.explanation(), weak);
                 });
                 ui.end_row();
             });
@@ -1186,6 +1172,24 @@ mod tests {
     }
 
     #[test]
+    fn every_transfer_mode_choice_is_live() {
+        use crate::ftp::modes::TransferMode as Engine;
+        let engine = [
+            Engine::Stream,
+            Engine::Block,
+            Engine::Compressed,
+            Engine::Deflate,
+        ];
+        for (choice, mode) in TransferMode::ALL.into_iter().zip(engine) {
+            let f = ConnectForm {
+                transfer_mode: choice,
+                ..form("ftp.example.org")
+            };
+            assert_eq!(f.validate().unwrap().options.transfer_mode, mode);
+        }
+    }
+
+    #[test]
     fn every_invalid_field_is_reported_with_its_label() {
         let f = ConnectForm {
             host: " ".into(),
@@ -1204,7 +1208,6 @@ mod tests {
                 field::HOST,
                 field::PORT,
                 field::USER,
-                field::TRANSFER_MODE,
                 field::TIMEOUT,
                 field::EXTERNAL_IP,
                 field::PORT_RANGE

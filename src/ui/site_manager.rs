@@ -1376,17 +1376,8 @@ fn site_fields(
                 .width(WIDE)
                 .show_ui(ui, |ui| {
                     for t in TransferMode::ALL {
-                        if t.supported() {
-                            ui.selectable_value(&mut form.transfer_mode, t, t.label());
-                        } else {
-                            ui.add_enabled(
-                                false,
-                                egui::Button::selectable(
-                                    form.transfer_mode == t,
-                                    format!("{} (not supported by the engine yet)", t.label()),
-                                ),
-                            );
-                        }
+                        ui.selectable_value(&mut form.transfer_mode, t, t.label())
+                            .on_hover_text(t.explanation());
                     }
                 })
                 .response
@@ -1394,6 +1385,8 @@ fn site_fields(
             if let Some(e) = err(field::TRANSFER_MODE) {
                 outline_invalid(ui, &r);
                 small(ui, e, ui.visuals().error_fg_color);
+            } else {
+                small(ui, form.transfer_mode.explanation(), weak);
             }
         });
         ui.end_row();

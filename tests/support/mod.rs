@@ -1,10 +1,13 @@
 //! Shared support code for Ferry's integration tests: an in-process FTP(S) server
-//! ([`server::TestServer`]), a scripted fake server ([`fake::FakeServer`]), and small helpers.
+//! ([`server::TestServer`]), a scripted fake server ([`fake::FakeServer`]), a private proftpd
+//! with mod_deflate ([`proftpd::Proftpd`]), and small helpers.
 //!
 //! Use it from a test binary with `mod support;`.
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 pub mod fake;
+pub mod proftpd;
+pub mod rfc959;
 pub mod server;
 
 use std::collections::BTreeMap;
