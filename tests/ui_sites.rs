@@ -866,7 +866,16 @@ fn the_tree_answers_the_keyboard() {
     h.run_steps(2);
     assert_eq!(
         h.state().site_manager.selected,
-        Some(ferry::ui::site_manager::Selection::Site(b_id))
+        Some(ferry::ui::site_manager::Selection::Site(b_id.clone()))
+    );
+    // After a click on a row too.
+    h.get_by_label("First").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowDown);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().site_manager.selected,
+        Some(ferry::ui::site_manager::Selection::Site(b_id.clone()))
     );
     h.key_press(egui::Key::F2);
     h.run_steps(3);

@@ -1955,9 +1955,15 @@ impl FerryApp {
             Ok(list) => list,
             Err(e) => {
                 match done.then {
-                    AfterSave::Manager { .. } => {
+                    AfterSave::Manager { .. } if self.site_manager.open => {
                         // Neither close nor connect over a failed save.
                         self.site_manager.error = Some(format!("Not saved: {e}"));
+                    }
+                    AfterSave::Manager { .. } => {
+                        self.banner = Some(Banner {
+                            message: format!("The Site Manager's changes were not saved: {e}"),
+                            actions: vec![BannerAction::Dismiss],
+                        });
                     }
                     AfterSave::Import { .. } => {
                         self.banner = Some(Banner {

@@ -471,6 +471,7 @@ impl SiteManager {
         let mut drag_started = None;
         let mut toggle = None;
         let mut rename_done = None;
+        let mut row_ids = Vec::new();
         let frame = egui::Frame::new()
             .fill(ui.visuals().extreme_bg_color)
             .stroke(ui.visuals().widgets.noninteractive.bg_stroke)
@@ -522,6 +523,7 @@ impl SiteManager {
                             ),
                         };
                         let (response, arrow) = tree_row(ui, *depth, &text, selected, folder_open);
+                        row_ids.push(response.id);
                         if arrow {
                             if let Row::Folder(p) = row {
                                 toggle = Some(p.clone());
@@ -599,7 +601,7 @@ impl SiteManager {
         if let Some(sel) = clicked {
             self.selected = Some(sel);
         }
-        self.tree_keys(ui.ctx(), &rows, events);
+        self.tree_keys(ui.ctx(), &rows, &row_ids, events);
         if let Some(p) = toggle
             && !self.collapsed.remove(&p)
         {
@@ -667,9 +669,15 @@ impl SiteManager {
         &mut self,
         ctx: &egui::Context,
         rows: &[(usize, Row)],
+        row_ids: &[egui::Id],
         events: &mut Vec<ManagerEvent>,
     ) {
-        if ctx.text_edit_focused()
+        // A focused button or field keeps its keys (Enter on OK is OK).
+        let elsewhere = ctx
+            .memory(|m| m.focused())
+            .is_some_and(|f| !row_ids.contains(&f));
+        if elsewhere
+            || ctx.text_edit_focused()
             || egui::Popup::is_any_open(ctx)
             || self.renaming.is_some()
             || self.confirm_delete.is_some()
