@@ -143,10 +143,13 @@ fn open_menu(h: &mut Harness<'_, FerryApp>, menu: &str) {
     h.run_steps(4);
 }
 
+/// Click the (lowest) widget labelled `label`, and wait for any save it
+/// started (the sites file is written on a thread of its own).
 fn click_last(h: &mut Harness<'_, FerryApp>, label: &str) {
     scroll_to(h, label);
     lowest(h, label).click();
     h.run_steps(2);
+    wait_until(h, "the sites file written", |a| !a.is_saving());
 }
 
 /// A site for the test server, saved straight into `config`.
@@ -250,6 +253,7 @@ fn a_site_made_in_the_manager_survives_a_restart_and_connects_to_its_default_fol
     // The lead's hook for auto mode's fallback writes the mode into the profile.
     h.state_mut()
         .remember_working_mode(ferry::ftp::DataMode::Active);
+    wait_until(&mut h, "the sites file written", |a| !a.is_saving());
     assert_eq!(
         stored_sites(config.path())[0].last_working_mode,
         Some(ConnectionMode::Active)
@@ -661,7 +665,9 @@ fn import_reports_what_came_in_and_export_writes_no_password() {
     let ctx = h.ctx.clone();
     h.state_mut()
         .import_sites(Some(xml.path().to_path_buf()), &ctx);
-    wait_until(&mut h, "the import", |a| !a.file_job_running());
+    wait_until(&mut h, "the import", |a| {
+        !a.file_job_running() && !a.is_saving()
+    });
     assert!(
         h.query_by_label_contains("Imported 1 site(s), skipped 1")
             .is_some()
@@ -860,7 +866,16 @@ fn the_tree_answers_the_keyboard() {
     h.run_steps(2);
     assert_eq!(
         h.state().site_manager.selected,
-        Some(ferry::ui::site_manager::Selection::Site(b_id))
+        Some(ferry::ui::site_manager::Selection::Site(b_id.clone()))
+    );
+    // After a click on a row too.
+    h.get_by_label("First").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowDown);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().site_manager.selected,
+        Some(ferry::ui::site_manager::Selection::Site(b_id.clone()))
     );
     h.key_press(egui::Key::F2);
     h.run_steps(3);
@@ -946,4 +961,32 @@ fn a_duplicate_gets_its_own_copy_of_the_remembered_password() {
     });
     assert_eq!(keyring.get(&copy.id).unwrap().as_deref(), Some(PASSWORD));
     assert_eq!(keyring.get(&site.id).unwrap().as_deref(), Some(PASSWORD));
+}
+
+#[test]
+fn a_failed_save_keeps_the_dialog_open_and_says_why() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    // Something in the way of the file: the atomic rename cannot replace a folder.
+    std::fs::create_dir(config.path().join("sites.toml")).unwrap();
+    h.get_by_label("New site").click();
+    h.run_steps(2);
+    type_into(&mut h, "Host", "h.example.org");
+    type_into(&mut h, "User", USER);
+    click_last(&mut h, "OK");
+    h.run_steps(2);
+    assert!(
+        h.state().site_manager.open,
+        "OK did not close over a failed save"
+    );
+    let error = h.state().site_manager.error.clone().unwrap_or_default();
+    assert!(error.starts_with("Not saved:"), "{error}");
+    assert!(
+        h.query_by_label_contains("Not saved:").is_some(),
+        "on screen"
+    );
+    assert!(h.state().site_manager.is_dirty(), "the edit is still there");
 }

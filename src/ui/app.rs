@@ -18,6 +18,7 @@ use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
 use super::queue_view::{QueueSettings, QueueView};
 use super::quick_connect::QuickConnect;
 use super::site_manager::{self, ManagerEvent, PasswordChange, SiteManager};
+use super::sites_writer::{SitesWriter, WriteDone, WriteJob};
 use super::test_view::{ConnectionTest, TestAction};
 use crate::engine::{AnyPath, Command, Direction, Engine, Event, QueueConfig, Side};
 use crate::ftp::{DataMode, TrustPolicy, tls};
@@ -182,6 +183,34 @@ enum Modal {
 /// What an import added: sites, new tree folders, and its report.
 type Imported = (Vec<Site>, Vec<Vec<String>>, ImportReport);
 
+/// What to do once the sites file was written.
+enum AfterSave {
+    Nothing,
+    /// The Site Manager's Save: what it saved, the password changes that
+    /// follow, and then maybe close it or connect.
+    Manager {
+        snapshot: SiteList,
+        passwords: Vec<(String, PasswordChange)>,
+        follow: Option<FollowUp>,
+    },
+    /// An import: show what it did.
+    Import {
+        from: PathBuf,
+        report: ImportReport,
+    },
+    /// Remember a password (the site now says it is remembered).
+    Keyring(KeyringJob),
+}
+
+/// What the Site Manager asked for after its Save.
+enum FollowUp {
+    Close,
+    Connect {
+        site: Box<Site>,
+        password: Option<String>,
+    },
+}
+
 /// The result of an import or export run on a thread of its own.
 #[derive(Debug)]
 enum FileJob {
@@ -197,9 +226,13 @@ enum FileJob {
 
 /// The saved-sites side of the app, present when it has a config folder.
 struct SavedSites {
-    /// `None` when the sites file could not be read: saving would overwrite it.
-    store: Option<SiteStore>,
-    /// Why `store` is `None`.
+    /// `None` when the sites file could not be read (saving would overwrite
+    /// it) or the writer thread could not start.
+    writer: Option<SitesWriter<AfterSave>>,
+    written: Option<mpsc::Receiver<WriteDone<AfterSave>>>,
+    /// Writes asked for and not finished yet.
+    saving: usize,
+    /// Why `writer` is `None`.
     unavailable: Option<String>,
     trust: Option<TrustStore>,
     secrets: Arc<dyn SecretStore>,
@@ -1254,7 +1287,7 @@ impl FerryApp {
             } => {
                 let mut submit = false;
                 let can_remember = site.logon == LogonType::Normal
-                    && self.saved.as_ref().is_some_and(|s| s.store.is_some())
+                    && self.saved.as_ref().is_some_and(|s| s.writer.is_some())
                     && self
                         .keyring_status
                         .as_ref()
@@ -1775,7 +1808,14 @@ impl FerryApp {
                     }
                 }
                 self.sites = loaded.sites;
-                (Some(store), None)
+                match SitesWriter::start(store, ctx.clone()) {
+                    Ok((writer, written)) => (Some((writer, written)), None),
+                    Err(e) => {
+                        let why = format!("the sites cannot be saved: {e}");
+                        problems.push(why.clone());
+                        (None, Some(why))
+                    }
+                }
             }
             // Unreadable (permissions, I/O): saving would overwrite what could not be read.
             Err(e) => {
@@ -1810,8 +1850,11 @@ impl FerryApp {
                 (None, None)
             }
         };
+        let (writer, written) = store.unzip();
         self.saved = Some(SavedSites {
-            store,
+            writer,
+            written,
+            saving: 0,
             unavailable,
             trust,
             secrets: config.secrets,
@@ -1915,22 +1958,23 @@ impl FerryApp {
     /// "Remember password" in the password prompt: into the keyring, and the
     /// site marked as remembering it.
     fn remember_password(&mut self, site_id: &str, password: &str) {
-        let mut sites = self.sites.clone();
-        let Some(site) = sites.get_mut(site_id) else {
-            return;
-        };
-        site.remember_password = true;
-        if let Err(e) = self.save_sites(sites) {
-            self.notice = Some(format!("The password was not remembered: {e}"));
-            return;
-        }
         self.site_manager
             .update_saved_site(site_id, |s| s.remember_password = true);
-        if let Some(worker) = self.saved.as_ref().and_then(|s| s.keyring.as_ref()) {
-            worker.send(KeyringJob::Set {
+        let id = site_id.to_string();
+        let change = move |sites: &mut SiteList| {
+            if let Some(site) = sites.get_mut(&id) {
+                site.remember_password = true;
+            }
+        };
+        let job = WriteJob::Update {
+            change: Box::new(change),
+            then: AfterSave::Keyring(KeyringJob::Set {
                 site_id: site_id.to_string(),
                 password: password.to_string(),
-            });
+            }),
+        };
+        if let Err(e) = self.write_sites(job) {
+            self.notice = Some(format!("The password was not remembered: {e}"));
         }
     }
 
@@ -1966,37 +2010,123 @@ impl FerryApp {
     }
 
     /// Write `sites` as the saved sites (atomically).
-    /// Sites another Ferry (or `ferry sites import`) added to the file since
-    /// it was loaded are kept: they are added to `sites`, and to the Site
-    /// Manager's copies so that its next save keeps them too.
-    fn save_sites(&mut self, mut sites: SiteList) -> Result<(), String> {
-        let Some(store) = self.saved.as_ref().and_then(|s| s.store.as_ref()) else {
+    /// Queue a write of the sites file (on the writer thread); `Err` when
+    /// the saved sites cannot be changed.
+    fn write_sites(&mut self, job: WriteJob<AfterSave>) -> Result<(), String> {
+        let unavailable = self.sites_unavailable();
+        let Some(saved) = self.saved.as_mut() else {
+            return Err("Ferry runs without a config folder".into());
+        };
+        let Some(writer) = saved.writer.as_ref() else {
             return Err(format!(
                 "saved sites are unavailable: {}",
-                self.sites_unavailable().unwrap_or_default()
+                unavailable.unwrap_or_default()
             ));
         };
-        let mut added = SiteList::default();
-        if let Ok(on_disk) = store.load() {
-            for site in on_disk.sites.sites {
-                if self.sites.get(&site.id).is_none() && sites.get(&site.id).is_none() {
-                    added.sites.push(site);
-                }
-            }
-            for folder in on_disk.sites.folders {
-                if !self.sites.folders.contains(&folder) && !sites.folders.contains(&folder) {
-                    added.folders.push(folder);
-                }
-            }
+        if !writer.send(job) {
+            return Err("the thread that writes the sites file stopped".into());
         }
-        sites.sites.extend(added.sites.iter().cloned());
-        sites.folders.extend(added.folders.iter().cloned());
-        store.save(&sites).map_err(|e| e.to_string())?;
-        self.sites = sites;
-        if !added.sites.is_empty() || !added.folders.is_empty() {
-            self.site_manager.adopt(&added);
-        }
+        saved.saving += 1;
         Ok(())
+    }
+
+    /// Whether a write of the sites file is still under way.
+    pub fn is_saving(&self) -> bool {
+        self.saved.as_ref().is_some_and(|s| s.saving > 0)
+    }
+
+    /// A write finished: take the list now in the file (sites added
+    /// elsewhere are shown in the Site Manager too), then do what was asked.
+    fn sites_written(&mut self, done: WriteDone<AfterSave>) {
+        if let Some(saved) = self.saved.as_mut() {
+            saved.saving = saved.saving.saturating_sub(1);
+        }
+        let written = match done.result {
+            Ok(list) => list,
+            Err(e) => {
+                match done.then {
+                    AfterSave::Manager { .. } if self.site_manager.open => {
+                        // Neither close nor connect over a failed save.
+                        self.site_manager.error = Some(format!("Not saved: {e}"));
+                    }
+                    AfterSave::Manager { .. } => {
+                        self.banner = Some(Banner {
+                            message: format!("The Site Manager's changes were not saved: {e}"),
+                            actions: vec![BannerAction::Dismiss],
+                        });
+                    }
+                    AfterSave::Import { .. } => {
+                        self.banner = Some(Banner {
+                            message: format!("The imported sites were not saved: {e}"),
+                            actions: vec![BannerAction::Dismiss],
+                        });
+                    }
+                    AfterSave::Keyring(_) => {
+                        self.notice = Some(format!("The password was not remembered: {e}"));
+                    }
+                    AfterSave::Nothing => {
+                        self.notice = Some(format!("The saved sites were not updated: {e}"));
+                    }
+                }
+                return;
+            }
+        };
+        let new = SiteList {
+            sites: written
+                .sites
+                .iter()
+                .filter(|s| self.sites.get(&s.id).is_none())
+                .cloned()
+                .collect(),
+            folders: written
+                .folders
+                .iter()
+                .filter(|f| !self.sites.folders.contains(f))
+                .cloned()
+                .collect(),
+            ..SiteList::default()
+        };
+        self.sites = written;
+        match done.then {
+            AfterSave::Nothing => {}
+            AfterSave::Manager {
+                snapshot,
+                passwords,
+                follow,
+            } => {
+                self.site_manager.mark_saved(snapshot);
+                if let Some(worker) = self.saved.as_ref().and_then(|s| s.keyring.as_ref()) {
+                    for (site_id, change) in passwords {
+                        worker.send(match change {
+                            PasswordChange::Set(password) => KeyringJob::Set { site_id, password },
+                            PasswordChange::CopyFrom(from) => {
+                                KeyringJob::Copy { from, to: site_id }
+                            }
+                            PasswordChange::Forget => KeyringJob::Delete { site_id },
+                        });
+                    }
+                }
+                match follow {
+                    None => {}
+                    Some(FollowUp::Close) => self.site_manager.open = false,
+                    Some(FollowUp::Connect { site, password }) => {
+                        self.site_manager.open = false;
+                        // As saved (a site is saved whole, so this is it).
+                        let site = self.sites.get(&site.id).cloned().unwrap_or(*site);
+                        self.connect_site(site, password);
+                    }
+                }
+            }
+            AfterSave::Import { from, report } => {
+                self.modal = Some(Modal::ImportReport { from, report });
+            }
+            AfterSave::Keyring(job) => {
+                if let Some(worker) = self.saved.as_ref().and_then(|s| s.keyring.as_ref()) {
+                    worker.send(job);
+                }
+            }
+        }
+        self.site_manager.adopt(&new);
     }
 
     /// Remember in the connected site's profile the data connection mode that
@@ -2007,21 +2137,26 @@ impl FerryApp {
             return;
         };
         let mode = ConnectionMode::from(mode);
-        let mut sites = self.sites.clone();
-        let Some(site) = sites.get_mut(&id) else {
-            return;
-        };
-        if site.last_working_mode == Some(mode) {
+        if self
+            .sites
+            .get(&id)
+            .is_none_or(|s| s.last_working_mode == Some(mode))
+        {
             return;
         }
-        site.last_working_mode = Some(mode);
-        match self.save_sites(sites) {
-            Ok(()) => self
-                .site_manager
-                .update_saved_site(&id, |s| s.last_working_mode = Some(mode)),
-            Err(e) => {
-                self.notice = Some(format!("Could not remember the working mode: {e}"));
+        self.site_manager
+            .update_saved_site(&id, |s| s.last_working_mode = Some(mode));
+        let change = move |sites: &mut SiteList| {
+            if let Some(site) = sites.get_mut(&id) {
+                site.last_working_mode = Some(mode);
             }
+        };
+        let job = WriteJob::Update {
+            change: Box::new(change),
+            then: AfterSave::Nothing,
+        };
+        if let Err(e) = self.write_sites(job) {
+            self.notice = Some(format!("Could not remember the working mode: {e}"));
         }
     }
 
@@ -2165,36 +2300,50 @@ impl FerryApp {
                 Err(mpsc::TryRecvError::Empty) => {}
             }
         }
+        let written: Vec<WriteDone<AfterSave>> = self
+            .saved
+            .as_ref()
+            .and_then(|s| s.written.as_ref())
+            .map(|rx| rx.try_iter().collect())
+            .unwrap_or_default();
+        for done in written {
+            self.sites_written(done);
+        }
+        self.site_manager.saving = self.is_saving();
         let events = self.site_manager.show(ctx, self.keyring_status.as_ref());
+        // Close and Connect after a Save wait for it to be on disk.
+        let mut save = None;
+        let mut follow = None;
         for event in events {
             match event {
-                ManagerEvent::Save { sites, passwords } => {
-                    if let Err(e) = self.save_sites(sites) {
-                        self.site_manager.error = Some(format!("Not saved: {e}"));
-                        // Neither close nor connect over a failed save.
-                        break;
-                    }
-                    self.site_manager.mark_saved();
-                    if let Some(worker) = self.saved.as_ref().and_then(|s| s.keyring.as_ref()) {
-                        for (site_id, change) in passwords {
-                            worker.send(match change {
-                                PasswordChange::Set(password) => {
-                                    KeyringJob::Set { site_id, password }
-                                }
-                                PasswordChange::CopyFrom(from) => {
-                                    KeyringJob::Copy { from, to: site_id }
-                                }
-                                PasswordChange::Forget => KeyringJob::Delete { site_id },
-                            });
-                        }
-                    }
-                }
+                ManagerEvent::Save { sites, passwords } => save = Some((sites, passwords)),
                 ManagerEvent::Connect { site, password } => {
-                    self.site_manager.open = false;
-                    self.connect_site(*site, password);
+                    follow = Some(FollowUp::Connect { site, password })
                 }
-                ManagerEvent::Close => self.site_manager.open = false,
+                ManagerEvent::Close => follow = follow.or(Some(FollowUp::Close)),
             }
+        }
+        match (save, follow) {
+            (Some((sites, passwords)), follow) => {
+                let job = WriteJob::Replace {
+                    base: self.site_manager.saved_sites().clone(),
+                    sites: sites.clone(),
+                    then: AfterSave::Manager {
+                        snapshot: sites,
+                        passwords,
+                        follow,
+                    },
+                };
+                if let Err(e) = self.write_sites(job) {
+                    self.site_manager.error = Some(format!("Not saved: {e}"));
+                }
+            }
+            (None, Some(FollowUp::Close)) => self.site_manager.open = false,
+            (None, Some(FollowUp::Connect { site, password })) => {
+                self.site_manager.open = false;
+                self.connect_site(*site, password);
+            }
+            (None, None) => {}
         }
     }
 
@@ -2220,29 +2369,26 @@ impl FerryApp {
                         return;
                     }
                 };
-                // Appended to the sites as they are now (not as they were when
-                // the import started), so nothing saved meanwhile is lost.
-                let imported = SiteList {
-                    sites: added,
-                    folders,
-                    ..SiteList::default()
-                };
-                let mut sites = self.sites.clone();
-                sites.sites.extend(imported.sites.iter().cloned());
-                for f in &imported.folders {
-                    if !sites.folders.contains(f) {
-                        sites.folders.push(f.clone());
+                // Appended to the sites as they are in the file now (not as
+                // they were when the import started), so nothing is lost.
+                let change = move |sites: &mut SiteList| {
+                    sites.sites.extend(added);
+                    for f in folders {
+                        if !sites.folders.contains(&f) {
+                            sites.folders.push(f);
+                        }
                     }
-                }
-                if let Err(e) = self.save_sites(sites) {
+                };
+                let job = WriteJob::Update {
+                    change: Box::new(change),
+                    then: AfterSave::Import { from, report },
+                };
+                if let Err(e) = self.write_sites(job) {
                     self.banner = Some(Banner {
                         message: format!("The imported sites were not saved: {e}"),
                         actions: vec![BannerAction::Dismiss],
                     });
-                    return;
                 }
-                self.site_manager.adopt(&imported);
-                self.modal = Some(Modal::ImportReport { from, report });
             }
         }
     }

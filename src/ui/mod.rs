@@ -12,6 +12,7 @@ pub mod pane;
 pub mod queue_view;
 pub mod quick_connect;
 pub mod site_manager;
+pub mod sites_writer;
 pub mod test_view;
 
 use std::process::ExitCode;

@@ -111,6 +111,9 @@ pub struct SiteManager {
     picked: Option<mpsc::Receiver<(String, PathBuf)>>,
     /// Put the keyboard focus in the name field next frame.
     focus_name: bool,
+    /// A save is being written (set by the app each frame): Save, OK and
+    /// Connect wait for it.
+    pub saving: bool,
 }
 
 impl SiteManager {
@@ -160,9 +163,14 @@ impl SiteManager {
             })
     }
 
-    /// The app wrote the last `Save`: it is now what is on disk.
-    pub fn mark_saved(&mut self) {
-        self.saved = self.work.clone();
+    /// What the dialog believes is in the file (as of opening or its last save).
+    pub fn saved_sites(&self) -> &SiteList {
+        &self.saved
+    }
+
+    /// The app wrote `snapshot` (a `Save`'s list): it is now what is on disk.
+    pub fn mark_saved(&mut self, snapshot: SiteList) {
+        self.saved = snapshot;
         for form in self.forms.values_mut() {
             form.password.clear();
         }
@@ -288,8 +296,12 @@ impl SiteManager {
         let size = egui::vec2(80.0, 0.0);
         let site = self.selected_site().cloned();
         ui.horizontal(|ui| {
+            let ready = !self.saving;
             let connect = ui
-                .add_enabled(site.is_some(), egui::Button::new("Connect").min_size(size))
+                .add_enabled(
+                    site.is_some() && ready,
+                    egui::Button::new("Connect").min_size(size),
+                )
                 .on_hover_text("Save the changes and connect to the selected site");
             if connect.clicked()
                 && let Some(site) = site
@@ -305,7 +317,10 @@ impl SiteManager {
                     events.push(ManagerEvent::Close);
                 }
                 if ui
-                    .add_enabled(self.is_dirty(), egui::Button::new("Save").min_size(size))
+                    .add_enabled(
+                        self.is_dirty() && ready,
+                        egui::Button::new("Save").min_size(size),
+                    )
                     .on_hover_text("Save the changes and keep the dialog open")
                     .clicked()
                     && let Some(save) = self.save_event()
@@ -313,7 +328,7 @@ impl SiteManager {
                     events.push(save);
                 }
                 if ui
-                    .add(egui::Button::new("OK").min_size(size))
+                    .add_enabled(ready, egui::Button::new("OK").min_size(size))
                     .on_hover_text("Save the changes and close")
                     .clicked()
                 {
@@ -326,12 +341,19 @@ impl SiteManager {
                         None => {}
                     }
                 }
+                if self.saving {
+                    ui.spinner();
+                    ui.label("Saving…");
+                }
             });
         });
     }
 
     /// Save if needed, then connect to `id`.
     fn connect(&mut self, id: String, events: &mut Vec<ManagerEvent>) {
+        if self.saving {
+            return;
+        }
         let password = self
             .forms
             .get(&id)
@@ -449,6 +471,7 @@ impl SiteManager {
         let mut drag_started = None;
         let mut toggle = None;
         let mut rename_done = None;
+        let mut row_ids = Vec::new();
         let frame = egui::Frame::new()
             .fill(ui.visuals().extreme_bg_color)
             .stroke(ui.visuals().widgets.noninteractive.bg_stroke)
@@ -500,6 +523,7 @@ impl SiteManager {
                             ),
                         };
                         let (response, arrow) = tree_row(ui, *depth, &text, selected, folder_open);
+                        row_ids.push(response.id);
                         if arrow {
                             if let Row::Folder(p) = row {
                                 toggle = Some(p.clone());
@@ -577,7 +601,7 @@ impl SiteManager {
         if let Some(sel) = clicked {
             self.selected = Some(sel);
         }
-        self.tree_keys(ui.ctx(), &rows, events);
+        self.tree_keys(ui.ctx(), &rows, &row_ids, events);
         if let Some(p) = toggle
             && !self.collapsed.remove(&p)
         {
@@ -645,9 +669,15 @@ impl SiteManager {
         &mut self,
         ctx: &egui::Context,
         rows: &[(usize, Row)],
+        row_ids: &[egui::Id],
         events: &mut Vec<ManagerEvent>,
     ) {
-        if ctx.text_edit_focused()
+        // A focused button or field keeps its keys (Enter on OK is OK).
+        let elsewhere = ctx
+            .memory(|m| m.focused())
+            .is_some_and(|f| !row_ids.contains(&f));
+        if elsewhere
+            || ctx.text_edit_focused()
             || egui::Popup::is_any_open(ctx)
             || self.renaming.is_some()
             || self.confirm_delete.is_some()
