@@ -990,3 +990,48 @@ fn a_failed_save_keeps_the_dialog_open_and_says_why() {
     );
     assert!(h.state().site_manager.is_dirty(), "the edit is still there");
 }
+
+#[test]
+fn test_connection_in_the_manager_uses_the_remembered_password_and_can_fix_the_mode() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    let mut site = saved_site(config.path(), &server, "Testable");
+    site.mode = ConnectionMode::Active;
+    site.remember_password = true;
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    keyring.set(&site.id, PASSWORD).unwrap();
+    let mut h = app(local.path(), config.path(), keyring);
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    h.get_by_label("Testable").click();
+    h.run_steps(2);
+    h.get_by_label("Test connection").click();
+    wait_until(&mut h, "the test's verdict", |a| {
+        a.test.as_ref().is_some_and(|(t, _)| t.report.is_some())
+    });
+    let (test, _) = h.state().test.as_ref().unwrap();
+    assert!(test.report.as_ref().unwrap().works(), "{:#?}", test.steps);
+    assert!(
+        h.state().site_manager.open,
+        "testing does not close the manager"
+    );
+    assert!(
+        h.state().connection == Connection::Disconnected,
+        "testing does not connect"
+    );
+    h.check_accessibility();
+    // The site asks for Active; passive works on this server, so it is offered.
+    h.get_by_label("Use Passive for this site").click();
+    h.run_steps(2);
+    assert!(h.state().test.is_none());
+    click_last(&mut h, "OK");
+    assert_eq!(stored_sites(config.path())[0].mode, ConnectionMode::Passive);
+}

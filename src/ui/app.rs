@@ -148,6 +148,33 @@ pub struct Banner {
 /// "Download to…": what to download, and the folder the user picked.
 type PickedFolder = (Vec<(AnyPath, bool)>, PathBuf);
 
+/// What a connection test runs, and where it came from.
+#[derive(Debug, Clone)]
+pub struct TestRun {
+    pub request: ConnectRequest,
+    pub origin: TestOrigin,
+}
+
+/// Where "Test connection" was pressed: its "Use … for this site" goes there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestOrigin {
+    Dialog,
+    /// The Site Manager, for the site with this id.
+    Site(String),
+}
+
+/// The remote folder a site opens on connect, absolute.
+fn site_remote_folder(site: &Site) -> Option<Vec<u8>> {
+    site.remote_folder.as_deref().map(|p| {
+        let p = p.trim();
+        if p.starts_with('/') {
+            p.as_bytes().to_vec()
+        } else {
+            format!("/{p}").into_bytes()
+        }
+    })
+}
+
 /// A small modal question.
 #[derive(Debug, Clone, PartialEq)]
 enum Modal {
@@ -172,6 +199,8 @@ enum Modal {
         note: Option<String>,
         /// Keep it in the keyring (offered when there is one, for normal logon).
         remember: bool,
+        /// For the connection test, not to connect.
+        test: bool,
     },
     /// What a FileZilla import did.
     ImportReport {
@@ -266,8 +295,8 @@ pub struct FerryApp {
     delete_progress: Option<(u64, u64)>,
     /// What the last operation reported (status line).
     pub notice: Option<String>,
-    /// The connection test window, with the request it runs.
-    pub test: Option<(ConnectionTest, ConnectRequest)>,
+    /// The connection test window, with what it runs.
+    pub test: Option<(ConnectionTest, TestRun)>,
     /// How many connection tests were started (each run's id).
     tests_run: u64,
     /// The saved sites as on disk.
@@ -1005,14 +1034,21 @@ impl FerryApp {
     }
 
     /// Run the connection test for `request` on its own connection.
-    fn start_test(&mut self, request: ConnectRequest) {
+    /// `form_mode` is the mode the form or site asks for now (`None`: Auto).
+    fn start_test(
+        &mut self,
+        mut request: ConnectRequest,
+        form_mode: Option<DataMode>,
+        origin: TestOrigin,
+    ) {
+        let key = request.options.addr_text();
+        if request.options.trust == TrustPolicy::SystemRoots
+            && let Some(trust) = self.saved.as_ref().and_then(|s| s.trust.as_ref())
+        {
+            request.options.trust = trust.policy_for(&key);
+        }
         let o = &request.options;
         let target = format!("{}@{}", o.user, o.addr_text());
-        let form_mode = match self.dialog.form.mode {
-            crate::sites::ConnectionMode::Passive => Some(DataMode::Passive),
-            crate::sites::ConnectionMode::Active => Some(DataMode::Active),
-            crate::sites::ConnectionMode::Auto => None,
-        };
         self.tests_run += 1;
         let id = self.tests_run;
         self.send(Command::TestConnection {
@@ -1020,26 +1056,38 @@ impl FerryApp {
             options: request.options.clone(),
             path: request.initial_path.clone(),
         });
-        self.test = Some((ConnectionTest::new(id, target, form_mode), request));
+        self.test = Some((
+            ConnectionTest::new(id, target, form_mode),
+            TestRun { request, origin },
+        ));
     }
 
     fn test_ui(&mut self, ctx: &egui::Context) {
-        let Some((test, request)) = &self.test else {
+        let Some((test, run)) = &self.test else {
             return;
         };
         match test.show(ctx) {
             TestAction::Nothing => {}
             TestAction::Close => self.test = None,
             TestAction::RunAgain => {
-                let request = request.clone();
-                self.start_test(request);
+                let (run, mode) = (run.clone(), test.form_mode);
+                self.start_test(run.request, mode, run.origin);
             }
             TestAction::UseMode(mode) => {
-                self.dialog.form.mode = match mode {
-                    DataMode::Passive => crate::sites::ConnectionMode::Passive,
-                    DataMode::Active => crate::sites::ConnectionMode::Active,
-                };
-                self.notice = Some(format!("The connection dialog now uses {mode} mode"));
+                let choice = ConnectionMode::from(mode);
+                match &run.origin {
+                    TestOrigin::Dialog => {
+                        self.dialog.form.mode = choice;
+                        self.notice = Some(format!("The connection dialog now uses {mode} mode"));
+                    }
+                    TestOrigin::Site(id) => {
+                        let id = id.clone();
+                        self.site_manager.set_mode(&id, choice);
+                        self.notice = Some(format!(
+                            "The site now uses {mode} mode; Save or OK keeps it"
+                        ));
+                    }
+                }
                 self.test = None;
             }
         }
@@ -1284,6 +1332,7 @@ impl FerryApp {
                 mut password,
                 note,
                 mut remember,
+                test,
             } => {
                 let mut submit = false;
                 let can_remember = site.logon == LogonType::Normal
@@ -1340,7 +1389,8 @@ impl FerryApp {
                             {
                                 close = true;
                             }
-                            if ui.button("Connect").clicked() || enter {
+                            let go = if test { "Test" } else { "Connect" };
+                            if ui.button(go).clicked() || enter {
                                 submit = true;
                             }
                         });
@@ -1350,7 +1400,7 @@ impl FerryApp {
                     if remember && can_remember {
                         self.remember_password(&site.id, &password);
                     }
-                    self.start_site(*site, password);
+                    self.site_ready(*site, password, test);
                     return;
                 }
                 if !close {
@@ -1359,6 +1409,7 @@ impl FerryApp {
                         password,
                         note,
                         remember,
+                        test,
                     });
                 }
             }
@@ -1753,15 +1804,20 @@ impl FerryApp {
             self.connect(request);
         }
         if let Some(request) = self.dialog.test_request.take() {
-            self.start_test(request);
+            let mode = match self.dialog.form.mode {
+                ConnectionMode::Passive => Some(DataMode::Passive),
+                ConnectionMode::Active => Some(DataMode::Active),
+                ConnectionMode::Auto => None,
+            };
+            self.start_test(request, mode, TestOrigin::Dialog);
         }
-        self.test_ui(ctx);
         if std::mem::take(&mut self.dialog.save_as_site) {
             let form = self.dialog.form.clone();
             self.save_as_site(form);
         }
         self.sites_ui(ctx);
         self.modal_ui(ctx);
+        self.test_ui(ctx);
         self.cert_ui(ctx);
         if self.modal.is_none()
             && self.cert_prompt.is_none()
@@ -1922,11 +1978,23 @@ impl FerryApp {
     /// Connect to a saved site: the password typed in the Site Manager, else
     /// the remembered one (read on the keyring thread), else ask.
     pub fn connect_site(&mut self, site: Site, password: Option<String>) {
+        self.site_with_password(site, password, false);
+    }
+
+    /// Run the connection test against `site` as edited (saved or not),
+    /// with the password typed, remembered, or asked for.
+    pub fn test_site(&mut self, site: Site, password: Option<String>) {
+        self.site_with_password(site, password, true);
+    }
+
+    /// Find `site`'s password (given, in the keyring, or asked for), then
+    /// connect to it or test it.
+    fn site_with_password(&mut self, site: Site, password: Option<String>, test: bool) {
         if !site.needs_password() {
-            return self.start_site(site, String::new());
+            return self.site_ready(site, String::new(), test);
         }
         if let Some(p) = password {
-            return self.start_site(site, p);
+            return self.site_ready(site, p, test);
         }
         let available = self
             .keyring_status
@@ -1941,6 +2009,7 @@ impl FerryApp {
             self.notice = Some(format!("Reading the password for {}…", site.name));
             worker.send(KeyringJob::GetForConnect {
                 site: Box::new(site),
+                test,
             });
             return;
         }
@@ -1952,7 +2021,26 @@ impl FerryApp {
             password: String::new(),
             note,
             remember: false,
+            test,
         });
+    }
+
+    fn site_ready(&mut self, site: Site, password: String, test: bool) {
+        if test {
+            let request = ConnectRequest {
+                options: site.connect_options(&password),
+                initial_path: site_remote_folder(&site),
+                show_hidden: site.show_hidden,
+            };
+            let mode = match site.mode {
+                ConnectionMode::Passive => Some(DataMode::Passive),
+                ConnectionMode::Active => Some(DataMode::Active),
+                ConnectionMode::Auto => None,
+            };
+            self.start_test(request, mode, TestOrigin::Site(site.id));
+        } else {
+            self.start_site(site, password);
+        }
     }
 
     /// "Remember password" in the password prompt: into the keyring, and the
@@ -1980,17 +2068,9 @@ impl FerryApp {
 
     /// Connect to `site` with `password`, opening its default folders.
     fn start_site(&mut self, site: Site, password: String) {
-        let initial_path = site.remote_folder.as_deref().map(|p| {
-            let p = p.trim();
-            if p.starts_with('/') {
-                p.as_bytes().to_vec()
-            } else {
-                format!("/{p}").into_bytes()
-            }
-        });
         let request = ConnectRequest {
             options: site.connect_options(&password),
-            initial_path,
+            initial_path: site_remote_folder(&site),
             show_hidden: site.show_hidden,
         };
         self.quick.form = site_manager::form_from_site(&site);
@@ -2270,12 +2350,14 @@ impl FerryApp {
                 KeyringReply::Password {
                     site,
                     password: Some(password),
+                    test,
                     ..
-                } => self.start_site(*site, password),
+                } => self.site_ready(*site, password, test),
                 KeyringReply::Password {
                     site,
                     password: None,
                     problem,
+                    test,
                 } => {
                     self.notice = None;
                     self.modal = Some(Modal::AskPassword {
@@ -2286,6 +2368,7 @@ impl FerryApp {
                             |p| format!("The remembered password could not be read: {p}"),
                         )),
                         remember: false,
+                        test,
                     });
                 }
             }
@@ -2320,6 +2403,7 @@ impl FerryApp {
                 ManagerEvent::Connect { site, password } => {
                     follow = Some(FollowUp::Connect { site, password })
                 }
+                ManagerEvent::Test { site, password } => self.test_site(*site, password),
                 ManagerEvent::Close => follow = follow.or(Some(FollowUp::Close)),
             }
         }

@@ -21,8 +21,9 @@ pub enum KeyringJob {
     Copy { from: String, to: String },
     /// Forget a site's password (Remember password unticked, site deleted).
     Delete { site_id: String },
-    /// Read the site's password to connect to it.
-    GetForConnect { site: Box<Site> },
+    /// Read the site's password to connect to it (or, with `test`, to run
+    /// the connection test against it).
+    GetForConnect { site: Box<Site>, test: bool },
 }
 
 /// What the password store answered.
@@ -38,6 +39,8 @@ pub enum KeyringReply {
         site: Box<Site>,
         password: Option<String>,
         problem: Option<String>,
+        /// For the connection test, not to connect.
+        test: bool,
     },
 }
 
@@ -98,7 +101,7 @@ fn run(secrets: &dyn SecretStore, job: KeyringJob) -> Option<KeyringReply> {
             .delete(&site_id)
             .err()
             .map(|e| KeyringReply::Failed(format!("The password was not forgotten: {e}"))),
-        KeyringJob::GetForConnect { site } => {
+        KeyringJob::GetForConnect { site, test } => {
             let (password, problem) = match secrets.get(&site.id) {
                 Ok(p) => (p, None),
                 Err(e) => (None, Some(e.to_string())),
@@ -107,6 +110,7 @@ fn run(secrets: &dyn SecretStore, job: KeyringJob) -> Option<KeyringReply> {
                 site,
                 password,
                 problem,
+                test,
             })
         }
     }

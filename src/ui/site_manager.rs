@@ -68,6 +68,12 @@ pub enum ManagerEvent {
         site: Box<Site>,
         password: Option<String>,
     },
+    /// Run the connection test against this site as edited (not saved);
+    /// `password` is one typed in the dialog, if any.
+    Test {
+        site: Box<Site>,
+        password: Option<String>,
+    },
     /// Close the dialog (changes, if any, were saved or are dropped).
     Close,
 }
@@ -304,9 +310,20 @@ impl SiteManager {
                 )
                 .on_hover_text("Save the changes and connect to the selected site");
             if connect.clicked()
-                && let Some(site) = site
+                && let Some(site) = &site
             {
                 self.connect(site.id.clone(), events);
+            }
+            let test = ui
+                .add_enabled(site.is_some(), egui::Button::new("Test connection"))
+                .on_hover_text(
+                    "Try each step with the settings as they are now (login, passive and \
+                     active data connections) and say which mode works",
+                );
+            if test.clicked()
+                && let Some(site) = &site
+            {
+                self.test(&site.id, events);
             }
             buttons_layout(ui, |ui| {
                 if ui
@@ -373,6 +390,41 @@ impl SiteManager {
             site: Box::new(site),
             password,
         });
+    }
+
+    /// The connection test for site `id` with the fields as typed.
+    fn test(&mut self, id: &str, events: &mut Vec<ManagerEvent>) {
+        let Some(mut site) = self.work.get(id).cloned() else {
+            return;
+        };
+        let mut password = None;
+        if let Some(form) = self.forms.get(id) {
+            if !form_errors(form).is_empty() {
+                self.error = Some(format!(
+                    "{} has a field that is not valid yet; fix it to test",
+                    site.name
+                ));
+                return;
+            }
+            apply_form(form, &mut site);
+            password = Some(form.password.clone()).filter(|p| !p.is_empty());
+        }
+        events.push(ManagerEvent::Test {
+            site: Box::new(site),
+            password,
+        });
+    }
+
+    /// Put `mode` into site `id`'s form (the connection test's advice); it
+    /// is saved with Save or OK like any edit.
+    pub fn set_mode(&mut self, id: &str, mode: ConnectionMode) {
+        if let Some(form) = self.forms.get_mut(id) {
+            form.mode = mode;
+        } else if let Some(site) = self.work.get(id) {
+            let mut form = form_from_site(site);
+            form.mode = mode;
+            self.forms.insert(id.to_string(), form);
+        }
     }
 
     /// The `Save` for the working copy, or `None` (with [`Self::error`] set)
