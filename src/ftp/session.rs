@@ -230,6 +230,7 @@ impl Session {
         // What the server refused or stalled on stays true after reconnecting.
         fresh.refused_modes = std::mem::take(&mut self.refused_modes);
         fresh.deflate_upload_stalled = self.deflate_upload_stalled;
+        fresh.incompressible_endings = std::mem::take(&mut self.incompressible_endings);
         *self = fresh;
         Ok(())
     }
@@ -856,7 +857,7 @@ impl Session {
     /// file bytes moved so far. Returns the file bytes received. On any
     /// failure the transfer is aborted and the session stays usable. The
     /// transfer goes in the mode [`ConnectOptions::transfer_mode`] asks for
-    /// when it can (see [`Session::prepare_mode`]), and the log says which.
+    /// when that can pay and the server accepts it, and the log says which.
     pub async fn download<W: AsyncWrite + Unpin>(
         &mut self,
         path: impl AsRef<[u8]>,
@@ -1114,6 +1115,7 @@ impl Session {
         if self.server_mode == mode {
             return Ok(mode);
         }
+        self.ensure_idle()?;
         let r = self
             .control
             .command("MODE", Some(mode.letter().as_bytes()))
