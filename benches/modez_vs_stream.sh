@@ -41,6 +41,7 @@ SIZE_BYTES=$((SIZE_MB * 1024 * 1024))
 USER_NAME=ferry
 PASSWORD=ferry-pw
 # openssl passwd -6 -salt ferrytest ferry-pw (the tests use the same).
+# shellcheck disable=SC2016 # the $ signs are part of the hash
 PASSWORD_HASH='$6$ferrytest$nLqAPFjXgu1ea2DbUa8IRvEm3FrXN/bxmHcP7jnpVqdu1QN0yo76o8iLVkE2yCkGN7JqLX4Y5B0CJ6Ig00W9L1'
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -189,7 +190,7 @@ TICK=$(getconf CLK_TCK)
 
 # One transfer. Prints "seconds ferry_cpu server_cpu wire used" or fails.
 run_once() {
-    local file=$1 dir=$2 mode=$3 result t0 t1 before after wire used
+    local file=$1 dir=$2 mode=$3 result before after wire used t fu fs
     if [[ $dir == get ]]; then
         result=$OUT/$file
         XFER=("$FERRY" get -v --mode "$mode" --timeout 60 "$URL/$file" "$result")

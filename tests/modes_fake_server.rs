@@ -330,3 +330,59 @@ async fn resumed_transfers_go_in_stream_mode_and_say_why() {
         "{lines:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_mode_z_falls_back_to_stream_and_mode_z_needs_feat() {
+    let file = b"plain text that would have deflated nicely ".repeat(100);
+    let login_with_mode_z = vec![
+        send("220 fake ready\r\n"),
+        expect("USER"),
+        send("331 ok\r\n"),
+        expect("PASS"),
+        send("230 logged in\r\n"),
+        expect("FEAT"),
+        send("211-Features:\r\n EPSV\r\n MODE Z\r\n211 End\r\n"),
+    ];
+    let mut steps = login_with_mode_z;
+    steps.extend([
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("MODE Z"),
+        send("501 MODE Z disabled by the administrator\r\n"),
+    ]);
+    steps.extend(retr("notes.txt", file.clone()));
+    steps.push(Step::Hold);
+    let fake = FakeServer::start(steps).await;
+    let (log, lines) = capture_log();
+    let mut s = Session::connect(options(&fake, TransferMode::Deflate), log)
+        .await
+        .unwrap();
+    assert_eq!(download(&mut s, "notes.txt").await.unwrap(), file);
+    drop(s);
+    fake.finish().await;
+    let refused = lines.lock().unwrap().iter().any(|l| {
+        l.contains(
+            "The server refused MODE Z (deflate) (501 MODE Z disabled by the administrator); transferring in stream mode",
+        )
+    });
+    assert!(refused, "{:?}", lines.lock().unwrap());
+
+    // Without MODE Z in FEAT, MODE Z is not even asked for.
+    let fake = FakeServer::start(script(vec![
+        vec![expect("TYPE I"), send("200 ok\r\n")],
+        retr("notes.txt", file.clone()),
+    ]))
+    .await;
+    let (log, lines) = capture_log();
+    let mut s = Session::connect(options(&fake, TransferMode::Deflate), log)
+        .await
+        .unwrap();
+    assert_eq!(download(&mut s, "notes.txt").await.unwrap(), file);
+    let lines = lines.lock().unwrap();
+    assert!(
+        lines.iter().any(|l| l.contains(
+            "Download of notes.txt in MODE S (stream) instead of MODE Z (deflate): the server does not offer MODE Z (FEAT)"
+        )),
+        "{lines:?}"
+    );
+}

@@ -111,10 +111,30 @@ async fn mode_z_downloads_round_trip_compressible_and_incompressible_data() {
     let got = download(&mut s, "noise.bin").await.unwrap();
     assert!(got == noise, "noise.bin differs after a MODE Z download");
     // Downloads cannot be probed before they start: random data goes in
-    // MODE Z (the server's deflate stores it) and costs a little overhead.
+    // MODE Z (the server's deflate stores it) and costs a little overhead,
+    // once: later .bin files of the session go in stream mode.
     assert_eq!(
         lines_with(&lines, mark, "Download of noise.bin in MODE Z").len(),
         1
+    );
+    assert_eq!(
+        lines_with(
+            &lines,
+            mark,
+            "files ending .bin go in stream mode from now on"
+        )
+        .len(),
+        1,
+        "{:?}",
+        lines.lock().unwrap()
+    );
+    let mark = lines.lock().unwrap().len();
+    assert!(download(&mut s, "noise.bin").await.unwrap() == noise);
+    assert_eq!(
+        lines_with(&lines, mark, "Download of noise.bin in MODE S (stream) instead of MODE Z (deflate): files with its ending did not deflate earlier").len(),
+        1,
+        "{:?}",
+        lines.lock().unwrap()
     );
 
     let mark = lines.lock().unwrap().len();

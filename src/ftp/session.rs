@@ -18,8 +18,8 @@ use super::features::Features;
 use super::listing::{ListingFormat, RemoteEntry, parse_listing};
 use super::log::{Logger, SharedLog};
 use super::modes::{
-    CodecError, DEFLATE_LEVEL, Decoder, Encoder, RestartMarker, TransferMode, already_compressed,
-    deflate_saves_enough,
+    CodecError, DEFLATE_LEVEL, Decoder, Encoder, PROBE_LEN, RestartMarker, TransferMode,
+    already_compressed, deflate_saves_enough, extension,
 };
 use super::options::{ConnectOptions, Security};
 use super::reply::Reply;
@@ -141,6 +141,9 @@ pub struct Session {
     deflate_upload_stalled: bool,
     /// `OPTS MODE Z LEVEL` was sent.
     deflate_level_asked: bool,
+    /// File endings whose MODE Z downloads saved less than 10 %: later
+    /// downloads of such files go in stream mode.
+    incompressible_endings: Vec<String>,
     /// The last restart marker of a block or compressed download.
     restart_marker: Option<RestartMarker>,
 }
@@ -204,6 +207,7 @@ impl Session {
             refused_modes: Vec::new(),
             deflate_upload_stalled: false,
             deflate_level_asked: false,
+            incompressible_endings: Vec::new(),
             restart_marker: None,
         };
         Ok(session)
@@ -313,6 +317,7 @@ impl Session {
         // What the server refused or stalled on stays true after reconnecting.
         fresh.refused_modes = std::mem::take(&mut self.refused_modes);
         fresh.deflate_upload_stalled = self.deflate_upload_stalled;
+        fresh.incompressible_endings = std::mem::take(&mut self.incompressible_endings);
         *self = fresh;
         Ok(())
     }
@@ -1081,7 +1086,7 @@ impl Session {
     /// file bytes moved so far. Returns the file bytes received. On any
     /// failure the transfer is aborted and the session stays usable. The
     /// transfer goes in the mode [`ConnectOptions::transfer_mode`] asks for
-    /// when it can (see [`Session::prepare_mode`]), and the log says which.
+    /// when that can pay and the server accepts it, and the log says which.
     pub async fn download<W: AsyncWrite + Unpin>(
         &mut self,
         path: impl AsRef<[u8]>,
@@ -1148,6 +1153,9 @@ impl Session {
         }
         if let Some(dec) = &decoder {
             self.note_mode_totals(mode, total, data.bytes(), dec.suspect_bytes());
+            if mode == TransferMode::Deflate {
+                self.learn_compressibility(path, total, data.bytes());
+            }
             if let Err(e) = dec.finish() {
                 let err = format_error(mode, e, &data);
                 self.finish_transfer(data).await?;
@@ -1313,6 +1321,8 @@ impl Session {
             Some("the file is compressed already (by its name)")
         } else if deflate_pays == Some(false) {
             Some("deflating its first 64 KiB saves less than 10 %")
+        } else if deflate_pays.is_none() && self.incompressible_endings.contains(&extension(path)) {
+            Some("files with its ending did not deflate earlier in this session")
         } else if deflate_pays.is_some() && self.deflate_upload_stalled {
             Some("a MODE Z upload to this server stalled earlier")
         } else {
@@ -1334,6 +1344,7 @@ impl Session {
         if self.server_mode == mode {
             return Ok(mode);
         }
+        self.ensure_idle()?;
         let r = self
             .control
             .command("MODE", Some(mode.letter().as_bytes()))
@@ -1365,6 +1376,29 @@ impl Session {
             self.server_mode = TransferMode::Stream;
         }
         Ok(TransferMode::Stream)
+    }
+
+    /// A download cannot be probed before it starts: when one in MODE Z
+    /// saved less than 10 %, later files with the same ending (or without
+    /// one, like it) go in stream mode for the rest of the session.
+    fn learn_compressibility(&mut self, path: &[u8], file: u64, wire: u64) {
+        let ending = extension(path);
+        if file < PROBE_LEN as u64
+            || wire * 10 < file * 9
+            || self.incompressible_endings.contains(&ending)
+        {
+            return;
+        }
+        let which = if ending.is_empty() {
+            "files without an ending".to_string()
+        } else {
+            format!("files ending .{ending}")
+        };
+        self.log().status(format!(
+            "MODE Z saved less than 10 % on {}; {which} go in stream mode from now on",
+            String::from_utf8_lossy(path)
+        ));
+        self.incompressible_endings.push(ending);
     }
 
     /// Record the restart markers a download decoded and say so in the log.

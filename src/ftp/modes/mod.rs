@@ -225,14 +225,20 @@ const COMPRESSED_EXTENSIONS: &[&str] = &[
     "woff", "woff2",
 ];
 
+/// The ending of the file name in `path`, lower case, without the dot;
+/// empty when the name has none.
+pub fn extension(path: &[u8]) -> String {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    match name.iter().rposition(|&b| b == b'.') {
+        Some(dot) => String::from_utf8_lossy(&name[dot + 1..]).to_ascii_lowercase(),
+        None => String::new(),
+    }
+}
+
 /// Whether `path` names a file that is already compressed (by its ending).
 pub fn already_compressed(path: &[u8]) -> bool {
-    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-    let Some(dot) = name.iter().rposition(|&b| b == b'.') else {
-        return false;
-    };
-    let ext = String::from_utf8_lossy(&name[dot + 1..]).to_ascii_lowercase();
-    COMPRESSED_EXTENSIONS.contains(&ext.as_str())
+    let ext = extension(path);
+    !ext.is_empty() && COMPRESSED_EXTENSIONS.contains(&ext.as_str())
 }
 
 /// How much of the start of an upload [`deflate_saves_enough`] looks at.
