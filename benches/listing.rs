@@ -430,7 +430,7 @@ fn main() {
         parsed
             .clone()
             .into_iter()
-            .map(ferry::engine::remote_entry)
+            .map(|e| ferry::engine::remote_entry(e, &ferry::ftp::NameCharset::Auto))
             .collect::<Vec<_>>()
     });
     drop(parsed);
@@ -442,7 +442,7 @@ fn main() {
     let before = live();
     let entries: Vec<Entry> = parse_listing(&unix, ListingFormat::List, now)
         .into_iter()
-        .map(ferry::engine::remote_entry)
+        .map(|e| ferry::engine::remote_entry(e, &ferry::ftp::NameCharset::Auto))
         .collect();
     let delivered = (live().bytes - before.bytes) as f64 / ENTRIES as f64;
     let before = live();

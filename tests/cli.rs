@@ -587,3 +587,59 @@ async fn an_auto_site_remembers_the_mode_that_worked() {
     );
     fake.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_charset_names_local_files_right_and_keeps_the_server_bytes() {
+    use support::fake::{FakeServer, Step};
+    let steps = vec![
+        Step::Send(b"220 fake ready\r\n".to_vec()),
+        Step::Expect("USER".into()),
+        Step::Send(b"331 ok\r\n".to_vec()),
+        Step::Expect("PASS".into()),
+        Step::Send(b"230 logged in\r\n".to_vec()),
+        Step::Expect("FEAT".into()),
+        Step::Send(b"211-Features:\r\n EPSV\r\n UTF8\r\n211 End\r\n".to_vec()),
+        // No OPTS UTF8 ON: the names are ISO-8859-1, whatever FEAT says.
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("SIZE caf".into()),
+        Step::Send(b"213 5\r\n".to_vec()),
+        Step::Expect("MDTM caf".into()),
+        Step::Send(b"550 no time\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("RETR caf".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::DataSend(b"hello".to_vec()),
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Expect("QUIT".into()),
+        Step::Send(b"221 bye\r\n".to_vec()),
+    ];
+    let fake = FakeServer::start(steps).await;
+    let work = tempfile::tempdir().unwrap();
+    let url = format!("ftp://user@127.0.0.1:{}/caf%E9.txt", fake.addr.port());
+    let o = ferry(&["get", "--charset", "iso-8859-1", &url], work.path()).await;
+    let report = fake.finish().await;
+    assert!(o.status.success(), "{}\n{:?}", stderr(&o), report.commands);
+    assert_eq!(
+        std::fs::read(work.path().join("café.txt")).unwrap(),
+        b"hello",
+        "the local copy is named in UTF-8"
+    );
+    assert!(
+        !report.commands.iter().any(|c| c.starts_with("OPTS")),
+        "{:?}",
+        report.commands
+    );
+    // The server got its own byte 0xE9 (not UTF-8 "é"), shown here as U+FFFD.
+    assert!(
+        report
+            .commands
+            .contains(&"RETR caf\u{fffd}.txt".to_string()),
+        "{:?}",
+        report.commands
+    );
+    let o = ferry(&["ls", "--charset", "klingon", &url], work.path()).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown charset"), "{}", stderr(&o));
+}

@@ -8,7 +8,7 @@ use super::{CliError, Command, CopyArgs, IfExists, NetArgs, connect_options};
 use crate::engine::OnExisting;
 use crate::engine::transfer::{Existing, Known, download_file, safe_local_name, upload_file};
 use crate::ftp::log::cli_log;
-use crate::ftp::{EntryKind, RemoteEntry, Session};
+use crate::ftp::{EntryKind, NameCharset, RemoteEntry, Session};
 
 pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> {
     match command {
@@ -108,11 +108,12 @@ async fn ls(text: &str, all: bool, net: &NetArgs) -> Result<(), CliError> {
     let mut s = Session::connect(opts, log).await?;
     let path = (!url.path.is_empty()).then_some(url.path.as_slice());
     let mut entries = s.list(path).await?;
+    let charset = s.options().charset;
     finish(&url, s).await?;
     entries.sort_by(|a, b| (!a.is_dir(), &a.name).cmp(&(!b.is_dir(), &b.name)));
     let mut out = String::new();
     for e in &entries {
-        out.push_str(&format_entry(e));
+        out.push_str(&format_entry(e, &charset));
         out.push('\n');
     }
     print!("{out}");
@@ -120,7 +121,7 @@ async fn ls(text: &str, all: bool, net: &NetArgs) -> Result<(), CliError> {
 }
 
 /// One `ls -l`-like line: type and permissions, size, time, name.
-fn format_entry(e: &RemoteEntry) -> String {
+fn format_entry(e: &RemoteEntry, charset: &NameCharset) -> String {
     let kind = match e.kind {
         EntryKind::Dir => 'd',
         EntryKind::Symlink => 'l',
@@ -133,19 +134,19 @@ fn format_entry(e: &RemoteEntry) -> String {
         .modified
         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default();
-    let mut name = e.display_name().replace(['\r', '\n'], "?");
+    let mut name = charset.decode(&e.name).replace(['\r', '\n'], "?");
     if e.kind == EntryKind::Dir {
         name.push('/');
     }
     if let Some(target) = &e.link_target {
         name.push_str(" -> ");
-        name.push_str(&String::from_utf8_lossy(target));
+        name.push_str(&charset.decode(target));
     }
     format!("{kind}{perms:<10} {size:>14} {time:16} {name}")
 }
 
-pub(super) fn name_for_local(name: &[u8]) -> Result<String, CliError> {
-    safe_local_name(name)
+pub(super) fn name_for_local(name: &[u8], charset: &NameCharset) -> Result<String, CliError> {
+    safe_local_name(name, charset)
         .map_err(|m| CliError::usage(format!("{m}; give the local name explicitly")))
 }
 
@@ -162,12 +163,14 @@ async fn get(
             url.display()
         ))
     })?;
-    let target = match local {
-        Some(p) if p.is_dir() => p.join(name_for_local(remote_name)?),
-        Some(p) => p,
-        None => PathBuf::from(name_for_local(remote_name)?),
-    };
+    let remote_name = remote_name.to_vec();
     let (url, mut s) = open(text, net).await?;
+    let charset = s.options().charset;
+    let target = match local {
+        Some(p) if p.is_dir() => p.join(name_for_local(&remote_name, &charset)?),
+        Some(p) => p,
+        None => PathBuf::from(name_for_local(&remote_name, &charset)?),
+    };
     let Some(existing) = existing_for(copy, target.exists()) else {
         eprintln!("ferry: skipped, the target exists: {}", target.display());
         return finish(&url, s).await;
@@ -250,7 +253,7 @@ mod tests {
             link_target: None,
             raw: None,
         };
-        let line = format_entry(&e);
+        let line = format_entry(&e, &NameCharset::Auto);
         assert!(line.starts_with("drwxr-xr-x"), "{line}");
         assert!(line.ends_with("2024-03-05 12:34 docs/"), "{line}");
     }

@@ -16,7 +16,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::ftp::{
-    ConnectOptions, DataMode, ErrorClass, FtpError, Security, Timeouts, TrustPolicy, tls,
+    ConnectOptions, DataMode, ErrorClass, FtpError, NameCharset, Security, Timeouts, TrustPolicy,
+    tls,
 };
 use crate::sites::{LogonType, OsKeyring, SecretStore, Site, TrustStore};
 use url::FtpUrl;
@@ -74,6 +75,11 @@ struct NetArgs {
     /// Passive mode: connect to the address the PASV reply names instead of the control connection's.
     #[arg(long, global = true)]
     trust_pasv_host: bool,
+    /// How the server encodes file names: utf-8, or a legacy encoding such
+    /// as iso-8859-1, windows-1251 or shift_jis (default: utf-8 when the
+    /// server says so). Names stay byte-exact in commands either way.
+    #[arg(long, global = true, value_name = "NAME", value_parser = parse_charset)]
+    charset: Option<NameCharset>,
     /// Deadline in seconds for every network wait (connect, reply, data connection, stalled data).
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_timeout)]
     timeout: Option<Duration>,
@@ -378,6 +384,7 @@ fn connect_options(url: &FtpUrl, net: &NetArgs) -> Result<ConnectOptions, CliErr
         DataMode::Passive
     };
     opts.auto_fallback = net.auto;
+    opts.charset = net.charset.unwrap_or_default();
     opts.timeouts = net.timeout.map(Timeouts::uniform).unwrap_or_default();
     opts.external_ip = net.external_ip;
     opts.port_range = net.port_range.clone();
@@ -412,6 +419,9 @@ fn site_options(site: &Site, net: &NetArgs) -> Result<ConnectOptions, CliError> 
     if net.auto {
         opts.auto_fallback = true;
     }
+    if let Some(charset) = net.charset {
+        opts.charset = charset;
+    }
     if let Some(t) = net.timeout {
         opts.timeouts = Timeouts::uniform(t);
     }
@@ -433,6 +443,12 @@ fn site_options(site: &Site, net: &NetArgs) -> Result<ConnectOptions, CliError> 
             .unwrap_or(TrustPolicy::SystemRoots),
     };
     Ok(opts)
+}
+
+fn parse_charset(text: &str) -> Result<NameCharset, String> {
+    NameCharset::from_label(text).ok_or_else(|| {
+        format!("unknown charset {text:?}; try utf-8, iso-8859-1, windows-1252 or shift_jis")
+    })
 }
 
 /// Save `mode` as the one that works for `site` (an Auto site starts with

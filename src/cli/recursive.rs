@@ -29,10 +29,11 @@ pub(super) async fn get(
     let source = trim_slash(&url.path);
     let name = Some(AnyPath::Remote(source.clone()).file_name()).filter(|n| !n.is_empty());
     let is_dir = url.path.ends_with(b"/") || is_dir(&mut session, &source).await?;
+    let charset = session.options().charset;
     let target = match (local, &name) {
-        (Some(p), Some(n)) if p.is_dir() => p.join(name_for_local(n)?),
+        (Some(p), Some(n)) if p.is_dir() => p.join(name_for_local(n, &charset)?),
         (Some(p), _) => p,
-        (None, Some(n)) => PathBuf::from(name_for_local(n)?),
+        (None, Some(n)) => PathBuf::from(name_for_local(n, &charset)?),
         (None, None) => {
             return Err(CliError::usage(
                 "the URL names the login folder; say where to put it: ferry get -r URL LOCAL",

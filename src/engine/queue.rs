@@ -22,7 +22,7 @@ use super::queue_store::{SAVE_VERSION, SavedJob, SavedQueue, broken_name, write_
 use super::queue_worker::Worker;
 use super::remote::{is_plain_name, join};
 use super::transfer::{Known, safe_local_name};
-use crate::ftp::{ConnectOptions, Session};
+use crate::ftp::{ConnectOptions, NameCharset, Session};
 
 /// Transfers at once unless the user says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -335,10 +335,11 @@ impl Queue {
                 target_dir,
             } => {
                 let site = SiteKey::of(&login);
+                let login_charset = login.charset;
                 self.login(login);
                 let mut added = Vec::new();
                 for (source, is_dir) in sources {
-                    let child = child_of(&source, is_dir, &target_dir, None);
+                    let child = child_of(&source, is_dir, &target_dir, None, &login_charset);
                     added.push(self.add_job(direction, child, &site));
                 }
                 self.order.extend(&added);
@@ -1026,23 +1027,36 @@ fn move_in_order(order: &mut Vec<u64>, ids: &[u64], to: MoveTo) {
 
 /// The job for `source` inside `target_dir`; refused (with the reason) when
 /// its name could escape the target folder.
+/// Names on the server are in `charset`: a download's local name is decoded
+/// from it, an upload's remote name encoded into it.
 pub(super) fn child_of(
     source: &AnyPath,
     is_dir: bool,
     target_dir: &AnyPath,
     size: Option<u64>,
+    charset: &NameCharset,
 ) -> Child {
     let name = source.file_name();
     let target = match target_dir {
-        AnyPath::Local(dir) => safe_local_name(&name).map(|n| AnyPath::Local(dir.join(n))),
+        AnyPath::Local(dir) => safe_local_name(&name, charset).map(|n| AnyPath::Local(dir.join(n))),
         AnyPath::Remote(dir) => {
-            if is_plain_name(&name) && !name.iter().any(|&b| b == b'\r' || b == b'\n') {
-                Ok(AnyPath::Remote(join(dir, &name)))
-            } else {
-                Err(format!(
+            // A local name that is not UTF-8 goes as its bytes.
+            let remote = match std::str::from_utf8(&name) {
+                Ok(text) => charset.encode(text),
+                Err(_) => Ok(name.clone()),
+            };
+            match remote {
+                Ok(remote)
+                    if is_plain_name(&remote)
+                        && !remote.iter().any(|&b| b == b'\r' || b == b'\n') =>
+                {
+                    Ok(AnyPath::Remote(join(dir, &remote)))
+                }
+                Ok(_) => Err(format!(
                     "refusing to upload {:?}: FTP cannot send that name",
                     String::from_utf8_lossy(&name)
-                ))
+                )),
+                Err(why) => Err(format!("refusing to upload {why}")),
             }
         }
     };
@@ -1089,7 +1103,13 @@ mod tests {
     fn hostile_names_become_refused_jobs_inside_the_target() {
         let dir = AnyPath::Local(PathBuf::from("/safe"));
         for bad in [&b"../escape"[..], b"/abs", b"a/b", b"nul\0x", b".."] {
-            let c = child_of(&AnyPath::Remote(bad.to_vec()), false, &dir, None);
+            let c = child_of(
+                &AnyPath::Remote(bad.to_vec()),
+                false,
+                &dir,
+                None,
+                &NameCharset::Auto,
+            );
             // A remote path ending in the hostile name: only the last part counts.
             if let Some((state, why)) = &c.refused {
                 assert_eq!(*state, JobState::Failed);

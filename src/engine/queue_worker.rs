@@ -424,10 +424,11 @@ async fn expand_remote(s: &mut Session, src: &[u8], dst: &Path) -> Result<Outcom
     let exact_times = format == ListingFormat::Mlsd;
     entries.sort_by(|a, b| (a.is_dir(), &a.name).cmp(&(b.is_dir(), &b.name)));
     let target_dir = AnyPath::Local(dst.to_path_buf());
+    let charset = s.options().charset;
     let mut children = Vec::new();
     for e in entries {
         let source = AnyPath::Remote(join(src, &e.name));
-        if !is_plain_name(&e.name) || safe_local_name(&e.name).is_err() {
+        if !is_plain_name(&e.name) || safe_local_name(&e.name, &charset).is_err() {
             children.push(Child {
                 source: AnyPath::Remote(src.to_vec()),
                 target: target_dir.clone(),
@@ -438,13 +439,19 @@ async fn expand_remote(s: &mut Session, src: &[u8], dst: &Path) -> Result<Outcom
                     JobState::Failed,
                     format!(
                         "refusing the server's entry {:?}: its name could write outside the target folder",
-                        e.display_name()
+                        charset.decode(&e.name)
                     ),
                 )),
             });
             continue;
         }
-        let mut child = child_of(&source, e.kind == EntryKind::Dir, &target_dir, e.size);
+        let mut child = child_of(
+            &source,
+            e.kind == EntryKind::Dir,
+            &target_dir,
+            e.size,
+            &charset,
+        );
         if exact_times {
             child.modified = e.modified;
         }
@@ -497,10 +504,17 @@ async fn expand_local(s: &mut Session, src: &Path, dst: &[u8]) -> Result<Outcome
     }
     items.sort_by(|a, b| (a.1.is_dir(), &a.0).cmp(&(b.1.is_dir(), &b.0)));
     let target_dir = AnyPath::Remote(dst.to_vec());
+    let charset = s.options().charset;
     let children = items
         .into_iter()
         .map(|(path, ft, size)| {
-            let mut child = child_of(&AnyPath::Local(path), ft.is_dir(), &target_dir, size);
+            let mut child = child_of(
+                &AnyPath::Local(path),
+                ft.is_dir(),
+                &target_dir,
+                size,
+                &charset,
+            );
             if child.refused.is_none() {
                 if ft.is_symlink() {
                     child.refused = Some((

@@ -5,7 +5,9 @@ use tokio::sync::mpsc;
 
 use super::Outbox;
 use super::protocol::{AnyPath, Entry, Event, Kind, Side};
-use crate::ftp::{ConnectOptions, DataMode, EntryKind, FtpError, RemoteEntry, Session};
+use crate::ftp::{
+    ConnectOptions, DataMode, EntryKind, FtpError, NameCharset, RemoteEntry, Session,
+};
 
 /// Operations the remote task runs, in order.
 #[derive(Debug)]
@@ -209,7 +211,11 @@ async fn list(
     report_mode_switch(session, out);
     match result {
         Ok(entries) => {
-            let entries = entries.into_iter().map(remote_entry).collect();
+            let charset = session.options().charset;
+            let entries = entries
+                .into_iter()
+                .map(|e| remote_entry(e, &charset))
+                .collect();
             out.send(Event::Listing {
                 path: AnyPath::Remote(path),
                 entries,
@@ -242,8 +248,9 @@ pub(super) fn report_mode_switch(session: &mut Session, out: &Outbox) {
     }
 }
 
-/// Convert a parsed listing entry into a pane row.
-pub fn remote_entry(e: RemoteEntry) -> Entry {
+/// Convert a parsed listing entry into a pane row, its name read in the
+/// server's `charset` (the raw name is kept for commands).
+pub fn remote_entry(e: RemoteEntry, charset: &NameCharset) -> Entry {
     let kind = match e.kind {
         EntryKind::File => Kind::File,
         EntryKind::Dir => Kind::Dir,
@@ -258,8 +265,11 @@ pub fn remote_entry(e: RemoteEntry) -> Entry {
         EntryKind::Unknown => Kind::Unknown,
     };
     Entry {
-        display_name: e.display_name().into_owned(),
-        link_target: e.link_target.as_ref().map(|t| lossy(t)),
+        display_name: charset.decode(&e.name).into_owned(),
+        link_target: e
+            .link_target
+            .as_ref()
+            .map(|t| charset.decode(t).into_owned()),
         name: e.name,
         kind,
         size: e.size,

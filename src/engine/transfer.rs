@@ -8,7 +8,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use super::read_ahead::ReadAhead;
 use super::remote::is_plain_name;
-use crate::ftp::{FtpError, Session};
+use crate::ftp::{FtpError, NameCharset, Session};
 
 /// How a transfer treats what is already at the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +35,15 @@ pub fn part_path(target: &Path) -> PathBuf {
     target.with_file_name(name)
 }
 
-/// A local file name for a name from the server: refused when it could
-/// escape the target folder (`/`, `\`, `..`, NUL) or is empty.
-pub fn safe_local_name(name: &[u8]) -> Result<String, String> {
-    let text = String::from_utf8_lossy(name);
-    if !is_plain_name(name) || text.contains('\\') {
+/// A local file name for a name from the server, read in the server's
+/// `charset`: refused when it could escape the target folder (`/`, `\`,
+/// `..`, NUL) or is empty.
+pub fn safe_local_name(name: &[u8], charset: &NameCharset) -> Result<String, String> {
+    let text = charset.decode(name);
+    // Checked on the bytes and on the text they decode to.
+    let plain_text =
+        !text.is_empty() && text != "." && text != ".." && !text.contains(['/', '\\', '\0']);
+    if !is_plain_name(name) || !plain_text {
         return Err(format!(
             "refusing the server's file name {text:?}: it could write outside the target folder"
         ));
@@ -318,11 +322,16 @@ mod tests {
     #[test]
     fn hostile_remote_names_are_refused_as_local_names() {
         for bad in [&b""[..], b".", b"..", b"a/b", b"a\\b", b"nul\0", b"/abs"] {
-            assert!(safe_local_name(bad).is_err(), "{bad:?}");
+            assert!(safe_local_name(bad, &NameCharset::Auto).is_err(), "{bad:?}");
         }
         assert_eq!(
-            safe_local_name(b"report 2024.pdf").unwrap(),
+            safe_local_name(b"report 2024.pdf", &NameCharset::Auto).unwrap(),
             "report 2024.pdf"
+        );
+        let latin1 = NameCharset::from_label("latin1").unwrap();
+        assert_eq!(
+            safe_local_name(b"r\xe9sum\xe9.pdf", &latin1).unwrap(),
+            "résumé.pdf"
         );
     }
 

@@ -18,6 +18,6 @@ pub use error::{Channel, DataMode, ErrorClass, FtpError, Result};
 pub use listing::{EntryKind, ListingFormat, RemoteEntry};
 pub use log::{LogKind, LogLine, LogSink, SharedLog};
 pub use modes::TransferMode;
-pub use options::{ConnectOptions, Security, Timeouts};
+pub use options::{ConnectOptions, NameCharset, Security, Timeouts};
 pub use session::{Session, TransferType};
 pub use tls::{CertificateInfo, TrustPolicy};

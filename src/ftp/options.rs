@@ -66,6 +66,69 @@ impl Timeouts {
     }
 }
 
+/// How file names on the server are encoded. Names are kept as the server's
+/// bytes for every command, so nothing is lost either way; the charset only
+/// says how to show them, how to name local copies, and how to encode names
+/// the user types or uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NameCharset {
+    /// UTF-8 when the server announces it (FEAT), and read as UTF-8 anyway.
+    #[default]
+    Auto,
+    /// UTF-8, announced with `OPTS UTF8 ON` even when FEAT does not list it.
+    Utf8,
+    /// A legacy encoding (ISO-8859-1, windows-1251, Shift_JIS, …).
+    Legacy(&'static encoding_rs::Encoding),
+}
+
+impl NameCharset {
+    /// The charset with this name ("auto", "utf-8", or an encoding label).
+    pub fn from_label(label: &str) -> Option<NameCharset> {
+        match label.trim().to_ascii_lowercase().as_str() {
+            "" | "auto" => Some(NameCharset::Auto),
+            "utf-8" | "utf8" => Some(NameCharset::Utf8),
+            // FTP commands are ASCII: only encodings that keep ASCII as it
+            // is (not UTF-16) can carry names in them.
+            other => encoding_rs::Encoding::for_label(other.as_bytes())
+                .filter(|e| e.is_ascii_compatible())
+                .map(|e| {
+                    if e == encoding_rs::UTF_8 {
+                        NameCharset::Utf8
+                    } else {
+                        NameCharset::Legacy(e)
+                    }
+                }),
+        }
+    }
+
+    /// A name from the server as text.
+    pub fn decode<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, str> {
+        match self {
+            NameCharset::Auto | NameCharset::Utf8 => String::from_utf8_lossy(bytes),
+            NameCharset::Legacy(e) => e.decode_without_bom_handling(bytes).0,
+        }
+    }
+
+    /// A name as the server's bytes; fails when a character has no place in
+    /// the server's encoding (it would be sent as something else).
+    pub fn encode(&self, text: &str) -> Result<Vec<u8>, String> {
+        match self {
+            NameCharset::Auto | NameCharset::Utf8 => Ok(text.as_bytes().to_vec()),
+            NameCharset::Legacy(e) => {
+                let (bytes, _, unmappable) = e.encode(text);
+                if unmappable {
+                    Err(format!(
+                        "{text:?} has characters that {} cannot encode",
+                        e.name()
+                    ))
+                } else {
+                    Ok(bytes.into_owned())
+                }
+            }
+        }
+    }
+}
+
 /// Everything needed to open and log in a session.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnectOptions {
@@ -97,6 +160,8 @@ pub struct ConnectOptions {
     /// stays open through NAT and firewalls and a dead one is noticed while
     /// idle. `None` (the default) sends nothing.
     pub keepalive: Option<Duration>,
+    /// How the server encodes file names.
+    pub charset: NameCharset,
     /// The transfer mode file transfers ask for (`MODE B/C/Z`; stream by
     /// default). Listings and resumed transfers go in stream mode; MODE Z is
     /// skipped for compressed files and where the server does not offer it;
@@ -128,5 +193,34 @@ impl ConnectOptions {
         } else {
             format!("{}:{}", self.host, self.port)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charsets_by_label_decode_and_encode_names() {
+        assert_eq!(NameCharset::from_label(""), Some(NameCharset::Auto));
+        assert_eq!(NameCharset::from_label("UTF-8"), Some(NameCharset::Utf8));
+        assert_eq!(
+            NameCharset::from_label("unicode-1-1-utf-8"),
+            Some(NameCharset::Utf8)
+        );
+        assert_eq!(NameCharset::from_label("no such charset"), None);
+        assert_eq!(
+            NameCharset::from_label("utf-16le"),
+            None,
+            "not ASCII-compatible"
+        );
+        let latin1 = NameCharset::from_label("ISO-8859-1").unwrap();
+        assert_eq!(latin1.decode(b"caf\xe9.txt"), "café.txt");
+        assert_eq!(latin1.encode("café.txt").unwrap(), b"caf\xe9.txt");
+        assert!(latin1.encode("日本.txt").is_err(), "not silently replaced");
+        assert_eq!(NameCharset::Auto.decode(b"caf\xc3\xa9"), "café");
+        assert_eq!(NameCharset::Auto.decode(b"caf\xe9"), "caf\u{fffd}");
+        let cyrillic = NameCharset::from_label("windows-1251").unwrap();
+        assert_eq!(cyrillic.decode(b"\xf4\xe0\xe9\xeb"), "файл");
     }
 }

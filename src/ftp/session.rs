@@ -21,7 +21,7 @@ use super::modes::{
     CodecError, DEFLATE_LEVEL, Decoder, Encoder, PROBE_LEN, RestartMarker, TransferMode,
     already_compressed, deflate_saves_enough, extension,
 };
-use super::options::{ConnectOptions, Security};
+use super::options::{ConnectOptions, NameCharset, Security};
 use super::reply::Reply;
 use super::stream::Stream;
 use super::tls::{CertificateInfo, TlsContext};
@@ -268,7 +268,13 @@ impl Session {
         if feat.code == 211 {
             self.features = Features::parse(&feat);
         }
-        if self.features.utf8() {
+        let utf8 = match self.opts.charset {
+            NameCharset::Auto => self.features.utf8(),
+            NameCharset::Utf8 => true,
+            // The user says the server's names are in another encoding.
+            NameCharset::Legacy(_) => false,
+        };
+        if utf8 {
             // Failure is harmless: names are kept as bytes either way.
             let _ = self.control.command("OPTS", Some(b"UTF8 ON")).await?;
         }

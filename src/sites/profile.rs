@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::ftp::modes::TransferMode as FtpTransferMode;
-use crate::ftp::{ConnectOptions, DataMode, Security, Timeouts};
+use crate::ftp::{ConnectOptions, DataMode, NameCharset, Security, Timeouts};
 
 // The `alias`es below are the names the window's saved connection form
 // (eframe state) used before it shared these types: old state still loads.
@@ -320,8 +320,7 @@ impl Site {
     /// Connection options for this site. `password` is ignored for anonymous
     /// logon; for the others the caller got it from the keyring or asked.
     /// The trust policy is left at the system roots; see
-    /// `TrustStore::policy_for`. The charset is not an option of the
-    /// protocol engine yet and is not carried over.
+    /// `TrustStore::policy_for`.
     pub fn connect_options(&self, password: &str) -> ConnectOptions {
         let (user, password) = match self.logon {
             LogonType::Anonymous => ("anonymous".to_string(), "ferry@".to_string()),
@@ -343,6 +342,12 @@ impl Site {
             .map(|s| Timeouts::uniform(Duration::from_secs(s)))
             .unwrap_or_default();
         opts.keepalive = self.keepalive_secs.map(Duration::from_secs);
+        opts.charset = match &self.charset {
+            Charset::Auto => NameCharset::Auto,
+            Charset::Utf8 => NameCharset::Utf8,
+            // An unknown name is shown in the Site Manager; meanwhile UTF-8.
+            Charset::Other(name) => NameCharset::from_label(name).unwrap_or_default(),
+        };
         opts.external_ip = self.external_ip;
         opts.port_range = self.active_port_range.map(|r| r.first..=r.last);
         opts.trust_pasv_host = self.trust_pasv_host;
@@ -419,6 +424,11 @@ mod tests {
         assert!(o.auto_fallback && o.trust_pasv_host && o.list_hidden);
         assert_eq!(o.timeouts, Timeouts::uniform(Duration::from_secs(7)));
         assert_eq!(o.keepalive, Some(Duration::from_secs(45)));
+        site.charset = Charset::Other("windows-1251".into());
+        assert_eq!(
+            site.connect_options("").charset,
+            NameCharset::from_label("cp1251").unwrap()
+        );
         assert_eq!(o.port_range, Some(50000..=50010));
         assert_eq!(o.external_ip, site.external_ip);
         assert_eq!(o.transfer_mode, FtpTransferMode::Deflate);

@@ -462,6 +462,7 @@ impl FerryApp {
         request.options.list_hidden = request.show_hidden;
         self.banner = None;
         self.remote.set_stale(false);
+        self.remote.charset = request.options.charset;
         self.last_request = Some(request.clone());
         self.send(Command::Connect {
             options: request.options,
@@ -962,12 +963,19 @@ impl FerryApp {
                     let Some(base) = self.pane(side).path().cloned() else {
                         continue;
                     };
-                    if to.is_empty() || to.contains('/') || to.as_bytes() == from.as_slice() {
+                    let to = match self.name_bytes(side, &to) {
+                        Ok(to) => to,
+                        Err(why) => {
+                            self.notice = Some(format!("Not renamed: {why}"));
+                            continue;
+                        }
+                    };
+                    if to.is_empty() || to.contains(&b'/') || to == from {
                         continue;
                     }
                     self.send(Command::Rename {
                         from: base.join(&from),
-                        to: base.join(to.as_bytes()),
+                        to: base.join(&to),
                     });
                 }
             }
@@ -1030,6 +1038,15 @@ impl FerryApp {
         });
         for action in fired {
             self.run_action(action, ctx);
+        }
+    }
+
+    /// A name the user typed, as bytes for `side`: a remote name in the
+    /// server's charset (fails when the charset cannot hold it).
+    fn name_bytes(&self, side: Side, name: &str) -> Result<Vec<u8>, String> {
+        match (side, &self.last_request) {
+            (Side::Remote, Some(r)) => r.options.charset.encode(name),
+            _ => Ok(name.as_bytes().to_vec()),
         }
     }
 
@@ -1279,10 +1296,16 @@ impl FerryApp {
                         if (ui.add_enabled(valid, egui::Button::new("Create")).clicked() || enter)
                             && valid
                         {
-                            if let Some(base) = self.pane(side).path() {
-                                command = Some(Command::MakeDir {
-                                    path: base.join(name.trim().as_bytes()),
-                                });
+                            match (self.pane(side).path(), self.name_bytes(side, name.trim())) {
+                                (Some(base), Ok(bytes)) => {
+                                    command = Some(Command::MakeDir {
+                                        path: base.join(&bytes),
+                                    });
+                                }
+                                (_, Err(why)) => {
+                                    self.notice = Some(format!("Not created: {why}"));
+                                }
+                                (None, _) => {}
                             }
                             close = true;
                         }

@@ -24,6 +24,7 @@ use egui_extras::{Column, TableBuilder};
 use super::actions::{self, Action};
 use super::format;
 use crate::engine::{AnyPath, Entry, Kind, Side};
+use crate::ftp::NameCharset;
 
 /// The column a pane is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -271,6 +272,8 @@ pub struct PaneState {
     entries: Vec<Entry>,
     /// Whether hidden (dot) files are shown.
     pub show_hidden: bool,
+    /// How the server encodes names (the remote pane's path bar).
+    pub charset: NameCharset,
     /// Bumped whenever `entries` is replaced.
     generation: u64,
     sort: SortColumn,
@@ -313,6 +316,7 @@ impl PaneState {
             parent: None,
             entries: Vec::new(),
             show_hidden: false,
+            charset: NameCharset::Auto,
             generation: 0,
             sort: SortColumn::Name,
             ascending: true,
@@ -1105,7 +1109,11 @@ impl PaneState {
         }
         let crumbs_width = (ui.available_width() - tail - gap).max(10.0);
         let mut start_edit = false;
-        let crumbs = self.path.as_ref().map(breadcrumbs).unwrap_or_default();
+        let crumbs = self
+            .path
+            .as_ref()
+            .map(|p| breadcrumbs(p, &self.charset))
+            .unwrap_or_default();
         egui::ScrollArea::horizontal()
             .id_salt(ids.base.with("crumbs"))
             .max_width(crumbs_width)
@@ -1125,7 +1133,11 @@ impl PaneState {
                             RichText::new(label)
                         };
                         let button = egui::Button::new(text).frame(false);
-                        if ui.add(button).on_hover_text(path.display()).clicked() {
+                        if ui
+                            .add(button)
+                            .on_hover_text(path_text(path, &self.charset))
+                            .clicked()
+                        {
                             actions.push(PaneAction::Navigate(path.clone()));
                         }
                     }
@@ -1152,7 +1164,11 @@ impl PaneState {
         if start_edit {
             ui.ctx().request_repaint();
             self.path_edit = Some(PathEdit {
-                text: self.path.as_ref().map(AnyPath::display).unwrap_or_default(),
+                text: self
+                    .path
+                    .as_ref()
+                    .map(|p| path_text(p, &self.charset))
+                    .unwrap_or_default(),
                 fresh: true,
             });
         }
@@ -1182,7 +1198,9 @@ impl PaneState {
             .labelled_by(label.id);
         if response.lost_focus() {
             let enter = ui.input(|i| i.key_pressed(Key::Enter));
-            if enter && let Some(path) = parse_typed_path(&edit.text, self.path.as_ref(), self.side)
+            if enter
+                && let Some(path) =
+                    parse_typed_path(&edit.text, self.path.as_ref(), self.side, &self.charset)
             {
                 actions.push(PaneAction::Navigate(path));
             }
@@ -2062,9 +2080,17 @@ fn compute_view(
 // Paths
 // ------------------------------------------------------------------------------------------------
 
+/// A path as text, a remote one read in the server's `charset`.
+pub fn path_text(path: &AnyPath, charset: &NameCharset) -> String {
+    match path {
+        AnyPath::Remote(bytes) => charset.decode(bytes).into_owned(),
+        local => local.display(),
+    }
+}
+
 /// The clickable segments of a path bar, each with the folder it opens:
-/// `/srv/data` → `/`, `srv`, `data`.
-pub fn breadcrumbs(path: &AnyPath) -> Vec<(String, AnyPath)> {
+/// `/srv/data` → `/`, `srv`, `data`. Remote names are read in `charset`.
+pub fn breadcrumbs(path: &AnyPath, charset: &NameCharset) -> Vec<(String, AnyPath)> {
     match path {
         AnyPath::Local(p) => {
             let mut crumbs: Vec<(String, AnyPath)> = p
@@ -2094,7 +2120,7 @@ pub fn breadcrumbs(path: &AnyPath) -> Vec<(String, AnyPath)> {
                 }
                 prefix.extend_from_slice(segment);
                 crumbs.push((
-                    String::from_utf8_lossy(segment).into_owned(),
+                    charset.decode(segment).into_owned(),
                     AnyPath::Remote(prefix.clone()),
                 ));
             }
@@ -2105,7 +2131,14 @@ pub fn breadcrumbs(path: &AnyPath) -> Vec<(String, AnyPath)> {
 
 /// The folder a typed path means: absolute as typed, relative to `base`
 /// otherwise; `~` is the home folder on this computer.
-pub fn parse_typed_path(text: &str, base: Option<&AnyPath>, side: Side) -> Option<AnyPath> {
+/// A typed path; a remote one is encoded in the server's `charset` (`None`
+/// when it cannot hold the text).
+pub fn parse_typed_path(
+    text: &str,
+    base: Option<&AnyPath>,
+    side: Side,
+    charset: &NameCharset,
+) -> Option<AnyPath> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -2129,7 +2162,7 @@ pub fn parse_typed_path(text: &str, base: Option<&AnyPath>, side: Side) -> Optio
             }
         }
         Side::Remote => {
-            let mut bytes = text.as_bytes().to_vec();
+            let mut bytes = charset.encode(text).ok()?;
             while bytes.len() > 1 && bytes.ends_with(b"/") {
                 bytes.pop();
             }
@@ -2806,12 +2839,15 @@ mod tests {
 
     #[test]
     fn breadcrumbs_open_every_ancestor() {
-        let crumbs = breadcrumbs(&remote("/srv/data/in"));
+        let crumbs = breadcrumbs(&remote("/srv/data/in"), &NameCharset::Auto);
         let labels: Vec<&str> = crumbs.iter().map(|(l, _)| l.as_str()).collect();
         assert_eq!(labels, ["/", "srv", "data", "in"]);
         assert_eq!(crumbs[2].1, remote("/srv/data"));
-        assert_eq!(breadcrumbs(&remote("/")).len(), 1);
-        let crumbs = breadcrumbs(&AnyPath::Local(PathBuf::from("/home/ann")));
+        assert_eq!(breadcrumbs(&remote("/"), &NameCharset::Auto).len(), 1);
+        let crumbs = breadcrumbs(
+            &AnyPath::Local(PathBuf::from("/home/ann")),
+            &NameCharset::Auto,
+        );
         let labels: Vec<&str> = crumbs.iter().map(|(l, _)| l.as_str()).collect();
         assert_eq!(labels, ["/", "home", "ann"]);
         assert_eq!(crumbs[1].1, AnyPath::Local(PathBuf::from("/home")));
@@ -2828,18 +2864,18 @@ mod tests {
         ];
         for (text, want) in table {
             assert_eq!(
-                parse_typed_path(text, Some(&base), Side::Remote),
+                parse_typed_path(text, Some(&base), Side::Remote, &NameCharset::Auto),
                 want,
                 "{text:?}"
             );
         }
         let local = AnyPath::Local(PathBuf::from("/tmp"));
         assert_eq!(
-            parse_typed_path("x/y", Some(&local), Side::Local),
+            parse_typed_path("x/y", Some(&local), Side::Local, &NameCharset::Auto),
             Some(AnyPath::Local(PathBuf::from("/tmp/x/y")))
         );
         assert_eq!(
-            parse_typed_path("/etc", Some(&local), Side::Local),
+            parse_typed_path("/etc", Some(&local), Side::Local, &NameCharset::Auto),
             Some(AnyPath::Local(PathBuf::from("/etc")))
         );
     }

@@ -1584,6 +1584,13 @@ fn site_fields(
             if let Charset::Other(name) = &mut site.charset {
                 ui.add(egui::TextEdit::singleline(name).desired_width(90.0))
                     .accessible_name(label::CHARSET_NAME);
+                if crate::ftp::NameCharset::from_label(name).is_none() {
+                    small(
+                        ui,
+                        "Unknown encoding (try ISO-8859-1, windows-1252, Shift_JIS); names are read as UTF-8 until it is fixed",
+                        ui.visuals().error_fg_color,
+                    );
+                }
             }
         });
         ui.end_row();
