@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ftp::modes::TransferMode as FtpTransferMode;
+pub use crate::ftp::modes::TransferMode;
 use crate::ftp::{ConnectOptions, DataMode, NameCharset, Security, Timeouts};
 
 // The `alias`es below are the names the window's saved connection form
@@ -79,38 +79,6 @@ impl From<DataMode> for ConnectionMode {
         match mode {
             DataMode::Passive => ConnectionMode::Passive,
             DataMode::Active => ConnectionMode::Active,
-        }
-    }
-}
-
-/// FTP transfer mode (`MODE S/B/C/Z`) the site's file transfers ask for;
-/// see `ftp::TransferMode` for when the engine uses stream instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TransferMode {
-    /// `MODE S`, what every server speaks.
-    #[default]
-    #[serde(alias = "Stream")]
-    Stream,
-    /// `MODE B`.
-    #[serde(alias = "Block")]
-    Block,
-    /// `MODE C`.
-    #[serde(alias = "Compressed")]
-    Compressed,
-    /// `MODE Z` (deflate).
-    #[serde(alias = "Deflate")]
-    Deflate,
-}
-
-impl TransferMode {
-    /// The protocol engine's name for this.
-    pub fn ftp(self) -> FtpTransferMode {
-        match self {
-            TransferMode::Stream => FtpTransferMode::Stream,
-            TransferMode::Block => FtpTransferMode::Block,
-            TransferMode::Compressed => FtpTransferMode::Compressed,
-            TransferMode::Deflate => FtpTransferMode::Deflate,
         }
     }
 }
@@ -352,7 +320,7 @@ impl Site {
         opts.port_range = self.active_port_range.map(|r| r.first..=r.last);
         opts.trust_pasv_host = self.trust_pasv_host;
         opts.list_hidden = self.show_hidden;
-        opts.transfer_mode = self.transfer_mode.ftp();
+        opts.transfer_mode = self.transfer_mode;
         opts
     }
 }
@@ -431,7 +399,7 @@ mod tests {
         );
         assert_eq!(o.port_range, Some(50000..=50010));
         assert_eq!(o.external_ip, site.external_ip);
-        assert_eq!(o.transfer_mode, FtpTransferMode::Deflate);
+        assert_eq!(o.transfer_mode, TransferMode::Deflate);
     }
 
     #[test]

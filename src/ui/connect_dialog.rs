@@ -101,13 +101,6 @@ impl ConnectionMode {
 }
 
 impl TransferMode {
-    pub const ALL: [TransferMode; 4] = [
-        TransferMode::Stream,
-        TransferMode::Block,
-        TransferMode::Compressed,
-        TransferMode::Deflate,
-    ];
-
     pub fn label(self) -> &'static str {
         match self {
             TransferMode::Stream => "Stream",
@@ -254,7 +247,7 @@ impl ConnectForm {
         o.port_range = port_range;
         o.trust_pasv_host = self.trust_pasv_host;
         o.list_hidden = self.show_hidden;
-        o.transfer_mode = self.transfer_mode.ftp();
+        o.transfer_mode = self.transfer_mode;
         Ok(ConnectRequest {
             options: o,
             initial_path: initial_path(&self.remote_path),
@@ -1173,16 +1166,9 @@ mod tests {
 
     #[test]
     fn every_transfer_mode_choice_is_live() {
-        use crate::ftp::modes::TransferMode as Engine;
-        let engine = [
-            Engine::Stream,
-            Engine::Block,
-            Engine::Compressed,
-            Engine::Deflate,
-        ];
-        for (choice, mode) in TransferMode::ALL.into_iter().zip(engine) {
+        for mode in TransferMode::ALL {
             let f = ConnectForm {
-                transfer_mode: choice,
+                transfer_mode: mode,
                 ..form("ftp.example.org")
             };
             assert_eq!(f.validate().unwrap().options.transfer_mode, mode);

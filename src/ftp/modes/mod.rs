@@ -17,20 +17,28 @@ pub mod deflate;
 
 use std::fmt;
 
-/// The FTP transfer mode of a data connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+/// The FTP transfer mode of a data connection (also what a saved site asks
+/// for, written in its file as "stream", "block", "compressed" or "deflate").
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum TransferMode {
     /// `MODE S`: the bytes as they are; the end of the file is the end of
     /// the connection. What every server speaks.
     #[default]
+    #[serde(alias = "Stream")]
     Stream,
     /// `MODE B`: blocks with a 3-byte header (descriptor, 16-bit count);
     /// an explicit end-of-file block, and restart markers.
+    #[serde(alias = "Block")]
     Block,
     /// `MODE C`: run-length encoding (byte strings, replicated bytes,
     /// filler) with escape sequences for end of file and restart markers.
+    #[serde(alias = "Compressed")]
     Compressed,
     /// `MODE Z`: a zlib (deflate) stream.
+    #[serde(alias = "Deflate")]
     Deflate,
 }
 
