@@ -395,6 +395,28 @@ fn dialog_ask_logon_prompts_for_the_password_and_does_not_keep_it() {
     assert!(!s.dialog.open);
 }
 
+#[test]
+fn testing_an_ask_logon_asks_for_the_password_and_only_tests() {
+    let mut h = dialog_harness(ConnectForm {
+        logon: LogonType::Ask,
+        password: String::new(),
+        ..filled()
+    });
+    h.get_by_label("Test connection").click();
+    h.run();
+    h.get_by_label_contains("Password for alice on ftp.example.org");
+    h.get_by_label("Password").type_text("once");
+    h.get_by_role_and_label(Role::Button, "Test").click();
+    h.run();
+
+    let s = h.state();
+    assert!(s.requests.is_empty(), "nothing connects");
+    let test = s.dialog.test_request.as_ref().expect("a test is asked for");
+    assert_eq!(test.options.password, "once");
+    assert_eq!(s.dialog.form.password, "", "the password is not kept");
+    assert!(s.dialog.open, "the dialog stays open beside the test");
+}
+
 // ---------------------------------------------------------------- certificate
 
 fn cert_prompt(reason: &str, trust: TrustPolicy) -> CertPrompt {

@@ -608,7 +608,13 @@ impl ConnectDialog {
                 ui.set_max_width(WIDE + 190.0);
                 let mut text_ids = Vec::new();
                 let mut outcome = match scratch.asking.as_mut() {
-                    Some(password) => ask_password_ui(ui, &self.form, password, &mut text_ids),
+                    Some(password) => ask_password_ui(
+                        ui,
+                        &self.form,
+                        password,
+                        scratch.asking_for_test,
+                        &mut text_ids,
+                    ),
                     None => form_ui(ui, &mut self.form, &mut scratch, max_height, &mut text_ids),
                 };
                 let from_text_field = focused_before.is_none_or(|f| text_ids.contains(&f));
@@ -1013,6 +1019,7 @@ fn ask_password_ui(
     ui: &mut egui::Ui,
     form: &ConnectForm,
     password: &mut String,
+    for_test: bool,
     text_ids: &mut Vec<egui::Id>,
 ) -> Outcome {
     ui.heading("Enter the password");
@@ -1052,7 +1059,10 @@ fn ask_password_ui(
             outcome = Outcome::Back;
         }
         if ui
-            .add(egui::Button::new("Connect").min_size(egui::vec2(80.0, 0.0)))
+            .add(
+                egui::Button::new(if for_test { "Test" } else { "Connect" })
+                    .min_size(egui::vec2(80.0, 0.0)),
+            )
             .clicked()
         {
             outcome = Outcome::SubmitPassword;
