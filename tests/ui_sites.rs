@@ -1035,3 +1035,43 @@ fn test_connection_in_the_manager_uses_the_remembered_password_and_can_fix_the_m
     click_last(&mut h, "OK");
     assert_eq!(stored_sites(config.path())[0].mode, ConnectionMode::Passive);
 }
+
+#[test]
+fn an_auto_site_remembers_the_mode_that_worked_when_passive_is_blocked() {
+    use support::fake::{FakeServer, Step, engine_open_script, passive_blocked_active_listing};
+    let rt = runtime();
+    let mut steps = engine_open_script();
+    steps.extend(passive_blocked_active_listing(
+        b"-rw-r--r-- 1 u g 5 Jan  1  2024 behind-nat.txt\r\n",
+    ));
+    steps.push(Step::Hold);
+    let fake = rt.block_on(FakeServer::start(steps));
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut site = Site::new("Behind NAT", "127.0.0.1");
+    site.port = Some(fake.addr.port());
+    site.logon = LogonType::Anonymous;
+    site.timeout_secs = Some(2);
+    assert_eq!(site.mode, ConnectionMode::Auto);
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    h.state_mut().connect_site(site, None);
+    wait_until(&mut h, "the listing through active mode", |a| {
+        remote_names(a).contains(&"behind-nat.txt".to_string())
+    });
+    let notice = h.state().notice.clone().unwrap_or_default();
+    assert!(
+        notice.ends_with("timed out after 2 s; switched to active mode"),
+        "the status line says why: {notice}"
+    );
+    wait_until(&mut h, "the sites file written", |a| !a.is_saving());
+    assert_eq!(
+        stored_sites(config.path())[0].last_working_mode,
+        Some(ConnectionMode::Active)
+    );
+}
