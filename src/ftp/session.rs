@@ -759,11 +759,15 @@ impl Session {
         let notice = fallback_notice(&failed.error, first, other);
         self.log().error(format!("{}", failed.error));
         if failed.owes_reply {
-            let transfer_type = self.transfer_type;
+            let (transfer_type, mode) = (self.transfer_type, self.server_mode);
             self.back_in_step().await?;
-            // A reconnect starts over in the server's default type.
+            // A reconnect starts over in the server's default type and
+            // stream mode; the caller already chose both for this transfer.
             if let Some(t) = transfer_type {
                 self.set_type(t).await?;
+            }
+            if self.use_mode(mode).await? != mode {
+                return Err(failed.error);
             }
         }
         match self.open_transfer_in(other, verb, arg, rest).await {
