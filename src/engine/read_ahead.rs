@@ -17,6 +17,9 @@ const DEPTH: usize = 4;
 /// An `AsyncRead` over a file read by a background thread.
 pub struct ReadAhead {
     rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    /// Chunks sent on go back to the thread for its next reads: a fresh
+    /// 1 MiB buffer per chunk costs a page fault per 4 KiB and zeroing.
+    recycle: std::sync::mpsc::Sender<Vec<u8>>,
     current: Vec<u8>,
     pos: usize,
     done: bool,
@@ -26,9 +29,11 @@ impl ReadAhead {
     /// Start reading `file` from its current position.
     pub fn new(mut file: std::fs::File) -> ReadAhead {
         let (tx, rx) = mpsc::channel(DEPTH);
+        let (recycle, spare) = std::sync::mpsc::channel::<Vec<u8>>();
         std::thread::spawn(move || {
             loop {
-                let mut buf = vec![0u8; CHUNK];
+                let mut buf = spare.try_recv().unwrap_or_default();
+                buf.resize(CHUNK, 0);
                 let result = match read_full(&mut file, &mut buf) {
                     Ok(0) => return,
                     Ok(n) => {
@@ -46,6 +51,7 @@ impl ReadAhead {
         });
         ReadAhead {
             rx,
+            recycle,
             current: Vec::new(),
             pos: 0,
             done: false,
@@ -76,7 +82,9 @@ impl ReadAhead {
             }
             match self.rx.poll_recv(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
-                    self.current = chunk;
+                    let used = std::mem::replace(&mut self.current, chunk);
+                    // The thread may be gone (end of file): then it is dropped.
+                    let _ = self.recycle.send(used);
                     self.pos = 0;
                 }
                 Poll::Ready(Some(Err(e))) => {
