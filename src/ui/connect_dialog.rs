@@ -820,43 +820,24 @@ fn form_ui(
                 });
                 text_ids.push(r.id);
 
-                // Connection mode
-                let label = ui.label(field::MODE);
-                ui.vertical(|ui| {
-                    ui.spacing_mut().item_spacing.y = 2.0;
-                    egui::ComboBox::from_id_salt("ferry-connect-mode")
-                        .selected_text(form.mode.label())
-                        .width(WIDE)
-                        .show_ui(ui, |ui| {
-                            for m in ConnectionMode::ALL {
-                                ui.selectable_value(&mut form.mode, m, m.label())
-                                    .on_hover_text(m.explanation());
-                            }
-                        })
-                        .response
-                        .labelled_by(label.id);
-                    note(ui, form.mode.explanation(), weak);
-                });
-                ui.end_row();
-
-                // Transfer mode
-                let label = ui.label(field::TRANSFER_MODE);
-                ui.vertical(|ui| {
-                    ui.spacing_mut().item_spacing.y = 2.0;
-                    egui::ComboBox::from_id_salt("ferry-connect-transfer-mode")
-                        .selected_text(form.transfer_mode.label())
-                        .width(WIDE)
-                        .show_ui(ui, |ui| {
-                            for t in TransferMode::ALL {
-                                ui.selectable_value(&mut form.transfer_mode, t, t.label())
-                                    .on_hover_text(t.explanation());
-                            }
-                        })
-                        .response
-                        .labelled_by(label.id);
-                    note(ui, form.transfer_mode.explanation(), weak);
-                });
-                ui.end_row();
+                choice_row(
+                    ui,
+                    WIDE,
+                    "ferry-connect-mode",
+                    field::MODE,
+                    &mut form.mode,
+                    &ConnectionMode::ALL,
+                    describe_mode,
+                );
+                choice_row(
+                    ui,
+                    WIDE,
+                    "ferry-connect-transfer-mode",
+                    field::TRANSFER_MODE,
+                    &mut form.transfer_mode,
+                    &TransferMode::ALL,
+                    describe_transfer_mode,
+                );
             });
 
             ui.add_space(6.0);
@@ -1105,11 +1086,66 @@ fn text_row(
 
 /// Small text under an input (an explanation or an error), wrapped to the
 /// width of the wide inputs.
-fn note(ui: &mut egui::Ui, text: &str, color: egui::Color32) {
+/// Small wrapped text under a field: an explanation or an error.
+fn note(ui: &mut egui::Ui, text: &str, color: egui::Color32) -> egui::Response {
+    note_within(ui, WIDE, text, color)
+}
+
+/// [`note`] wrapped at `width` (the Site Manager's fields are wider).
+pub(crate) fn note_within(
+    ui: &mut egui::Ui,
+    width: f32,
+    text: &str,
+    color: egui::Color32,
+) -> egui::Response {
     ui.scope(|ui| {
-        ui.set_max_width(WIDE);
-        ui.add(egui::Label::new(egui::RichText::new(text).small().color(color)).wrap());
+        ui.set_max_width(width);
+        ui.add(egui::Label::new(egui::RichText::new(text).small().color(color)).wrap())
+    })
+    .inner
+}
+
+/// A grid row choosing one of `choices` from a combo box labelled `label`:
+/// each choice's explanation on hover, the chosen one's under the box.
+/// Used by this dialog and the Site Manager for the two mode fields.
+pub(crate) fn choice_row<T: Copy + PartialEq>(
+    ui: &mut egui::Ui,
+    width: f32,
+    id_salt: &str,
+    label: &str,
+    value: &mut T,
+    choices: &[T],
+    describe: fn(T) -> (&'static str, &'static str),
+) {
+    let weak = ui.visuals().weak_text_color();
+    let label = ui.label(label);
+    ui.vertical(|ui| {
+        ui.spacing_mut().item_spacing.y = 2.0;
+        egui::ComboBox::from_id_salt(id_salt)
+            .selected_text(describe(*value).0)
+            .width(width)
+            .show_ui(ui, |ui| {
+                for &c in choices {
+                    let (text, explanation) = describe(c);
+                    ui.selectable_value(value, c, text)
+                        .on_hover_text(explanation);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        note_within(ui, width, describe(*value).1, weak);
     });
+    ui.end_row();
+}
+
+/// Label and explanation of a connection mode, for [`choice_row`].
+pub(crate) fn describe_mode(m: ConnectionMode) -> (&'static str, &'static str) {
+    (m.label(), m.explanation())
+}
+
+/// Label and explanation of a transfer mode, for [`choice_row`].
+pub(crate) fn describe_transfer_mode(t: TransferMode) -> (&'static str, &'static str) {
+    (t.label(), t.explanation())
 }
 
 /// Buttons at the bottom right, the first added rightmost.

@@ -1414,7 +1414,7 @@ fn site_fields(
                 )
                 .on_hover_text("Keep the password in the OS keyring (never in Ferry's files)");
                 if let Some(KeyringStatus::Unavailable { reason }) = keyring {
-                    small_label(ui, KEYRING_UNAVAILABLE, weak).on_hover_text(reason);
+                    cd::note_within(ui, WIDE, KEYRING_UNAVAILABLE, weak).on_hover_text(reason);
                 } else if !site.remember_password {
                     small(ui, "Ferry asks for the password when connecting.", weak);
                 }
@@ -1433,45 +1433,24 @@ fn site_fields(
 
     section(ui, "Transfer");
     grid(ui, "ferry-site-transfer", |ui| {
-        let l = ui.label(field::MODE);
-        ui.vertical(|ui| {
-            ui.spacing_mut().item_spacing.y = 2.0;
-            egui::ComboBox::from_id_salt("ferry-site-mode")
-                .selected_text(form.mode.label())
-                .width(WIDE)
-                .show_ui(ui, |ui| {
-                    for m in ConnectionMode::ALL {
-                        ui.selectable_value(&mut form.mode, m, m.label())
-                            .on_hover_text(m.explanation());
-                    }
-                })
-                .response
-                .labelled_by(l.id);
-            small(ui, form.mode.explanation(), weak);
-        });
-        ui.end_row();
-
-        let l = ui.label(field::TRANSFER_MODE);
-        ui.vertical(|ui| {
-            let r = egui::ComboBox::from_id_salt("ferry-site-transfer-mode")
-                .selected_text(form.transfer_mode.label())
-                .width(WIDE)
-                .show_ui(ui, |ui| {
-                    for t in TransferMode::ALL {
-                        ui.selectable_value(&mut form.transfer_mode, t, t.label())
-                            .on_hover_text(t.explanation());
-                    }
-                })
-                .response
-                .labelled_by(l.id);
-            if let Some(e) = err(field::TRANSFER_MODE) {
-                outline_invalid(ui, &r);
-                small(ui, e, ui.visuals().error_fg_color);
-            } else {
-                small(ui, form.transfer_mode.explanation(), weak);
-            }
-        });
-        ui.end_row();
+        cd::choice_row(
+            ui,
+            WIDE,
+            "ferry-site-mode",
+            field::MODE,
+            &mut form.mode,
+            &ConnectionMode::ALL,
+            cd::describe_mode,
+        );
+        cd::choice_row(
+            ui,
+            WIDE,
+            "ferry-site-transfer-mode",
+            field::TRANSFER_MODE,
+            &mut form.transfer_mode,
+            &TransferMode::ALL,
+            cd::describe_transfer_mode,
+        );
 
         row(ui, field::TIMEOUT, err(field::TIMEOUT), |ui| {
             ui.add(
@@ -1644,15 +1623,7 @@ pub const KEYRING_UNAVAILABLE: &str =
     "No keyring service on this computer: Ferry asks for passwords when connecting.";
 
 fn small(ui: &mut egui::Ui, text: &str, color: egui::Color32) {
-    small_label(ui, text, color);
-}
-
-fn small_label(ui: &mut egui::Ui, text: &str, color: egui::Color32) -> egui::Response {
-    ui.scope(|ui| {
-        ui.set_max_width(WIDE);
-        ui.add(egui::Label::new(egui::RichText::new(text).small().color(color)).wrap())
-    })
-    .inner
+    cd::note_within(ui, WIDE, text, color);
 }
 
 /// A labelled input row of a grid, with its error under the input.
