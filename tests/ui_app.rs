@@ -14,14 +14,7 @@ use ferry::engine::{AnyPath, Side};
 use ferry::ui::app::{Connection, State};
 use ferry::ui::{AppConfig, FerryApp};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use support::window::{remote_names, runtime, wait_until};
 
 fn app(local: &Path) -> Harness<'static, FerryApp> {
     let local = local.to_path_buf();
@@ -44,32 +37,6 @@ fn app(local: &Path) -> Harness<'static, FerryApp> {
         });
     h.step();
     h
-}
-
-/// Step frames until `cond` holds (the engine answers on other threads).
-fn wait_until(h: &mut Harness<'_, FerryApp>, what: &str, cond: impl Fn(&FerryApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        h.step();
-        if cond(h.state()) {
-            h.step();
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; banner: {:?}",
-            h.state().banner
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn remote_names(app: &FerryApp) -> Vec<String> {
-    app.remote
-        .entries()
-        .iter()
-        .map(|e| e.display_name.clone())
-        .collect()
 }
 
 /// Fill the quick-connect bar by typing, pick the mode, and press Enter.

@@ -6,7 +6,6 @@ mod support;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::Harness;
@@ -18,14 +17,7 @@ use ferry::sites::{
 use ferry::ui::app::{Connection, State};
 use ferry::ui::{AppConfig, FerryApp, SitesConfig};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use support::window::{remote_names, runtime, wait_until};
 
 /// The app over `config` (sites and trust files) with `secrets` as its keyring.
 fn app_with(
@@ -64,33 +56,6 @@ fn app(local: &Path, config: &Path, secrets: Arc<MemorySecrets>) -> Harness<'sta
         a.keyring_status.is_some()
     });
     h
-}
-
-/// Step frames until `cond` holds (the engine and keyring answer on other threads).
-fn wait_until(h: &mut Harness<'_, FerryApp>, what: &str, cond: impl Fn(&FerryApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        h.step();
-        if cond(h.state()) {
-            h.step();
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; banner: {:?}; notice: {:?}",
-            h.state().banner,
-            h.state().notice
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn remote_names(app: &FerryApp) -> Vec<String> {
-    app.remote
-        .entries()
-        .iter()
-        .map(|e| e.display_name.clone())
-        .collect()
 }
 
 fn seeded_server(rt: &tokio::runtime::Runtime, tls: bool) -> TestServer {

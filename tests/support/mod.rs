@@ -9,6 +9,7 @@ pub mod fake;
 pub mod proftpd;
 pub mod rfc959;
 pub mod server;
+pub mod window;
 
 use std::collections::BTreeMap;
 use std::path::Path;
