@@ -175,22 +175,30 @@ pub async fn run(
                 // A 2xx (211-213 by RFC 959; some servers say 200) whose
                 // lines read as a folder listing. A server's general status
                 // (it ignored the path) does not count.
-                Ok(r) if r.is_success() && stat_entries(&r) > 0 => Step {
-                    kind: StepKind::Stat,
-                    outcome: Outcome::Ok,
-                    elapsed: started.elapsed(),
-                    detail: format!("{} entries, no data connection needed", stat_entries(&r)),
-                },
-                Ok(r) => Step {
-                    kind: StepKind::Stat,
-                    outcome: Outcome::Refused,
-                    elapsed: started.elapsed(),
-                    detail: format!(
-                        "this server does not list folders over the control connection ({} {})",
-                        r.code,
-                        r.text().trim()
-                    ),
-                },
+                Ok(r) => {
+                    let entries = if r.is_success() { stat_entries(&r) } else { 0 };
+                    let (outcome, detail) = if entries > 0 {
+                        (
+                            Outcome::Ok,
+                            format!("{entries} entries, no data connection needed"),
+                        )
+                    } else {
+                        (
+                            Outcome::Refused,
+                            format!(
+                                "this server does not list folders over the control connection ({} {})",
+                                r.code,
+                                r.text().trim()
+                            ),
+                        )
+                    };
+                    Step {
+                        kind: StepKind::Stat,
+                        outcome,
+                        elapsed: started.elapsed(),
+                        detail,
+                    }
+                }
                 Err(e) => failed(StepKind::Stat, &e, started.elapsed()),
             }
         };
