@@ -449,7 +449,7 @@ impl Queue {
         }
         let o = session.options();
         self.out.send(Event::DataModeSwitched {
-            server: format!("{}@{}", o.user, o.addr_text()),
+            server: o.user_at(),
             mode: switch.to,
             notice: switch.notice,
         });

@@ -241,7 +241,7 @@ pub(super) fn report_mode_switch(session: &mut Session, out: &Outbox) {
     if let Some(switch) = session.take_mode_switch() {
         let o = session.options();
         out.send(Event::DataModeSwitched {
-            server: format!("{}@{}", o.user, o.addr_text()),
+            server: o.user_at(),
             mode: switch.to,
             notice: switch.notice,
         });

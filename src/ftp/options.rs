@@ -186,6 +186,12 @@ impl ConnectOptions {
         }
     }
 
+    /// `user@host:port`: which login on which server, for messages and to
+    /// match events to a connection.
+    pub fn user_at(&self) -> String {
+        format!("{}@{}", self.user, self.addr_text())
+    }
+
     /// `host:port`, bracketing IPv6 literals, for messages.
     pub fn addr_text(&self) -> String {
         if self.host.contains(':') && !self.host.starts_with('[') {

@@ -700,9 +700,7 @@ impl FerryApp {
                     .last_request
                     .as_mut()
                     .map(|r| &mut r.options)
-                    .filter(|o| {
-                        o.auto_fallback && format!("{}@{}", o.user, o.addr_text()) == server
-                    });
+                    .filter(|o| o.auto_fallback && o.user_at() == server);
                 if let Some(options) = ours
                     && matches!(self.connection, Connection::Connected { .. })
                 {
@@ -1067,7 +1065,7 @@ impl FerryApp {
             request.options.trust = trust.policy_for(&key);
         }
         let o = &request.options;
-        let target = format!("{}@{}", o.user, o.addr_text());
+        let target = o.user_at();
         self.tests_run += 1;
         let id = self.tests_run;
         self.send(Command::TestConnection {
