@@ -74,6 +74,17 @@ pub enum ConnectionMode {
     Auto,
 }
 
+impl ConnectionMode {
+    /// The one data mode this choice insists on; `None` for Auto.
+    pub fn fixed(self) -> Option<DataMode> {
+        match self {
+            ConnectionMode::Passive => Some(DataMode::Passive),
+            ConnectionMode::Active => Some(DataMode::Active),
+            ConnectionMode::Auto => None,
+        }
+    }
+}
+
 impl From<DataMode> for ConnectionMode {
     fn from(mode: DataMode) -> ConnectionMode {
         match mode {

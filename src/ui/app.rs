@@ -1827,11 +1827,7 @@ impl FerryApp {
             self.connect(request);
         }
         if let Some(request) = self.dialog.test_request.take() {
-            let mode = match self.dialog.form.mode {
-                ConnectionMode::Passive => Some(DataMode::Passive),
-                ConnectionMode::Active => Some(DataMode::Active),
-                ConnectionMode::Auto => None,
-            };
+            let mode = self.dialog.form.mode.fixed();
             self.start_test(request, mode, TestOrigin::Dialog);
         }
         if std::mem::take(&mut self.dialog.save_as_site) {

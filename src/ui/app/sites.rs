@@ -194,11 +194,7 @@ impl FerryApp {
                 initial_path: site_remote_folder(&site),
                 show_hidden: site.show_hidden,
             };
-            let mode = match site.mode {
-                ConnectionMode::Passive => Some(DataMode::Passive),
-                ConnectionMode::Active => Some(DataMode::Active),
-                ConnectionMode::Auto => None,
-            };
+            let mode = site.mode.fixed();
             self.start_test(request, mode, TestOrigin::Site(site.id));
         } else {
             self.start_site(site, password);
