@@ -1,11 +1,13 @@
 //! Ferry: a desktop FTP/FTPS client. `ftp` is the protocol engine, `engine`
 //! the background worker the window and the command line drive, `ui` the
 //! window, `cli` the headless command line, `demo` the embedded server, `sites`
-//! the saved site profiles, passwords and trusted certificates.
+//! the saved site profiles, passwords and trusted certificates, `safe_file` the
+//! one way Ferry writes its own files (atomically).
 
 pub mod cli;
 pub mod demo;
 pub mod engine;
 pub mod ftp;
+pub(crate) mod safe_file;
 pub mod sites;
 pub mod ui;

@@ -91,22 +91,11 @@ pub(super) fn broken_name(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Write `value` as JSON beside `path`, flush it to disk, then rename it
-/// over `path`: a crash leaves the old file or the new one, never half of one.
+/// Write the queue file through the one atomic-write helper (unique temp
+/// name, fsync, rename, fsync of the folder).
 pub(super) fn write_atomically(path: &Path, value: &impl serde::Serialize) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
     let bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(&bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)
+    crate::safe_file::write_atomic(path, &bytes)
 }
 
 #[cfg(test)]

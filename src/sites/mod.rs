@@ -5,7 +5,6 @@
 mod error;
 pub mod filezilla;
 pub mod profile;
-mod safe_file;
 pub mod secrets;
 pub mod store;
 pub mod trust;

@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use super::error::{Result, SitesError};
 use super::profile::{ConnectionMode, Site, new_site_id};
-use super::safe_file;
 use super::secrets::SecretStore;
+use crate::safe_file;
 
 /// The schema version this Ferry writes. Version 0 (no `schema_version`,
 /// `[[site]]` tables with `passive = true/false`, no folders) is migrated on load.

@@ -9,10 +9,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::error::{Result, SitesError};
-use super::safe_file;
 use super::store::{LoadWarning, toml_syntax_error};
 use crate::ftp::TrustPolicy;
 use crate::ftp::tls::parse_fingerprint;
+use crate::safe_file;
 
 /// The trust file's name inside the config folder.
 pub const TRUST_FILE: &str = "trusted_certs.toml";

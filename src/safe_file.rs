@@ -1,6 +1,7 @@
-//! How the sites layer writes the user's files: atomically (a crash leaves
-//! the old file or the new one, never half of either) and never over a file
-//! it could not read without keeping a copy first.
+//! How Ferry writes its own files (sites, trusted certificates, the queue,
+//! preferences): atomically (a crash leaves the old file or the new one, never
+//! half of either) and never over a file it could not read without keeping a
+//! copy first.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
