@@ -426,6 +426,52 @@ fn a_server_dropping_an_idle_session_is_reported_without_any_click() {
     );
 }
 
+/// A server that drops the connection in the middle of a command: the
+/// window is told once, as a lost connection, not also as a failed operation
+/// (which showed a second banner).
+#[test]
+fn a_connection_dropped_during_a_command_is_reported_once_as_lost() {
+    use support::fake::{FakeServer, Step, engine_open_script};
+    let rt = server_runtime();
+    let mut steps = engine_open_script();
+    steps.extend([
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("LIST".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::DataSend(b"-rw-r--r-- 1 u g 5 Jan  1  2024 a.txt\r\n".to_vec()),
+        Step::Send(b"226 done\r\n".to_vec()),
+        // The script ends here: the fake closes the control connection.
+        Step::Expect("MKD".into()),
+    ]);
+    let fake = rt.block_on(FakeServer::start(steps));
+    let engine = engine();
+    let o = ConnectOptions::new("127.0.0.1", fake.addr.port(), "user", "pw");
+    engine.handle.send(Command::Connect {
+        options: o,
+        initial_path: None,
+    });
+    wait_for(&engine.events, "Listing", |e| {
+        matches!(e, Event::Listing { .. }).then_some(())
+    });
+    engine.handle.send(Command::MakeDir {
+        path: AnyPath::Remote(b"/new".to_vec()),
+    });
+    let mut failures = Vec::new();
+    let reason = wait_for(&engine.events, "Disconnected", |e| match e {
+        Event::OperationFailed { message, .. } | Event::ListingFailed { message, .. } => {
+            failures.push(message);
+            None
+        }
+        Event::Disconnected { reason } => Some(reason),
+        _ => None,
+    });
+    assert!(reason.is_some(), "a lost connection has a reason");
+    assert_eq!(failures, Vec::<String>::new(), "reported twice");
+    drop(engine);
+    rt.block_on(fake.finish());
+}
+
 #[test]
 fn a_failed_active_listing_gets_back_in_step_and_the_next_listing_works() {
     use support::fake::{FakeServer, Step, engine_open_script};

@@ -190,6 +190,9 @@ fn done(
             what,
             refresh: AnyPath::Remote(refresh),
         }),
+        // An error that ends the session is reported once, by `lost`, as
+        // the connection being lost; not also as a failed operation.
+        Err(e) if e.is_fatal_to_session() => {}
         Err(e) => out.send(Event::OperationFailed {
             side: Side::Remote,
             message: e.to_string(),
@@ -222,6 +225,11 @@ async fn list(
             });
             out.idle(Side::Remote);
             Ok(())
+        }
+        // Reported once, by `lost`, when it ends the session.
+        Err(e) if e.is_fatal_to_session() => {
+            out.idle(Side::Remote);
+            Err(e)
         }
         Err(e) => {
             out.send(Event::ListingFailed {
