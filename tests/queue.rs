@@ -815,3 +815,62 @@ async fn the_queue_writes_into_a_fifo_and_through_a_link_and_leaves_no_empty_par
     assert_eq!(std::fs::read(elsewhere.join("g.txt")).unwrap(), b"new g");
     assert!(!elsewhere.join("g.txt.part").exists());
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_into_a_fifo_cut_mid_file_is_not_sent_twice() {
+    use std::os::unix::fs::FileTypeExt;
+    let server = TestServer::start(ServerOptions::default()).await;
+    let data = random_bytes(3_000_000, 78);
+    std::fs::write(server.path("big.bin"), &data).unwrap();
+    let proxy = CuttingProxy::start(server.addr, 700_000).await;
+    let local = tempfile::tempdir().unwrap();
+    let fifo = local.path().join("big.bin");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (tx, rx) = std_mpsc::channel();
+    let reader_path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::read(reader_path));
+    });
+
+    let mut q = Queue::start(config(OnExisting::Overwrite));
+    q.handle.enqueue(
+        login(proxy.addr),
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/big.bin".to_vec()), false)],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    let mut retried = false;
+    q.until("QueueIdle", |_, e| {
+        if let Event::JobsChanged(v) = e {
+            retried |= v
+                .iter()
+                .any(|j| matches!(j.state, JobState::Retrying { .. }));
+        }
+        matches!(e, Event::QueueIdle { .. })
+    })
+    .await;
+    assert!(proxy.cut.load(Ordering::SeqCst), "the proxy cut the link");
+    assert!(!retried, "what a pipe got cannot be taken back: no retry");
+    let failed = q.in_state(JobState::Failed);
+    assert_eq!(failed.len(), 1);
+    let why = failed[0].error.clone().unwrap_or_default();
+    assert!(why.contains("cannot be taken back"), "{why}");
+    let read = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the FIFO's reader got to the end")
+        .unwrap();
+    assert!(!read.is_empty() && read.len() <= 700_000, "{}", read.len());
+    assert_eq!(read[..], data[..read.len()], "each byte once, in order");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(!local.path().join("big.bin.part").exists());
+}

@@ -383,16 +383,25 @@ async fn download_into_special(
         .open(device)
         .await
         .map_err(local_error("opening the download target", device))?;
-    download_into(session, remote, &mut out, known, progress)
-        .await
-        .map_err(|e| match e {
-            FtpError::Incomplete { got, expected, .. } => FtpError::Incomplete {
-                got,
-                expected,
-                path: device.display().to_string(),
-            },
-            e => e,
-        })
+    let mut written = 0;
+    let result = download_into(session, remote, &mut out, known, &mut |n, total| {
+        written = n;
+        progress(n, total)
+    })
+    .await;
+    match result {
+        Err(FtpError::Cancelled) => Err(FtpError::Cancelled),
+        // Bytes in a pipe or device cannot be taken back: trying again (the
+        // queue retries cut transfers) would send them twice. Final.
+        Err(e) if written > 0 => Err(FtpError::Local {
+            what: "writing into the device or pipe",
+            source: std::io::Error::other(format!(
+                "{e}; {written} bytes were written and cannot be taken back, so it is not tried again"
+            )),
+            path: device.display().to_string(),
+        }),
+        other => other,
+    }
 }
 
 /// Download `remote` into `out` (standard output, a pipe, a device) from
