@@ -643,3 +643,261 @@ async fn a_legacy_charset_names_local_files_right_and_keeps_the_server_bytes() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown charset"), "{}", stderr(&o));
 }
+
+/// Run `ferry ARGS` with `input` on its standard input.
+async fn ferry_with_stdin(args: &[&str], cwd: &Path, input: Vec<u8>) -> Output {
+    use std::io::Write;
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let cwd = cwd.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(&args)
+            .current_dir(cwd)
+            .env("FERRY_PASSWORD", PASSWORD)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run ferry");
+        let mut stdin = child.stdin.take().expect("ferry's stdin");
+        // Written from a thread while the output is read, so neither side waits on a full pipe.
+        let writer = std::thread::spawn(move || {
+            stdin.write_all(&input).expect("write to ferry's stdin");
+        });
+        let output = child.wait_with_output().expect("wait for ferry");
+        writer.join().expect("stdin writer");
+        output
+    })
+    .await
+    .expect("join")
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+#[cfg(unix)]
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(path)
+        .map(|m| m.file_type().is_fifo())
+        .unwrap_or(false)
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_writes_into_a_fifo_or_device_and_through_a_symlink_never_replacing_them() {
+    use std::os::unix::fs::{FileTypeExt, symlink};
+    let server = TestServer::start(ServerOptions::default()).await;
+    let work = tempfile::tempdir().unwrap();
+    let data = random_bytes(300_000, 21);
+    std::fs::write(server.path("f.bin"), &data).unwrap();
+
+    // A FIFO: written into as it is, read by someone else. "skip" does not
+    // apply: a pipe is a destination, not an earlier copy.
+    let fifo = work.path().join("pipe");
+    mkfifo(&fifo);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader_path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::read(reader_path));
+    });
+    let o = ferry(
+        &["get", "--if-exists", "skip", &server.url("/f.bin"), "pipe"],
+        work.path(),
+    )
+    .await;
+    assert!(o.status.success(), "get into a FIFO: {}", stderr(&o));
+    let read = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the FIFO's reader got to the end")
+        .expect("read the FIFO");
+    assert_eq!(sha256_hex(&read), sha256_hex(&data));
+    assert!(is_fifo(&fifo), "the FIFO is still a FIFO");
+    assert!(!work.path().join("pipe.part").exists());
+
+    // A link to /dev/null: the device takes the bytes and stays a device.
+    let null = work.path().join("null");
+    symlink("/dev/null", &null).unwrap();
+    let o = ferry(&["get", &server.url("/f.bin"), "null"], work.path()).await;
+    assert!(o.status.success(), "get into /dev/null: {}", stderr(&o));
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    assert!(!Path::new("/dev/null.part").exists());
+    assert!(std::fs::symlink_metadata(&null).unwrap().is_symlink());
+    assert!(!work.path().join("null.part").exists());
+
+    // A link to a file elsewhere: the file gets the download, the link stays.
+    let real_dir = work.path().join("real");
+    std::fs::create_dir(&real_dir).unwrap();
+    std::fs::write(real_dir.join("file.bin"), b"old").unwrap();
+    symlink("real/file.bin", work.path().join("link.bin")).unwrap();
+    let o = ferry(&["get", &server.url("/f.bin"), "link.bin"], work.path()).await;
+    assert!(o.status.success(), "get through a link: {}", stderr(&o));
+    assert!(
+        std::fs::symlink_metadata(work.path().join("link.bin"))
+            .unwrap()
+            .is_symlink(),
+        "the link is not replaced"
+    );
+    assert_eq!(
+        sha256_hex(&std::fs::read(real_dir.join("file.bin")).unwrap()),
+        sha256_hex(&data)
+    );
+    assert!(!real_dir.join("file.bin.part").exists());
+    assert!(!work.path().join("link.bin.part").exists());
+
+    // A link to nothing is not followed into creating a file somewhere.
+    symlink("nowhere/x.bin", work.path().join("dangling.bin")).unwrap();
+    let o = ferry(&["get", &server.url("/f.bin"), "dangling.bin"], work.path()).await;
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+    assert!(!work.path().join("nowhere").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_dash_writes_to_stdout_and_put_dash_reads_stdin() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    let work = tempfile::tempdir().unwrap();
+    let data = random_bytes(1_500_000, 22);
+    std::fs::write(server.path("out.bin"), &data).unwrap();
+
+    let o = ferry(&["get", &server.url("/out.bin"), "-"], work.path()).await;
+    assert!(o.status.success(), "get -: {}", stderr(&o));
+    assert_eq!(
+        sha256_hex(&o.stdout),
+        sha256_hex(&data),
+        "the file on stdout"
+    );
+    assert!(o.stderr.len() < 1000, "only messages on stderr");
+    assert!(
+        std::fs::read_dir(work.path()).unwrap().next().is_none(),
+        "no local file (no `-`, no .part)"
+    );
+
+    let input = random_bytes(700_003, 23);
+    let o = ferry_with_stdin(
+        &["put", "-", &server.url("/in.bin")],
+        work.path(),
+        input.clone(),
+    )
+    .await;
+    assert!(o.status.success(), "put -: {}", stderr(&o));
+    assert_eq!(
+        sha256_hex(&std::fs::read(server.path("in.bin")).unwrap()),
+        sha256_hex(&input)
+    );
+
+    // Standard input has no name to put into a folder.
+    let o = ferry_with_stdin(&["put", "-", &server.url("/")], work.path(), b"x".to_vec()).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("standard input has no name"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_download_leaves_no_empty_part_but_keeps_one_with_data() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    let work = tempfile::tempdir().unwrap();
+
+    let o = ferry(&["get", &server.url("/missing.bin")], work.path()).await;
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("550"), "{}", stderr(&o));
+    assert!(
+        !work.path().join("missing.bin.part").exists(),
+        "no empty .part left behind"
+    );
+    assert!(!work.path().join("missing.bin").exists());
+
+    // What an earlier run received stays, to be resumed later.
+    std::fs::write(work.path().join("gone.bin.part"), b"first half").unwrap();
+    let o = ferry(&["get", "-c", &server.url("/gone.bin")], work.path()).await;
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(work.path().join("gone.bin.part")).unwrap(),
+        b"first half"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_names_files_for_a_latin1_site_as_the_queue_does() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("café.txt"), b"one").unwrap();
+    let tree = work.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("déjà.txt"), b"two").unwrap();
+    std::fs::write(work.path().join("日本.txt"), b"three").unwrap();
+
+    let latin1 = ["--charset", "iso-8859-1"];
+    let o = ferry(
+        &[&latin1[..], &["put", "café.txt", &server.url("/")]].concat(),
+        work.path(),
+    )
+    .await;
+    assert!(o.status.success(), "put: {}", stderr(&o));
+    let o = ferry(
+        &[&latin1[..], &["put", "-r", "tree", &server.url("/")]].concat(),
+        work.path(),
+    )
+    .await;
+    assert!(o.status.success(), "put -r: {}", stderr(&o));
+    // The server got the ISO-8859-1 byte E9 (not UTF-8 "é"); libunftp
+    // reads command lines as UTF-8 and stores that byte as U+FFFD.
+    assert_eq!(
+        std::fs::read(server.path("caf\u{fffd}.txt")).unwrap(),
+        b"one"
+    );
+    assert!(!server.path("café.txt").exists());
+    assert_eq!(
+        std::fs::read(server.path("tree/d\u{fffd}j\u{fffd}.txt")).unwrap(),
+        b"two",
+        "put -r (the queue) names it the same way"
+    );
+
+    // A name ISO-8859-1 cannot hold is refused, not sent as something else.
+    let o = ferry(
+        &[&latin1[..], &["put", "日本.txt", &server.url("/")]].concat(),
+        work.path(),
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot encode"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_dir(server.root.path()).unwrap().count(),
+        2,
+        "nothing else was uploaded"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_in_the_way_of_a_download_is_a_clear_error() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(server.path("x.bin"), b"data").unwrap();
+    std::fs::create_dir_all(work.path().join("into/x.bin")).unwrap();
+    let o = ferry(
+        &["get", "--if-exists", "skip", &server.url("/x.bin"), "into"],
+        work.path(),
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("a folder with this name is in the way"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(work.path().join("into/x.bin").is_dir());
+}

@@ -734,3 +734,143 @@ async fn a_planted_part_link_is_not_written_through() {
     assert_eq!(std::fs::read(&outside).unwrap(), b"keep me");
     assert!(!target.join("f.txt").exists());
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_writes_into_a_fifo_and_through_a_link_and_leaves_no_empty_part() {
+    use std::os::unix::fs::{FileTypeExt, symlink};
+    let server = TestServer::start(ServerOptions::default()).await;
+    let data = random_bytes(400_000, 31);
+    std::fs::write(server.path("f.bin"), &data).unwrap();
+    std::fs::write(server.path("g.txt"), b"new g").unwrap();
+    let outer = tempfile::tempdir().unwrap();
+    let local = outer.path().join("local");
+    std::fs::create_dir(&local).unwrap();
+    let fifo = local.join("f.bin");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (tx, rx) = std_mpsc::channel();
+    let reader_path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::read(reader_path));
+    });
+
+    // "Skip" does not skip a FIFO (it is a destination, not a copy), and a
+    // file the server refuses leaves no empty .part.
+    let mut q = Queue::start(config(OnExisting::Skip));
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        vec![
+            (AnyPath::Remote(b"/f.bin".to_vec()), false),
+            (AnyPath::Remote(b"/missing.bin".to_vec()), false),
+        ],
+        AnyPath::Local(local.clone()),
+    );
+    assert_eq!(q.idle().await, (1, 0, 1));
+    let read = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the FIFO's reader got to the end")
+        .unwrap();
+    assert_eq!(sha256_hex(&read), sha256_hex(&data));
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    let failed = q.in_state(JobState::Failed);
+    assert!(
+        failed[0].error.as_deref().unwrap_or("").contains("550"),
+        "{:?}",
+        failed[0].error
+    );
+    let left: Vec<_> = std::fs::read_dir(&local)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["f.bin"], "no .part of either file");
+
+    // A link in the target folder: the file it points to gets the copy.
+    let elsewhere = outer.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("g.txt"), b"old").unwrap();
+    symlink("../elsewhere/g.txt", local.join("g.txt")).unwrap();
+    let mut q = Queue::start(config(OnExisting::Overwrite));
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/g.txt".to_vec()), false)],
+        AnyPath::Local(local.clone()),
+    );
+    assert_eq!(q.idle().await, (1, 0, 0));
+    assert!(
+        std::fs::symlink_metadata(local.join("g.txt"))
+            .unwrap()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(elsewhere.join("g.txt")).unwrap(), b"new g");
+    assert!(!elsewhere.join("g.txt.part").exists());
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_into_a_fifo_cut_mid_file_is_not_sent_twice() {
+    use std::os::unix::fs::FileTypeExt;
+    let server = TestServer::start(ServerOptions::default()).await;
+    let data = random_bytes(3_000_000, 78);
+    std::fs::write(server.path("big.bin"), &data).unwrap();
+    let proxy = CuttingProxy::start(server.addr, 700_000).await;
+    let local = tempfile::tempdir().unwrap();
+    let fifo = local.path().join("big.bin");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (tx, rx) = std_mpsc::channel();
+    let reader_path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::read(reader_path));
+    });
+
+    let mut q = Queue::start(config(OnExisting::Overwrite));
+    q.handle.enqueue(
+        login(proxy.addr),
+        Direction::Download,
+        vec![(AnyPath::Remote(b"/big.bin".to_vec()), false)],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    let mut retried = false;
+    q.until("QueueIdle", |_, e| {
+        if let Event::JobsChanged(v) = e {
+            retried |= v
+                .iter()
+                .any(|j| matches!(j.state, JobState::Retrying { .. }));
+        }
+        matches!(e, Event::QueueIdle { .. })
+    })
+    .await;
+    assert!(proxy.cut.load(Ordering::SeqCst), "the proxy cut the link");
+    assert!(!retried, "what a pipe got cannot be taken back: no retry");
+    let failed = q.in_state(JobState::Failed);
+    assert_eq!(failed.len(), 1);
+    let why = failed[0].error.clone().unwrap_or_default();
+    assert!(why.contains("cannot be taken back"), "{why}");
+    let read = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the FIFO's reader got to the end")
+        .unwrap();
+    assert!(!read.is_empty() && read.len() <= 700_000, "{}", read.len());
+    assert_eq!(read[..], data[..read.len()], "each byte once, in order");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(!local.path().join("big.bin.part").exists());
+}

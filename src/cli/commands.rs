@@ -1,18 +1,31 @@
 //! What each `ferry` subcommand does.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use super::progress::LazyProgress;
 use super::url::FtpUrl;
 use super::{CliError, Command, CopyArgs, IfExists, NetArgs, connect_options};
 use crate::engine::OnExisting;
-use crate::engine::transfer::{Existing, Known, download_file, safe_local_name, upload_file};
+use crate::engine::existing::{self, Found, Verdict};
+use crate::engine::transfer::{
+    Existing, Known, download_file, download_into, safe_local_name, safe_remote_name, upload_file,
+    upload_from,
+};
 use crate::ftp::log::cli_log;
 use crate::ftp::{EntryKind, NameCharset, RemoteEntry, Session};
 
 pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> {
     match command {
         Command::Ls { url, all } => ls(&url, all, &net).await,
+        Command::Get {
+            url,
+            local: Some(local),
+            copy,
+        } if is_standard_stream(&local) => get_to_stdout(&url, &copy, &net).await,
+        Command::Put { local, url, copy } if is_standard_stream(&local) => {
+            put_from_stdin(&url, &copy, &net).await
+        }
         Command::Get { url, local, copy } if copy.recursive || needs_queue(&copy) => {
             super::recursive::get(&url, local, &copy, &net).await
         }
@@ -171,7 +184,8 @@ async fn get(
         Some(p) => p,
         None => PathBuf::from(name_for_local(&remote_name, &charset)?),
     };
-    let Some(existing) = existing_for(copy, target.exists()) else {
+    let found = existing::look_local(&target).await;
+    let Some(existing) = existing_for(copy, found, &target.display().to_string())? else {
         eprintln!("ferry: skipped, the target exists: {}", target.display());
         return finish(&url, s).await;
     };
@@ -200,16 +214,12 @@ async fn put(local: &Path, text: &str, copy: &CopyArgs, net: &NetArgs) -> Result
         let name = local
             .file_name()
             .ok_or_else(|| CliError::usage(format!("{} has no file name", local.display())))?;
-        [url.path.as_slice(), name.to_string_lossy().as_bytes()].concat()
+        let name = upload_name(name, &s.options().charset)?;
+        [url.path.as_slice(), &name].concat()
     } else {
         url.path.clone()
     };
-    let exists = copy.if_exists != IfExists::Overwrite && s.size(&remote).await.is_ok();
-    let Some(existing) = existing_for(copy, exists) else {
-        eprintln!(
-            "ferry: skipped, the target exists: {}",
-            String::from_utf8_lossy(&remote)
-        );
+    let Some(existing) = remote_existing(&mut s, &remote, copy).await? else {
         return finish(&url, s).await;
     };
     let progress = LazyProgress::new(local.display().to_string());
@@ -220,18 +230,154 @@ async fn put(local: &Path, text: &str, copy: &CopyArgs, net: &NetArgs) -> Result
     finish(&url, s).await
 }
 
+/// What `put` sends a local file's name as: encoded for the server the
+/// way the window's queue does it (one rule, [`safe_remote_name`]).
+pub(super) fn upload_name(name: &OsStr, charset: &NameCharset) -> Result<Vec<u8>, CliError> {
+    safe_remote_name(name.as_encoded_bytes(), charset)
+        .map_err(|m| CliError::usage(format!("{m}; name the remote file at the end of the URL")))
+}
+
+/// How an upload to `remote` treats a file already there; None when it is
+/// skipped (said on stderr).
+async fn remote_existing(
+    s: &mut Session,
+    remote: &[u8],
+    copy: &CopyArgs,
+) -> Result<Option<Existing>, CliError> {
+    // Overwriting and resuming need no look first.
+    let look = !matches!(
+        copy.on_existing(),
+        OnExisting::Overwrite | OnExisting::Resume
+    );
+    let found = if look {
+        match s.size(remote).await {
+            Ok(size) => Found::File {
+                size: Some(size),
+                modified: None,
+            },
+            Err(e) if e.is_fatal_to_session() => return Err(e.into()),
+            // 550 (no such file) or a server without SIZE.
+            Err(_) => Found::Nothing,
+        }
+    } else {
+        Found::Nothing
+    };
+    let shown = String::from_utf8_lossy(remote).into_owned();
+    let existing = existing_for(copy, found, &shown)?;
+    if existing.is_none() {
+        eprintln!("ferry: skipped, the target exists: {shown}");
+    }
+    Ok(existing)
+}
+
+/// `-` for the local file: standard output (`get`) or input (`put`).
+fn is_standard_stream(local: &Path) -> bool {
+    local.as_os_str() == "-"
+}
+
+/// `ferry get URL -`: the file to standard output, as it arrives (progress
+/// and messages go to stderr), so it can be piped: `ferry get URL - | tar x`.
+async fn get_to_stdout(text: &str, copy: &CopyArgs, net: &NetArgs) -> Result<(), CliError> {
+    if copy.recursive {
+        return Err(CliError::usage(
+            "a folder cannot go to standard output; give a local folder instead of -",
+        ));
+    }
+    if copy.on_existing() != OnExisting::Overwrite {
+        return Err(CliError::usage(
+            "--continue and --if-exists do not apply to standard output; drop them, or give a local file instead of -",
+        ));
+    }
+    let url = FtpUrl::parse(text).map_err(CliError::usage)?;
+    if url.file_name().is_none() {
+        return Err(CliError::usage(format!(
+            "the URL names a folder, not a file: {}",
+            url.display()
+        )));
+    }
+    let (url, mut s) = open(text, net).await?;
+    let progress = LazyProgress::new(String::from_utf8_lossy(url.file_name().unwrap_or(b"-")));
+    let stdout = standard_stream(std::io::stdout())
+        .map_err(|e| CliError::transfer(format!("could not write to standard output: {e}")))?;
+    let mut out = tokio::fs::File::from_std(stdout);
+    download_into(
+        &mut s,
+        &url.path,
+        &mut out,
+        Known::default(),
+        &mut |n, total| progress.report(n, total),
+    )
+    .await?;
+    drop(progress);
+    finish(&url, s).await
+}
+
+/// `ferry put - URL`: standard input to the file the URL names.
+async fn put_from_stdin(text: &str, copy: &CopyArgs, net: &NetArgs) -> Result<(), CliError> {
+    if copy.recursive {
+        return Err(CliError::usage(
+            "standard input is not a folder; give a local folder instead of - to use -r",
+        ));
+    }
+    if !matches!(copy.on_existing(), OnExisting::Overwrite | OnExisting::Skip) {
+        return Err(CliError::usage(
+            "standard input can only replace a remote file or skip it (--if-exists overwrite or skip); it cannot resume, compare or rename",
+        ));
+    }
+    let url = FtpUrl::parse(text).map_err(CliError::usage)?;
+    if url.file_name().is_none() {
+        return Err(CliError::usage(format!(
+            "standard input has no name; end the URL with the remote file's name: {}",
+            url.display()
+        )));
+    }
+    let (url, mut s) = open(text, net).await?;
+    if remote_existing(&mut s, &url.path, copy).await?.is_none() {
+        return finish(&url, s).await;
+    }
+    let progress = LazyProgress::new("standard input");
+    let stdin = standard_stream(std::io::stdin())
+        .map_err(|e| CliError::usage(format!("could not read standard input: {e}")))?;
+    upload_from(&mut s, stdin, &url.path, &mut |n, total| {
+        progress.report(n, total)
+    })
+    .await?;
+    drop(progress);
+    finish(&url, s).await
+}
+
+/// Standard input or output as a file of its own (a duplicate of the
+/// descriptor), for the engine's file readers and writers.
+#[cfg(unix)]
+fn standard_stream(stream: impl std::os::fd::AsFd) -> std::io::Result<std::fs::File> {
+    Ok(stream.as_fd().try_clone_to_owned()?.into())
+}
+
+#[cfg(windows)]
+fn standard_stream(stream: impl std::os::windows::io::AsHandle) -> std::io::Result<std::fs::File> {
+    Ok(stream.as_handle().try_clone_to_owned()?.into())
+}
+
 /// "newer" and "rename" compare and pick names the way the queue does: a
 /// single file then goes through the queue too.
 fn needs_queue(copy: &CopyArgs) -> bool {
     matches!(copy.if_exists, IfExists::Newer | IfExists::Rename) && !copy.resume
 }
 
-/// How a single-file get/put treats an existing target; None to skip it.
-fn existing_for(copy: &CopyArgs, exists: bool) -> Option<Existing> {
-    match (copy.on_existing(), exists) {
-        (OnExisting::Resume, _) => Some(Existing::Resume),
-        (OnExisting::Skip, true) => None,
-        _ => Some(Existing::Overwrite),
+/// How a single-file get/put treats what was `found` at its target (shown
+/// as `shown`), by the rule the queue follows; None to skip it.
+fn existing_for(copy: &CopyArgs, found: Found, shown: &str) -> Result<Option<Existing>, CliError> {
+    match existing::decide(copy.on_existing(), found, existing::Source::default()) {
+        Verdict::Go(existing) => Ok(Some(existing)),
+        Verdict::Skip(_) => Ok(None),
+        Verdict::Refuse(why) => Err(CliError::transfer(format!(
+            "{why}; move it or give another local name: {shown}"
+        ))),
+        // `needs_queue` sends "newer" and "rename" through the queue, and
+        // the command line never asks: neither answer reaches here.
+        Verdict::Rename | Verdict::Ask => Err(CliError::usage(
+            "this --if-exists answer needs the transfer queue; add -r to use it",
+        )),
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::commands::{name_for_local, open};
+use super::commands::{name_for_local, open, upload_name};
 use super::{CliError, CopyArgs, NetArgs};
 use crate::engine::queue::{self, QueueConfig};
 use crate::engine::{AnyPath, Direction, Event, JobState, OnExisting, Outbox};
@@ -72,7 +72,8 @@ pub(super) async fn put(
         let name = local
             .file_name()
             .ok_or_else(|| CliError::usage(format!("{} has no name", local.display())))?;
-        [url.path.as_slice(), name.as_encoded_bytes()].concat()
+        let name = upload_name(name, &session.options().charset)?;
+        [url.path.as_slice(), &name].concat()
     } else {
         url.path.clone()
     };

@@ -3,6 +3,7 @@
 //! [`Command`] in, [`Event`] out (see `protocol.rs`).
 
 pub mod diagnose;
+pub mod existing;
 mod local;
 pub mod protocol;
 pub mod queue;

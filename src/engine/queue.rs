@@ -20,8 +20,8 @@ use super::protocol::{
 };
 use super::queue_store::{SAVE_VERSION, SavedJob, SavedQueue, broken_name, write_atomically};
 use super::queue_worker::Worker;
-use super::remote::{is_plain_name, join};
-use super::transfer::{Known, safe_local_name};
+use super::remote::join;
+use super::transfer::{Known, safe_local_name, safe_remote_name};
 use crate::ftp::{ConnectOptions, NameCharset, Session};
 
 /// Transfers at once unless the user says otherwise.
@@ -1040,24 +1040,7 @@ pub(super) fn child_of(
     let target = match target_dir {
         AnyPath::Local(dir) => safe_local_name(&name, charset).map(|n| AnyPath::Local(dir.join(n))),
         AnyPath::Remote(dir) => {
-            // A local name that is not UTF-8 goes as its bytes.
-            let remote = match std::str::from_utf8(&name) {
-                Ok(text) => charset.encode(text),
-                Err(_) => Ok(name.clone()),
-            };
-            match remote {
-                Ok(remote)
-                    if is_plain_name(&remote)
-                        && !remote.iter().any(|&b| b == b'\r' || b == b'\n') =>
-                {
-                    Ok(AnyPath::Remote(join(dir, &remote)))
-                }
-                Ok(_) => Err(format!(
-                    "refusing to upload {:?}: FTP cannot send that name",
-                    String::from_utf8_lossy(&name)
-                )),
-                Err(why) => Err(format!("refusing to upload {why}")),
-            }
+            safe_remote_name(&name, charset).map(|remote| AnyPath::Remote(join(dir, &remote)))
         }
     };
     match target {

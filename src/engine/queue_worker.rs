@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 
+use super::existing::{self, Found, Verdict};
 use super::protocol::{AnyPath, Conflict, Direction, JobState, OnExisting};
 use super::queue::{Child, Outcome, QueueMsg, child_of};
 use super::remote::{is_plain_name, join};
@@ -205,18 +206,13 @@ impl Worker {
         };
         // Overwriting needs no look first: the rename replaces what is there.
         let look = !resume && self.policy != OnExisting::Overwrite;
-        if look && let Ok(meta) = tokio::fs::symlink_metadata(&target).await {
-            if meta.is_dir() {
-                return Ok(Outcome::Failed(format!(
-                    "a folder with this name is in the way: {}",
-                    target.display()
-                )));
-            }
-            // Only these answers compare with the server's copy.
-            let compare = matches!(
-                self.policy,
-                OnExisting::Ask | OnExisting::OverwriteIfNewer | OnExisting::IfChanged
-            );
+        let found = if look {
+            existing::look_local(&target).await
+        } else {
+            Found::Nothing
+        };
+        if found != Found::Nothing {
+            let compare = matches!(found, Found::File { .. }) && existing::compares(self.policy);
             let (source_size, source_time) = if compare {
                 (s.size(src).await.ok(), s.mdtm(src).await.ok())
             } else {
@@ -227,8 +223,7 @@ impl Worker {
                 target: AnyPath::Local(target.clone()),
                 source_size,
                 source_time,
-                target_size: Some(meta.len()),
-                target_time: meta.modified().ok().map(naive_utc),
+                found,
             };
             match self.decision(facts, Direction::Download) {
                 Decision::Go(e) => existing = e,
@@ -267,8 +262,10 @@ impl Worker {
                 target: AnyPath::Remote(target.clone()),
                 source_size: meta.as_ref().map(|m| m.len()),
                 source_time: meta.and_then(|m| m.modified().ok()).map(naive_utc),
-                target_size: Some(remote_size),
-                target_time: s.mdtm(&target).await.ok(),
+                found: Found::File {
+                    size: Some(remote_size),
+                    modified: s.mdtm(&target).await.ok(),
+                },
             };
             match self.decision(facts, Direction::Upload) {
                 Decision::Go(e) => existing = e,
@@ -284,38 +281,36 @@ impl Worker {
         })
     }
 
-    /// What to do with an existing target, from what is known of both copies.
+    /// What to do with an existing target, from what is known of both
+    /// copies: the rule the command line follows too.
     fn decision(&self, f: Facts, direction: Direction) -> Decision {
-        let newer = match (f.source_time, f.target_time) {
-            (Some(s), Some(t)) => s.and_utc().timestamp() > t.and_utc().timestamp(),
-            // Without both times, "newer" cannot be shown: transfer.
-            _ => true,
+        let source = existing::Source {
+            size: f.source_size,
+            modified: f.source_time,
         };
-        match self.policy {
-            OnExisting::Overwrite => Decision::Go(Existing::Overwrite),
-            OnExisting::Resume => Decision::Go(Existing::Resume),
-            OnExisting::Rename => Decision::Rename,
-            OnExisting::Skip => Decision::Stop(Outcome::Skipped("the target exists".into())),
-            OnExisting::OverwriteIfNewer if newer => Decision::Go(Existing::Overwrite),
-            OnExisting::OverwriteIfNewer => Decision::Stop(Outcome::Skipped(
-                "the target is as new as the source, or newer".into(),
-            )),
-            OnExisting::IfChanged if newer || f.source_size != f.target_size => {
-                Decision::Go(Existing::Overwrite)
+        match existing::decide(self.policy, f.found, source) {
+            Verdict::Go(e) => Decision::Go(e),
+            Verdict::Rename => Decision::Rename,
+            Verdict::Skip(why) => Decision::Stop(Outcome::Skipped(why)),
+            Verdict::Refuse(why) => {
+                Decision::Stop(Outcome::Failed(format!("{why}: {}", f.target.display())))
             }
-            OnExisting::IfChanged => {
-                Decision::Stop(Outcome::Skipped("unchanged (same size, not newer)".into()))
+            Verdict::Ask => {
+                let (target_size, target_time) = match f.found {
+                    Found::File { size, modified } => (size, modified),
+                    _ => (None, None),
+                };
+                Decision::Stop(Outcome::Ask(Box::new(Conflict {
+                    id: self.id,
+                    direction,
+                    source: f.source,
+                    target: f.target,
+                    source_size: f.source_size,
+                    source_time: f.source_time,
+                    target_size,
+                    target_time,
+                })))
             }
-            OnExisting::Ask => Decision::Stop(Outcome::Ask(Box::new(Conflict {
-                id: self.id,
-                direction,
-                source: f.source,
-                target: f.target,
-                source_size: f.source_size,
-                source_time: f.source_time,
-                target_size: f.target_size,
-                target_time: f.target_time,
-            }))),
         }
     }
 }
@@ -325,8 +320,7 @@ struct Facts {
     target: AnyPath,
     source_size: Option<u64>,
     source_time: Option<chrono::NaiveDateTime>,
-    target_size: Option<u64>,
-    target_time: Option<chrono::NaiveDateTime>,
+    found: Found,
 }
 
 enum Decision {

@@ -51,6 +51,28 @@ pub fn safe_local_name(name: &[u8], charset: &NameCharset) -> Result<String, Str
     Ok(text.into_owned())
 }
 
+/// The server's name for a local file `name` (its bytes as the OS gives
+/// them), for every upload: the window's queue, `put` and `put -r`. A name
+/// that is text is encoded in the server's `charset`, and refused when the
+/// charset has no place for one of its characters; other names go as their
+/// bytes. Refused too when FTP cannot carry it or it could leave the target
+/// folder (`/`, `..`, NUL, CR, LF) or is empty.
+pub fn safe_remote_name(name: &[u8], charset: &NameCharset) -> Result<Vec<u8>, String> {
+    let remote = match std::str::from_utf8(name) {
+        Ok(text) => charset
+            .encode(text)
+            .map_err(|why| format!("refusing to upload {why}"))?,
+        Err(_) => name.to_vec(),
+    };
+    if !is_plain_name(&remote) || remote.iter().any(|&b| b == b'\r' || b == b'\n') {
+        return Err(format!(
+            "refusing to upload {:?}: FTP cannot send that name",
+            String::from_utf8_lossy(name)
+        ));
+    }
+    Ok(remote)
+}
+
 fn local_error<'a>(
     what: &'static str,
     path: &'a Path,
@@ -67,6 +89,12 @@ fn local_error<'a>(
 /// to `target`; the modification time is copied from MDTM. What `known`
 /// holds (from a fresh listing) is not asked again. With
 /// [`Existing::Resume`] a `.part` (or an existing `target`) is continued.
+///
+/// A `target` that is a symbolic link is written through: the download
+/// grows beside the file the link points to and replaces that file, and
+/// the link stays. A target that is a device, FIFO or socket is written
+/// into directly (no `.part`, no rename), as curl does: a special file is
+/// never replaced.
 pub async fn download_file(
     session: &mut Session,
     remote: &[u8],
@@ -75,6 +103,14 @@ pub async fn download_file(
     known: Known,
     progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
 ) -> Result<u64, FtpError> {
+    let named = target.to_path_buf();
+    let target = match run_blocking(move || resolve_target(&named)).await? {
+        Destination::Special(device) => {
+            return download_into_special(session, remote, &device, known, progress).await;
+        }
+        Destination::File(path) => path,
+    };
+    let target = target.as_path();
     let size = match known.size {
         Some(n) => Some(n),
         None => session.size(remote).await.ok(),
@@ -90,7 +126,7 @@ pub async fn download_file(
         return download_small(session, remote, part, target, size, mtime, progress).await;
     }
     let check = part.clone();
-    blocking(move || refuse_link(&check)).await?;
+    run_blocking(move || refuse_link(&check)).await?;
     let mut offset = 0;
     if existing == Existing::Resume {
         if !part.exists() && target.exists() {
@@ -139,6 +175,13 @@ pub async fn download_file(
                 // What arrived stays in the .part for a resume: let the
                 // writes in flight land before anyone looks at its size.
                 let _ = file.flush().await;
+                let empty = file.metadata().await.is_ok_and(|m| m.len() == 0);
+                drop(file);
+                if offset == 0 && empty {
+                    // Refused before the first byte (550): no empty .part
+                    // is left to look like a download to resume.
+                    let _ = tokio::fs::remove_file(&part).await;
+                }
                 return Err(e);
             }
         }
@@ -158,7 +201,7 @@ pub async fn download_file(
         });
     }
     let target_buf = target.to_path_buf();
-    blocking(move || {
+    run_blocking(move || {
         if let Some(t) = mtime
             && let Ok(f) = std::fs::File::options().write(true).open(&part)
         {
@@ -203,7 +246,7 @@ async fn download_small(
         });
     }
     let target = target.to_path_buf();
-    blocking(move || {
+    run_blocking(move || {
         use std::io::Write;
         refuse_link(&part)?;
         let mut file = std::fs::File::create(&part)
@@ -224,6 +267,179 @@ async fn download_small(
     Ok(got)
 }
 
+/// Where a download goes, once links are followed.
+#[derive(Debug, PartialEq, Eq)]
+enum Destination {
+    /// A file (there or not yet): it grows in `NAME.part` beside it.
+    File(PathBuf),
+    /// A device, FIFO or socket: written into as it is.
+    Special(PathBuf),
+}
+
+/// Links followed at most, as the kernel's limit (ELOOP).
+const MAX_LINKS: usize = 40;
+
+/// Follow `target` through symbolic links to what a download writes: the
+/// file a link points to (so its `.part` sits beside the real file, on the
+/// same file system, and the link survives the rename), or a special file.
+/// A link to nothing is refused, as cp does: where it points was not
+/// chosen as a place to create a file.
+fn resolve_target(target: &Path) -> Result<Destination, FtpError> {
+    let mut path = target.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && path == target => {
+                return Ok(Destination::File(path));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(FtpError::Local {
+                    what: "writing the download",
+                    source: std::io::Error::other(format!(
+                        "the target is a symbolic link to {}, which does not exist; remove the link or make it point to a file",
+                        path.display()
+                    )),
+                    path: target.display().to_string(),
+                });
+            }
+            Err(e) => return Err(local_error("looking at the download target", &path)(e)),
+        };
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            let link = std::fs::read_link(&path)
+                .map_err(local_error("reading the symbolic link", &path))?;
+            // A relative link is relative to the folder holding it.
+            path = match path.parent() {
+                Some(dir) => dir.join(link),
+                None => link,
+            };
+        } else if kind.is_file() && path != target {
+            kernel_follows(target, &path)?;
+            return Ok(Destination::File(path));
+        } else if kind.is_file() || kind.is_dir() {
+            // A folder: the rename at the end says it is in the way.
+            return Ok(Destination::File(path));
+        } else {
+            return Ok(Destination::Special(path));
+        }
+    }
+    Err(FtpError::Local {
+        what: "writing the download",
+        source: std::io::Error::other(format!(
+            "more than {MAX_LINKS} symbolic links in a row (a loop?); point the target at a file"
+        )),
+        path: target.display().to_string(),
+    })
+}
+
+/// Check that the system itself would write through the link `target` to
+/// `real`: opening it for writing (without creating or truncating, so
+/// nothing changes) must work and reach the same file. So the kernel's
+/// rules apply, such as Linux refusing links planted by others in a shared
+/// folder like /tmp (protected_symlinks), and write permission on the file.
+fn kernel_follows(target: &Path, real: &Path) -> Result<(), FtpError> {
+    let opened = std::fs::OpenOptions::new()
+        .write(true)
+        .open(target)
+        .and_then(|f| f.metadata())
+        .map_err(local_error("writing through the symbolic link", target))?;
+    let resolved = std::fs::metadata(real).map_err(local_error("reading the link's file", real))?;
+    if !same_file(&opened, &resolved) {
+        return Err(FtpError::Local {
+            what: "writing through the symbolic link",
+            source: std::io::Error::other(format!(
+                "it changed while it was being followed (it now leads somewhere other than {}); try again",
+                real.display()
+            )),
+            path: target.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    a.len() == b.len() && a.modified().ok() == b.modified().ok()
+}
+
+/// [`download_file`] into a device, FIFO or socket: opened for writing as
+/// it is (never created, truncated or replaced), the bytes written straight
+/// in. A FIFO's open waits for a reader, as with any program writing to it.
+async fn download_into_special(
+    session: &mut Session,
+    remote: &[u8],
+    device: &Path,
+    known: Known,
+    progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+) -> Result<u64, FtpError> {
+    let mut out = tokio::fs::OpenOptions::new()
+        .write(true)
+        .open(device)
+        .await
+        .map_err(local_error("opening the download target", device))?;
+    let mut written = 0;
+    let result = download_into(session, remote, &mut out, known, &mut |n, total| {
+        written = n;
+        progress(n, total)
+    })
+    .await;
+    match result {
+        Err(FtpError::Cancelled) => Err(FtpError::Cancelled),
+        // Bytes in a pipe or device cannot be taken back: trying again (the
+        // queue retries cut transfers) would send them twice. Final.
+        Err(e) if written > 0 => Err(FtpError::Local {
+            what: "writing into the device or pipe",
+            source: std::io::Error::other(format!(
+                "{e}; {written} bytes were written and cannot be taken back, so it is not tried again"
+            )),
+            path: device.display().to_string(),
+        }),
+        other => other,
+    }
+}
+
+/// Download `remote` into `out` (standard output, a pipe, a device) from
+/// its start, then flush it. The byte count is checked against the
+/// server's size where it has one: what was written cannot be taken back,
+/// but a short copy is an error, not a success.
+pub async fn download_into<W: tokio::io::AsyncWrite + Unpin + Send>(
+    session: &mut Session,
+    remote: &[u8],
+    out: &mut W,
+    known: Known,
+    progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+) -> Result<u64, FtpError> {
+    let size = match known.size {
+        Some(n) => Some(n),
+        None => session.size(remote).await.ok(),
+    };
+    progress(0, size);
+    let got = session
+        .download(remote, 0, out, &mut |n| progress(n, size))
+        .await?;
+    out.flush().await.map_err(|source| FtpError::Local {
+        what: "writing the downloaded data",
+        source,
+        path: String::from_utf8_lossy(remote).into_owned(),
+    })?;
+    if let Some(size) = size
+        && got != size
+    {
+        return Err(FtpError::Incomplete {
+            got,
+            expected: size,
+            path: String::from_utf8_lossy(remote).into_owned(),
+        });
+    }
+    Ok(got)
+}
+
 /// A `NAME.part` that is a symbolic link could send the download anywhere
 /// (someone else may have put it there): refuse it.
 fn refuse_link(part: &Path) -> Result<(), FtpError> {
@@ -240,9 +456,9 @@ fn refuse_link(part: &Path) -> Result<(), FtpError> {
 }
 
 /// Run local file work on tokio's blocking threads.
-async fn blocking(
-    work: impl FnOnce() -> Result<(), FtpError> + Send + 'static,
-) -> Result<(), FtpError> {
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, FtpError> + Send + 'static,
+) -> Result<T, FtpError> {
     tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
         Err(FtpError::Local {
             what: "finishing the download",
@@ -270,6 +486,11 @@ pub async fn upload_file(
         .metadata()
         .await
         .map_err(local_error("reading the file to upload", local))?;
+    if !meta.is_file() {
+        // A pipe or device (`<(cmd)`, /dev/zero…) has no length to check or
+        // resume from: it is sent as it comes, from the start.
+        return upload_from(session, file.into_std().await, remote, progress).await;
+    }
     let len = meta.len();
     let mut offset = 0;
     if existing == Existing::Resume {
@@ -315,6 +536,32 @@ pub async fn upload_file(
     Ok(len)
 }
 
+/// Upload what `input` gives (standard input, a pipe) to `remote`, from
+/// the start. Its length is known only at the end; then the server's SIZE,
+/// where it has one, must match it.
+pub async fn upload_from(
+    session: &mut Session,
+    input: std::fs::File,
+    remote: &[u8],
+    progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+) -> Result<u64, FtpError> {
+    progress(0, None);
+    let mut reader = ReadAhead::new(input);
+    let sent = session
+        .upload(&mut reader, remote, 0, false, &mut |n| progress(n, None))
+        .await?;
+    if let Ok(remote_size) = session.size(remote).await
+        && remote_size != sent
+    {
+        return Err(FtpError::Incomplete {
+            got: remote_size,
+            expected: sent,
+            path: String::from_utf8_lossy(remote).into_owned(),
+        });
+    }
+    Ok(sent)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +594,72 @@ mod tests {
         assert!(e.to_string().contains("symbolic link"), "{e}");
         assert!(refuse_link(&dir.path().join("y.part")).is_ok());
         assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
+    }
+
+    #[test]
+    fn upload_names_are_encoded_for_the_server_or_refused() {
+        let latin1 = NameCharset::from_label("iso-8859-1").unwrap();
+        assert_eq!(
+            safe_remote_name("café.txt".as_bytes(), &latin1).unwrap(),
+            b"caf\xe9.txt"
+        );
+        assert_eq!(
+            safe_remote_name("café.txt".as_bytes(), &NameCharset::Auto).unwrap(),
+            "café.txt".as_bytes()
+        );
+        let e = safe_remote_name("日本.txt".as_bytes(), &latin1).unwrap_err();
+        assert!(e.contains("cannot encode"), "{e}");
+        // Not text: its bytes, as they are.
+        assert_eq!(
+            safe_remote_name(b"raw\xff", &NameCharset::Auto).unwrap(),
+            b"raw\xff"
+        );
+        for bad in [&b""[..], b"..", b"a/b", b"cr\rlf", b"nl\n", b"nul\0"] {
+            assert!(
+                safe_remote_name(bad, &NameCharset::Auto).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn targets_resolve_through_links_to_files_and_devices() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("sub").join("real.bin");
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(&real, b"old").unwrap();
+        let plain = dir.path().join("plain.bin");
+        assert_eq!(
+            resolve_target(&plain).unwrap(),
+            Destination::File(plain.clone())
+        );
+        // A relative link, through a second link.
+        let link = dir.path().join("link");
+        symlink("sub/real.bin", &link).unwrap();
+        let link2 = dir.path().join("link2");
+        symlink(&link, &link2).unwrap();
+        assert_eq!(
+            resolve_target(&link2).unwrap(),
+            Destination::File(dir.path().join("sub/real.bin"))
+        );
+        let null = dir.path().join("null");
+        symlink("/dev/null", &null).unwrap();
+        assert_eq!(
+            resolve_target(&null).unwrap(),
+            Destination::Special(PathBuf::from("/dev/null"))
+        );
+        let dangling = dir.path().join("dangling");
+        symlink("nowhere", &dangling).unwrap();
+        let e = resolve_target(&dangling).unwrap_err().to_string();
+        assert!(e.contains("does not exist"), "{e}");
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        symlink(&b, &a).unwrap();
+        symlink(&a, &b).unwrap();
+        let e = resolve_target(&a).unwrap_err().to_string();
+        assert!(e.contains("symbolic links in a row"), "{e}");
     }
 
     #[test]
