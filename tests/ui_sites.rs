@@ -173,7 +173,7 @@ fn a_site_made_in_the_manager_survives_a_restart_and_connects_to_its_default_fol
         "Default local folder",
         &site_local.path().display().to_string(),
     );
-    type_into(&mut h, "Default remote folder", "/docs");
+    type_into(&mut h, "Remote folder", "/docs");
     h.check_accessibility();
     click_last(&mut h, "Save");
 

@@ -1744,15 +1744,7 @@ impl FerryApp {
                         ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                     ui.painter().circle_filled(rect.center(), 4.5, dot);
                     if matches!(self.connection, Connection::Connected { .. }) {
-                        let (icon, tip) = if self.encrypted {
-                            ("🔒", "Encrypted: the connection uses TLS")
-                        } else {
-                            (
-                                "🔓",
-                                "Not encrypted: the password and files cross the network readable",
-                            )
-                        };
-                        ui.label(icon).on_hover_text(tip);
+                        padlock(ui, self.encrypted);
                     }
                     ui.label(self.status_text());
                     if !self.busy.is_empty() {
@@ -1840,4 +1832,59 @@ impl FerryApp {
             ctx.request_repaint_after(Duration::from_secs(1));
         }
     }
+}
+
+/// The status line's padlock: closed on a TLS connection, open otherwise.
+/// Its accessible name says which, as does its tooltip.
+fn padlock(ui: &mut egui::Ui, locked: bool) -> egui::Response {
+    let (name, tip) = if locked {
+        ("Encrypted", "Encrypted: the connection uses TLS")
+    } else {
+        (
+            "Not encrypted",
+            "Not encrypted: the password and files cross the network readable",
+        )
+    };
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Label, true, name));
+    let color = if locked {
+        egui::Color32::from_rgb(60, 180, 90)
+    } else {
+        ui.visuals().warn_fg_color
+    };
+    let painter = ui.painter();
+    let body = egui::Rect::from_min_max(
+        egui::pos2(rect.left() + 1.0, rect.center().y),
+        egui::pos2(rect.right() - 1.0, rect.bottom() - 1.0),
+    );
+    painter.rect_filled(body, 1.5, color);
+    // The shackle: an arch over the body, lifted off its right post when open.
+    let stroke = egui::Stroke::new(1.6, color);
+    let (left, right) = (body.left() + 2.5, body.right() - 2.5);
+    let radius = (right - left) / 2.0;
+    let mid = (left + right) / 2.0;
+    let lift = if locked { 0.0 } else { 3.0 };
+    let top = rect.top() + 1.5 - lift;
+    let arch: Vec<egui::Pos2> = (0..=8)
+        .map(|i| {
+            let a = std::f32::consts::PI * (i as f32 / 8.0);
+            egui::pos2(mid - radius * a.cos(), top + radius - radius * a.sin())
+        })
+        .collect();
+    painter.line_segment(
+        [
+            egui::pos2(left, body.top() - lift),
+            egui::pos2(left, top + radius),
+        ],
+        stroke,
+    );
+    painter.add(egui::Shape::line(arch, stroke));
+    painter.line_segment(
+        [
+            egui::pos2(right, top + radius),
+            egui::pos2(right, body.top()),
+        ],
+        stroke,
+    );
+    response.on_hover_text(tip)
 }
