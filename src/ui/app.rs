@@ -1846,7 +1846,7 @@ fn padlock(ui: &mut egui::Ui, locked: bool) -> egui::Response {
         )
     };
     let (rect, response) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Label, true, name));
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Image, true, name));
     let color = if locked {
         egui::Color32::from_rgb(60, 180, 90)
     } else {

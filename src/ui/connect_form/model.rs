@@ -666,7 +666,7 @@ impl ErrorGate {
         value: &str,
     ) -> Option<&'a str> {
         let e = error_for(errors, label)?;
-        (self.attempted || self.touched.iter().any(|t| *t == label) || !value.trim().is_empty())
+        (self.attempted || self.touched.contains(&label) || !value.trim().is_empty())
             .then_some(e)
     }
 }
