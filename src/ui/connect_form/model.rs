@@ -666,8 +666,7 @@ impl ErrorGate {
         value: &str,
     ) -> Option<&'a str> {
         let e = error_for(errors, label)?;
-        (self.attempted || self.touched.contains(&label) || !value.trim().is_empty())
-            .then_some(e)
+        (self.attempted || self.touched.contains(&label) || !value.trim().is_empty()).then_some(e)
     }
 }
 
