@@ -575,3 +575,64 @@ fn pane_split_column_widths_sort_and_settings_survive_a_restart() {
     .unwrap();
     assert!(app2.state.show_hidden && app2.local.show_hidden);
 }
+
+#[test]
+fn explicit_tls_if_available_falls_back_to_plain_ftp_and_says_so() {
+    // The in-process server has no TLS: it refuses AUTH TLS.
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    h.get_by_label("Protocol").click();
+    h.run_steps(4);
+    h.get_by_label("FTP, explicit TLS if available").click();
+    h.run_steps(4);
+    connect_and_list(&mut h, &server);
+    let log: Vec<String> = h.state().log.visible_texts().map(str::to_string).collect();
+    assert!(
+        log.iter().any(|l| l.contains("AUTH TLS")),
+        "AUTH TLS was tried: {log:#?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("does not offer TLS") && l.contains("plain FTP")),
+        "{log:#?}"
+    );
+    assert!(!h.state().encrypted);
+    h.get_by_label_contains("not encrypted: the server does not offer TLS");
+    // The open padlock says it too.
+    h.get_by_label("Not encrypted");
+    assert!(h.query_by_label("Encrypted").is_none());
+}
+
+#[test]
+fn a_cancelled_connection_dialog_keeps_what_was_typed_but_not_the_password() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    dialog_for(&mut h, &server, "Active");
+    h.get_all_by_label("Cancel").last().unwrap().click();
+    h.run_steps(4);
+    assert!(!h.state().dialog.open);
+
+    h.get_by_label("File").click();
+    h.run_steps(4);
+    h.get_by_label_contains("Connect…").click();
+    h.run_steps(4);
+    let port = server.addr.port().to_string();
+    for (label, want) in [
+        ("Host", "127.0.0.1"),
+        ("Port", port.as_str()),
+        ("User", USER),
+    ] {
+        assert_eq!(
+            h.get_all_by_label(label).last().unwrap().value().as_deref(),
+            Some(want),
+            "{label}"
+        );
+    }
+    let form = &h.state().dialog.form;
+    assert_eq!(form.mode, ferry::sites::ConnectionMode::Active);
+    assert_eq!(form.password, "", "a password is never kept on cancel");
+}

@@ -9,6 +9,7 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use ferry::ftp::{CertificateInfo, ConnectOptions, DataMode, Security, TrustPolicy};
 use ferry::ui::cert_dialog::{self, CertDecision, CertPrompt};
 use ferry::ui::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest, LogonType};
+use ferry::ui::connect_form::Protocol;
 use ferry::ui::quick_connect::QuickConnect;
 
 // ---------------------------------------------------------------- quick connect
@@ -151,6 +152,51 @@ fn pasting_an_ftp_url_into_host_fills_the_bar() {
     let r = &h.state().requests[0];
     assert_eq!(r.options.security, Security::None);
     assert_eq!(r.initial_path.as_deref(), Some(b"/pub/docs".as_slice()));
+}
+
+#[test]
+fn a_pasted_url_sets_the_bars_protocol_by_its_scheme() {
+    // The bar kept explicit TLS from an earlier site; ftp:// means plain FTP.
+    let mut form = ConnectForm::default();
+    form.set_protocol(Protocol::ExplicitTls);
+    let mut h = quick_harness(form);
+    h.run();
+    assert_eq!(
+        h.get_by_label("Protocol").value().as_deref(),
+        Some("Explicit TLS")
+    );
+    h.get_by_label("Host").click();
+    h.run();
+    h.event(egui::Event::Paste("ftp://demo.example.org:2121/".into()));
+    h.run();
+    assert_eq!(h.state().bar.form.protocol, Protocol::Ftp);
+    assert_eq!(h.get_by_label("Protocol").value().as_deref(), Some("FTP"));
+    h.key_press(egui::Key::Enter);
+    h.run();
+    let o = &h.state().requests[0].options;
+    assert_eq!((o.security, o.port), (Security::None, 2121));
+}
+
+#[test]
+fn the_bar_offers_explicit_tls_if_available() {
+    let mut h = quick_harness(ConnectForm {
+        host: "h".into(),
+        ..ConnectForm::default()
+    });
+    h.get_by_label("Protocol").click();
+    h.run();
+    h.get_by_label("FTP, explicit TLS if available").click();
+    h.run();
+    assert_eq!(
+        h.get_by_label("Protocol").value().as_deref(),
+        Some("TLS if available")
+    );
+    h.get_by_role_and_label(Role::Button, "Connect").click();
+    h.run();
+    assert_eq!(
+        h.state().requests[0].options.security,
+        Security::ExplicitIfAvailable
+    );
 }
 
 #[test]

@@ -173,7 +173,7 @@ fn a_site_made_in_the_manager_survives_a_restart_and_connects_to_its_default_fol
         "Default local folder",
         &site_local.path().display().to_string(),
     );
-    type_into(&mut h, "Default remote folder", "/docs");
+    type_into(&mut h, "Remote folder", "/docs");
     h.check_accessibility();
     click_last(&mut h, "Save");
 
@@ -1039,4 +1039,92 @@ fn an_auto_site_remembers_the_mode_that_worked_when_passive_is_blocked() {
         stored_sites(config.path())[0].last_working_mode,
         Some(ConnectionMode::Active)
     );
+}
+
+#[test]
+fn quick_connect_after_a_saved_site_is_not_blocked_by_fields_the_bar_does_not_show() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    // A site as most are saved: no timeout of its own.
+    let mut site = saved_site(config.path(), &server, "No timeout");
+    site.remember_password = true;
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    keyring.set(&site.id, PASSWORD).unwrap();
+    let state = State {
+        recent_sites: vec![site.id.clone()],
+        ..State::default()
+    };
+    let mut h = app_with(local.path(), config.path(), keyring, state);
+    open_menu(&mut h, "File");
+    h.get_by_label("No timeout").click();
+    wait_until(&mut h, "the site's listing", |a| {
+        remote_names(a).contains(&"hello.txt".to_string())
+    });
+    assert_eq!(h.state().connected_site.as_deref(), Some(site.id.as_str()));
+
+    // File → Connect shows the site's settings with Connect available.
+    h.state_mut().run_action(
+        ferry::ui::actions::Action::Connect,
+        &egui::Context::default(),
+    );
+    h.run_steps(3);
+    assert_eq!(lowest(&h, "Host").value().as_deref(), Some("127.0.0.1"));
+    use egui_kittest::kittest::NodeT as _;
+    let connect = lowest(&h, "Connect");
+    assert_eq!(
+        connect.accesskit_node().role(),
+        egui::accesskit::Role::Button
+    );
+    assert!(
+        !connect.accesskit_node().is_disabled(),
+        "Connect is available"
+    );
+    h.key_press(egui::Key::Escape);
+    h.run_steps(3);
+    assert!(!h.state().dialog.open);
+
+    // Enter in the bar connects: the bar has no timeout field to complain about.
+    type_into(&mut h, "Password", PASSWORD);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Timeout").is_none(),
+        "no error about a field the bar does not show"
+    );
+    wait_until(&mut h, "a new connection from the bar", |a| {
+        a.connected_site.is_none()
+            && matches!(a.connection, Connection::Connected { .. })
+            && remote_names(a).contains(&"hello.txt".to_string())
+    });
+}
+
+#[test]
+fn a_new_site_shows_no_errors_before_anything_is_typed() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
+    open_menu(&mut h, "File");
+    h.get_by_label_contains("Site Manager…").click();
+    h.run_steps(2);
+    click_last(&mut h, "New site");
+    h.run_steps(2);
+    lowest(&h, "Host");
+    assert!(
+        h.query_by_label_contains("Enter the server's host name")
+            .is_none(),
+        "no red before anything is typed"
+    );
+    assert!(h.query_by_label_contains("Enter a user name").is_none());
+    // Saving is what shows them.
+    click_last(&mut h, "Save");
+    h.run_steps(2);
+    h.get_by_label("Enter the server's host name or address");
 }

@@ -4,7 +4,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use super::progress::LazyProgress;
-use super::url::FtpUrl;
+use super::url::RemoteArg;
 use super::{CliError, Command, CopyArgs, IfExists, NetArgs, connect_options};
 use crate::engine::OnExisting;
 use crate::engine::existing::{self, Found, Verdict};
@@ -68,8 +68,8 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
     }
 }
 
-pub(super) async fn open(text: &str, net: &NetArgs) -> Result<(FtpUrl, Session), CliError> {
-    let url = FtpUrl::parse(text).map_err(CliError::usage)?;
+pub(super) async fn open(text: &str, net: &NetArgs) -> Result<(RemoteArg, Session), CliError> {
+    let url = RemoteArg::parse(text).map_err(CliError::usage)?;
     let opts = connect_options(&url, net)?;
     let log = cli_log(net.verbose);
     let session = Session::connect(opts, log).await?;
@@ -78,7 +78,7 @@ pub(super) async fn open(text: &str, net: &NetArgs) -> Result<(FtpUrl, Session),
 
 /// Quit, first saving the data mode auto mode switched to into the saved
 /// site the URL named, so the next connection starts with it.
-async fn finish(url: &FtpUrl, mut s: Session) -> Result<(), CliError> {
+async fn finish(url: &RemoteArg, mut s: Session) -> Result<(), CliError> {
     if let (Some(switch), Some(site)) = (s.take_mode_switch(), &url.site) {
         super::remember_working_mode(site, switch.to);
     }
@@ -87,7 +87,7 @@ async fn finish(url: &FtpUrl, mut s: Session) -> Result<(), CliError> {
 
 /// `ferry diagnose URL`: the connection test's table as it runs, then the verdict.
 async fn diagnose(text: &str, net: &NetArgs) -> Result<(), CliError> {
-    let url = FtpUrl::parse(text).map_err(CliError::usage)?;
+    let url = RemoteArg::parse(text).map_err(CliError::usage)?;
     let opts = connect_options(&url, net)?;
     let path = (!url.path.is_empty()).then(|| url.path.clone());
     println!("Testing {} as {}…", opts.addr_text(), opts.user);
@@ -114,7 +114,7 @@ async fn diagnose(text: &str, net: &NetArgs) -> Result<(), CliError> {
 }
 
 async fn ls(text: &str, all: bool, net: &NetArgs) -> Result<(), CliError> {
-    let url = FtpUrl::parse(text).map_err(CliError::usage)?;
+    let url = RemoteArg::parse(text).map_err(CliError::usage)?;
     let mut opts = connect_options(&url, net)?;
     opts.list_hidden = all;
     let log = cli_log(net.verbose);
@@ -169,7 +169,7 @@ async fn get(
     copy: &CopyArgs,
     net: &NetArgs,
 ) -> Result<(), CliError> {
-    let url = FtpUrl::parse(text).map_err(CliError::usage)?;
+    let url = RemoteArg::parse(text).map_err(CliError::usage)?;
     let remote_name = url.file_name().ok_or_else(|| {
         CliError::usage(format!(
             "the URL names a folder, not a file: {}",

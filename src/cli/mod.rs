@@ -15,12 +15,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::ftp::{
-    ConnectOptions, DataMode, ErrorClass, FtpError, NameCharset, Security, Timeouts, TrustPolicy,
-    tls,
+use crate::ftp::{ConnectOptions, DataMode, ErrorClass, FtpError, NameCharset, TrustPolicy, tls};
+use crate::sites::{
+    ConnectSpec, ConnectionMode, LogonType, OsKeyring, Protocol, SecretStore, Site, TrustStore,
 };
-use crate::sites::{LogonType, OsKeyring, SecretStore, Site, TrustStore};
-use url::FtpUrl;
+use url::RemoteArg;
 
 /// Exit codes, so scripts can tell failures apart.
 pub mod exit {
@@ -356,93 +355,76 @@ pub fn main() -> ExitCode {
 /// Build connection options from a URL (or a saved site) and the network
 /// flags; asks for the password when neither the URL, `FERRY_PASSWORD` nor
 /// the keyring has one.
-fn connect_options(url: &FtpUrl, net: &NetArgs) -> Result<ConnectOptions, CliError> {
-    if let Some(site) = &url.site {
-        return site_options(site, net);
-    }
-    let security = match (url.security, net.tls) {
-        (Security::Implicit, _) => Security::Implicit,
-        (_, true) => Security::Explicit,
-        _ => Security::None,
-    };
-    let (user, password) = match &url.user {
-        None => ("anonymous".to_string(), "ferry@".to_string()),
-        Some(user) => {
-            let password = match &url.password {
-                Some(p) => p.clone(),
-                None => ask_password(user, &url.host, None)?,
+fn connect_options(url: &RemoteArg, net: &NetArgs) -> Result<ConnectOptions, CliError> {
+    let mut spec = match &url.site {
+        Some(site) => {
+            let password = if site.needs_password() {
+                let keyring = (site.remember_password && site.logon == LogonType::Normal)
+                    .then(|| OsKeyring::new().get(&site.id).ok().flatten())
+                    .flatten();
+                ask_password(&site.user, &site.host, keyring)?
+            } else {
+                String::new()
             };
-            (user.clone(), password)
+            let mut spec = site.connect_spec(&password);
+            // A certificate the user trusted for the site is pinned.
+            spec.trust = crate::sites::default_config_dir()
+                .and_then(|dir| TrustStore::load(&dir))
+                .map(|(store, _)| store.policy_for(&site.host_port()))
+                .unwrap_or(TrustPolicy::SystemRoots);
+            spec
+        }
+        None => {
+            let mut spec = ConnectSpec::from_url(&url.url);
+            if let (Some(user), None) = (&url.user, &url.password) {
+                spec.password = ask_password(user, &url.host, None)?;
+            }
+            spec
         }
     };
-    let mut opts = ConnectOptions::new(&url.host, url.port, user, password);
-    opts.security = security;
-    opts.trust = trust_policy(net).unwrap_or(TrustPolicy::SystemRoots);
-    opts.mode = if net.active {
-        DataMode::Active
-    } else {
-        DataMode::Passive
-    };
-    opts.auto_fallback = net.auto;
-    opts.charset = net.charset.unwrap_or_default();
-    opts.timeouts = net.timeout.map(Timeouts::uniform).unwrap_or_default();
-    opts.external_ip = net.external_ip;
-    opts.port_range = net.port_range.clone();
-    opts.trust_pasv_host = net.trust_pasv_host;
-    opts.transfer_mode = net.mode.map(Into::into).unwrap_or_default();
-    Ok(opts)
+    lay_flags(&mut spec, net);
+    Ok(spec.options())
 }
 
-/// A saved site's options; flags given on the command line win over the
-/// site's settings, and a certificate the user trusted for it is pinned.
-fn site_options(site: &Site, net: &NetArgs) -> Result<ConnectOptions, CliError> {
-    let password = if site.needs_password() {
-        let keyring = (site.remember_password && site.logon == LogonType::Normal)
-            .then(|| OsKeyring::new().get(&site.id).ok().flatten())
-            .flatten();
-        ask_password(&site.user, &site.host, keyring)?
-    } else {
-        String::new()
-    };
-    let mut opts = site.connect_options(&password);
-    if net.tls && opts.security == Security::None {
-        opts.security = Security::Explicit;
+/// The network flags, over what the URL or the saved site says.
+fn lay_flags(spec: &mut ConnectSpec, net: &NetArgs) {
+    if net.tls
+        && matches!(
+            spec.protocol,
+            Protocol::Ftp | Protocol::ExplicitTlsIfAvailable
+        )
+    {
+        spec.protocol = Protocol::ExplicitTls;
     }
-    if net.active || net.passive {
-        opts.mode = if net.active {
-            DataMode::Active
-        } else {
-            DataMode::Passive
-        };
-        opts.auto_fallback = false;
+    if net.active {
+        spec.mode = ConnectionMode::Active;
+    } else if net.passive {
+        spec.mode = ConnectionMode::Passive;
     }
-    if net.auto {
-        opts.auto_fallback = true;
+    if net.auto && spec.mode != ConnectionMode::Auto {
+        // Start in the mode asked for (passive unless --active), then fall back.
+        spec.last_working_mode = Some(spec.mode);
+        spec.mode = ConnectionMode::Auto;
     }
     if let Some(charset) = net.charset {
-        opts.charset = charset;
+        spec.charset = charset;
     }
     if let Some(t) = net.timeout {
-        opts.timeouts = Timeouts::uniform(t);
+        spec.timeout = Some(t);
     }
     if net.external_ip.is_some() {
-        opts.external_ip = net.external_ip;
+        spec.external_ip = net.external_ip;
     }
     if net.port_range.is_some() {
-        opts.port_range = net.port_range.clone();
+        spec.port_range = net.port_range.clone();
     }
-    opts.trust_pasv_host |= net.trust_pasv_host;
+    spec.trust_pasv_host |= net.trust_pasv_host;
     if let Some(mode) = net.mode {
-        opts.transfer_mode = mode.into();
+        spec.transfer_mode = mode.into();
     }
-    opts.trust = match trust_policy(net) {
-        Some(policy) => policy,
-        None => crate::sites::default_config_dir()
-            .and_then(|dir| TrustStore::load(&dir))
-            .map(|(store, _)| store.policy_for(&site.host_port()))
-            .unwrap_or(TrustPolicy::SystemRoots),
-    };
-    Ok(opts)
+    if let Some(policy) = trust_policy(net) {
+        spec.trust = policy;
+    }
 }
 
 fn parse_charset(text: &str) -> Result<NameCharset, String> {

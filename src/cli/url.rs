@@ -1,25 +1,25 @@
-//! `ftp://user:pass@host:port/path` addresses as the command line takes them.
+//! What the command line takes for the server side: an `ftp://`/`ftps://`
+//! URL (parsed by [`crate::ftp::url`]) or a saved site with a path
+//! (`site:NAME/path`).
 
-use percent_encoding::percent_decode_str;
+use std::ops::Deref;
 
-use crate::ftp::Security;
+pub use crate::ftp::url::FtpUrl;
 use crate::sites::{Site, SiteList, SiteStore};
 
-/// A parsed FTP URL, or a saved site with a path (`site:NAME/path`).
+/// A remote argument: where it is, and the saved site it names, if any.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FtpUrl {
-    pub security: Security,
-    pub host: String,
-    pub port: u16,
-    /// None: anonymous.
-    pub user: Option<String>,
-    pub password: Option<String>,
-    /// The path as bytes (percent-decoded). Following RFC 1738 and curl, a
-    /// path is relative to the login folder: `ftp://h/a/b` is `a/b`; an
-    /// absolute path is written `ftp://h//tmp/x` or `ftp://h/%2Ftmp/x`.
-    pub path: Vec<u8>,
+pub struct RemoteArg {
+    pub url: FtpUrl,
     /// For `site:NAME/path`: the saved site (its options are used to connect).
     pub site: Option<Box<Site>>,
+}
+
+impl Deref for RemoteArg {
+    type Target = FtpUrl;
+    fn deref(&self) -> &FtpUrl {
+        &self.url
+    }
 }
 
 /// Whether `text` addresses the server side: an FTP URL or a saved site.
@@ -29,48 +29,17 @@ pub fn is_remote(text: &str) -> bool {
         .any(|p| text.starts_with(p))
 }
 
-impl FtpUrl {
-    /// Parse `ftp://` (plain, or explicit TLS with `--tls`) and `ftps://`
-    /// (implicit TLS) URLs.
-    pub fn parse(text: &str) -> Result<FtpUrl, String> {
+impl RemoteArg {
+    /// An `ftp://` (plain, or explicit TLS with `--tls`) or `ftps://`
+    /// (implicit TLS) URL, or `site:NAME/path`.
+    pub fn parse(text: &str) -> Result<RemoteArg, String> {
         if let Some(rest) = text.strip_prefix("site:") {
             let store = SiteStore::open_default().map_err(|e| e.to_string())?;
             let loaded = store.load().map_err(|e| e.to_string())?;
-            return FtpUrl::from_site(rest, &loaded.sites);
+            return RemoteArg::from_site(rest, &loaded.sites);
         }
-        let url = url::Url::parse(text).map_err(|e| format!("not a valid URL ({e}): {text}"))?;
-        let security = match url.scheme() {
-            "ftp" => Security::None,
-            "ftps" => Security::Implicit,
-            other => {
-                return Err(format!(
-                    "unsupported scheme {other:?}; use ftp:// or ftps://: {text}"
-                ));
-            }
-        };
-        let host = url
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| format!("the URL names no host: {text}"))?
-            .to_string();
-        let port = url.port().unwrap_or(security.default_port());
-        let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
-        let user = Some(decode(url.username())).filter(|u| !u.is_empty());
-        let password = url.password().map(decode);
-        // The raw path after "ftp://host[:port]", minus any ";type=" suffix.
-        let raw = url.path();
-        let raw = raw.split(";type=").next().unwrap_or(raw);
-        let mut path: Vec<u8> = percent_decode_str(raw).collect();
-        if path.first() == Some(&b'/') {
-            path.remove(0);
-        }
-        Ok(FtpUrl {
-            security,
-            host,
-            port,
-            user,
-            password,
-            path,
+        Ok(RemoteArg {
+            url: FtpUrl::parse(text)?,
             site: None,
         })
     }
@@ -79,20 +48,22 @@ impl FtpUrl {
     /// text that names exactly one site (`Folder/Sub/Name`, a bare name, or
     /// an id) is the site; the rest is the path, relative to the login
     /// folder as in URLs (`NAME//tmp/x` is the absolute `/tmp/x`).
-    pub fn from_site(text: &str, sites: &SiteList) -> Result<FtpUrl, String> {
+    pub fn from_site(text: &str, sites: &SiteList) -> Result<RemoteArg, String> {
         let parts: Vec<&str> = text.split('/').collect();
         for k in (1..=parts.len()).rev() {
             let query = parts[..k].join("/");
             match sites.find(&query).as_slice() {
                 [] => continue,
                 [site] => {
-                    return Ok(FtpUrl {
-                        security: site.protocol.security(),
-                        host: site.host.clone(),
-                        port: site.effective_port(),
-                        user: site.needs_password().then(|| site.user.clone()),
-                        password: None,
-                        path: parts[k..].join("/").into_bytes(),
+                    return Ok(RemoteArg {
+                        url: FtpUrl {
+                            security: site.protocol.security(),
+                            host: site.host.clone(),
+                            port: site.effective_port(),
+                            user: site.needs_password().then(|| site.user.clone()),
+                            password: None,
+                            path: parts[k..].join("/").into_bytes(),
+                        },
                         site: Some(Box::new((*site).clone())),
                     });
                 }
@@ -107,40 +78,6 @@ impl FtpUrl {
         Err(format!(
             "no saved site is called {text:?}; `ferry sites list` shows them"
         ))
-    }
-
-    /// The last path segment (a file name), if the path does not end in `/`.
-    pub fn file_name(&self) -> Option<&[u8]> {
-        let name = self.path.rsplit(|&b| b == b'/').next()?;
-        (!name.is_empty()).then_some(name)
-    }
-
-    /// The folder part of the path, with a trailing `/` (empty for the login folder).
-    pub fn dir(&self) -> &[u8] {
-        match self.path.iter().rposition(|&b| b == b'/') {
-            Some(i) => &self.path[..=i],
-            None => &[],
-        }
-    }
-
-    /// `ftp://user@host:port/path` without the password, for messages.
-    pub fn display(&self) -> String {
-        let scheme = if self.security == Security::Implicit {
-            "ftps"
-        } else {
-            "ftp"
-        };
-        let user = self
-            .user
-            .as_deref()
-            .map(|u| format!("{u}@"))
-            .unwrap_or_default();
-        format!(
-            "{scheme}://{user}{}:{}/{}",
-            self.host,
-            self.port,
-            String::from_utf8_lossy(&self.path)
-        )
     }
 }
 
@@ -161,67 +98,22 @@ mod tests {
             sites: vec![a, b, c],
             ..SiteList::default()
         };
-        let u = FtpUrl::from_site("Lab/Box/pub/x.txt", &sites).unwrap();
+        let u = RemoteArg::from_site("Lab/Box/pub/x.txt", &sites).unwrap();
         assert_eq!(u.host, "a.example.org");
         assert_eq!(u.user.as_deref(), Some("alice"));
         assert_eq!(u.path, b"pub/x.txt");
         // Absolute paths as in URLs: a second slash.
-        let u = FtpUrl::from_site("Home/Box//tmp/x", &sites).unwrap();
+        let u = RemoteArg::from_site("Home/Box//tmp/x", &sites).unwrap();
         assert_eq!(
             (u.host.as_str(), u.path.as_slice()),
             ("b.example.org", &b"/tmp/x"[..])
         );
         // "Lab" alone is the anonymous site, not the folder.
-        let u = FtpUrl::from_site("Lab", &sites).unwrap();
+        let u = RemoteArg::from_site("Lab", &sites).unwrap();
         assert_eq!((u.host.as_str(), u.user.clone()), ("c.example.org", None));
-        let e = FtpUrl::from_site("Box/x", &sites).unwrap_err();
+        let e = RemoteArg::from_site("Box/x", &sites).unwrap_err();
         assert!(e.contains("2 saved sites"), "{e}");
-        let e = FtpUrl::from_site("Nope", &sites).unwrap_err();
+        let e = RemoteArg::from_site("Nope", &sites).unwrap_err();
         assert!(e.contains("no saved site"), "{e}");
-    }
-
-    #[test]
-    fn urls_parse_into_their_parts() {
-        let u = FtpUrl::parse("ftp://alice:p%40ss@example.org:2121/dir/my%20file.txt").unwrap();
-        assert_eq!(u.security, Security::None);
-        assert_eq!(u.host, "example.org");
-        assert_eq!(u.port, 2121);
-        assert_eq!(u.user.as_deref(), Some("alice"));
-        assert_eq!(u.password.as_deref(), Some("p@ss"));
-        assert_eq!(u.path, b"dir/my file.txt");
-        assert_eq!(u.file_name(), Some(b"my file.txt".as_slice()));
-        assert_eq!(u.dir(), b"dir/");
-        assert!(!u.display().contains("p@ss"));
-    }
-
-    #[test]
-    fn defaults_and_special_forms() {
-        let u = FtpUrl::parse("ftps://h").unwrap();
-        assert_eq!(
-            (u.security, u.port, u.user.clone(), u.path.clone()),
-            (Security::Implicit, 990, None, vec![])
-        );
-        assert_eq!(u.file_name(), None);
-        assert_eq!(FtpUrl::parse("ftp://h/").unwrap().port, 21);
-        assert_eq!(FtpUrl::parse("ftp://h//tmp/x").unwrap().path, b"/tmp/x");
-        assert_eq!(FtpUrl::parse("ftp://h/%2Ftmp/x").unwrap().path, b"/tmp/x");
-        assert_eq!(FtpUrl::parse("ftp://h/a;type=i").unwrap().path, b"a");
-        assert_eq!(FtpUrl::parse("ftp://[::1]:21/a").unwrap().host, "[::1]");
-        assert_eq!(FtpUrl::parse("ftp://h/caf%E9").unwrap().path, b"caf\xe9");
-        assert_eq!(FtpUrl::parse("ftp://h/dir/").unwrap().file_name(), None);
-    }
-
-    #[test]
-    fn bad_urls_say_what_is_wrong() {
-        assert!(
-            FtpUrl::parse("http://h/x")
-                .unwrap_err()
-                .contains("unsupported scheme")
-        );
-        assert!(
-            FtpUrl::parse("not a url")
-                .unwrap_err()
-                .contains("not a valid URL")
-        );
     }
 }

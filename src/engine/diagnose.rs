@@ -290,6 +290,8 @@ async fn probe(
                 Security::None => "without encryption",
                 Security::Explicit => "over explicit TLS",
                 Security::Implicit => "over implicit TLS",
+                Security::ExplicitIfAvailable if s.is_encrypted() => "over explicit TLS",
+                Security::ExplicitIfAvailable => "without encryption (the server offers no TLS)",
             };
             record(
                 steps,

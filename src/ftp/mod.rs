@@ -13,6 +13,7 @@ pub mod reply;
 pub mod session;
 pub mod stream;
 pub mod tls;
+pub mod url;
 
 pub use error::{Channel, DataMode, ErrorClass, FtpError, Result};
 pub use listing::{EntryKind, ListingFormat, RemoteEntry};

@@ -18,6 +18,9 @@ pub enum Security {
     Explicit,
     /// Implicit FTPS: TLS from the first byte (usually port 990).
     Implicit,
+    /// `AUTH TLS` before logging in, continuing in plain FTP only when the
+    /// server does not offer TLS (it refuses AUTH); the session log says so.
+    ExplicitIfAvailable,
 }
 
 impl Security {

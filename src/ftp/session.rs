@@ -236,9 +236,19 @@ impl Session {
     /// The last stage: explicit TLS when asked for, USER/PASS, the data
     /// channel's protection, and FEAT.
     pub async fn log_in(&mut self) -> Result<()> {
-        if self.opts.security == Security::Explicit {
+        let optional = self.opts.security == Security::ExplicitIfAvailable;
+        if self.opts.security == Security::Explicit || optional {
             let r = self.control.command("AUTH", Some(b"TLS")).await?;
-            if r.code != 234 {
+            if optional && r.code >= 500 {
+                // The server does not offer TLS: the one case where "if
+                // available" continues unencrypted (a 4xx is a failure).
+                self.tls = None;
+                self.control.log().status(format!(
+                    "The server does not offer TLS (AUTH TLS: {} {}); continuing in plain FTP, unencrypted",
+                    r.code,
+                    r.text()
+                ));
+            } else if r.code != 234 {
                 return Err(FtpError::Tls {
                     channel: Channel::Control,
                     detail: format!(
@@ -279,6 +289,12 @@ impl Session {
             let _ = self.control.command("OPTS", Some(b"UTF8 ON")).await?;
         }
         Ok(())
+    }
+
+    /// Whether the control and data connections are encrypted (false after
+    /// "explicit TLS if available" found no TLS on the server).
+    pub fn is_encrypted(&self) -> bool {
+        self.tls.is_some()
     }
 
     async fn login(&mut self) -> Result<()> {

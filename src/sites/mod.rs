@@ -6,6 +6,7 @@ mod error;
 pub mod filezilla;
 pub mod profile;
 pub mod secrets;
+pub mod spec;
 pub mod store;
 pub mod trust;
 
@@ -16,6 +17,7 @@ pub use profile::{
     new_site_id,
 };
 pub use secrets::{KeyringStatus, MemorySecrets, OsKeyring, SecretStore};
+pub use spec::{ANONYMOUS_PASSWORD, ANONYMOUS_USER, ConnectSpec};
 pub use store::{
     LoadWarning, Loaded, SCHEMA_VERSION, SITES_FILE, SiteList, SiteStore, default_config_dir,
     export,

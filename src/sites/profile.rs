@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::spec::ConnectSpec;
 pub use crate::ftp::modes::TransferMode;
-use crate::ftp::{ConnectOptions, DataMode, NameCharset, Security, Timeouts};
+use crate::ftp::{ConnectOptions, DataMode, NameCharset, Security};
 
 // The `alias`es below are the names the window's saved connection form
 // (eframe state) used before it shared these types: old state still loads.
@@ -28,6 +29,9 @@ pub enum Protocol {
     /// TLS from the first byte (usually port 990).
     #[serde(alias = "ImplicitTls")]
     ImplicitTls,
+    /// `AUTH TLS` when the server offers it, plain FTP when it does not
+    /// (FileZilla's default).
+    ExplicitTlsIfAvailable,
 }
 
 impl Protocol {
@@ -37,6 +41,7 @@ impl Protocol {
             Protocol::Ftp => Security::None,
             Protocol::ExplicitTls => Security::Explicit,
             Protocol::ImplicitTls => Security::Implicit,
+            Protocol::ExplicitTlsIfAvailable => Security::ExplicitIfAvailable,
         }
     }
 }
@@ -296,43 +301,41 @@ impl Site {
         host_port(&self.host, self.effective_port())
     }
 
-    /// Connection options for this site. `password` is ignored for anonymous
-    /// logon; for the others the caller got it from the keyring or asked.
-    /// The trust policy is left at the system roots; see
+    /// What connecting to this site means. `password` is ignored for
+    /// anonymous logon; for the others the caller got it from the keyring or
+    /// asked. The trust policy is left at the system roots; see
     /// `TrustStore::policy_for`.
-    pub fn connect_options(&self, password: &str) -> ConnectOptions {
-        let (user, password) = match self.logon {
-            LogonType::Anonymous => ("anonymous".to_string(), "ferry@".to_string()),
-            LogonType::Normal | LogonType::Ask => (self.user.clone(), password.to_string()),
-        };
-        let mut opts = ConnectOptions::new(&self.host, self.effective_port(), user, password);
-        opts.account = self.account.clone();
-        opts.security = self.protocol.security();
-        (opts.mode, opts.auto_fallback) = match self.mode {
-            ConnectionMode::Passive => (DataMode::Passive, false),
-            ConnectionMode::Active => (DataMode::Active, false),
-            ConnectionMode::Auto => match self.last_working_mode {
-                Some(ConnectionMode::Active) => (DataMode::Active, true),
-                _ => (DataMode::Passive, true),
+    pub fn connect_spec(&self, password: &str) -> ConnectSpec {
+        ConnectSpec {
+            protocol: self.protocol,
+            host: self.host.clone(),
+            port: self.port,
+            logon: self.logon,
+            user: self.user.clone(),
+            password: password.to_string(),
+            account: self.account.clone(),
+            mode: self.mode,
+            last_working_mode: self.last_working_mode,
+            transfer_mode: self.transfer_mode,
+            timeout: self.timeout_secs.map(Duration::from_secs),
+            keepalive: self.keepalive_secs.map(Duration::from_secs),
+            external_ip: self.external_ip,
+            port_range: self.active_port_range.map(|r| r.first..=r.last),
+            trust_pasv_host: self.trust_pasv_host,
+            list_hidden: self.show_hidden,
+            charset: match &self.charset {
+                Charset::Auto => NameCharset::Auto,
+                Charset::Utf8 => NameCharset::Utf8,
+                // An unknown name is shown in the Site Manager; meanwhile UTF-8.
+                Charset::Other(name) => NameCharset::from_label(name).unwrap_or_default(),
             },
-        };
-        opts.timeouts = self
-            .timeout_secs
-            .map(|s| Timeouts::uniform(Duration::from_secs(s)))
-            .unwrap_or_default();
-        opts.keepalive = self.keepalive_secs.map(Duration::from_secs);
-        opts.charset = match &self.charset {
-            Charset::Auto => NameCharset::Auto,
-            Charset::Utf8 => NameCharset::Utf8,
-            // An unknown name is shown in the Site Manager; meanwhile UTF-8.
-            Charset::Other(name) => NameCharset::from_label(name).unwrap_or_default(),
-        };
-        opts.external_ip = self.external_ip;
-        opts.port_range = self.active_port_range.map(|r| r.first..=r.last);
-        opts.trust_pasv_host = self.trust_pasv_host;
-        opts.list_hidden = self.show_hidden;
-        opts.transfer_mode = self.transfer_mode;
-        opts
+            trust: Default::default(),
+        }
+    }
+
+    /// Connection options for this site (see [`Site::connect_spec`]).
+    pub fn connect_options(&self, password: &str) -> ConnectOptions {
+        self.connect_spec(password).options()
     }
 }
 
@@ -348,6 +351,7 @@ pub fn host_port(host: &str, port: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ftp::Timeouts;
 
     #[test]
     fn new_sites_default_to_auto_mode_and_get_distinct_ids() {

@@ -14,6 +14,7 @@ use eframe::egui;
 use super::actions::{ACTIONS, Action, Scope};
 use super::cert_dialog::{self, CertDecision, CertPrompt};
 use super::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest};
+use super::connect_form::widget::{PasswordPrompt, PromptOutcome, password_prompt};
 use super::keyring_worker::{KeyringJob, KeyringReply, KeyringWorker};
 use super::log_view::LogView;
 use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
@@ -284,6 +285,8 @@ pub struct FerryApp {
     pub banner: Option<Banner>,
     pub cert_prompt: Option<CertPrompt>,
     pub connection: Connection,
+    /// Whether the connected session is encrypted (TLS), for the padlock.
+    pub encrypted: bool,
     last_request: Option<ConnectRequest>,
     busy: BTreeMap<bool, (String, SystemTime)>,
     modal: Option<Modal>,
@@ -357,6 +360,7 @@ impl FerryApp {
                 form: state.last_form.clone(),
                 test_request: None,
                 save_as_site: false,
+                cancelled: false,
             },
             state,
             engine,
@@ -367,6 +371,7 @@ impl FerryApp {
             banner: None,
             cert_prompt: None,
             connection: Connection::Disconnected,
+            encrypted: false,
             last_request: None,
             busy: BTreeMap::new(),
             modal: None,
@@ -510,8 +515,12 @@ impl FerryApp {
                 }
             }
             Event::Connecting { host } => self.connection = Connection::Connecting { host },
-            Event::Connected { host, .. } => {
+            Event::Connected {
+                host, certificate, ..
+            } => {
                 self.connection = Connection::Connected { host };
+                // Only a TLS session has the server's certificate.
+                self.encrypted = certificate.is_some();
                 self.banner = None;
                 self.remote.set_stale(false);
                 let mut form = self.quick.form.clone();
@@ -906,28 +915,7 @@ impl FerryApp {
 
     fn path_for_clipboard(&self, path: &AnyPath) -> String {
         match (path, &self.last_request) {
-            (AnyPath::Remote(p), Some(r)) => {
-                let o = &r.options;
-                let scheme = if o.security == crate::ftp::Security::Implicit {
-                    "ftps"
-                } else {
-                    "ftp"
-                };
-                let user = if o.user.is_empty() || o.user == "anonymous" {
-                    String::new()
-                } else {
-                    format!("{}@", o.user)
-                };
-                let encoded =
-                    percent_encoding::percent_encode(p, percent_encoding::NON_ALPHANUMERIC)
-                        .to_string()
-                        .replace("%2F", "/")
-                        .replace("%2E", ".")
-                        .replace("%2D", "-")
-                        .replace("%5F", "_");
-                // URL paths are relative to the login folder: an absolute path gets a second slash.
-                format!("{scheme}://{user}{}/{encoded}", o.addr_text())
-            }
+            (AnyPath::Remote(p), Some(r)) => crate::ftp::url::FtpUrl::of(&r.options, p).encoded(),
             _ => path.display(),
         }
     }
@@ -1124,7 +1112,19 @@ impl FerryApp {
         }
         match (&self.notice, &self.connection) {
             (Some(n), _) => n.clone(),
-            (None, Connection::Connected { host }) => format!("Connected to {host}"),
+            (None, Connection::Connected { host }) if self.encrypted => {
+                format!("Connected to {host}, encrypted (TLS)")
+            }
+            (None, Connection::Connected { host }) => {
+                let asked_for_tls = self.last_request.as_ref().is_some_and(|r| {
+                    r.options.security == crate::ftp::Security::ExplicitIfAvailable
+                });
+                if asked_for_tls {
+                    format!("Connected to {host}, not encrypted: the server does not offer TLS")
+                } else {
+                    format!("Connected to {host}, not encrypted")
+                }
+            }
             (None, Connection::Connecting { host }) => format!("Connecting to {host}…"),
             (None, Connection::Lost { host, .. }) => format!("Connection to {host} lost"),
             (None, Connection::Disconnected) => "Not connected".into(),
@@ -1368,55 +1368,20 @@ impl FerryApp {
                 egui::Modal::new(egui::Id::unique("ferry-ask-password"))
                     .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
                     .show(ctx, |ui| {
-                        ui.set_max_width(360.0);
-                        ui.heading("Enter the password");
-                        ui.label(format!(
-                            "Password for {} on {} ({})",
-                            site.user,
-                            site.host_port(),
-                            site.name
-                        ));
-                        if let Some(note) = &note {
-                            ui.label(
-                                egui::RichText::new(note)
-                                    .small()
-                                    .color(ui.visuals().weak_text_color()),
-                            );
+                        ui.set_max_width(400.0);
+                        let prompt = PasswordPrompt {
+                            who: format!("{} on {} ({})", site.user, site.host_port(), site.name),
+                            note: note.as_deref(),
+                            remember: can_remember
+                                .then_some((&mut remember, site_manager::label::REMEMBER)),
+                            go: if test { "Test" } else { "Connect" },
+                            back: "Cancel",
+                        };
+                        match password_prompt(ui, prompt, &mut password, &mut Vec::new()) {
+                            PromptOutcome::Nothing => {}
+                            PromptOutcome::Submit => submit = true,
+                            PromptOutcome::Back => close = true,
                         }
-                        let label = ui.label("Password");
-                        let edit = ui
-                            .add(
-                                egui::TextEdit::singleline(&mut password)
-                                    .password(true)
-                                    .desired_width(260.0),
-                            )
-                            .labelled_by(label.id);
-                        if !edit.has_focus() && !edit.lost_focus() {
-                            edit.request_focus();
-                        }
-                        let enter =
-                            edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                        if can_remember {
-                            ui.checkbox(&mut remember, site_manager::label::REMEMBER)
-                                .on_hover_text("Keep it in the OS keyring for this site");
-                        } else {
-                            ui.label(
-                                egui::RichText::new("Used for this connection only; not saved.")
-                                    .small()
-                                    .color(ui.visuals().weak_text_color()),
-                            );
-                        }
-                        super::connect_dialog::buttons_layout(ui, |ui| {
-                            if ui.button("Cancel").clicked()
-                                || ui.input(|i| i.key_pressed(egui::Key::Escape))
-                            {
-                                close = true;
-                            }
-                            let go = if test { "Test" } else { "Connect" };
-                            if ui.button(go).clicked() || enter {
-                                submit = true;
-                            }
-                        });
                     });
                 if submit {
                     self.modal = None;
@@ -1778,6 +1743,9 @@ impl FerryApp {
                     let (rect, _) =
                         ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                     ui.painter().circle_filled(rect.center(), 4.5, dot);
+                    if matches!(self.connection, Connection::Connected { .. }) {
+                        padlock(ui, self.encrypted);
+                    }
                     ui.label(self.status_text());
                     if !self.busy.is_empty() {
                         ui.spinner();
@@ -1830,6 +1798,11 @@ impl FerryApp {
             let mode = self.dialog.form.mode.fixed();
             self.start_test(request, mode, TestOrigin::Dialog);
         }
+        if std::mem::take(&mut self.dialog.cancelled) {
+            // Kept for next time, in the bar too; the dialog cleared the password.
+            self.quick.form = self.dialog.form.clone();
+            self.state.last_form = self.dialog.form.clone();
+        }
         if std::mem::take(&mut self.dialog.save_as_site) {
             let form = self.dialog.form.clone();
             self.save_as_site(form);
@@ -1859,4 +1832,59 @@ impl FerryApp {
             ctx.request_repaint_after(Duration::from_secs(1));
         }
     }
+}
+
+/// The status line's padlock: closed on a TLS connection, open otherwise.
+/// Its accessible name says which, as does its tooltip.
+fn padlock(ui: &mut egui::Ui, locked: bool) -> egui::Response {
+    let (name, tip) = if locked {
+        ("Encrypted", "Encrypted: the connection uses TLS")
+    } else {
+        (
+            "Not encrypted",
+            "Not encrypted: the password and files cross the network readable",
+        )
+    };
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Image, true, name));
+    let color = if locked {
+        egui::Color32::from_rgb(60, 180, 90)
+    } else {
+        ui.visuals().warn_fg_color
+    };
+    let painter = ui.painter();
+    let body = egui::Rect::from_min_max(
+        egui::pos2(rect.left() + 1.0, rect.center().y),
+        egui::pos2(rect.right() - 1.0, rect.bottom() - 1.0),
+    );
+    painter.rect_filled(body, 1.5, color);
+    // The shackle: an arch over the body, lifted off its right post when open.
+    let stroke = egui::Stroke::new(1.6, color);
+    let (left, right) = (body.left() + 2.5, body.right() - 2.5);
+    let radius = (right - left) / 2.0;
+    let mid = (left + right) / 2.0;
+    let lift = if locked { 0.0 } else { 3.0 };
+    let top = rect.top() + 1.5 - lift;
+    let arch: Vec<egui::Pos2> = (0..=8)
+        .map(|i| {
+            let a = std::f32::consts::PI * (i as f32 / 8.0);
+            egui::pos2(mid - radius * a.cos(), top + radius - radius * a.sin())
+        })
+        .collect();
+    painter.line_segment(
+        [
+            egui::pos2(left, body.top() - lift),
+            egui::pos2(left, top + radius),
+        ],
+        stroke,
+    );
+    painter.add(egui::Shape::line(arch, stroke));
+    painter.line_segment(
+        [
+            egui::pos2(right, top + radius),
+            egui::pos2(right, body.top()),
+        ],
+        stroke,
+    );
+    response.on_hover_text(tip)
 }

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod app;
 pub mod cert_dialog;
 pub mod connect_dialog;
+pub mod connect_form;
 pub mod format;
 pub mod keyring_worker;
 pub mod log_view;

@@ -1,13 +1,26 @@
-//! The quick-connect bar at the top of the window: host, port, user,
-//! password and connection mode in one row. Enter in any field connects;
-//! an `ftp://` address pasted into Host fills the other fields.
+//! The quick-connect bar at the top of the window: protocol, host, port,
+//! user, password and connection mode in one row. Enter in any field
+//! connects; an `ftp://` or `ftps://` address pasted into Host fills the
+//! other fields, its scheme choosing the protocol. The bar checks only the
+//! fields it shows.
 
 use eframe::egui;
 
-use super::connect_dialog::{
-    ConnectForm, ConnectRequest, ConnectionMode, LogonType, error_for, field, looks_like_url,
-    outline_invalid, take_pasted_url,
+use super::connect_form::widget::{outline_invalid, take_pasted_url};
+use super::connect_form::{
+    ConnectForm, ConnectRequest, ConnectionMode, FieldErrors, LogonType, Protocol, error_for,
+    field, looks_like_url,
 };
+
+/// The fields the bar shows; no other field can block it.
+pub const SHOWN: [&str; 6] = [
+    field::PROTOCOL,
+    field::HOST,
+    field::PORT,
+    field::USER,
+    field::PASSWORD,
+    field::MODE,
+];
 
 /// The bar's fields (a subset of the connection form).
 #[derive(Default)]
@@ -31,9 +44,9 @@ impl QuickConnect {
             Vec::new()
         };
         let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
-        // Labels, port, mode, buttons and spacing take about 580 points; the
-        // host, user and password fields share the rest.
-        let flexible = ui.available_width() - 580.0;
+        // Labels, protocol, port, mode, buttons and spacing take about 700
+        // points; the host, user and password fields share the rest.
+        let flexible = ui.available_width() - 700.0;
         let wide = (flexible * 0.44).clamp(110.0, 280.0);
         let medium = (flexible * 0.28).clamp(80.0, 170.0);
 
@@ -41,6 +54,28 @@ impl QuickConnect {
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 6.0;
             let gap = 10.0;
+
+            let mut protocol = self.form.protocol;
+            egui::ComboBox::from_id_salt("ferry-quick-connect-protocol")
+                .selected_text(protocol.short_label())
+                .width(112.0)
+                .show_ui(ui, |ui| {
+                    for p in Protocol::ALL {
+                        ui.selectable_value(&mut protocol, p, p.label())
+                            .on_hover_text(p.explanation());
+                    }
+                })
+                .response
+                .accessible_name(field::PROTOCOL)
+                .on_hover_text(format!(
+                    "{}: {}",
+                    self.form.protocol.label(),
+                    self.form.protocol.explanation()
+                ));
+            if protocol != self.form.protocol {
+                self.form.set_protocol(protocol);
+            }
+            ui.add_space(gap);
 
             let host = labelled_input(
                 ui,
@@ -162,11 +197,12 @@ impl QuickConnect {
         request
     }
 
-    /// Validate the bar as it stands: the form with the logon the bar implies.
-    pub fn check(&self) -> Result<ConnectRequest, Vec<(&'static str, String)>> {
+    /// Validate the bar as it stands: the form with the logon the bar
+    /// implies, and only the fields the bar shows.
+    pub fn check(&self) -> Result<ConnectRequest, FieldErrors> {
         let mut form = self.form.clone();
         form.logon = effective_logon(&form);
-        let mut result = form.validate();
+        let mut result = form.validate_shown(&SHOWN);
         if form.logon == LogonType::Ask && form.password.is_empty() {
             let error = (
                 field::PASSWORD,
@@ -213,7 +249,7 @@ fn labelled_input(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::connect_dialog::ANONYMOUS_USER;
+    use crate::ui::connect_form::ANONYMOUS_USER;
 
     fn bar(host: &str, user: &str, password: &str) -> QuickConnect {
         QuickConnect {
@@ -249,6 +285,17 @@ mod tests {
         assert_eq!(errors[0].0, field::PASSWORD);
         q.form.password = "pw".into();
         assert_eq!(q.check().unwrap().options.password, "pw");
+    }
+
+    #[test]
+    fn a_hidden_field_never_blocks_the_bar() {
+        // A saved site's form: its timeout and keep-alive are not in the bar.
+        let mut q = bar("h", "alice", "pw");
+        q.form.timeout_secs = "0".into();
+        q.form.port_range = "9-1".into();
+        let o = q.check().unwrap().options;
+        assert_eq!(o.timeouts, crate::ftp::Timeouts::default());
+        assert_eq!(o.port_range, None);
     }
 
     #[test]

@@ -11,11 +11,9 @@ use std::sync::mpsc;
 use eframe::egui;
 use egui::accesskit::Role;
 
-use super::connect_dialog::{self as cd, ConnectForm, buttons_layout, field, outline_invalid};
-use crate::sites::{
-    Charset, ConnectionMode, KeyringStatus, LogonType, PortRange, Protocol, Site, SiteList,
-    TransferMode,
-};
+use super::connect_form::widget::{FormRows, WIDE, buttons_layout, grid, note, section, text_row};
+use super::connect_form::{ConnectForm, ErrorGate, FieldErrors};
+use crate::sites::{Charset, ConnectionMode, KeyringStatus, LogonType, Site, SiteList};
 
 /// Labels of the inputs only the Site Manager has (the others are the
 /// connection dialog's [`field`] labels). Each is the input's accessible name.
@@ -25,7 +23,6 @@ pub mod label {
     pub const REMEMBER: &str = "Remember password";
     pub const ACCOUNT: &str = "Account";
     pub const LOCAL_FOLDER: &str = "Default local folder";
-    pub const REMOTE_FOLDER: &str = "Default remote folder";
     pub const CHARSET: &str = "Character set";
     pub const CHARSET_NAME: &str = "Character set name";
     pub const COMMENT: &str = "Comment";
@@ -103,6 +100,9 @@ pub struct SiteManager {
     /// The text fields of every site shown so far (typed passwords too;
     /// never persisted).
     forms: BTreeMap<String, ConnectForm>,
+    /// Which errors each site's fields show yet (none on a new site until
+    /// a field is visited or a save is tried).
+    gates: BTreeMap<String, ErrorGate>,
     /// Duplicated sites whose source remembers a password: new id → source id.
     copied_from: BTreeMap<String, String>,
     pub selected: Option<Selection>,
@@ -143,11 +143,11 @@ impl SiteManager {
     /// site"); its password, if typed, is saved with it when remembered.
     pub fn open_new(&mut self, sites: &SiteList, form: &ConnectForm, remember: bool) {
         self.open_with(sites, None);
-        let mut site = site_from_form(form);
+        let mut site = form.to_new_site();
         site.name = unique_name(&self.work, &[], &site.name);
         site.remember_password =
             remember && site.logon == LogonType::Normal && !form.password.is_empty();
-        let mut edit = form_from_site(&site);
+        let mut edit = ConnectForm::from_site(&site);
         edit.password = form.password.clone();
         self.forms.insert(site.id.clone(), edit);
         self.selected = Some(Selection::Site(site.id.clone()));
@@ -406,7 +406,7 @@ impl SiteManager {
                 ));
                 return;
             }
-            apply_form(form, &mut site);
+            form.apply_to(&mut site);
             password = Some(form.password.clone()).filter(|p| !p.is_empty());
         }
         events.push(ManagerEvent::Test {
@@ -421,7 +421,7 @@ impl SiteManager {
         if let Some(form) = self.forms.get_mut(id) {
             form.mode = mode;
         } else if let Some(site) = self.work.get(id) {
-            let mut form = form_from_site(site);
+            let mut form = ConnectForm::from_site(site);
             form.mode = mode;
             self.forms.insert(id.to_string(), form);
         }
@@ -453,6 +453,7 @@ impl SiteManager {
             if let Some((l, m)) = form_errors(form).first() {
                 self.error = Some(format!("Not saved: {:?}, {l}: {m}", site.name));
                 self.selected = Some(Selection::Site(id.clone()));
+                self.gates.entry(id.clone()).or_default().attempted = true;
                 return None;
             }
         }
@@ -947,7 +948,8 @@ impl SiteManager {
         site.folder = folder.clone();
         self.collapsed.remove(&folder);
         self.selected = Some(Selection::Site(site.id.clone()));
-        self.forms.insert(site.id.clone(), form_from_site(&site));
+        self.forms
+            .insert(site.id.clone(), ConnectForm::from_site(&site));
         self.work.sites.push(site);
         self.search.clear();
         self.focus_name = true;
@@ -987,7 +989,7 @@ impl SiteManager {
             .forms
             .get(&source.id)
             .cloned()
-            .unwrap_or_else(|| form_from_site(&source));
+            .unwrap_or_else(|| ConnectForm::from_site(&source));
         if form.password.is_empty() && source.remember_password {
             self.copied_from.insert(copy.id.clone(), source.id.clone());
         }
@@ -1147,23 +1149,24 @@ impl SiteManager {
             .forms
             .get(&id)
             .cloned()
-            .unwrap_or_else(|| form_from_site(&site));
+            .unwrap_or_else(|| ConnectForm::from_site(&site));
         let mut site = site;
         let errors = form_errors(&form);
         let focus_name = std::mem::take(&mut self.focus_name);
         let picking = self.picked.is_some();
         let mut browse = false;
+        let gate = self.gates.entry(id.clone()).or_default();
         site_fields(
             ui,
             &mut site,
             &mut form,
-            &errors,
+            FormRows::new("ferry-site", &errors, gate),
             keyring,
             focus_name,
             picking,
             &mut browse,
         );
-        apply_form(&form, &mut site);
+        form.apply_to(&mut site);
         if browse {
             self.browse_local(ui.ctx(), &site);
         }
@@ -1314,187 +1317,72 @@ fn rename_row(ui: &mut egui::Ui, depth: usize, text: &mut String) -> Option<bool
     result
 }
 
-const WIDE: f32 = 300.0;
-const NARROW: f32 = 80.0;
-
-/// The selected site's inputs, grouped. `browse` is set when Browse… was clicked.
+/// The selected site's inputs, grouped: the connection form's shared rows
+/// (see `connect_form`), plus what only a saved site has: its name, whether
+/// the password is remembered, the local folder, the character set, the
+/// account and a comment. `browse` is set when Browse… was clicked.
 #[allow(clippy::too_many_arguments)]
 fn site_fields(
     ui: &mut egui::Ui,
     site: &mut Site,
     form: &mut ConnectForm,
-    errors: &[(&'static str, String)],
+    mut rows: FormRows<'_>,
     keyring: Option<&KeyringStatus>,
     focus_name: bool,
     picking: bool,
     browse: &mut bool,
 ) {
     let weak = ui.visuals().weak_text_color();
-    let err = |l: &str| cd::error_for(errors, l);
+    let available = keyring.is_none_or(KeyringStatus::is_available);
+    rows.password_hint = if site.remember_password && available {
+        "Remembered (type to change)"
+    } else {
+        "Asked for when you connect"
+    };
     section(ui, "General");
     grid(ui, "ferry-site-general", |ui| {
-        let r = row(ui, label::NAME, None, |ui| {
+        let r = text_row(ui, label::NAME, None, |ui| {
             ui.add(egui::TextEdit::singleline(&mut site.name).desired_width(WIDE))
         });
         if focus_name {
             r.request_focus();
         }
-
-        let l = ui.label(field::PROTOCOL);
-        let mut protocol = form.protocol;
-        egui::ComboBox::from_id_salt("ferry-site-protocol")
-            .selected_text(protocol.label())
-            .width(WIDE)
-            .show_ui(ui, |ui| {
-                for p in Protocol::ALL {
-                    ui.selectable_value(&mut protocol, p, p.label());
-                }
-            })
-            .response
-            .labelled_by(l.id);
-        if protocol != form.protocol {
-            form.set_protocol(protocol);
-        }
-        ui.end_row();
-
-        row(ui, field::HOST, err(field::HOST), |ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut form.host)
-                    .hint_text("ftp.example.com")
-                    .desired_width(WIDE),
-            )
-        });
-        row(ui, field::PORT, err(field::PORT), |ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut form.port)
-                    .hint_text(form.protocol.default_port().to_string())
-                    .desired_width(NARROW),
-            )
-        });
-
-        let l = ui.label(field::LOGON);
-        egui::ComboBox::from_id_salt("ferry-site-logon")
-            .selected_text(form.logon.label())
-            .width(WIDE)
-            .show_ui(ui, |ui| {
-                for x in LogonType::ALL {
-                    ui.selectable_value(&mut form.logon, x, x.label());
-                }
-            })
-            .response
-            .labelled_by(l.id);
-        ui.end_row();
-
-        if form.logon != LogonType::Anonymous {
-            row(ui, field::USER, err(field::USER), |ui| {
-                ui.add(egui::TextEdit::singleline(&mut form.user).desired_width(WIDE))
-            });
-        }
-        if form.logon == LogonType::Normal {
-            let available = keyring.is_none_or(KeyringStatus::is_available);
-            let hint = if site.remember_password && available {
-                "Remembered (type to change)"
-            } else {
-                "Asked for when you connect"
-            };
-            row(ui, field::PASSWORD, None, |ui| {
-                ui.add(
-                    egui::TextEdit::singleline(&mut form.password)
-                        .password(true)
-                        .hint_text(hint)
-                        .desired_width(WIDE),
-                )
-            });
-            ui.label("");
-            ui.vertical(|ui| {
-                ui.spacing_mut().item_spacing.y = 2.0;
-                ui.add_enabled(
-                    available,
-                    egui::Checkbox::new(&mut site.remember_password, label::REMEMBER),
-                )
-                .on_hover_text("Keep the password in the OS keyring (never in Ferry's files)");
-                if let Some(KeyringStatus::Unavailable { reason }) = keyring {
-                    cd::note_within(ui, WIDE, KEYRING_UNAVAILABLE, weak).on_hover_text(reason);
-                } else if !site.remember_password {
-                    small(ui, "Ferry asks for the password when connecting.", weak);
-                }
-            });
-            ui.end_row();
-        } else if form.logon == LogonType::Ask {
-            ui.label("");
-            small(
-                ui,
-                "The password is asked for on every connect and never kept.",
-                weak,
-            );
-            ui.end_row();
+        rows.login(ui, form);
+        match form.logon {
+            LogonType::Normal => {
+                ui.label("");
+                ui.vertical(|ui| {
+                    ui.spacing_mut().item_spacing.y = 2.0;
+                    ui.add_enabled(
+                        available,
+                        egui::Checkbox::new(&mut site.remember_password, label::REMEMBER),
+                    )
+                    .on_hover_text("Keep the password in the OS keyring (never in Ferry's files)");
+                    if let Some(KeyringStatus::Unavailable { reason }) = keyring {
+                        note(ui, KEYRING_UNAVAILABLE, weak).on_hover_text(reason);
+                    } else if !site.remember_password {
+                        note(ui, "Ferry asks for the password when connecting.", weak);
+                    }
+                });
+                ui.end_row();
+            }
+            LogonType::Ask => {
+                ui.label("");
+                note(
+                    ui,
+                    "The password is asked for on every connect and never kept.",
+                    weak,
+                );
+                ui.end_row();
+            }
+            LogonType::Anonymous => {}
         }
     });
 
     section(ui, "Transfer");
     grid(ui, "ferry-site-transfer", |ui| {
-        cd::choice_row(
-            ui,
-            WIDE,
-            "ferry-site-mode",
-            field::MODE,
-            &mut form.mode,
-            &ConnectionMode::ALL,
-            cd::describe_mode,
-        );
-        cd::choice_row(
-            ui,
-            WIDE,
-            "ferry-site-transfer-mode",
-            field::TRANSFER_MODE,
-            &mut form.transfer_mode,
-            &TransferMode::ALL,
-            cd::describe_transfer_mode,
-        );
-
-        row(ui, field::TIMEOUT, err(field::TIMEOUT), |ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut form.timeout_secs)
-                    .hint_text("20")
-                    .suffix("s")
-                    .desired_width(NARROW),
-            )
-            .on_hover_text("How long to wait for the server (1–600 seconds)")
-        });
-        row(ui, field::KEEPALIVE, err(field::KEEPALIVE), |ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut form.keepalive_secs)
-                    .hint_text("Off")
-                    .suffix("s")
-                    .desired_width(NARROW),
-            )
-            .on_hover_text(
-                "Send NOOP after this many idle seconds (10–600), so a firewall does not drop \
-                 the connection and a dead one is noticed at once",
-            )
-        });
-        row(ui, field::EXTERNAL_IP, err(field::EXTERNAL_IP), |ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut form.external_ip)
-                    .hint_text("Automatic")
-                    .desired_width(WIDE),
-            )
-            .on_hover_text("Active mode: the address the server should connect back to")
-        });
-        row(ui, field::PORT_RANGE, err(field::PORT_RANGE), |ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut form.port_range)
-                    .hint_text("Any, e.g. 50000-50100")
-                    .desired_width(WIDE),
-            )
-            .on_hover_text("Active mode: the local ports to listen on")
-        });
-        ui.label("");
-        ui.checkbox(&mut form.trust_pasv_host, field::TRUST_PASV_HOST)
-            .on_hover_text(
-                "Passive mode: connect to the address the server names in its PASV reply",
-            );
-        ui.end_row();
+        rows.modes(ui, form);
+        rows.network(ui, form);
     });
 
     section(ui, "Folders");
@@ -1525,13 +1413,7 @@ fn site_fields(
             }
         });
         ui.end_row();
-        row(ui, label::REMOTE_FOLDER, None, |ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut form.remote_path)
-                    .hint_text("The login folder")
-                    .desired_width(WIDE),
-            )
-        });
+        rows.remote_folder(ui, form);
     });
 
     section(ui, "Advanced");
@@ -1564,7 +1446,7 @@ fn site_fields(
                 ui.add(egui::TextEdit::singleline(name).desired_width(90.0))
                     .accessible_name(label::CHARSET_NAME);
                 if crate::ftp::NameCharset::from_label(name).is_none() {
-                    small(
+                    note(
                         ui,
                         "Unknown encoding (try ISO-8859-1, windows-1252, Shift_JIS); names are read as UTF-8 until it is fixed",
                         ui.visuals().error_fg_color,
@@ -1576,7 +1458,7 @@ fn site_fields(
 
         if form.logon != LogonType::Anonymous {
             let mut account = site.account.clone().unwrap_or_default();
-            let r = row(ui, label::ACCOUNT, None, |ui| {
+            let r = text_row(ui, label::ACCOUNT, None, |ui| {
                 ui.add(
                     egui::TextEdit::singleline(&mut account)
                         .hint_text("Only if the server asks (ACCT)")
@@ -1588,11 +1470,9 @@ fn site_fields(
             }
         }
 
-        ui.label("");
-        ui.checkbox(&mut form.show_hidden, field::SHOW_HIDDEN);
-        ui.end_row();
+        rows.show_hidden(ui, form);
 
-        row(ui, label::COMMENT, None, |ui| {
+        text_row(ui, label::COMMENT, None, |ui| {
             ui.add(
                 egui::TextEdit::multiline(&mut site.comment)
                     .desired_rows(3)
@@ -1602,52 +1482,10 @@ fn site_fields(
     });
 }
 
-/// The sections' label/input grid; one label width for all, so they line up.
-fn grid(ui: &mut egui::Ui, id_salt: &str, rows: impl FnOnce(&mut egui::Ui)) {
-    egui::Grid::new(id_salt)
-        .num_columns(2)
-        .spacing([14.0, 8.0])
-        .min_col_width(140.0)
-        .show(ui, rows);
-}
-
-fn section(ui: &mut egui::Ui, title: &str) {
-    ui.add_space(6.0);
-    ui.label(egui::RichText::new(title).strong());
-    ui.add_space(2.0);
-}
-
 /// What the window says when passwords cannot be remembered (the keyring
 /// library's reason goes in a tooltip and the log).
 pub const KEYRING_UNAVAILABLE: &str =
     "No keyring service on this computer: Ferry asks for passwords when connecting.";
-
-fn small(ui: &mut egui::Ui, text: &str, color: egui::Color32) {
-    cd::note_within(ui, WIDE, text, color);
-}
-
-/// A labelled input row of a grid, with its error under the input.
-fn row(
-    ui: &mut egui::Ui,
-    text: &'static str,
-    error: Option<&str>,
-    add: impl FnOnce(&mut egui::Ui) -> egui::Response,
-) -> egui::Response {
-    let l = ui.label(text);
-    let r = ui
-        .vertical(|ui| {
-            ui.spacing_mut().item_spacing.y = 2.0;
-            let r = add(ui).labelled_by(l.id);
-            if let Some(e) = error {
-                outline_invalid(ui, &r);
-                small(ui, e, ui.visuals().error_fg_color);
-            }
-            r
-        })
-        .inner;
-    ui.end_row();
-    r
-}
 
 /// A name not yet used in `folder` ("Name", "Name 2", …).
 fn unique_name(list: &SiteList, folder: &[String], base: &str) -> String {
@@ -1661,112 +1499,20 @@ fn unique_name(list: &SiteList, folder: &[String], base: &str) -> String {
         .unwrap_or_else(|| base.to_string())
 }
 
-// ---------------------------------------------------------------- conversions
-
-/// The connection form showing `site` (no password: that is in the keyring).
-pub fn form_from_site(site: &Site) -> ConnectForm {
-    ConnectForm {
-        protocol: site.protocol,
-        host: site.host.clone(),
-        port: site.effective_port().to_string(),
-        logon: site.logon,
-        user: site.user.clone(),
-        password: String::new(),
-        mode: site.mode,
-        transfer_mode: site.transfer_mode,
-        timeout_secs: site.timeout_secs.map(|s| s.to_string()).unwrap_or_default(),
-        keepalive_secs: site
-            .keepalive_secs
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-        external_ip: site.external_ip.map(|i| i.to_string()).unwrap_or_default(),
-        port_range: site
-            .active_port_range
-            .map(|r| r.to_string())
-            .unwrap_or_default(),
-        trust_pasv_host: site.trust_pasv_host,
-        show_hidden: site.show_hidden,
-        remote_path: site.remote_folder.clone().unwrap_or_default(),
-    }
-}
-
-/// A new site from a connection form ("Save as site"), named after its host.
-/// The password is not part of it.
-pub fn site_from_form(form: &ConnectForm) -> Site {
-    let host = form.host.trim();
-    let name = if host.is_empty() { "New site" } else { host };
-    let mut site = Site::new(name, "");
-    if form.timeout_secs.trim() == "20" {
-        // The form's default timeout is Ferry's default: keep it unset.
-        let mut f = form.clone();
-        f.timeout_secs.clear();
-        apply_form(&f, &mut site);
-    } else {
-        apply_form(form, &mut site);
-    }
-    site
-}
-
-/// Write the form's fields that parse into `site`, leaving fields that do
-/// not (shown as errors) and values that mean the same (port 21 for a site
-/// on the default port) as they are.
-fn apply_form(form: &ConnectForm, site: &mut Site) {
-    site.protocol = form.protocol;
-    site.host = form.host.trim().to_string();
-    if form.port.trim().is_empty() {
-        site.port = None;
-    } else if let Ok(p) = cd::parse_port(&form.port, form.protocol)
-        && p != site.effective_port()
-    {
-        site.port = Some(p);
-    }
-    site.logon = form.logon;
-    site.user = form.user.trim().to_string();
-    site.mode = form.mode;
-    site.transfer_mode = form.transfer_mode;
-    if form.timeout_secs.trim().is_empty() {
-        site.timeout_secs = None;
-    } else if let Ok(d) = cd::parse_timeout(&form.timeout_secs) {
-        site.timeout_secs = Some(d.as_secs());
-    }
-    if let Ok(keepalive) = cd::parse_keepalive(&form.keepalive_secs) {
-        site.keepalive_secs = keepalive.map(|d| d.as_secs());
-    }
-    if let Ok(ip) = cd::parse_external_ip(&form.external_ip) {
-        site.external_ip = ip;
-    }
-    if let Ok(range) = cd::parse_port_range(&form.port_range) {
-        site.active_port_range = range.map(|r| PortRange {
-            first: *r.start(),
-            last: *r.end(),
-        });
-    }
-    site.trust_pasv_host = form.trust_pasv_host;
-    site.show_hidden = form.show_hidden;
-    let remote = form.remote_path.trim();
-    site.remote_folder = (!remote.is_empty()).then(|| remote.to_string());
-    if site.logon != LogonType::Normal {
-        site.remember_password = false;
-    }
-}
-
 /// Whether the form shows `site` as it is (nothing typed since).
 fn untouched(site: &Site, form: &ConnectForm) -> bool {
-    form.password.is_empty() && *form == form_from_site(site)
+    form.password.is_empty() && *form == ConnectForm::from_site(site)
 }
 
-/// What is wrong with a site's form (an empty timeout means the default).
-fn form_errors(form: &ConnectForm) -> Vec<(&'static str, String)> {
-    let mut f = form.clone();
-    if f.timeout_secs.trim().is_empty() {
-        f.timeout_secs = "20".into();
-    }
-    f.validate().err().unwrap_or_default()
+/// What is wrong with a site's form.
+fn form_errors(form: &ConnectForm) -> FieldErrors {
+    form.validate().err().unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sites::{PortRange, Protocol};
 
     fn site(name: &str, folder: &[&str]) -> Site {
         let mut s = Site::new(name, "ftp.example.org");
@@ -1810,11 +1556,11 @@ mod tests {
         s.remote_folder = Some("/www".into());
         s.remember_password = true;
         let mut back = s.clone();
-        apply_form(&form_from_site(&s), &mut back);
+        ConnectForm::from_site(&s).apply_to(&mut back);
         assert_eq!(back, s);
         let plain = site("plain", &[]);
         let mut back = plain.clone();
-        apply_form(&form_from_site(&plain), &mut back);
+        ConnectForm::from_site(&plain).apply_to(&mut back);
         assert_eq!(back, plain, "a default port and timeout stay unset");
     }
 
@@ -1829,7 +1575,7 @@ mod tests {
             remote_path: "/pub".into(),
             ..ConnectForm::default()
         };
-        let s = site_from_form(&form);
+        let s = form.to_new_site();
         assert_eq!(s.name, "ftp.example.org");
         assert_eq!((s.port, s.user.as_str()), (Some(2121), "bob"));
         assert_eq!(s.mode, ConnectionMode::Active);
@@ -1919,7 +1665,7 @@ mod tests {
         let mut bad = site("no user", &[]);
         bad.user.clear();
         let mut m = manager(vec![bad.clone(), site("b", &[])]);
-        m.forms.insert(bad.id.clone(), form_from_site(&bad));
+        m.forms.insert(bad.id.clone(), ConnectForm::from_site(&bad));
         m.work.sites[1].comment = "edited".into();
         assert!(matches!(m.save_event(), Some(ManagerEvent::Save { .. })));
     }
@@ -1928,7 +1674,7 @@ mod tests {
     fn an_invalid_field_blocks_the_save_and_selects_the_site() {
         let mut m = manager(vec![site("a", &[]), site("b", &[])]);
         let b = m.work.sites[1].id.clone();
-        let mut form = form_from_site(&m.work.sites[1]);
+        let mut form = ConnectForm::from_site(&m.work.sites[1]);
         form.port = "99999".into();
         m.forms.insert(b.clone(), form);
         assert!(m.is_dirty(), "text that is not valid yet is a change");

@@ -231,7 +231,7 @@ impl FerryApp {
             initial_path: site_remote_folder(&site),
             show_hidden: site.show_hidden,
         };
-        self.quick.form = site_manager::form_from_site(&site);
+        self.quick.form = ConnectForm::from_site(&site);
         self.notice = None;
         self.connect_with(request, Some(site.id.clone()));
         if let Some(dir) = &site.local_folder {
