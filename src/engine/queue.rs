@@ -207,8 +207,18 @@ pub fn spawn(config: QueueConfig, out: Outbox) -> QueueHandle {
         idle_since: None,
         last_save: Instant::now(),
     };
-    queue.restore();
-    tokio::spawn(queue.run(rx));
+    tokio::spawn(async move {
+        // Reading the saved queue touches the disk: not on the caller's
+        // thread (the window's, before its first frame).
+        let restored = tokio::task::spawn_blocking(move || {
+            queue.restore();
+            tracing::debug!(jobs = queue.jobs.len(), "queue restored");
+            queue
+        });
+        if let Ok(queue) = restored.await {
+            queue.run(rx).await;
+        }
+    });
     QueueHandle { tx }
 }
 

@@ -6,7 +6,7 @@ mod sites;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use eframe::egui;
@@ -14,6 +14,7 @@ use eframe::egui;
 use super::actions::{ACTIONS, Action, Scope};
 use super::cert_dialog::{self, CertDecision, CertPrompt};
 use super::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest};
+use super::job::{FolderPicker, Job, Worker};
 use super::keyring_worker::{KeyringJob, KeyringReply, KeyringWorker};
 use super::log_view::LogView;
 use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
@@ -255,20 +256,28 @@ enum FileJob {
     },
 }
 
+/// Writes the trust file: (host:port, fingerprint) in, the store as saved out.
+type TrustWriter = Worker<(String, [u8; 32]), Result<TrustStore, String>>;
+
+/// Dropped files (with whether each is a folder), and the folder to upload them to.
+type Dropped = (Vec<(AnyPath, bool)>, AnyPath);
+
 /// The saved-sites side of the app, present when it has a config folder.
 struct SavedSites {
     /// `None` when the sites file could not be read (saving would overwrite
     /// it) or the writer thread could not start.
     writer: Option<SitesWriter<AfterSave>>,
-    written: Option<mpsc::Receiver<WriteDone<AfterSave>>>,
+    /// Reading the sites and trust files, at start.
+    loading: Job<sites::LoadedSites>,
     /// Writes asked for and not finished yet.
     saving: usize,
     /// Why `writer` is `None`.
     unavailable: Option<String>,
     trust: Option<TrustStore>,
+    /// Writes the trust file ("Always trust"); answers with the store as saved.
+    trust_writer: Option<TrustWriter>,
     secrets: Arc<dyn SecretStore>,
     keyring: Option<KeyringWorker>,
-    replies: Option<mpsc::Receiver<KeyringReply>>,
 }
 
 /// The application.
@@ -293,7 +302,9 @@ pub struct FerryApp {
     refresh_due: BTreeMap<bool, AnyPath>,
     last_transfer_refresh: f64,
     /// The folder picked for "Download to…" arrives here from its thread.
-    picked_folder: Option<std::sync::mpsc::Receiver<PickedFolder>>,
+    picked_folder: Job<PickedFolder>,
+    /// Asks for the "Download to…" folder (the native dialog).
+    folder_picker: FolderPicker,
     delete_progress: Option<(u64, u64)>,
     /// What the last operation reported (status line).
     pub notice: Option<String>,
@@ -312,11 +323,23 @@ pub struct FerryApp {
     /// The saved site the current connection was made from, by id.
     pub connected_site: Option<String>,
     /// Import and export results arrive here from their threads.
-    file_jobs: Option<mpsc::Receiver<FileJob>>,
+    file_jobs: Job<FileJob>,
     /// Where the local pane ends on screen (tests tell the panes' rows apart by it).
     local_right: f32,
     /// egui's clock at the start of this frame.
     now: f64,
+    /// The local pane's first folder, found on a thread.
+    local_start: Job<PathBuf>,
+    /// Saved sites to read once the first frame is drawn.
+    sites_config: Option<SitesConfig>,
+    /// The first frame was drawn.
+    first_frame_drawn: bool,
+    /// Files dropped from the OS, while it is found which are folders.
+    dropped: Vec<Job<Dropped>>,
+    /// Whether a site's default local folder exists: (site name, folder, exists).
+    site_folder: Job<(String, PathBuf, bool)>,
+    /// The window's context: background jobs repaint it when they end.
+    ctx: egui::Context,
 }
 
 impl FerryApp {
@@ -373,7 +396,8 @@ impl FerryApp {
             queue: QueueView::default(),
             refresh_due: BTreeMap::new(),
             last_transfer_refresh: 0.0,
-            picked_folder: None,
+            picked_folder: Job::default(),
+            folder_picker: FolderPicker::default(),
             delete_progress: None,
             notice: None,
             test: None,
@@ -384,24 +408,43 @@ impl FerryApp {
             keyring_notice_given: false,
             site_manager: SiteManager::default(),
             connected_site: None,
-            file_jobs: None,
+            file_jobs: Job::default(),
             local_right: 0.0,
             now: 0.0,
+            local_start: Job::default(),
+            sites_config: None,
+            first_frame_drawn: false,
+            dropped: Vec::new(),
+            site_folder: Job::default(),
+            ctx: ctx.clone(),
         };
-        if let Some(sites) = config.sites {
-            app.load_sites(sites, &ctx);
-        }
+        // Read once the first frame is drawn: it must not wait on the disk or the keyring.
+        app.sites_config = config.sites;
         app.send(app.state.queue.command());
         app.quick.form.show_hidden = app.state.show_hidden;
         app.dialog.form.show_hidden = app.state.show_hidden;
         app.local.show_hidden = app.state.show_hidden;
         app.remote.show_hidden = app.state.show_hidden;
-        let start = config
-            .local_start
-            .or_else(|| app.state.local_path.clone().filter(|p| p.is_dir()))
-            .or_else(home_dir)
-            .unwrap_or_else(|| PathBuf::from("/"));
-        app.navigate(AnyPath::Local(start));
+        match config.local_start {
+            Some(start) => app.navigate(AnyPath::Local(start)),
+            None => {
+                // The last folder may be on a dead network mount: ask on a thread.
+                let last = app.state.local_path.clone();
+                let job = Job::spawn("ferry-local-start", &ctx, move || {
+                    let start = last
+                        .filter(|p| p.is_dir())
+                        .or_else(home_dir)
+                        .unwrap_or_else(|| PathBuf::from("/"));
+                    Some(start)
+                });
+                match job {
+                    Ok(job) => app.local_start = job,
+                    Err(_) => {
+                        app.navigate(AnyPath::Local(home_dir().unwrap_or_else(|| "/".into())))
+                    }
+                }
+            }
+        }
         if let Some(demo) = config.demo {
             let mut form = ConnectForm {
                 host: demo.host,
@@ -863,23 +906,15 @@ impl FerryApp {
                     return;
                 }
                 // The native dialog blocks: it runs on a thread of its own.
-                let (tx, rx) = std::sync::mpsc::channel();
-                let start = self.local.path().map(AnyPath::display);
-                let waker = ctx.clone();
-                let spawned = std::thread::Builder::new()
-                    .name("ferry-folder-picker".into())
-                    .spawn(move || {
-                        let mut dialog = rfd::FileDialog::new().set_title("Download to…");
-                        if let Some(dir) = start {
-                            dialog = dialog.set_directory(dir);
-                        }
-                        if let Some(folder) = dialog.pick_folder() {
-                            let _ = tx.send((sources, folder));
-                        }
-                        waker.request_repaint();
-                    });
-                match spawned {
-                    Ok(_) => self.picked_folder = Some(rx),
+                let start = self.local.path().map(|p| PathBuf::from(p.display()));
+                let picker = self.folder_picker.clone();
+                let job = Job::spawn("ferry-folder-picker", ctx, move || {
+                    picker
+                        .pick("Download to…", start)
+                        .map(|folder| (sources, folder))
+                });
+                match job {
+                    Ok(job) => self.picked_folder = job,
                     Err(e) => self.notice = Some(format!("Could not open the folder picker: {e}")),
                 }
             }
@@ -1556,22 +1591,11 @@ impl FerryApp {
             CertDecision::TrustOnce | CertDecision::AlwaysTrust => {
                 if decision == CertDecision::AlwaysTrust {
                     let addr = prompt.options.addr_text();
-                    match self.saved.as_mut().and_then(|s| s.trust.as_mut()) {
-                        Some(trust) => {
-                            if let Err(e) = trust.trust(&addr, &fp) {
-                                self.banner = Some(Banner {
-                                    message: format!(
-                                        "The certificate is trusted for this connection only: {e}"
-                                    ),
-                                    actions: vec![BannerAction::Dismiss],
-                                });
-                            }
-                        }
-                        None => {
-                            self.notice = Some(format!(
-                                "The certificate of {addr} is trusted until Ferry closes (no config folder to remember it in)"
-                            ));
-                        }
+                    // Written on the trust file's thread; a failure shows in the banner.
+                    if !self.trust_for_good(addr.clone(), fp) {
+                        self.notice = Some(format!(
+                            "The certificate of {addr} is trusted until Ferry closes (no config folder to remember it in)"
+                        ));
                     }
                 }
                 let mut options = *prompt.options;
@@ -1650,15 +1674,34 @@ impl FerryApp {
             self.notice = Some("Connect to a server to upload dropped files".into());
             return;
         };
-        // Metadata of a dropped path: one stat each, the same as a click.
-        let sources = dropped
-            .into_iter()
-            .map(|p| {
-                let is_dir = p.is_dir();
-                (AnyPath::Local(p), is_dir)
-            })
-            .collect();
-        self.enqueue(sources, target);
+        // Whether each is a folder: one stat each, which a dead network
+        // mount could hang, so on a thread; queued when it answers.
+        let job = Job::spawn("ferry-dropped-files", ctx, move || {
+            let sources = dropped
+                .into_iter()
+                .map(|p| {
+                    let is_dir = p.is_dir();
+                    (AnyPath::Local(p), is_dir)
+                })
+                .collect();
+            Some((sources, target))
+        });
+        match job {
+            Ok(job) => self.dropped.push(job),
+            Err(e) => self.notice = Some(format!("Could not read the dropped files: {e}")),
+        }
+    }
+
+    /// Queue the dropped files whose folders are known now.
+    fn dropped_ready(&mut self) {
+        let mut ready = Vec::new();
+        self.dropped.retain_mut(|job| {
+            ready.extend(job.poll());
+            job.is_running()
+        });
+        for (sources, target) in ready {
+            self.enqueue(sources, target);
+        }
     }
 
     /// While rows are dragged, say what a drop would do next to the pointer.
@@ -1845,13 +1888,33 @@ impl FerryApp {
             self.send(command);
         }
         self.files_from_os(ctx);
+        self.dropped_ready();
         self.drag_label(ctx);
         self.refresh_after_transfers(ctx);
-        if let Some(rx) = &self.picked_folder
-            && let Ok((sources, folder)) = rx.try_recv()
-        {
-            self.picked_folder = None;
+        if let Some((sources, folder)) = self.picked_folder.poll() {
             self.enqueue(sources, AnyPath::Local(folder));
+        }
+        if let Some((name, dir, exists)) = self.site_folder.poll() {
+            if exists {
+                self.navigate(AnyPath::Local(dir));
+            } else {
+                self.notice = Some(format!(
+                    "The default local folder of {name} does not exist: {}",
+                    dir.display()
+                ));
+            }
+        }
+        if let Some(start) = self.local_start.poll()
+            && self.local.path().is_none()
+        {
+            self.navigate(AnyPath::Local(start));
+        }
+        if !self.first_frame_drawn {
+            self.first_frame_drawn = true;
+            tracing::debug!("first frame drawn");
+            if let Some(config) = self.sites_config.take() {
+                self.load_sites(config, ctx);
+            }
         }
 
         // Waiting shows elapsed seconds: tick once a second, only while waiting.
