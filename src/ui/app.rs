@@ -18,6 +18,7 @@ use super::job::{FolderPicker, Job, Worker};
 use super::keyring_worker::{KeyringJob, KeyringReply, KeyringWorker};
 use super::log_view::LogView;
 use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
+use super::per_side::PerSide;
 use super::queue_view::{QueueSettings, QueueView};
 use super::quick_connect::QuickConnect;
 use super::site_manager::{self, ManagerEvent, PasswordChange, SiteManager};
@@ -294,12 +295,12 @@ pub struct FerryApp {
     pub cert_prompt: Option<CertPrompt>,
     pub connection: Connection,
     last_request: Option<ConnectRequest>,
-    busy: BTreeMap<bool, (String, SystemTime)>,
+    busy: PerSide<Option<(String, SystemTime)>>,
     modal: Option<Modal>,
     pub queue: QueueView,
     /// Panes whose folder received finished transfers, and when a pane was
     /// last refreshed for that (egui time): at most twice a second.
-    refresh_due: BTreeMap<bool, AnyPath>,
+    refresh_due: PerSide<Option<AnyPath>>,
     last_transfer_refresh: f64,
     /// The folder picked for "Download to…" arrives here from its thread.
     picked_folder: Job<PickedFolder>,
@@ -391,10 +392,10 @@ impl FerryApp {
             cert_prompt: None,
             connection: Connection::Disconnected,
             last_request: None,
-            busy: BTreeMap::new(),
+            busy: PerSide::default(),
             modal: None,
             queue: QueueView::default(),
-            refresh_due: BTreeMap::new(),
+            refresh_due: PerSide::default(),
             last_transfer_refresh: 0.0,
             picked_folder: Job::default(),
             folder_picker: FolderPicker::default(),
@@ -542,15 +543,7 @@ impl FerryApp {
         match event {
             Event::Log(line) => self.log.push(line),
             Event::Busy { side, what, since } => {
-                let key = side == Side::Remote;
-                match what {
-                    Some(w) => {
-                        self.busy.insert(key, (w, since));
-                    }
-                    None => {
-                        self.busy.remove(&key);
-                    }
-                }
+                *self.busy.get_mut(side) = what.map(|w| (w, since));
             }
             Event::Connecting { host } => self.connection = Connection::Connecting { host },
             Event::Connected { host, .. } => {
@@ -766,8 +759,8 @@ impl FerryApp {
     /// Note that `target`'s folder changed (refreshed soon, if it is shown).
     fn refresh_parent(&mut self, target: AnyPath) {
         if let Some(folder) = target.parent() {
-            self.refresh_due
-                .insert(folder.side() == Side::Remote, folder);
+            let side = folder.side();
+            *self.refresh_due.get_mut(side) = Some(folder);
         }
     }
 
@@ -783,7 +776,8 @@ impl FerryApp {
             return;
         }
         self.last_transfer_refresh = now;
-        for (_, folder) in std::mem::take(&mut self.refresh_due) {
+        let due = std::mem::take(&mut self.refresh_due);
+        for folder in [due.local, due.remote].into_iter().flatten() {
             let side = folder.side();
             if self.pane(side).path() == Some(&folder) && !self.pane(side).is_loading() {
                 self.navigate(folder);
@@ -1147,7 +1141,7 @@ impl FerryApp {
 
     fn status_text(&self) -> String {
         let now = SystemTime::now();
-        if let Some((what, since)) = self.busy.get(&true).or_else(|| self.busy.get(&false)) {
+        if let Some((what, since)) = self.busy.remote.as_ref().or(self.busy.local.as_ref()) {
             let secs = now.duration_since(*since).unwrap_or_default().as_secs();
             return format!("{what} ({secs} s)");
         }

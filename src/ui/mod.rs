@@ -10,6 +10,7 @@ pub mod job;
 pub mod keyring_worker;
 pub mod log_view;
 pub mod pane;
+pub mod per_side;
 pub mod queue_view;
 pub mod quick_connect;
 pub mod site_manager;
