@@ -30,7 +30,7 @@ impl FerryApp {
             Some(load_saved_sites(&dir, &*secrets, old_trusted, problems))
         });
         let (loading, unavailable) = match loading {
-            Ok(job) => (job, "the saved sites are still being read".to_string()),
+            Ok(job) => (job, "they are still being read".to_string()),
             Err(e) => (Job::default(), format!("they could not be read: {e}")),
         };
         self.saved = Some(SavedSites {
