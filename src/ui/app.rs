@@ -24,7 +24,7 @@ use super::quick_connect::QuickConnect;
 use super::site_manager::{self, ManagerEvent, PasswordChange, SiteManager};
 use super::sites_writer::{SitesWriter, WriteDone, WriteJob};
 use super::test_view::{ConnectionTest, TestAction};
-use crate::engine::{AnyPath, Command, Direction, Engine, Event, QueueConfig, Side};
+use crate::engine::{AnyPath, Command, Direction, Engine, Event, PathItem, QueueConfig, Side};
 use crate::ftp::{DataMode, TrustPolicy, tls};
 use crate::sites::{
     ConnectionMode, ImportReport, KeyringStatus, LogonType, SecretStore, Site, SiteList, SiteStore,
@@ -150,7 +150,7 @@ pub struct Banner {
 }
 
 /// "Download to…": what to download, and the folder the user picked.
-type PickedFolder = (Vec<(AnyPath, bool)>, PathBuf);
+type PickedFolder = (Vec<PathItem>, PathBuf);
 
 /// What a connection test runs, and where it came from.
 #[derive(Debug, Clone)]
@@ -188,11 +188,11 @@ enum Modal {
     },
     ConfirmDelete {
         side: Side,
-        paths: Vec<(AnyPath, bool)>,
+        paths: Vec<PathItem>,
     },
     /// Rows dragged onto a folder of their own pane: move them there?
     ConfirmMove {
-        paths: Vec<(AnyPath, bool)>,
+        paths: Vec<PathItem>,
         folder: AnyPath,
     },
     /// A saved site needs a password that is not remembered.
@@ -261,7 +261,7 @@ enum FileJob {
 type TrustWriter = Worker<(String, [u8; 32]), Result<TrustStore, String>>;
 
 /// Dropped files (with whether each is a folder), and the folder to upload them to.
-type Dropped = (Vec<(AnyPath, bool)>, AnyPath);
+type Dropped = (Vec<PathItem>, AnyPath);
 
 /// The saved-sites side of the app, present when it has a config folder.
 struct SavedSites {
@@ -786,7 +786,7 @@ impl FerryApp {
     }
 
     /// Queue a transfer of `sources` into `target_dir` (the other side).
-    fn enqueue(&mut self, sources: Vec<(AnyPath, bool)>, target_dir: AnyPath) {
+    fn enqueue(&mut self, sources: Vec<PathItem>, target_dir: AnyPath) {
         if sources.is_empty() {
             return;
         }
@@ -798,7 +798,10 @@ impl FerryApp {
             Side::Local => Direction::Download,
             Side::Remote => Direction::Upload,
         };
-        if sources.iter().any(|(p, _)| p.side() == target_dir.side()) {
+        if sources
+            .iter()
+            .any(|item| item.path.side() == target_dir.side())
+        {
             return;
         }
         self.state.show_log = true;
@@ -877,7 +880,7 @@ impl FerryApp {
                 let text: Vec<String> = self
                     .selected_paths(side)
                     .into_iter()
-                    .map(|(p, _)| self.path_for_clipboard(&p))
+                    .map(|item| self.path_for_clipboard(&item.path))
                     .collect();
                 if !text.is_empty() {
                     ctx.copy_text(text.join("\n"));
@@ -929,7 +932,7 @@ impl FerryApp {
         }
     }
 
-    fn selected_paths(&self, side: Side) -> Vec<(AnyPath, bool)> {
+    fn selected_paths(&self, side: Side) -> Vec<PathItem> {
         self.pane(side).selected_paths()
     }
 
@@ -979,7 +982,7 @@ impl FerryApp {
                         let paths: Vec<_> = drag
                             .paths
                             .into_iter()
-                            .filter(|(p, _)| p.parent().as_ref() != Some(&folder))
+                            .filter(|item| item.path.parent().as_ref() != Some(&folder))
                             .collect();
                         if !paths.is_empty() {
                             self.modal = Some(Modal::ConfirmMove { paths, folder });
@@ -1354,7 +1357,7 @@ impl FerryApp {
                     ui.heading("Move?");
                     ui.label(format!("Move {} item(s) into", paths.len()));
                     ui.monospace(folder.display());
-                    for (p, _) in paths.iter().take(5) {
+                    for PathItem { path: p, .. } in paths.iter().take(5) {
                         ui.monospace(p.display());
                     }
                     if paths.len() > 5 {
@@ -1362,7 +1365,7 @@ impl FerryApp {
                     }
                     ui.horizontal(|ui| {
                         if ui.button("Move").clicked() {
-                            for (p, _) in &paths {
+                            for PathItem { path: p, .. } in &paths {
                                 let name = p.file_name();
                                 self.engine.handle.send(Command::Rename {
                                     from: p.clone(),
@@ -1523,7 +1526,7 @@ impl FerryApp {
                     } else {
                         "from this computer"
                     };
-                    let folders = paths.iter().filter(|(_, d)| *d).count();
+                    let folders = paths.iter().filter(|item| item.is_dir).count();
                     ui.label(format!(
                         "Delete {} item(s) {where_}{}? This cannot be undone.",
                         paths.len(),
@@ -1533,7 +1536,7 @@ impl FerryApp {
                             String::new()
                         }
                     ));
-                    for (p, _) in paths.iter().take(5) {
+                    for PathItem { path: p, .. } in paths.iter().take(5) {
                         ui.monospace(p.display());
                     }
                     if paths.len() > 5 {
@@ -1675,7 +1678,10 @@ impl FerryApp {
                 .into_iter()
                 .map(|p| {
                     let is_dir = p.is_dir();
-                    (AnyPath::Local(p), is_dir)
+                    PathItem {
+                        path: AnyPath::Local(p),
+                        is_dir,
+                    }
                 })
                 .collect();
             Some((sources, target))
@@ -1708,7 +1714,7 @@ impl FerryApp {
             Side::Local => "Upload",
         };
         let text = match drag.paths.as_slice() {
-            [(p, _)] => format!(
+            [PathItem { path: p, .. }] => format!(
                 "{verb} {}",
                 p.display().rsplit('/').next().unwrap_or_default()
             ),

@@ -31,7 +31,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::actions::{self, Action};
 use super::format;
-use crate::engine::{AnyPath, Entry, Kind, Side};
+use crate::engine::{AnyPath, Entry, Kind, PathItem, Side};
 use crate::ftp::NameCharset;
 
 use icons::*;
@@ -83,7 +83,7 @@ pub enum PaneAction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaneDrag {
     pub side: Side,
-    pub paths: Vec<(AnyPath, bool)>,
+    pub paths: Vec<PathItem>,
 }
 
 /// The Name column never gets narrower than this.
@@ -577,7 +577,7 @@ impl PaneState {
 
     /// The selected rows' paths (the cursor's row when nothing is selected),
     /// with whether each is a folder.
-    pub fn selected_paths(&self) -> Vec<(AnyPath, bool)> {
+    pub fn selected_paths(&self) -> Vec<PathItem> {
         // The rows belong to the listed folder, which may differ from the
         // one being loaded.
         let Some(base) = self.listing_path() else {
@@ -585,7 +585,10 @@ impl PaneState {
         };
         self.selected()
             .into_iter()
-            .map(|e| (base.join(&e.name), e.kind == Kind::Dir))
+            .map(|e| PathItem {
+                path: base.join(&e.name),
+                is_dir: e.kind == Kind::Dir,
+            })
             .collect()
     }
 }

@@ -212,7 +212,7 @@ impl PaneState {
                 // A folder row under a drag is a drop target of its own.
                 if let Some(folder) = this.folder_of(r).filter(|_| r != Row::Parent)
                     && let Some(payload) = response.dnd_hover_payload::<PaneDrag>()
-                    && !payload.paths.iter().any(|(p, _)| *p == folder)
+                    && !payload.paths.iter().any(|item| item.path == folder)
                 {
                     painter.rect_stroke(
                         response.rect,
