@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use ferry::engine::{AnyPath, Command, Direction, Engine, Event, Kind};
+use ferry::engine::{AnyPath, Command, Direction, Engine, Event, Kind, PathItem};
 use ferry::ftp::{ConnectOptions, DataMode};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
 use support::{random_bytes, sha256_hex};
@@ -186,7 +186,10 @@ fn folders_are_created_renamed_and_deleted_recursively_on_both_sides() {
         assert!(disk.join("renamed/deep/er/f.txt").is_file());
 
         engine.handle.send(Command::Delete {
-            paths: vec![(base.join(b"renamed"), true)],
+            paths: vec![PathItem {
+                path: base.join(b"renamed"),
+                is_dir: true,
+            }],
         });
         let mut progress = 0;
         wait_for(&engine.events, "OperationDone", |e| match e {
@@ -219,7 +222,10 @@ fn transfers_copy_files_and_folders_byte_exact_both_ways() {
 
     engine.handle.send(Command::Enqueue {
         direction: Direction::Download,
-        sources: vec![(AnyPath::Remote(b"/tree".to_vec()), true)],
+        sources: vec![PathItem {
+            path: AnyPath::Remote(b"/tree".to_vec()),
+            is_dir: true,
+        }],
         target_dir: AnyPath::Local(local.path().to_path_buf()),
     });
     assert_eq!(wait_idle(&engine), (2, 0), "files done, failed");
@@ -240,7 +246,10 @@ fn transfers_copy_files_and_folders_byte_exact_both_ways() {
     });
     engine.handle.send(Command::Enqueue {
         direction: Direction::Upload,
-        sources: vec![(AnyPath::Local(upload_src), true)],
+        sources: vec![PathItem {
+            path: AnyPath::Local(upload_src),
+            is_dir: true,
+        }],
         target_dir: AnyPath::Remote(b"/up".to_vec()),
     });
     // The queue keeps the two finished downloads too.

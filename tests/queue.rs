@@ -16,7 +16,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ferry::engine::Outbox;
 use ferry::engine::queue::{self, QueueConfig, QueueHandle};
-use ferry::engine::{AnyPath, Command, Conflict, Direction, Event, JobState, JobView, OnExisting};
+use ferry::engine::{
+    AnyPath, Command, Conflict, Direction, Event, JobState, JobView, OnExisting, PathItem,
+};
 use ferry::ftp::ConnectOptions;
 use support::fake::{FakeServer, Step, login_script};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
@@ -168,7 +170,10 @@ async fn a_tree_of_500_files_downloads_and_uploads_byte_exact_on_four_connection
     q.handle.enqueue(
         login(server.addr),
         Direction::Download,
-        vec![(AnyPath::Remote(b"/tree".to_vec()), true)],
+        vec![PathItem {
+            path: AnyPath::Remote(b"/tree".to_vec()),
+            is_dir: true,
+        }],
         AnyPath::Local(local.path().to_path_buf()),
     );
     assert_eq!(q.idle().await, (500, 0, 0), "done, skipped, failed");
@@ -185,7 +190,10 @@ async fn a_tree_of_500_files_downloads_and_uploads_byte_exact_on_four_connection
     q.handle.enqueue(
         login(server.addr),
         Direction::Upload,
-        vec![(AnyPath::Local(local.path().join("tree")), true)],
+        vec![PathItem {
+            path: AnyPath::Local(local.path().join("tree")),
+            is_dir: true,
+        }],
         AnyPath::Remote(b"/copy".to_vec()),
     );
     let (done, _, failed) = q.idle().await;
@@ -347,7 +355,10 @@ async fn a_download_cut_mid_file_resumes_with_rest_and_arrives_byte_exact() {
     q.handle.enqueue(
         login(proxy.addr),
         Direction::Download,
-        vec![(AnyPath::Remote(b"/big.bin".to_vec()), false)],
+        vec![PathItem {
+            path: AnyPath::Remote(b"/big.bin".to_vec()),
+            is_dir: false,
+        }],
         AnyPath::Local(local.path().to_path_buf()),
     );
     let mut retried = false;
@@ -403,7 +414,10 @@ async fn download_over(
     q.handle.enqueue(
         login(server.addr),
         Direction::Download,
-        vec![(AnyPath::Remote(b"/f.txt".to_vec()), false)],
+        vec![PathItem {
+            path: AnyPath::Remote(b"/f.txt".to_vec()),
+            is_dir: false,
+        }],
         AnyPath::Local(local.path().to_path_buf()),
     );
     q.idle().await;
@@ -453,8 +467,14 @@ async fn each_answer_to_an_existing_target_does_what_it_says() {
         login(server.addr),
         Direction::Download,
         vec![
-            (AnyPath::Remote(b"/f.txt".to_vec()), false),
-            (AnyPath::Remote(b"/g.txt".to_vec()), false),
+            PathItem {
+                path: AnyPath::Remote(b"/f.txt".to_vec()),
+                is_dir: false,
+            },
+            PathItem {
+                path: AnyPath::Remote(b"/g.txt".to_vec()),
+                is_dir: false,
+            },
         ],
         AnyPath::Local(local.path().to_path_buf()),
     );
@@ -480,7 +500,10 @@ async fn each_answer_to_an_existing_target_does_what_it_says() {
     q.handle.enqueue(
         login(server.addr),
         Direction::Upload,
-        vec![(AnyPath::Local(up.path().join("f.txt")), false)],
+        vec![PathItem {
+            path: AnyPath::Local(up.path().join("f.txt")),
+            is_dir: false,
+        }],
         AnyPath::Remote(b"/".to_vec()),
     );
     assert_eq!(q.idle().await, (1, 0, 0));
@@ -510,7 +533,10 @@ async fn a_saved_queue_is_restored_after_a_restart_and_resumes_the_partial_file(
     q.handle.enqueue(
         login(server.addr),
         Direction::Download,
-        vec![(AnyPath::Remote(b"/big.bin".to_vec()), false)],
+        vec![PathItem {
+            path: AnyPath::Remote(b"/big.bin".to_vec()),
+            is_dir: false,
+        }],
         AnyPath::Local(local.path().to_path_buf()),
     );
     q.until("the queued job", |_, e| matches!(e, Event::JobsChanged(_)))
@@ -594,7 +620,10 @@ drwxr-xr-x 2 u g 0 Jan 01 2024 ..\r\n\
     q.handle.enqueue(
         ConnectOptions::new("127.0.0.1", fake.addr.port(), "u", "p"),
         Direction::Download,
-        vec![(AnyPath::Remote(b"/dir".to_vec()), true)],
+        vec![PathItem {
+            path: AnyPath::Remote(b"/dir".to_vec()),
+            is_dir: true,
+        }],
         AnyPath::Local(target.clone()),
     );
     assert_eq!(q.idle().await, (1, 0, 4), "ok.txt done, four names refused");
@@ -661,7 +690,10 @@ async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
     q.handle.enqueue(
         options.clone(),
         Direction::Download,
-        vec![(AnyPath::Remote(b"/big.bin".to_vec()), false)],
+        vec![PathItem {
+            path: AnyPath::Remote(b"/big.bin".to_vec()),
+            is_dir: false,
+        }],
         AnyPath::Local(local.path().to_path_buf()),
     );
     let mut id = 0;
@@ -683,7 +715,10 @@ async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
     q.handle.enqueue(
         options,
         Direction::Download,
-        vec![(AnyPath::Remote(b"/empty".to_vec()), true)],
+        vec![PathItem {
+            path: AnyPath::Remote(b"/empty".to_vec()),
+            is_dir: true,
+        }],
         AnyPath::Local(local.path().to_path_buf()),
     );
     let (_, _, failed) = q.idle().await;
@@ -724,7 +759,10 @@ async fn a_planted_part_link_is_not_written_through() {
     q.handle.enqueue(
         login(server.addr),
         Direction::Download,
-        vec![(AnyPath::Remote(b"/f.txt".to_vec()), false)],
+        vec![PathItem {
+            path: AnyPath::Remote(b"/f.txt".to_vec()),
+            is_dir: false,
+        }],
         AnyPath::Local(target.clone()),
     );
     assert_eq!(q.idle().await, (0, 0, 1));
@@ -765,8 +803,14 @@ async fn the_queue_writes_into_a_fifo_and_through_a_link_and_leaves_no_empty_par
         login(server.addr),
         Direction::Download,
         vec![
-            (AnyPath::Remote(b"/f.bin".to_vec()), false),
-            (AnyPath::Remote(b"/missing.bin".to_vec()), false),
+            PathItem {
+                path: AnyPath::Remote(b"/f.bin".to_vec()),
+                is_dir: false,
+            },
+            PathItem {
+                path: AnyPath::Remote(b"/missing.bin".to_vec()),
+                is_dir: false,
+            },
         ],
         AnyPath::Local(local.clone()),
     );
@@ -803,7 +847,10 @@ async fn the_queue_writes_into_a_fifo_and_through_a_link_and_leaves_no_empty_par
     q.handle.enqueue(
         login(server.addr),
         Direction::Download,
-        vec![(AnyPath::Remote(b"/g.txt".to_vec()), false)],
+        vec![PathItem {
+            path: AnyPath::Remote(b"/g.txt".to_vec()),
+            is_dir: false,
+        }],
         AnyPath::Local(local.clone()),
     );
     assert_eq!(q.idle().await, (1, 0, 0));
@@ -841,7 +888,10 @@ async fn a_download_into_a_fifo_cut_mid_file_is_not_sent_twice() {
     q.handle.enqueue(
         login(proxy.addr),
         Direction::Download,
-        vec![(AnyPath::Remote(b"/big.bin".to_vec()), false)],
+        vec![PathItem {
+            path: AnyPath::Remote(b"/big.bin".to_vec()),
+            is_dir: false,
+        }],
         AnyPath::Local(local.path().to_path_buf()),
     );
     let mut retried = false;

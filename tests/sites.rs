@@ -524,20 +524,33 @@ fn trusting_a_new_certificate_replaces_the_old_one_and_forget_removes_it() {
     );
 }
 
-/// On a Linux machine with no D-Bus session bus (this headless test box,
-/// CI) the OS keyring says so instead of failing later or writing a file.
+/// With no D-Bus session bus to reach, the OS keyring says so instead of
+/// failing later or writing a file. The check runs in a child process whose
+/// session bus address names a socket that does not exist, so it tests the
+/// same thing on machines with and without a bus, and leaves the
+/// environment of the other tests alone.
 #[cfg(target_os = "linux")]
 #[test]
 fn without_a_session_bus_the_os_keyring_reports_no_keyring_service() {
-    use std::os::unix::fs::MetadataExt;
-    let uid = fs::metadata("/proc/self").unwrap().uid();
-    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
-        || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| Path::new(&d).join("bus").exists())
-        || Path::new(&format!("/run/user/{uid}/bus")).exists();
-    if bus {
-        eprintln!("skipped: this machine has a D-Bus session bus");
+    const NAME: &str = "without_a_session_bus_the_os_keyring_reports_no_keyring_service";
+    const CHILD: &str = "FERRY_TEST_NO_SESSION_BUS_DONE";
+    let Some(done) = std::env::var_os(CHILD) else {
+        let runtime = tempfile::tempdir().unwrap();
+        let done = runtime.path().join("checked");
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--test-threads=1"])
+            .env(CHILD, &done)
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", runtime.path().join("no-bus").display()),
+            )
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "the check without a session bus failed");
+        assert!(done.exists(), "the check without a session bus ran");
         return;
-    }
+    };
     let keyring = OsKeyring::new();
     let status = keyring.status();
     assert!(
@@ -552,6 +565,7 @@ fn without_a_session_bus_the_os_keyring_reports_no_keyring_service() {
     );
     let err = keyring.set("some-site", "pw").unwrap_err().to_string();
     assert!(err.starts_with("no keyring service"), "{err}");
+    fs::write(done, "").unwrap();
 }
 
 #[test]

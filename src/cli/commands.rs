@@ -288,7 +288,7 @@ async fn get_to_stdout(text: &str, copy: &CopyArgs, net: &NetArgs) -> Result<(),
             "--continue and --if-exists do not apply to standard output; drop them, or give a local file instead of -",
         ));
     }
-    let url = FtpUrl::parse(text).map_err(CliError::usage)?;
+    let url = RemoteArg::parse(text).map_err(CliError::usage)?;
     if url.file_name().is_none() {
         return Err(CliError::usage(format!(
             "the URL names a folder, not a file: {}",
@@ -324,7 +324,7 @@ async fn put_from_stdin(text: &str, copy: &CopyArgs, net: &NetArgs) -> Result<()
             "standard input can only replace a remote file or skip it (--if-exists overwrite or skip); it cannot resume, compare or rename",
         ));
     }
-    let url = FtpUrl::parse(text).map_err(CliError::usage)?;
+    let url = RemoteArg::parse(text).map_err(CliError::usage)?;
     if url.file_name().is_none() {
         return Err(CliError::usage(format!(
             "standard input has no name; end the URL with the remote file's name: {}",

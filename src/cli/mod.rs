@@ -315,15 +315,16 @@ impl From<FtpError> for CliError {
 /// Run the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Some(command) = cli.command else {
-        return crate::ui::run(cli.demo);
-    };
+    // Before the window opens too: RUST_LOG traces its start-up.
     if std::env::var_os("RUST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_writer(std::io::stderr)
             .try_init();
     }
+    let Some(command) = cli.command else {
+        return crate::ui::run(cli.demo);
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

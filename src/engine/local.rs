@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Outbox;
-use super::protocol::{AnyPath, Entry, Event, Kind, Side};
+use super::protocol::{AnyPath, Entry, Event, Kind, PathItem, Side};
 
 pub(super) async fn list(path: PathBuf, out: Outbox) {
     let p = path.clone();
@@ -143,10 +143,10 @@ pub(super) async fn rename(from: PathBuf, to: PathBuf, out: Outbox) {
     );
 }
 
-pub(super) async fn delete(paths: Vec<(AnyPath, bool)>, out: Outbox) {
+pub(super) async fn delete(paths: Vec<PathItem>, out: Outbox) {
     let refresh = paths
         .first()
-        .map(|(p, _)| match p {
+        .map(|item| match &item.path {
             AnyPath::Local(p) => p.clone(),
             AnyPath::Remote(_) => PathBuf::from("/"),
         })
@@ -154,7 +154,7 @@ pub(super) async fn delete(paths: Vec<(AnyPath, bool)>, out: Outbox) {
     let progress_out = out.clone();
     let r = tokio::task::spawn_blocking(move || {
         let mut all = Vec::new();
-        for (p, _) in &paths {
+        for PathItem { path: p, .. } in &paths {
             if let AnyPath::Local(p) = p {
                 collect(p, &mut all)?;
             }

@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 
 pub use protocol::{
     AnyPath, Command, Conflict, Direction, Entry, Event, JobState, JobView, Kind, MoveTo,
-    OnExisting, Priority, Side,
+    OnExisting, PathItem, Priority, Side,
 };
 pub use queue::{QueueConfig, QueueHandle};
 pub use remote::remote_entry;
@@ -258,15 +258,15 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox, queue: 
             Command::Delete { paths } => {
                 let (local_paths, remote_paths): (Vec<_>, Vec<_>) = paths
                     .into_iter()
-                    .partition(|(p, _)| p.side() == Side::Local);
+                    .partition(|item| item.path.side() == Side::Local);
                 if !local_paths.is_empty() {
                     tokio::spawn(local::delete(local_paths, out.clone()));
                 }
                 if !remote_paths.is_empty() {
                     let list = remote_paths
                         .into_iter()
-                        .filter_map(|(p, dir)| match p {
-                            AnyPath::Remote(b) => Some((b, dir)),
+                        .filter_map(|item| match item.path {
+                            AnyPath::Remote(b) => Some((b, item.is_dir)),
                             AnyPath::Local(_) => None,
                         })
                         .collect();

@@ -23,6 +23,14 @@ pub enum AnyPath {
     Remote(Vec<u8>),
 }
 
+/// A file or folder to act on: its path, and whether it is a folder (known
+/// from the listing it was picked in, so nobody has to ask the disk again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathItem {
+    pub path: AnyPath,
+    pub is_dir: bool,
+}
+
 impl AnyPath {
     pub fn side(&self) -> Side {
         match self {
@@ -205,7 +213,7 @@ pub enum Command {
     Rename { from: AnyPath, to: AnyPath },
     /// Delete files and folders (folders recursively), reporting
     /// `DeleteProgress` on the way, then `OperationDone` or `OperationFailed`.
-    Delete { paths: Vec<(AnyPath, bool)> },
+    Delete { paths: Vec<PathItem> },
     /// Queue entries for transfer between the sides: download remote entries
     /// into a local folder, or upload local entries into a remote folder.
     /// Folders expand recursively into file jobs. Jobs run on connections of
@@ -214,7 +222,7 @@ pub enum Command {
     /// state), `JobsProgress` and, when nothing is left to do, `QueueIdle`.
     Enqueue {
         direction: Direction,
-        sources: Vec<(AnyPath, bool)>,
+        sources: Vec<PathItem>,
         target_dir: AnyPath,
     },
     /// Cancel these jobs (all unfinished ones when empty): a running transfer

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 use super::Outbox;
+use super::protocol::PathItem;
 use super::protocol::{
     AnyPath, Command, Conflict, Direction, Event, JobState, JobView, MoveTo, OnExisting, Priority,
 };
@@ -97,7 +98,7 @@ pub(crate) enum QueueMsg {
     Enqueue {
         login: ConnectOptions,
         direction: Direction,
-        sources: Vec<(AnyPath, bool)>,
+        sources: Vec<PathItem>,
         target_dir: AnyPath,
     },
     /// New work with explicit targets: (source, is it a folder, target).
@@ -148,7 +149,7 @@ impl QueueHandle {
         &self,
         login: ConnectOptions,
         direction: Direction,
-        sources: Vec<(AnyPath, bool)>,
+        sources: Vec<PathItem>,
         target_dir: AnyPath,
     ) {
         self.send(QueueMsg::Enqueue {
@@ -207,8 +208,18 @@ pub fn spawn(config: QueueConfig, out: Outbox) -> QueueHandle {
         idle_since: None,
         last_save: Instant::now(),
     };
-    queue.restore();
-    tokio::spawn(queue.run(rx));
+    tokio::spawn(async move {
+        // Reading the saved queue touches the disk: not on the caller's
+        // thread (the window's, before its first frame).
+        let restored = tokio::task::spawn_blocking(move || {
+            queue.restore();
+            tracing::debug!(jobs = queue.jobs.len(), "queue restored");
+            queue
+        });
+        if let Ok(queue) = restored.await {
+            queue.run(rx).await;
+        }
+    });
     QueueHandle { tx }
 }
 
@@ -338,7 +349,11 @@ impl Queue {
                 let login_charset = login.charset;
                 self.login(login);
                 let mut added = Vec::new();
-                for (source, is_dir) in sources {
+                for PathItem {
+                    path: source,
+                    is_dir,
+                } in sources
+                {
                     let child = child_of(&source, is_dir, &target_dir, None, &login_charset);
                     added.push(self.add_job(direction, child, &site));
                 }

@@ -33,7 +33,7 @@ pub enum TrustCheck {
 }
 
 /// The trusted certificates of one config folder, loaded in memory.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct TrustStore {
     path: PathBuf,
     certs: BTreeMap<String, [u8; 32]>,

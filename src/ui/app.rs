@@ -6,7 +6,7 @@ mod sites;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use eframe::egui;
@@ -15,15 +15,17 @@ use super::actions::{ACTIONS, Action, Scope};
 use super::cert_dialog::{self, CertDecision, CertPrompt};
 use super::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest};
 use super::connect_form::widget::{PasswordPrompt, PromptOutcome, password_prompt};
+use super::job::{FolderPicker, Job, Worker};
 use super::keyring_worker::{KeyringJob, KeyringReply, KeyringWorker};
 use super::log_view::LogView;
 use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
+use super::per_side::PerSide;
 use super::queue_view::{QueueSettings, QueueView};
 use super::quick_connect::QuickConnect;
 use super::site_manager::{self, ManagerEvent, PasswordChange, SiteManager};
 use super::sites_writer::{SitesWriter, WriteDone, WriteJob};
 use super::test_view::{ConnectionTest, TestAction};
-use crate::engine::{AnyPath, Command, Direction, Engine, Event, QueueConfig, Side};
+use crate::engine::{AnyPath, Command, Direction, Engine, Event, PathItem, QueueConfig, Side};
 use crate::ftp::{DataMode, TrustPolicy, tls};
 use crate::sites::{
     ConnectionMode, ImportReport, KeyringStatus, LogonType, SecretStore, Site, SiteList, SiteStore,
@@ -149,7 +151,7 @@ pub struct Banner {
 }
 
 /// "Download to…": what to download, and the folder the user picked.
-type PickedFolder = (Vec<(AnyPath, bool)>, PathBuf);
+type PickedFolder = (Vec<PathItem>, PathBuf);
 
 /// What a connection test runs, and where it came from.
 #[derive(Debug, Clone)]
@@ -187,11 +189,11 @@ enum Modal {
     },
     ConfirmDelete {
         side: Side,
-        paths: Vec<(AnyPath, bool)>,
+        paths: Vec<PathItem>,
     },
     /// Rows dragged onto a folder of their own pane: move them there?
     ConfirmMove {
-        paths: Vec<(AnyPath, bool)>,
+        paths: Vec<PathItem>,
         folder: AnyPath,
     },
     /// A saved site needs a password that is not remembered.
@@ -256,20 +258,28 @@ enum FileJob {
     },
 }
 
+/// Writes the trust file: (host:port, fingerprint) in, the store as saved out.
+type TrustWriter = Worker<(String, [u8; 32]), Result<TrustStore, String>>;
+
+/// Dropped files (with whether each is a folder), and the folder to upload them to.
+type Dropped = (Vec<PathItem>, AnyPath);
+
 /// The saved-sites side of the app, present when it has a config folder.
 struct SavedSites {
     /// `None` when the sites file could not be read (saving would overwrite
     /// it) or the writer thread could not start.
     writer: Option<SitesWriter<AfterSave>>,
-    written: Option<mpsc::Receiver<WriteDone<AfterSave>>>,
+    /// Reading the sites and trust files, at start.
+    loading: Job<sites::LoadedSites>,
     /// Writes asked for and not finished yet.
     saving: usize,
     /// Why `writer` is `None`.
     unavailable: Option<String>,
     trust: Option<TrustStore>,
+    /// Writes the trust file ("Always trust"); answers with the store as saved.
+    trust_writer: Option<TrustWriter>,
     secrets: Arc<dyn SecretStore>,
     keyring: Option<KeyringWorker>,
-    replies: Option<mpsc::Receiver<KeyringReply>>,
 }
 
 /// The application.
@@ -288,15 +298,17 @@ pub struct FerryApp {
     /// Whether the connected session is encrypted (TLS), for the padlock.
     pub encrypted: bool,
     last_request: Option<ConnectRequest>,
-    busy: BTreeMap<bool, (String, SystemTime)>,
+    busy: PerSide<Option<(String, SystemTime)>>,
     modal: Option<Modal>,
     pub queue: QueueView,
     /// Panes whose folder received finished transfers, and when a pane was
     /// last refreshed for that (egui time): at most twice a second.
-    refresh_due: BTreeMap<bool, AnyPath>,
+    refresh_due: PerSide<Option<AnyPath>>,
     last_transfer_refresh: f64,
     /// The folder picked for "Download to…" arrives here from its thread.
-    picked_folder: Option<std::sync::mpsc::Receiver<PickedFolder>>,
+    picked_folder: Job<PickedFolder>,
+    /// Asks for the "Download to…" folder (the native dialog).
+    folder_picker: FolderPicker,
     delete_progress: Option<(u64, u64)>,
     /// What the last operation reported (status line).
     pub notice: Option<String>,
@@ -315,11 +327,23 @@ pub struct FerryApp {
     /// The saved site the current connection was made from, by id.
     pub connected_site: Option<String>,
     /// Import and export results arrive here from their threads.
-    file_jobs: Option<mpsc::Receiver<FileJob>>,
+    file_jobs: Job<FileJob>,
     /// Where the local pane ends on screen (tests tell the panes' rows apart by it).
     local_right: f32,
     /// egui's clock at the start of this frame.
     now: f64,
+    /// The local pane's first folder, found on a thread.
+    local_start: Job<PathBuf>,
+    /// Saved sites to read once the first frame is drawn.
+    sites_config: Option<SitesConfig>,
+    /// The first frame was drawn.
+    first_frame_drawn: bool,
+    /// Files dropped from the OS, while it is found which are folders.
+    dropped: Vec<Job<Dropped>>,
+    /// Whether a site's default local folder exists: (site name, folder, exists).
+    site_folder: Job<(String, PathBuf, bool)>,
+    /// The window's context: background jobs repaint it when they end.
+    ctx: egui::Context,
 }
 
 impl FerryApp {
@@ -373,12 +397,13 @@ impl FerryApp {
             connection: Connection::Disconnected,
             encrypted: false,
             last_request: None,
-            busy: BTreeMap::new(),
+            busy: PerSide::default(),
             modal: None,
             queue: QueueView::default(),
-            refresh_due: BTreeMap::new(),
+            refresh_due: PerSide::default(),
             last_transfer_refresh: 0.0,
-            picked_folder: None,
+            picked_folder: Job::default(),
+            folder_picker: FolderPicker::default(),
             delete_progress: None,
             notice: None,
             test: None,
@@ -389,24 +414,43 @@ impl FerryApp {
             keyring_notice_given: false,
             site_manager: SiteManager::default(),
             connected_site: None,
-            file_jobs: None,
+            file_jobs: Job::default(),
             local_right: 0.0,
             now: 0.0,
+            local_start: Job::default(),
+            sites_config: None,
+            first_frame_drawn: false,
+            dropped: Vec::new(),
+            site_folder: Job::default(),
+            ctx: ctx.clone(),
         };
-        if let Some(sites) = config.sites {
-            app.load_sites(sites, &ctx);
-        }
+        // Read once the first frame is drawn: it must not wait on the disk or the keyring.
+        app.sites_config = config.sites;
         app.send(app.state.queue.command());
         app.quick.form.show_hidden = app.state.show_hidden;
         app.dialog.form.show_hidden = app.state.show_hidden;
         app.local.show_hidden = app.state.show_hidden;
         app.remote.show_hidden = app.state.show_hidden;
-        let start = config
-            .local_start
-            .or_else(|| app.state.local_path.clone().filter(|p| p.is_dir()))
-            .or_else(home_dir)
-            .unwrap_or_else(|| PathBuf::from("/"));
-        app.navigate(AnyPath::Local(start));
+        match config.local_start {
+            Some(start) => app.navigate(AnyPath::Local(start)),
+            None => {
+                // The last folder may be on a dead network mount: ask on a thread.
+                let last = app.state.local_path.clone();
+                let job = Job::spawn("ferry-local-start", &ctx, move || {
+                    let start = last
+                        .filter(|p| p.is_dir())
+                        .or_else(home_dir)
+                        .unwrap_or_else(|| PathBuf::from("/"));
+                    Some(start)
+                });
+                match job {
+                    Ok(job) => app.local_start = job,
+                    Err(_) => {
+                        app.navigate(AnyPath::Local(home_dir().unwrap_or_else(|| "/".into())))
+                    }
+                }
+            }
+        }
         if let Some(demo) = config.demo {
             let mut form = ConnectForm {
                 host: demo.host,
@@ -504,15 +548,7 @@ impl FerryApp {
         match event {
             Event::Log(line) => self.log.push(line),
             Event::Busy { side, what, since } => {
-                let key = side == Side::Remote;
-                match what {
-                    Some(w) => {
-                        self.busy.insert(key, (w, since));
-                    }
-                    None => {
-                        self.busy.remove(&key);
-                    }
-                }
+                *self.busy.get_mut(side) = what.map(|w| (w, since));
             }
             Event::Connecting { host } => self.connection = Connection::Connecting { host },
             Event::Connected {
@@ -732,8 +768,8 @@ impl FerryApp {
     /// Note that `target`'s folder changed (refreshed soon, if it is shown).
     fn refresh_parent(&mut self, target: AnyPath) {
         if let Some(folder) = target.parent() {
-            self.refresh_due
-                .insert(folder.side() == Side::Remote, folder);
+            let side = folder.side();
+            *self.refresh_due.get_mut(side) = Some(folder);
         }
     }
 
@@ -749,7 +785,8 @@ impl FerryApp {
             return;
         }
         self.last_transfer_refresh = now;
-        for (_, folder) in std::mem::take(&mut self.refresh_due) {
+        let due = std::mem::take(&mut self.refresh_due);
+        for folder in [due.local, due.remote].into_iter().flatten() {
             let side = folder.side();
             if self.pane(side).path() == Some(&folder) && !self.pane(side).is_loading() {
                 self.navigate(folder);
@@ -758,7 +795,7 @@ impl FerryApp {
     }
 
     /// Queue a transfer of `sources` into `target_dir` (the other side).
-    fn enqueue(&mut self, sources: Vec<(AnyPath, bool)>, target_dir: AnyPath) {
+    fn enqueue(&mut self, sources: Vec<PathItem>, target_dir: AnyPath) {
         if sources.is_empty() {
             return;
         }
@@ -770,7 +807,10 @@ impl FerryApp {
             Side::Local => Direction::Download,
             Side::Remote => Direction::Upload,
         };
-        if sources.iter().any(|(p, _)| p.side() == target_dir.side()) {
+        if sources
+            .iter()
+            .any(|item| item.path.side() == target_dir.side())
+        {
             return;
         }
         self.state.show_log = true;
@@ -849,7 +889,7 @@ impl FerryApp {
                 let text: Vec<String> = self
                     .selected_paths(side)
                     .into_iter()
-                    .map(|(p, _)| self.path_for_clipboard(&p))
+                    .map(|item| self.path_for_clipboard(&item.path))
                     .collect();
                 if !text.is_empty() {
                     ctx.copy_text(text.join("\n"));
@@ -872,23 +912,15 @@ impl FerryApp {
                     return;
                 }
                 // The native dialog blocks: it runs on a thread of its own.
-                let (tx, rx) = std::sync::mpsc::channel();
-                let start = self.local.path().map(AnyPath::display);
-                let waker = ctx.clone();
-                let spawned = std::thread::Builder::new()
-                    .name("ferry-folder-picker".into())
-                    .spawn(move || {
-                        let mut dialog = rfd::FileDialog::new().set_title("Download to…");
-                        if let Some(dir) = start {
-                            dialog = dialog.set_directory(dir);
-                        }
-                        if let Some(folder) = dialog.pick_folder() {
-                            let _ = tx.send((sources, folder));
-                        }
-                        waker.request_repaint();
-                    });
-                match spawned {
-                    Ok(_) => self.picked_folder = Some(rx),
+                let start = self.local.path().map(|p| PathBuf::from(p.display()));
+                let picker = self.folder_picker.clone();
+                let job = Job::spawn("ferry-folder-picker", ctx, move || {
+                    picker
+                        .pick("Download to…", start)
+                        .map(|folder| (sources, folder))
+                });
+                match job {
+                    Ok(job) => self.picked_folder = job,
                     Err(e) => self.notice = Some(format!("Could not open the folder picker: {e}")),
                 }
             }
@@ -909,7 +941,7 @@ impl FerryApp {
         }
     }
 
-    fn selected_paths(&self, side: Side) -> Vec<(AnyPath, bool)> {
+    fn selected_paths(&self, side: Side) -> Vec<PathItem> {
         self.pane(side).selected_paths()
     }
 
@@ -938,7 +970,7 @@ impl FerryApp {
                         let paths: Vec<_> = drag
                             .paths
                             .into_iter()
-                            .filter(|(p, _)| p.parent().as_ref() != Some(&folder))
+                            .filter(|item| item.path.parent().as_ref() != Some(&folder))
                             .collect();
                         if !paths.is_empty() {
                             self.modal = Some(Modal::ConfirmMove { paths, folder });
@@ -1100,7 +1132,7 @@ impl FerryApp {
 
     fn status_text(&self) -> String {
         let now = SystemTime::now();
-        if let Some((what, since)) = self.busy.get(&true).or_else(|| self.busy.get(&false)) {
+        if let Some((what, since)) = self.busy.remote.as_ref().or(self.busy.local.as_ref()) {
             let secs = now.duration_since(*since).unwrap_or_default().as_secs();
             return format!("{what} ({secs} s)");
         }
@@ -1325,7 +1357,7 @@ impl FerryApp {
                     ui.heading("Move?");
                     ui.label(format!("Move {} item(s) into", paths.len()));
                     ui.monospace(folder.display());
-                    for (p, _) in paths.iter().take(5) {
+                    for PathItem { path: p, .. } in paths.iter().take(5) {
                         ui.monospace(p.display());
                     }
                     if paths.len() > 5 {
@@ -1333,7 +1365,7 @@ impl FerryApp {
                     }
                     ui.horizontal(|ui| {
                         if ui.button("Move").clicked() {
-                            for (p, _) in &paths {
+                            for PathItem { path: p, .. } in &paths {
                                 let name = p.file_name();
                                 self.engine.handle.send(Command::Rename {
                                     from: p.clone(),
@@ -1459,7 +1491,7 @@ impl FerryApp {
                     } else {
                         "from this computer"
                     };
-                    let folders = paths.iter().filter(|(_, d)| *d).count();
+                    let folders = paths.iter().filter(|item| item.is_dir).count();
                     ui.label(format!(
                         "Delete {} item(s) {where_}{}? This cannot be undone.",
                         paths.len(),
@@ -1469,7 +1501,7 @@ impl FerryApp {
                             String::new()
                         }
                     ));
-                    for (p, _) in paths.iter().take(5) {
+                    for PathItem { path: p, .. } in paths.iter().take(5) {
                         ui.monospace(p.display());
                     }
                     if paths.len() > 5 {
@@ -1521,22 +1553,11 @@ impl FerryApp {
             CertDecision::TrustOnce | CertDecision::AlwaysTrust => {
                 if decision == CertDecision::AlwaysTrust {
                     let addr = prompt.options.addr_text();
-                    match self.saved.as_mut().and_then(|s| s.trust.as_mut()) {
-                        Some(trust) => {
-                            if let Err(e) = trust.trust(&addr, &fp) {
-                                self.banner = Some(Banner {
-                                    message: format!(
-                                        "The certificate is trusted for this connection only: {e}"
-                                    ),
-                                    actions: vec![BannerAction::Dismiss],
-                                });
-                            }
-                        }
-                        None => {
-                            self.notice = Some(format!(
-                                "The certificate of {addr} is trusted until Ferry closes (no config folder to remember it in)"
-                            ));
-                        }
+                    // Written on the trust file's thread; a failure shows in the banner.
+                    if !self.trust_for_good(addr.clone(), fp) {
+                        self.notice = Some(format!(
+                            "The certificate of {addr} is trusted until Ferry closes (no config folder to remember it in)"
+                        ));
                     }
                 }
                 let mut options = *prompt.options;
@@ -1615,15 +1636,37 @@ impl FerryApp {
             self.notice = Some("Connect to a server to upload dropped files".into());
             return;
         };
-        // Metadata of a dropped path: one stat each, the same as a click.
-        let sources = dropped
-            .into_iter()
-            .map(|p| {
-                let is_dir = p.is_dir();
-                (AnyPath::Local(p), is_dir)
-            })
-            .collect();
-        self.enqueue(sources, target);
+        // Whether each is a folder: one stat each, which a dead network
+        // mount could hang, so on a thread; queued when it answers.
+        let job = Job::spawn("ferry-dropped-files", ctx, move || {
+            let sources = dropped
+                .into_iter()
+                .map(|p| {
+                    let is_dir = p.is_dir();
+                    PathItem {
+                        path: AnyPath::Local(p),
+                        is_dir,
+                    }
+                })
+                .collect();
+            Some((sources, target))
+        });
+        match job {
+            Ok(job) => self.dropped.push(job),
+            Err(e) => self.notice = Some(format!("Could not read the dropped files: {e}")),
+        }
+    }
+
+    /// Queue the dropped files whose folders are known now.
+    fn dropped_ready(&mut self) {
+        let mut ready = Vec::new();
+        self.dropped.retain_mut(|job| {
+            ready.extend(job.poll());
+            job.is_running()
+        });
+        for (sources, target) in ready {
+            self.enqueue(sources, target);
+        }
     }
 
     /// While rows are dragged, say what a drop would do next to the pointer.
@@ -1636,7 +1679,7 @@ impl FerryApp {
             Side::Local => "Upload",
         };
         let text = match drag.paths.as_slice() {
-            [(p, _)] => format!(
+            [PathItem { path: p, .. }] => format!(
                 "{verb} {}",
                 p.display().rsplit('/').next().unwrap_or_default()
             ),
@@ -1818,13 +1861,33 @@ impl FerryApp {
             self.send(command);
         }
         self.files_from_os(ctx);
+        self.dropped_ready();
         self.drag_label(ctx);
         self.refresh_after_transfers(ctx);
-        if let Some(rx) = &self.picked_folder
-            && let Ok((sources, folder)) = rx.try_recv()
-        {
-            self.picked_folder = None;
+        if let Some((sources, folder)) = self.picked_folder.poll() {
             self.enqueue(sources, AnyPath::Local(folder));
+        }
+        if let Some((name, dir, exists)) = self.site_folder.poll() {
+            if exists {
+                self.navigate(AnyPath::Local(dir));
+            } else {
+                self.notice = Some(format!(
+                    "The default local folder of {name} does not exist: {}",
+                    dir.display()
+                ));
+            }
+        }
+        if let Some(start) = self.local_start.poll()
+            && self.local.path().is_none()
+        {
+            self.navigate(AnyPath::Local(start));
+        }
+        if !self.first_frame_drawn {
+            self.first_frame_drawn = true;
+            tracing::debug!("first frame drawn");
+            if let Some(config) = self.sites_config.take() {
+                self.load_sites(config, ctx);
+            }
         }
 
         // Waiting shows elapsed seconds: tick once a second, only while waiting.

@@ -4,10 +4,10 @@
 //! waits on them.
 
 use std::sync::Arc;
-use std::sync::mpsc;
 
 use eframe::egui;
 
+use super::job::Worker;
 use crate::sites::{KeyringStatus, SecretStore, Site};
 
 /// What the window asks of the password store.
@@ -44,45 +44,37 @@ pub enum KeyringReply {
     },
 }
 
-/// The sending half; replies arrive on the receiver from [`KeyringWorker::start`].
-pub struct KeyringWorker {
-    jobs: mpsc::Sender<KeyringJob>,
-}
+/// The keyring thread: jobs in, replies out (see [`Worker`]).
+pub struct KeyringWorker(Worker<KeyringJob, KeyringReply>);
 
 impl KeyringWorker {
-    /// Start the thread. `waker` repaints the window after each reply.
+    /// Start the thread; the window is repainted after each reply.
     pub fn start(
         secrets: Arc<dyn SecretStore>,
-        waker: egui::Context,
-    ) -> std::io::Result<(KeyringWorker, mpsc::Receiver<KeyringReply>)> {
-        let (jobs, job_rx) = mpsc::channel::<KeyringJob>();
-        let (reply_tx, replies) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("ferry-keyring".into())
-            .spawn(move || {
-                for job in job_rx {
-                    let reply = run(&*secrets, job);
-                    if let Some(reply) = reply {
-                        if reply_tx.send(reply).is_err() {
-                            return;
-                        }
-                        waker.request_repaint();
-                    }
-                }
-            })?;
-        Ok((KeyringWorker { jobs }, replies))
+        ctx: &egui::Context,
+    ) -> std::io::Result<KeyringWorker> {
+        Worker::start("ferry-keyring", ctx, move |job| run(&*secrets, job)).map(KeyringWorker)
     }
 
-    /// Queue a job; jobs run in the order they were sent.
-    pub fn send(&self, job: KeyringJob) {
-        // The thread ends only when this sender is dropped.
-        let _ = self.jobs.send(job);
+    /// Queue a job; jobs run in the order they were sent. False when the
+    /// thread has ended (then the job never runs).
+    pub fn send(&self, job: KeyringJob) -> bool {
+        self.0.send(job)
+    }
+
+    /// The replies that arrived since the last call.
+    pub fn replies(&self) -> Vec<KeyringReply> {
+        self.0.answers()
     }
 }
 
 fn run(secrets: &dyn SecretStore, job: KeyringJob) -> Option<KeyringReply> {
     match job {
-        KeyringJob::Status => Some(KeyringReply::Status(secrets.status())),
+        KeyringJob::Status => {
+            let status = secrets.status();
+            tracing::debug!(?status, "keyring status read");
+            Some(KeyringReply::Status(status))
+        }
         KeyringJob::Set { site_id, password } => secrets
             .set(&site_id, &password)
             .err()

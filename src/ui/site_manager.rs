@@ -6,13 +6,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use eframe::egui;
 use egui::accesskit::Role;
 
 use super::connect_form::widget::{FormRows, WIDE, buttons_layout, grid, note, section, text_row};
 use super::connect_form::{ConnectForm, ErrorGate, FieldErrors};
+use super::job::{FolderPicker, Job};
 use crate::sites::{Charset, ConnectionMode, KeyringStatus, LogonType, Site, SiteList};
 
 /// Labels of the inputs only the Site Manager has (the others are the
@@ -114,7 +114,9 @@ pub struct SiteManager {
     /// A save failed or a site is invalid: shown above the buttons.
     pub error: Option<String>,
     /// The folder picker's answer: (site id, folder).
-    picked: Option<mpsc::Receiver<(String, PathBuf)>>,
+    picked: Job<(String, PathBuf)>,
+    /// Asks for the local folder (the native dialog; tests put in their own).
+    pub folder_picker: FolderPicker,
     /// Put the keyboard focus in the name field next frame.
     focus_name: bool,
     /// A save is being written (set by the app each frame): Save, OK and
@@ -130,6 +132,7 @@ impl SiteManager {
             saved: sites.clone(),
             work: sites.clone(),
             collapsed: std::mem::take(&mut self.collapsed),
+            folder_picker: self.folder_picker.clone(),
             ..SiteManager::default()
         };
         self.selected = select
@@ -221,13 +224,11 @@ impl SiteManager {
         if !self.open {
             return Vec::new();
         }
-        if let Some(rx) = &self.picked
-            && let Ok((id, folder)) = rx.try_recv()
+        // A cancelled pick ends the job without an answer: Browse… is back.
+        if let Some((id, folder)) = self.picked.poll()
+            && let Some(site) = self.work.get_mut(&id)
         {
-            self.picked = None;
-            if let Some(site) = self.work.get_mut(&id) {
-                site.local_folder = Some(folder);
-            }
+            site.local_folder = Some(folder);
         }
         let mut events = Vec::new();
         let style = ctx.global_style();
@@ -1153,7 +1154,7 @@ impl SiteManager {
         let mut site = site;
         let errors = form_errors(&form);
         let focus_name = std::mem::take(&mut self.focus_name);
-        let picking = self.picked.is_some();
+        let picking = self.picked.is_running();
         let mut browse = false;
         let gate = self.gates.entry(id.clone()).or_default();
         site_fields(
@@ -1178,26 +1179,18 @@ impl SiteManager {
         self.forms.insert(id, form);
     }
 
-    /// The native folder picker, on a thread of its own (it blocks).
+    /// The folder picker, on a thread of its own (the native one blocks).
     fn browse_local(&mut self, ctx: &egui::Context, site: &Site) {
-        let (tx, rx) = mpsc::channel();
         let id = site.id.clone();
         let start = site.local_folder.clone();
-        let waker = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("ferry-site-folder-picker".into())
-            .spawn(move || {
-                let mut dialog = rfd::FileDialog::new().set_title(label::LOCAL_FOLDER);
-                if let Some(dir) = start.filter(|d| d.is_dir()) {
-                    dialog = dialog.set_directory(dir);
-                }
-                if let Some(folder) = dialog.pick_folder() {
-                    let _ = tx.send((id, folder));
-                }
-                waker.request_repaint();
-            });
-        match spawned {
-            Ok(_) => self.picked = Some(rx),
+        let picker = self.folder_picker.clone();
+        let job = Job::spawn("ferry-site-folder-picker", ctx, move || {
+            picker
+                .pick(label::LOCAL_FOLDER, start)
+                .map(|folder| (id, folder))
+        });
+        match job {
+            Ok(job) => self.picked = job,
             Err(e) => self.error = Some(format!("Could not open the folder picker: {e}")),
         }
     }

@@ -3,10 +3,9 @@
 //! write first re-reads the file, so sites that another Ferry or
 //! `ferry sites import` added meanwhile are kept, never lost.
 
-use std::sync::mpsc;
-
 use eframe::egui;
 
+use super::job::Worker;
 use crate::sites::{SiteList, SiteStore};
 
 /// A change to the sites file, and what the caller wants done once it is on
@@ -33,37 +32,24 @@ pub struct WriteDone<T> {
     pub then: T,
 }
 
-/// The sending half; results arrive on the receiver from [`SitesWriter::start`].
-pub struct SitesWriter<T> {
-    jobs: mpsc::Sender<WriteJob<T>>,
-}
+/// The writer thread, which owns the store: writes in, results out (see [`Worker`]).
+pub struct SitesWriter<T>(Worker<WriteJob<T>, WriteDone<T>>);
 
 impl<T: Send + 'static> SitesWriter<T> {
-    /// Start the thread, which owns `store`; `waker` repaints after each write.
-    pub fn start(
-        store: SiteStore,
-        waker: egui::Context,
-    ) -> std::io::Result<(SitesWriter<T>, mpsc::Receiver<WriteDone<T>>)> {
-        let (jobs, job_rx) = mpsc::channel::<WriteJob<T>>();
-        let (done_tx, done) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("ferry-sites-writer".into())
-            .spawn(move || {
-                for job in job_rx {
-                    let done = run(&store, job);
-                    if done_tx.send(done).is_err() {
-                        return;
-                    }
-                    waker.request_repaint();
-                }
-            })?;
-        Ok((SitesWriter { jobs }, done))
+    /// Start the thread, which owns `store`; the window is repainted after each write.
+    pub fn start(store: SiteStore, ctx: &egui::Context) -> std::io::Result<SitesWriter<T>> {
+        Worker::start("ferry-sites-writer", ctx, move |job| Some(run(&store, job))).map(SitesWriter)
     }
 
     /// Queue a write; writes happen in the order they were sent. False if
     /// the thread is gone (then nothing is written).
     pub fn send(&self, job: WriteJob<T>) -> bool {
-        self.jobs.send(job).is_ok()
+        self.0.send(job)
+    }
+
+    /// The writes finished since the last call.
+    pub fn finished(&self) -> Vec<WriteDone<T>> {
+        self.0.answers()
     }
 }
 

@@ -7,78 +7,135 @@ use super::*;
 /// Saved sites: loading, the Site Manager, connecting to a site, passwords,
 /// trusted certificates, import and export.
 impl FerryApp {
-    /// Load the sites and trust files (leniently: problems are shown once in
-    /// the banner), move old trusted certificates from the window state into
-    /// the trust file, and start the keyring thread.
+    /// Start loading the sites and trust files on a thread of its own (the
+    /// sites file may hold a password to move into the keyring, and a dead
+    /// disk must not freeze the window), and start the keyring thread.
+    /// Until [`Self::sites_loaded`] the saved sites are unavailable.
     pub(super) fn load_sites(&mut self, config: SitesConfig, ctx: &egui::Context) {
-        let mut problems: Vec<String> = Vec::new();
-        let store = SiteStore::at(&config.dir);
-        let (store, unavailable) = match store.load() {
-            Ok(mut loaded) => {
-                problems.extend(loaded.warnings.iter().map(ToString::to_string));
-                if !loaded.plaintext_passwords.is_empty() {
-                    // A hand-edited password in the file: moved into the keyring
-                    // and out of the file at once (rare; the keyring call blocks).
-                    let failed = loaded.move_plaintext_passwords(&*config.secrets);
-                    problems.extend(failed.iter().map(ToString::to_string));
-                    if let Err(e) = store.save(&loaded.sites) {
-                        problems.push(format!("a password is still in the sites file: {e}"));
-                    }
-                }
-                self.sites = loaded.sites;
-                match SitesWriter::start(store, ctx.clone()) {
-                    Ok((writer, written)) => (Some((writer, written)), None),
-                    Err(e) => {
-                        let why = format!("the sites cannot be saved: {e}");
-                        problems.push(why.clone());
-                        (None, Some(why))
-                    }
-                }
-            }
-            // Unreadable (permissions, I/O): saving would overwrite what could not be read.
-            Err(e) => {
-                problems.push(e.to_string());
-                (None, Some(e.to_string()))
-            }
-        };
-        let trust = match crate::sites::TrustStore::load(&config.dir) {
-            Ok((mut trust, warnings)) => {
-                problems.extend(
-                    warnings
-                        .iter()
-                        .map(|w| format!("trusted certificates: {w}")),
-                );
-                if let Err(e) = migrate_trusted(&mut self.state.trusted_certificates, &mut trust) {
-                    problems.push(e);
-                }
-                Some(trust)
-            }
-            Err(e) => {
-                problems.push(e.to_string());
-                None
-            }
-        };
-        let (keyring, replies) = match KeyringWorker::start(config.secrets.clone(), ctx.clone()) {
-            Ok((worker, replies)) => {
+        let mut problems = Vec::new();
+        let keyring = match KeyringWorker::start(config.secrets.clone(), ctx) {
+            Ok(worker) => {
                 worker.send(KeyringJob::Status);
-                (Some(worker), Some(replies))
+                Some(worker)
             }
             Err(e) => {
                 problems.push(format!("passwords cannot be remembered: {e}"));
-                (None, None)
+                None
             }
         };
-        let (writer, written) = store.unzip();
+        let dir = config.dir.clone();
+        let secrets = config.secrets.clone();
+        let old_trusted = self.state.trusted_certificates.clone();
+        let loading = Job::spawn("ferry-sites-load", ctx, move || {
+            Some(load_saved_sites(&dir, &*secrets, old_trusted, problems))
+        });
+        let (loading, unavailable) = match loading {
+            Ok(job) => (job, "they are still being read".to_string()),
+            Err(e) => (Job::default(), format!("they could not be read: {e}")),
+        };
         self.saved = Some(SavedSites {
-            writer,
-            written,
+            loading,
+            writer: None,
             saving: 0,
-            unavailable,
-            trust,
+            unavailable: Some(unavailable),
+            trust: None,
+            trust_writer: None,
             secrets: config.secrets,
             keyring,
-            replies,
         });
+    }
+
+    /// "Always trust": remember the certificate in memory at once, and write
+    /// the trust file on its thread (it syncs to disk). False when there is
+    /// no trust file to write to.
+    pub(super) fn trust_for_good(&mut self, addr: String, fp: [u8; 32]) -> bool {
+        let Some(writer) = self.saved.as_ref().and_then(|s| s.trust_writer.as_ref()) else {
+            return false;
+        };
+        writer.send((addr, fp))
+    }
+
+    /// Answers from the trust file's thread: the trust store as now on disk,
+    /// or why the certificate could not be remembered.
+    pub(super) fn trust_written(&mut self) {
+        let answers = self
+            .saved
+            .as_ref()
+            .and_then(|s| s.trust_writer.as_ref())
+            .map(Worker::answers)
+            .unwrap_or_default();
+        for answer in answers {
+            match answer {
+                Ok(trust) => {
+                    if let Some(saved) = self.saved.as_mut() {
+                        saved.trust = Some(trust);
+                    }
+                }
+                Err(e) => {
+                    self.banner = Some(Banner {
+                        message: format!(
+                            "The certificate is trusted for this connection only: {e}"
+                        ),
+                        actions: vec![BannerAction::Dismiss],
+                    });
+                }
+            }
+        }
+    }
+
+    /// Whether the sites and trust files are still being read.
+    pub fn sites_loading(&self) -> bool {
+        self.saved.as_ref().is_some_and(|s| s.loading.is_running())
+    }
+
+    /// The sites and trust files were read: take what they hold, start the
+    /// threads that write them, and show any problem once in the banner.
+    pub(super) fn sites_loaded(&mut self, loaded: LoadedSites, ctx: &egui::Context) {
+        let LoadedSites {
+            sites,
+            store,
+            trust,
+            migrated,
+            mut problems,
+        } = loaded;
+        let Some(saved) = self.saved.as_mut() else {
+            return;
+        };
+        self.sites = sites;
+        if migrated {
+            self.state.trusted_certificates.clear();
+        }
+        saved.unavailable = None;
+        match store.map(|store| SitesWriter::start(store, ctx)) {
+            Ok(Ok(writer)) => saved.writer = Some(writer),
+            Ok(Err(e)) => {
+                let why = format!("the sites cannot be saved: {e}");
+                problems.push(why.clone());
+                saved.unavailable = Some(why);
+            }
+            // Unreadable (permissions, I/O): saving would overwrite what could not be read.
+            Err(why) => saved.unavailable = Some(why),
+        }
+        if let Some(trust) = &trust {
+            let mut writer_copy = trust.clone();
+            let writer = Worker::start(
+                "ferry-trust-writer",
+                ctx,
+                move |(addr, fp): (String, [u8; 32])| {
+                    // Trusting saves the file at once (atomically, with fsync).
+                    let result = writer_copy
+                        .trust(&addr, &fp)
+                        .map(|()| writer_copy.clone())
+                        .map_err(|e| e.to_string());
+                    Some(result)
+                },
+            );
+            match writer {
+                Ok(w) => saved.trust_writer = Some(w),
+                Err(e) => problems.push(format!("certificates cannot be trusted for good: {e}")),
+            }
+        }
+        saved.trust = trust;
         if !problems.is_empty() {
             self.banner = Some(Banner {
                 message: format!("Saved sites: {}", problems.join("; ")),
@@ -169,11 +226,12 @@ impl FerryApp {
             && let Some(worker) = worker
         {
             self.notice = Some(format!("Reading the password for {}…", site.name));
-            worker.send(KeyringJob::GetForConnect {
-                site: Box::new(site),
+            if worker.send(KeyringJob::GetForConnect {
+                site: Box::new(site.clone()),
                 test,
-            });
-            return;
+            }) {
+                return;
+            }
         }
         let note = (site.remember_password && !available)
             .then(|| "No keyring service: the password could not be remembered.".to_string());
@@ -234,15 +292,18 @@ impl FerryApp {
         self.quick.form = ConnectForm::from_site(&site);
         self.notice = None;
         self.connect_with(request, Some(site.id.clone()));
-        if let Some(dir) = &site.local_folder {
-            if dir.is_dir() {
-                self.navigate(AnyPath::Local(dir.clone()));
-            } else {
-                self.notice = Some(format!(
-                    "The default local folder of {} does not exist: {}",
-                    site.name,
-                    dir.display()
-                ));
+        if let Some(dir) = site.local_folder.clone() {
+            // It may be on a dead network mount: looked at on a thread.
+            let name = site.name.clone();
+            let job = Job::spawn("ferry-site-folder", &self.ctx, move || {
+                let exists = dir.is_dir();
+                Some((name, dir, exists))
+            });
+            match job {
+                Ok(job) => self.site_folder = job,
+                Err(e) => {
+                    self.notice = Some(format!("Could not open the site's local folder: {e}"))
+                }
             }
         }
     }
@@ -466,35 +527,36 @@ impl FerryApp {
         ctx: &egui::Context,
         job: impl FnOnce() -> Option<FileJob> + Send + 'static,
     ) {
-        let (tx, rx) = mpsc::channel();
-        let waker = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("ferry-sites-file".into())
-            .spawn(move || {
-                if let Some(result) = job() {
-                    let _ = tx.send(result);
-                }
-                waker.request_repaint();
-            });
-        match spawned {
-            Ok(_) => self.file_jobs = Some(rx),
+        match Job::spawn("ferry-sites-file", ctx, job) {
+            Ok(job) => self.file_jobs = job,
             Err(e) => self.notice = Some(format!("Could not start the import/export: {e}")),
         }
     }
 
     /// Whether an import or export is still running.
     pub fn file_job_running(&self) -> bool {
-        self.file_jobs.is_some()
+        self.file_jobs.is_running()
     }
 
     /// One frame of the saved-sites side: keyring answers, import/export
     /// results, and the Site Manager with what the user did in it.
     pub(super) fn sites_ui(&mut self, ctx: &egui::Context) {
+        if let Some(saved) = self.saved.as_mut() {
+            let was_loading = saved.loading.is_running();
+            match saved.loading.poll() {
+                Some(loaded) => self.sites_loaded(loaded, ctx),
+                None if was_loading && !saved.loading.is_running() => {
+                    saved.unavailable = Some("reading them stopped unexpectedly".into());
+                }
+                None => {}
+            }
+        }
+        self.trust_written();
         let replies: Vec<KeyringReply> = self
             .saved
             .as_ref()
-            .and_then(|s| s.replies.as_ref())
-            .map(|rx| rx.try_iter().collect())
+            .and_then(|s| s.keyring.as_ref())
+            .map(KeyringWorker::replies)
             .unwrap_or_default();
         for reply in replies {
             match reply {
@@ -531,21 +593,14 @@ impl FerryApp {
                 }
             }
         }
-        if let Some(rx) = &self.file_jobs {
-            match rx.try_recv() {
-                Ok(job) => {
-                    self.file_jobs = None;
-                    self.file_job_done(job);
-                }
-                Err(mpsc::TryRecvError::Disconnected) => self.file_jobs = None,
-                Err(mpsc::TryRecvError::Empty) => {}
-            }
+        if let Some(job) = self.file_jobs.poll() {
+            self.file_job_done(job);
         }
         let written: Vec<WriteDone<AfterSave>> = self
             .saved
             .as_ref()
-            .and_then(|s| s.written.as_ref())
-            .map(|rx| rx.try_iter().collect())
+            .and_then(|s| s.writer.as_ref())
+            .map(SitesWriter::finished)
             .unwrap_or_default();
         for done in written {
             self.sites_written(done);
@@ -633,6 +688,79 @@ impl FerryApp {
                 }
             }
         }
+    }
+}
+
+/// What reading the saved sites found (see [`load_saved_sites`]).
+pub(super) struct LoadedSites {
+    sites: SiteList,
+    /// Where to save them; `Err(why)` when the sites file could not be read.
+    store: Result<SiteStore, String>,
+    trust: Option<TrustStore>,
+    /// The certificates trusted in the window state are in the trust file now.
+    migrated: bool,
+    /// What to tell the user, once.
+    problems: Vec<String>,
+}
+
+/// Read the sites and trust files in `dir` (leniently: problems are listed,
+/// the rest loads), move a password found in the sites file into the
+/// keyring, and move `old_trusted` (from the window state) into the trust
+/// file. Blocks on the disk and the keyring: runs on a thread of its own.
+fn load_saved_sites(
+    dir: &std::path::Path,
+    secrets: &dyn SecretStore,
+    mut old_trusted: BTreeMap<String, String>,
+    mut problems: Vec<String>,
+) -> LoadedSites {
+    let store = SiteStore::at(dir);
+    let (sites, store) = match store.load() {
+        Ok(mut loaded) => {
+            problems.extend(loaded.warnings.iter().map(ToString::to_string));
+            if !loaded.plaintext_passwords.is_empty() {
+                // A hand-edited password in the file: moved into the keyring
+                // and out of the file at once.
+                let failed = loaded.move_plaintext_passwords(secrets);
+                problems.extend(failed.iter().map(ToString::to_string));
+                if let Err(e) = store.save(&loaded.sites) {
+                    problems.push(format!("a password is still in the sites file: {e}"));
+                }
+            }
+            tracing::debug!(sites = loaded.sites.sites.len(), "sites loaded");
+            (loaded.sites, Ok(store))
+        }
+        Err(e) => {
+            tracing::debug!("sites loaded: unreadable: {e}");
+            problems.push(e.to_string());
+            (SiteList::default(), Err(e.to_string()))
+        }
+    };
+    let had_old = !old_trusted.is_empty();
+    let trust = match TrustStore::load(dir) {
+        Ok((mut trust, warnings)) => {
+            problems.extend(
+                warnings
+                    .iter()
+                    .map(|w| format!("trusted certificates: {w}")),
+            );
+            if let Err(e) = migrate_trusted(&mut old_trusted, &mut trust) {
+                problems.push(e);
+            }
+            tracing::debug!("trust loaded");
+            Some(trust)
+        }
+        Err(e) => {
+            tracing::debug!("trust loaded: unreadable: {e}");
+            problems.push(e.to_string());
+            None
+        }
+    };
+    LoadedSites {
+        sites,
+        store,
+        trust,
+        migrated: had_old && old_trusted.is_empty(),
+        problems,
     }
 }
 

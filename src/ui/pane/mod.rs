@@ -1,0 +1,594 @@
+//! One file pane, the same widget for local and remote folders: a path bar
+//! (Up, Refresh, clickable breadcrumbs, a typed path), a filter box, a
+//! virtualized sortable table with multi-selection, inline rename and a
+//! context menu built from the action table, and a status line.
+//!
+//! Speed: sorting and filtering happen only when the listing, the sort, the
+//! filter or `show_hidden` change, into cached `Vec<u32>`s of entry indices;
+//! a frame touches only the rows on screen. The selection is a bitset of
+//! entry indices, mapped by name only when a new listing of the same folder
+//! arrives. Icons are painted, so they need no emoji font.
+
+mod icons;
+mod path_bar;
+mod selection;
+mod table;
+#[cfg(test)]
+mod tests;
+mod view;
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use eframe::egui::{
+    self, Align, Align2, Color32, CursorIcon, Event, Id, Key, Label, Layout, Painter, Pos2, Rect,
+    Response, RichText, Role, Sense, Shape, Stroke, StrokeKind, TextEdit, TextStyle, Ui, UiBuilder,
+    WidgetInfo, pos2, vec2,
+};
+use egui_extras::{Column, TableBuilder};
+
+use super::actions::{self, Action};
+use super::format;
+use crate::engine::{AnyPath, Entry, Kind, PathItem, Side};
+use crate::ftp::NameCharset;
+
+use icons::*;
+pub use path_bar::{breadcrumbs, parse_typed_path, path_text};
+use selection::Bits;
+use view::*;
+pub use view::{SortColumn, compare_entries, natural_cmp, sorted_order};
+
+/// What of a pane survives a restart.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PaneSettings {
+    pub sort: SortColumn,
+    pub ascending: bool,
+    /// Widths of the Size, Modified, Permissions and Owner columns (Name takes the rest).
+    pub column_widths: [f32; 4],
+}
+
+impl Default for PaneSettings {
+    fn default() -> Self {
+        PaneSettings {
+            sort: SortColumn::Name,
+            ascending: true,
+            column_widths: [80.0, 130.0, 90.0, 70.0],
+        }
+    }
+}
+
+/// What the user did in a pane this frame; the app applies it.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub enum PaneAction {
+    /// Go to this folder (path bar, breadcrumb, opening a folder, "..").
+    Navigate(AnyPath),
+    /// Run an action from the table on this pane's selection.
+    Run(Action),
+    /// An inline rename was confirmed.
+    Rename { from: Vec<u8>, to: String },
+    /// The pane was clicked or focused: it becomes the active pane.
+    Focus,
+    /// Rows dragged from a pane were dropped here, into `folder` (this
+    /// pane's folder, or a folder row): transfer them, or move them when they
+    /// come from this same pane.
+    Dropped { drag: PaneDrag, folder: AnyPath },
+}
+
+/// What a drag from a pane carries: the dragged rows' paths (and whether each
+/// is a folder).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaneDrag {
+    pub side: Side,
+    pub paths: Vec<PathItem>,
+}
+
+/// The Name column never gets narrower than this.
+const NAME_MIN_WIDTH: f32 = 120.0;
+/// Bounds of the other columns' widths.
+const COLUMN_MIN_WIDTH: f32 = 36.0;
+const COLUMN_MAX_WIDTH: f32 = 600.0;
+/// Below this pane width the filter box gets its own line.
+const WIDE_PANE: f32 = 460.0;
+const FILTER_WIDTH: f32 = 190.0;
+/// `position` value of an entry that is not shown.
+const HIDDEN: u32 = u32::MAX;
+/// A refresh that answers faster than this does not grey the rows.
+const GREY_AFTER_SECONDS: f64 = 0.2;
+const SPINNER_SIZE: f32 = 14.0;
+
+/// A row of the table: the ".." row, or an entry by its index in the listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Row {
+    Parent,
+    Entry(u32),
+}
+
+/// A cursor movement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Move {
+    By(isize),
+    Home,
+    End,
+}
+
+/// Where the table should scroll on the next frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scroll {
+    Stay,
+    Top,
+    Cursor,
+}
+
+/// An inline rename in progress.
+#[derive(Debug, Clone)]
+struct Rename {
+    entry: u32,
+    text: String,
+    /// Not shown yet: focus it and select the name without its extension.
+    fresh: bool,
+}
+
+/// The path bar in text mode.
+#[derive(Debug, Clone)]
+struct PathEdit {
+    text: String,
+    fresh: bool,
+}
+
+/// How an inline rename ended this frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RenameEnd {
+    Commit,
+    Cancel,
+}
+
+/// What happened to the rows this frame.
+#[derive(Debug, Default)]
+struct RowEvents {
+    click: Option<Row>,
+    double: Option<Row>,
+    secondary: Option<Row>,
+    empty_click: bool,
+    empty_secondary: bool,
+    /// A drag started on this row.
+    drag: Option<Row>,
+    /// Rows were dropped on a folder row.
+    dropped: Option<(PaneDrag, AnyPath)>,
+}
+
+/// The widget ids a pane needs across frames.
+struct Ids {
+    base: Id,
+    filter: Id,
+    path: Id,
+    rename: Id,
+    menu: Id,
+}
+
+impl Ids {
+    fn new(side: Side) -> Ids {
+        let base = Id::unique(("ferry-pane", side));
+        Ids {
+            base,
+            filter: base.with("filter"),
+            path: base.with("path"),
+            rename: base.with("rename"),
+            menu: base.with("context-menu"),
+        }
+    }
+}
+
+/// One pane's transient state: listing, selection, filter, rename.
+pub struct PaneState {
+    side: Side,
+    /// The folder shown or being loaded (what the path bar shows).
+    path: Option<AnyPath>,
+    /// The folder `entries` belong to.
+    listed: Option<AnyPath>,
+    /// Its parent, when it has one (the ".." row).
+    parent: Option<AnyPath>,
+    entries: Vec<Entry>,
+    /// Whether hidden (dot) files are shown.
+    pub show_hidden: bool,
+    /// How the server encodes names (the remote pane's path bar).
+    pub charset: NameCharset,
+    /// Bumped whenever `entries` is replaced.
+    generation: u64,
+    sort: SortColumn,
+    ascending: bool,
+    /// Every entry index, sorted.
+    sorted: Vec<u32>,
+    sorted_for: Option<(u64, SortColumn, bool)>,
+    /// The entry indices shown, in display order.
+    view: Vec<u32>,
+    /// Entry index → place in `view` (or `HIDDEN`).
+    position: Vec<u32>,
+    view_for: Option<ViewKey>,
+    totals: Totals,
+    selection: Bits,
+    /// Visible selected entries and their bytes; None when it must be recounted.
+    summary: Option<(u64, u64)>,
+    cursor: Option<Row>,
+    anchor: Option<Row>,
+    filter: String,
+    focus_filter: bool,
+    /// Select this name when the next listing of this folder has it.
+    reveal: Option<Vec<u8>>,
+    loading: bool,
+    loading_since: Option<f64>,
+    error: Option<String>,
+    stale: bool,
+    rename: Option<Rename>,
+    path_edit: Option<PathEdit>,
+    scroll: Scroll,
+    /// Rows that fit in the table (Page Up/Down), as of the last frame.
+    page_rows: usize,
+}
+
+impl PaneState {
+    pub fn new(side: Side) -> PaneState {
+        PaneState {
+            side,
+            path: None,
+            listed: None,
+            parent: None,
+            entries: Vec::new(),
+            show_hidden: false,
+            charset: NameCharset::Auto,
+            generation: 0,
+            sort: SortColumn::Name,
+            ascending: true,
+            sorted: Vec::new(),
+            sorted_for: None,
+            view: Vec::new(),
+            position: Vec::new(),
+            view_for: None,
+            totals: Totals::default(),
+            selection: Bits::default(),
+            summary: None,
+            cursor: None,
+            anchor: None,
+            filter: String::new(),
+            focus_filter: false,
+            reveal: None,
+            loading: false,
+            loading_since: None,
+            error: None,
+            stale: false,
+            rename: None,
+            path_edit: None,
+            scroll: Scroll::Stay,
+            page_rows: 20,
+        }
+    }
+
+    pub fn side(&self) -> Side {
+        self.side
+    }
+
+    /// Whether a listing is on its way.
+    pub fn is_loading(&self) -> bool {
+        self.loading
+    }
+
+    /// The folder shown (or being loaded).
+    pub fn path(&self) -> Option<&AnyPath> {
+        self.path.as_ref()
+    }
+
+    /// The folder the rows belong to. While another folder loads this is
+    /// still the old one, which `path()` no longer is.
+    pub fn listing_path(&self) -> Option<&AnyPath> {
+        self.listed.as_ref()
+    }
+
+    /// A new listing arrived for `path`. A listing of the folder already
+    /// shown keeps the selection, cursor, filter and scroll position (by
+    /// name); another folder starts afresh.
+    pub fn set_listing(&mut self, path: AnyPath, entries: Vec<Entry>) {
+        let same = self.listed.as_ref() == Some(&path);
+        let old = std::mem::replace(&mut self.entries, entries);
+        // A listing collected from a parser's Vec keeps its spare capacity;
+        // with 100,000 entries that is megabytes held for nothing.
+        self.entries.shrink_to_fit();
+        self.generation += 1;
+        let mut selection = Bits::new(self.entries.len());
+        let (mut cursor, mut anchor) = (None, None);
+        let mut rename = None;
+        if same {
+            let name_of = |row: Option<Row>| match row? {
+                Row::Parent => Some(None),
+                Row::Entry(i) => old.get(i as usize).map(|e| Some(e.name.as_slice())),
+            };
+            let selected: HashSet<&[u8]> = self
+                .selection
+                .iter()
+                .filter_map(|i| old.get(i as usize))
+                .map(|e| e.name.as_slice())
+                .collect();
+            let (cursor_name, anchor_name) = (name_of(self.cursor), name_of(self.anchor));
+            cursor = cursor_name.and_then(|n| n.is_none().then_some(Row::Parent));
+            anchor = anchor_name.and_then(|n| n.is_none().then_some(Row::Parent));
+            let renaming = self.rename.as_ref().and_then(|r| {
+                old.get(r.entry as usize)
+                    .map(|e| (e.name.as_slice(), r.text.clone()))
+            });
+            for (i, e) in self.entries.iter().enumerate() {
+                let name = e.name.as_slice();
+                let i = i as u32;
+                if selected.contains(name) {
+                    selection.set(i, true);
+                }
+                if cursor_name == Some(Some(name)) {
+                    cursor = Some(Row::Entry(i));
+                }
+                if anchor_name == Some(Some(name)) {
+                    anchor = Some(Row::Entry(i));
+                }
+                if let Some((n, text)) = &renaming
+                    && *n == name
+                {
+                    rename = Some(Rename {
+                        entry: i,
+                        text: text.clone(),
+                        fresh: false,
+                    });
+                }
+            }
+        } else {
+            self.filter.clear();
+            self.path_edit = None;
+            self.scroll = Scroll::Top;
+        }
+        drop(old);
+        self.selection = selection;
+        self.cursor = cursor;
+        self.anchor = anchor;
+        self.rename = rename;
+        self.summary = None;
+        self.parent = path.parent();
+        self.listed = Some(path.clone());
+        self.path = Some(path);
+        self.loading = false;
+        self.loading_since = None;
+        self.error = None;
+        self.ensure_view();
+        if let Some(name) = self.reveal.take()
+            && !self.select_name(&name)
+        {
+            // Not there yet (the rename or upload may still be under way).
+            self.reveal = Some(name);
+        }
+    }
+
+    /// A listing of `path` was asked for; show that it is loading.
+    pub fn set_loading(&mut self, path: AnyPath) {
+        if self.listed.as_ref() != Some(&path) {
+            self.rename = None;
+            self.reveal = None;
+        }
+        self.path = Some(path);
+        self.loading = true;
+        self.loading_since = None;
+        self.error = None;
+    }
+
+    /// Show (or clear) an error in place of the listing.
+    pub fn set_error(&mut self, message: Option<String>) {
+        if message.is_some() {
+            self.loading = false;
+            self.rename = None;
+        }
+        self.error = message;
+    }
+
+    /// Grey the listing out (connection lost) or bring it back.
+    pub fn set_stale(&mut self, stale: bool) {
+        self.stale = stale;
+        if stale {
+            self.rename = None;
+        }
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entries shown (hidden files and the filter applied), in display order.
+    pub fn visible(&self) -> Vec<&Entry> {
+        self.visible_order()
+            .iter()
+            .filter_map(|&i| self.entries.get(i as usize))
+            .collect()
+    }
+
+    /// The selected entries, in display order; the cursor row when nothing
+    /// (visible) is selected. Never the ".." row. Empty while the rows
+    /// belong to another folder than `path()` (loading, failed).
+    pub fn selected(&self) -> Vec<&Entry> {
+        if !self.rows_actionable() {
+            return Vec::new();
+        }
+        let order = self.visible_order();
+        if self.selection.count > 0 {
+            let picked: Vec<&Entry> = order
+                .iter()
+                .filter(|&&i| self.selection.contains(i))
+                .filter_map(|&i| self.entries.get(i as usize))
+                .collect();
+            if !picked.is_empty() {
+                return picked;
+            }
+        }
+        match self.cursor {
+            Some(Row::Entry(i)) if order.contains(&i) => {
+                self.entries.get(i as usize).into_iter().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the keyboard cursor is on the ".." row (Enter there goes up).
+    pub fn cursor_on_parent(&self) -> bool {
+        self.cursor == Some(Row::Parent) && self.parent.is_some() && self.rows_actionable()
+    }
+
+    pub fn select_all(&mut self) {
+        self.ensure_view();
+        for &i in &self.view {
+            self.selection.set(i, true);
+        }
+        self.summary = None;
+    }
+
+    /// Select the entry with this name and scroll to it; if this folder's
+    /// listing does not have it yet, do so when the next listing has it
+    /// (after a rename, a new folder or an upload).
+    pub fn reveal(&mut self, name: &[u8]) {
+        if !self.select_name(name) {
+            self.reveal = Some(name.to_vec());
+        }
+    }
+
+    /// Start an inline rename of the focused entry.
+    pub fn start_rename(&mut self) {
+        if !self.rows_actionable() || self.stale {
+            return;
+        }
+        self.ensure_view();
+        let target = match self.cursor {
+            Some(Row::Entry(i)) if self.index_of(Row::Entry(i)).is_some() => Some(i),
+            _ => self
+                .view
+                .iter()
+                .copied()
+                .find(|&i| self.selection.contains(i)),
+        };
+        let Some(i) = target else {
+            return;
+        };
+        let Some(entry) = self.entries.get(i as usize) else {
+            return;
+        };
+        self.rename = Some(Rename {
+            entry: i,
+            text: entry.display_name.clone(),
+            fresh: true,
+        });
+        self.cursor = Some(Row::Entry(i));
+        self.scroll = Scroll::Cursor;
+    }
+
+    /// The status line: counts, sizes, selection and filter.
+    pub fn status_line(&mut self) -> String {
+        self.ensure_view();
+        let t = self.totals;
+        let mut parts = vec![format!(
+            "{}, {}, {} total",
+            format::count(t.files, "file", "files"),
+            format::count(t.folders, "folder", "folders"),
+            format::human_size(t.bytes)
+        )];
+        let (count, bytes) = self.selection_summary();
+        if count > 0 {
+            parts.push(format!(
+                "{} selected ({})",
+                format::thousands(count),
+                format::human_size(bytes)
+            ));
+        }
+        if !Filter::new(&self.filter).is_empty() {
+            parts.push(format!(
+                "showing {} of {}",
+                format::thousands(self.view.len() as u64),
+                format::thousands(t.shown as u64)
+            ));
+        }
+        parts.join("  ·  ")
+    }
+
+    /// Draw the pane; `active` is whether it has the keyboard.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        settings: &mut PaneSettings,
+        active: bool,
+    ) -> Vec<PaneAction> {
+        let mut actions = Vec::new();
+        let ids = Ids::new(self.side);
+        if ui.input(|i| i.pointer.any_pressed()) && ui.rect_contains_pointer(ui.max_rect()) {
+            actions.push(PaneAction::Focus);
+        }
+        if self.loading && self.loading_since.is_none() {
+            self.loading_since = Some(ui.input(|i| i.time));
+        }
+        self.set_sort(settings.sort, settings.ascending);
+        self.ensure_view();
+        self.keyboard(ui, &ids, active);
+
+        self.toolbar_ui(ui, &ids, &mut actions);
+        self.ensure_view();
+        ui.add_space(2.0);
+
+        let status_height = ui.text_style_height(&TextStyle::Body) + 6.0;
+        let free = ui.available_rect_before_wrap();
+        let table_rect = Rect::from_min_max(
+            free.min,
+            pos2(free.max.x, (free.max.y - status_height).max(free.min.y)),
+        );
+        ui.scope_builder(UiBuilder::new().max_rect(table_rect), |ui| {
+            self.table_area_ui(ui, settings, &ids, active, &mut actions);
+        });
+        ui.add_space(2.0);
+        self.status_ui(ui);
+        self.drop_zone_ui(ui, &ids, &mut actions);
+        actions
+    }
+
+    /// The whole pane takes rows dragged from the other pane, into its folder.
+    fn drop_zone_ui(&mut self, ui: &mut Ui, ids: &Ids, actions: &mut Vec<PaneAction>) {
+        let rect = ui.min_rect();
+        let response = ui.interact(rect, ids.base.with("drop-zone"), Sense::hover());
+        let from_other = response
+            .dnd_hover_payload::<PaneDrag>()
+            .is_some_and(|p| p.side != self.side);
+        if !from_other || self.stale {
+            return;
+        }
+        ui.painter().rect_stroke(
+            rect,
+            4.0,
+            Stroke::new(2.0, ui.visuals().selection.stroke.color),
+            StrokeKind::Inside,
+        );
+        if let Some(drag) = response.dnd_release_payload::<PaneDrag>()
+            && let Some(folder) = self.listed.clone()
+        {
+            actions.push(PaneAction::Dropped {
+                drag: (*drag).clone(),
+                folder,
+            });
+        }
+    }
+
+    /// The selected rows' paths (the cursor's row when nothing is selected),
+    /// with whether each is a folder.
+    pub fn selected_paths(&self) -> Vec<PathItem> {
+        // The rows belong to the listed folder, which may differ from the
+        // one being loaded.
+        let Some(base) = self.listing_path() else {
+            return Vec::new();
+        };
+        self.selected()
+            .into_iter()
+            .map(|e| PathItem {
+                path: base.join(&e.name),
+                is_dir: e.kind == Kind::Dir,
+            })
+            .collect()
+    }
+}
