@@ -16,7 +16,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ferry::engine::Outbox;
 use ferry::engine::queue::{self, QueueConfig, QueueHandle};
-use ferry::engine::{AnyPath, Command, Conflict, Direction, Event, JobState, JobView, OnExisting};
+use ferry::engine::{
+    AnyPath, Conflict, Direction, Event, JobState, JobView, OnExisting, QueueCommand,
+};
 use ferry::ftp::ConnectOptions;
 use support::fake::{FakeServer, Step, login_script};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
@@ -464,7 +466,7 @@ async fn each_answer_to_an_existing_target_does_what_it_says() {
     assert_eq!(c.target, AnyPath::Local(local.path().join("f.txt")));
     assert_eq!((c.source_size, c.target_size), (Some(11), Some(3)));
     assert_eq!(q.views[&c.id].state, JobState::Asking);
-    q.handle.command(Command::AnswerConflict {
+    q.handle.command(QueueCommand::AnswerConflict {
         id: c.id,
         choice: OnExisting::Skip,
         apply_to_all: true,
@@ -506,7 +508,7 @@ async fn a_saved_queue_is_restored_after_a_restart_and_resumes_the_partial_file(
 
     // First run: the queue is paused, so the job is only queued when the app quits.
     let mut q = Queue::start(saving.clone());
-    q.handle.command(Command::PauseQueue { paused: true });
+    q.handle.command(QueueCommand::PauseQueue { paused: true });
     q.handle.enqueue(
         login(server.addr),
         Direction::Download,
@@ -673,7 +675,7 @@ async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
         _ => false,
     })
     .await;
-    q.handle.command(Command::CancelJobs { ids: vec![id] });
+    q.handle.command(QueueCommand::CancelJobs { ids: vec![id] });
     q.until("the cancel", |q, _| {
         q.views
             .get(&id)

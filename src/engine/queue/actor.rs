@@ -1,203 +1,53 @@
-//! The transfer queue: jobs (files, and folders that expand into files) run
-//! on up to N connections of their own, reusing logged-in sessions between
-//! jobs, so browsing stays responsive during a big transfer. Each file
-//! grows as `NAME.part` and takes its name only when whole; an interrupted
-//! one is retried with REST from what is already there. The queue (pending
-//! and failed jobs, never a password) is saved on change and restored on the
-//! next start. The window and the command line both drive it.
+//! The queue task: it owns the jobs, answers the dispatcher's and the
+//! workers' messages one at a time, starts jobs while there is room, and
+//! tells the UI what changed. Nothing it does per message scans the whole
+//! queue (see `jobs.rs`), except what the user asks of all jobs at once.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use rustc_hash::FxHashMap;
 use tokio::sync::{mpsc, watch};
 
-use super::Outbox;
-use super::protocol::{
-    AnyPath, Command, Conflict, Direction, Event, JobState, JobView, MoveTo, OnExisting, Priority,
+use super::super::Outbox;
+use super::super::protocol::{Direction, Event, JobState, JobView, OnExisting, Priority};
+use super::super::transfer::Known;
+use super::jobs::{Job, Jobs, Stop};
+use super::store::{SAVE_VERSION, SavedJob, SavedQueue, broken_name, write_atomically};
+use super::worker::Worker;
+use super::{
+    Child, MAX_CONCURRENCY, Outcome, QueueCommand, QueueConfig, QueueMsg, SiteKey, child_of,
 };
-use super::queue_store::{SAVE_VERSION, SavedJob, SavedQueue, broken_name, write_atomically};
-use super::queue_worker::Worker;
-use super::remote::{is_plain_name, join};
-use super::transfer::{Known, safe_local_name};
-use crate::ftp::{ConnectOptions, NameCharset, Session};
+use crate::ftp::{ConnectOptions, Session};
 
-/// Transfers at once unless the user says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// The most transfers at once the queue allows (servers limit connections per client).
-pub const MAX_CONCURRENCY: usize = 32;
 /// How often running jobs report their bytes.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// Spare connections are closed after the queue has been idle this long.
 const CLOSE_IDLE_AFTER: Duration = Duration::from_secs(30);
+/// The full queue order goes to the UI at most this often (it is a list
+/// of every id; a folder of 100,000 files expands in thousands of steps).
+const ORDER_EVERY: Duration = Duration::from_millis(100);
 
-/// How the queue behaves.
-#[derive(Debug, Clone)]
-pub struct QueueConfig {
-    /// Transfers at once, each on its own connection (1–32).
-    pub concurrency: usize,
-    /// What to do when a target exists, unless the user answered otherwise.
-    pub on_existing: OnExisting,
-    /// Tries after the first one for an interrupted job.
-    pub retries: u32,
-    /// The pause before the first retry; it doubles for each further one, up to 8 s.
-    pub backoff: Duration,
-    /// Where the queue is saved on every change (None: not saved).
-    pub save_path: Option<PathBuf>,
-    /// Send the transfer connections' protocol lines as `Event::Log` (the
-    /// window's log; the command line only with -v).
-    pub protocol_log: bool,
+/// A job on a worker: its stop switch and its byte counter.
+struct Running {
+    stop: watch::Sender<bool>,
+    bytes: Arc<AtomicU64>,
 }
 
-impl Default for QueueConfig {
-    fn default() -> Self {
-        QueueConfig {
-            concurrency: DEFAULT_CONCURRENCY,
-            on_existing: OnExisting::Ask,
-            retries: 3,
-            backoff: Duration::from_secs(2),
-            save_path: None,
-            protocol_log: true,
-        }
-    }
-}
-
-/// Which server a job belongs to. Jobs are saved with this, never with a
-/// password; restored jobs wait until the user connects to it again.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct SiteKey {
-    pub host: String,
-    pub port: u16,
-    pub user: String,
-}
-
-impl SiteKey {
-    pub fn of(options: &ConnectOptions) -> SiteKey {
-        SiteKey {
-            host: options.host.clone(),
-            port: options.port,
-            user: options.user.clone(),
-        }
-    }
-
-    pub fn display(&self) -> String {
-        format!("{}@{}:{}", self.user, self.host, self.port)
-    }
-}
-
-/// Messages into the queue task: from the engine's dispatcher and from the
-/// queue's own workers.
-pub(crate) enum QueueMsg {
-    /// The user connected (or reconnected) with these options: jobs for that
-    /// server may run.
-    Login(ConnectOptions),
-    /// New work for the server `login` reaches.
-    Enqueue {
-        login: ConnectOptions,
-        direction: Direction,
-        sources: Vec<(AnyPath, bool)>,
-        target_dir: AnyPath,
-    },
-    /// New work with explicit targets: (source, is it a folder, target).
-    EnqueueAs {
-        login: ConnectOptions,
-        direction: Direction,
-        items: Vec<(AnyPath, bool, AnyPath)>,
-    },
-    /// A logged-in session the queue may use for its jobs.
-    Session(Session),
-    /// One of the queue commands of [`Command`].
-    Command(Command),
-    /// A job's transfer began; `size` when known.
-    Started { id: u64, size: Option<u64> },
-    /// A job's try failed and another one follows.
-    Retrying {
-        id: u64,
-        attempt: u32,
-        error: String,
-    },
-    /// A worker finished a job, handing back its session when still usable.
-    Finished {
-        id: u64,
-        outcome: Outcome,
-        session: Option<Session>,
-    },
-}
-
-/// A cloneable sender into the queue task.
-#[derive(Clone)]
-pub struct QueueHandle {
-    tx: mpsc::UnboundedSender<QueueMsg>,
-}
-
-impl QueueHandle {
-    pub(crate) fn send(&self, msg: QueueMsg) {
-        // A closed channel means the engine is shutting down.
-        let _ = self.tx.send(msg);
-    }
-
-    /// Allow jobs for the server `options` reaches to run.
-    pub fn login(&self, options: ConnectOptions) {
-        self.send(QueueMsg::Login(options));
-    }
-
-    /// Queue `sources` for transfer into `target_dir` on the server `login` reaches.
-    pub fn enqueue(
-        &self,
-        login: ConnectOptions,
-        direction: Direction,
-        sources: Vec<(AnyPath, bool)>,
-        target_dir: AnyPath,
-    ) {
-        self.send(QueueMsg::Enqueue {
-            login,
-            direction,
-            sources,
-            target_dir,
-        });
-    }
-
-    /// Queue `source` to be copied as `target` (not into it), e.g. the
-    /// command line's `get -r URL LOCAL` where LOCAL is the copy's name.
-    pub fn enqueue_as(
-        &self,
-        login: ConnectOptions,
-        direction: Direction,
-        source: AnyPath,
-        is_dir: bool,
-        target: AnyPath,
-    ) {
-        self.send(QueueMsg::EnqueueAs {
-            login,
-            direction,
-            items: vec![(source, is_dir, target)],
-        });
-    }
-
-    /// Give the queue a logged-in session to use (saves a login).
-    pub fn give_session(&self, session: Session) {
-        self.send(QueueMsg::Session(session));
-    }
-
-    /// Send one of the queue commands (`CancelJobs`, `PauseQueue`, …).
-    pub fn command(&self, command: Command) {
-        self.send(QueueMsg::Command(command));
-    }
-}
-
-/// Start the queue task on the current tokio runtime. Jobs saved at
-/// `config.save_path` are restored (they wait for a login to their server).
-pub fn spawn(config: QueueConfig, out: Outbox) -> QueueHandle {
-    let (tx, rx) = mpsc::unbounded_channel();
+pub(super) fn spawn(
+    config: QueueConfig,
+    out: Outbox,
+    me: mpsc::WeakUnboundedSender<QueueMsg>,
+    rx: mpsc::UnboundedReceiver<QueueMsg>,
+) {
     let mut queue = Queue {
         config,
         out,
-        me: tx.downgrade(),
-        jobs: HashMap::new(),
-        order: Vec::new(),
-        running: HashMap::new(),
+        me,
+        jobs: Jobs::default(),
+        running: FxHashMap::default(),
         idle: HashMap::new(),
         logins: HashMap::new(),
         paused: false,
@@ -206,64 +56,11 @@ pub fn spawn(config: QueueConfig, out: Outbox) -> QueueHandle {
         active: false,
         idle_since: None,
         last_save: Instant::now(),
+        order_sent: None,
+        order_due: false,
     };
     queue.restore();
     tokio::spawn(queue.run(rx));
-    QueueHandle { tx }
-}
-
-/// A job as the queue keeps it.
-struct Job {
-    view: JobView,
-    site: SiteKey,
-    /// Continue from what is already there (a retried, paused or restored job).
-    resume: bool,
-    /// The user's answer to this job's conflict.
-    answer: Option<OnExisting>,
-    /// What the listing said about the source (used on the first try only).
-    known: Known,
-    /// Why it is being stopped, while it is.
-    stopping: Option<Stop>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stop {
-    Pause,
-    Cancel,
-}
-
-/// A job on a worker: its stop switch and its byte counter.
-struct Running {
-    stop: watch::Sender<bool>,
-    bytes: Arc<AtomicU64>,
-}
-
-/// How a worker's job ended.
-pub(crate) enum Outcome {
-    Done {
-        target: AnyPath,
-        bytes: u64,
-    },
-    Skipped(String),
-    /// A folder was listed: these jobs take its place.
-    Expanded(Vec<Child>),
-    /// The target exists and the answer is "ask".
-    Ask(Box<Conflict>),
-    Failed(String),
-    /// Paused or cancelled.
-    Stopped,
-}
-
-/// An item found in a folder being expanded.
-pub(crate) struct Child {
-    pub(super) source: AnyPath,
-    pub(super) target: AnyPath,
-    pub(super) is_dir: bool,
-    pub(super) size: Option<u64>,
-    /// The source's exact modification time, when the listing had one.
-    pub(super) modified: Option<chrono::NaiveDateTime>,
-    /// Set for items that are not transferred, with the reason.
-    pub(super) refused: Option<(JobState, String)>,
 }
 
 struct Queue {
@@ -271,10 +68,9 @@ struct Queue {
     out: Outbox,
     /// For workers to report back; weak so the task ends with its handles.
     me: mpsc::WeakUnboundedSender<QueueMsg>,
-    jobs: HashMap<u64, Job>,
-    /// Queue order (ids); priority is applied on top when picking the next job.
-    order: Vec<u64>,
-    running: HashMap<u64, Running>,
+    /// The jobs, in queue order; priority is applied on top when picking.
+    jobs: Jobs,
+    running: FxHashMap<u64, Running>,
     /// Logged-in sessions waiting for their next job.
     idle: HashMap<SiteKey, Vec<Session>>,
     /// Where and how to log in, per server (in memory only).
@@ -289,6 +85,10 @@ struct Queue {
     /// When the queue last ran out of work (spare sessions close later).
     idle_since: Option<Instant>,
     last_save: Instant,
+    /// When the order was last sent to the UI.
+    order_sent: Option<Instant>,
+    /// The order changed since it was last sent.
+    order_due: bool,
 }
 
 static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
@@ -302,7 +102,7 @@ impl Queue {
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
-            let ticking = !self.running.is_empty() || self.dirty;
+            let ticking = !self.running.is_empty() || self.dirty || self.order_due;
             let close_at = self
                 .idle_since
                 .filter(|_| !self.idle.is_empty())
@@ -337,13 +137,14 @@ impl Queue {
                 let site = SiteKey::of(&login);
                 let login_charset = login.charset;
                 self.login(login);
-                let mut added = Vec::new();
-                for (source, is_dir) in sources {
-                    let child = child_of(&source, is_dir, &target_dir, None, &login_charset);
-                    added.push(self.add_job(direction, child, &site));
-                }
-                self.order.extend(&added);
-                self.changed(&added);
+                let added: Vec<Job> = sources
+                    .into_iter()
+                    .map(|(source, is_dir)| {
+                        let child = child_of(&source, is_dir, &target_dir, None, &login_charset);
+                        self.new_job(direction, child, &site)
+                    })
+                    .collect();
+                self.push_back(added);
             }
             QueueMsg::EnqueueAs {
                 login,
@@ -352,7 +153,7 @@ impl Queue {
             } => {
                 let site = SiteKey::of(&login);
                 self.login(login);
-                let added: Vec<u64> = items
+                let added: Vec<Job> = items
                     .into_iter()
                     .map(|(source, is_dir, target)| {
                         let child = Child {
@@ -363,11 +164,10 @@ impl Queue {
                             modified: None,
                             refused: None,
                         };
-                        self.add_job(direction, child, &site)
+                        self.new_job(direction, child, &site)
                     })
                     .collect();
-                self.order.extend(&added);
-                self.changed(&added);
+                self.push_back(added);
             }
             QueueMsg::Session(session) => {
                 let site = SiteKey::of(session.options());
@@ -379,23 +179,25 @@ impl Queue {
             }
             QueueMsg::Command(command) => self.command(command),
             QueueMsg::Started { id, size } => {
-                if let Some(job) = self.jobs.get_mut(&id) {
-                    job.view.state = JobState::Running;
-                    if size.is_some() {
-                        job.view.size = size;
-                    }
-                    self.changed(&[id]);
+                let Some(mut job) = self.jobs.get_mut(id) else {
+                    return;
+                };
+                job.view.state = JobState::Running;
+                if size.is_some() {
+                    job.view.size = size;
                 }
+                drop(job);
+                self.changed(&[id]);
             }
             QueueMsg::Retrying { id, attempt, error } => {
-                if let Some(job) = self.jobs.get_mut(&id) {
-                    job.view.state = JobState::Retrying {
-                        attempt,
-                        of: self.config.retries + 1,
-                    };
-                    job.view.error = Some(error);
-                    self.changed(&[id]);
-                }
+                let of = self.config.retries + 1;
+                let Some(mut job) = self.jobs.get_mut(id) else {
+                    return;
+                };
+                job.view.state = JobState::Retrying { attempt, of };
+                job.view.error = Some(error);
+                drop(job);
+                self.changed(&[id]);
             }
             QueueMsg::Finished {
                 id,
@@ -416,17 +218,14 @@ impl Queue {
             quit_all(old);
         }
         // Restored jobs stop waiting for this server.
-        let waiting: Vec<u64> = self
-            .jobs
-            .values_mut()
-            .filter(|j| {
-                j.site == site && j.view.state == JobState::Queued && j.view.error.is_some()
-            })
-            .map(|j| {
-                j.view.error = None;
-                j.view.id
-            })
-            .collect();
+        let waiting = self.jobs.ids_where(|j| {
+            *j.site == site && j.view.state == JobState::Queued && j.view.error.is_some()
+        });
+        for &id in &waiting {
+            if let Some(mut job) = self.jobs.get_mut(id) {
+                job.view.error = None;
+            }
+        }
         self.logins.insert(site, options);
         self.changed(&waiting);
     }
@@ -455,48 +254,54 @@ impl Queue {
         });
     }
 
-    fn add_job(&mut self, direction: Direction, child: Child, site: &SiteKey) -> u64 {
+    /// A new job (not yet in the queue) for `child`.
+    fn new_job(&mut self, direction: Direction, child: Child, site: &SiteKey) -> Job {
         let id = next_id();
         let (state, error) = match child.refused {
             Some((state, why)) => (state, Some(why)),
             None => (JobState::Queued, None),
         };
-        self.jobs.insert(
-            id,
-            Job {
-                view: JobView {
-                    id,
-                    direction,
-                    source: child.source,
-                    target: child.target,
-                    is_dir: child.is_dir,
-                    size: child.size,
-                    bytes: 0,
-                    state,
-                    error,
-                    priority: Priority::Normal,
-                    site: site.display(),
-                },
-                site: site.clone(),
-                resume: false,
-                answer: None,
-                known: Known {
-                    size: child.size,
-                    modified: child.modified,
-                },
-                stopping: None,
+        let (site_id, site) = self.jobs.site(site);
+        Job {
+            view: JobView {
+                id,
+                direction,
+                source: child.source,
+                target: child.target,
+                is_dir: child.is_dir,
+                size: child.size,
+                bytes: 0,
+                state,
+                error,
+                priority: Priority::Normal,
+                site: site.display(),
             },
-        );
-        id
+            site,
+            site_id,
+            resume: false,
+            answer: None,
+            known: Known {
+                size: child.size,
+                modified: child.modified,
+            },
+            stopping: None,
+        }
     }
 
-    fn command(&mut self, command: Command) {
+    /// Add `jobs` at the end of the queue and tell the UI.
+    fn push_back(&mut self, jobs: Vec<Job>) {
+        let ids: Vec<u64> = jobs.iter().map(|j| j.view.id).collect();
+        self.jobs.push_back(jobs);
+        self.changed(&ids);
+    }
+
+    fn command(&mut self, command: QueueCommand) {
         match command {
-            Command::CancelJobs { ids } => {
+            QueueCommand::CancelJobs { ids } => {
                 let ids = self.ids_or(ids, |j| j.view.state.is_pending());
                 let mut changed = Vec::new();
                 for id in ids {
-                    let Some(job) = self.jobs.get_mut(&id) else {
+                    let Some(mut job) = self.jobs.get_mut(id) else {
                         continue;
                     };
                     if let Some(run) = self.running.get(&id) {
@@ -510,11 +315,11 @@ impl Queue {
                 }
                 self.changed(&changed);
             }
-            Command::PauseQueue { paused } => {
+            QueueCommand::PauseQueue { paused } => {
                 self.paused = paused;
                 if paused {
                     for (id, run) in &self.running {
-                        if let Some(job) = self.jobs.get_mut(id) {
+                        if let Some(mut job) = self.jobs.get_mut(*id) {
                             job.stopping.get_or_insert(Stop::Pause);
                         }
                         let _ = run.stop.send(true);
@@ -522,11 +327,11 @@ impl Queue {
                 }
                 self.out.send(Event::QueuePaused(paused));
             }
-            Command::RetryJobs { ids } => {
+            QueueCommand::RetryJobs { ids } => {
                 let ids = self.ids_or(ids, |j| j.view.state.is_failed());
                 let mut changed = Vec::new();
                 for id in ids {
-                    if let Some(job) = self.jobs.get_mut(&id)
+                    if let Some(mut job) = self.jobs.get_mut(id)
                         && job.view.state.is_failed()
                     {
                         job.view.state = JobState::Queued;
@@ -537,34 +342,27 @@ impl Queue {
                 }
                 self.changed(&changed);
             }
-            Command::ClearFinished { failed_too } => {
-                let gone: Vec<u64> = self
-                    .order
-                    .iter()
-                    .copied()
-                    .filter(|id| {
-                        self.jobs.get(id).is_some_and(|j| {
-                            matches!(j.view.state, JobState::Done | JobState::Skipped)
-                                || (failed_too && j.view.state.is_failed())
-                        })
-                    })
-                    .collect();
+            QueueCommand::ClearFinished { failed_too } => {
+                let gone = self.jobs.ids_where(|j| {
+                    matches!(j.view.state, JobState::Done | JobState::Skipped)
+                        || (failed_too && j.view.state.is_failed())
+                });
                 self.remove(&gone);
             }
-            Command::MoveJobs { ids, to } => {
-                move_in_order(&mut self.order, &ids, to);
+            QueueCommand::MoveJobs { ids, to } => {
+                self.jobs.move_ids(&ids, to);
                 self.dirty = true;
-                self.send_order();
+                self.order_changed();
             }
-            Command::SetPriority { ids, priority } => {
-                for id in &ids {
-                    if let Some(job) = self.jobs.get_mut(id) {
+            QueueCommand::SetPriority { ids, priority } => {
+                for &id in &ids {
+                    if let Some(mut job) = self.jobs.get_mut(id) {
                         job.view.priority = priority;
                     }
                 }
                 self.changed(&ids);
             }
-            Command::AnswerConflict {
+            QueueCommand::AnswerConflict {
                 id,
                 choice,
                 apply_to_all,
@@ -572,20 +370,11 @@ impl Queue {
                 let mut ids = vec![id];
                 if apply_to_all {
                     self.answer_all = Some(choice);
-                    ids = self
-                        .order
-                        .iter()
-                        .copied()
-                        .filter(|i| {
-                            self.jobs
-                                .get(i)
-                                .is_some_and(|j| j.view.state == JobState::Asking)
-                        })
-                        .collect();
+                    ids = self.jobs.ids_where(|j| j.view.state == JobState::Asking);
                 }
                 let mut changed = Vec::new();
                 for id in ids {
-                    if let Some(job) = self.jobs.get_mut(&id)
+                    if let Some(mut job) = self.jobs.get_mut(id)
                         && job.view.state == JobState::Asking
                     {
                         job.answer = Some(choice);
@@ -595,15 +384,13 @@ impl Queue {
                 }
                 self.changed(&changed);
             }
-            Command::QueueSettings {
+            QueueCommand::QueueSettings {
                 concurrency,
                 on_existing,
             } => {
                 self.config.concurrency = concurrency.clamp(1, MAX_CONCURRENCY);
                 self.config.on_existing = on_existing;
             }
-            // Not queue commands; the dispatcher never sends them here.
-            _ => {}
         }
     }
 
@@ -612,11 +399,7 @@ impl Queue {
         if !ids.is_empty() {
             return ids;
         }
-        self.order
-            .iter()
-            .copied()
-            .filter(|id| self.jobs.get(id).is_some_and(&all))
-            .collect()
+        self.jobs.ids_where(all)
     }
 
     fn finished(&mut self, id: u64, outcome: Outcome, mut session: Option<Session>) {
@@ -624,12 +407,12 @@ impl Queue {
         if let Some(s) = session.as_mut() {
             self.adopt_mode_switch(s);
         }
-        let Some(job) = self.jobs.get_mut(&id) else {
+        let Some(mut job) = self.jobs.get_mut(id) else {
             return;
         };
         if let Some(session) = session {
-            if session.is_connected() && self.logins.contains_key(&job.site) {
-                let pool = self.idle.entry(job.site.clone()).or_default();
+            if session.is_connected() && self.logins.contains_key(&*job.site) {
+                let pool = self.idle.entry((*job.site).clone()).or_default();
                 if pool.len() < self.config.concurrency {
                     pool.push(session);
                 } else {
@@ -669,6 +452,7 @@ impl Queue {
                 }
                 None => {
                     job.view.state = JobState::Asking;
+                    drop(job);
                     self.changed(&[id]);
                     self.out.send(Event::JobConflict(conflict));
                     return;
@@ -693,23 +477,25 @@ impl Queue {
                 let direction = job.view.direction;
                 let site = job.site.clone();
                 let priority = job.view.priority;
-                let ids: Vec<u64> = children
+                drop(job);
+                let children: Vec<Job> = children
                     .into_iter()
-                    .map(|c| self.add_job(direction, c, &site))
+                    .map(|c| {
+                        let mut job = self.new_job(direction, c, &site);
+                        job.view.priority = priority;
+                        job
+                    })
                     .collect();
-                for child in &ids {
-                    if let Some(j) = self.jobs.get_mut(child) {
-                        j.view.priority = priority;
-                    }
-                }
-                let at = self.order.iter().position(|&i| i == id).unwrap_or(0);
-                self.order.splice(at..at, ids.iter().copied());
+                let ids: Vec<u64> = children.iter().map(|j| j.view.id).collect();
+                self.jobs.replace(id, children);
                 self.changed(&ids);
-                self.remove(&[id]);
-                self.send_order();
+                self.dirty = true;
+                self.out.send(Event::JobsRemoved(vec![id]));
+                self.order_changed();
                 return;
             }
         }
+        drop(job);
         self.changed(&[id]);
     }
 
@@ -728,29 +514,17 @@ impl Queue {
 
     /// The first queued job of the highest priority whose server we can log in to.
     fn next_job(&self) -> Option<u64> {
-        let mut best: Option<(Priority, u64)> = None;
-        for id in &self.order {
-            let Some(job) = self.jobs.get(id) else {
-                continue;
-            };
-            if job.view.state != JobState::Queued || !self.logins.contains_key(&job.site) {
-                continue;
-            }
-            if best.is_none_or(|(p, _)| job.view.priority > p) {
-                best = Some((job.view.priority, *id));
-            }
-        }
-        best.map(|(_, id)| id)
+        self.jobs.next(|site| self.logins.contains_key(site))
     }
 
     fn start(&mut self, id: u64) {
         let Some(tx) = self.me.upgrade() else {
             return;
         };
-        let Some(job) = self.jobs.get_mut(&id) else {
+        let Some(mut job) = self.jobs.get_mut(id) else {
             return;
         };
-        let Some(options) = self.logins.get(&job.site).cloned() else {
+        let Some(options) = self.logins.get(&*job.site).cloned() else {
             return;
         };
         job.view.state = if job.view.is_dir {
@@ -760,7 +534,7 @@ impl Queue {
         };
         let (stop_tx, stop_rx) = watch::channel(false);
         let bytes = Arc::new(AtomicU64::new(job.view.bytes));
-        let session = self.idle.get_mut(&job.site).and_then(Vec::pop);
+        let session = self.idle.get_mut(&*job.site).and_then(Vec::pop);
         let worker = Worker {
             id,
             source: job.view.source.clone(),
@@ -784,6 +558,7 @@ impl Queue {
             bytes: bytes.clone(),
             tx: tx.clone(),
         };
+        drop(job);
         self.running.insert(
             id,
             Running {
@@ -812,12 +587,16 @@ impl Queue {
                 .map(|(id, r)| (*id, r.bytes.load(Ordering::Relaxed)))
                 .collect();
             progress.sort_unstable();
-            for (id, bytes) in &progress {
-                if let Some(job) = self.jobs.get_mut(id) {
-                    job.view.bytes = *bytes;
+            for &(id, bytes) in &progress {
+                // Bytes are not indexed: the plain view is enough.
+                if let Some(mut job) = self.jobs.get_mut(id) {
+                    job.view.bytes = bytes;
                 }
             }
             self.out.send(Event::JobsProgress(progress));
+        }
+        if self.order_due {
+            self.send_order();
         }
         if self.dirty && self.last_save.elapsed() >= Duration::from_millis(500) {
             self.save();
@@ -827,30 +606,24 @@ impl Queue {
     /// Say `QueueIdle` once when nothing is left to run and no question is
     /// open (jobs may still wait for a pause to end or a login).
     fn check_idle(&mut self) {
-        let asking = || self.jobs.values().any(|j| j.view.state == JobState::Asking);
+        let counts = self.jobs.counts();
         if !self.active
             || !self.running.is_empty()
             || (!self.paused && self.next_job().is_some())
-            || asking()
+            || counts.asking > 0
         {
             return;
         }
         self.active = false;
-        let (mut done, mut skipped, mut failed) = (0, 0, 0);
-        for job in self.jobs.values() {
-            match job.view.state {
-                JobState::Done => done += 1,
-                JobState::Skipped => skipped += 1,
-                JobState::Failed | JobState::Cancelled => failed += 1,
-                _ => {}
-            }
-        }
         self.idle_since = Some(Instant::now());
+        if self.order_due {
+            self.send_order();
+        }
         self.save();
         self.out.send(Event::QueueIdle {
-            done,
-            skipped,
-            failed,
+            done: counts.done,
+            skipped: counts.skipped,
+            failed: counts.failed,
         });
     }
 
@@ -860,7 +633,7 @@ impl Queue {
         }
         let views = ids
             .iter()
-            .filter_map(|id| self.jobs.get(id).map(|j| j.view.clone()))
+            .filter_map(|id| self.jobs.get(*id).map(|j| j.view.clone()))
             .collect();
         self.dirty = true;
         self.out.send(Event::JobsChanged(views));
@@ -870,16 +643,28 @@ impl Queue {
         if ids.is_empty() {
             return;
         }
-        for id in ids {
+        for &id in ids {
             self.jobs.remove(id);
         }
-        self.order.retain(|id| !ids.contains(id));
         self.dirty = true;
         self.out.send(Event::JobsRemoved(ids.to_vec()));
     }
 
-    fn send_order(&self) {
-        self.out.send(Event::QueueOrder(self.order.clone()));
+    /// The order changed: send it now, or with the next tick when it was
+    /// sent less than `ORDER_EVERY` ago (the UI places new jobs at the end
+    /// until then).
+    fn order_changed(&mut self) {
+        if self.order_sent.is_some_and(|at| at.elapsed() < ORDER_EVERY) {
+            self.order_due = true;
+        } else {
+            self.send_order();
+        }
+    }
+
+    fn send_order(&mut self) {
+        self.order_due = false;
+        self.order_sent = Some(Instant::now());
+        self.out.send(Event::QueueOrder(self.jobs.ids().collect()));
     }
 
     // ----- saving and restoring -----
@@ -893,9 +678,8 @@ impl Queue {
         let saved = SavedQueue {
             version: SAVE_VERSION,
             jobs: self
-                .order
-                .iter()
-                .filter_map(|id| self.jobs.get(id))
+                .jobs
+                .in_order()
                 .filter(|j| j.view.state.is_pending() || j.view.state.is_failed())
                 .map(|j| SavedJob::of(&j.view, &j.site))
                 .collect(),
@@ -939,42 +723,39 @@ impl Queue {
                 return;
             }
         };
-        let mut ids = Vec::new();
-        for job in saved.jobs {
-            let Some(source) = job.source.path() else {
+        let mut restored = Vec::new();
+        for saved_job in saved.jobs {
+            let Some(source) = saved_job.source.path() else {
                 continue;
             };
-            let Some(target) = job.target.path() else {
+            let Some(target) = saved_job.target.path() else {
                 continue;
             };
             let child = Child {
                 source,
                 target,
-                is_dir: job.is_dir,
-                size: job.size,
+                is_dir: saved_job.is_dir,
+                size: saved_job.size,
                 modified: None,
-                refused: job.failed.then(|| {
+                refused: saved_job.failed.then(|| {
                     (
                         JobState::Failed,
-                        job.error.clone().unwrap_or_else(|| "failed".into()),
+                        saved_job.error.clone().unwrap_or_else(|| "failed".into()),
                     )
                 }),
             };
-            let id = self.add_job(job.direction, child, &job.site);
-            if let Some(j) = self.jobs.get_mut(&id) {
-                j.resume = true;
-                j.view.priority = job.priority;
-                if j.view.state == JobState::Queued {
-                    j.view.error = Some(format!(
-                        "waiting for you to connect to {} (from the last session)",
-                        job.site.display()
-                    ));
-                }
+            let mut job = self.new_job(saved_job.direction, child, &saved_job.site);
+            job.resume = true;
+            job.view.priority = saved_job.priority;
+            if job.view.state == JobState::Queued {
+                job.view.error = Some(format!(
+                    "waiting for you to connect to {} (from the last session)",
+                    saved_job.site.display()
+                ));
             }
-            ids.push(id);
+            restored.push(job);
         }
-        self.order.extend(&ids);
-        self.changed(&ids);
+        self.push_back(restored);
         self.dirty = false;
     }
 }
@@ -996,133 +777,4 @@ fn quit_all(sessions: Vec<Session>) {
             let _ = s.quit().await;
         }
     });
-}
-
-fn move_in_order(order: &mut Vec<u64>, ids: &[u64], to: MoveTo) {
-    match to {
-        MoveTo::Top | MoveTo::Bottom => {
-            let (moved, rest): (Vec<u64>, Vec<u64>) = order.iter().partition(|id| ids.contains(id));
-            *order = if to == MoveTo::Top {
-                [moved, rest].concat()
-            } else {
-                [rest, moved].concat()
-            };
-        }
-        MoveTo::Up => {
-            for i in 1..order.len() {
-                if ids.contains(&order[i]) && !ids.contains(&order[i - 1]) {
-                    order.swap(i, i - 1);
-                }
-            }
-        }
-        MoveTo::Down => {
-            for i in (0..order.len().saturating_sub(1)).rev() {
-                if ids.contains(&order[i]) && !ids.contains(&order[i + 1]) {
-                    order.swap(i, i + 1);
-                }
-            }
-        }
-    }
-}
-
-/// The job for `source` inside `target_dir`; refused (with the reason) when
-/// its name could escape the target folder.
-/// Names on the server are in `charset`: a download's local name is decoded
-/// from it, an upload's remote name encoded into it.
-pub(super) fn child_of(
-    source: &AnyPath,
-    is_dir: bool,
-    target_dir: &AnyPath,
-    size: Option<u64>,
-    charset: &NameCharset,
-) -> Child {
-    let name = source.file_name();
-    let target = match target_dir {
-        AnyPath::Local(dir) => safe_local_name(&name, charset).map(|n| AnyPath::Local(dir.join(n))),
-        AnyPath::Remote(dir) => {
-            // A local name that is not UTF-8 goes as its bytes.
-            let remote = match std::str::from_utf8(&name) {
-                Ok(text) => charset.encode(text),
-                Err(_) => Ok(name.clone()),
-            };
-            match remote {
-                Ok(remote)
-                    if is_plain_name(&remote)
-                        && !remote.iter().any(|&b| b == b'\r' || b == b'\n') =>
-                {
-                    Ok(AnyPath::Remote(join(dir, &remote)))
-                }
-                Ok(_) => Err(format!(
-                    "refusing to upload {:?}: FTP cannot send that name",
-                    String::from_utf8_lossy(&name)
-                )),
-                Err(why) => Err(format!("refusing to upload {why}")),
-            }
-        }
-    };
-    match target {
-        Ok(target) => Child {
-            source: source.clone(),
-            target,
-            is_dir,
-            size,
-            modified: None,
-            refused: None,
-        },
-        Err(why) => Child {
-            source: source.clone(),
-            target: target_dir.clone(),
-            is_dir: false,
-            size,
-            modified: None,
-            refused: Some((JobState::Failed, why)),
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn moving_jobs_keeps_every_id_once() {
-        let mut order = vec![1, 2, 3, 4, 5];
-        move_in_order(&mut order, &[3], MoveTo::Up);
-        assert_eq!(order, [1, 3, 2, 4, 5]);
-        move_in_order(&mut order, &[1], MoveTo::Up);
-        assert_eq!(order, [1, 3, 2, 4, 5]);
-        move_in_order(&mut order, &[3, 4], MoveTo::Down);
-        assert_eq!(order, [1, 2, 3, 5, 4]);
-        move_in_order(&mut order, &[5, 4], MoveTo::Top);
-        assert_eq!(order, [5, 4, 1, 2, 3]);
-        move_in_order(&mut order, &[5], MoveTo::Bottom);
-        assert_eq!(order, [4, 1, 2, 3, 5]);
-    }
-
-    #[test]
-    fn hostile_names_become_refused_jobs_inside_the_target() {
-        let dir = AnyPath::Local(PathBuf::from("/safe"));
-        for bad in [&b"../escape"[..], b"/abs", b"a/b", b"nul\0x", b".."] {
-            let c = child_of(
-                &AnyPath::Remote(bad.to_vec()),
-                false,
-                &dir,
-                None,
-                &NameCharset::Auto,
-            );
-            // A remote path ending in the hostile name: only the last part counts.
-            if let Some((state, why)) = &c.refused {
-                assert_eq!(*state, JobState::Failed);
-                assert!(why.contains("refusing"), "{why}");
-                assert_eq!(c.target, dir);
-            } else {
-                let AnyPath::Local(t) = &c.target else {
-                    panic!("local target expected")
-                };
-                assert!(
-                    t.starts_with("/safe") && t.parent() == Some(std::path::Path::new("/safe"))
-                );
-            }
-        }
-    }
 }
