@@ -195,6 +195,83 @@ async fn a_tree_of_500_files_downloads_and_uploads_byte_exact_on_four_connection
     assert_eq!(hashes(&server.path("copy/tree")), original);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_start_by_priority_then_order_and_a_folders_files_take_its_place() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::create_dir(server.path("a")).unwrap();
+    for name in ["a/1.txt", "a/2.txt", "b.txt", "c.txt", "d.txt"] {
+        std::fs::write(server.path(name), name).unwrap();
+    }
+    let local = tempfile::tempdir().unwrap();
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 1,
+        ..config(OnExisting::Overwrite)
+    });
+    q.handle.command(QueueCommand::PauseQueue { paused: true });
+    let sources = [
+        ("/a", true),
+        ("/b.txt", false),
+        ("/c.txt", false),
+        ("/d.txt", false),
+    ];
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        sources
+            .iter()
+            .map(|&(p, dir)| (AnyPath::Remote(p.as_bytes().to_vec()), dir))
+            .collect(),
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    q.until(
+        "four queued jobs",
+        |_, e| matches!(e, Event::JobsChanged(v) if v.len() == 4),
+    )
+    .await;
+    let id_of = |q: &Queue, name: &str| {
+        q.views
+            .values()
+            .find(|v| v.source == AnyPath::Remote(name.as_bytes().to_vec()))
+            .map(|v| v.id)
+            .unwrap()
+    };
+    let (c, d) = (id_of(&q, "/c.txt"), id_of(&q, "/d.txt"));
+    q.handle.command(QueueCommand::SetPriority {
+        ids: vec![d],
+        priority: ferry::engine::Priority::High,
+    });
+    q.handle.command(QueueCommand::MoveJobs {
+        ids: vec![c],
+        to: ferry::engine::MoveTo::Top,
+    });
+    q.handle.command(QueueCommand::PauseQueue { paused: false });
+    // The order in which jobs started (one at a time).
+    let mut started: Vec<String> = Vec::new();
+    q.until("QueueIdle", |_, e| {
+        if let Event::JobsChanged(views) = e {
+            for v in views {
+                let name = v.source.display();
+                if matches!(v.state, JobState::Running | JobState::Expanding)
+                    && !started.contains(&name)
+                {
+                    started.push(name);
+                }
+            }
+        }
+        matches!(e, Event::QueueIdle { .. })
+    })
+    .await;
+    assert_eq!(
+        started,
+        ["/d.txt", "/c.txt", "/a", "/a/1.txt", "/a/2.txt", "/b.txt"],
+        "high priority first, then the queue order, the folder's files where it stood"
+    );
+    assert_eq!(
+        std::fs::read(local.path().join("a/2.txt")).unwrap(),
+        b"a/2.txt"
+    );
+}
+
 /// A TCP proxy in front of an FTP server that rewrites EPSV replies so data
 /// connections pass through it too, and cuts the first download after
 /// `cut_after` bytes: data and control connections are dropped, as when a

@@ -508,7 +508,10 @@ impl Queue {
             let Some(id) = self.next_job() else {
                 return;
             };
-            self.start(id);
+            if !self.start(id) {
+                // Shutting down (no sender left to report back on).
+                return;
+            }
         }
     }
 
@@ -517,15 +520,16 @@ impl Queue {
         self.jobs.next(|site| self.logins.contains_key(site))
     }
 
-    fn start(&mut self, id: u64) {
+    /// Start job `id` on a worker; false when it could not be.
+    fn start(&mut self, id: u64) -> bool {
         let Some(tx) = self.me.upgrade() else {
-            return;
+            return false;
         };
         let Some(mut job) = self.jobs.get_mut(id) else {
-            return;
+            return false;
         };
         let Some(options) = self.logins.get(&*job.site).cloned() else {
-            return;
+            return false;
         };
         job.view.state = if job.view.is_dir {
             JobState::Expanding
@@ -577,6 +581,7 @@ impl Queue {
                 session,
             });
         });
+        true
     }
 
     fn on_tick(&mut self) {
