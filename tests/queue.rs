@@ -787,6 +787,50 @@ async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
     assert!(abor < list, "{:?}", report.commands);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_the_server_confirms_but_keeps_short_fails_as_incomplete() {
+    // A server that says 226 but holds fewer bytes than were sent: only
+    // the size check after the upload can tell.
+    let mut script = login_script();
+    script.extend([
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("STOR /up/short.bin".into()),
+        Step::Send(b"150 go\r\n".to_vec()),
+        Step::DataRecv,
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Expect("SIZE /up/short.bin".into()),
+        Step::Send(b"213 1000\r\n".to_vec()),
+        Step::Hold,
+    ]);
+    let fake = FakeServer::start(script).await;
+    let local = tempfile::tempdir().unwrap();
+    let data = random_bytes(5000, 9);
+    std::fs::write(local.path().join("short.bin"), &data).unwrap();
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 1,
+        retries: 0,
+        ..config(OnExisting::Overwrite)
+    });
+    q.handle.enqueue(
+        ConnectOptions::new("127.0.0.1", fake.addr.port(), "u", "p"),
+        Direction::Upload,
+        vec![(AnyPath::Local(local.path().join("short.bin")), false)],
+        AnyPath::Remote(b"/up".to_vec()),
+    );
+    assert_eq!(q.idle().await, (0, 0, 1), "the short upload failed");
+    let why = q.in_state(JobState::Failed)[0]
+        .error
+        .clone()
+        .unwrap_or_default();
+    assert!(why.contains("1000") && why.contains("5000"), "{why}");
+    drop(q);
+    let report = fake.finish().await;
+    assert_eq!(report.uploaded, [data], "all bytes were sent");
+}
+
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_planted_part_link_is_not_written_through() {
