@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # tree_vs_lftp.sh -- loopback FTP, many small files: `ferry get -r -j N` vs
-# `lftp mirror --parallel=N`.
+# `lftp mirror --parallel=N`, and `ferry put -r -j N` vs
+# `lftp mirror -R --parallel=N`, at one or more tree sizes.
 #
 # Starts a private vsftpd on 127.0.0.1 (never the system service), creates a
 # tree of FILES files of FILE_KB KiB each in nested folders in the benchmark
-# user's home, and downloads it recursively with lftp and with ferry (plain
-# FTP, passive), each into a fresh folder in /dev/shm that is deleted after
-# the run. Every download is checked against the source tree (file names,
-# count, bytes and a sha256 over all contents). Each tool runs RUNS times;
-# the table reports files/s of the BEST (fastest) run and ferry/lftp.
-# Target from issue 4: ferry >= 1.5x lftp's files/s at the same parallelism.
+# user's home, and copies it recursively with lftp and with ferry (plain FTP,
+# passive): downloads into a fresh folder in /dev/shm, uploads into a fresh
+# folder on the server; both are deleted after each run. Every copy is
+# checked against the source tree (file names, count, bytes and a sha256
+# over all contents). The tools take turns (lftp, ferry, lftp, ferry, ...)
+# RUNS times; the report gives each tool's median time, the median of the
+# per-pair ratios lftp time / ferry time (> 1: ferry faster), and the user
+# CPU per file of each tool (GNU time), beside the targets (issue 17):
+#   - get -r and put -r at least as fast as lftp (ratio >= 1.00) at every size;
+#   - ferry's user CPU per file flat across sizes (largest / smallest <= 1.5).
 #
 # Needs root (installs packages, creates the benchmark user, runs vsftpd).
 #
 # Environment knobs (all optional):
-#   FILES=2000          number of files in the tree
+#   FILES=2000          number of files in the tree; several sizes, e.g.
+#                       FILES="2000 20000 100000", are run one after another
+#   DIRECTIONS="get put"   which copies to measure (get, put or both)
 #   FILE_KB=10          size of each file in KiB
 #   DIRS=20             top-level folders (each also has sub/ and sub/deep/)
 #   PARALLEL=4          lftp --parallel / ferry -j
-#   RUNS=3              repetitions per tool (best time is reported)
+#   RUNS=3              turns per tool (the medians are over these)
 #   FERRY_BIN=...       prebuilt ferry binary; unset = `cargo build --release`;
 #                       `none` = skip the ferry measurements (lftp only)
 #   OUT_DIR=...         where downloads are written (default /dev/shm if it
@@ -26,12 +33,13 @@
 #   FTP_PORT=2121       first control port to try (next free one is used)
 #   PASV_MIN=50000 PASV_MAX=50999   vsftpd passive port range
 #   BENCH_USER=ferrybench BENCH_PASS=benchpw   local account used for login
-#   XFER_TIMEOUT=300    seconds before one tree download is declared hung (lftp
+#   XFER_TIMEOUT=900    seconds before one tree copy is declared hung (lftp
 #                       retries a dead server forever, so this is the backstop)
 #   KEEP_WORK=1         keep the temp dir (vsftpd.conf, logs, tree) for debugging
 set -euo pipefail
 
 FILES=${FILES:-2000}
+DIRECTIONS=${DIRECTIONS:-get put}
 FILE_KB=${FILE_KB:-10}
 DIRS=${DIRS:-20}
 PARALLEL=${PARALLEL:-4}
@@ -43,7 +51,7 @@ PASV_MIN=${PASV_MIN:-50000}
 PASV_MAX=${PASV_MAX:-50999}
 BENCH_USER=${BENCH_USER:-ferrybench}
 BENCH_PASS=${BENCH_PASS:-benchpw}
-XFER_TIMEOUT=${XFER_TIMEOUT:-300}
+XFER_TIMEOUT=${XFER_TIMEOUT:-900}
 KEEP_WORK=${KEEP_WORK:-0}
 
 HOST=127.0.0.1
@@ -53,12 +61,21 @@ REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'tree_vs_lftp: error: %s\n' "$*" >&2; exit 1; }
 
-for knob in FILES FILE_KB DIRS PARALLEL RUNS; do
+for knob in FILE_KB DIRS PARALLEL RUNS; do
     [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive integer"
 done
+read -r -a SIZES <<<"$FILES"
+((${#SIZES[@]})) || die "FILES must name at least one tree size"
+for n in "${SIZES[@]}"; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] || die "FILES must be positive integers, not '$n'"
+done
+read -r -a DIRS_TO_RUN <<<"$DIRECTIONS"
+for d in "${DIRS_TO_RUN[@]}"; do
+    [[ $d == get || $d == put ]] || die "DIRECTIONS may hold get and put, not '$d'"
+done
+MAX_FILES=$(printf '%s\n' "${SIZES[@]}" | sort -n | tail -n 1)
 ((PASV_MIN <= PASV_MAX)) || die "PASV_MIN must not be above PASV_MAX"
 [[ $EUID -eq 0 ]] || die "must run as root (apt-get, useradd, vsftpd)"
-TOTAL_KB=$((FILES * FILE_KB))
 
 # --------------------------------------------------------------------------
 # 1. Dependencies (Debian packages, installed only when the binary is missing)
@@ -67,6 +84,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 missing=()
 command -v vsftpd >/dev/null || missing+=(vsftpd)
 command -v lftp >/dev/null || missing+=(lftp)
+[[ -x /usr/bin/time ]] || missing+=(time)
 if ((${#missing[@]})); then
     log "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -139,10 +157,11 @@ trap 'exit 143' TERM
 
 avail_kib() { df -Pk "$1" | awk 'NR == 2 { print $4 }'; }
 
-# Small files take a whole block (4 KiB) each at least, plus one inode.
-NEED_KB=$((FILES * ((FILE_KB + 3) / 4 * 4) + 65536))
-(($(avail_kib "$WORK") > NEED_KB)) ||
-    die "not enough space in $WORK for $FILES x ${FILE_KB} KiB (set TMPDIR)"
+# Small files take a whole block (4 KiB) each at least, plus one inode. The
+# server side holds the tree and one upload of it.
+NEED_KB=$((MAX_FILES * ((FILE_KB + 3) / 4 * 4) + 65536))
+(($(avail_kib "$WORK") > 2 * NEED_KB)) ||
+    die "not enough space in $WORK for 2 x $MAX_FILES x ${FILE_KB} KiB (set TMPDIR)"
 
 # Downloads go to OUT_DIR (default: /dev/shm when it has room, so the client's
 # writes don't hit a disk). Each run uses a fresh folder inside a private dir.
@@ -155,7 +174,7 @@ if [[ -z $OUT_DIR ]]; then
 fi
 OUT=$(mktemp -d "$OUT_DIR/ferrybench-tree.XXXXXX")
 (($(avail_kib "$OUT") > NEED_KB)) ||
-    die "not enough space in OUT_DIR=$OUT_DIR for $FILES x ${FILE_KB} KiB"
+    die "not enough space in OUT_DIR=$OUT_DIR for $MAX_FILES x ${FILE_KB} KiB"
 
 # --------------------------------------------------------------------------
 # 3. Benchmark user, vsftpd (plain FTP only)
@@ -205,10 +224,10 @@ listen_port=$PORT
 background=NO
 max_clients=$((MAX_PER_IP * 2))
 max_per_ip=$MAX_PER_IP
-# Local user login only, read-only is enough, session starts in the bench dir.
+# Local user login only, writable (uploads), session starts in the bench dir.
 anonymous_enable=NO
 local_enable=YES
-write_enable=NO
+write_enable=YES
 local_umask=022
 local_root=$ROOT_DIR
 chroot_local_user=NO
@@ -254,26 +273,13 @@ for _ in $(seq 50); do
 done
 port_in_use "$PORT" || die "vsftpd not listening on $PORT: $(cat "$WORK/vsftpd.out")"
 
+
 # --------------------------------------------------------------------------
 # 4. The tree: DIRS folders dNN, each with files in dNN/, dNN/sub/ and
 #    dNN/sub/deep/ (about 60/30/10 %), random contents, FILE_KB KiB each.
 # --------------------------------------------------------------------------
 TREE=$ROOT_DIR/tree
-log "creating $FILES files of $FILE_KB KiB in $TREE"
-for ((d = 0; d < DIRS; d++)); do
-    mkdir -p "$(printf '%s/d%02d/sub/deep' "$TREE" "$d")"
-done
-for ((i = 0; i < FILES; i++)); do
-    d=$(printf 'd%02d' $((i % DIRS)))
-    j=$((i / DIRS))
-    case $((j % 10)) in
-    [0-5]) sub=$d ;;
-    [6-8]) sub=$d/sub ;;
-    *) sub=$d/sub/deep ;;
-    esac
-    head -c "$((FILE_KB * 1024))" /dev/urandom >"$(printf '%s/%s/f%05d.bin' "$TREE" "$sub" "$i")"
-done
-chown -R "$BENCH_USER:" "$TREE"
+UP_DIR=$ROOT_DIR/up       # where uploads land, fresh for each run
 
 # "count bytes" of the files under $1.
 tree_stats() { find "$1" -type f -printf '%s\n' | awk '{ n++; b += $1 } END { printf "%d %d\n", n, b }'; }
@@ -281,154 +287,213 @@ tree_stats() { find "$1" -type f -printf '%s\n' | awk '{ n++; b += $1 } END { pr
 tree_names() { (cd "$1" && find . -type f | LC_ALL=C sort); }
 # "sha256  ./path" of every file under $1, sorted by path.
 tree_sums() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum); }
-# Also warms the page cache, so no run pays for the first disk read.
-SRC_STATS=$(tree_stats "$TREE")
-SRC_SUMS=$WORK/source.sha256
-tree_sums "$TREE" >"$SRC_SUMS"
-[[ $SRC_STATS == "$FILES $((TOTAL_KB * 1024))" ]] || die "tree has $SRC_STATS, want $FILES files"
+
+# make_tree N: a fresh tree of N files (python3 when there, else one `head` per file).
+make_tree() {
+    local n=$1 d i j sub
+    rm -rf "$TREE"
+    log "creating $n files of $FILE_KB KiB in $TREE"
+    for ((d = 0; d < DIRS; d++)); do
+        mkdir -p "$(printf '%s/d%02d/sub/deep' "$TREE" "$d")"
+    done
+    if command -v python3 >/dev/null; then
+        python3 - "$TREE" "$n" "$FILE_KB" "$DIRS" <<'PY'
+import os, sys
+root, n, kb, dirs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+for i in range(n):
+    d, j = "d%02d" % (i % dirs), i // dirs
+    sub = d if j % 10 <= 5 else (d + "/sub" if j % 10 <= 8 else d + "/sub/deep")
+    with open("%s/%s/f%05d.bin" % (root, sub, i), "wb") as f:
+        f.write(os.urandom(kb * 1024))
+PY
+    else
+        for ((i = 0; i < n; i++)); do
+            d=$(printf 'd%02d' $((i % DIRS)))
+            j=$((i / DIRS))
+            case $((j % 10)) in
+            [0-5]) sub=$d ;;
+            [6-8]) sub=$d/sub ;;
+            *) sub=$d/sub/deep ;;
+            esac
+            head -c "$((FILE_KB * 1024))" /dev/urandom >"$(printf '%s/%s/f%05d.bin' "$TREE" "$sub" "$i")"
+        done
+    fi
+    chown -R "$BENCH_USER:" "$TREE"
+    # Also warms the page cache, so no run pays for the first disk read.
+    SRC_STATS=$(tree_stats "$TREE")
+    SRC_SUMS=$WORK/source.sha256
+    tree_sums "$TREE" >"$SRC_SUMS"
+    [[ $SRC_STATS == "$n $((n * FILE_KB * 1024))" ]] || die "tree has $SRC_STATS, want $n files"
+}
 
 # --------------------------------------------------------------------------
 # 5. Measurements
 # --------------------------------------------------------------------------
-FERRY_URL="ftp://$BENCH_USER:$BENCH_PASS@$HOST:$PORT/tree/"
-LFTP_SCRIPT="set ftp:use-mode-z off; set ftp:ssl-allow no; mirror --parallel=$PARALLEL tree DEST; quit"
+URL_BASE="ftp://$BENCH_USER:$BENCH_PASS@$HOST:$PORT"
+LFTP_SET="set ftp:use-mode-z off; set ftp:ssl-allow no"
 
-# The command for one download into $2, in array XFER. $1=tool
+# The command for one copy ($1=tool, $2=get|put, $3=download folder), in array XFER.
 build_cmd() {
-    local tool=$1 dest=$2
-    if [[ $tool == lftp ]]; then
-        XFER=(lftp -e "${LFTP_SCRIPT/DEST/$dest}" -u "$BENCH_USER,$BENCH_PASS" "ftp://$HOST:$PORT")
-    else
-        XFER=("$FERRY" get -r -j "$PARALLEL" "$FERRY_URL" "$dest")
-    fi
+    local tool=$1 dir=$2 dest=$3
+    case $tool/$dir in
+    lftp/get) XFER=(lftp -e "$LFTP_SET; mirror --parallel=$PARALLEL tree $dest; quit"
+        -u "$BENCH_USER,$BENCH_PASS" "ftp://$HOST:$PORT") ;;
+    lftp/put) XFER=(lftp -e "$LFTP_SET; mirror -R --parallel=$PARALLEL $TREE up; quit"
+        -u "$BENCH_USER,$BENCH_PASS" "ftp://$HOST:$PORT") ;;
+    ferry/get) XFER=("$FERRY" get -r -j "$PARALLEL" "$URL_BASE/tree/" "$dest") ;;
+    ferry/put) XFER=("$FERRY" put -r -j "$PARALLEL" "$TREE" "$URL_BASE/up/") ;;
+    esac
 }
 
-# Checks the download in $2 against the source tree; messages on stderr.
+# Checks the copy in $2 against the source tree; messages on stderr.
 verify() {
     local tool=$1 dest=$2 got_stats
-    # Accept `get -r URL/tree/ DEST` writing either DEST/d00... or DEST/tree/d00...
+    # Accept a copy written either into DEST/d00... or into DEST/tree/d00...
     local entries=("$dest"/*)
     if ((${#entries[@]} == 1)) && [[ ${entries[0]} == "$dest/tree" && -d $dest/tree ]]; then
         dest=$dest/tree
     fi
     got_stats=$(tree_stats "$dest")
     if [[ $got_stats != "$SRC_STATS" ]]; then
-        printf '%s: INCOMPLETE download: %s files / %s bytes, want %s files / %s bytes\n' \
+        printf '%s: INCOMPLETE copy: %s files / %s bytes, want %s files / %s bytes\n' \
             "$tool" "${got_stats% *}" "${got_stats#* }" "${SRC_STATS% *}" "${SRC_STATS#* }" >&2
         diff <(tree_names "$TREE") <(tree_names "$dest") | grep '^[<>]' | head -n 10 |
             sed 's/^</    missing:/; s/^>/    extra:  /' >&2 || true
         return 1
     fi
-    tree_sums "$dest" >"$WORK/download.sha256"
-    if ! cmp -s "$SRC_SUMS" "$WORK/download.sha256"; then
-        printf '%s: WRONG download: right count and bytes, but names or contents differ:\n' "$tool" >&2
-        diff "$SRC_SUMS" "$WORK/download.sha256" | sed -n 's/^> [0-9a-f]*  /    /p' | head -n 10 >&2 || true
+    tree_sums "$dest" >"$WORK/copy.sha256"
+    if ! cmp -s "$SRC_SUMS" "$WORK/copy.sha256"; then
+        printf '%s: WRONG copy: right count and bytes, but names or contents differ:\n' "$tool" >&2
+        diff "$SRC_SUMS" "$WORK/copy.sha256" | sed -n 's/^> [0-9a-f]*  /    /p' | head -n 10 >&2 || true
         return 1
     fi
 }
 
-# Runs one tree download, checks it, prints elapsed seconds on stdout.
+# Runs one copy ($1=tool, $2=get|put), checks it, prints "wall user sys" seconds.
 run_once() {
-    local tool=$1 dest=$OUT/run t0 t1 rc=0
-    rm -rf "$dest"
-    mkdir "$dest"
-    build_cmd "$tool" "$dest"
-    t0=$(date +%s.%N)
-    timeout "$XFER_TIMEOUT" "${XFER[@]}" >"$WORK/xfer.out" 2>"$WORK/xfer.err" </dev/null || rc=$?
+    local tool=$1 dir=$2 dest rc=0
+    if [[ $dir == get ]]; then
+        dest=$OUT/run
+        rm -rf "$dest"
+        mkdir "$dest"
+    else
+        dest=$UP_DIR
+        rm -rf "$dest"
+        mkdir "$dest"
+        chown "$BENCH_USER:" "$dest"
+    fi
+    build_cmd "$tool" "$dir" "$dest"
+    timeout "$XFER_TIMEOUT" /usr/bin/time -f '%e %U %S' -o "$WORK/time.out" \
+        "${XFER[@]}" >"$WORK/xfer.out" 2>"$WORK/xfer.err" </dev/null || rc=$?
     if ((rc != 0)); then
         ((rc == 124)) && printf '%s: timed out after %s s\n' "$tool" "$XFER_TIMEOUT" >&2
         printf '%s FAILED (exit %s): %s\n' "$tool" "$rc" "${XFER[*]}" >&2
         sed 's/^/    /' "$WORK/xfer.err" "$WORK/xfer.out" | head -n 20 >&2
         return 1
     fi
-    t1=$(date +%s.%N)
     if ! verify "$tool" "$dest"; then
         printf '    command: %s\n' "${XFER[*]}" >&2
         sed 's/^/    /' "$WORK/xfer.err" | head -n 10 >&2
         return 1
     fi
     rm -rf "$dest"
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+    tail -n 1 "$WORK/time.out"
 }
 
-files_per_s() { # seconds|FAIL|"" -> files/s
-    case $1 in
-    FAIL) echo FAIL ;;
-    "") echo - ;;
-    *) awk -v n="$FILES" -v t="$1" 'BEGIN { printf "%.1f", n / t }' ;;
-    esac
-}
-mib_per_s() {
-    case $1 in
-    FAIL) echo FAIL ;;
-    "") echo - ;;
-    *) awk -v k="$TOTAL_KB" -v t="$1" 'BEGIN { printf "%.1f", k / 1024 / t }' ;;
-    esac
-}
-seconds() { case $1 in FAIL | "") echo "${1:--}" ;; *) printf '%.3f' "$1" ;; esac; }
-# TIME_WAIT sockets on the passive ports (left by finished data connections).
-time_wait() {
-    command -v ss >/dev/null || { echo '?'; return; }
-    ss -Htan state time-wait "( sport >= :$PASV_MIN and sport <= :$PASV_MAX )" | wc -l
-}
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 tools=(lftp)
 [[ -n $FERRY ]] && tools+=(ferry)
-declare -A BEST=()   # tool -> best seconds, or FAIL
 failed=0
+RESULTS=$WORK/results   # lines: files dir run tool wall user sys
+: >"$RESULTS"
 
-# Interleave the tools run by run so slow drift (thermal, page cache,
-# TIME_WAIT build-up) doesn't systematically favour one of them.
-for ((r = 1; r <= RUNS; r++)); do
-    for tool in "${tools[@]}"; do
-        [[ ${BEST[$tool]:-} == FAIL ]] && continue
-        if t=$(run_once "$tool"); then
-            log "$(printf '%-5s run %d/%d: %7.3fs  %8s files/s  %6s MiB/s  (TIME_WAIT on pasv ports: %s)' \
-                "$tool" "$r" "$RUNS" "$t" "$(files_per_s "$t")" "$(mib_per_s "$t")" "$(time_wait)")"
-            if [[ -z ${BEST[$tool]:-} ]] ||
-                awk -v a="$t" -v b="${BEST[$tool]}" 'BEGIN { exit !(a < b) }'; then
-                BEST[$tool]=$t
-            fi
-        else
-            BEST[$tool]=FAIL
-            failed=1
-        fi
+for n in "${SIZES[@]}"; do
+    make_tree "$n"
+    for dir in "${DIRS_TO_RUN[@]}"; do
+        # Tools take turns run by run, so slow drift (thermal, page cache,
+        # TIME_WAIT build-up, other work on the box) hits both alike.
+        for ((r = 1; r <= RUNS; r++)); do
+            for tool in "${tools[@]}"; do
+                if m=$(run_once "$tool" "$dir"); then
+                    read -r wall user sys <<<"$m"
+                    echo "$n $dir $r $tool $wall $user $sys" >>"$RESULTS"
+                    log "$(printf '%6d files %s %-5s run %d/%d: %8.3fs  %8.1f files/s  user %6.2fs' \
+                        "$n" "$dir" "$tool" "$r" "$RUNS" "$wall" \
+                        "$(awk -v n="$n" -v t="$wall" 'BEGIN { print n / t }')" "$user")"
+                else
+                    failed=1
+                fi
+            done
+        done
     done
 done
+rm -rf "$TREE"
 
 # --------------------------------------------------------------------------
 # 6. Report
 # --------------------------------------------------------------------------
+# field N of tool $3's runs at size $1, direction $2 (5 wall, 6 user)
+runs_of() { awk -v n="$1" -v d="$2" -v t="$3" -v f="$4" '$1 == n && $2 == d && $4 == t { print $f }' "$RESULTS"; }
+# lftp wall / ferry wall for each run both completed
+pair_ratios() {
+    awk -v n="$1" -v d="$2" '$1 == n && $2 == d { w[$3 " " $4] = $5; runs[$3] = 1 }
+        END { for (r in runs) if ((r " lftp") in w && (r " ferry") in w && w[r " ferry"] > 0)
+            print w[r " lftp"] / w[r " ferry"] }' "$RESULTS"
+}
+
 echo
 echo "machine: nproc=$(nproc) kernel=$(uname -srm)"
 echo "load:    $(cut -d" " -f1-3 /proc/loadavg) (1/5/15 min; other work on the box skews results)"
-echo "params:  FILES=$FILES FILE_KB=$FILE_KB DIRS=$DIRS PARALLEL=$PARALLEL RUNS=$RUNS (best of RUNS, wall clock) OUT_DIR=$OUT_DIR"
+echo "params:  FILES='$FILES' DIRECTIONS='$DIRECTIONS' FILE_KB=$FILE_KB DIRS=$DIRS PARALLEL=$PARALLEL RUNS=$RUNS OUT_DIR=$OUT_DIR"
 echo "server:  vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null || echo '?') on ftp://$HOST:$PORT, passive ports $PASV_MIN-$PASV_MAX"
 echo "lftp:    $(lftp --version | head -n1)"
-echo "         lftp -e '${LFTP_SCRIPT/DEST/OUT}' -u USER,PASS ftp://$HOST:$PORT"
+echo "         get: lftp -e '$LFTP_SET; mirror --parallel=$PARALLEL tree OUT; quit' -u USER,PASS ftp://$HOST:$PORT"
+echo "         put: lftp -e '$LFTP_SET; mirror -R --parallel=$PARALLEL TREE up; quit' -u USER,PASS ftp://$HOST:$PORT"
 if [[ -n $FERRY ]]; then
     echo "ferry:   $FERRY get -r -j $PARALLEL ftp://USER:PASS@$HOST:$PORT/tree/ OUT"
+    echo "         $FERRY put -r -j $PARALLEL TREE ftp://USER:PASS@$HOST:$PORT/up/"
 else
     echo "ferry:   skipped (FERRY_BIN=none)"
 fi
 echo
-printf '%-6s %10s %10s %8s\n' tool "best s" "files/s" "MiB/s"
-printf '%-6s %10s %10s %8s\n' ------ ------ ------- -----
-for tool in lftp ferry; do
-    printf '%-6s %10s %10s %8s\n' "$tool" "$(seconds "${BEST[$tool]:-}")" \
-        "$(files_per_s "${BEST[$tool]:-}")" "$(mib_per_s "${BEST[$tool]:-}")"
+printf '%7s %-4s %9s %9s %9s %9s %12s %12s\n' files dir "lftp s" "ferry s" "lftp f/s" "ferry f/s" "ratio*" "ferry us/f**"
+printf '%7s %-4s %9s %9s %9s %9s %12s %12s\n' ----- --- ------ ------- -------- --------- ------ ----------
+declare -A CPU=()
+below=0
+for dir in "${DIRS_TO_RUN[@]}"; do
+    for n in "${SIZES[@]}"; do
+        lw=$(runs_of "$n" "$dir" lftp 5 | median)
+        fw=$(runs_of "$n" "$dir" ferry 5 | median)
+        fu=$(runs_of "$n" "$dir" ferry 6 | median)
+        ratio=$(pair_ratios "$n" "$dir" | median)
+        fps() { [[ $1 == - ]] && echo - || awk -v n="$n" -v t="$1" 'BEGIN { printf "%.0f", n / t }'; }
+        cpu=-
+        [[ $fu != - ]] && cpu=$(awk -v u="$fu" -v n="$n" 'BEGIN { printf "%.1f", u * 1e6 / n }')
+        CPU[$dir/$n]=$cpu
+        mark=""
+        if [[ $ratio != - ]]; then
+            ratio=$(printf '%.2f' "$ratio")
+            awk -v r="$ratio" 'BEGIN { exit !(r < 1) }' && { mark=" BELOW"; below=1; }
+        fi
+        printf '%7d %-4s %9s %9s %9s %9s %12s %12s\n' "$n" "$dir" "$lw" "$fw" "$(fps "$lw")" "$(fps "$fw")" \
+            "$ratio$mark" "$cpu"
+    done
 done
-ratio=-
-if [[ ${BEST[lftp]:-} =~ ^[0-9.]+$ && ${BEST[ferry]:-} =~ ^[0-9.]+$ ]]; then
-    # ratio of files/s = inverse ratio of times
-    ratio=$(awk -v l="${BEST[lftp]}" -v f="${BEST[ferry]}" 'BEGIN { printf "%.2f", l / f }')
-fi
-verdict=""
-if [[ $ratio != - ]]; then
-    if awk -v r="$ratio" 'BEGIN { exit !(r >= 1.5) }'; then verdict="  (meets target)"; else verdict="  (BELOW target)"; fi
-fi
 echo
-echo "ferry/lftp files/s: $ratio  (target >= 1.50)$verdict"
+echo "*  median over the runs of (lftp time / ferry time); target >= 1.00 at every size (ferry at least as fast)"
+echo "** median user CPU of ferry per file, in microseconds"
+for dir in "${DIRS_TO_RUN[@]}"; do
+    ((${#SIZES[@]} > 1)) || break
+    vals=()
+    for n in "${SIZES[@]}"; do [[ ${CPU[$dir/$n]} != - ]] && vals+=("${CPU[$dir/$n]}"); done
+    ((${#vals[@]} > 1)) || continue
+    spread=$(printf '%s\n' "${vals[@]}" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f", (lo > 0 ? hi / lo : 0) }')
+    verdict="meets target"
+    awk -v s="$spread" 'BEGIN { exit !(s > 1.5) }' && verdict="ABOVE target"
+    echo "$dir: ferry user CPU per file, largest / smallest over FILES='$FILES': ${spread}x  (target <= 1.50: $verdict)"
+done
+((below == 0)) || echo "ferry is slower than lftp in the rows marked BELOW"
 
-((failed == 0)) || { echo; echo "some downloads FAILED (see messages above)"; exit 1; }
+((failed == 0)) || { echo; echo "some copies FAILED (see messages above)"; exit 1; }
 exit 0

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 use ferry::engine::Outbox;
 use ferry::engine::queue::{self, QueueConfig, QueueHandle};
 use ferry::engine::{
-    AnyPath, Command, Conflict, Direction, Event, JobState, JobView, OnExisting, PathItem,
+    AnyPath, Conflict, Direction, Event, JobState, JobView, OnExisting, PathItem, QueueCommand,
 };
 use ferry::ftp::ConnectOptions;
 use support::fake::{FakeServer, Step, login_script};
@@ -199,6 +199,86 @@ async fn a_tree_of_500_files_downloads_and_uploads_byte_exact_on_four_connection
     let (done, _, failed) = q.idle().await;
     assert_eq!((done, failed), (1000, 0), "500 more done");
     assert_eq!(hashes(&server.path("copy/tree")), original);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_start_by_priority_then_order_and_a_folders_files_take_its_place() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::create_dir(server.path("a")).unwrap();
+    for name in ["a/1.txt", "a/2.txt", "b.txt", "c.txt", "d.txt"] {
+        std::fs::write(server.path(name), name).unwrap();
+    }
+    let local = tempfile::tempdir().unwrap();
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 1,
+        ..config(OnExisting::Overwrite)
+    });
+    q.handle.command(QueueCommand::PauseQueue { paused: true });
+    let sources = [
+        ("/a", true),
+        ("/b.txt", false),
+        ("/c.txt", false),
+        ("/d.txt", false),
+    ];
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        sources
+            .iter()
+            .map(|&(p, is_dir)| PathItem {
+                path: AnyPath::Remote(p.as_bytes().to_vec()),
+                is_dir,
+            })
+            .collect(),
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    q.until(
+        "four queued jobs",
+        |_, e| matches!(e, Event::JobsChanged(v) if v.len() == 4),
+    )
+    .await;
+    let id_of = |q: &Queue, name: &str| {
+        q.views
+            .values()
+            .find(|v| v.source == AnyPath::Remote(name.as_bytes().to_vec()))
+            .map(|v| v.id)
+            .unwrap()
+    };
+    let (c, d) = (id_of(&q, "/c.txt"), id_of(&q, "/d.txt"));
+    q.handle.command(QueueCommand::SetPriority {
+        ids: vec![d],
+        priority: ferry::engine::Priority::High,
+    });
+    q.handle.command(QueueCommand::MoveJobs {
+        ids: vec![c],
+        to: ferry::engine::MoveTo::Top,
+    });
+    q.handle.command(QueueCommand::PauseQueue { paused: false });
+    // The order in which jobs started (one at a time).
+    let mut started: Vec<String> = Vec::new();
+    q.until("QueueIdle", |_, e| {
+        if let Event::JobsChanged(views) = e {
+            for v in views {
+                let name = v.source.display();
+                if matches!(v.state, JobState::Running | JobState::Expanding)
+                    && !started.contains(&name)
+                {
+                    started.push(name);
+                }
+            }
+        }
+        matches!(e, Event::QueueIdle { .. })
+    })
+    .await;
+    assert_eq!(
+        started,
+        ["/d.txt", "/c.txt", "/a", "/a/1.txt", "/a/2.txt", "/b.txt"],
+        "high priority first, then the queue order, the folder's files where it stood"
+    );
+    assert_eq!(
+        std::fs::read(local.path().join("a/2.txt")).unwrap(),
+        b"a/2.txt"
+    );
 }
 
 /// A TCP proxy in front of an FTP server that rewrites EPSV replies so data
@@ -484,7 +564,7 @@ async fn each_answer_to_an_existing_target_does_what_it_says() {
     assert_eq!(c.target, AnyPath::Local(local.path().join("f.txt")));
     assert_eq!((c.source_size, c.target_size), (Some(11), Some(3)));
     assert_eq!(q.views[&c.id].state, JobState::Asking);
-    q.handle.command(Command::AnswerConflict {
+    q.handle.command(QueueCommand::AnswerConflict {
         id: c.id,
         choice: OnExisting::Skip,
         apply_to_all: true,
@@ -529,7 +609,7 @@ async fn a_saved_queue_is_restored_after_a_restart_and_resumes_the_partial_file(
 
     // First run: the queue is paused, so the job is only queued when the app quits.
     let mut q = Queue::start(saving.clone());
-    q.handle.command(Command::PauseQueue { paused: true });
+    q.handle.command(QueueCommand::PauseQueue { paused: true });
     q.handle.enqueue(
         login(server.addr),
         Direction::Download,
@@ -705,7 +785,7 @@ async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
         _ => false,
     })
     .await;
-    q.handle.command(Command::CancelJobs { ids: vec![id] });
+    q.handle.command(QueueCommand::CancelJobs { ids: vec![id] });
     q.until("the cancel", |q, _| {
         q.views
             .get(&id)
@@ -741,6 +821,53 @@ async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
         .position(|c| c == "LIST /empty")
         .unwrap();
     assert!(abor < list, "{:?}", report.commands);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_the_server_confirms_but_keeps_short_fails_as_incomplete() {
+    // A server that says 226 but holds fewer bytes than were sent: only
+    // the size check after the upload can tell.
+    let mut script = login_script();
+    script.extend([
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("STOR /up/short.bin".into()),
+        Step::Send(b"150 go\r\n".to_vec()),
+        Step::DataRecv,
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Expect("SIZE /up/short.bin".into()),
+        Step::Send(b"213 1000\r\n".to_vec()),
+        Step::Hold,
+    ]);
+    let fake = FakeServer::start(script).await;
+    let local = tempfile::tempdir().unwrap();
+    let data = random_bytes(5000, 9);
+    std::fs::write(local.path().join("short.bin"), &data).unwrap();
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 1,
+        retries: 0,
+        ..config(OnExisting::Overwrite)
+    });
+    q.handle.enqueue(
+        ConnectOptions::new("127.0.0.1", fake.addr.port(), "u", "p"),
+        Direction::Upload,
+        vec![PathItem {
+            path: AnyPath::Local(local.path().join("short.bin")),
+            is_dir: false,
+        }],
+        AnyPath::Remote(b"/up".to_vec()),
+    );
+    assert_eq!(q.idle().await, (0, 0, 1), "the short upload failed");
+    let why = q.in_state(JobState::Failed)[0]
+        .error
+        .clone()
+        .unwrap_or_default();
+    assert!(why.contains("1000") && why.contains("5000"), "{why}");
+    drop(q);
+    let report = fake.finish().await;
+    assert_eq!(report.uploaded, [data], "all bytes were sent");
 }
 
 #[cfg(unix)]

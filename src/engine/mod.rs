@@ -7,10 +7,9 @@ pub mod existing;
 mod local;
 pub mod protocol;
 pub mod queue;
-mod queue_store;
-mod queue_worker;
 mod read_ahead;
 mod remote;
+mod remote_path;
 pub mod transfer;
 
 use std::sync::Arc;
@@ -22,7 +21,7 @@ pub use protocol::{
     AnyPath, Command, Conflict, Direction, Entry, Event, JobState, JobView, Kind, MoveTo,
     OnExisting, PathItem, Priority, Side,
 };
-pub use queue::{QueueConfig, QueueHandle};
+pub use queue::{QueueCommand, QueueConfig, QueueHandle};
 pub use remote::remote_entry;
 
 use crate::ftp::ConnectOptions;
@@ -285,14 +284,32 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox, queue: 
                     "not connected; connect to a server first".into(),
                 )),
             },
-            queue_command @ (Command::CancelJobs { .. }
-            | Command::PauseQueue { .. }
-            | Command::RetryJobs { .. }
-            | Command::ClearFinished { .. }
-            | Command::MoveJobs { .. }
-            | Command::SetPriority { .. }
-            | Command::AnswerConflict { .. }
-            | Command::QueueSettings { .. }) => queue.command(queue_command),
+            Command::CancelJobs { ids } => queue.command(QueueCommand::CancelJobs { ids }),
+            Command::PauseQueue { paused } => queue.command(QueueCommand::PauseQueue { paused }),
+            Command::RetryJobs { ids } => queue.command(QueueCommand::RetryJobs { ids }),
+            Command::ClearFinished { failed_too } => {
+                queue.command(QueueCommand::ClearFinished { failed_too })
+            }
+            Command::MoveJobs { ids, to } => queue.command(QueueCommand::MoveJobs { ids, to }),
+            Command::SetPriority { ids, priority } => {
+                queue.command(QueueCommand::SetPriority { ids, priority })
+            }
+            Command::AnswerConflict {
+                id,
+                choice,
+                apply_to_all,
+            } => queue.command(QueueCommand::AnswerConflict {
+                id,
+                choice,
+                apply_to_all,
+            }),
+            Command::QueueSettings {
+                concurrency,
+                on_existing,
+            } => queue.command(QueueCommand::QueueSettings {
+                concurrency,
+                on_existing,
+            }),
         }
     }
     if let Some(r) = remote.take() {

@@ -48,7 +48,7 @@ impl AnyPath {
                 if trimmed.is_empty() {
                     return None;
                 }
-                Some(AnyPath::Remote(super::remote::parent(p)))
+                Some(AnyPath::Remote(super::remote_path::parent(p)))
             }
         }
     }
@@ -57,7 +57,7 @@ impl AnyPath {
     pub fn join(&self, name: &[u8]) -> AnyPath {
         match self {
             AnyPath::Local(p) => AnyPath::Local(p.join(os_name(name))),
-            AnyPath::Remote(p) => AnyPath::Remote(super::remote::join(p, name)),
+            AnyPath::Remote(p) => AnyPath::Remote(super::remote_path::join(p, name)),
         }
     }
 

@@ -30,25 +30,40 @@ impl ReadAhead {
     pub fn new(mut file: std::fs::File) -> ReadAhead {
         let (tx, rx) = mpsc::channel(DEPTH);
         let (recycle, spare) = std::sync::mpsc::channel::<Vec<u8>>();
-        std::thread::spawn(move || {
+        let read = move || {
+            // Bytes still to read as far as the file's length says; a small
+            // file gets one buffer of its own size instead of a 1 MiB one.
+            let mut left = bytes_left(&mut file);
             loop {
+                let want = match left {
+                    // One byte more than expected: a short read shows the end.
+                    Some(n) => usize::try_from(n.saturating_add(1)).map_or(CHUNK, |n| n.min(CHUNK)),
+                    None => CHUNK,
+                };
                 let mut buf = spare.try_recv().unwrap_or_default();
-                buf.resize(CHUNK, 0);
-                let result = match read_full(&mut file, &mut buf) {
+                buf.resize(want, 0);
+                let (result, last) = match read_full(&mut file, &mut buf) {
                     Ok(0) => return,
                     Ok(n) => {
                         buf.truncate(n);
-                        Ok(buf)
+                        // `read_full` stops short only at the end of the file.
+                        left = left.and_then(|l| l.checked_sub(n as u64));
+                        (Ok(buf), n < want)
                     }
-                    Err(e) => Err(e),
+                    Err(e) => (Err(e), true),
                 };
-                let failed = result.is_err();
                 // The reader side is gone (transfer ended): stop reading.
-                if tx.blocking_send(result).is_err() || failed {
+                if tx.blocking_send(result).is_err() || last {
                     return;
                 }
             }
-        });
+        };
+        // Tokio's blocking threads are reused from file to file; a thread
+        // of its own per file is what many small uploads would pay for.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(read)),
+            Err(_) => drop(std::thread::spawn(read)),
+        }
         ReadAhead {
             rx,
             recycle,
@@ -57,6 +72,14 @@ impl ReadAhead {
             done: false,
         }
     }
+}
+
+/// The bytes between the file's position and its end, when known.
+fn bytes_left(file: &mut std::fs::File) -> Option<u64> {
+    use std::io::Seek;
+    let len = file.metadata().ok()?.len();
+    let pos = file.stream_position().ok()?;
+    len.checked_sub(pos)
 }
 
 /// Fill `buf` unless the file ends first; returns the bytes read.
@@ -147,6 +170,34 @@ mod tests {
         let mut out = Vec::new();
         r.read_to_end(&mut out).await.unwrap();
         assert_eq!(out, data[1000..]);
+    }
+
+    #[tokio::test]
+    async fn files_around_the_chunk_size_read_whole() {
+        for len in [1, 10 * 1024, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK] {
+            let mut f = tempfile::tempfile().unwrap();
+            let data: Vec<u8> = (0..len).map(|i| (i * 13 % 251) as u8).collect();
+            f.write_all(&data).unwrap();
+            f.seek(SeekFrom::Start(0)).unwrap();
+            let mut out = Vec::new();
+            ReadAhead::new(f).read_to_end(&mut out).await.unwrap();
+            assert!(out == data, "{len} bytes read as {}", out.len());
+        }
+    }
+
+    #[test]
+    fn reads_without_a_runtime_too() {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(b"no runtime").unwrap();
+        f.seek(SeekFrom::Start(3)).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        // Created outside the runtime: its reader is a thread of its own.
+        let mut r = ReadAhead::new(f);
+        let mut out = Vec::new();
+        rt.block_on(r.read_to_end(&mut out)).unwrap();
+        assert_eq!(out, b"runtime");
     }
 
     #[tokio::test]

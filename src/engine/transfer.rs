@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use super::read_ahead::ReadAhead;
-use super::remote::is_plain_name;
+use super::remote_path::is_plain_name;
 use crate::ftp::{FtpError, NameCharset, Session};
 
 /// How a transfer treats what is already at the target.

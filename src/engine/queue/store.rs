@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::protocol::{AnyPath, Direction, JobView, Priority};
-use super::queue::SiteKey;
+use super::SiteKey;
+use crate::engine::protocol::{AnyPath, Direction, JobView, Priority};
 
 /// The saved queue's format version.
 pub(super) const SAVE_VERSION: u32 = 1;

@@ -8,11 +8,13 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 
-use super::existing::{self, Found, Verdict};
-use super::protocol::{AnyPath, Conflict, Direction, JobState, OnExisting};
-use super::queue::{Child, Outcome, QueueMsg, child_of};
-use super::remote::{is_plain_name, join};
-use super::transfer::{Existing, Known, download_file, part_path, safe_local_name, upload_file};
+use super::{Child, Outcome, QueueMsg, child_of};
+use crate::engine::existing::{self, Found, Verdict};
+use crate::engine::protocol::{AnyPath, Conflict, Direction, JobState, OnExisting};
+use crate::engine::remote_path::{is_plain_name, join};
+use crate::engine::transfer::{
+    Existing, Known, download_file, part_path, safe_local_name, upload_file,
+};
 use crate::ftp::listing::parse_listing;
 use crate::ftp::log::SharedLog;
 use crate::ftp::{ConnectOptions, EntryKind, FtpError, ListingFormat, Session};

@@ -1,0 +1,796 @@
+//! The queue task: it owns the jobs, answers the dispatcher's and the
+//! workers' messages one at a time, starts jobs while there is room, and
+//! tells the UI what changed. Nothing it does per message scans the whole
+//! queue (see `jobs.rs`), except what the user asks of all jobs at once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashMap;
+use tokio::sync::{mpsc, watch};
+
+use super::super::Outbox;
+use super::super::protocol::{Direction, Event, JobState, JobView, OnExisting, Priority};
+use super::super::transfer::Known;
+use super::jobs::{Job, Jobs, Stop};
+use super::store::{SAVE_VERSION, SavedJob, SavedQueue, broken_name, write_atomically};
+use super::worker::Worker;
+use super::{
+    Child, MAX_CONCURRENCY, Outcome, QueueCommand, QueueConfig, QueueMsg, SiteKey, child_of,
+};
+use crate::ftp::{ConnectOptions, Session};
+
+/// How often running jobs report their bytes.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+/// Spare connections are closed after the queue has been idle this long.
+const CLOSE_IDLE_AFTER: Duration = Duration::from_secs(30);
+/// The full queue order goes to the UI at most this often (it is a list
+/// of every id; a folder of 100,000 files expands in thousands of steps).
+const ORDER_EVERY: Duration = Duration::from_millis(100);
+
+/// A job on a worker: its stop switch and its byte counter.
+struct Running {
+    stop: watch::Sender<bool>,
+    bytes: Arc<AtomicU64>,
+}
+
+pub(super) fn spawn(
+    config: QueueConfig,
+    out: Outbox,
+    me: mpsc::WeakUnboundedSender<QueueMsg>,
+    rx: mpsc::UnboundedReceiver<QueueMsg>,
+) {
+    let mut queue = Queue {
+        config,
+        out,
+        me,
+        jobs: Jobs::default(),
+        running: FxHashMap::default(),
+        idle: HashMap::new(),
+        logins: HashMap::new(),
+        paused: false,
+        answer_all: None,
+        dirty: false,
+        active: false,
+        idle_since: None,
+        last_save: Instant::now(),
+        order_sent: None,
+        order_due: false,
+    };
+    tokio::spawn(async move {
+        // Reading the saved queue touches the disk: not on the caller's
+        // thread (the window's, before its first frame).
+        let restored = tokio::task::spawn_blocking(move || {
+            queue.restore();
+            tracing::debug!(jobs = queue.jobs.ids().count(), "queue restored");
+            queue
+        });
+        if let Ok(queue) = restored.await {
+            queue.run(rx).await;
+        }
+    });
+}
+
+struct Queue {
+    config: QueueConfig,
+    out: Outbox,
+    /// For workers to report back; weak so the task ends with its handles.
+    me: mpsc::WeakUnboundedSender<QueueMsg>,
+    /// The jobs, in queue order; priority is applied on top when picking.
+    jobs: Jobs,
+    running: FxHashMap<u64, Running>,
+    /// Logged-in sessions waiting for their next job.
+    idle: HashMap<SiteKey, Vec<Session>>,
+    /// Where and how to log in, per server (in memory only).
+    logins: HashMap<SiteKey, ConnectOptions>,
+    paused: bool,
+    /// "Apply to all" answer for conflicts in this queue.
+    answer_all: Option<OnExisting>,
+    /// Changed since the last save.
+    dirty: bool,
+    /// Had something to run since the last `QueueIdle`.
+    active: bool,
+    /// When the queue last ran out of work (spare sessions close later).
+    idle_since: Option<Instant>,
+    last_save: Instant,
+    /// When the order was last sent to the UI.
+    order_sent: Option<Instant>,
+    /// The order changed since it was last sent.
+    order_due: bool,
+}
+
+static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
+
+fn next_id() -> u64 {
+    NEXT_JOB.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Queue {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<QueueMsg>) {
+        let mut tick = tokio::time::interval(PROGRESS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            let ticking = !self.running.is_empty() || self.dirty || self.order_due;
+            let close_at = self
+                .idle_since
+                .filter(|_| !self.idle.is_empty())
+                .map(|t| tokio::time::Instant::from_std(t + CLOSE_IDLE_AFTER));
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(msg) => self.handle(msg),
+                    None => break,
+                },
+                _ = tick.tick(), if ticking => self.on_tick(),
+                () = sleep_until(close_at) => {
+                    for (_, pool) in self.idle.drain() {
+                        quit_all(pool);
+                    }
+                }
+            }
+            self.schedule();
+            self.check_idle();
+        }
+        self.save();
+    }
+
+    fn handle(&mut self, msg: QueueMsg) {
+        match msg {
+            QueueMsg::Login(options) => self.login(options),
+            QueueMsg::Enqueue {
+                login,
+                direction,
+                sources,
+                target_dir,
+            } => {
+                let site = SiteKey::of(&login);
+                let login_charset = login.charset;
+                self.login(login);
+                let added: Vec<Job> = sources
+                    .into_iter()
+                    .map(|item| {
+                        let child =
+                            child_of(&item.path, item.is_dir, &target_dir, None, &login_charset);
+                        self.new_job(direction, child, &site)
+                    })
+                    .collect();
+                self.push_back(added);
+            }
+            QueueMsg::EnqueueAs {
+                login,
+                direction,
+                items,
+            } => {
+                let site = SiteKey::of(&login);
+                self.login(login);
+                let added: Vec<Job> = items
+                    .into_iter()
+                    .map(|(source, is_dir, target)| {
+                        let child = Child {
+                            source,
+                            target,
+                            is_dir,
+                            size: None,
+                            modified: None,
+                            refused: None,
+                        };
+                        self.new_job(direction, child, &site)
+                    })
+                    .collect();
+                self.push_back(added);
+            }
+            QueueMsg::Session(session) => {
+                let site = SiteKey::of(session.options());
+                if self.logins.contains_key(&site) {
+                    self.idle.entry(site).or_default().push(session);
+                } else {
+                    quit_all(vec![session]);
+                }
+            }
+            QueueMsg::Command(command) => self.command(command),
+            QueueMsg::Started { id, size } => {
+                let Some(mut job) = self.jobs.get_mut(id) else {
+                    return;
+                };
+                job.view.state = JobState::Running;
+                if size.is_some() {
+                    job.view.size = size;
+                }
+                drop(job);
+                self.changed(&[id]);
+            }
+            QueueMsg::Retrying { id, attempt, error } => {
+                let of = self.config.retries + 1;
+                let Some(mut job) = self.jobs.get_mut(id) else {
+                    return;
+                };
+                job.view.state = JobState::Retrying { attempt, of };
+                job.view.error = Some(error);
+                drop(job);
+                self.changed(&[id]);
+            }
+            QueueMsg::Finished {
+                id,
+                outcome,
+                session,
+            } => self.finished(id, outcome, session),
+        }
+    }
+
+    fn login(&mut self, options: ConnectOptions) {
+        let site = SiteKey::of(&options);
+        if self.logins.get(&site) == Some(&options) {
+            return;
+        }
+        // Sessions opened with older options (another password, mode or
+        // trust decision) are not reused.
+        if let Some(old) = self.idle.remove(&site) {
+            quit_all(old);
+        }
+        // Restored jobs stop waiting for this server.
+        let waiting = self.jobs.ids_where(|j| {
+            *j.site == site && j.view.state == JobState::Queued && j.view.error.is_some()
+        });
+        for &id in &waiting {
+            if let Some(mut job) = self.jobs.get_mut(id) {
+                job.view.error = None;
+            }
+        }
+        self.logins.insert(site, options);
+        self.changed(&waiting);
+    }
+
+    /// Auto mode switched a job's session to the other data mode: later
+    /// sessions for that server start in the mode that works instead of
+    /// waiting out the same deadline again, and the UI is told.
+    fn adopt_mode_switch(&mut self, session: &mut Session) {
+        let Some(switch) = session.take_mode_switch() else {
+            return;
+        };
+        let site = SiteKey::of(session.options());
+        // Only while the server's login still asks for auto mode: the user
+        // may have reconnected with an explicit mode meanwhile.
+        if let Some(options) = self.logins.get_mut(&site).filter(|o| o.auto_fallback) {
+            options.mode = switch.to;
+            for idle in self.idle.get_mut(&site).into_iter().flatten() {
+                idle.set_mode(switch.to);
+            }
+        }
+        let o = session.options();
+        self.out.send(Event::DataModeSwitched {
+            server: o.user_at(),
+            mode: switch.to,
+            notice: switch.notice,
+        });
+    }
+
+    /// A new job (not yet in the queue) for `child`.
+    fn new_job(&mut self, direction: Direction, child: Child, site: &SiteKey) -> Job {
+        let id = next_id();
+        let (state, error) = match child.refused {
+            Some((state, why)) => (state, Some(why)),
+            None => (JobState::Queued, None),
+        };
+        let (site_id, site) = self.jobs.site(site);
+        Job {
+            view: JobView {
+                id,
+                direction,
+                source: child.source,
+                target: child.target,
+                is_dir: child.is_dir,
+                size: child.size,
+                bytes: 0,
+                state,
+                error,
+                priority: Priority::Normal,
+                site: site.display(),
+            },
+            site,
+            site_id,
+            resume: false,
+            answer: None,
+            known: Known {
+                size: child.size,
+                modified: child.modified,
+            },
+            stopping: None,
+        }
+    }
+
+    /// Add `jobs` at the end of the queue and tell the UI.
+    fn push_back(&mut self, jobs: Vec<Job>) {
+        let ids: Vec<u64> = jobs.iter().map(|j| j.view.id).collect();
+        self.jobs.push_back(jobs);
+        self.changed(&ids);
+    }
+
+    fn command(&mut self, command: QueueCommand) {
+        match command {
+            QueueCommand::CancelJobs { ids } => {
+                let ids = self.ids_or(ids, |j| j.view.state.is_pending());
+                let mut changed = Vec::new();
+                for id in ids {
+                    let Some(mut job) = self.jobs.get_mut(id) else {
+                        continue;
+                    };
+                    if let Some(run) = self.running.get(&id) {
+                        job.stopping = Some(Stop::Cancel);
+                        let _ = run.stop.send(true);
+                    } else if job.view.state.is_pending() {
+                        job.view.state = JobState::Cancelled;
+                        job.view.error = Some("cancelled".into());
+                        changed.push(id);
+                    }
+                }
+                self.changed(&changed);
+            }
+            QueueCommand::PauseQueue { paused } => {
+                self.paused = paused;
+                if paused {
+                    for (id, run) in &self.running {
+                        if let Some(mut job) = self.jobs.get_mut(*id) {
+                            job.stopping.get_or_insert(Stop::Pause);
+                        }
+                        let _ = run.stop.send(true);
+                    }
+                }
+                self.out.send(Event::QueuePaused(paused));
+            }
+            QueueCommand::RetryJobs { ids } => {
+                let ids = self.ids_or(ids, |j| j.view.state.is_failed());
+                let mut changed = Vec::new();
+                for id in ids {
+                    if let Some(mut job) = self.jobs.get_mut(id)
+                        && job.view.state.is_failed()
+                    {
+                        job.view.state = JobState::Queued;
+                        job.view.error = None;
+                        job.resume = true;
+                        changed.push(id);
+                    }
+                }
+                self.changed(&changed);
+            }
+            QueueCommand::ClearFinished { failed_too } => {
+                let gone = self.jobs.ids_where(|j| {
+                    matches!(j.view.state, JobState::Done | JobState::Skipped)
+                        || (failed_too && j.view.state.is_failed())
+                });
+                self.remove(&gone);
+            }
+            QueueCommand::MoveJobs { ids, to } => {
+                self.jobs.move_ids(&ids, to);
+                self.dirty = true;
+                self.order_changed();
+            }
+            QueueCommand::SetPriority { ids, priority } => {
+                for &id in &ids {
+                    if let Some(mut job) = self.jobs.get_mut(id) {
+                        job.view.priority = priority;
+                    }
+                }
+                self.changed(&ids);
+            }
+            QueueCommand::AnswerConflict {
+                id,
+                choice,
+                apply_to_all,
+            } => {
+                let mut ids = vec![id];
+                if apply_to_all {
+                    self.answer_all = Some(choice);
+                    ids = self.jobs.ids_where(|j| j.view.state == JobState::Asking);
+                }
+                let mut changed = Vec::new();
+                for id in ids {
+                    if let Some(mut job) = self.jobs.get_mut(id)
+                        && job.view.state == JobState::Asking
+                    {
+                        job.answer = Some(choice);
+                        job.view.state = JobState::Queued;
+                        changed.push(id);
+                    }
+                }
+                self.changed(&changed);
+            }
+            QueueCommand::QueueSettings {
+                concurrency,
+                on_existing,
+            } => {
+                self.config.concurrency = concurrency.clamp(1, MAX_CONCURRENCY);
+                self.config.on_existing = on_existing;
+            }
+        }
+    }
+
+    /// `ids`, or every job matching `all` when `ids` is empty.
+    fn ids_or(&self, ids: Vec<u64>, all: impl Fn(&Job) -> bool) -> Vec<u64> {
+        if !ids.is_empty() {
+            return ids;
+        }
+        self.jobs.ids_where(all)
+    }
+
+    fn finished(&mut self, id: u64, outcome: Outcome, mut session: Option<Session>) {
+        self.running.remove(&id);
+        if let Some(s) = session.as_mut() {
+            self.adopt_mode_switch(s);
+        }
+        let Some(mut job) = self.jobs.get_mut(id) else {
+            return;
+        };
+        if let Some(session) = session {
+            if session.is_connected() && self.logins.contains_key(&*job.site) {
+                let pool = self.idle.entry((*job.site).clone()).or_default();
+                if pool.len() < self.config.concurrency {
+                    pool.push(session);
+                } else {
+                    quit_all(vec![session]);
+                }
+            } else {
+                quit_all(vec![session]);
+            }
+        }
+        let stopping = job.stopping.take();
+        // A folder cancelled while it was being listed stays cancelled: its
+        // contents are not queued.
+        let outcome = match outcome {
+            Outcome::Expanded(_) if stopping == Some(Stop::Cancel) => Outcome::Stopped,
+            other => other,
+        };
+        match outcome {
+            Outcome::Done { target, bytes } => {
+                job.view.state = JobState::Done;
+                job.view.target = target;
+                job.view.bytes = bytes;
+                job.view.size = Some(bytes);
+                job.view.error = None;
+            }
+            Outcome::Skipped(why) => {
+                job.view.state = JobState::Skipped;
+                job.view.error = Some(why);
+            }
+            Outcome::Failed(why) => {
+                job.view.state = JobState::Failed;
+                job.view.error = Some(why);
+            }
+            Outcome::Ask(conflict) => match self.answer_all {
+                Some(answer) => {
+                    job.answer = Some(answer);
+                    job.view.state = JobState::Queued;
+                }
+                None => {
+                    job.view.state = JobState::Asking;
+                    drop(job);
+                    self.changed(&[id]);
+                    self.out.send(Event::JobConflict(conflict));
+                    return;
+                }
+            },
+            Outcome::Stopped => match stopping {
+                Some(Stop::Cancel) => {
+                    job.view.state = JobState::Cancelled;
+                    job.view.error = Some(match job.view.direction {
+                        Direction::Download => {
+                            "cancelled; what arrived is kept as NAME.part for a retry".into()
+                        }
+                        Direction::Upload => "cancelled".into(),
+                    });
+                }
+                _ => {
+                    job.view.state = JobState::Queued;
+                    job.resume = true;
+                }
+            },
+            Outcome::Expanded(children) => {
+                let direction = job.view.direction;
+                let site = job.site.clone();
+                let priority = job.view.priority;
+                drop(job);
+                let children: Vec<Job> = children
+                    .into_iter()
+                    .map(|c| {
+                        let mut job = self.new_job(direction, c, &site);
+                        job.view.priority = priority;
+                        job
+                    })
+                    .collect();
+                let ids: Vec<u64> = children.iter().map(|j| j.view.id).collect();
+                self.jobs.replace(id, children);
+                self.changed(&ids);
+                self.dirty = true;
+                self.out.send(Event::JobsRemoved(vec![id]));
+                self.order_changed();
+                return;
+            }
+        }
+        drop(job);
+        self.changed(&[id]);
+    }
+
+    /// Start jobs while there is room.
+    fn schedule(&mut self) {
+        if self.paused {
+            return;
+        }
+        while self.running.len() < self.config.concurrency {
+            let Some(id) = self.next_job() else {
+                return;
+            };
+            if !self.start(id) {
+                // Shutting down (no sender left to report back on).
+                return;
+            }
+        }
+    }
+
+    /// The first queued job of the highest priority whose server we can log in to.
+    fn next_job(&self) -> Option<u64> {
+        self.jobs.next(|site| self.logins.contains_key(site))
+    }
+
+    /// Start job `id` on a worker; false when it could not be.
+    fn start(&mut self, id: u64) -> bool {
+        let Some(tx) = self.me.upgrade() else {
+            return false;
+        };
+        let Some(mut job) = self.jobs.get_mut(id) else {
+            return false;
+        };
+        let Some(options) = self.logins.get(&*job.site).cloned() else {
+            return false;
+        };
+        job.view.state = if job.view.is_dir {
+            JobState::Expanding
+        } else {
+            JobState::Running
+        };
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let bytes = Arc::new(AtomicU64::new(job.view.bytes));
+        let session = self.idle.get_mut(&*job.site).and_then(Vec::pop);
+        let worker = Worker {
+            id,
+            source: job.view.source.clone(),
+            target: job.view.target.clone(),
+            is_dir: job.view.is_dir,
+            policy: job
+                .answer
+                .or(self.answer_all)
+                .unwrap_or(self.config.on_existing),
+            resume: job.resume,
+            known: job.known,
+            retries: self.config.retries,
+            backoff: self.config.backoff,
+            options,
+            log: if self.config.protocol_log {
+                self.out.plain_log_sink()
+            } else {
+                crate::ftp::log::null_log()
+            },
+            stop: stop_rx,
+            bytes: bytes.clone(),
+            tx: tx.clone(),
+        };
+        drop(job);
+        self.running.insert(
+            id,
+            Running {
+                stop: stop_tx,
+                bytes,
+            },
+        );
+        self.active = true;
+        self.idle_since = None;
+        self.changed(&[id]);
+        tokio::spawn(async move {
+            let (outcome, session) = worker.run(session).await;
+            let _ = tx.send(QueueMsg::Finished {
+                id,
+                outcome,
+                session,
+            });
+        });
+        true
+    }
+
+    fn on_tick(&mut self) {
+        if !self.running.is_empty() {
+            let mut progress: Vec<(u64, u64)> = self
+                .running
+                .iter()
+                .map(|(id, r)| (*id, r.bytes.load(Ordering::Relaxed)))
+                .collect();
+            progress.sort_unstable();
+            for &(id, bytes) in &progress {
+                // Bytes are not indexed: the plain view is enough.
+                if let Some(mut job) = self.jobs.get_mut(id) {
+                    job.view.bytes = bytes;
+                }
+            }
+            self.out.send(Event::JobsProgress(progress));
+        }
+        if self.order_due {
+            self.send_order();
+        }
+        if self.dirty && self.last_save.elapsed() >= Duration::from_millis(500) {
+            self.save();
+        }
+    }
+
+    /// Say `QueueIdle` once when nothing is left to run and no question is
+    /// open (jobs may still wait for a pause to end or a login).
+    fn check_idle(&mut self) {
+        let counts = self.jobs.counts();
+        if !self.active
+            || !self.running.is_empty()
+            || (!self.paused && self.next_job().is_some())
+            || counts.asking > 0
+        {
+            return;
+        }
+        self.active = false;
+        self.idle_since = Some(Instant::now());
+        if self.order_due {
+            self.send_order();
+        }
+        self.save();
+        self.out.send(Event::QueueIdle {
+            done: counts.done,
+            skipped: counts.skipped,
+            failed: counts.failed,
+        });
+    }
+
+    fn changed(&mut self, ids: &[u64]) {
+        if ids.is_empty() {
+            return;
+        }
+        let views = ids
+            .iter()
+            .filter_map(|id| self.jobs.get(*id).map(|j| j.view.clone()))
+            .collect();
+        self.dirty = true;
+        self.out.send(Event::JobsChanged(views));
+    }
+
+    fn remove(&mut self, ids: &[u64]) {
+        if ids.is_empty() {
+            return;
+        }
+        for &id in ids {
+            self.jobs.remove(id);
+        }
+        self.dirty = true;
+        self.out.send(Event::JobsRemoved(ids.to_vec()));
+    }
+
+    /// The order changed: send it now, or with the next tick when it was
+    /// sent less than `ORDER_EVERY` ago (the UI places new jobs at the end
+    /// until then).
+    fn order_changed(&mut self) {
+        if self.order_sent.is_some_and(|at| at.elapsed() < ORDER_EVERY) {
+            self.order_due = true;
+        } else {
+            self.send_order();
+        }
+    }
+
+    fn send_order(&mut self) {
+        self.order_due = false;
+        self.order_sent = Some(Instant::now());
+        self.out.send(Event::QueueOrder(self.jobs.ids().collect()));
+    }
+
+    // ----- saving and restoring -----
+
+    fn save(&mut self) {
+        self.dirty = false;
+        self.last_save = Instant::now();
+        let Some(path) = self.config.save_path.clone() else {
+            return;
+        };
+        let saved = SavedQueue {
+            version: SAVE_VERSION,
+            jobs: self
+                .jobs
+                .in_order()
+                .filter(|j| j.view.state.is_pending() || j.view.state.is_failed())
+                .map(|j| SavedJob::of(&j.view, &j.site))
+                .collect(),
+        };
+        if let Err(e) = write_atomically(&path, &saved) {
+            self.out.send(Event::QueueNotice(format!(
+                "could not save the transfer queue: {e}: {}",
+                path.display()
+            )));
+        }
+    }
+
+    fn restore(&mut self) {
+        let Some(path) = self.config.save_path.clone() else {
+            return;
+        };
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => {
+                self.out.send(Event::QueueNotice(format!(
+                    "could not read the saved transfer queue: {e}: {}",
+                    path.display()
+                )));
+                return;
+            }
+        };
+        let saved: SavedQueue = match serde_json::from_slice(&bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                let aside = broken_name(&path);
+                let kept = std::fs::rename(&path, &aside).is_ok();
+                self.out.send(Event::QueueNotice(format!(
+                    "the saved transfer queue could not be read ({e}); {}",
+                    if kept {
+                        format!("it was kept as {}", aside.display())
+                    } else {
+                        "it was left as it is".into()
+                    }
+                )));
+                return;
+            }
+        };
+        let mut restored = Vec::new();
+        for saved_job in saved.jobs {
+            let Some(source) = saved_job.source.path() else {
+                continue;
+            };
+            let Some(target) = saved_job.target.path() else {
+                continue;
+            };
+            let child = Child {
+                source,
+                target,
+                is_dir: saved_job.is_dir,
+                size: saved_job.size,
+                modified: None,
+                refused: saved_job.failed.then(|| {
+                    (
+                        JobState::Failed,
+                        saved_job.error.clone().unwrap_or_else(|| "failed".into()),
+                    )
+                }),
+            };
+            let mut job = self.new_job(saved_job.direction, child, &saved_job.site);
+            job.resume = true;
+            job.view.priority = saved_job.priority;
+            if job.view.state == JobState::Queued {
+                job.view.error = Some(format!(
+                    "waiting for you to connect to {} (from the last session)",
+                    saved_job.site.display()
+                ));
+            }
+            restored.push(job);
+        }
+        self.push_back(restored);
+        self.dirty = false;
+    }
+}
+
+/// Sleep until `at`, or forever without one.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn quit_all(sessions: Vec<Session>) {
+    if sessions.is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        for s in sessions {
+            let _ = s.quit().await;
+        }
+    });
+}
