@@ -4,6 +4,7 @@
 mod commands;
 mod progress;
 mod recursive;
+mod serve_demo;
 mod sites;
 pub mod url;
 
@@ -186,6 +187,9 @@ enum Command {
         #[arg(short = 'd', long)]
         dir: bool,
     },
+    /// Run the demo server without the window: prints its URL, user and
+    /// password, and serves until Ctrl+C.
+    ServeDemo(serve_demo::ServeDemoArgs),
     /// Rename or move a remote file or folder.
     Mv {
         url: String,
@@ -316,8 +320,11 @@ impl From<FtpError> for CliError {
 /// Run the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Some(command) = cli.command else {
-        return crate::ui::run(cli.demo);
+    let command = match cli.command {
+        None => return crate::ui::run(cli.demo),
+        // Runs until Ctrl+C, which is its normal end, not an interruption.
+        Some(Command::ServeDemo(args)) => return serve_demo::main(args),
+        Some(command) => command,
     };
     if std::env::var_os("RUST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
