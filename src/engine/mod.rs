@@ -237,10 +237,7 @@ impl Outbox {
         let mut pending = shared.lock();
         // The flusher sleeps without a deadline only while nothing is pending.
         let was_empty = pending.is_empty();
-        let event = match pending.gather(event) {
-            Ok(()) => None,
-            Err(urgent) => Some(urgent),
-        };
+        let event = pending.gather(event).err();
         let quiet = pending
             .last_flush
             .is_none_or(|t| t.elapsed() >= SNAPSHOT_INTERVAL);
