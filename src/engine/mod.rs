@@ -64,10 +64,9 @@ struct Shared {
 /// What waits for the next snapshot.
 #[derive(Default)]
 struct Pending {
-    /// Log lines, oldest first (delivered before the other events of a snapshot).
-    logs: Vec<LogLine>,
-    /// The latest status per side (local, remote): only the newest matters.
-    busy: [Option<Event>; 2],
+    /// Log lines and status changes, oldest first (delivered before the
+    /// other events of a snapshot). Every status is kept: each names a wait.
+    notes: Vec<Event>,
     /// Queue and other ordered events; consecutive `JobsChanged` are merged.
     events: Vec<Event>,
     /// Where each job sits in the last `JobsChanged` of `events`, if it is last.
@@ -82,23 +81,13 @@ struct Pending {
 
 impl Pending {
     fn is_empty(&self) -> bool {
-        self.logs.is_empty()
-            && self.busy.iter().all(Option::is_none)
-            && self.events.is_empty()
-            && self.progress.is_empty()
+        self.notes.is_empty() && self.events.is_empty() && self.progress.is_empty()
     }
 
     /// Add an event that may wait for the next snapshot; give it back if it must go out at once.
     fn gather(&mut self, event: Event) -> Result<(), Event> {
         match event {
-            Event::Log(line) => self.logs.push(line),
-            Event::Busy { side, .. } => {
-                let i = match side {
-                    Side::Local => 0,
-                    Side::Remote => 1,
-                };
-                self.busy[i] = Some(event);
-            }
+            Event::Log(_) | Event::Busy { .. } => self.notes.push(event),
             Event::JobsProgress(list) => self.progress.extend(list),
             Event::JobsChanged(views) => {
                 for view in &views {
@@ -152,16 +141,13 @@ impl Shared {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Deliver everything pending (logs, status, ordered events, progress),
+    /// Deliver everything pending (logs and status, ordered events, progress),
     /// then `extra`, and wake the UI once. Called with the lock held, so
     /// snapshots from different threads never interleave.
     fn flush(&self, pending: &mut Pending, extra: Option<Event>) {
         // A closed channel means the UI is gone; nothing is left to tell.
-        for line in pending.logs.drain(..) {
-            let _ = self.tx.send(Event::Log(line));
-        }
-        for busy in pending.busy.iter_mut().filter_map(Option::take) {
-            let _ = self.tx.send(busy);
+        for note in pending.notes.drain(..) {
+            let _ = self.tx.send(note);
         }
         for event in pending.events.drain(..) {
             let _ = self.tx.send(event);
