@@ -207,6 +207,14 @@ async fn accept_loop(listener: TcpListener, builder: Arc<Builder>) {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    // libunftp writes each reply as soon as it is ready, and
+                    // the "226" ending a transfer follows the unanswered
+                    // "150" on the control connection. With Nagle's algorithm
+                    // on, that small second write waits for the client's
+                    // delayed ACK of the first: about 40 ms per file on Linux.
+                    if let Err(e) = stream.set_nodelay(true) {
+                        tracing::debug!("embedded FTP server: could not set TCP_NODELAY for {peer}: {e}");
+                    }
                     if !builder.config.root.is_dir() {
                         tracing::warn!(root = %builder.config.root.display(), "served folder is gone; refusing {peer}");
                         continue;
@@ -383,7 +391,32 @@ pub struct DemoServer {
     thread: Option<ThreadHandle<()>>,
     ready: Mutex<Readiness>,
     /// Declared last: removed only after the server thread has finished.
-    root: TempDir,
+    root: DemoRoot,
+}
+
+/// Where a [`DemoServer`] listens and what it serves.
+#[derive(Debug, Clone, Default)]
+pub struct DemoOptions {
+    /// The port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Serve this folder (created if missing, seeded with the sample tree
+    /// when empty, kept on exit) instead of a temporary one.
+    pub dir: Option<PathBuf>,
+}
+
+/// The served folder: temporary (deleted on drop) or the user's (kept).
+enum DemoRoot {
+    Temporary(TempDir),
+    Kept(PathBuf),
+}
+
+impl DemoRoot {
+    fn path(&self) -> &Path {
+        match self {
+            DemoRoot::Temporary(dir) => dir.path(),
+            DemoRoot::Kept(dir) => dir,
+        }
+    }
 }
 
 /// Whether the server thread has reported that it serves (or failed).
@@ -403,8 +436,40 @@ impl DemoServer {
     /// which are greeted as soon as the tree is ready. Errors found in that
     /// half second are returned; later ones make the server close its port.
     pub fn start_background() -> io::Result<DemoServer> {
-        let root = tempfile::Builder::new().prefix("ferry-demo-").tempdir()?;
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        DemoServer::start(DemoOptions::default())
+    }
+
+    /// [`DemoServer::start_background`] on the port and folder `options` name.
+    /// A folder that is not empty is served as it is, without the sample tree.
+    pub fn start(options: DemoOptions) -> io::Result<DemoServer> {
+        let (root, seed) = match options.dir {
+            None => (
+                DemoRoot::Temporary(tempfile::Builder::new().prefix("ferry-demo-").tempdir()?),
+                true,
+            ),
+            Some(dir) => {
+                fs::create_dir_all(&dir).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!(
+                            "could not create the folder to serve ({e}); choose another with --dir: {}",
+                            dir.display()
+                        ),
+                    )
+                })?;
+                let empty = fs::read_dir(&dir)?.next().is_none();
+                (DemoRoot::Kept(dir), empty)
+            }
+        };
+        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port)).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "could not listen on port {} ({e}); choose another with --port, or 0 for any free port",
+                    options.port
+                ),
+            )
+        })?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
 
@@ -419,7 +484,7 @@ impl DemoServer {
         let thread = std::thread::Builder::new()
             .name("ferry-demo-server".into())
             .spawn(move || {
-                let result = serve_demo(listener, config, &thread_cancel, stop_rx, &ready_tx);
+                let result = serve_demo(listener, config, seed, &thread_cancel, stop_rx, &ready_tx);
                 if let Err(e) = result {
                     if e.kind() != io::ErrorKind::Interrupted {
                         tracing::error!("the demo server stopped: {e}");
@@ -483,6 +548,11 @@ impl DemoServer {
         self.root.path()
     }
 
+    /// Whether the served folder is deleted when the server stops.
+    pub fn is_temporary(&self) -> bool {
+        matches!(self.root, DemoRoot::Temporary(_))
+    }
+
     fn stop_thread(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);
         if let Some(stop) = self.stop.take() {
@@ -500,18 +570,21 @@ impl Drop for DemoServer {
     }
 }
 
-/// The demo server thread: seed the folder, then serve on `listener` until
+/// The demo server thread: seed the folder (if `seed`), then serve on `listener` until
 /// told to stop. Reports readiness on `ready` once serving.
 fn serve_demo(
     listener: std::net::TcpListener,
     config: ServerConfig,
+    seed: bool,
     cancel: &AtomicBool,
     stop: tokio::sync::oneshot::Receiver<()>,
     ready: &std::sync::mpsc::Sender<io::Result<()>>,
 ) -> io::Result<()> {
-    let started = std::time::Instant::now();
-    seed_tree(&config.root, cancel)?;
-    tracing::info!("demo folder seeded in {:?}", started.elapsed());
+    if seed {
+        let started = std::time::Instant::now();
+        seed_tree(&config.root, cancel)?;
+        tracing::info!("demo folder seeded in {:?}", started.elapsed());
+    }
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

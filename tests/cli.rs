@@ -901,3 +901,167 @@ async fn a_folder_in_the_way_of_a_download_is_a_clear_error() {
     );
     assert!(work.path().join("into/x.bin").is_dir());
 }
+
+/// A running `ferry serve-demo`, killed if a test fails before stopping it.
+struct ServeDemo {
+    child: std::process::Child,
+    url: String,
+    folder: std::path::PathBuf,
+}
+
+impl ServeDemo {
+    /// Start `ferry serve-demo ARGS` and read its URL and folder from what it prints.
+    async fn start(args: &[&str]) -> ServeDemo {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        tokio::task::spawn_blocking(move || {
+            use std::io::BufRead;
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+                .arg("serve-demo")
+                .args(&args)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("run ferry serve-demo");
+            let stdout = child.stdout.take().unwrap();
+            let (mut url, mut folder) = (None, None);
+            for line in std::io::BufReader::new(stdout).lines() {
+                let line = line.expect("read serve-demo's output");
+                if let Some(at) = line.find("ftp://") {
+                    url = Some(line[at..].trim().to_string());
+                }
+                if let Some(rest) = line.strip_prefix("Folder:") {
+                    let path = rest.trim().rsplit_once(" (").unwrap().0;
+                    folder = Some(std::path::PathBuf::from(path));
+                }
+                if line.contains("Ctrl+C") {
+                    break;
+                }
+            }
+            ServeDemo {
+                url: url.expect("serve-demo prints its URL"),
+                folder: folder.expect("serve-demo prints its folder"),
+                child,
+            }
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Press Ctrl+C (SIGINT) and wait (20 s at most) for it to exit.
+    async fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        tokio::task::spawn_blocking(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            loop {
+                if let Some(status) = self.child.try_wait().unwrap() {
+                    return status;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "serve-demo stops within 20 s of Ctrl+C"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        })
+        .await
+        .unwrap()
+    }
+}
+
+impl Drop for ServeDemo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_prints_a_url_that_ls_lists_and_stops_on_ctrl_c() {
+    let work = tempfile::tempdir().unwrap();
+    let demo = ServeDemo::start(&[]).await;
+    assert!(
+        demo.url.starts_with("ftp://demo:demo@127.0.0.1:"),
+        "{}",
+        demo.url
+    );
+    assert!(demo.folder.join("Many files").is_dir());
+
+    let out = ferry(&["ls", &demo.url], work.path()).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    for name in ["Many files", "Read me.txt", "Documents"] {
+        assert!(
+            stdout(&out).contains(name),
+            "{name} missing: {}",
+            stdout(&out)
+        );
+    }
+    let many = format!("{}Many%20files/", demo.url);
+    let out = ferry(&["ls", &many], work.path()).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 5_000);
+
+    let folder = demo.folder.clone();
+    let status = demo.stop().await;
+    assert!(
+        status.success(),
+        "Ctrl+C is serve-demo's normal end: {status}"
+    );
+    assert!(!folder.exists(), "the temporary folder is deleted on exit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_serves_a_chosen_folder_on_a_chosen_port_and_keeps_it() {
+    let work = tempfile::tempdir().unwrap();
+    let served = work.path().join("served");
+    std::fs::create_dir(&served).unwrap();
+    std::fs::write(served.join("mine.txt"), b"my own file").unwrap();
+    // A port that was free a moment ago (the OS picks it).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+
+    let demo = ServeDemo::start(&[
+        "--port",
+        &port.to_string(),
+        "--dir",
+        served.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(demo.url, format!("ftp://demo:demo@127.0.0.1:{port}/"));
+    assert_eq!(demo.folder, served);
+    let out = ferry(&["ls", &demo.url], work.path()).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("mine.txt"), "{}", stdout(&out));
+    assert!(
+        !stdout(&out).contains("Many files"),
+        "a folder with files in it is served as it is: {}",
+        stdout(&out)
+    );
+
+    // The port is taken now: a second server says so and exits.
+    let second = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(["serve-demo", "--port", &port.to_string()])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!second.status.success());
+    assert!(stderr(&second).contains("--port"), "{}", stderr(&second));
+
+    let status = demo.stop().await;
+    assert!(status.success(), "{status}");
+    assert_eq!(
+        std::fs::read(served.join("mine.txt")).unwrap(),
+        b"my own file"
+    );
+}

@@ -40,6 +40,10 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
             jobs,
         } => super::recursive::mirror(&source, &target, jobs, &net).await,
         Command::Sites { action } => super::sites::run(action),
+        // `main` starts it before this point: it ends with Ctrl+C, not a result.
+        Command::ServeDemo(_) => Err(CliError::usage(
+            "serve-demo cannot run from here; run `ferry serve-demo` on its own",
+        )),
         Command::Diagnose { url } => diagnose(&url, &net).await,
         Command::Mkdir { url } => {
             let (url, mut s) = open(&url, &net).await?;

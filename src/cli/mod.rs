@@ -4,6 +4,7 @@
 mod commands;
 mod progress;
 mod recursive;
+mod serve_demo;
 mod sites;
 pub mod url;
 
@@ -185,6 +186,9 @@ enum Command {
         #[arg(short = 'd', long)]
         dir: bool,
     },
+    /// Run the demo server without the window: prints its URL, user and
+    /// password, and serves until Ctrl+C.
+    ServeDemo(serve_demo::ServeDemoArgs),
     /// Rename or move a remote file or folder.
     Mv {
         url: String,
@@ -322,8 +326,11 @@ pub fn main() -> ExitCode {
             .with_writer(std::io::stderr)
             .try_init();
     }
-    let Some(command) = cli.command else {
-        return crate::ui::run(cli.demo);
+    let command = match cli.command {
+        None => return crate::ui::run(cli.demo),
+        // Runs until Ctrl+C, which is its normal end, not an interruption.
+        Some(Command::ServeDemo(args)) => return serve_demo::main(args),
+        Some(command) => command,
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -12,8 +12,10 @@ mod remote;
 mod remote_path;
 pub mod transfer;
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
@@ -27,27 +29,209 @@ pub use remote::remote_entry;
 use crate::ftp::ConnectOptions;
 use crate::ftp::log::{LogKind, LogLine, SharedLog};
 
-/// Wakes the UI after the engine sent an event (`egui::Context::request_repaint`).
+/// Wakes the UI after the engine sent events (`egui::Context::request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
-/// The engine's side of the event channel: send, then wake the UI.
+/// The shortest time between two wakes for progress, queue changes, log
+/// lines and status (about 15 snapshots a second). Other events, such as a
+/// listing or a finished connect, go out at once.
+pub const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(66);
+
+/// The engine's side of the event channel: queue, coalesce, then wake the UI.
+///
+/// Events that come in bursts (progress, job changes, log lines, status)
+/// are gathered and delivered as one snapshot at most every
+/// [`SNAPSHOT_INTERVAL`], with one wake per snapshot: a 5,000-file
+/// transfer costs the window a repaint per snapshot, not one per event. The
+/// first such event after a quiet spell goes out at once, and a snapshot is
+/// never held back longer than the interval. Any other event delivers what
+/// is pending first, then itself, at once. Nothing pending means no wakes.
 #[derive(Clone)]
 pub struct Outbox {
+    shared: Arc<Shared>,
+    /// Dropped with the last clone: tells the flusher thread to deliver what is left and end.
+    _open: Arc<Open>,
+}
+
+struct Shared {
     tx: std_mpsc::Sender<Event>,
     waker: Waker,
+    pending: Mutex<Pending>,
+    /// Signals the flusher thread that a snapshot is due or the outbox closed.
+    due: Condvar,
+}
+
+/// What waits for the next snapshot.
+#[derive(Default)]
+struct Pending {
+    /// Log lines and status changes, oldest first (delivered before the
+    /// other events of a snapshot). Every status is kept: each names a wait.
+    notes: Vec<Event>,
+    /// Queue and other ordered events; consecutive `JobsChanged` are merged.
+    events: Vec<Event>,
+    /// Where each job sits in the last `JobsChanged` of `events`, if it is last.
+    changed_at: HashMap<u64, usize>,
+    /// The newest byte count of each running job (one `JobsProgress`, delivered last).
+    progress: BTreeMap<u64, u64>,
+    last_flush: Option<Instant>,
+    /// No flusher thread (it could not be started): deliver everything at once.
+    immediate: bool,
+    closed: bool,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.notes.is_empty() && self.events.is_empty() && self.progress.is_empty()
+    }
+
+    /// Add an event that may wait for the next snapshot; give it back if it must go out at once.
+    fn gather(&mut self, event: Event) -> Result<(), Event> {
+        match event {
+            Event::Log(_) | Event::Busy { .. } => self.notes.push(event),
+            Event::JobsProgress(list) => self.progress.extend(list),
+            Event::JobsChanged(views) => {
+                for view in &views {
+                    // The view carries the bytes too, and is newer than any progress so far.
+                    self.progress.remove(&view.id);
+                }
+                match self.events.last_mut() {
+                    Some(Event::JobsChanged(merged)) => {
+                        for view in views {
+                            match self.changed_at.get(&view.id) {
+                                Some(&i) => merged[i] = view,
+                                None => {
+                                    self.changed_at.insert(view.id, merged.len());
+                                    merged.push(view);
+                                }
+                            }
+                        }
+                    }
+                    _ => {
+                        self.changed_at.clear();
+                        self.changed_at
+                            .extend(views.iter().enumerate().map(|(i, v)| (v.id, i)));
+                        self.events.push(Event::JobsChanged(views));
+                    }
+                }
+            }
+            Event::JobsRemoved(_) | Event::QueueOrder(_) | Event::DeleteProgress { .. } => {
+                self.changed_at.clear();
+                self.events.push(event);
+            }
+            other => return Err(other),
+        }
+        Ok(())
+    }
+}
+
+/// Held by every clone of an [`Outbox`]; the last one dropped closes it.
+struct Open(Arc<Shared>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.lock().closed = true;
+        self.0.due.notify_one();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        // A poisoned lock only means a waker panicked mid-send; the pending
+        // events are still whole.
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Deliver everything pending (logs and status, ordered events, progress),
+    /// then `extra`, and wake the UI once. Called with the lock held, so
+    /// snapshots from different threads never interleave.
+    fn flush(&self, pending: &mut Pending, extra: Option<Event>) {
+        // A closed channel means the UI is gone; nothing is left to tell.
+        for note in pending.notes.drain(..) {
+            let _ = self.tx.send(note);
+        }
+        for event in pending.events.drain(..) {
+            let _ = self.tx.send(event);
+        }
+        pending.changed_at.clear();
+        if !pending.progress.is_empty() {
+            let progress = std::mem::take(&mut pending.progress).into_iter().collect();
+            let _ = self.tx.send(Event::JobsProgress(progress));
+        }
+        if let Some(event) = extra {
+            let _ = self.tx.send(event);
+        }
+        pending.last_flush = Some(Instant::now());
+        (self.waker)();
+    }
+
+    /// The flusher thread: delivers a snapshot once the interval since the
+    /// last one has passed, and what is left when the outbox closes.
+    fn run_flusher(&self) {
+        let mut pending = self.lock();
+        loop {
+            if pending.is_empty() {
+                if pending.closed {
+                    return;
+                }
+                pending = self.due.wait(pending).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            let due = pending
+                .last_flush
+                .map_or_else(Instant::now, |t| t + SNAPSHOT_INTERVAL);
+            let now = Instant::now();
+            if now >= due || pending.closed {
+                self.flush(&mut pending, None);
+                continue;
+            }
+            pending = self
+                .due
+                .wait_timeout(pending, due - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
 }
 
 impl Outbox {
-    /// Events go to `tx`; `waker` runs after each one (the window's
-    /// `request_repaint`, or a notify for the command line).
+    /// Events go to `tx`; `waker` runs after each snapshot (the window's
+    /// `request_repaint`, or a notify for the command line). Starts the
+    /// thread that delivers deferred snapshots; it ends with the last clone.
     pub fn new(tx: std_mpsc::Sender<Event>, waker: Waker) -> Outbox {
-        Outbox { tx, waker }
+        let shared = Arc::new(Shared {
+            tx,
+            waker,
+            pending: Mutex::new(Pending::default()),
+            due: Condvar::new(),
+        });
+        let flusher = shared.clone();
+        let started = std::thread::Builder::new()
+            .name("ferry-outbox".into())
+            .spawn(move || flusher.run_flusher());
+        if let Err(e) = started {
+            tracing::warn!("no thread for coalescing engine events, sending each at once: {e}");
+            shared.lock().immediate = true;
+        }
+        Outbox {
+            _open: Arc::new(Open(shared.clone())),
+            shared,
+        }
     }
 
     pub(crate) fn send(&self, event: Event) {
-        // A closed channel means the UI is gone; nothing is left to tell.
-        let _ = self.tx.send(event);
-        (self.waker)();
+        let shared = &self.shared;
+        let mut pending = shared.lock();
+        // The flusher sleeps without a deadline only while nothing is pending.
+        let was_empty = pending.is_empty();
+        let event = pending.gather(event).err();
+        let quiet = pending
+            .last_flush
+            .is_none_or(|t| t.elapsed() >= SNAPSHOT_INTERVAL);
+        if event.is_some() || quiet || pending.immediate {
+            shared.flush(&mut pending, event);
+        } else if was_empty {
+            shared.due.notify_one();
+        }
     }
 
     /// A protocol log sink that forwards lines as events, and mirrors what
@@ -151,7 +335,7 @@ impl Engine {
             .build()?;
         let (tx, rx) = mpsc::unbounded_channel();
         let (etx, erx) = std_mpsc::channel();
-        let out = Outbox { tx: etx, waker };
+        let out = Outbox::new(etx, waker);
         let queue = {
             let _guard = runtime.enter();
             queue::spawn(queue, out.clone())
@@ -332,5 +516,159 @@ fn remote_op(remote: &mut Option<remote::RemoteHandle>, out: &Outbox, op: remote
             side: Side::Remote,
             message: "not connected; connect to a server first".into(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn job(id: u64, state: JobState, bytes: u64) -> JobView {
+        JobView {
+            id,
+            direction: Direction::Download,
+            source: AnyPath::Remote(format!("/r/{id}").into_bytes()),
+            target: AnyPath::Local(format!("/l/{id}").into()),
+            is_dir: false,
+            size: Some(100),
+            bytes,
+            state,
+            error: None,
+            priority: Priority::Normal,
+            site: "u@h:21".into(),
+        }
+    }
+
+    fn log(n: usize) -> Event {
+        Event::Log(LogLine {
+            session: 1,
+            kind: LogKind::Status,
+            time: std::time::SystemTime::now(),
+            text: format!("line {n}"),
+        })
+    }
+
+    /// An outbox whose waker counts its calls.
+    fn counting_outbox() -> (Outbox, std_mpsc::Receiver<Event>, Arc<AtomicUsize>) {
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counter = wakes.clone();
+        let (tx, rx) = std_mpsc::channel();
+        let waker: Waker = Arc::new(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        (Outbox::new(tx, waker), rx, wakes)
+    }
+
+    /// Receive until `done` says the last event arrived (5 s limit).
+    fn receive_until(rx: &std_mpsc::Receiver<Event>, done: impl Fn(&Event) -> bool) -> Vec<Event> {
+        let mut events = Vec::new();
+        loop {
+            let event = rx
+                .recv_timeout(std::time::Duration::from_secs(5))
+                .expect("the snapshot arrives without another send");
+            let last = done(&event);
+            events.push(event);
+            if last {
+                return events;
+            }
+        }
+    }
+
+    #[test]
+    fn a_burst_of_queue_events_wakes_the_ui_a_few_times_and_loses_no_state() {
+        let (out, rx, wakes) = counting_outbox();
+        let jobs = 2_000u64;
+        let started = Instant::now();
+        out.send(Event::JobsChanged(
+            (0..jobs).map(|id| job(id, JobState::Queued, 0)).collect(),
+        ));
+        let mut sent = 1;
+        for id in 0..jobs {
+            out.send(Event::JobsChanged(vec![job(id, JobState::Running, 0)]));
+            out.send(log(id as usize));
+            out.send(Event::JobsProgress(vec![(id, 50)]));
+            out.send(Event::JobsChanged(vec![job(id, JobState::Done, 100)]));
+            sent += 4;
+        }
+        // The last job is still running: its progress is newer than its view.
+        out.send(Event::JobsChanged(vec![job(jobs, JobState::Running, 0)]));
+        out.send(Event::JobsRemoved(vec![0]));
+        out.send(Event::JobsProgress(vec![(jobs, 70)]));
+        sent += 3;
+        let elapsed = started.elapsed();
+
+        // Nothing else is sent: the last snapshot comes on its own.
+        let events = receive_until(
+            &rx,
+            |e| matches!(e, Event::JobsProgress(p) if p == &[(jobs, 70)]),
+        );
+        let snapshots = wakes.load(Ordering::SeqCst);
+        // One wake at the start, then at most one per interval, plus the trailing one.
+        let allowed = 2 + (elapsed.as_millis() / SNAPSHOT_INTERVAL.as_millis()) as usize;
+        assert!(
+            snapshots <= allowed,
+            "{snapshots} wakes for {sent} events in {elapsed:?}"
+        );
+        assert!(events.len() < sent / 2, "{} events delivered", events.len());
+
+        // Applying what arrived, in order, gives the final state of every job.
+        let mut state: HashMap<u64, (JobState, u64)> = HashMap::new();
+        let mut lines = Vec::new();
+        for event in events {
+            match event {
+                Event::JobsChanged(views) => {
+                    for v in views {
+                        state.insert(v.id, (v.state, v.bytes));
+                    }
+                }
+                Event::JobsProgress(list) => {
+                    for (id, bytes) in list {
+                        state.get_mut(&id).expect("progress for a known job").1 = bytes;
+                    }
+                }
+                Event::JobsRemoved(ids) => {
+                    for id in ids {
+                        state.remove(&id);
+                    }
+                }
+                Event::Log(line) => lines.push(line.text),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(state.len(), jobs as usize);
+        assert!((1..jobs).all(|id| state[&id] == (JobState::Done, 100)));
+        assert_eq!(state[&jobs], (JobState::Running, 70));
+        let expected: Vec<String> = (0..jobs).map(|n| format!("line {n}")).collect();
+        assert_eq!(lines, expected, "every log line, in order");
+    }
+
+    #[test]
+    fn other_events_go_out_at_once_after_what_is_pending_and_idle_means_no_wakes() {
+        let (out, rx, wakes) = counting_outbox();
+        // The first queue event after a quiet spell goes out at once.
+        out.send(Event::JobsChanged(vec![job(1, JobState::Running, 0)]));
+        assert!(matches!(rx.try_recv(), Ok(Event::JobsChanged(_))));
+        assert_eq!(wakes.load(Ordering::SeqCst), 1);
+        // The next waits for the snapshot...
+        out.send(Event::JobsChanged(vec![job(1, JobState::Done, 100)]));
+        assert!(rx.try_recv().is_err());
+        // ...unless something that is not a queue event comes: then both go, in order.
+        out.send(Event::QueueIdle {
+            done: 1,
+            skipped: 0,
+            failed: 0,
+        });
+        assert!(matches!(rx.try_recv(), Ok(Event::JobsChanged(v)) if v[0].state == JobState::Done));
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::QueueIdle { done: 1, .. })
+        ));
+        assert_eq!(wakes.load(Ordering::SeqCst), 2);
+
+        // With nothing sent, nothing wakes the UI.
+        std::thread::sleep(SNAPSHOT_INTERVAL * 4);
+        assert_eq!(wakes.load(Ordering::SeqCst), 2);
+        assert!(rx.try_recv().is_err());
     }
 }

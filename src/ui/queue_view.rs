@@ -4,6 +4,7 @@
 //! minute, and the "target exists" question. It renders the engine's view of
 //! the queue and turns clicks into engine commands; it owns no transfer.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use eframe::egui::{self, Align, Layout, RichText, Sense, TextStyle};
@@ -32,6 +33,16 @@ pub enum QueueTab {
 }
 
 impl QueueTab {
+    const ALL: [QueueTab; 3] = [QueueTab::Queued, QueueTab::Failed, QueueTab::Done];
+
+    fn index(self) -> usize {
+        match self {
+            QueueTab::Queued => 0,
+            QueueTab::Failed => 1,
+            QueueTab::Done => 2,
+        }
+    }
+
     fn shows(self, state: &JobState) -> bool {
         match self {
             QueueTab::Queued => state.is_pending(),
@@ -69,11 +80,18 @@ impl Meter {
 }
 
 /// The queue as the window knows it.
+///
+/// What a frame needs (each tab's rows, the counts, what is left) is
+/// derived from the jobs once after they change, that is at most once per
+/// engine snapshot, never per frame; the table then draws only the rows in
+/// view. A frame costs the same with 10 jobs or 100,000.
 #[derive(Default)]
 pub struct QueueView {
-    pub jobs: HashMap<u64, JobView>,
+    jobs: HashMap<u64, JobView>,
     /// Queue order; new jobs are appended until the engine sends its order.
-    pub order: Vec<u64>,
+    order: Vec<u64>,
+    /// Rows, counts and totals, rebuilt on first use after a change.
+    derived: OnceCell<Derived>,
     pub tab: QueueTab,
     pub selected: BTreeSet<u64>,
     pub paused: bool,
@@ -87,6 +105,18 @@ pub struct QueueView {
     sampled_at: Option<f64>,
     /// Throughput over the last minute.
     history: VecDeque<Sample>,
+}
+
+/// What the panel shows, derived from the jobs in one pass.
+#[derive(Debug, Default)]
+struct Derived {
+    /// Each tab's job ids, in queue order (indexed by [`QueueTab::index`]).
+    rows: [Vec<u64>; 3],
+    /// Jobs still to do, and bytes still to move.
+    pending_files: usize,
+    pending_bytes: u64,
+    /// Whether a job is running or a folder is being expanded.
+    running: bool,
 }
 
 /// One point of the throughput history.
@@ -141,6 +171,7 @@ impl QueueView {
     /// New or changed jobs from the engine, at egui time `now`. Returns the
     /// targets of jobs that just finished, so their folders can be refreshed.
     pub fn update(&mut self, now: f64, views: Vec<JobView>) -> Vec<AnyPath> {
+        self.derived.take();
         let mut finished = Vec::new();
         for v in views {
             let old = self.jobs.get(&v.id);
@@ -168,6 +199,7 @@ impl QueueView {
     /// folder leaves once it is created and listed, so its parent can be
     /// refreshed.
     pub fn remove(&mut self, ids: &[u64]) -> Vec<AnyPath> {
+        self.derived.take();
         let mut folders = Vec::new();
         for id in ids {
             if let Some(job) = self.jobs.remove(id)
@@ -178,12 +210,38 @@ impl QueueView {
             self.meters.remove(id);
             self.selected.remove(id);
         }
-        self.order.retain(|id| self.jobs.contains_key(id));
+        if !ids.is_empty() {
+            self.order.retain(|id| self.jobs.contains_key(id));
+        }
         folders
     }
 
     pub fn set_order(&mut self, order: Vec<u64>) {
+        self.derived.take();
         self.order = order;
+    }
+
+    /// The job with this id, if the queue holds it.
+    pub fn job(&self, id: u64) -> Option<&JobView> {
+        self.jobs.get(&id)
+    }
+
+    /// Rows, counts and totals: derived once after the jobs changed.
+    fn derived(&self) -> &Derived {
+        self.derived.get_or_init(|| {
+            let mut d = Derived::default();
+            for job in self.order.iter().filter_map(|id| self.jobs.get(id)) {
+                if let Some(tab) = QueueTab::ALL.into_iter().find(|t| t.shows(&job.state)) {
+                    d.rows[tab.index()].push(job.id);
+                }
+                if job.state.is_pending() {
+                    d.pending_files += 1;
+                    d.pending_bytes += job.size.unwrap_or(0).saturating_sub(job.bytes);
+                }
+                d.running |= matches!(job.state, JobState::Running | JobState::Expanding);
+            }
+            d
+        })
     }
 
     /// Running jobs' bytes, at egui time `now`.
@@ -191,6 +249,13 @@ impl QueueView {
         for &(id, bytes) in progress {
             if let Some(job) = self.jobs.get_mut(&id) {
                 self.moved += bytes.saturating_sub(job.bytes);
+                // Only the bytes left change: keep the rows, adjust the total.
+                if let Some(d) = self.derived.get_mut()
+                    && job.state.is_pending()
+                {
+                    let left = |b: u64| job.size.unwrap_or(0).saturating_sub(b);
+                    d.pending_bytes = d.pending_bytes - left(job.bytes) + left(bytes);
+                }
                 job.bytes = bytes;
                 self.meters.entry(id).or_default().update(now, bytes);
             }
@@ -226,12 +291,8 @@ impl QueueView {
     /// Jobs still to do, bytes still to move, and the overall rates (the
     /// last few seconds' average, small files included).
     pub fn totals(&self) -> Totals {
-        let mut files = 0;
-        let mut bytes = 0;
-        for j in self.jobs.values().filter(|j| j.state.is_pending()) {
-            files += 1;
-            bytes += j.size.unwrap_or(0).saturating_sub(j.bytes);
-        }
+        let d = self.derived();
+        let (files, bytes) = (d.pending_files, d.pending_bytes);
         let (mut rate, mut jobs_rate) = (0.0, 0.0);
         if let Some(last) = self.history.back().filter(|_| files > 0) {
             let recent: Vec<&Sample> = self
@@ -253,14 +314,12 @@ impl QueueView {
     }
 
     pub fn count(&self, tab: QueueTab) -> usize {
-        self.jobs.values().filter(|j| tab.shows(&j.state)).count()
+        self.derived().rows[tab.index()].len()
     }
 
     /// Whether anything is moving right now (the window repaints for progress only then).
     pub fn is_running(&self) -> bool {
-        self.jobs
-            .values()
-            .any(|j| matches!(j.state, JobState::Running | JobState::Expanding))
+        self.derived().running
     }
 
     /// A short line for the status bar while transfers run.
@@ -293,7 +352,7 @@ impl QueueView {
         commands: &mut Vec<Command>,
     ) {
         ui.horizontal(|ui| {
-            for tab in [QueueTab::Queued, QueueTab::Failed, QueueTab::Done] {
+            for tab in QueueTab::ALL {
                 let name = match tab {
                     QueueTab::Queued => "Queued",
                     QueueTab::Failed => "Failed",
@@ -380,16 +439,9 @@ impl QueueView {
             .on_hover_text("Throughput over the last minute");
     }
 
-    fn rows(&self) -> Vec<&JobView> {
-        self.order
-            .iter()
-            .filter_map(|id| self.jobs.get(id))
-            .filter(|j| self.tab.shows(&j.state))
-            .collect()
-    }
-
     fn table_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
-        let rows = self.rows();
+        let rows = &self.derived().rows[self.tab.index()];
+        let jobs = &self.jobs;
         if rows.is_empty() {
             ui.add_space(8.0);
             ui.vertical_centered(|ui| {
@@ -442,8 +494,11 @@ impl QueueView {
                 }
             })
             .body(|body| {
+                // Only the rows in view are laid out.
                 body.rows(row_height, rows.len(), |mut row| {
-                    let job = rows[row.index()];
+                    let Some(job) = jobs.get(&rows[row.index()]) else {
+                        return;
+                    };
                     row.set_selected(selected.contains(&job.id));
                     let (local, remote) = match job.direction {
                         Direction::Download => (&job.target, &job.source),
