@@ -212,8 +212,8 @@ async fn active_blocked_recommends_passive() {
         expect("LIST /"),
         send("150 connecting\r\n"),
         expect("ABOR"),
-        expect("NOOP"),
-        send("426 no connection\r\n226 aborted\r\n200 ok\r\n"),
+        expect("PWD"),
+        send("426 no connection\r\n226 aborted\r\n257 \"/\"\r\n"),
         // PORT: the server gives up at once.
         expect("PORT 127,0,0,1,"),
         send("200 PORT ok\r\n"),
@@ -258,8 +258,8 @@ async fn both_blocked_but_stat_lists_says_data_connections_are_blocked() {
         expect("LIST /"),
         send("150 connecting\r\n"),
         expect("ABOR"),
-        expect("NOOP"),
-        send("425 no connection\r\n200 ok\r\n"),
+        expect("PWD"),
+        send("425 no connection\r\n225 no transfer to abort\r\n257 \"/\"\r\n"),
     ]);
     let fake = FakeServer::start(stat_and_quit(steps)).await;
     let (report, took) = run(&fake).await;
