@@ -505,9 +505,10 @@ async fn refused_certificates_are_explained_in_words() {
     let authority_key = rcgen::KeyPair::generate().unwrap();
     let issuer = rcgen::Issuer::new(authority, authority_key);
     let issued = cert_params("localhost").signed_by(&key, &issuer).unwrap();
-    assert_eq!(
-        refusal(&issued, &key).await,
-        "the server's certificate is issued by an unknown authority"
+    let reason = refusal(&issued, &key).await;
+    assert!(
+        reason.starts_with("the server's certificate is issued by an unknown authority"),
+        "{reason}"
     );
 
     let mut old = cert_params("localhost");

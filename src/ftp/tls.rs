@@ -298,11 +298,22 @@ pub fn certificate_problem(e: &rustls::CertificateError, cert: Option<&Certifica
         }
         C::BadEncoding => "is malformed (it cannot be decoded)".to_string(),
         C::BadSignature => "has an invalid signature (it is damaged or forged)".to_string(),
+        // webpki reports these while it looks for an issuer among the
+        // system's authorities whose keys differ from the certificate's.
+        #[allow(deprecated)]
+        C::UnsupportedSignatureAlgorithm
+        | C::UnsupportedSignatureAlgorithmContext { .. }
+        | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
+            if self_signed =>
+        {
+            "is self-signed".to_string()
+        }
         #[allow(deprecated)]
         C::UnsupportedSignatureAlgorithm
         | C::UnsupportedSignatureAlgorithmContext { .. }
         | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
-            "is signed with an algorithm Ferry does not accept".to_string()
+            "is issued by an unknown authority, or signed with an algorithm Ferry does not accept"
+                .to_string()
         }
         C::UnhandledCriticalExtension => {
             "has a critical extension Ferry does not understand".to_string()
