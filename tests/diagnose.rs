@@ -212,8 +212,8 @@ async fn active_blocked_recommends_passive() {
         expect("LIST /"),
         send("150 connecting\r\n"),
         expect("ABOR"),
-        expect("NOOP"),
-        send("426 no connection\r\n226 aborted\r\n200 ok\r\n"),
+        expect("PWD"),
+        send("426 no connection\r\n226 aborted\r\n257 \"/\"\r\n"),
         // PORT: the server gives up at once.
         expect("PORT 127,0,0,1,"),
         send("200 PORT ok\r\n"),
@@ -258,8 +258,8 @@ async fn both_blocked_but_stat_lists_says_data_connections_are_blocked() {
         expect("LIST /"),
         send("150 connecting\r\n"),
         expect("ABOR"),
-        expect("NOOP"),
-        send("425 no connection\r\n200 ok\r\n"),
+        expect("PWD"),
+        send("425 no connection\r\n225 no transfer to abort\r\n257 \"/\"\r\n"),
     ]);
     let fake = FakeServer::start(stat_and_quit(steps)).await;
     let (report, took) = run(&fake).await;
@@ -283,4 +283,63 @@ async fn both_blocked_but_stat_lists_says_data_connections_are_blocked() {
         Some("QUIT"),
         "the test closes its connection"
     );
+}
+
+/// Run the test against an explicit-TLS libunftp server with `trust`,
+/// retrying only on libunftp's own AUTH TLS race (see support).
+async fn run_tls(server: &TestServer, trust: ferry::ftp::TrustPolicy) -> Report {
+    let mut tries = 0;
+    loop {
+        let mut o = ConnectOptions::new("127.0.0.1", server.addr.port(), USER, PASSWORD);
+        o.security = ferry::ftp::Security::Explicit;
+        o.trust = trust.clone();
+        let report = diagnose::run(o, None, null_log(), |_| {}).await;
+        let login = report.steps.iter().find(|s| s.kind == StepKind::Login);
+        let raced = login.is_some_and(|s| support::is_libunftp_auth_tls_race(&s.detail));
+        if !raced || tries == 2 {
+            return report;
+        }
+        tries += 1;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_certificate_stops_at_login_in_words_and_can_be_trusted() {
+    let server = TestServer::start(ServerOptions {
+        tls: true,
+        ..Default::default()
+    })
+    .await;
+    let report = run_tls(&server, ferry::ftp::TrustPolicy::SystemRoots).await;
+    assert_eq!(outcome(&report, StepKind::Login), Outcome::Failed);
+    let untrusted = report
+        .untrusted
+        .as_ref()
+        .expect("the report carries the certificate to trust");
+    assert_eq!(untrusted.reason, "the server's certificate is self-signed");
+    assert_eq!(
+        Some(untrusted.certificate.fingerprint_hex()),
+        server.cert_sha256_hex
+    );
+    let login = &report.steps[2];
+    assert!(
+        login
+            .detail
+            .starts_with("the server's certificate is self-signed, so it is not trusted"),
+        "{}",
+        login.detail
+    );
+    assert!(
+        report
+            .verdict
+            .starts_with("The server's certificate is self-signed, so Ferry does not trust it")
+            && report.verdict.contains("Trust…"),
+        "{}",
+        report.verdict
+    );
+    // What Trust… does: the same test with exactly that certificate pinned.
+    let pinned = ferry::ftp::TrustPolicy::Pinned(vec![untrusted.certificate.sha256]);
+    let again = run_tls(&server, pinned).await;
+    assert_eq!(outcome(&again, StepKind::Login), Outcome::Ok, "{again:#?}");
+    assert!(again.untrusted.is_none());
 }

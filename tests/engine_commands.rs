@@ -494,8 +494,8 @@ fn a_failed_active_listing_gets_back_in_step_and_the_next_listing_works() {
         Step::Send(b"150 connecting\r\n".to_vec()),
         // The client gives up after its deadline and says so at once.
         Step::Expect("ABOR".into()),
-        Step::Expect("NOOP".into()),
-        Step::Send(b"425 could not connect\r\n200 ok\r\n".to_vec()),
+        Step::Expect("PWD".into()),
+        Step::Send(b"425 could not connect\r\n225 no transfer to abort\r\n257 \"/\"\r\n".to_vec()),
         // Nothing owed is left to arrive while idle; the next listing works.
         Step::Sleep(Duration::from_millis(300)),
         Step::Expect("PORT 127,0,0,1,".into()),
@@ -535,4 +535,44 @@ fn a_failed_active_listing_gets_back_in_step_and_the_next_listing_works() {
         _ => None,
     });
     assert_eq!(entries[0].display_name, "b.txt");
+}
+
+#[test]
+fn commands_and_events_carrying_a_password_do_not_show_it_in_debug_output() {
+    let secret = "pw-that-must-not-leak";
+    let options = ConnectOptions::new("ftp.example.com", 21, "alice", secret);
+    let certificate = Box::new(ferry::ftp::CertificateInfo::from_der(b"not a certificate"));
+    let shown = [
+        format!(
+            "{:?}",
+            Command::Connect {
+                options: options.clone(),
+                initial_path: None,
+            }
+        ),
+        format!(
+            "{:#?}",
+            Command::TestConnection {
+                id: 1,
+                options: options.clone(),
+                path: None,
+            }
+        ),
+        format!(
+            "{:?}",
+            Event::CertificateUntrusted {
+                certificate,
+                reason: "self-signed".into(),
+                options: Box::new(options),
+                initial_path: None,
+            }
+        ),
+    ];
+    for text in shown {
+        assert!(!text.contains(secret), "{text}");
+        assert!(
+            text.contains("alice@") || text.contains("\"alice\""),
+            "{text}"
+        );
+    }
 }

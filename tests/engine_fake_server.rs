@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ferry::ftp::log::{LogLine, SharedLog, null_log};
 use ferry::ftp::{Channel, ConnectOptions, DataMode, FtpError, Session, Timeouts};
-use support::fake::{FakeServer, Step, login_script};
+use support::fake::{FakeServer, NEXT_CONNECTION, Step, login_script};
 
 fn options(fake: &FakeServer, mode: DataMode) -> ConnectOptions {
     let mut o = ConnectOptions::new("127.0.0.1", fake.addr.port(), "user", "pw");
@@ -176,9 +176,201 @@ async fn active_mode_listing_through_port_works() {
     assert_eq!(entries.len(), 2);
 }
 
-/// ABOR during a download, with the server answering in `replies`; the
-/// session must then answer PWD correctly.
-async fn abort_with(replies: &str) {
+/// The client's probe after ABOR, answered as a server answers it: a NOOP
+/// or the PWD marker, whichever the client sends.
+fn probe() -> Step {
+    Step::Answer(Box::new(|line| match line.to_ascii_uppercase().as_str() {
+        "NOOP" => Some(b"200 NOOP ok\r\n".to_vec()),
+        "PWD" => Some(b"257 \"/\" is the current directory\r\n".to_vec()),
+        _ => None,
+    }))
+}
+
+/// The size of the test upload, and how far it gets before it is cancelled.
+const UPLOAD_LEN: usize = 4 << 20;
+const CANCEL_AT: u64 = 1 << 20;
+
+/// Login and an upload of big.bin that the client cancels midway (the fake
+/// keeps reading the data connection until the client closes it), up to
+/// the client's ABOR.
+fn upload_until_abor() -> Vec<Step> {
+    script(vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPSV"),
+        Step::EpsvReply,
+        expect("STOR big.bin"),
+        send("150 go ahead\r\n"),
+        Step::DataDrain,
+        expect("ABOR"),
+    ])
+}
+
+/// What a session in step gets next: SIZE answered with the size, NOOP with 200.
+fn in_step() -> Vec<Step> {
+    vec![
+        expect("SIZE big.bin"),
+        send("213 1234567\r\n"),
+        expect("NOOP"),
+        send("200 still here\r\n"),
+        Step::Hold,
+    ]
+}
+
+/// Upload big.bin and cancel it once `CANCEL_AT` bytes have gone; the
+/// upload's error.
+async fn cancel_an_upload(s: &mut Session) -> FtpError {
+    let (cancel, watch) = tokio::sync::watch::channel(false);
+    s.set_cancel(Some(watch));
+    let source = support::random_bytes(UPLOAD_LEN, 11);
+    let mut input = tokio::io::BufReader::with_capacity(64 * 1024, &source[..]);
+    let err = s
+        .upload(&mut input, "big.bin", 0, false, &mut |n| {
+            if n >= CANCEL_AT {
+                let _ = cancel.send(true);
+            }
+        })
+        .await
+        .unwrap_err();
+    s.set_cancel(None);
+    err
+}
+
+/// An upload cancelled midway, the server answering ABOR with `answer`:
+/// afterwards SIZE gets its own reply and so does the next command.
+async fn cancelled_upload_then_in_step(answer: Vec<Step>) {
+    let mut steps = upload_until_abor();
+    steps.extend(answer);
+    steps.extend(in_step());
+    let fake = FakeServer::start(steps).await;
+    let mut s = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    let err = cancel_an_upload(&mut s).await;
+    assert!(matches!(err, FtpError::Cancelled), "{err}");
+    assert_eq!(s.size("big.bin").await.unwrap(), 1_234_567);
+    s.noop().await.unwrap();
+    drop(s);
+    let report = fake.finish().await;
+    let got = report.uploaded[0].len() as u64;
+    assert!(
+        (CANCEL_AT..UPLOAD_LEN as u64).contains(&got),
+        "the upload stopped midway: {got} bytes"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_after_226_then_426_then_abors_226_is_in_step() {
+    cancelled_upload_then_in_step(vec![
+        Step::WaitDataClosed,
+        send("226 Transfer complete\r\n426 Connection closed; transfer aborted\r\n226 ABOR successful\r\n"),
+        probe(),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_after_426_then_226_is_in_step() {
+    cancelled_upload_then_in_step(vec![
+        Step::WaitDataClosed,
+        send("426 Connection closed; transfer aborted\r\n226 ABOR successful\r\n"),
+        probe(),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_answered_before_the_transfers_226_is_in_step() {
+    cancelled_upload_then_in_step(vec![
+        send("226 ABOR successful\r\n"),
+        Step::WaitDataClosed,
+        Step::Sleep(Duration::from_millis(100)),
+        send("226 Transfer complete\r\n"),
+        probe(),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_answered_only_once_the_data_connection_is_closed_is_in_step() {
+    // libunftp: ABOR waits for the transfer to end, which needs the client
+    // to close the data connection first.
+    cancelled_upload_then_in_step(vec![
+        Step::WaitDataClosed,
+        Step::Sleep(Duration::from_millis(100)),
+        send("226 Closed data channel\r\n226 File successfully written\r\n"),
+        probe(),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_verdict_arriving_after_the_probes_reply_is_not_taken_for_the_next_reply() {
+    // libunftp again, its other order: the transfer's 226 comes from a task
+    // of its own, after ABOR's reply and after the reply to the next command.
+    cancelled_upload_then_in_step(vec![
+        Step::WaitDataClosed,
+        send("226 Closed data channel\r\n"),
+        probe(),
+        Step::Sleep(Duration::from_millis(300)),
+        send("226 File successfully written\r\n"),
+    ])
+    .await;
+}
+
+/// An upload cancelled midway, the server answering ABOR with `answer` and
+/// then nothing more: the client gives up at its reply deadline (1 s) and
+/// reconnects, and the new connection is in step.
+async fn cancelled_upload_then_reconnect(answer: Vec<Step>) {
+    let mut first = upload_until_abor();
+    first.extend(answer);
+    first.push(Step::Hold);
+    let mut second = script(vec![expect("TYPE I"), send("200 ok\r\n")]);
+    second.extend(in_step());
+    let fake = FakeServer::start_sessions(vec![first, second]).await;
+    let mut o = options(&fake, DataMode::Passive);
+    o.timeouts.reply = Duration::from_secs(1);
+    let mut s = Session::connect(o, null_log()).await.unwrap();
+    let started = Instant::now();
+    let err = cancel_an_upload(&mut s).await;
+    let waited = started.elapsed();
+    assert!(matches!(err, FtpError::Cancelled), "{err}");
+    assert!(
+        waited < Duration::from_secs(4),
+        "the reply deadline is 1 s; waited {waited:?}"
+    );
+    assert_eq!(s.size("big.bin").await.unwrap(), 1_234_567);
+    s.noop().await.unwrap();
+    drop(s);
+    let report = fake.finish().await;
+    assert!(
+        report.commands.iter().any(|c| c == NEXT_CONNECTION),
+        "{:?}",
+        report.commands
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_reply_to_abor_at_all_reconnects_within_the_deadline() {
+    cancelled_upload_then_reconnect(vec![Step::WaitDataClosed, expect("")]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_reply_where_two_are_owed_reconnects_rather_than_guess() {
+    // A lone 226 may be ABOR's with the transfer's still to come, or the
+    // only one: waiting out the deadline and reconnecting is safe either way.
+    cancelled_upload_then_reconnect(vec![
+        Step::WaitDataClosed,
+        send("226 ABOR successful\r\n"),
+        probe(),
+    ])
+    .await;
+}
+
+/// ABOR during a download, the server answering in `replies` once the
+/// client has closed the data connection; the session must then answer
+/// the next command correctly.
+async fn abort_download_with(replies: &str) {
     let fake = FakeServer::start(script(vec![
         expect("TYPE I"),
         send("200 ok\r\n"),
@@ -188,12 +380,11 @@ async fn abort_with(replies: &str) {
         send("150 sending\r\n"),
         Step::DataSendAndHold(vec![7u8; 10_000]),
         expect("ABOR"),
-        Step::CloseData,
+        Step::WaitDataClosed,
         send(replies),
-        expect("NOOP"),
-        send("200 NOOP ok\r\n"),
-        expect("PWD"),
-        send("257 \"/after\" is current\r\n"),
+        probe(),
+        expect("SIZE big.bin"),
+        send("213 10000\r\n"),
         Step::Hold,
     ]))
     .await;
@@ -208,25 +399,20 @@ async fn abort_with(replies: &str) {
     assert!(n > 0);
     s.abort_transfer(data).await.unwrap();
     assert_eq!(
-        s.pwd().await.unwrap(),
-        b"/after",
+        s.size("big.bin").await.unwrap(),
+        10_000,
         "out of step after {replies:?}"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn abort_accepts_426_then_226() {
-    abort_with("426 Connection closed; transfer aborted\r\n226 ABOR successful\r\n").await;
+async fn abort_of_a_download_accepts_426_then_226() {
+    abort_download_with("426 Connection closed; transfer aborted\r\n226 ABOR successful\r\n").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn abort_accepts_226_alone() {
-    abort_with("226 ABOR successful\r\n").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn abort_accepts_226_then_426() {
-    abort_with("226 Transfer complete\r\n426 aborted\r\n").await;
+async fn abort_of_a_download_accepts_226_then_426() {
+    abort_download_with("226 Transfer complete\r\n426 aborted\r\n").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -417,8 +603,8 @@ async fn a_stalled_data_connection_fails_after_the_idle_deadline_and_the_session
         expect("ABOR"),
         Step::CloseData,
         send("426 aborted\r\n226 ok\r\n"),
-        expect("NOOP"),
-        send("200 ok\r\n"),
+        expect("PWD"),
+        send("257 \"/still-here\"\r\n"),
         expect("PWD"),
         send("257 \"/still-here\"\r\n"),
         Step::Hold,
@@ -590,8 +776,8 @@ async fn auto_mode_lists_through_passive_when_the_server_never_connects_back() {
         send("150 connecting\r\n"),
         // Nothing connects. The client gives up, aborts, and goes passive.
         expect("ABOR"),
-        expect("NOOP"),
-        send("426 no data connection\r\n226 aborted\r\n200 NOOP ok\r\n"),
+        expect("PWD"),
+        send("426 no data connection\r\n226 aborted\r\n257 \"/\"\r\n"),
         expect("EPSV"),
         Step::EpsvReply,
         expect("LIST"),
@@ -675,8 +861,8 @@ async fn auto_mode_blocked_both_ways_fails_naming_both_within_two_deadlines() {
         expect("LIST"),
         send("150 connecting\r\n"),
         expect("ABOR"),
-        expect("NOOP"),
-        send("425 no data connection\r\n200 NOOP ok\r\n"),
+        expect("PWD"),
+        send("425 no data connection\r\n225 no transfer to abort\r\n257 \"/\"\r\n"),
         expect("PWD"),
         send("257 \"/\"\r\n"),
         Step::Hold,

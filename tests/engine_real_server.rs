@@ -216,9 +216,10 @@ async fn an_unknown_self_signed_certificate_is_refused_with_its_details() {
     .await
     .err()
     .expect("an unknown certificate must not be accepted");
-    let FtpError::UntrustedCertificate { cert, .. } = &err else {
+    let FtpError::UntrustedCertificate { cert, reason, .. } = &err else {
         panic!("wrong error: {err}");
     };
+    assert_eq!(reason, "the server's certificate is self-signed");
     assert_eq!(Some(cert.fingerprint_hex()), server.cert_sha256_hex);
     assert!(cert.subject.contains("localhost") || !cert.subject.is_empty());
     assert!(err.to_string().contains(&cert.fingerprint_colon()));
@@ -340,4 +341,194 @@ async fn retrieving_a_missing_file_fails_fast_and_keeps_the_session() {
         s.noop().await.unwrap();
         s.quit().await.unwrap();
     }
+}
+
+/// A big upload cancelled midway, then retried, five times over, as a user
+/// pressing Cancel and Retry does. libunftp answers ABOR only once the data
+/// connection is closed, and sends the transfer's 226 from a task of its
+/// own, before or after the reply to the next command. After each cancel
+/// the session is in step (SIZE gets the server's real size, a listing
+/// works), and each retry resumes from that size, until the file is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_upload_leaves_the_session_in_step_and_resumes_from_the_servers_size() {
+    const LEN: usize = 24 << 20;
+    const CANCEL_AFTER: u64 = 3 << 20;
+    let server = TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    })
+    .await;
+    let mut s = connect(&server, DataMode::Passive).await;
+    let data = random_bytes(LEN, 77);
+    let (cancel, watch) = tokio::sync::watch::channel(false);
+    s.set_cancel(Some(watch));
+    let mut offset = 0u64;
+    for round in 0..5 {
+        cancel.send_replace(false);
+        let mut input = tokio::io::BufReader::with_capacity(256 * 1024, &data[offset as usize..]);
+        let err = s
+            .upload(&mut input, "big.bin", offset, false, &mut |n| {
+                if n >= CANCEL_AFTER {
+                    cancel.send_replace(true);
+                }
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FtpError::Cancelled), "round {round}: {err}");
+        let size = s
+            .size("big.bin")
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: SIZE out of step: {e}"));
+        let stored = std::fs::read(server.path("big.bin")).unwrap();
+        assert_eq!(
+            size,
+            stored.len() as u64,
+            "round {round}: SIZE is the real size"
+        );
+        assert!(size > offset, "round {round}: what arrived was kept");
+        assert!(size < LEN as u64, "round {round}: cancelled midway");
+        assert!(
+            stored[..] == data[..stored.len()],
+            "round {round}: byte-exact so far"
+        );
+        let listing = s.list(None).await.unwrap();
+        let entry = listing
+            .iter()
+            .find(|e| e.name == b"big.bin")
+            .unwrap_or_else(|| panic!("round {round}: the listing works and shows big.bin"));
+        assert_eq!(entry.size, Some(size), "round {round}");
+        offset = size;
+    }
+    cancel.send_replace(false);
+    let mut rest = &data[offset as usize..];
+    let sent = s
+        .upload(&mut rest, "big.bin", offset, false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        sent,
+        LEN as u64 - offset,
+        "the retry resumed from the server's size"
+    );
+    assert_eq!(
+        sha256_hex(&std::fs::read(server.path("big.bin")).unwrap()),
+        sha256_hex(&data)
+    );
+    s.quit().await.unwrap();
+}
+
+/// A TLS server on 127.0.0.1 presenting `cert`, with nothing behind it: the
+/// client's certificate check fails during the handshake, before any FTP.
+async fn tls_server_with(cert: &rcgen::Certificate, key: &rcgen::KeyPair) -> u16 {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(tcp).await;
+            });
+        }
+    });
+    port
+}
+
+fn cert_params(cn: &str) -> rcgen::CertificateParams {
+    let mut params =
+        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, cn);
+    params
+}
+
+/// Connect with implicit TLS, trusting the system's authorities only, to a
+/// server presenting `cert`; the reason the certificate was refused.
+async fn refusal(cert: &rcgen::Certificate, key: &rcgen::KeyPair) -> String {
+    let port = tls_server_with(cert, key).await;
+    let mut o = ConnectOptions::new("127.0.0.1", port, USER, PASSWORD);
+    o.security = Security::Implicit;
+    o.trust = TrustPolicy::SystemRoots;
+    let err = Session::connect(o, ferry::ftp::log::null_log())
+        .await
+        .err()
+        .expect("the certificate must be refused");
+    let FtpError::UntrustedCertificate { reason, .. } = &err else {
+        panic!("not a certificate refusal: {err}");
+    };
+    let text = err.to_string();
+    assert!(text.starts_with(reason.as_str()), "{text}");
+    assert!(
+        !text.contains("Other") && !text.contains("Error("),
+        "{text}"
+    );
+    reason.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_certificates_are_explained_in_words() {
+    let key = rcgen::KeyPair::generate().unwrap();
+
+    let plain = cert_params("localhost").self_signed(&key).unwrap();
+    assert_eq!(
+        refusal(&plain, &key).await,
+        "the server's certificate is self-signed"
+    );
+
+    // What `openssl req -x509` makes by default: a self-signed certificate
+    // marked as an authority (webpki: CaUsedAsEndEntity).
+    let mut ca_params = cert_params("localhost");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_flagged = ca_params.self_signed(&key).unwrap();
+    assert_eq!(
+        refusal(&ca_flagged, &key).await,
+        "the server's certificate is self-signed"
+    );
+
+    let mut authority = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    authority
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Some private CA");
+    authority.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let authority_key = rcgen::KeyPair::generate().unwrap();
+    let issuer = rcgen::Issuer::new(authority, authority_key);
+    let issued = cert_params("localhost").signed_by(&key, &issuer).unwrap();
+    let reason = refusal(&issued, &key).await;
+    assert!(
+        reason.starts_with("the server's certificate is issued by an unknown authority"),
+        "{reason}"
+    );
+
+    let mut old = cert_params("localhost");
+    old.not_before = rcgen::date_time_ymd(2001, 1, 1);
+    old.not_after = rcgen::date_time_ymd(2002, 1, 1);
+    let expired = old.self_signed(&key).unwrap();
+    let reason = refusal(&expired, &key).await;
+    assert!(
+        reason.starts_with("the server's certificate expired on ") && reason.contains("2002"),
+        "{reason}"
+    );
+
+    let mut future = cert_params("localhost");
+    future.not_before = rcgen::date_time_ymd(2090, 1, 1);
+    future.not_after = rcgen::date_time_ymd(2091, 1, 1);
+    let early = future.self_signed(&key).unwrap();
+    let reason = refusal(&early, &key).await;
+    assert!(
+        reason.starts_with("the server's certificate is not valid yet (valid from ")
+            && reason.contains("2090"),
+        "{reason}"
+    );
 }

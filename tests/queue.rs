@@ -748,9 +748,9 @@ async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
         Step::Send(b"150 here\r\n".to_vec()),
         Step::DataSendAndHold(vec![7u8; 1000]),
         Step::Expect("ABOR".into()),
-        Step::Expect("NOOP".into()),
+        Step::Expect("PWD".into()),
         Step::CloseData,
-        Step::Send(b"426 aborted\r\n226 abort done\r\n200 ok\r\n".to_vec()),
+        Step::Send(b"426 aborted\r\n226 abort done\r\n257 \"/\"\r\n".to_vec()),
         // The next job runs on the same (only) connection the fake accepts.
         Step::Expect("EPSV".into()),
         Step::EpsvReply,

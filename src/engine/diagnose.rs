@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::ftp::log::SharedLog;
 use crate::ftp::session::DataCommand;
-use crate::ftp::{ConnectOptions, DataMode, FtpError, Security, Session};
+use crate::ftp::{CertificateInfo, ConnectOptions, DataMode, FtpError, Security, Session};
 
 /// The longest any one data-connection step may wait: the test is for
 /// finding out, not for patience.
@@ -99,6 +99,17 @@ pub struct Report {
     pub steps: Vec<Step>,
     pub verdict: String,
     pub recommended: Option<DataMode>,
+    /// The server's certificate, when the test stopped because it is not
+    /// trusted: the window offers to trust it and run the test again.
+    pub untrusted: Option<Untrusted>,
+}
+
+/// A certificate the test did not trust, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untrusted {
+    pub certificate: Box<CertificateInfo>,
+    /// In words: "the server's certificate is self-signed".
+    pub reason: String,
 }
 
 impl Report {
@@ -126,7 +137,8 @@ pub async fn run(
         on_step(&step);
         steps.push(step);
     };
-    let session = probe(&mut steps, &mut record, &opts, log).await;
+    let mut untrusted = None;
+    let session = probe(&mut steps, &mut record, &opts, log, &mut untrusted).await;
     if let Some(mut s) = session {
         let path = match path {
             Some(p) => p,
@@ -209,11 +221,21 @@ pub async fn run(
             record(&mut steps, skipped(kind));
         }
     }
-    let (verdict, recommended) = verdict(&steps, &opts);
+    let (mut verdict, recommended) = verdict(&steps, &opts);
+    if let Some(u) = &untrusted {
+        let mut reason = u.reason.clone();
+        if let Some(first) = reason.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        verdict = format!(
+            "{reason}, so Ferry does not trust it. Compare its fingerprint with the one the server's administrator gives you; if they match, choose Trust… to run the test with it trusted."
+        );
+    }
     Report {
         steps,
         verdict,
         recommended,
+        untrusted,
     }
 }
 
@@ -251,6 +273,7 @@ async fn probe(
     record: &mut impl FnMut(&mut Vec<Step>, Step),
     opts: &ConnectOptions,
     log: SharedLog,
+    untrusted: &mut Option<Untrusted>,
 ) -> Option<Session> {
     let started = Instant::now();
     let mut s = match Session::open(opts.clone(), log).await {
@@ -271,6 +294,7 @@ async fn probe(
             s
         }
         Err(e) => {
+            *untrusted = untrusted_by(&e);
             record(steps, failed(StepKind::Connect, &e, started.elapsed()));
             return None;
         }
@@ -299,6 +323,7 @@ async fn probe(
             )
         }
         Err(e) => {
+            *untrusted = untrusted_by(&e);
             record(steps, failed(StepKind::Login, &e, started.elapsed()));
             let _ = s.quit().await;
             return None;
@@ -346,6 +371,17 @@ fn ok(kind: StepKind, started: Instant, detail: String) -> Step {
         outcome: Outcome::Ok,
         elapsed: started.elapsed(),
         detail,
+    }
+}
+
+/// The certificate an error refused, if that is what it is about.
+fn untrusted_by(e: &FtpError) -> Option<Untrusted> {
+    match e {
+        FtpError::UntrustedCertificate { cert, reason, .. } => Some(Untrusted {
+            certificate: cert.clone(),
+            reason: reason.clone(),
+        }),
+        _ => None,
     }
 }
 

@@ -13,7 +13,7 @@ use super::error::{CONTROL_HINT, Channel, FtpError, ModeNote, Result};
 use super::log::Logger;
 use super::reply::{Reply, ReplyDecoder};
 use super::stream::Stream;
-use super::tls::TlsContext;
+use super::tls::{TlsContext, certificate_problem, tls_problem};
 
 /// The control connection of one session.
 pub struct Control {
@@ -230,8 +230,54 @@ impl Control {
         Ok(())
     }
 
-    /// Send a command without first reading owed replies (ABOR and the NOOP
-    /// after it go out while a transfer's reply is still pending).
+    /// Abort what the server is doing and read every reply that belongs to
+    /// it, whatever their order and timing, within `limit`: ABOR goes out at
+    /// once, then [`ABORT_MARKER`]; see [`AbortTally`] for when the
+    /// connection counts as back in step. An error (the deadline, a closed
+    /// connection, a cancelled write) leaves the connection's state unknown:
+    /// the caller reconnects.
+    pub async fn abort_and_resync(&mut self, limit: Duration) -> Result<()> {
+        if self.writing {
+            return Err(FtpError::OutOfStep {
+                addr: self.addr_text.clone(),
+            });
+        }
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut tally = AbortTally::new(self.owed);
+        self.send_now("ABOR").await?;
+        self.send_now(ABORT_MARKER).await?;
+        loop {
+            let reply = match tokio::time::timeout_at(deadline, self.read_reply_untimed()).await {
+                Ok(r) => r?,
+                Err(_) => {
+                    return Err(control_timeout(
+                        "waiting for the replies to ABOR",
+                        limit,
+                        self.addr_text.clone(),
+                    ));
+                }
+            };
+            if tally.take(reply.code) {
+                break;
+            }
+        }
+        // No command is outstanding now, so a reply that has already
+        // arrived belongs to the aborted exchange too.
+        while let Ok(Some(extra)) = self.decoder.next_reply() {
+            for line in &extra.lines {
+                self.log.received(line);
+            }
+            self.log.status(format!(
+                "Discarded an extra reply {} to the aborted transfer",
+                extra.code
+            ));
+        }
+        self.owed = 0;
+        Ok(())
+    }
+
+    /// Send a command without first reading owed replies (ABOR and the
+    /// marker after it go out while a transfer's reply is still pending).
     pub async fn send_now(&mut self, verb: &str) -> Result<()> {
         check_argument(verb.as_bytes())?;
         self.log.sent(verb.as_bytes());
@@ -384,6 +430,62 @@ impl Control {
     }
 }
 
+/// The command sent right after ABOR. Its reply, `257`, is one no transfer
+/// command and no ABOR ever gets, so it marks a point in the reply stream.
+pub const ABORT_MARKER: &str = "PWD";
+const MARKER_CODE: u16 = 257;
+
+/// Counts the replies that arrive after ABOR, to tell when every reply
+/// owed for the aborted exchange has been read.
+///
+/// Each command gets one final reply, except that servers differ around
+/// ABOR: a transfer interrupted by ABOR gets 426 and ABOR 226 (RFC 959),
+/// some send an extra 426 or 226, and servers that finish transfers on a
+/// task of their own (libunftp) answer ABOR only once the data connection
+/// is closed and may send the transfer's verdict after the marker's reply.
+/// So the connection is back in step when both hold:
+/// - the marker's 257 has arrived, so every reply sent in order before it
+///   has been read (extras included);
+/// - at least as many other final replies have arrived as were owed before
+///   ABOR, plus one for ABOR itself, so a late transfer verdict is waited
+///   for instead of being read later as the answer to the next command.
+///
+/// A server that never sends a reply owed here keeps the tally open until
+/// the caller's deadline, and the caller reconnects rather than guess.
+#[derive(Debug, Clone)]
+pub struct AbortTally {
+    owed: usize,
+    finals: usize,
+    marker: bool,
+}
+
+impl AbortTally {
+    /// A tally for an ABOR sent while `owed_before` final replies were owed.
+    pub fn new(owed_before: usize) -> AbortTally {
+        AbortTally {
+            owed: owed_before + 1,
+            finals: 0,
+            marker: false,
+        }
+    }
+
+    /// Count one reply by its code; true once the connection is in step.
+    pub fn take(&mut self, code: u16) -> bool {
+        if (100..200).contains(&code) {
+            // A preliminary reply ends nothing.
+        } else if code == MARKER_CODE && !self.marker {
+            self.marker = true;
+        } else {
+            self.finals += 1;
+        }
+        self.is_done()
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.marker && self.finals >= self.owed
+    }
+}
+
 /// The error for a command the server refused.
 pub fn refused(verb: &str, arg: Option<&[u8]>, r: &Reply) -> FtpError {
     let command = match arg {
@@ -410,8 +512,9 @@ fn control_timeout(what: &str, limit: Duration, addr: String) -> FtpError {
     }
 }
 
-/// Turn a failed TLS handshake into an error that carries the server's
-/// certificate when the failure was about trusting it.
+/// Turn a failed TLS handshake into an error in words, carrying the
+/// server's certificate when the failure was about trusting it (so the user
+/// can be asked).
 pub(crate) fn tls_error(
     e: std::io::Error,
     tls: &TlsContext,
@@ -425,11 +528,12 @@ pub(crate) fn tls_error(
     match (rustls_err, tls.verifier.seen()) {
         (Some(rustls::Error::InvalidCertificate(reason)), Some(cert)) => {
             FtpError::UntrustedCertificate {
+                reason: certificate_problem(&reason, Some(&cert)),
                 cert: Box::new(cert),
-                reason: describe_cert_error(&reason),
                 addr: addr.to_string(),
             }
         }
+        // The verifier's own refusal (a pinned fingerprint that differs).
         (Some(rustls::Error::General(reason)), Some(cert)) => FtpError::UntrustedCertificate {
             cert: Box::new(cert),
             reason,
@@ -437,29 +541,64 @@ pub(crate) fn tls_error(
         },
         (Some(other), _) => FtpError::Tls {
             channel,
-            detail: other.to_string(),
+            detail: tls_problem(&other),
             addr: addr.to_string(),
         },
         (None, _) => FtpError::Tls {
             channel,
-            detail: e.to_string(),
+            detail: match e.kind() {
+                std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted => {
+                    "the server closed the connection during the handshake; check whether it wants explicit TLS (usually port 21) or implicit TLS (usually port 990)".to_string()
+                }
+                _ => e.to_string(),
+            },
             addr: addr.to_string(),
         },
     }
 }
 
-fn describe_cert_error(e: &rustls::CertificateError) -> String {
-    use rustls::CertificateError as C;
-    match e {
-        C::UnknownIssuer => {
-            "it is self-signed or issued by an authority this system does not trust".into()
-        }
-        C::Expired | C::ExpiredContext { .. } => "it has expired".into(),
-        C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet".into(),
-        C::NotValidForName | C::NotValidForNameContext { .. } => {
-            "it was issued for another host name".into()
-        }
-        C::Revoked => "it has been revoked".into(),
-        other => format!("{other:?}"),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feed `codes` one by one; the index of the reply after which the
+    /// tally is done, if it is.
+    fn done_after(owed_before: usize, codes: &[u16]) -> Option<usize> {
+        let mut tally = AbortTally::new(owed_before);
+        codes.iter().position(|&c| tally.take(c))
+    }
+
+    #[test]
+    fn the_tally_ends_on_the_marker_after_every_owed_reply_in_any_order() {
+        // RFC 959: 426 for the transfer, 226 for ABOR, then the marker.
+        assert_eq!(done_after(1, &[426, 226, 257]), Some(2));
+        // The transfer had finished: its 226, then ABOR's 225.
+        assert_eq!(done_after(1, &[226, 225, 257]), Some(2));
+        // ABOR's reply before the transfer's.
+        assert_eq!(done_after(1, &[226, 426, 257]), Some(2));
+        // An extra reply before the marker: 226, 426, ABOR's 226.
+        assert_eq!(done_after(1, &[226, 426, 226, 257]), Some(3));
+        // A preliminary reply counts for nothing.
+        assert_eq!(done_after(1, &[150, 426, 226, 257]), Some(3));
+    }
+
+    #[test]
+    fn a_transfer_verdict_after_the_marker_is_waited_for() {
+        // libunftp: ABOR's 226, the marker, then the transfer's late 226.
+        assert_eq!(done_after(1, &[226, 257, 226]), Some(2));
+        assert_eq!(done_after(1, &[257, 226, 226]), Some(2));
+        // Only one of the two owed replies ever comes: never done, so the
+        // caller's deadline ends it and it reconnects.
+        assert_eq!(done_after(1, &[226, 257]), None);
+        assert_eq!(done_after(1, &[]), None);
+    }
+
+    #[test]
+    fn without_the_marker_the_tally_is_never_done() {
+        assert_eq!(done_after(1, &[426, 226, 226, 226]), None);
+        // A second 257 is an ordinary reply, not a second marker.
+        assert_eq!(done_after(0, &[257, 257]), Some(1));
     }
 }

@@ -124,11 +124,12 @@ pub enum FtpError {
     },
 
     #[error(
-        "the server's certificate is not trusted ({reason}); compare its SHA-256 fingerprint {} with the one your administrator gives you, then trust exactly it: {addr}",
+        "{reason}, so it is not trusted; compare its SHA-256 fingerprint {} with the one your administrator gives you, then trust exactly it: {addr}",
         cert.fingerprint_colon()
     )]
     UntrustedCertificate {
         cert: Box<CertificateInfo>,
+        /// Why, in words: "the server's certificate is self-signed".
         reason: String,
         addr: String,
     },

@@ -132,8 +132,10 @@ impl NameCharset {
     }
 }
 
-/// Everything needed to open and log in a session.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Everything needed to open and log in a session. Its `Debug` form masks
+/// the password (options travel in engine commands and events, which are
+/// logged and shown in panics).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ConnectOptions {
     pub host: String,
     pub port: u16,
@@ -172,6 +174,55 @@ pub struct ConnectOptions {
     pub transfer_mode: TransferMode,
 }
 
+/// What `Debug` shows instead of a password: whether there is one, never it.
+fn masked(secret: &str) -> &'static str {
+    if secret.is_empty() { "" } else { "***" }
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured, so a new field cannot be left out by accident.
+        let ConnectOptions {
+            host,
+            port,
+            user,
+            password,
+            account,
+            security,
+            trust,
+            mode,
+            timeouts,
+            external_ip,
+            port_range,
+            trust_pasv_host,
+            list_hidden,
+            auto_fallback,
+            keepalive,
+            charset,
+            transfer_mode,
+        } = self;
+        f.debug_struct("ConnectOptions")
+            .field("host", host)
+            .field("port", port)
+            .field("user", user)
+            .field("password", &format_args!("{:?}", masked(password)))
+            .field("account", account)
+            .field("security", security)
+            .field("trust", trust)
+            .field("mode", mode)
+            .field("timeouts", timeouts)
+            .field("external_ip", external_ip)
+            .field("port_range", port_range)
+            .field("trust_pasv_host", trust_pasv_host)
+            .field("list_hidden", list_hidden)
+            .field("auto_fallback", auto_fallback)
+            .field("keepalive", keepalive)
+            .field("charset", charset)
+            .field("transfer_mode", transfer_mode)
+            .finish()
+    }
+}
+
 impl ConnectOptions {
     /// Options with defaults for everything but where and who.
     pub fn new(
@@ -208,6 +259,19 @@ impl ConnectOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_masks_the_password() {
+        let secret = "hunter2-Sekr1t";
+        let options = ConnectOptions::new("ftp.example.com", 21, "alice", secret);
+        for text in [format!("{options:?}"), format!("{options:#?}")] {
+            assert!(!text.contains(secret), "{text}");
+            assert!(text.contains("password: \"***\""), "{text}");
+            assert!(text.contains("alice") && text.contains("ftp.example.com"));
+        }
+        let anonymous = ConnectOptions::new("ftp.example.com", 21, "anonymous", "");
+        assert!(format!("{anonymous:?}").contains("password: \"\""));
+    }
 
     #[test]
     fn charsets_by_label_decode_and_encode_names() {

@@ -1013,10 +1013,14 @@ impl Session {
         }
     }
 
-    /// Cancel a running transfer: ABOR, drop the data connection, and get
-    /// back in step with the server whatever order it answers in (426 then
-    /// 226, 226 alone, or 226 then 426). Reconnects if that fails.
+    /// Cancel a running transfer: drop the data connection, ABOR, and get
+    /// back in step with the server whatever order and timing its replies
+    /// come in (426 then 226, 226 then 426, an extra reply, ABOR answered
+    /// only once the data connection is closed, the transfer's verdict after
+    /// ABOR's). Reconnects when the replies do not add up in time.
     pub async fn abort_transfer(&mut self, data: DataStream) -> Result<()> {
+        // Closed first: some servers (libunftp) answer ABOR only once the
+        // data connection is gone.
         drop(data);
         if self.in_transfer.take().is_none() {
             return Ok(());
@@ -1025,17 +1029,8 @@ impl Session {
     }
 
     async fn resync_after_abort(&mut self) -> Result<()> {
-        // ABOR and NOOP go out while the transfer's reply is still owed: the
-        // NOOP's 200 marks the point where every earlier reply has arrived.
-        self.control.send_now("ABOR").await?;
-        self.control.send_now("NOOP").await?;
-        loop {
-            let r = self.control.read_reply().await?;
-            if r.code == 200 {
-                self.control.mark_in_step();
-                return Ok(());
-            }
-        }
+        let limit = self.opts.timeouts.reply;
+        self.control.abort_and_resync(limit).await
     }
 
     /// Retrieve a file from `offset` (REST) as a stream, in stream mode.

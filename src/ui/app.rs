@@ -26,7 +26,7 @@ use super::site_manager::{self, ManagerEvent, PasswordChange, SiteManager};
 use super::sites_writer::{SitesWriter, WriteDone, WriteJob};
 use super::test_view::{ConnectionTest, TestAction};
 use crate::engine::{AnyPath, Command, Direction, Engine, Event, PathItem, QueueConfig, Side};
-use crate::ftp::{DataMode, TrustPolicy, tls};
+use crate::ftp::{CertificateInfo, ConnectOptions, DataMode, TrustPolicy, tls};
 use crate::sites::{
     ConnectionMode, ImportReport, KeyringStatus, LogonType, SecretStore, Site, SiteList, SiteStore,
     TrustCheck, TrustStore,
@@ -586,16 +586,7 @@ impl FerryApp {
                 initial_path,
             } => {
                 self.connection = Connection::Disconnected;
-                let previous = self
-                    .saved
-                    .as_ref()
-                    .and_then(|s| s.trust.as_ref())
-                    .and_then(
-                        |t| match t.check(&options.addr_text(), &certificate.sha256) {
-                            TrustCheck::Changed { old, .. } => Some(old),
-                            TrustCheck::Trusted | TrustCheck::Unknown => None,
-                        },
-                    );
+                let previous = self.trusted_before(&options, &certificate);
                 self.cert_prompt = Some(CertPrompt {
                     certificate,
                     reason,
@@ -1070,6 +1061,20 @@ impl FerryApp {
         }
     }
 
+    /// The fingerprint the user trusted before for this server, when the
+    /// server now presents another certificate.
+    fn trusted_before(
+        &self,
+        options: &ConnectOptions,
+        certificate: &CertificateInfo,
+    ) -> Option<String> {
+        let trust = self.saved.as_ref()?.trust.as_ref()?;
+        match trust.check(&options.addr_text(), &certificate.sha256) {
+            TrustCheck::Changed { old, .. } => Some(old),
+            TrustCheck::Trusted | TrustCheck::Unknown => None,
+        }
+    }
+
     /// Run the connection test for `request` on its own connection.
     /// `form_mode` is the mode the form or site asks for now (`None`: Auto).
     fn start_test(
@@ -1109,6 +1114,23 @@ impl FerryApp {
             TestAction::RunAgain => {
                 let (run, mode) = (run.clone(), test.form_mode);
                 self.start_test(run.request, mode, run.origin);
+            }
+            TestAction::Trust => {
+                let Some(untrusted) = test.report.as_ref().and_then(|r| r.untrusted.clone()) else {
+                    return;
+                };
+                let options = Box::new(run.request.options.clone());
+                let previous = self.trusted_before(&options, &untrusted.certificate);
+                self.cert_prompt = Some(CertPrompt {
+                    certificate: untrusted.certificate,
+                    reason: untrusted.reason,
+                    options,
+                    initial_path: run.request.initial_path.clone(),
+                    previous,
+                });
+                if let Some((test, _)) = self.test.as_mut() {
+                    test.trusting = true;
+                }
             }
             TestAction::UseMode(mode) => {
                 let choice = ConnectionMode::from(mode);
@@ -1540,7 +1562,14 @@ impl FerryApp {
         };
         self.cert_prompt = None;
         let fp = prompt.certificate.sha256;
+        // Trust… in the connection test: its decision is the test's.
+        let for_test = self.test.as_mut().filter(|(t, _)| t.trusting);
+        let for_test = for_test.map(|(t, run)| {
+            t.trusting = false;
+            (run.clone(), t.form_mode)
+        });
         match decision {
+            CertDecision::Cancel if for_test.is_some() => {}
             CertDecision::Cancel => {
                 self.banner = Some(Banner {
                     message: format!(
@@ -1562,6 +1591,11 @@ impl FerryApp {
                 }
                 let mut options = *prompt.options;
                 options.trust = TrustPolicy::Pinned(vec![fp]);
+                if let Some((mut run, mode)) = for_test {
+                    run.request.options = options;
+                    self.start_test(run.request, mode, run.origin);
+                    return;
+                }
                 let request = ConnectRequest {
                     options,
                     initial_path: prompt.initial_path,

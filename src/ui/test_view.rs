@@ -20,6 +20,9 @@ pub struct ConnectionTest {
     /// The mode the form asks for now, so the window offers a change only
     /// when the test recommends another.
     pub form_mode: Option<DataMode>,
+    /// The user chose Trust… and the certificate dialog is open for this
+    /// test: its decision runs the test again instead of connecting.
+    pub trusting: bool,
     started: Instant,
 }
 
@@ -34,6 +37,9 @@ pub enum TestAction {
     UseMode(DataMode),
     /// Run the test again with the same settings.
     RunAgain,
+    /// Show the untrusted certificate (the report has it) and ask whether
+    /// to trust it, as connecting does.
+    Trust,
 }
 
 impl ConnectionTest {
@@ -44,6 +50,7 @@ impl ConnectionTest {
             steps: Vec::new(),
             report: None,
             form_mode,
+            trusting: false,
             started: Instant::now(),
         }
     }
@@ -91,6 +98,16 @@ impl ConnectionTest {
                     if let Some(report) = &self.report {
                         if ui.button("Run again").clicked() {
                             action = TestAction::RunAgain;
+                        }
+                        if report.untrusted.is_some()
+                            && ui
+                                .button("Trust…")
+                                .on_hover_text(
+                                    "Show the certificate and decide whether to trust it",
+                                )
+                                .clicked()
+                        {
+                            action = TestAction::Trust;
                         }
                         if let Some(mode) = report.recommended
                             && self.form_mode != Some(mode)

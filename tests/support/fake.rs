@@ -2,7 +2,8 @@
 //! replies, unreachable data ports, stalled transfers, and so on.
 //!
 //! [`FakeServer::start`] listens on `127.0.0.1:0`, accepts ONE control connection and runs the
-//! [`Step`]s in order. [`FakeServer::finish`] waits for the script to end and returns a
+//! [`Step`]s in order; [`FakeServer::start_sessions`] runs one script per connection, in turn,
+//! for a client that reconnects. [`FakeServer::finish`] waits for the script to end and returns a
 //! [`FakeReport`]; it panics if an [`Step::Expect`] did not match or a step failed.
 //!
 //! When the client closes the control connection while the script waits in [`Step::Expect`] (or
@@ -22,11 +23,17 @@ use tokio::task::JoinHandle;
 /// The command recorded when the client closed the control connection instead of sending one.
 pub const CLIENT_CLOSED: &str = "client closed";
 
+/// The line recorded in [`FakeReport::commands`] when the next script's connection is accepted.
+pub const NEXT_CONNECTION: &str = "(next connection)";
+
 /// How long [`FakeServer::finish`] waits for the script to end.
 const FINISH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Delay between the writes of [`Step::SendChunks`].
 const CHUNK_DELAY: Duration = Duration::from_millis(2);
+
+/// How [`Step::Answer`] answers a command line: the reply, or `None` for a mismatch.
+pub type Answerer = Box<dyn Fn(&str) -> Option<Vec<u8>> + Send>;
 
 /// One action of a fake server script.
 pub enum Step {
@@ -82,6 +89,16 @@ pub enum Step {
     ActiveIntruder,
     /// Close the held data connection (if any).
     CloseData,
+    /// Accept the data connection on the last listener and read it in the background, keeping
+    /// what arrives, until the client closes it (an upload the client may cancel). The bytes
+    /// are stored in [`FakeReport::uploaded`] when [`Step::WaitDataClosed`] runs.
+    DataDrain,
+    /// Wait until the client has closed the data connection of [`Step::DataDrain`] or
+    /// [`Step::DataSendAndHold`]: a server that answers ABOR only after that.
+    WaitDataClosed,
+    /// Read one command line and answer it with what the function returns for it (the
+    /// command, without CRLF); `None` is a mismatch that ends the script like [`Step::Expect`].
+    Answer(Answerer),
     /// Sleep.
     Sleep(Duration),
     /// Read until the client closes the control connection. Complete lines received meanwhile
@@ -112,6 +129,9 @@ impl fmt::Debug for Step {
             Step::ActiveConnectRecv => write!(f, "ActiveConnectRecv"),
             Step::ActiveIntruder => write!(f, "ActiveIntruder"),
             Step::CloseData => write!(f, "CloseData"),
+            Step::DataDrain => write!(f, "DataDrain"),
+            Step::WaitDataClosed => write!(f, "WaitDataClosed"),
+            Step::Answer(_) => write!(f, "Answer(..)"),
             Step::Sleep(d) => write!(f, "Sleep({d:?})"),
             Step::Hold => write!(f, "Hold"),
         }
@@ -185,6 +205,14 @@ impl FakeServer {
     /// Binds `127.0.0.1:0` and starts running `script` for the first connection. Must be called
     /// within a tokio runtime.
     pub async fn start(script: Vec<Step>) -> FakeServer {
+        FakeServer::start_sessions(vec![script]).await
+    }
+
+    /// Like [`FakeServer::start`], for a client that reconnects: the first script runs for the
+    /// first connection, and once it has ended the next is accepted and runs the next script.
+    /// [`FakeReport::commands`] holds the commands of all of them, each connection after the
+    /// first opened by the line [`NEXT_CONNECTION`].
+    pub async fn start_sessions(scripts: Vec<Vec<Step>>) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the fake server's control listener on 127.0.0.1:0");
@@ -192,7 +220,7 @@ impl FakeServer {
             .local_addr()
             .expect("fake control listener address");
         let record = Arc::new(Mutex::new(Record::default()));
-        let task = tokio::spawn(run(listener, script, Arc::clone(&record)));
+        let task = tokio::spawn(run_all(listener, scripts, Arc::clone(&record)));
         FakeServer {
             addr,
             record,
@@ -282,6 +310,8 @@ struct Session {
     data_listener: Option<TcpListener>,
     /// The connection kept open by `DataSendAndHold`.
     held_data: Option<TcpStream>,
+    /// The background reader of `DataDrain`, which returns what it read.
+    draining: Option<JoinHandle<std::io::Result<Vec<u8>>>>,
     /// Listeners and filler connections of `EpsvReplyBlackhole`, kept alive until the end.
     blackholes: Vec<(TcpListener, Vec<TcpStream>)>,
     /// The last `PORT`/`EPRT` command line read by `Expect`.
@@ -289,7 +319,19 @@ struct Session {
     record: Arc<Mutex<Record>>,
 }
 
-async fn run(listener: TcpListener, script: Vec<Step>, record: Arc<Mutex<Record>>) {
+async fn run_all(listener: TcpListener, scripts: Vec<Vec<Step>>, record: Arc<Mutex<Record>>) {
+    for (i, script) in scripts.into_iter().enumerate() {
+        if i > 0 {
+            if !lock(&record).failures.is_empty() {
+                return;
+            }
+            lock(&record).commands.push(NEXT_CONNECTION.to_string());
+        }
+        run(&listener, script, Arc::clone(&record)).await;
+    }
+}
+
+async fn run(listener: &TcpListener, script: Vec<Step>, record: Arc<Mutex<Record>>) {
     lock(&record).current_step = "accept (waiting for the client to connect)".into();
     let control = match listener.accept().await {
         Ok((stream, _)) => stream,
@@ -300,7 +342,6 @@ async fn run(listener: TcpListener, script: Vec<Step>, record: Arc<Mutex<Record>
             return;
         }
     };
-    drop(listener);
     // Small writes (SendChunks) must leave as separate segments.
     let _ = control.set_nodelay(true);
     let mut session = Session {
@@ -308,6 +349,7 @@ async fn run(listener: TcpListener, script: Vec<Step>, record: Arc<Mutex<Record>
         inbuf: Vec::new(),
         data_listener: None,
         held_data: None,
+        draining: None,
         blackholes: Vec::new(),
         last_port_command: None,
         record: Arc::clone(&record),
@@ -464,6 +506,52 @@ impl Session {
                     let _ = data.shutdown().await;
                 }
                 Ok(())
+            }
+            Step::DataDrain => {
+                let mut data = self.accept_data().await?;
+                self.draining = Some(tokio::spawn(async move {
+                    let mut received = Vec::new();
+                    match data.read_to_end(&mut received).await {
+                        Ok(_) => Ok(received),
+                        // A client that resets the connection has closed it too.
+                        Err(e) if is_disconnect(&e) => Ok(received),
+                        Err(e) => Err(e),
+                    }
+                }));
+                Ok(())
+            }
+            Step::WaitDataClosed => {
+                if let Some(reader) = self.draining.take() {
+                    let received = reader
+                        .await
+                        .map_err(|e| Stop::Failed(format!("WaitDataClosed: reader task: {e}")))?
+                        .map_err(fail("WaitDataClosed: reading"))?;
+                    lock(&self.record).uploaded.push(received);
+                    return Ok(());
+                }
+                let Some(mut data) = self.held_data.take() else {
+                    return Err(Stop::Failed(
+                        "WaitDataClosed: no data connection (use DataDrain or DataSendAndHold)"
+                            .into(),
+                    ));
+                };
+                let mut buf = [0u8; 4096];
+                loop {
+                    match data.read(&mut buf).await {
+                        Ok(0) => return Ok(()),
+                        Ok(_) => {}
+                        Err(e) if is_disconnect(&e) => return Ok(()),
+                        Err(e) => return Err(fail("WaitDataClosed: reading")(e)),
+                    }
+                }
+            }
+            Step::Answer(answer) => {
+                let line = self.read_line().await?.ok_or(Stop::ClientClosed)?;
+                lock(&self.record).commands.push(line.clone());
+                match answer(&line) {
+                    Some(reply) => self.send(&reply).await,
+                    None => Err(Stop::Failed(format!("Answer: unexpected command {line:?}"))),
+                }
             }
             Step::Sleep(duration) => {
                 tokio::time::sleep(duration).await;

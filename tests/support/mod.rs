@@ -50,7 +50,10 @@ pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
 /// `control_loop.rs`). Real servers switch before reading on. TLS tests retry
 /// only on exactly this symptom, so every other failure still fails them.
 pub fn is_libunftp_auth_tls_race(message: &str) -> bool {
-    message.contains("InvalidContentType") || message.contains("corrupt message")
+    // Ferry says in words what rustls calls InvalidContentType.
+    message.contains("InvalidContentType")
+        || message.contains("corrupt message")
+        || message.contains("the server did not answer in TLS")
 }
 
 /// Run `attempt` up to three times while it fails with the libunftp AUTH TLS race.
