@@ -81,9 +81,15 @@ mod tests {
         EditorCommand::parse(line)
     }
 
+    /// A line, and what parsing it gives: the program and arguments, or the error.
+    type Row = (
+        &'static str,
+        Result<Option<(&'static str, &'static [&'static str])>, EditorError>,
+    );
+
     #[test]
     fn command_lines_are_checked_as_typed() {
-        let table: &[(&str, Result<Option<(&str, &[&str])>, EditorError>)] = &[
+        let table: &[Row] = &[
             ("", Ok(None)),
             ("   ", Ok(None)),
             ("gedit {}", Ok(Some(("gedit", &["{}"])))),

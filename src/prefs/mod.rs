@@ -167,20 +167,24 @@ mod tests {
 
     #[test]
     fn every_value_survives_the_file() {
-        let mut p = Preferences::default();
-        p.transfers = Transfers {
-            parallel: 7,
-            if_exists: OnExisting::Skip,
+        let p = Preferences {
+            transfers: Transfers {
+                parallel: 7,
+                if_exists: OnExisting::Skip,
+            },
+            connection: ConnectionDefaults {
+                mode: ConnectionMode::Active,
+                timeout_secs: 45,
+            },
+            interface: Interface {
+                show_hidden: true,
+                theme: Theme::Dark,
+            },
+            editing: Editing {
+                editor: "code --wait {}".into(),
+            },
+            extra: toml::Table::new(),
         };
-        p.connection = ConnectionDefaults {
-            mode: ConnectionMode::Active,
-            timeout_secs: 45,
-        };
-        p.interface = Interface {
-            show_hidden: true,
-            theme: Theme::Dark,
-        };
-        p.editing.editor = "code --wait {}".into();
         let text = p.to_toml().unwrap();
         let back: Preferences = toml::from_str(&text).unwrap();
         assert_eq!(back, p);
