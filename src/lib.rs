@@ -8,6 +8,7 @@ pub mod cli;
 pub mod demo;
 pub mod engine;
 pub mod ftp;
+pub mod prefs;
 pub(crate) mod safe_file;
 pub mod sites;
 pub mod ui;

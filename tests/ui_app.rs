@@ -31,6 +31,7 @@ fn app(local: &Path) -> Harness<'static, FerryApp> {
                     local_start: Some(local),
                     queue_file: None,
                     sites: None,
+                    ..AppConfig::default()
                 },
             )
             .expect("app starts")
@@ -570,6 +571,7 @@ fn pane_split_column_widths_sort_and_settings_survive_a_restart() {
             local_start: Some(local.path().to_path_buf()),
             queue_file: None,
             sites: None,
+            ..AppConfig::default()
         },
     )
     .unwrap();

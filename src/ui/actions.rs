@@ -26,6 +26,7 @@ pub enum Action {
     ToggleHidden,
     ToggleLog,
     ShowQueue,
+    Preferences,
     Quit,
 }
 
@@ -191,6 +192,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::App,
     },
     ActionInfo {
+        action: Action::Preferences,
+        label: "Preferences…",
+        tooltip: "Ferry's defaults: transfers, new connections, appearance, editor",
+        shortcut: cmd(Key::Comma),
+        scope: Scope::App,
+    },
+    ActionInfo {
         action: Action::Quit,
         label: "Quit",
         tooltip: "Close Ferry",
@@ -255,6 +263,7 @@ mod tests {
             ToggleHidden,
             ToggleLog,
             ShowQueue,
+            Preferences,
             Quit,
         ];
         for a in all {

@@ -2,6 +2,7 @@
 //! message log and status line. Engine events are drained once per frame in
 //! [`FerryApp::drain_events`]; every user intent becomes an engine command.
 
+mod preferences;
 mod sites;
 
 use std::collections::BTreeMap;
@@ -56,6 +57,9 @@ pub struct AppConfig {
     /// Saved sites, trusted certificates and remembered passwords (None: no
     /// Site Manager, and "Always trust" lasts for this run only).
     pub sites: Option<SitesConfig>,
+    /// The preferences file, read and written on a thread of its own
+    /// (None: the defaults, not saved).
+    pub prefs_file: Option<PathBuf>,
 }
 
 /// Where the saved sites live: the config folder (sites file and trust file,
@@ -344,6 +348,10 @@ pub struct FerryApp {
     site_folder: Job<(String, PathBuf, bool)>,
     /// The window's context: background jobs repaint it when they end.
     ctx: egui::Context,
+    /// The preferences in use, the window that edits them, and their file's thread.
+    pub preferences: crate::prefs::Preferences,
+    pub preferences_window: super::preferences::PreferencesWindow,
+    prefs_io: preferences::PrefsIo,
 }
 
 impl FerryApp {
@@ -423,7 +431,11 @@ impl FerryApp {
             dropped: Vec::new(),
             site_folder: Job::default(),
             ctx: ctx.clone(),
+            preferences: Default::default(),
+            preferences_window: Default::default(),
+            prefs_io: Default::default(),
         };
+        app.start_preferences(config.prefs_file, &ctx);
         // Read once the first frame is drawn: it must not wait on the disk or the keyring.
         app.sites_config = config.sites;
         app.send(app.state.queue.command());
@@ -828,17 +840,8 @@ impl FerryApp {
             Action::Disconnect => self.send(Command::Disconnect),
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::ToggleLog => self.state.show_log = !self.state.show_log,
-            Action::ToggleHidden => {
-                self.state.show_hidden = !self.state.show_hidden;
-                self.local.show_hidden = self.state.show_hidden;
-                self.remote.show_hidden = self.state.show_hidden;
-                self.quick.form.show_hidden = self.state.show_hidden;
-                self.dialog.form.show_hidden = self.state.show_hidden;
-                if let Some(r) = self.last_request.as_mut() {
-                    r.show_hidden = self.state.show_hidden;
-                }
-                self.refresh(Side::Remote);
-            }
+            Action::ToggleHidden => self.set_show_hidden(!self.state.show_hidden),
+            Action::Preferences => self.open_preferences(),
             Action::Refresh => self.refresh(side),
             Action::GoUp => {
                 if let Some(parent) = self.pane(side).path().and_then(AnyPath::parent) {
@@ -1239,6 +1242,10 @@ impl FerryApp {
                     if action_button(ui, info.action, Some(side)) {
                         fired = Some(info.action);
                     }
+                }
+                ui.separator();
+                if action_button(ui, Action::Preferences, None) {
+                    fired = Some(Action::Preferences);
                 }
             });
             ui.menu_button("View", |ui| {
@@ -1791,6 +1798,7 @@ impl FerryApp {
             && self.cert_prompt.is_none()
             && !self.dialog.open
             && !self.site_manager.open
+            && !self.preferences_window.open
         {
             self.handle_shortcuts(ctx);
         }
@@ -1841,7 +1849,8 @@ impl FerryApp {
         let dialog_open = self.site_manager.open
             || self.dialog.open
             || self.modal.is_some()
-            || self.cert_prompt.is_some();
+            || self.cert_prompt.is_some()
+            || self.preferences_window.open;
         // Both panes get the same frame, so their headers line up.
         let pane_frame = egui::Frame::central_panel(&style).inner_margin(egui::Margin::same(6));
         let local = egui::Panel::left("local-pane")
@@ -1885,6 +1894,7 @@ impl FerryApp {
             self.save_as_site(form);
         }
         self.sites_ui(ctx);
+        self.preferences_ui(ctx);
         self.modal_ui(ctx);
         self.test_ui(ctx);
         self.cert_ui(ctx);

@@ -12,6 +12,7 @@ pub mod keyring_worker;
 pub mod log_view;
 pub mod pane;
 pub mod per_side;
+pub mod preferences;
 pub mod queue_view;
 pub mod quick_connect;
 pub mod site_manager;
@@ -48,6 +49,9 @@ pub fn run(demo: bool) -> ExitCode {
         queue_file: (!demo)
             .then(|| eframe::storage_dir("ferry").map(|d| d.join("queue.json")))
             .flatten(),
+        prefs_file: crate::sites::default_config_dir()
+            .ok()
+            .map(|d| d.join(crate::prefs::PREFS_FILE)),
         sites: match crate::sites::default_config_dir() {
             Ok(dir) => Some(SitesConfig {
                 dir,
@@ -64,7 +68,8 @@ pub fn run(demo: bool) -> ExitCode {
             .with_title("Ferry")
             .with_app_id("ferry")
             .with_inner_size([1200.0, 760.0])
-            .with_min_inner_size([640.0, 400.0]),
+            .with_min_inner_size([640.0, 400.0])
+            .with_icon(app_icon()),
         persist_window: true,
         ..Default::default()
     };
@@ -80,5 +85,22 @@ pub fn run(demo: bool) -> ExitCode {
             eprintln!("ferry: could not open the window: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Ferry's icon for the window (assets/ferry.svg, rendered to PNG).
+fn app_icon() -> eframe::egui::IconData {
+    eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icons/ferry-256.png"))
+        // The PNG is built in; its test decodes it, so this default is never used.
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_built_in_icon_decodes() {
+        let icon = super::app_icon();
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
     }
 }

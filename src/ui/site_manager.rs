@@ -122,6 +122,8 @@ pub struct SiteManager {
     /// A save is being written (set by the app each frame): Save, OK and
     /// Connect wait for it.
     pub saving: bool,
+    /// What a new site starts with (the app sets it from the preferences).
+    pub new_site_defaults: crate::prefs::ConnectionDefaults,
 }
 
 impl SiteManager {
@@ -946,6 +948,7 @@ impl SiteManager {
     fn new_site(&mut self) {
         let folder = self.current_folder();
         let mut site = Site::new(unique_name(&self.work, &folder, "New site"), "");
+        self.new_site_defaults.apply_to_site(&mut site);
         site.folder = folder.clone();
         self.collapsed.remove(&folder);
         self.selected = Some(Selection::Site(site.id.clone()));

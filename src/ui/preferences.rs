@@ -1,0 +1,285 @@
+//! The Preferences window (Edit → Preferences…, Ctrl+,): app-wide settings,
+//! grouped. It edits a copy; OK and Apply hand the copy back, and the app
+//! applies and saves it. Enter is OK, Escape is Cancel.
+
+use eframe::egui;
+
+use crate::engine::OnExisting;
+use crate::engine::queue::MAX_CONCURRENCY;
+use crate::prefs::{EditorCommand, Preferences, TIMEOUT_RANGE, Theme};
+use crate::sites::ConnectionMode;
+
+/// Labels the tests find widgets by.
+pub mod label {
+    pub const TITLE: &str = "Preferences";
+    pub const PARALLEL: &str = "Parallel transfers";
+    pub const IF_EXISTS: &str = "If the target exists";
+    pub const MODE: &str = "Data connection mode";
+    pub const TIMEOUT: &str = "Timeout (seconds)";
+    pub const SHOW_HIDDEN: &str = "Show hidden files";
+    pub const EDITOR: &str = "Editor command";
+    pub const OK: &str = "OK";
+    pub const APPLY: &str = "Apply";
+    pub const CANCEL: &str = "Cancel";
+}
+
+/// What the user asked the window for.
+#[must_use]
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrefsIntent {
+    /// Use and save these preferences; `close` for OK, not for Apply.
+    Apply { prefs: Preferences, close: bool },
+    /// Close without applying anything more.
+    Cancel,
+}
+
+/// The window's state while open.
+#[derive(Debug, Default)]
+pub struct PreferencesWindow {
+    pub open: bool,
+    /// The copy being edited.
+    pub draft: Preferences,
+    /// Preferences are still being read: shown, but OK and Apply wait.
+    pub loading: bool,
+}
+
+impl PreferencesWindow {
+    /// Open over the preferences in use.
+    pub fn open_with(&mut self, current: &Preferences) {
+        self.draft = current.clone();
+        self.open = true;
+    }
+
+    /// Why the editor command cannot be used, if it cannot.
+    pub fn editor_error(&self) -> Option<String> {
+        EditorCommand::parse(&self.draft.editing.editor)
+            .err()
+            .map(|e| e.to_string())
+    }
+
+    /// Draw the window; returns what the user asked for this frame.
+    pub fn show(&mut self, ctx: &egui::Context) -> Option<PrefsIntent> {
+        if !self.open {
+            return None;
+        }
+        let mut intent = None;
+        let style = ctx.global_style();
+        let modal = egui::Modal::new(egui::Id::unique("ferry-preferences"))
+            .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
+            .show(ctx, |ui| {
+                ui.set_width(440.0);
+                ui.heading(label::TITLE);
+                ui.add_space(6.0);
+                self.transfers_ui(ui);
+                self.connection_ui(ui);
+                self.appearance_ui(ui);
+                self.editing_ui(ui);
+                ui.add_space(8.0);
+                let error = self.editor_error();
+                let ready = error.is_none() && !self.loading;
+                let size = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+                ui.allocate_ui_with_layout(
+                    size,
+                    egui::Layout::right_to_left(egui::Align::Center),
+                    |ui| {
+                        if ui.button(label::CANCEL).clicked() {
+                            intent = Some(PrefsIntent::Cancel);
+                        }
+                        if ui
+                            .add_enabled(ready, egui::Button::new(label::OK))
+                            .clicked()
+                        {
+                            intent = Some(PrefsIntent::Apply {
+                                prefs: self.draft.clone(),
+                                close: true,
+                            });
+                        }
+                        if ui
+                            .add_enabled(ready, egui::Button::new(label::APPLY))
+                            .clicked()
+                        {
+                            intent = Some(PrefsIntent::Apply {
+                                prefs: self.draft.clone(),
+                                close: false,
+                            });
+                        }
+                        if self.loading {
+                            ui.spinner();
+                            ui.label("Reading the preferences…");
+                        }
+                    },
+                );
+                // A key that closes an open drop-down list is the list's.
+                if intent.is_none() && !egui::Popup::is_any_open(ui.ctx()) {
+                    if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                        intent = Some(PrefsIntent::Cancel);
+                    } else if ready && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                        intent = Some(PrefsIntent::Apply {
+                            prefs: self.draft.clone(),
+                            close: true,
+                        });
+                    }
+                }
+            });
+        if modal.should_close() && intent.is_none() {
+            intent = Some(PrefsIntent::Cancel);
+        }
+        if matches!(
+            intent,
+            Some(PrefsIntent::Cancel | PrefsIntent::Apply { close: true, .. })
+        ) {
+            self.open = false;
+        }
+        intent
+    }
+
+    fn transfers_ui(&mut self, ui: &mut egui::Ui) {
+        group(ui, "Transfers", |ui| {
+            egui::Grid::new("prefs-transfers")
+                .num_columns(2)
+                .spacing([12.0, 6.0])
+                .show(ui, |ui| {
+                    let l = ui.label(label::PARALLEL);
+                    ui.add(
+                        egui::DragValue::new(&mut self.draft.transfers.parallel)
+                            .range(1..=MAX_CONCURRENCY),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text(
+                        "How many files the queue transfers at once, each on its own connection",
+                    );
+                    ui.end_row();
+                    let l = ui.label(label::IF_EXISTS);
+                    let choice = &mut self.draft.transfers.if_exists;
+                    egui::ComboBox::from_id_salt("prefs-if-exists")
+                        .selected_text(choice.label())
+                        .show_ui(ui, |ui| {
+                            for c in std::iter::once(OnExisting::Ask)
+                                .chain(OnExisting::CHOICES.iter().map(|(c, _)| *c))
+                            {
+                                ui.selectable_value(choice, c, c.label());
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id)
+                        .on_hover_text("What a transfer does when the file is already there");
+                    ui.end_row();
+                });
+        });
+    }
+
+    fn connection_ui(&mut self, ui: &mut egui::Ui) {
+        group(ui, "Connection", |ui| {
+            egui::Grid::new("prefs-connection")
+                .num_columns(2)
+                .spacing([12.0, 6.0])
+                .show(ui, |ui| {
+                    let l = ui.label(label::MODE);
+                    let mode = &mut self.draft.connection.mode;
+                    egui::ComboBox::from_id_salt("prefs-mode")
+                        .selected_text(mode_label(*mode))
+                        .show_ui(ui, |ui| {
+                            for m in [
+                                ConnectionMode::Auto,
+                                ConnectionMode::Passive,
+                                ConnectionMode::Active,
+                            ] {
+                                ui.selectable_value(mode, m, mode_label(m));
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label(label::TIMEOUT);
+                    ui.add(
+                        egui::DragValue::new(&mut self.draft.connection.timeout_secs)
+                            .range(TIMEOUT_RANGE),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                });
+            hint(
+                ui,
+                "The connection form and new sites start with these; a saved site keeps its own.",
+            );
+        });
+    }
+
+    fn appearance_ui(&mut self, ui: &mut egui::Ui) {
+        group(ui, "Appearance", |ui| {
+            ui.horizontal(|ui| {
+                ui.label("Theme");
+                for t in Theme::ALL {
+                    ui.radio_value(&mut self.draft.interface.theme, t, t.label());
+                }
+            });
+            ui.checkbox(&mut self.draft.interface.show_hidden, label::SHOW_HIDDEN)
+                .on_hover_text(
+                    "Whether the panes start showing files whose name starts with a dot \
+                     (Ctrl+H switches it until Ferry closes)",
+                );
+        });
+    }
+
+    fn editing_ui(&mut self, ui: &mut egui::Ui) {
+        group(ui, "Editing", |ui| {
+            let l = ui.label(label::EDITOR);
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.draft.editing.editor)
+                        .hint_text("the desktop's default app")
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id);
+            match self.editor_error() {
+                Some(e) => {
+                    ui.painter().rect_stroke(
+                        edit.rect,
+                        2.0,
+                        egui::Stroke::new(1.0, ui.visuals().error_fg_color),
+                        egui::StrokeKind::Outside,
+                    );
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                None => hint(
+                    ui,
+                    "For editing a remote file in place; {} is the file, e.g. code --wait {}",
+                ),
+            }
+        });
+    }
+}
+
+/// The theme preference as egui knows it.
+pub fn egui_theme(theme: Theme) -> egui::ThemePreference {
+    match theme {
+        Theme::System => egui::ThemePreference::System,
+        Theme::Light => egui::ThemePreference::Light,
+        Theme::Dark => egui::ThemePreference::Dark,
+    }
+}
+
+fn mode_label(mode: ConnectionMode) -> &'static str {
+    match mode {
+        ConnectionMode::Auto => "Auto (passive, then active)",
+        ConnectionMode::Passive => "Passive",
+        ConnectionMode::Active => "Active",
+    }
+}
+
+fn group(ui: &mut egui::Ui, title: &str, add: impl FnOnce(&mut egui::Ui)) {
+    ui.add_space(4.0);
+    ui.label(egui::RichText::new(title).strong());
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        add(ui);
+    });
+}
+
+fn hint(ui: &mut egui::Ui, text: &str) {
+    ui.label(
+        egui::RichText::new(text)
+            .small()
+            .color(ui.visuals().weak_text_color()),
+    );
+}

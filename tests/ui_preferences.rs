@@ -1,0 +1,216 @@
+//! The Preferences window, end to end: the real app in egui_kittest over a
+//! temporary config folder, driven by accessible labels; what it stores is
+//! read back from the file, what it applies from the app.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ferry::prefs::{PREFS_FILE, Preferences, PrefsStore, Theme};
+use ferry::sites::{ConnectionMode, MemorySecrets, SecretStore};
+use ferry::ui::app::State;
+use ferry::ui::preferences::label;
+use ferry::ui::{AppConfig, FerryApp, SitesConfig};
+use support::window::wait_until;
+
+/// The app with its preferences (and sites) in `config`, once the
+/// preferences file has been read.
+fn app(local: &Path, config: &Path) -> Harness<'static, FerryApp> {
+    let local = local.to_path_buf();
+    let dir = config.to_path_buf();
+    let mut h = Harness::builder()
+        .with_size([1280.0, 860.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            FerryApp::with_state(
+                cc.egui_ctx.clone(),
+                State::default(),
+                AppConfig {
+                    local_start: Some(local),
+                    prefs_file: Some(dir.join(PREFS_FILE)),
+                    sites: Some(SitesConfig {
+                        dir,
+                        secrets: Arc::new(MemorySecrets::new()) as Arc<dyn SecretStore>,
+                    }),
+                    ..AppConfig::default()
+                },
+            )
+            .expect("app starts")
+        });
+    wait_until(&mut h, "the preferences read", FerryApp::preferences_loaded);
+    h
+}
+
+fn stored(config: &Path) -> Preferences {
+    let loaded = PrefsStore::in_dir(config).load();
+    assert!(loaded.found, "a preferences file was written");
+    assert_eq!(loaded.problem, None);
+    loaded.prefs
+}
+
+fn theme_in_use(h: &Harness<'_, FerryApp>) -> egui::ThemePreference {
+    h.ctx.options(|o| o.theme_preference)
+}
+
+fn kept_aside(config: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(config)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("preferences.toml.broken-"))
+        .collect()
+}
+
+/// Focus the input labelled `label`, select what it holds and type `text`.
+fn type_into(h: &mut Harness<'_, FerryApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_label(label).type_text(text);
+    h.step();
+}
+
+#[test]
+fn preferences_chosen_in_the_window_are_stored_and_applied_and_survive_a_restart() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut h = app(local.path(), config.path());
+    assert!(
+        !config.path().join(PREFS_FILE).exists(),
+        "a first run writes nothing"
+    );
+
+    h.get_by_label("Edit").click();
+    h.run_steps(4);
+    // Menu entries with a shortcut are named with it ("Preferences… Ctrl+,").
+    h.get_by_label_contains("Preferences…").click();
+    h.run_steps(2);
+    assert!(
+        h.state().preferences_window.open,
+        "Edit → Preferences… opens it"
+    );
+
+    h.get_by_label("Dark").click();
+    h.get_by_label(label::SHOW_HIDDEN).click();
+    h.step();
+    type_into(&mut h, label::EDITOR, "gedit {}");
+    // The drop-down lists and number fields are egui's own widgets; their
+    // values go into the window's copy like any other.
+    {
+        let draft = &mut h.state_mut().preferences_window.draft;
+        draft.connection.mode = ConnectionMode::Active;
+        draft.connection.timeout_secs = 45;
+        draft.transfers.parallel = 7;
+    }
+    h.check_accessibility();
+    h.get_by_label(label::OK).click();
+    h.run_steps(2);
+    assert!(!h.state().preferences_window.open, "OK closes the window");
+    wait_until(&mut h, "the preferences written", |a| {
+        !a.is_saving_preferences()
+    });
+
+    let on_disk = stored(config.path());
+    assert_eq!(on_disk.interface.theme, Theme::Dark);
+    assert!(on_disk.interface.show_hidden);
+    assert_eq!(on_disk.editing.editor, "gedit {}");
+    assert_eq!(on_disk.connection.mode, ConnectionMode::Active);
+    assert_eq!(on_disk.connection.timeout_secs, 45);
+    assert_eq!(on_disk.transfers.parallel, 7);
+
+    let a = h.state();
+    assert_eq!(theme_in_use(&h), egui::ThemePreference::Dark);
+    assert!(a.state.show_hidden && a.local.show_hidden && a.remote.show_hidden);
+    assert_eq!(a.state.queue.concurrency, 7);
+    assert_eq!(a.quick.form.mode, ConnectionMode::Active);
+    assert_eq!(a.quick.form.timeout_secs, "45");
+    assert_eq!(a.site_manager.new_site_defaults, on_disk.connection);
+    assert!(h.state().banner.is_none(), "{:?}", h.state().banner);
+    drop(h);
+
+    let h = app(local.path(), config.path());
+    assert_eq!(h.state().preferences, on_disk);
+    assert_eq!(theme_in_use(&h), egui::ThemePreference::Dark);
+    assert!(h.state().local.show_hidden);
+    assert_eq!(h.state().state.queue.concurrency, 7);
+}
+
+#[test]
+fn escape_cancels_enter_confirms_and_a_bad_editor_command_is_refused() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut h = app(local.path(), config.path());
+
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::Comma]);
+    h.run_steps(2);
+    assert!(h.state().preferences_window.open, "Ctrl+, opens it");
+    h.get_by_label("Dark").click();
+    h.step();
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().preferences_window.open, "Escape closes it");
+    assert_eq!(h.state().preferences.interface.theme, Theme::System);
+    assert!(
+        !config.path().join(PREFS_FILE).exists(),
+        "Cancel saves nothing"
+    );
+
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::Comma]);
+    h.run_steps(2);
+    type_into(&mut h, label::EDITOR, "gedit");
+    h.get_by_label_contains("put {} where the file goes");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert!(
+        h.state().preferences_window.open,
+        "Enter does not confirm an editor command without {{}}"
+    );
+    type_into(&mut h, label::EDITOR, "gedit {}");
+    h.get_by_label("Light").click();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert!(!h.state().preferences_window.open, "Enter confirms");
+    wait_until(&mut h, "the preferences written", |a| {
+        !a.is_saving_preferences()
+    });
+    assert_eq!(stored(config.path()).interface.theme, Theme::Light);
+    assert_eq!(theme_in_use(&h), egui::ThemePreference::Light);
+}
+
+#[test]
+fn a_corrupt_preferences_file_is_kept_aside_reported_once_and_defaults_are_used() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let junk = "[interface\ntheme = \"dark\"\n";
+    std::fs::write(config.path().join(PREFS_FILE), junk).unwrap();
+
+    let h = app(local.path(), config.path());
+    assert_eq!(h.state().preferences, Preferences::default());
+    let copies = kept_aside(config.path());
+    assert_eq!(copies.len(), 1);
+    assert_eq!(std::fs::read_to_string(&copies[0]).unwrap(), junk);
+    let banner = h.state().banner.clone().expect("the user is told");
+    assert!(
+        banner.message.starts_with("Preferences:"),
+        "{}",
+        banner.message
+    );
+    assert!(
+        banner.message.contains(&copies[0].display().to_string()),
+        "the banner names the copy: {}",
+        banner.message
+    );
+    drop(h);
+
+    let h = app(local.path(), config.path());
+    assert!(
+        h.state().banner.is_none(),
+        "told once: {:?}",
+        h.state().banner
+    );
+    assert_eq!(kept_aside(config.path()).len(), 1);
+}
