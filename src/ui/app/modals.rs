@@ -1,0 +1,384 @@
+//! The app's modal dialogs: questions, names, confirmations and password
+//! prompts, the certificate dialog, and the connection test's window.
+
+use super::*;
+
+impl FerryApp {
+    pub(super) fn modal_ui(&mut self, ctx: &egui::Context) {
+        let Some(modal) = self.modal.clone() else {
+            return;
+        };
+        let mut close = false;
+        let mut command = None;
+        match modal {
+            Modal::NewFolder { side, mut name } => {
+                egui::Modal::new(egui::Id::unique("new-folder")).show(ctx, |ui| {
+                    ui.heading("New folder");
+                    let label = ui.label("Name:");
+                    let edit = ui
+                        .add(egui::TextEdit::singleline(&mut name).desired_width(260.0))
+                        .labelled_by(label.id);
+                    edit.request_focus();
+                    let valid = !name.trim().is_empty()
+                        && !name.contains('/')
+                        && name != "."
+                        && name != "..";
+                    if !valid && !name.is_empty() {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            "A name cannot contain / or be . or ..",
+                        );
+                    }
+                    ui.horizontal(|ui| {
+                        let enter =
+                            edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                        if (ui.add_enabled(valid, egui::Button::new("Create")).clicked() || enter)
+                            && valid
+                        {
+                            match (self.pane(side).path(), self.name_bytes(side, name.trim())) {
+                                (Some(base), Ok(bytes)) => {
+                                    command = Some(Command::MakeDir {
+                                        path: base.join(&bytes),
+                                    });
+                                }
+                                (_, Err(why)) => {
+                                    self.notice = Some(format!("Not created: {why}"));
+                                }
+                                (None, _) => {}
+                            }
+                            close = true;
+                        }
+                        if ui.button("Cancel").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                        {
+                            close = true;
+                        }
+                    });
+                });
+                if !close {
+                    self.modal = Some(Modal::NewFolder { side, name });
+                }
+            }
+            Modal::ConfirmMove { paths, folder } => {
+                egui::Modal::new(egui::Id::unique("confirm-move")).show(ctx, |ui| {
+                    ui.heading("Move?");
+                    ui.label(format!("Move {} item(s) into", paths.len()));
+                    ui.monospace(folder.display());
+                    for PathItem { path: p, .. } in paths.iter().take(5) {
+                        ui.monospace(p.display());
+                    }
+                    if paths.len() > 5 {
+                        ui.label(format!("… and {} more", paths.len() - 5));
+                    }
+                    ui.horizontal(|ui| {
+                        if ui.button("Move").clicked() {
+                            for PathItem { path: p, .. } in &paths {
+                                let name = p.file_name();
+                                self.engine.handle.send(Command::Rename {
+                                    from: p.clone(),
+                                    to: folder.join(&name),
+                                });
+                            }
+                            close = true;
+                        }
+                        if ui.button("Cancel").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                        {
+                            close = true;
+                        }
+                    });
+                });
+            }
+            Modal::AskPassword {
+                site,
+                mut password,
+                note,
+                mut remember,
+                test,
+            } => {
+                let mut submit = false;
+                let can_remember = site.logon == LogonType::Normal
+                    && self.saved.as_ref().is_some_and(|s| s.writer.is_some())
+                    && self
+                        .keyring_status
+                        .as_ref()
+                        .is_some_and(KeyringStatus::is_available);
+                let style = ctx.global_style();
+                egui::Modal::new(egui::Id::unique("ferry-ask-password"))
+                    .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
+                    .show(ctx, |ui| {
+                        ui.set_max_width(400.0);
+                        let prompt = PasswordPrompt {
+                            who: format!("{} on {} ({})", site.user, site.host_port(), site.name),
+                            note: note.as_deref(),
+                            remember: can_remember
+                                .then_some((&mut remember, site_manager::label::REMEMBER)),
+                            go: if test { "Test" } else { "Connect" },
+                            back: "Cancel",
+                        };
+                        match password_prompt(ui, prompt, &mut password, &mut Vec::new()) {
+                            PromptOutcome::Nothing => {}
+                            PromptOutcome::Submit => submit = true,
+                            PromptOutcome::Back => close = true,
+                        }
+                    });
+                if submit {
+                    self.modal = None;
+                    if remember && can_remember {
+                        self.remember_password(&site.id, &password);
+                    }
+                    self.site_ready(*site, password, test);
+                    return;
+                }
+                if !close {
+                    self.modal = Some(Modal::AskPassword {
+                        site,
+                        password,
+                        note,
+                        remember,
+                        test,
+                    });
+                }
+            }
+            Modal::ImportReport { from, report } => {
+                let mut manage = false;
+                let style = ctx.global_style();
+                egui::Modal::new(egui::Id::unique("ferry-import-report"))
+                    .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
+                    .show(ctx, |ui| {
+                        ui.set_max_width(520.0);
+                        ui.heading("FileZilla import");
+                        ui.label(format!(
+                            "Imported {} site(s), skipped {}, from {}",
+                            report.imported.len(),
+                            report.skipped.len(),
+                            from.display()
+                        ));
+                        egui::ScrollArea::vertical()
+                            .max_height(300.0)
+                            .show(ui, |ui| {
+                                for name in &report.imported {
+                                    ui.label(format!("Imported: {name}"));
+                                }
+                                for (name, why) in &report.skipped {
+                                    ui.colored_label(
+                                        ui.visuals().warn_fg_color,
+                                        format!("Skipped {name}: {why}"),
+                                    );
+                                }
+                                for (name, note) in &report.notes {
+                                    ui.label(format!("Note for {name}: {note}"));
+                                }
+                            });
+                        super::connect_dialog::buttons_layout(ui, |ui| {
+                            if ui.button("Close").clicked()
+                                || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                            {
+                                close = true;
+                            }
+                            if ui.button("Open Site Manager").clicked() {
+                                manage = true;
+                                close = true;
+                            }
+                        });
+                    });
+                if !close {
+                    self.modal = Some(Modal::ImportReport { from, report });
+                } else if manage {
+                    self.modal = None;
+                    self.open_site_manager(None);
+                    return;
+                }
+            }
+            Modal::ConfirmDelete { side, paths } => {
+                egui::Modal::new(egui::Id::unique("confirm-delete")).show(ctx, |ui| {
+                    ui.heading("Delete?");
+                    let where_ = if side == Side::Remote {
+                        "from the server"
+                    } else {
+                        "from this computer"
+                    };
+                    let folders = paths.iter().filter(|item| item.is_dir).count();
+                    ui.label(format!(
+                        "Delete {} item(s) {where_}{}? This cannot be undone.",
+                        paths.len(),
+                        if folders > 0 {
+                            format!(", including {folders} folder(s) with everything in them")
+                        } else {
+                            String::new()
+                        }
+                    ));
+                    for PathItem { path: p, .. } in paths.iter().take(5) {
+                        ui.monospace(p.display());
+                    }
+                    if paths.len() > 5 {
+                        ui.label(format!("… and {} more", paths.len() - 5));
+                    }
+                    ui.horizontal(|ui| {
+                        if ui.button("Delete").clicked() {
+                            command = Some(Command::Delete {
+                                paths: paths.clone(),
+                            });
+                            close = true;
+                        }
+                        if ui.button("Cancel").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                        {
+                            close = true;
+                        }
+                    });
+                });
+            }
+        }
+        if close {
+            self.modal = None;
+        }
+        if let Some(c) = command {
+            self.send(c);
+        }
+    }
+
+    pub(super) fn cert_ui(&mut self, ctx: &egui::Context) {
+        let Some(prompt) = self.cert_prompt.clone() else {
+            return;
+        };
+        let Some(decision) = cert_dialog::show(ctx, &prompt) else {
+            return;
+        };
+        self.cert_prompt = None;
+        let fp = prompt.certificate.sha256;
+        // Trust… in the connection test: its decision is the test's.
+        let for_test = self.test.as_mut().filter(|(t, _)| t.trusting);
+        let for_test = for_test.map(|(t, run)| {
+            t.trusting = false;
+            (run.clone(), t.form_mode)
+        });
+        match decision {
+            CertDecision::Cancel if for_test.is_some() => {}
+            CertDecision::Cancel => {
+                self.banner = Some(Banner {
+                    message: format!(
+                        "Not connected: the certificate of {} was not trusted",
+                        prompt.options.addr_text()
+                    ),
+                    actions: vec![BannerAction::Dismiss],
+                });
+            }
+            CertDecision::TrustOnce | CertDecision::AlwaysTrust => {
+                if decision == CertDecision::AlwaysTrust {
+                    let addr = prompt.options.addr_text();
+                    // Written on the trust file's thread; a failure shows in the banner.
+                    if !self.trust_for_good(addr.clone(), fp) {
+                        self.notice = Some(format!(
+                            "The certificate of {addr} is trusted until Ferry closes (no config folder to remember it in)"
+                        ));
+                    }
+                }
+                let mut options = *prompt.options;
+                options.trust = TrustPolicy::Pinned(vec![fp]);
+                if let Some((mut run, mode)) = for_test {
+                    run.request.options = options;
+                    self.start_test(run.request, mode, run.origin);
+                    return;
+                }
+                let request = ConnectRequest {
+                    options,
+                    initial_path: prompt.initial_path,
+                    show_hidden: self.state.show_hidden,
+                };
+                self.connect_with(request, self.connected_site.clone());
+            }
+        }
+    }
+
+    /// The fingerprint the user trusted before for this server, when the
+    /// server now presents another certificate.
+    pub(super) fn trusted_before(
+        &self,
+        options: &ConnectOptions,
+        certificate: &CertificateInfo,
+    ) -> Option<String> {
+        let trust = self.saved.as_ref()?.trust.as_ref()?;
+        match trust.check(&options.addr_text(), &certificate.sha256) {
+            TrustCheck::Changed { old, .. } => Some(old),
+            TrustCheck::Trusted | TrustCheck::Unknown => None,
+        }
+    }
+
+    /// Run the connection test for `request` on its own connection.
+    /// `form_mode` is the mode the form or site asks for now (`None`: Auto).
+    pub(super) fn start_test(
+        &mut self,
+        mut request: ConnectRequest,
+        form_mode: Option<DataMode>,
+        origin: TestOrigin,
+    ) {
+        let key = request.options.addr_text();
+        if request.options.trust == TrustPolicy::SystemRoots
+            && let Some(trust) = self.saved.as_ref().and_then(|s| s.trust.as_ref())
+        {
+            request.options.trust = trust.policy_for(&key);
+        }
+        let o = &request.options;
+        let target = o.user_at();
+        self.tests_run += 1;
+        let id = self.tests_run;
+        self.send(Command::TestConnection {
+            id,
+            options: request.options.clone(),
+            path: request.initial_path.clone(),
+        });
+        self.test = Some((
+            ConnectionTest::new(id, target, form_mode),
+            TestRun { request, origin },
+        ));
+    }
+
+    pub(super) fn test_ui(&mut self, ctx: &egui::Context) {
+        let Some((test, run)) = &self.test else {
+            return;
+        };
+        match test.show(ctx) {
+            TestAction::Nothing => {}
+            TestAction::Close => self.test = None,
+            TestAction::RunAgain => {
+                let (run, mode) = (run.clone(), test.form_mode);
+                self.start_test(run.request, mode, run.origin);
+            }
+            TestAction::Trust => {
+                let Some(untrusted) = test.report.as_ref().and_then(|r| r.untrusted.clone()) else {
+                    return;
+                };
+                let options = Box::new(run.request.options.clone());
+                let previous = self.trusted_before(&options, &untrusted.certificate);
+                self.cert_prompt = Some(CertPrompt {
+                    certificate: untrusted.certificate,
+                    reason: untrusted.reason,
+                    options,
+                    initial_path: run.request.initial_path.clone(),
+                    previous,
+                });
+                if let Some((test, _)) = self.test.as_mut() {
+                    test.trusting = true;
+                }
+            }
+            TestAction::UseMode(mode) => {
+                let choice = ConnectionMode::from(mode);
+                match &run.origin {
+                    TestOrigin::Dialog => {
+                        self.dialog.form.mode = choice;
+                        self.notice = Some(format!("The connection dialog now uses {mode} mode"));
+                    }
+                    TestOrigin::Site(id) => {
+                        let id = id.clone();
+                        self.site_manager.set_mode(&id, choice);
+                        self.notice = Some(format!(
+                            "The site now uses {mode} mode; Save or OK keeps it"
+                        ));
+                    }
+                }
+                self.test = None;
+            }
+        }
+    }
+}
