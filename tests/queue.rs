@@ -658,6 +658,80 @@ async fn a_saved_queue_is_restored_after_a_restart_and_resumes_the_partial_file(
     assert_eq!(sha256_hex(&got), sha256_hex(&data));
 }
 
+/// The window's queue reads its saved file only when asked (after the first
+/// frame): before that nothing is read, and nothing saved over the file;
+/// jobs added meanwhile are kept beside the restored ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_told_to_restore_later_reads_the_file_only_when_asked_and_keeps_both() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::write(server.path("old.bin"), b"old").unwrap();
+    std::fs::write(server.path("new.bin"), b"new").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let save = state.path().join("queue.json");
+    let saving = QueueConfig {
+        save_path: Some(save.clone()),
+        ..config(OnExisting::Ask)
+    };
+    let remote = |name: &str| PathItem {
+        path: AnyPath::Remote(format!("/{name}").into_bytes()),
+        is_dir: false,
+    };
+
+    // A first run leaves one paused job in the file.
+    let mut q = Queue::start(saving.clone());
+    q.handle.command(QueueCommand::PauseQueue { paused: true });
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        vec![remote("old.bin")],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    q.until("the queued job", |_, e| matches!(e, Event::JobsChanged(_)))
+        .await;
+    drop(q);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !save.exists() {
+        assert!(Instant::now() < deadline, "the queue was saved on quit");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let first = std::fs::read_to_string(&save).unwrap();
+
+    // Second run, restoring later: a job added first is not saved over the file.
+    let mut q = Queue::start(QueueConfig {
+        restore_later: true,
+        ..saving
+    });
+    q.handle.command(QueueCommand::PauseQueue { paused: true });
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        vec![remote("new.bin")],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    q.until("the new job", |_, e| matches!(e, Event::JobsChanged(_)))
+        .await;
+    // Past the queue's save interval (0.5 s): still the first run's file.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(q.views.len(), 1, "nothing restored before it is asked");
+    assert_eq!(std::fs::read_to_string(&save).unwrap(), first);
+
+    q.handle.command(QueueCommand::RestoreSaved);
+    q.until("the restored job", |_, e| {
+        matches!(e, Event::JobsChanged(v) if v.iter().any(|j| j.source.file_name() == b"old.bin"))
+    })
+    .await;
+    let mut names: Vec<String> = q
+        .views
+        .values()
+        .map(|v| String::from_utf8_lossy(&v.source.file_name()).into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["new.bin", "old.bin"]);
+    q.handle.command(QueueCommand::PauseQueue { paused: false });
+    assert_eq!(q.idle().await, (2, 0, 0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_listing_writes_nothing_outside_the_target_folder() {
     let listing = b"-rw-r--r-- 1 u g 5 Jan 01 2024 ../escape\r\n\

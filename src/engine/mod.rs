@@ -487,6 +487,7 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox, queue: 
                 choice,
                 apply_to_all,
             }),
+            Command::RestoreQueue => queue.command(QueueCommand::RestoreSaved),
             Command::QueueSettings {
                 concurrency,
                 on_existing,

@@ -247,6 +247,9 @@ pub enum Command {
         choice: OnExisting,
         apply_to_all: bool,
     },
+    /// Read the saved transfer queue now. The window sends it once its first
+    /// frame is drawn, so start-up never waits on the disk.
+    RestoreQueue,
     /// Change the queue's settings (concurrency 1–32, default answer for
     /// existing targets).
     QueueSettings {

@@ -377,6 +377,7 @@ impl FerryApp {
         let waker_ctx = ctx.clone();
         let queue = QueueConfig {
             save_path: config.queue_file.clone(),
+            restore_later: true,
             concurrency: state.queue.concurrency,
             on_existing: state.queue.on_existing,
             ..QueueConfig::default()
@@ -1039,6 +1040,7 @@ impl FerryApp {
         if !self.first_frame_drawn {
             self.first_frame_drawn = true;
             tracing::debug!("first frame drawn");
+            self.send(Command::RestoreQueue);
             if let Some(config) = self.sites_config.take() {
                 self.load_sites(config, ctx);
             }

@@ -58,7 +58,13 @@ pub(super) fn spawn(
         last_save: Instant::now(),
         order_sent: None,
         order_due: false,
+        restore_pending: false,
     };
+    if queue.config.restore_later {
+        queue.restore_pending = queue.config.save_path.is_some();
+        tokio::spawn(queue.run(rx));
+        return;
+    }
     tokio::spawn(async move {
         // Reading the saved queue touches the disk: not on the caller's
         // thread (the window's, before its first frame).
@@ -99,6 +105,8 @@ struct Queue {
     order_sent: Option<Instant>,
     /// The order changed since it was last sent.
     order_due: bool,
+    /// The saved queue is still to be read: nothing is saved until it is.
+    restore_pending: bool,
 }
 
 static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
@@ -189,6 +197,13 @@ impl Queue {
                 }
             }
             QueueMsg::Command(command) => self.command(command),
+            QueueMsg::Restored(saved) => {
+                self.restore_pending = false;
+                if let Some(saved) = saved {
+                    self.apply_saved(saved);
+                }
+                tracing::debug!(jobs = self.jobs.ids().count(), "queue restored");
+            }
             QueueMsg::Started { id, size } => {
                 let Some(mut job) = self.jobs.get_mut(id) else {
                     return;
@@ -308,6 +323,7 @@ impl Queue {
 
     fn command(&mut self, command: QueueCommand) {
         match command {
+            QueueCommand::RestoreSaved => self.restore_in_background(),
             QueueCommand::CancelJobs { ids } => {
                 let ids = self.ids_or(ids, |j| j.view.state.is_pending());
                 let mut changed = Vec::new();
@@ -686,6 +702,10 @@ impl Queue {
     // ----- saving and restoring -----
 
     fn save(&mut self) {
+        if self.restore_pending {
+            // Saving now would replace the file before it was read.
+            return;
+        }
         self.dirty = false;
         self.last_save = Instant::now();
         let Some(path) = self.config.save_path.clone() else {
@@ -712,33 +732,30 @@ impl Queue {
         let Some(path) = self.config.save_path.clone() else {
             return;
         };
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-            Err(e) => {
-                self.out.send(Event::QueueNotice(format!(
-                    "could not read the saved transfer queue: {e}: {}",
-                    path.display()
-                )));
-                return;
-            }
+        if let Some(saved) = read_saved(&path, &self.out) {
+            self.apply_saved(saved);
+        }
+    }
+
+    /// Read the saved queue on a blocking thread; the answer comes back as
+    /// [`QueueMsg::Restored`].
+    fn restore_in_background(&mut self) {
+        let (Some(path), Some(tx)) = (self.config.save_path.clone(), self.me.upgrade()) else {
+            self.restore_pending = false;
+            return;
         };
-        let saved: SavedQueue = match serde_json::from_slice(&bytes) {
-            Ok(s) => s,
-            Err(e) => {
-                let aside = broken_name(&path);
-                let kept = std::fs::rename(&path, &aside).is_ok();
-                self.out.send(Event::QueueNotice(format!(
-                    "the saved transfer queue could not be read ({e}); {}",
-                    if kept {
-                        format!("it was kept as {}", aside.display())
-                    } else {
-                        "it was left as it is".into()
-                    }
-                )));
-                return;
-            }
-        };
+        if !self.restore_pending {
+            return;
+        }
+        let out = self.out.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.send(QueueMsg::Restored(read_saved(&path, &out)));
+        });
+    }
+
+    /// Add the saved jobs after those already queued.
+    fn apply_saved(&mut self, saved: SavedQueue) {
+        let was_dirty = self.dirty;
         let mut restored = Vec::new();
         for saved_job in saved.jobs {
             let Some(source) = saved_job.source.path() else {
@@ -772,7 +789,40 @@ impl Queue {
             restored.push(job);
         }
         self.push_back(restored);
-        self.dirty = false;
+        // Restoring is not a change to save (jobs added before it are).
+        self.dirty = was_dirty;
+    }
+}
+
+/// The saved queue at `path`: None when there is none or it cannot be read
+/// (the user is told; a corrupt file is kept aside).
+fn read_saved(path: &std::path::Path, out: &Outbox) -> Option<SavedQueue> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            out.send(Event::QueueNotice(format!(
+                "could not read the saved transfer queue: {e}: {}",
+                path.display()
+            )));
+            return None;
+        }
+    };
+    match serde_json::from_slice(&bytes) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let aside = broken_name(path);
+            let kept = std::fs::rename(path, &aside).is_ok();
+            out.send(Event::QueueNotice(format!(
+                "the saved transfer queue could not be read ({e}); {}",
+                if kept {
+                    format!("it was kept as {}", aside.display())
+                } else {
+                    "it was left as it is".into()
+                }
+            )));
+            None
+        }
     }
 }
 

@@ -49,6 +49,10 @@ pub struct QueueConfig {
     pub backoff: Duration,
     /// Where the queue is saved on every change (None: not saved).
     pub save_path: Option<PathBuf>,
+    /// Read the saved queue only on [`QueueCommand::RestoreSaved`] (the
+    /// window sends it once its first frame is drawn, so start-up never
+    /// waits on the disk); false: read it as the queue starts.
+    pub restore_later: bool,
     /// Send the transfer connections' protocol lines as `Event::Log` (the
     /// window's log; the command line only with -v).
     pub protocol_log: bool,
@@ -62,6 +66,7 @@ impl Default for QueueConfig {
             retries: 3,
             backoff: Duration::from_secs(2),
             save_path: None,
+            restore_later: false,
             protocol_log: true,
         }
     }
@@ -93,6 +98,8 @@ impl SiteKey {
 /// Messages into the queue task: from the engine's dispatcher and from the
 /// queue's own workers.
 pub(crate) enum QueueMsg {
+    /// The saved queue, read on a blocking thread (None: nothing to restore).
+    Restored(Option<store::SavedQueue>),
     /// The user connected (or reconnected) with these options: jobs for that
     /// server may run.
     Login(ConnectOptions),
@@ -134,6 +141,9 @@ pub(crate) enum QueueMsg {
 /// match over them is exhaustive.
 #[derive(Debug, Clone)]
 pub enum QueueCommand {
+    /// Read the saved queue now (with `restore_later`; once only). Nothing is
+    /// saved until it has been read, so it is never overwritten unread.
+    RestoreSaved,
     /// Cancel these jobs (all unfinished ones when empty): a running transfer
     /// is stopped with ABOR, a partial download is kept as `.part`.
     CancelJobs { ids: Vec<u64> },

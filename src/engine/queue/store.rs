@@ -11,7 +11,7 @@ use crate::engine::protocol::{AnyPath, Direction, JobView, Priority};
 pub(super) const SAVE_VERSION: u32 = 1;
 
 #[derive(serde::Serialize, serde::Deserialize)]
-pub(super) struct SavedQueue {
+pub(crate) struct SavedQueue {
     pub(super) version: u32,
     pub(super) jobs: Vec<SavedJob>,
 }
