@@ -128,6 +128,7 @@ fn config(on_existing: OnExisting) -> QueueConfig {
         retries: 3,
         backoff: Duration::from_millis(20),
         save_path: None,
+        restore_later: false,
         protocol_log: true,
     }
 }

@@ -186,6 +186,7 @@ async fn run(
             retries: 3,
             backoff: Duration::from_secs(2),
             save_path: None,
+            restore_later: false,
             protocol_log: verbose,
         },
         out,

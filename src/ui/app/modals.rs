@@ -170,7 +170,7 @@ impl FerryApp {
                                     ui.label(format!("Note for {name}: {note}"));
                                 }
                             });
-                        super::connect_dialog::buttons_layout(ui, |ui| {
+                        crate::ui::connect_dialog::buttons_layout(ui, |ui| {
                             if ui.button("Close").clicked()
                                 || ui.input(|i| i.key_pressed(egui::Key::Escape))
                             {
