@@ -87,6 +87,9 @@ impl Pending {
     /// Add an event that may wait for the next snapshot; give it back if it must go out at once.
     fn gather(&mut self, event: Event) -> Result<(), Event> {
         match event {
+            // A wait that ends goes out at once (after what is pending), with
+            // the result that ended it: the status line never lags behind it.
+            Event::Busy { what: None, .. } => return Err(event),
             Event::Log(_) | Event::Busy { .. } => self.notes.push(event),
             Event::JobsProgress(list) => self.progress.extend(list),
             Event::JobsChanged(views) => {

@@ -220,11 +220,13 @@ async fn list(
                 .into_iter()
                 .map(|e| remote_entry(e, &charset))
                 .collect();
+            // The wait ends before the listing shows, so a window that shows
+            // the listing never still says it waits for it.
+            out.idle(Side::Remote);
             out.send(Event::Listing {
                 path: AnyPath::Remote(path),
                 entries,
             });
-            out.idle(Side::Remote);
             Ok(())
         }
         // Reported once, by `lost`, when it ends the session.
