@@ -230,6 +230,29 @@ fn create_rename_and_delete_a_remote_folder() {
     assert!(!server.path("renamed-by-ui").exists());
 }
 
+/// The delete confirmation counts in words ("1 item", not "item(s)") and,
+/// like every desktop dialog, Enter confirms it.
+#[test]
+fn delete_confirmation_counts_in_words_and_enter_confirms_it() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    connect_and_list(&mut h, &server);
+
+    h.get_by_label("hello.txt").click();
+    h.step();
+    h.key_press(egui::Key::Delete);
+    h.run_steps(2);
+    h.get_by_label("Delete 1 item from the server? This cannot be undone.");
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the file gone", |a| {
+        !remote_names(a).contains(&"hello.txt".to_string())
+    });
+    assert!(!server.path("hello.txt").exists());
+    assert!(server.path("docs").is_dir(), "only the selected item");
+}
+
 #[test]
 fn download_and_upload_a_file_through_the_window() {
     let rt = runtime();

@@ -62,16 +62,23 @@ impl FerryApp {
             Modal::ConfirmMove { paths, folder } => {
                 egui::Modal::new(egui::Id::unique("confirm-move")).show(ctx, |ui| {
                     ui.heading("Move?");
-                    ui.label(format!("Move {} item(s) into", paths.len()));
-                    ui.monospace(folder.display());
+                    ui.label(format!(
+                        "Move {} from:",
+                        crate::ui::format::count(paths.len() as u64, "item", "items")
+                    ));
                     for PathItem { path: p, .. } in paths.iter().take(5) {
                         ui.monospace(p.display());
                     }
                     if paths.len() > 5 {
                         ui.label(format!("… and {} more", paths.len() - 5));
                     }
+                    ui.label("Into:");
+                    ui.monospace(folder.display());
                     ui.horizontal(|ui| {
-                        if ui.button("Move").clicked() {
+                        // Enter confirms, Esc cancels, as in every desktop dialog.
+                        if ui.button("Move").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Enter))
+                        {
                             for PathItem { path: p, .. } in &paths {
                                 let name = p.file_name();
                                 self.engine.handle.send(Command::Rename {
@@ -198,14 +205,18 @@ impl FerryApp {
                     } else {
                         "from this computer"
                     };
-                    let folders = paths.iter().filter(|item| item.is_dir).count();
+                    let folders = paths.iter().filter(|item| item.is_dir).count() as u64;
+                    let count = crate::ui::format::count;
                     ui.label(format!(
-                        "Delete {} item(s) {where_}{}? This cannot be undone.",
-                        paths.len(),
-                        if folders > 0 {
-                            format!(", including {folders} folder(s) with everything in them")
-                        } else {
-                            String::new()
+                        "Delete {} {where_}{}? This cannot be undone.",
+                        count(paths.len() as u64, "item", "items"),
+                        match folders {
+                            0 => String::new(),
+                            1 => ", including 1 folder with everything in it".to_string(),
+                            n => format!(
+                                ", including {} with everything in them",
+                                count(n, "folder", "folders")
+                            ),
                         }
                     ));
                     for PathItem { path: p, .. } in paths.iter().take(5) {
@@ -215,7 +226,9 @@ impl FerryApp {
                         ui.label(format!("… and {} more", paths.len() - 5));
                     }
                     ui.horizontal(|ui| {
-                        if ui.button("Delete").clicked() {
+                        if ui.button("Delete").clicked()
+                            || ui.input(|i| i.key_pressed(egui::Key::Enter))
+                        {
                             command = Some(Command::Delete {
                                 paths: paths.clone(),
                             });
