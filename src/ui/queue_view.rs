@@ -551,24 +551,14 @@ impl QueueView {
                         }
                     });
                     row.col(|ui| {
-                        let mut text = job.state.label();
-                        if job.priority != Priority::Normal {
-                            text.push_str(&format!(" · {:?} priority", job.priority));
-                        }
-                        match &job.error {
-                            Some(e) if job.state.is_failed() => {
-                                ui.colored_label(
-                                    ui.visuals().error_fg_color,
-                                    format!("{text}: {e}"),
-                                )
-                                .on_hover_text(e);
-                            }
-                            Some(e) => {
-                                ui.label(format!("{text}: {e}")).on_hover_text(e);
-                            }
-                            None => {
-                                ui.label(text);
-                            }
+                        let cell = state_cell(job);
+                        let label = if cell.is_error {
+                            ui.colored_label(ui.visuals().error_fg_color, cell.text)
+                        } else {
+                            ui.label(cell.text)
+                        };
+                        if let Some(hover) = cell.hover {
+                            label.on_hover_text(hover);
                         }
                     });
                     let response = row.response();
@@ -800,6 +790,54 @@ pub fn eta(seconds: f64) -> String {
     }
 }
 
+/// What a job's State column says.
+struct StateCell {
+    text: String,
+    /// The full message, on hover.
+    hover: Option<String>,
+    /// Drawn in the error colour.
+    is_error: bool,
+}
+
+/// A job's state in words: a failure with its reason (in the error colour),
+/// a cancelled job as plain "Cancelled" (the user's choice, not an error),
+/// with what was kept when something was.
+fn state_cell(job: &JobView) -> StateCell {
+    let mut text = job.state.label();
+    if job.priority != Priority::Normal {
+        text.push_str(&format!(" · {:?} priority", job.priority));
+    }
+    match &job.error {
+        Some(e) if job.state == JobState::Cancelled => {
+            let rest = e.trim_start_matches("cancelled").trim_start_matches(';');
+            let rest = rest.trim();
+            if rest.is_empty() {
+                StateCell {
+                    text,
+                    hover: None,
+                    is_error: false,
+                }
+            } else {
+                StateCell {
+                    text: format!("{text} · {rest}"),
+                    hover: Some(rest.to_string()),
+                    is_error: false,
+                }
+            }
+        }
+        Some(e) => StateCell {
+            text: format!("{text}: {e}"),
+            hover: Some(e.clone()),
+            is_error: job.state.is_failed(),
+        },
+        None => StateCell {
+            text,
+            hover: None,
+            is_error: false,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -893,6 +931,29 @@ mod tests {
             ..t
         };
         assert_eq!(idle.eta(), None);
+    }
+
+    #[test]
+    fn a_cancelled_job_says_cancelled_plainly_and_a_failure_says_why_in_red() {
+        let mut j = job(1, JobState::Cancelled, None, 0);
+        j.error = Some("cancelled".into());
+        let c = state_cell(&j);
+        assert_eq!((c.text.as_str(), c.is_error), ("Cancelled", false));
+        j.error = Some("cancelled; what arrived is kept as NAME.part for a retry".into());
+        let c = state_cell(&j);
+        assert_eq!(
+            c.text,
+            "Cancelled · what arrived is kept as NAME.part for a retry"
+        );
+        assert!(!c.is_error);
+        let mut f = job(2, JobState::Failed, None, 0);
+        f.error = Some("550 No such file".into());
+        let c = state_cell(&f);
+        assert!(
+            c.is_error && c.text.ends_with(": 550 No such file"),
+            "{}",
+            c.text
+        );
     }
 
     #[test]
