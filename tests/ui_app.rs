@@ -253,6 +253,44 @@ fn delete_confirmation_counts_in_words_and_enter_confirms_it() {
     assert!(server.path("docs").is_dir(), "only the selected item");
 }
 
+/// Connecting to another server that refuses the password: the first
+/// server's files are gone from the remote pane (not left browsable), and
+/// the banner asks for the password instead of offering to resend the
+/// refused one.
+#[test]
+fn a_refused_login_to_another_server_clears_the_old_listing_and_asks_for_the_password() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let other = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    connect_and_list(&mut h, &server);
+    {
+        let form = &mut h.state_mut().quick.form;
+        form.port = other.addr.port().to_string();
+        form.password = "wrong".into();
+    }
+    h.get_by_label("Password").click();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the refused login", |a| {
+        a.banner
+            .as_ref()
+            .is_some_and(|b| b.message.contains("Could not connect"))
+    });
+    assert_eq!(remote_names(h.state()), Vec::<String>::new());
+    assert!(
+        h.query_by_label("Retry").is_none(),
+        "no resend of a refused password"
+    );
+    h.get_by_label("Enter password…").click();
+    h.run_steps(3);
+    let dialog = &h.state().dialog;
+    assert!(dialog.open);
+    assert!(dialog.form.password.is_empty());
+    assert_eq!(dialog.form.port, other.addr.port().to_string());
+}
+
 #[test]
 fn download_and_upload_a_file_through_the_window() {
     let rt = runtime();

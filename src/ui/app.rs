@@ -144,6 +144,9 @@ pub enum Connection {
 #[derive(Debug, Clone, PartialEq)]
 pub enum BannerAction {
     Retry,
+    /// After a refused login: ask for the password again instead of
+    /// resending the one the server refused.
+    EnterPassword,
     Reconnect,
     SwitchMode(DataMode),
     OpenLog,
@@ -528,7 +531,17 @@ impl FerryApp {
         self.remote.show_hidden = request.show_hidden;
         request.options.list_hidden = request.show_hidden;
         self.banner = None;
-        self.remote.set_stale(false);
+        // Another server's listing must not stay browsable while (or after
+        // failing) connecting to this one; the same server's stays greyed
+        // until the connection is back.
+        let same_server = self.last_request.as_ref().is_some_and(|r| {
+            r.options.addr_text() == key && r.options.user == request.options.user
+        });
+        if same_server {
+            self.remote.set_stale(true);
+        } else {
+            self.remote.clear();
+        }
         self.remote.charset = request.options.charset;
         self.last_request = Some(request.clone());
         self.send(Command::Connect {
@@ -702,6 +715,7 @@ impl FerryApp {
                     for a in &banner.actions {
                         let label = match a {
                             BannerAction::Retry => "Retry".to_string(),
+                            BannerAction::EnterPassword => "Enter password…".to_string(),
                             BannerAction::Reconnect => "Reconnect".to_string(),
                             BannerAction::SwitchMode(DataMode::Active) => {
                                 "Switch to active mode".to_string()

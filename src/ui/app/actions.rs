@@ -216,6 +216,32 @@ impl FerryApp {
                 self.state.show_log = true;
                 self.state.bottom_tab = BottomTab::Log;
             }
+            BannerAction::EnterPassword => {
+                self.banner = None;
+                let site = self
+                    .connected_site
+                    .as_ref()
+                    .and_then(|id| self.sites.get(id))
+                    .cloned();
+                match site {
+                    Some(site) => {
+                        self.modal = Some(Modal::AskPassword {
+                            site: Box::new(site),
+                            password: String::new(),
+                            note: Some("The server refused the password.".into()),
+                            remember: false,
+                            test: false,
+                        });
+                    }
+                    // A quick connection: the dialog, filled in as it was,
+                    // without the refused password.
+                    None => {
+                        self.dialog.form = self.quick.form.clone();
+                        self.dialog.form.password.clear();
+                        self.dialog.open = true;
+                    }
+                }
+            }
             BannerAction::Retry | BannerAction::Reconnect => {
                 self.banner = None;
                 if matches!(self.connection, Connection::Connected { .. }) {

@@ -36,12 +36,17 @@ impl FerryApp {
                     self.state.recent_sites.truncate(RECENT_SITES);
                 }
             }
-            Event::ConnectFailed { message, .. } => {
+            Event::ConnectFailed { message, login } => {
                 self.connection = Connection::Disconnected;
                 self.banner = Some(Banner {
                     message: format!("Could not connect: {message}"),
                     actions: vec![
-                        BannerAction::Retry,
+                        // A refused login is not retried with the same password.
+                        if login {
+                            BannerAction::EnterPassword
+                        } else {
+                            BannerAction::Retry
+                        },
                         BannerAction::OpenLog,
                         BannerAction::Dismiss,
                     ],

@@ -386,6 +386,16 @@ impl PaneState {
         self.error = message;
     }
 
+    /// Forget the listing and the folder (another server is being connected).
+    pub fn clear(&mut self) {
+        self.set_listing(AnyPath::Remote(Vec::new()), Vec::new());
+        self.path = None;
+        self.listed = None;
+        self.loading = false;
+        self.error = None;
+        self.stale = false;
+    }
+
     /// Grey the listing out (connection lost) or bring it back.
     pub fn set_stale(&mut self, stale: bool) {
         self.stale = stale;
