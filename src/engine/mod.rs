@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 pub use protocol::{
-    AnyPath, Command, Conflict, Direction, Entry, Event, JobState, JobView, Kind, MoveTo,
+    AnyPath, Command, Conflict, Direction, Entry, Event, Finished, JobState, JobView, Kind, MoveTo,
     OnExisting, PathItem, Priority, Side,
 };
 pub use queue::{QueueCommand, QueueConfig, QueueHandle};
@@ -477,6 +477,7 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox, queue: 
             Command::ClearFinished { failed_too } => {
                 queue.command(QueueCommand::ClearFinished { failed_too })
             }
+            Command::RemoveJobs { ids } => queue.command(QueueCommand::RemoveJobs { ids }),
             Command::MoveJobs { ids, to } => queue.command(QueueCommand::MoveJobs { ids, to }),
             Command::SetPriority { ids, priority } => {
                 queue.command(QueueCommand::SetPriority { ids, priority })
@@ -541,6 +542,7 @@ mod tests {
             error: None,
             priority: Priority::Normal,
             site: "u@h:21".into(),
+            finished: None,
         }
     }
 

@@ -236,6 +236,9 @@ pub enum Command {
     RetryJobs { ids: Vec<u64> },
     /// Forget finished, skipped, failed and cancelled jobs (answered by `JobsRemoved`).
     ClearFinished { failed_too: bool },
+    /// Take these jobs out of the queue (every job when empty), whatever
+    /// their state: a running one is stopped first, as by `CancelJobs`.
+    RemoveJobs { ids: Vec<u64> },
     /// Move jobs in the queue order.
     MoveJobs { ids: Vec<u64>, to: MoveTo },
     /// Give jobs a priority: higher ones start first.
@@ -504,6 +507,19 @@ pub struct JobView {
     pub priority: Priority,
     /// `user@host:port` of the server the job belongs to.
     pub site: String,
+    /// When and how fast it finished (a done job).
+    pub finished: Option<Finished>,
+}
+
+/// How a done job went: the row shows its finish time, duration and speed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Finished {
+    /// When it finished (wall clock).
+    pub at: std::time::SystemTime,
+    /// From its start on a connection to its end, retries included.
+    pub took: std::time::Duration,
+    /// Bytes moved in that time (a resumed job's earlier bytes not counted).
+    pub moved: u64,
 }
 
 /// A job whose target exists, for the "what now?" question.

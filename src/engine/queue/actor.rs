@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use tokio::sync::{mpsc, watch};
 
 use super::super::Outbox;
-use super::super::protocol::{Direction, Event, JobState, JobView, OnExisting, Priority};
+use super::super::protocol::{Direction, Event, Finished, JobState, JobView, OnExisting, Priority};
 use super::super::transfer::Known;
 use super::jobs::{Job, Jobs, Stop};
 use super::store::{SAVE_VERSION, SavedJob, SavedQueue, broken_name, write_atomically};
@@ -34,6 +34,9 @@ const ORDER_EVERY: Duration = Duration::from_millis(100);
 struct Running {
     stop: watch::Sender<bool>,
     bytes: Arc<AtomicU64>,
+    /// When it started, and its bytes then (for the done row's speed).
+    started: Instant,
+    bytes_at_start: u64,
 }
 
 pub(super) fn spawn(
@@ -301,6 +304,7 @@ impl Queue {
                 error,
                 priority: Priority::Normal,
                 site: site.display(),
+                finished: None,
             },
             site,
             site_id,
@@ -376,6 +380,23 @@ impl Queue {
                 });
                 self.remove(&gone);
             }
+            QueueCommand::RemoveJobs { ids } => {
+                let ids = self.ids_or(ids, |_| true);
+                let mut gone = Vec::new();
+                for id in ids {
+                    let Some(mut job) = self.jobs.get_mut(id) else {
+                        continue;
+                    };
+                    if let Some(run) = self.running.get(&id) {
+                        // It leaves when its worker reports back.
+                        job.stopping = Some(Stop::Remove);
+                        let _ = run.stop.send(true);
+                    } else {
+                        gone.push(id);
+                    }
+                }
+                self.remove(&gone);
+            }
             QueueCommand::MoveJobs { ids, to } => {
                 self.jobs.move_ids(&ids, to);
                 self.dirty = true;
@@ -430,7 +451,7 @@ impl Queue {
     }
 
     fn finished(&mut self, id: u64, outcome: Outcome, mut session: Option<Session>) {
-        self.running.remove(&id);
+        let run = self.running.remove(&id);
         if let Some(s) = session.as_mut() {
             self.adopt_mode_switch(s);
         }
@@ -450,6 +471,11 @@ impl Queue {
             }
         }
         let stopping = job.stopping.take();
+        if stopping == Some(Stop::Remove) {
+            drop(job);
+            self.remove(&[id]);
+            return;
+        }
         // A folder cancelled while it was being listed stays cancelled: its
         // contents are not queued.
         let outcome = match outcome {
@@ -463,6 +489,11 @@ impl Queue {
                 job.view.bytes = bytes;
                 job.view.size = Some(bytes);
                 job.view.error = None;
+                job.view.finished = run.map(|r| Finished {
+                    at: std::time::SystemTime::now(),
+                    took: r.started.elapsed(),
+                    moved: bytes.saturating_sub(r.bytes_at_start),
+                });
             }
             Outcome::Skipped(why) => {
                 job.view.state = JobState::Skipped;
@@ -564,7 +595,8 @@ impl Queue {
             JobState::Running
         };
         let (stop_tx, stop_rx) = watch::channel(false);
-        let bytes = Arc::new(AtomicU64::new(job.view.bytes));
+        let bytes_at_start = job.view.bytes;
+        let bytes = Arc::new(AtomicU64::new(bytes_at_start));
         let session = self.idle.get_mut(&*job.site).and_then(Vec::pop);
         let worker = Worker {
             id,
@@ -595,6 +627,8 @@ impl Queue {
             Running {
                 stop: stop_tx,
                 bytes,
+                started: Instant::now(),
+                bytes_at_start,
             },
         );
         self.active = true;

@@ -32,6 +32,8 @@ pub(super) struct Job {
 pub(super) enum Stop {
     Pause,
     Cancel,
+    /// Cancel, then take it out of the queue.
+    Remove,
 }
 
 /// What the indexes know of a job: whether it may start, and how it counts.

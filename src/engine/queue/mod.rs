@@ -155,6 +155,9 @@ pub enum QueueCommand {
     RetryJobs { ids: Vec<u64> },
     /// Forget finished, skipped, failed and cancelled jobs.
     ClearFinished { failed_too: bool },
+    /// Take these jobs out of the queue (every job when empty); a running
+    /// one is stopped first and leaves once it has.
+    RemoveJobs { ids: Vec<u64> },
     /// Move jobs in the queue order.
     MoveJobs { ids: Vec<u64>, to: MoveTo },
     /// Give jobs a priority: higher ones start first.

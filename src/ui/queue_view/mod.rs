@@ -1,27 +1,31 @@
 //! The transfer queue panel: tabs for queued, failed and finished jobs, a
-//! row per job (direction, paths, size, progress, rate, ETA, state, error),
+//! row per job (direction, paths, size, progress, speed, time, state),
 //! totals with an overall rate and ETA, a throughput graph of the last
 //! minute, and the "target exists" question. It renders the engine's view of
 //! the queue and turns clicks into engine commands; it owns no transfer.
+//!
+//! - `rate.rs`: the one rate estimator rows, totals and the status line share;
+//! - `table.rs`: the rows (virtualized), selection and the context menu.
+
+mod rate;
+mod table;
 
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use eframe::egui::{self, Align, Layout, RichText, Sense, TextStyle};
-use egui_extras::{Column, TableBuilder};
+use eframe::egui::{self, Align, Layout, RichText, TextStyle};
 
 use super::format;
 use crate::engine::queue::MAX_CONCURRENCY;
-use crate::engine::{
-    AnyPath, Command, Conflict, Direction, JobState, JobView, MoveTo, OnExisting, Priority,
-};
+use crate::engine::{AnyPath, Command, Conflict, JobState, JobView, OnExisting};
+pub use rate::Rate;
 
 /// How much throughput history the graph shows, in seconds.
 const GRAPH_SECONDS: f64 = 60.0;
-/// Overall rate is sampled this often (seconds).
+/// The graph takes a point this often (seconds).
 const SAMPLE_EVERY: f64 = 0.5;
-/// The overall rate is the average over this many seconds.
-const RATE_WINDOW: f64 = 3.0;
+/// The graph's size.
+const GRAPH_WIDTH: f32 = 160.0;
 
 /// Which jobs the panel lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -52,33 +56,6 @@ impl QueueTab {
     }
 }
 
-/// A job's recent transfer rate.
-#[derive(Debug, Clone, Copy, Default)]
-struct Meter {
-    /// The last (time, bytes) seen.
-    last: Option<(f64, u64)>,
-    /// Bytes per second, smoothed.
-    rate: f64,
-}
-
-impl Meter {
-    fn update(&mut self, now: f64, bytes: u64) {
-        if let Some((t, b)) = self.last {
-            let dt = now - t;
-            if dt <= 0.0 {
-                return;
-            }
-            let instant = bytes.saturating_sub(b) as f64 / dt;
-            self.rate = if self.rate == 0.0 {
-                instant
-            } else {
-                0.7 * self.rate + 0.3 * instant
-            };
-        }
-        self.last = Some((now, bytes));
-    }
-}
-
 /// The queue as the window knows it.
 ///
 /// What a frame needs (each tab's rows, the counts, what is left) is
@@ -94,14 +71,21 @@ pub struct QueueView {
     derived: OnceCell<Derived>,
     pub tab: QueueTab,
     pub selected: BTreeSet<u64>,
+    /// Where a Shift+click range starts.
+    anchor: Option<u64>,
     pub paused: bool,
     /// Conflicts waiting for the user's answer, oldest first.
     pub conflicts: VecDeque<Conflict>,
     apply_to_all: bool,
-    meters: HashMap<u64, Meter>,
-    /// Bytes moved and jobs finished since the last rate sample, and when that was.
+    /// Each running job's rate.
+    meters: HashMap<u64, Rate>,
+    /// Bytes moved and jobs finished since the window opened (running totals).
     moved: u64,
     finished: u64,
+    /// The overall rates, of bytes and of finished jobs.
+    bytes_rate: Rate,
+    jobs_rate: Rate,
+    /// When the graph last took a point.
     sampled_at: Option<f64>,
     /// Throughput over the last minute.
     history: VecDeque<Sample>,
@@ -124,7 +108,6 @@ struct Derived {
 struct Sample {
     time: f64,
     bytes_per_s: f64,
-    jobs_per_s: f64,
 }
 
 /// What is left in the queue and how fast it goes.
@@ -132,10 +115,11 @@ struct Sample {
 pub struct Totals {
     pub files: usize,
     pub bytes: u64,
-    /// Bytes per second, the last few seconds' average.
-    pub rate: f64,
+    /// Bytes per second over the last few seconds; None while nothing
+    /// moves (paused, waiting for an answer, idle).
+    pub rate: Option<f64>,
     /// Jobs finished per second, likewise.
-    pub jobs_rate: f64,
+    pub jobs_rate: Option<f64>,
 }
 
 impl Totals {
@@ -146,8 +130,8 @@ impl Totals {
             format::count(self.files as u64, "file", "files"),
             format::human_size(self.bytes)
         );
-        if self.rate > 0.0 {
-            text.push_str(&format!(" · {}/s", format::human_size(self.rate as u64)));
+        if let Some(rate) = self.rate.filter(|r| *r > 0.0) {
+            text.push_str(&format!(" · {}/s", format::human_size(rate as u64)));
         }
         if let Some(left) = self.eta() {
             text.push_str(&format!(" · {} left", eta(left)));
@@ -158,8 +142,14 @@ impl Totals {
     /// Seconds to go, by bytes or by files, whichever is slower: many small
     /// files cost per file, not per byte.
     pub fn eta(&self) -> Option<f64> {
-        let by_bytes = (self.rate > 0.0).then(|| self.bytes as f64 / self.rate);
-        let by_files = (self.jobs_rate > 0.0).then(|| self.files as f64 / self.jobs_rate);
+        let by_bytes = self
+            .rate
+            .filter(|r| *r > 0.0)
+            .map(|r| self.bytes as f64 / r);
+        let by_files = self
+            .jobs_rate
+            .filter(|r| *r > 0.0)
+            .map(|r| self.files as f64 / r);
         match (by_bytes, by_files) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -191,7 +181,7 @@ impl QueueView {
             }
             self.jobs.insert(v.id, v);
         }
-        self.sample(now);
+        self.record(now);
         finished
     }
 
@@ -211,7 +201,12 @@ impl QueueView {
             self.selected.remove(id);
         }
         if !ids.is_empty() {
-            self.order.retain(|id| self.jobs.contains_key(id));
+            let gone: std::collections::HashSet<u64> = ids.iter().copied().collect();
+            self.order.retain(|id| !gone.contains(id));
+            self.conflicts.retain(|c| !gone.contains(&c.id));
+            if self.anchor.is_some_and(|a| gone.contains(&a)) {
+                self.anchor = None;
+            }
         }
         folders
     }
@@ -257,28 +252,28 @@ impl QueueView {
                     d.pending_bytes = d.pending_bytes - left(job.bytes) + left(bytes);
                 }
                 job.bytes = bytes;
-                self.meters.entry(id).or_default().update(now, bytes);
+                self.meters.entry(id).or_default().record(now, bytes);
             }
         }
-        self.sample(now);
+        self.record(now);
     }
 
-    /// Record the overall rate every half second, and forget samples older than the graph.
-    fn sample(&mut self, now: f64) {
-        let Some(at) = self.sampled_at else {
-            self.sampled_at = Some(now);
-            return;
-        };
-        if now - at < SAMPLE_EVERY {
+    /// Feed the overall estimators the running totals at `now`, and give
+    /// the graph a point every half second.
+    fn record(&mut self, now: f64) {
+        self.bytes_rate.record(now, self.moved);
+        self.jobs_rate.record(now, self.finished);
+        if !self.moving() {
+            self.meters.clear();
+        }
+        if self.sampled_at.is_some_and(|at| now - at < SAMPLE_EVERY) {
             return;
         }
-        let dt = now - at;
+        self.sampled_at = Some(now);
         self.history.push_back(Sample {
             time: now,
-            bytes_per_s: std::mem::take(&mut self.moved) as f64 / dt,
-            jobs_per_s: std::mem::take(&mut self.finished) as f64 / dt,
+            bytes_per_s: self.bytes_rate.per_second().unwrap_or(0.0),
         });
-        self.sampled_at = Some(now);
         while self
             .history
             .front()
@@ -288,28 +283,34 @@ impl QueueView {
         }
     }
 
+    /// Whether bytes can be moving now: a job runs and the queue is not
+    /// paused. Rates and times left show only then, never a frozen figure.
+    pub fn moving(&self) -> bool {
+        !self.paused && self.derived().running
+    }
+
+    /// A running job's rate (bytes per second), while it moves.
+    pub fn job_rate(&self, id: u64) -> Option<f64> {
+        if !self.moving() {
+            return None;
+        }
+        let job = self.jobs.get(&id)?;
+        if job.state != JobState::Running {
+            return None;
+        }
+        self.meters.get(&id)?.per_second()
+    }
+
     /// Jobs still to do, bytes still to move, and the overall rates (the
-    /// last few seconds' average, small files included).
+    /// last few seconds' average, small files included; none while nothing moves).
     pub fn totals(&self) -> Totals {
         let d = self.derived();
-        let (files, bytes) = (d.pending_files, d.pending_bytes);
-        let (mut rate, mut jobs_rate) = (0.0, 0.0);
-        if let Some(last) = self.history.back().filter(|_| files > 0) {
-            let recent: Vec<&Sample> = self
-                .history
-                .iter()
-                .rev()
-                .take_while(|s| last.time - s.time < RATE_WINDOW)
-                .collect();
-            let n = recent.len().max(1) as f64;
-            rate = recent.iter().map(|s| s.bytes_per_s).sum::<f64>() / n;
-            jobs_rate = recent.iter().map(|s| s.jobs_per_s).sum::<f64>() / n;
-        }
+        let moving = self.moving();
         Totals {
-            files,
-            bytes,
-            rate,
-            jobs_rate,
+            files: d.pending_files,
+            bytes: d.pending_bytes,
+            rate: self.bytes_rate.per_second().filter(|_| moving),
+            jobs_rate: self.jobs_rate.per_second().filter(|_| moving),
         }
     }
 
@@ -322,7 +323,8 @@ impl QueueView {
         self.derived().running
     }
 
-    /// A short line for the status bar while transfers run.
+    /// A short line for the status bar while transfers run: the same
+    /// figures as the queue's summary.
     pub fn status(&self) -> Option<String> {
         let t = self.totals();
         if t.files == 0 {
@@ -331,12 +333,12 @@ impl QueueView {
         let mut text = format!("Transfers: {}", t.summary());
         if self.paused {
             text.push_str(" (paused)");
+        } else if !self.conflicts.is_empty() && !self.derived().running {
+            text.push_str(" (waiting for your answer)");
         }
         Some(text)
     }
 
-    /// Draw the panel; returns the commands the user asked for.
-    #[must_use]
     pub fn ui(&mut self, ui: &mut egui::Ui, settings: &mut QueueSettings) -> Vec<Command> {
         let mut commands = Vec::new();
         self.toolbar_ui(ui, settings, &mut commands);
@@ -362,6 +364,7 @@ impl QueueView {
                 if ui.selectable_label(self.tab == tab, label).clicked() {
                     self.tab = tab;
                     self.selected.clear();
+                    self.anchor = None;
                 }
             }
             ui.separator();
@@ -410,8 +413,43 @@ impl QueueView {
         });
     }
 
+    /// The throughput of the last minute while something moves; otherwise
+    /// a box of the same size saying why nothing does (so nothing jumps).
     fn graph_ui(&self, ui: &mut egui::Ui) {
-        let Some(now) = self.history.back().map(|s| s.time) else {
+        let size = egui::vec2(GRAPH_WIDTH, ui.text_style_height(&TextStyle::Body) + 8.0);
+        let now = self.history.back().map(|s| s.time);
+        let (Some(now), true) = (now, self.moving()) else {
+            let why = if self.paused && self.derived().pending_files > 0 {
+                "paused"
+            } else if !self.conflicts.is_empty() {
+                "waiting for your answer"
+            } else {
+                "no transfers"
+            };
+            let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+            let visuals = ui.visuals();
+            ui.painter().rect_stroke(
+                rect,
+                2.0,
+                visuals.widgets.noninteractive.bg_stroke,
+                egui::StrokeKind::Inside,
+            );
+            ui.painter().text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                why,
+                TextStyle::Small.resolve(ui.style()),
+                visuals.weak_text_color(),
+            );
+            let response = ui.interact(
+                rect,
+                egui::Id::new("queue-graph-empty"),
+                egui::Sense::hover(),
+            );
+            // Screen readers (and tests) read what the box says.
+            response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Label, true, why));
+            response.on_hover_text("Throughput over the last minute");
             return;
         };
         let points: egui_plot::PlotPoints = self
@@ -420,8 +458,8 @@ impl QueueView {
             .map(|s| [s.time - now, s.bytes_per_s / (1024.0 * 1024.0)])
             .collect();
         egui_plot::Plot::new("queue-throughput")
-            .width(160.0)
-            .height(ui.text_style_height(&TextStyle::Body) + 8.0)
+            .width(size.x)
+            .height(size.y)
             .show_axes(false)
             .show_grid(false)
             .allow_drag(false)
@@ -437,231 +475,6 @@ impl QueueView {
             })
             .response
             .on_hover_text("Throughput over the last minute");
-    }
-
-    fn table_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
-        let rows = &self.derived().rows[self.tab.index()];
-        let jobs = &self.jobs;
-        if rows.is_empty() {
-            ui.add_space(8.0);
-            ui.vertical_centered(|ui| {
-                ui.weak(match self.tab {
-                    QueueTab::Queued => {
-                        "Nothing queued. Drag files between the panes, or drop them here from your file manager."
-                    }
-                    QueueTab::Failed => "No failed transfers",
-                    QueueTab::Done => "No finished transfers yet",
-                });
-            });
-            return;
-        }
-        let row_height = ui.text_style_height(&TextStyle::Body) + 6.0;
-        let mut clicked: Option<(u64, bool)> = None;
-        let mut menu: Option<u64> = None;
-        let selected = &self.selected;
-        let meters = &self.meters;
-        TableBuilder::new(ui)
-            .id_salt("queue-table")
-            .striped(true)
-            .sense(Sense::click())
-            .auto_shrink(false)
-            .cell_layout(Layout::left_to_right(Align::Center))
-            .column(Column::exact(18.0))
-            .column(
-                Column::initial(230.0)
-                    .at_least(80.0)
-                    .clip(true)
-                    .resizable(true),
-            )
-            .column(
-                Column::initial(230.0)
-                    .at_least(80.0)
-                    .clip(true)
-                    .resizable(true),
-            )
-            .column(Column::exact(70.0))
-            .column(Column::exact(110.0))
-            .column(Column::exact(80.0))
-            .column(Column::exact(60.0))
-            .column(Column::remainder().at_least(100.0).clip(true))
-            .header(row_height, |mut h| {
-                for title in [
-                    "", "Local", "Remote", "Size", "Progress", "Rate", "ETA", "State",
-                ] {
-                    h.col(|ui| {
-                        ui.strong(title);
-                    });
-                }
-            })
-            .body(|body| {
-                // Only the rows in view are laid out.
-                body.rows(row_height, rows.len(), |mut row| {
-                    let Some(job) = jobs.get(&rows[row.index()]) else {
-                        return;
-                    };
-                    row.set_selected(selected.contains(&job.id));
-                    let (local, remote) = match job.direction {
-                        Direction::Download => (&job.target, &job.source),
-                        Direction::Upload => (&job.source, &job.target),
-                    };
-                    row.col(|ui| {
-                        direction_arrow(ui, job.direction);
-                    });
-                    row.col(|ui| {
-                        ui.label(local.display()).on_hover_text(local.display());
-                    });
-                    row.col(|ui| {
-                        ui.label(remote.display()).on_hover_text(format!(
-                            "{} on {}",
-                            remote.display(),
-                            job.site
-                        ));
-                    });
-                    row.col(|ui| {
-                        if let Some(size) = job.size {
-                            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                                ui.label(format::human_size(size))
-                                    .on_hover_text(format::exact_bytes(size));
-                            });
-                        }
-                    });
-                    row.col(|ui| {
-                        let fraction = match (job.size, &job.state) {
-                            (_, JobState::Done) => 1.0,
-                            (Some(s), _) if s > 0 => job.bytes as f32 / s as f32,
-                            _ => 0.0,
-                        };
-                        ui.add(
-                            egui::ProgressBar::new(fraction.clamp(0.0, 1.0))
-                                .desired_height(row_height - 8.0)
-                                .show_percentage(),
-                        );
-                    });
-                    let rate = meters.get(&job.id).map(|m| m.rate).unwrap_or(0.0);
-                    row.col(|ui| {
-                        if job.state == JobState::Running && rate > 0.0 {
-                            ui.label(format!("{}/s", format::human_size(rate as u64)));
-                        }
-                    });
-                    row.col(|ui| {
-                        if let (JobState::Running, Some(size), true) =
-                            (&job.state, job.size, rate > 0.0)
-                        {
-                            ui.label(eta(size.saturating_sub(job.bytes) as f64 / rate));
-                        }
-                    });
-                    row.col(|ui| {
-                        let cell = state_cell(job);
-                        let label = if cell.is_error {
-                            ui.colored_label(ui.visuals().error_fg_color, cell.text)
-                        } else {
-                            ui.label(cell.text)
-                        };
-                        if let Some(hover) = cell.hover {
-                            label.on_hover_text(hover);
-                        }
-                    });
-                    let response = row.response();
-                    if response.clicked() {
-                        clicked = Some((job.id, ui_command_held(&response)));
-                    }
-                    if response.secondary_clicked() {
-                        menu = Some(job.id);
-                    }
-                });
-            });
-        if let Some((id, add)) = clicked {
-            if !add {
-                self.selected.clear();
-            }
-            if !self.selected.remove(&id) || !add {
-                self.selected.insert(id);
-            }
-        }
-        if let Some(id) = menu
-            && !self.selected.contains(&id)
-        {
-            self.selected.clear();
-            self.selected.insert(id);
-        }
-        self.context_menu(ui, menu.is_some(), commands);
-    }
-
-    fn context_menu(&mut self, ui: &egui::Ui, open: bool, commands: &mut Vec<Command>) {
-        let popup = egui::Popup::new(
-            egui::Id::unique("queue-menu"),
-            ui.ctx().clone(),
-            egui::PopupAnchor::PointerFixed,
-            ui.layer_id(),
-        )
-        .kind(egui::PopupKind::Menu)
-        .open_memory(open.then_some(egui::SetOpenCommand::Bool(true)));
-        let ids: Vec<u64> = self.selected.iter().copied().collect();
-        let tab = self.tab;
-        popup.show(|ui| {
-            let mut item = |ui: &mut egui::Ui, label: &str, command: Command| {
-                if ui.button(label).clicked() {
-                    commands.push(command);
-                    ui.close();
-                }
-            };
-            match tab {
-                QueueTab::Queued => {
-                    item(ui, "Cancel", Command::CancelJobs { ids: ids.clone() });
-                    ui.separator();
-                    for (label, to) in [
-                        ("Move to top", MoveTo::Top),
-                        ("Move up", MoveTo::Up),
-                        ("Move down", MoveTo::Down),
-                        ("Move to bottom", MoveTo::Bottom),
-                    ] {
-                        item(
-                            ui,
-                            label,
-                            Command::MoveJobs {
-                                ids: ids.clone(),
-                                to,
-                            },
-                        );
-                    }
-                    ui.separator();
-                    for (label, priority) in [
-                        ("Priority: high", Priority::High),
-                        ("Priority: normal", Priority::Normal),
-                        ("Priority: low", Priority::Low),
-                    ] {
-                        item(
-                            ui,
-                            label,
-                            Command::SetPriority {
-                                ids: ids.clone(),
-                                priority,
-                            },
-                        );
-                    }
-                }
-                QueueTab::Failed => {
-                    item(ui, "Retry", Command::RetryJobs { ids: ids.clone() });
-                    item(
-                        ui,
-                        "Retry all failed",
-                        Command::RetryJobs { ids: Vec::new() },
-                    );
-                    item(
-                        ui,
-                        "Clear failed",
-                        Command::ClearFinished { failed_too: true },
-                    );
-                }
-                QueueTab::Done => {
-                    item(
-                        ui,
-                        "Clear finished",
-                        Command::ClearFinished { failed_too: false },
-                    );
-                }
-            }
-        });
     }
 
     /// The "target exists" question, one conflict at a time.
@@ -723,34 +536,6 @@ impl QueueView {
     }
 }
 
-/// A painted arrow: down for downloads, up for uploads (the bundled fonts
-/// have no arrow glyphs).
-fn direction_arrow(ui: &mut egui::Ui, direction: Direction) {
-    let (rect, response) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), Sense::hover());
-    let (color, from, to) = match direction {
-        Direction::Download => (
-            egui::Color32::from_rgb(70, 150, 230),
-            rect.center_top(),
-            rect.center_bottom(),
-        ),
-        Direction::Upload => (
-            egui::Color32::from_rgb(90, 180, 100),
-            rect.center_bottom(),
-            rect.center_top(),
-        ),
-    };
-    ui.painter()
-        .arrow(from, to - from, egui::Stroke::new(1.5, color));
-    response.on_hover_text(match direction {
-        Direction::Download => "Download",
-        Direction::Upload => "Upload",
-    });
-}
-
-fn ui_command_held(response: &egui::Response) -> bool {
-    response.ctx.input(|i| i.modifiers.command)
-}
-
 /// The queue's user settings (saved with the window state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -790,57 +575,11 @@ pub fn eta(seconds: f64) -> String {
     }
 }
 
-/// What a job's State column says.
-struct StateCell {
-    text: String,
-    /// The full message, on hover.
-    hover: Option<String>,
-    /// Drawn in the error colour.
-    is_error: bool,
-}
-
-/// A job's state in words: a failure with its reason (in the error colour),
-/// a cancelled job as plain "Cancelled" (the user's choice, not an error),
-/// with what was kept when something was.
-fn state_cell(job: &JobView) -> StateCell {
-    let mut text = job.state.label();
-    if job.priority != Priority::Normal {
-        text.push_str(&format!(" · {:?} priority", job.priority));
-    }
-    match &job.error {
-        Some(e) if job.state == JobState::Cancelled => {
-            let rest = e.trim_start_matches("cancelled").trim_start_matches(';');
-            let rest = rest.trim();
-            if rest.is_empty() {
-                StateCell {
-                    text,
-                    hover: None,
-                    is_error: false,
-                }
-            } else {
-                StateCell {
-                    text: format!("{text} · {rest}"),
-                    hover: Some(rest.to_string()),
-                    is_error: false,
-                }
-            }
-        }
-        Some(e) => StateCell {
-            text: format!("{text}: {e}"),
-            hover: Some(e.clone()),
-            is_error: job.state.is_failed(),
-        },
-        None => StateCell {
-            text,
-            hover: None,
-            is_error: false,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::table::state_cell;
     use super::*;
+    use crate::engine::{Direction, Priority};
 
     fn job(id: u64, state: JobState, size: Option<u64>, bytes: u64) -> JobView {
         JobView {
@@ -855,6 +594,7 @@ mod tests {
             error: None,
             priority: Priority::Normal,
             site: "u@h:21".into(),
+            finished: None,
         }
     }
 
@@ -902,13 +642,65 @@ mod tests {
         q.progress(1.0, &[(1, 400)]);
         let t = q.totals();
         assert_eq!((t.files, t.bytes), (2, 600 + 500));
-        // 200 B in the first half second (400 B/s), 100 + 200 B in the
-        // second (600 B/s); no job finished in the first, one in the second.
-        assert!((t.rate - 500.0).abs() < 1e-6, "{}", t.rate);
-        assert!((t.jobs_rate - 1.0).abs() < 1e-6, "{}", t.jobs_rate);
+        // 200 + 100 + 200 B, and one job, in one second.
+        let rate = t.rate.unwrap_or_default();
+        assert!((rate - 500.0).abs() < 1e-6, "{rate}");
+        let jobs_rate = t.jobs_rate.unwrap_or_default();
+        assert!((jobs_rate - 1.0).abs() < 1e-6, "{jobs_rate}");
         // By bytes 1100 / 500 = 2.2 s; by files 2 / 1 = 2 s: the slower wins.
         assert!((t.eta().unwrap_or_default() - 2.2).abs() < 1e-6);
-        assert_eq!(q.history.len(), 2);
+        assert_eq!(q.history.len(), 3, "a point every half second");
+        // The job's row reads the same estimator: its 400 B in one second.
+        assert_eq!(q.job_rate(1), Some(400.0));
+
+        // Paused: no rate, no time left, on the row or in the summary.
+        q.paused = true;
+        let t = q.totals();
+        assert_eq!((t.rate, t.jobs_rate, t.eta()), (None, None, None));
+        assert_eq!(q.job_rate(1), None);
+        assert!(!t.summary().contains("/s"), "{}", t.summary());
+    }
+
+    #[test]
+    fn one_job_alone_shows_the_same_rate_and_time_left_on_its_row_and_in_the_summary() {
+        let mut q = QueueView::default();
+        let _ = q.update(0.0, vec![job(1, JobState::Running, Some(100_000), 0)]);
+        // Uneven reports, as a real transfer sends them.
+        for (i, bytes) in [3_000u64, 9_000, 10_000, 18_000, 21_000, 30_000, 31_000]
+            .into_iter()
+            .enumerate()
+        {
+            q.progress(
+                0.1 * (i + 1) as f64 + if i % 2 == 0 { 0.03 } else { 0.0 },
+                &[(1, bytes)],
+            );
+        }
+        let row = q.job_rate(1).expect("a rate");
+        let t = q.totals();
+        assert_eq!(t.rate, Some(row));
+        let timing = table::timing_cells(q.job(1).unwrap(), Some(row));
+        let left = eta(t.eta().unwrap_or_default());
+        assert_eq!(
+            timing.time.map(|(text, _)| text),
+            Some(format!("{left} left"))
+        );
+        assert!(
+            t.summary().ends_with(&format!(" · {left} left")),
+            "{}",
+            t.summary()
+        );
+    }
+
+    #[test]
+    fn nothing_moves_while_the_only_job_waits_for_an_answer() {
+        let mut q = QueueView::default();
+        let _ = q.update(0.0, vec![job(1, JobState::Running, Some(1000), 0)]);
+        q.progress(0.5, &[(1, 500)]);
+        q.progress(1.0, &[(1, 999)]);
+        assert!(q.totals().rate.is_some());
+        let _ = q.update(1.1, vec![job(1, JobState::Asking, Some(1000), 999)]);
+        let t = q.totals();
+        assert_eq!((t.rate, t.eta()), (None, None), "{}", t.summary());
     }
 
     #[test]
@@ -916,8 +708,8 @@ mod tests {
         let t = Totals {
             files: 1000,
             bytes: 26_000,
-            rate: 1_000_000.0,
-            jobs_rate: 100.0,
+            rate: Some(1_000_000.0),
+            jobs_rate: Some(100.0),
         };
         assert_eq!(t.eta(), Some(10.0), "by files, not the 0.026 s by bytes");
         let text = t.summary();
@@ -926,8 +718,8 @@ mod tests {
             "{text}"
         );
         let idle = Totals {
-            rate: 0.0,
-            jobs_rate: 0.0,
+            rate: None,
+            jobs_rate: None,
             ..t
         };
         assert_eq!(idle.eta(), None);
