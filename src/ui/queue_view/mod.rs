@@ -176,7 +176,9 @@ impl QueueView {
                 self.moved += v.bytes.saturating_sub(old.map_or(0, |o| o.bytes));
                 finished.push(v.target.clone());
             }
-            if !matches!(v.state, JobState::Running) {
+            if v.state == JobState::Running {
+                self.meters.entry(v.id).or_default();
+            } else {
                 self.meters.remove(&v.id);
             }
             self.jobs.insert(v.id, v);
@@ -252,15 +254,23 @@ impl QueueView {
                     d.pending_bytes = d.pending_bytes - left(job.bytes) + left(bytes);
                 }
                 job.bytes = bytes;
-                self.meters.entry(id).or_default().record(now, bytes);
+                if job.state == JobState::Running {
+                    self.meters.entry(id).or_default();
+                }
             }
         }
         self.record(now);
     }
 
-    /// Feed the overall estimators the running totals at `now`, and give
-    /// the graph a point every half second.
+    /// Feed every estimator (each running job's and the overall ones) at
+    /// the same moment `now`, so that they agree, and give the graph a
+    /// point every half second.
     fn record(&mut self, now: f64) {
+        for (id, meter) in &mut self.meters {
+            if let Some(job) = self.jobs.get(id) {
+                meter.record(now, job.bytes);
+            }
+        }
         self.bytes_rate.record(now, self.moved);
         self.jobs_rate.record(now, self.finished);
         if !self.moving() {
@@ -443,7 +453,7 @@ impl QueueView {
             );
             let response = ui.interact(
                 rect,
-                egui::Id::new("queue-graph-empty"),
+                egui::Id::unique("queue-graph-empty"),
                 egui::Sense::hover(),
             );
             // Screen readers (and tests) read what the box says.

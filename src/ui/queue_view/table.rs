@@ -204,7 +204,7 @@ impl QueueView {
 
     fn context_menu(&mut self, ui: &egui::Ui, open: bool, commands: &mut Vec<Command>) {
         let popup = egui::Popup::new(
-            egui::Id::new("queue-menu"),
+            egui::Id::unique("queue-menu"),
             ui.ctx().clone(),
             egui::PopupAnchor::PointerFixed,
             ui.layer_id(),
