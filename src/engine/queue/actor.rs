@@ -15,7 +15,8 @@ use super::super::Outbox;
 use super::super::protocol::{Direction, Event, Finished, JobState, JobView, OnExisting, Priority};
 use super::super::transfer::Known;
 use super::jobs::{Job, Jobs, Stop};
-use super::store::{SAVE_VERSION, SavedJob, SavedQueue, broken_name, write_atomically};
+use super::journal::Journal;
+use super::store::{Loaded, broken_name};
 use super::worker::Worker;
 use super::{
     Child, MAX_CONCURRENCY, Outcome, QueueCommand, QueueConfig, QueueMsg, SiteKey, child_of,
@@ -45,9 +46,15 @@ pub(super) fn spawn(
     me: mpsc::WeakUnboundedSender<QueueMsg>,
     rx: mpsc::UnboundedReceiver<QueueMsg>,
 ) {
+    let journal = config
+        .save_path
+        .clone()
+        .map(|path| Journal::open(path, out.clone()));
     let mut queue = Queue {
         config,
         out,
+        journal,
+        busy: Duration::ZERO,
         me,
         jobs: Jobs::default(),
         running: FxHashMap::default(),
@@ -55,10 +62,8 @@ pub(super) fn spawn(
         logins: HashMap::new(),
         paused: false,
         answer_all: None,
-        dirty: false,
         active: false,
         idle_since: None,
-        last_save: Instant::now(),
         order_sent: None,
         order_due: false,
         restore_pending: false,
@@ -97,13 +102,15 @@ struct Queue {
     paused: bool,
     /// "Apply to all" answer for conflicts in this queue.
     answer_all: Option<OnExisting>,
-    /// Changed since the last save.
-    dirty: bool,
+    /// Where changes are saved (None: not saved, or the saved queue could
+    /// not be read and must not be overwritten).
+    journal: Option<Journal>,
+    /// Time spent handling messages and ticks (for the journal's share).
+    busy: Duration,
     /// Had something to run since the last `QueueIdle`.
     active: bool,
     /// When the queue last ran out of work (spare sessions close later).
     idle_since: Option<Instant>,
-    last_save: Instant,
     /// When the order was last sent to the UI.
     order_sent: Option<Instant>,
     /// The order changed since it was last sent.
@@ -123,27 +130,54 @@ impl Queue {
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
-            let ticking = !self.running.is_empty() || self.dirty || self.order_due;
+            let saving = self.journal.as_ref().is_some_and(Journal::has_pending);
+            let ticking = !self.running.is_empty() || saving || self.order_due;
             let close_at = self
                 .idle_since
                 .filter(|_| !self.idle.is_empty())
                 .map(|t| tokio::time::Instant::from_std(t + CLOSE_IDLE_AFTER));
             tokio::select! {
                 msg = rx.recv() => match msg {
-                    Some(msg) => self.handle(msg),
+                    Some(msg) => {
+                        let started = Instant::now();
+                        self.handle(msg);
+                        self.busy += started.elapsed();
+                    }
                     None => break,
                 },
-                _ = tick.tick(), if ticking => self.on_tick(),
+                _ = tick.tick(), if ticking => {
+                    let started = Instant::now();
+                    self.on_tick();
+                    self.busy += started.elapsed();
+                }
                 () = sleep_until(close_at) => {
                     for (_, pool) in self.idle.drain() {
                         quit_all(pool);
                     }
                 }
             }
+            let started = Instant::now();
             self.schedule();
             self.check_idle();
+            self.busy += started.elapsed();
         }
-        self.save();
+        self.report_cost();
+        if let Some(journal) = self.journal.take().filter(|_| !self.restore_pending) {
+            // Waits for the last write: the queue ends only as the engine does.
+            let _ = tokio::task::spawn_blocking(move || journal.close()).await;
+        }
+    }
+
+    /// The journal's share of the queue task's time, for the benchmark
+    /// (`RUST_LOG=ferry::engine::queue=debug`).
+    fn report_cost(&self) {
+        if let Some(journal) = &self.journal {
+            tracing::debug!(
+                journal_ms = journal.spent.as_secs_f64() * 1e3,
+                busy_ms = self.busy.as_secs_f64() * 1e3,
+                "queue journal cost"
+            );
+        }
     }
 
     fn handle(&mut self, msg: QueueMsg) {
@@ -202,9 +236,7 @@ impl Queue {
             QueueMsg::Command(command) => self.command(command),
             QueueMsg::Restored(saved) => {
                 self.restore_pending = false;
-                if let Some(saved) = saved {
-                    self.apply_saved(saved);
-                }
+                self.restored(saved);
                 tracing::debug!(jobs = self.jobs.ids().count(), "queue restored");
             }
             QueueMsg::Started { id, size } => {
@@ -398,8 +430,12 @@ impl Queue {
                 self.remove(&gone);
             }
             QueueCommand::MoveJobs { ids, to } => {
-                self.jobs.move_ids(&ids, to);
-                self.dirty = true;
+                let moved = self.jobs.move_ids(&ids, to);
+                if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
+                    for id in moved {
+                        journal.moved(id, self.jobs.place(id));
+                    }
+                }
                 self.order_changed();
             }
             QueueCommand::SetPriority { ids, priority } => {
@@ -547,7 +583,9 @@ impl Queue {
                 let ids: Vec<u64> = children.iter().map(|j| j.view.id).collect();
                 self.jobs.replace(id, children);
                 self.changed(&ids);
-                self.dirty = true;
+                if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
+                    journal.forget(&[id]);
+                }
                 self.out.send(Event::JobsRemoved(vec![id]));
                 self.order_changed();
                 return;
@@ -664,9 +702,7 @@ impl Queue {
         if self.order_due {
             self.send_order();
         }
-        if self.dirty && self.last_save.elapsed() >= Duration::from_millis(500) {
-            self.save();
-        }
+        self.save(false);
     }
 
     /// Say `QueueIdle` once when nothing is left to run and no question is
@@ -685,7 +721,8 @@ impl Queue {
         if self.order_due {
             self.send_order();
         }
-        self.save();
+        self.save(true);
+        self.report_cost();
         self.out.send(Event::QueueIdle {
             done: counts.done,
             skipped: counts.skipped,
@@ -701,7 +738,13 @@ impl Queue {
             .iter()
             .filter_map(|id| self.jobs.get(*id).map(|j| j.view.clone()))
             .collect();
-        self.dirty = true;
+        if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
+            for &id in ids {
+                if let Some(job) = self.jobs.get(id) {
+                    journal.note(job, || self.jobs.place(id));
+                }
+            }
+        }
         self.out.send(Event::JobsChanged(views));
     }
 
@@ -712,7 +755,9 @@ impl Queue {
         for &id in ids {
             self.jobs.remove(id);
         }
-        self.dirty = true;
+        if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
+            journal.forget(ids);
+        }
         self.out.send(Event::JobsRemoved(ids.to_vec()));
     }
 
@@ -735,30 +780,20 @@ impl Queue {
 
     // ----- saving and restoring -----
 
-    fn save(&mut self) {
+    /// Hand the journal's records to its writer (at most twice a second
+    /// unless `now`), and rewrite the file when it is mostly dead records.
+    fn save(&mut self, now: bool) {
         if self.restore_pending {
-            // Saving now would replace the file before it was read.
+            // Saving now would write before the file was read.
             return;
         }
-        self.dirty = false;
-        self.last_save = Instant::now();
-        let Some(path) = self.config.save_path.clone() else {
+        let Some(journal) = self.journal.as_mut() else {
             return;
         };
-        let saved = SavedQueue {
-            version: SAVE_VERSION,
-            jobs: self
-                .jobs
-                .in_order()
-                .filter(|j| j.view.state.is_pending() || j.view.state.is_failed())
-                .map(|j| SavedJob::of(&j.view, &j.site))
-                .collect(),
-        };
-        if let Err(e) = write_atomically(&path, &saved) {
-            self.out.send(Event::QueueNotice(format!(
-                "could not save the transfer queue: {e}: {}",
-                path.display()
-            )));
+        if journal.wants_rewrite() {
+            journal.rewrite(self.jobs.with_places());
+        } else {
+            journal.flush(now);
         }
     }
 
@@ -766,9 +801,8 @@ impl Queue {
         let Some(path) = self.config.save_path.clone() else {
             return;
         };
-        if let Some(saved) = read_saved(&path, &self.out) {
-            self.apply_saved(saved);
-        }
+        let saved = read_saved(&path, &self.out);
+        self.restored(saved);
     }
 
     /// Read the saved queue on a blocking thread; the answer comes back as
@@ -787,9 +821,30 @@ impl Queue {
         });
     }
 
+    /// The saved queue was read: add its jobs after those already queued,
+    /// and write the file afresh (jobs with this run's ids, without dead
+    /// records or a line cut short by a crash). An unreadable file is
+    /// never overwritten: nothing is saved in this run.
+    fn restored(&mut self, saved: Saved) {
+        match saved {
+            Saved::Unreadable => {
+                if let Some(journal) = self.journal.take() {
+                    tokio::task::spawn_blocking(move || journal.close());
+                }
+                return;
+            }
+            // No file, and nothing queued yet: the first change creates it.
+            Saved::Nothing if self.jobs.ids().next().is_none() => return,
+            Saved::Nothing => {}
+            Saved::Jobs(loaded) => self.apply_saved(loaded),
+        }
+        if let Some(journal) = self.journal.as_mut() {
+            journal.rewrite(self.jobs.with_places());
+        }
+    }
+
     /// Add the saved jobs after those already queued.
-    fn apply_saved(&mut self, saved: SavedQueue) {
-        let was_dirty = self.dirty;
+    fn apply_saved(&mut self, saved: Loaded) {
         let mut restored = Vec::new();
         for saved_job in saved.jobs {
             let Some(source) = saved_job.source.path() else {
@@ -823,27 +878,58 @@ impl Queue {
             restored.push(job);
         }
         self.push_back(restored);
-        // Restoring is not a change to save (jobs added before it are).
-        self.dirty = was_dirty;
     }
 }
 
-/// The saved queue at `path`: None when there is none or it cannot be read
-/// (the user is told; a corrupt file is kept aside).
-fn read_saved(path: &std::path::Path, out: &Outbox) -> Option<SavedQueue> {
+/// What reading the saved queue found.
+pub(crate) enum Saved {
+    /// No saved queue (or one kept aside as unreadable JSON).
+    Nothing,
+    Jobs(Loaded),
+    /// The file is there but could not be read: it must not be overwritten.
+    Unreadable,
+}
+
+/// The saved queue at `path` (the user is told of trouble; a file that is
+/// not a queue at all is kept aside; damaged records are skipped, and the
+/// file as it was is kept aside too, since it is rewritten next).
+fn read_saved(path: &std::path::Path, out: &Outbox) -> Saved {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Saved::Nothing,
         Err(e) => {
             out.send(Event::QueueNotice(format!(
-                "could not read the saved transfer queue: {e}: {}",
+                "could not read the saved transfer queue: {e}; changes to the queue are not saved in this session: {}",
                 path.display()
             )));
-            return None;
+            return Saved::Unreadable;
         }
     };
-    match serde_json::from_slice(&bytes) {
-        Ok(s) => Some(s),
+    match super::store::parse(&bytes) {
+        Ok(loaded) => {
+            if loaded.torn {
+                tracing::info!("the saved queue's last record was cut short (a crash?); skipped");
+            }
+            if loaded.damaged > 0 {
+                let aside = broken_name(path);
+                let kept = std::fs::copy(path, &aside).is_ok();
+                out.send(Event::QueueNotice(format!(
+                    "{} of the saved transfer queue could not be read and {} skipped; {}",
+                    if loaded.damaged == 1 {
+                        "1 record".to_string()
+                    } else {
+                        format!("{} records", loaded.damaged)
+                    },
+                    if loaded.damaged == 1 { "was" } else { "were" },
+                    if kept {
+                        format!("the file as it was is kept as {}", aside.display())
+                    } else {
+                        "the rest was restored".into()
+                    }
+                )));
+            }
+            Saved::Jobs(loaded)
+        }
         Err(e) => {
             let aside = broken_name(path);
             let kept = std::fs::rename(path, &aside).is_ok();
@@ -855,7 +941,11 @@ fn read_saved(path: &std::path::Path, out: &Outbox) -> Option<SavedQueue> {
                     "it was left as it is".into()
                 }
             )));
-            None
+            if kept {
+                Saved::Nothing
+            } else {
+                Saved::Unreadable
+            }
         }
     }
 }

@@ -249,7 +249,18 @@ impl Jobs {
             .collect()
     }
 
-    pub(super) fn move_ids(&mut self, ids: &[u64], to: MoveTo) {
-        self.order.move_ids(ids, to);
+    /// Move jobs; returns those whose place changed.
+    pub(super) fn move_ids(&mut self, ids: &[u64], to: MoveTo) -> Vec<u64> {
+        self.order.move_ids(ids, to)
+    }
+
+    /// A job's place in the order, as numbers (for the saved queue).
+    pub(super) fn place(&self, id: u64) -> Vec<u32> {
+        self.order.place(id).unwrap_or_default()
+    }
+
+    /// Every job with its place, first to last.
+    pub(super) fn with_places(&self) -> impl Iterator<Item = (&Job, Vec<u32>)> + '_ {
+        self.in_order().map(|j| (j, self.place(j.view.id)))
     }
 }

@@ -3,17 +3,19 @@
 //! jobs, so browsing stays responsive during a big transfer. Each file
 //! grows as `NAME.part` and takes its name only when whole; an interrupted
 //! one is retried with REST from what is already there. The queue (pending
-//! and failed jobs, never a password) is saved on change and restored on the
-//! next start. The window and the command line both drive it.
+//! and failed jobs, never a password) is saved as a journal of changes and
+//! restored on the next start. The window and the command line both drive it.
 //!
 //! - `actor.rs`: the queue task, which owns the jobs and answers messages;
 //! - `jobs.rs` and `order.rs`: the jobs, their order and the pick of the
 //!   next one, each O(log n) however long the queue is;
-//! - `store.rs`: the saved queue;
+//! - `store.rs`: the saved queue's records, and reading them back;
+//! - `journal.rs`: saving each change as it happens, on a writer thread;
 //! - `worker.rs`: one job on its own connection.
 
 mod actor;
 mod jobs;
+mod journal;
 mod order;
 mod store;
 mod worker;
@@ -98,8 +100,8 @@ impl SiteKey {
 /// Messages into the queue task: from the engine's dispatcher and from the
 /// queue's own workers.
 pub(crate) enum QueueMsg {
-    /// The saved queue, read on a blocking thread (None: nothing to restore).
-    Restored(Option<store::SavedQueue>),
+    /// The saved queue, read on a blocking thread.
+    Restored(actor::Saved),
     /// The user connected (or reconnected) with these options: jobs for that
     /// server may run.
     Login(ConnectOptions),

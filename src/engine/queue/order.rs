@@ -168,10 +168,17 @@ impl Order {
             .map(|(_, _, id)| *id)
     }
 
+    /// A job's place, as numbers (for the saved queue).
+    pub(super) fn place(&self, id: u64) -> Option<Vec<u32>> {
+        self.entries.get(&id).map(|e| e.place.0.to_vec())
+    }
+
     /// Move `ids` (unknown ones are ignored) as the queue's buttons do:
     /// one place up or down, passing only jobs that do not move, or to the
-    /// top or bottom, keeping their order among themselves.
-    pub(super) fn move_ids(&mut self, ids: &[u64], to: MoveTo) {
+    /// top or bottom, keeping their order among themselves. Returns the
+    /// jobs whose place changed (those moved, and those they passed).
+    pub(super) fn move_ids(&mut self, ids: &[u64], to: MoveTo) -> Vec<u64> {
+        let mut changed = Vec::new();
         let moving: FxHashSet<u64> = ids.iter().copied().filter(|i| self.contains(*i)).collect();
         let mut places: Vec<(Place, u64)> = moving
             .iter()
@@ -194,6 +201,7 @@ impl Order {
                     let ready = self.entries[&id].ready;
                     self.put(id, Place::top(first.saturating_add(i)), site);
                     self.set_ready(id, ready);
+                    changed.push(id);
                 }
             }
             MoveTo::Up => {
@@ -203,6 +211,7 @@ impl Order {
                         && !moving.contains(&other)
                     {
                         self.swap(id, other);
+                        changed.extend([id, other]);
                     }
                 }
             }
@@ -219,10 +228,12 @@ impl Order {
                         && !moving.contains(&other)
                     {
                         self.swap(id, other);
+                        changed.extend([id, other]);
                     }
                 }
             }
         }
+        changed
     }
 
     /// Exchange the places of two jobs.

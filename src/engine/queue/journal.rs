@@ -1,0 +1,302 @@
+//! Saving the queue as it changes: each change to a kept job (pending or
+//! failed) becomes one journal record, buffered and handed to a writer
+//! thread at most twice a second, which appends and fsyncs it. Nothing here
+//! costs more as the queue grows, except the rewrite of the whole file,
+//! which happens only when the records outnumber the live jobs (so it is
+//! paid for by the records before it). A crash loses at most the records
+//! of the last half second or so (the last of them perhaps cut short,
+//! which reading skips).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashMap;
+
+use super::super::Outbox;
+use super::super::protocol::{Event, Priority};
+use super::jobs::Job;
+use super::store::{JOURNAL_HEADER, Record, SavedJob, line};
+
+/// Records are handed to the writer at most this often.
+pub(super) const FLUSH_EVERY: Duration = Duration::from_millis(500);
+/// The file is rewritten once it holds more than this many records and
+/// more than twice as many as there are live jobs.
+const COMPACT_AFTER: usize = 10_000;
+
+/// What was last written of a kept job: a record follows only when this changes.
+#[derive(Clone, Copy, PartialEq)]
+struct Written {
+    failed: bool,
+    priority: Priority,
+    /// A hash of the error of a failed job (its text is in the file).
+    error: u64,
+}
+
+impl Written {
+    fn of(job: &Job) -> Written {
+        let failed = job.view.state.is_failed();
+        let error = if failed {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            job.view.error.hash(&mut h);
+            h.finish()
+        } else {
+            0
+        };
+        Written {
+            failed,
+            priority: job.view.priority,
+            error,
+        }
+    }
+}
+
+/// Work for the writer thread, in order.
+enum Write {
+    /// Append these lines and fsync.
+    Append(Vec<u8>),
+    /// Replace the whole file with this one (atomically).
+    Replace(Vec<u8>),
+}
+
+/// The queue's side of the journal.
+pub(super) struct Journal {
+    tx: Option<mpsc::Sender<Write>>,
+    thread: Option<JoinHandle<()>>,
+    /// Lines not yet handed to the writer.
+    buffer: Vec<u8>,
+    last_flush: Instant,
+    /// Records in the file (and buffer) since it was last rewritten.
+    records: usize,
+    /// Every kept job in the file, by id.
+    written: FxHashMap<u64, Written>,
+    /// Set by the writer when a write failed: the file may lack records,
+    /// so it is rewritten whole.
+    broken: Arc<AtomicBool>,
+    /// Time spent here, on the queue's task (for the cost figures).
+    pub(super) spent: Duration,
+}
+
+/// Whether a job is kept in the saved queue.
+fn kept(job: &Job) -> bool {
+    job.view.state.is_pending() || job.view.state.is_failed()
+}
+
+impl Journal {
+    /// A journal writing to `path` (on its own thread).
+    pub(super) fn open(path: PathBuf, out: Outbox) -> Journal {
+        let (tx, rx) = mpsc::channel();
+        let broken = Arc::new(AtomicBool::new(false));
+        let flag = broken.clone();
+        let thread = std::thread::Builder::new()
+            .name("queue-journal".into())
+            .spawn(move || writer(&path, &rx, &out, &flag))
+            .ok();
+        Journal {
+            tx: thread.as_ref().map(|_| tx),
+            thread,
+            buffer: Vec::new(),
+            last_flush: Instant::now(),
+            records: 0,
+            written: FxHashMap::default(),
+            broken,
+            spent: Duration::ZERO,
+        }
+    }
+
+    /// Record what changed of `job` (nothing when nothing kept changed).
+    pub(super) fn note(&mut self, job: &Job, place: impl FnOnce() -> Vec<u32>) {
+        let started = Instant::now();
+        let id = job.view.id;
+        let now = kept(job).then(|| Written::of(job));
+        match (self.written.get(&id).copied(), now) {
+            (None, Some(w)) => {
+                self.push(&Record::Add {
+                    key: id,
+                    place: place(),
+                    job: SavedJob::of(&job.view, &job.site),
+                });
+                self.written.insert(id, w);
+            }
+            (Some(before), Some(w)) if before != w => {
+                self.push(&Record::Set {
+                    key: id,
+                    failed: w.failed,
+                    error: job.view.error.clone().filter(|_| w.failed),
+                    priority: w.priority,
+                });
+                self.written.insert(id, w);
+            }
+            (Some(_), None) => {
+                self.written.remove(&id);
+                self.push(&Record::Del { keys: vec![id] });
+            }
+            _ => {}
+        }
+        self.spent += started.elapsed();
+    }
+
+    /// Jobs left the queue.
+    pub(super) fn forget(&mut self, ids: &[u64]) {
+        let started = Instant::now();
+        let keys: Vec<u64> = ids
+            .iter()
+            .copied()
+            .filter(|id| self.written.remove(id).is_some())
+            .collect();
+        if !keys.is_empty() {
+            self.push(&Record::Del { keys });
+        }
+        self.spent += started.elapsed();
+    }
+
+    /// A kept job moved to `place`.
+    pub(super) fn moved(&mut self, id: u64, place: Vec<u32>) {
+        if self.written.contains_key(&id) {
+            self.push(&Record::Place { key: id, place });
+        }
+    }
+
+    fn push(&mut self, record: &Record) {
+        line(record, &mut self.buffer);
+        self.records += 1;
+    }
+
+    /// Whether records wait to be written.
+    pub(super) fn has_pending(&self) -> bool {
+        !self.buffer.is_empty()
+    }
+
+    /// Whether the file should be rewritten (see [`COMPACT_AFTER`]).
+    pub(super) fn wants_rewrite(&self) -> bool {
+        (self.records > COMPACT_AFTER && self.records > 2 * self.written.len())
+            || self.broken.load(Ordering::Relaxed)
+    }
+
+    /// Hand the buffered records to the writer when `FLUSH_EVERY` has
+    /// passed since the last time (`now`: whatever the time).
+    pub(super) fn flush(&mut self, now: bool) {
+        if self.buffer.is_empty() || (!now && self.last_flush.elapsed() < FLUSH_EVERY) {
+            return;
+        }
+        self.last_flush = Instant::now();
+        let bytes = std::mem::take(&mut self.buffer);
+        self.send(Write::Append(bytes));
+    }
+
+    /// Replace the file with the kept ones of `jobs` (each with its place).
+    pub(super) fn rewrite<'a>(&mut self, jobs: impl Iterator<Item = (&'a Job, Vec<u32>)>) {
+        let started = Instant::now();
+        self.broken.store(false, Ordering::Relaxed);
+        self.buffer.clear();
+        self.written.clear();
+        self.records = 0;
+        let mut file = format!("{JOURNAL_HEADER}\n").into_bytes();
+        for (job, place) in jobs.filter(|(j, _)| kept(j)) {
+            line(
+                &Record::Add {
+                    key: job.view.id,
+                    place,
+                    job: SavedJob::of(&job.view, &job.site),
+                },
+                &mut file,
+            );
+            self.written.insert(job.view.id, Written::of(job));
+            self.records += 1;
+        }
+        self.last_flush = Instant::now();
+        self.send(Write::Replace(file));
+        self.spent += started.elapsed();
+    }
+
+    fn send(&mut self, write: Write) {
+        if let Some(tx) = &self.tx
+            && tx.send(write).is_err()
+        {
+            self.tx = None;
+        }
+    }
+
+    /// Write what is buffered and wait for the writer to finish.
+    pub(super) fn close(mut self) {
+        self.flush(true);
+        self.tx = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The writer thread: appends (several at once, one fsync) and rewrites,
+/// in order, until the queue drops its sender. A failure is reported once
+/// until a write succeeds again.
+fn writer(path: &Path, rx: &mpsc::Receiver<Write>, out: &Outbox, broken: &AtomicBool) {
+    let mut file: Option<File> = None;
+    let mut failing = false;
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter());
+        let mut result = Ok(());
+        let mut appended = Vec::new();
+        for write in batch {
+            match write {
+                Write::Append(bytes) => appended.extend_from_slice(&bytes),
+                Write::Replace(bytes) => {
+                    if !appended.is_empty() {
+                        result = result.and(append(path, &mut file, &appended));
+                        appended.clear();
+                    }
+                    file = None;
+                    result = result.and(crate::safe_file::write_atomic(path, &bytes));
+                }
+            }
+        }
+        if !appended.is_empty() {
+            result = result.and(append(path, &mut file, &appended));
+        }
+        match result {
+            Ok(()) => failing = false,
+            Err(e) => {
+                file = None;
+                broken.store(true, Ordering::Relaxed);
+                if !failing {
+                    failing = true;
+                    out.send(Event::QueueNotice(format!(
+                        "could not save the transfer queue: {e}; it is tried again with the next change: {}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// Append `bytes` to the journal (created with its header when missing)
+/// and make them durable.
+fn append(path: &Path, file: &mut Option<File>, bytes: &[u8]) -> std::io::Result<()> {
+    let f = match file {
+        Some(f) => f,
+        None => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let f = OpenOptions::new().create(true).append(true).open(path)?;
+            if f.metadata()?.len() == 0 {
+                // A new file: header and records in one write.
+                let mut first = format!("{JOURNAL_HEADER}\n").into_bytes();
+                first.extend_from_slice(bytes);
+                let f = file.insert(f);
+                f.write_all(&first)?;
+                return f.sync_all();
+            }
+            file.insert(f)
+        }
+    };
+    f.write_all(bytes)?;
+    f.sync_data()
+}
