@@ -1126,3 +1126,225 @@ async fn a_download_into_a_fifo_cut_mid_file_is_not_sent_twice() {
     );
     assert!(!local.path().join("big.bin.part").exists());
 }
+
+/// The child of the kill -9 test: a paused queue saving to the folder in
+/// `FERRY_QUEUE_CHILD`, fed one job after another until it is killed. It
+/// prints how many jobs it has queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run as a child process by a_queue_killed_mid_write_restores_all_but_the_last_moments"]
+async fn queue_child_process_fed_until_killed() {
+    use std::io::Write as _;
+    let dir = std::path::PathBuf::from(std::env::var_os("FERRY_QUEUE_CHILD").expect("the folder"));
+    let mut q = Queue::start(QueueConfig {
+        save_path: Some(dir.join("queue.json")),
+        ..config(OnExisting::Ask)
+    });
+    q.handle.command(QueueCommand::PauseQueue { paused: true });
+    // Nothing listens there: the queue is paused and never connects.
+    let nowhere = ConnectOptions::new("127.0.0.1", 9, USER, PASSWORD);
+    for i in 0u64.. {
+        q.handle.enqueue(
+            nowhere.clone(),
+            Direction::Download,
+            vec![PathItem {
+                path: AnyPath::Remote(format!("/f{i}").into_bytes()),
+                is_dir: false,
+            }],
+            AnyPath::Local(dir.join("down")),
+        );
+        // Priorities change too, so that records of every kind are written.
+        if i % 7 == 0 {
+            q.until("the job", |_, e| matches!(e, Event::JobsChanged(_)))
+                .await;
+            let ids: Vec<u64> = q.views.keys().copied().take(3).collect();
+            q.handle.command(QueueCommand::SetPriority {
+                ids,
+                priority: ferry::engine::Priority::High,
+            });
+        }
+        println!("queued {}", i + 1);
+        std::io::stdout().flush().unwrap();
+        if i >= 300 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+}
+
+/// Kill -9 a process whose queue is saving as fast as it can: the next
+/// start restores every job queued well before the kill, in order, and
+/// none that was never queued: the queue is never lost or corrupted.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_killed_mid_write_restores_all_but_the_last_moments() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "queue_child_process_fed_until_killed",
+            "--nocapture",
+        ])
+        .env("FERRY_QUEUE_CHILD", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std_mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(n) = line.strip_prefix("queued ") {
+                let _ = tx.send(n.parse::<u64>().unwrap_or(0));
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut queued = 0;
+    while queued < 300 {
+        queued = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the child queues jobs");
+        assert!(Instant::now() < deadline);
+    }
+    // Three times the save interval after the 300th job, while it keeps queueing.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let last = rx.try_iter().last().unwrap_or(queued);
+    assert!(
+        last > 300,
+        "the child was still queueing when killed ({last})"
+    );
+
+    let save = dir.path().join("queue.json");
+    let mut q = Queue::start(QueueConfig {
+        save_path: Some(save),
+        ..config(OnExisting::Ask)
+    });
+    let mut restored = Vec::new();
+    q.until("the restored jobs", |_, e| {
+        if let Event::JobsChanged(views) = e {
+            restored = views
+                .iter()
+                .map(|v| String::from_utf8_lossy(&v.source.file_name()).into_owned())
+                .collect();
+            true
+        } else {
+            false
+        }
+    })
+    .await;
+    let expected: Vec<String> = (0..restored.len()).map(|i| format!("f{i}")).collect();
+    assert_eq!(restored, expected, "the first jobs, in order, none missing");
+    assert!(
+        restored.len() >= 300 && restored.len() as u64 <= last,
+        "restored {} of {last} queued",
+        restored.len()
+    );
+    eprintln!(
+        "restored {} of {last} jobs queued before the kill",
+        restored.len()
+    );
+    let priorities = q
+        .views
+        .values()
+        .filter(|v| v.priority == ferry::engine::Priority::High);
+    assert!(
+        priorities.count() >= 3,
+        "the priority changes were kept too"
+    );
+}
+
+/// Remove takes queued jobs out at once and stops a running one first;
+/// an empty Remove (Clear all) empties the queue; none of them comes back
+/// after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_takes_jobs_out_stopping_a_running_one_and_clear_all_empties_the_queue() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::write(server.path("big.bin"), random_bytes(40_000_000, 3)).unwrap();
+    for name in ["a.bin", "b.bin", "c.bin"] {
+        std::fs::write(server.path(name), b"x").unwrap();
+    }
+    let local = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let saving = QueueConfig {
+        concurrency: 1,
+        save_path: Some(state.path().join("queue.json")),
+        ..config(OnExisting::Overwrite)
+    };
+    let mut q = Queue::start(saving.clone());
+    let items = ["big.bin", "a.bin", "b.bin", "c.bin"].map(|n| PathItem {
+        path: AnyPath::Remote(format!("/{n}").into_bytes()),
+        is_dir: false,
+    });
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        items.to_vec(),
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    q.until("the big file moving", |q, _| {
+        q.in_state(JobState::Running)
+            .iter()
+            .any(|v| v.source.file_name() == b"big.bin")
+    })
+    .await;
+    let id_of = |q: &Queue, name: &[u8]| {
+        q.views
+            .values()
+            .find(|v| v.source.file_name() == name)
+            .map(|v| v.id)
+            .unwrap()
+    };
+    let (big, a) = (id_of(&q, b"big.bin"), id_of(&q, b"a.bin"));
+    q.handle
+        .command(QueueCommand::RemoveJobs { ids: vec![a, big] });
+    let mut gone = Vec::new();
+    q.until("both gone", |_, e| {
+        if let Event::JobsRemoved(ids) = e {
+            gone.extend(ids.iter().copied());
+        }
+        gone.contains(&a) && gone.contains(&big)
+    })
+    .await;
+    assert!(
+        q.log.iter().any(|l| l.starts_with("ABOR")),
+        "the running transfer was stopped: {:?}",
+        q.log
+    );
+    assert!(!local.path().join("big.bin").exists(), "no file completed");
+    q.handle.command(QueueCommand::PauseQueue { paused: true });
+    q.handle
+        .command(QueueCommand::RemoveJobs { ids: Vec::new() });
+    q.until(
+        "an empty queue",
+        |q, e| matches!(e, Event::JobsRemoved(ids) if ids.len() == q.views.len()),
+    )
+    .await;
+    drop(q);
+    // The queue writes its last records as it ends.
+    let save = state.path().join("queue.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(&save).unwrap_or_default();
+        if text
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with(r#"{"op":"del""#))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the removal was saved: {text}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // Nothing comes back.
+    let mut q = Queue::start(saving);
+    q.handle.command(QueueCommand::PauseQueue { paused: true });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(e) = q.events.try_recv() {
+        q.take(e);
+    }
+    assert!(q.views.is_empty(), "{:?}", q.views);
+}
