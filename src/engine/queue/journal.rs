@@ -1,6 +1,7 @@
 //! Saving the queue as it changes: each change to a kept job (pending or
 //! failed) becomes one journal record, buffered and handed to a writer
-//! thread at most twice a second, which appends and fsyncs it. Nothing here
+//! thread at most twice a second, which encodes, appends and fsyncs it (the
+//! queue's own task only copies what changed). Nothing here
 //! costs more as the queue grows, except the rewrite of the whole file,
 //! which happens only when the records outnumber the live jobs (so it is
 //! paid for by the records before it). A crash loses at most the records
@@ -18,9 +19,10 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 
 use super::super::Outbox;
-use super::super::protocol::{Event, Priority};
+use super::super::protocol::{AnyPath, Direction, Event, Priority};
+use super::SiteKey;
 use super::jobs::Job;
-use super::store::{JOURNAL_HEADER, Record, SavedJob, line};
+use super::store::{JOURNAL_HEADER, Record, SavedJob, SavedPath, line};
 
 /// Records are handed to the writer at most this often.
 pub(super) const FLUSH_EVERY: Duration = Duration::from_millis(500);
@@ -56,20 +58,88 @@ impl Written {
     }
 }
 
+/// A record as the queue hands it over: a new job is a copy of its view,
+/// encoded (paths percent-encoded, JSON) on the writer's thread.
+enum Pending {
+    Add {
+        key: u64,
+        place: Vec<u32>,
+        job: Box<Copied>,
+    },
+    Other(Record),
+}
+
+/// What the saved queue keeps of a job, copied as it is.
+struct Copied {
+    direction: Direction,
+    source: AnyPath,
+    target: AnyPath,
+    is_dir: bool,
+    size: Option<u64>,
+    failed: bool,
+    error: Option<String>,
+    priority: Priority,
+    site: Arc<SiteKey>,
+}
+
+impl Pending {
+    fn add(job: &Job, place: Vec<u32>) -> Pending {
+        let v = &job.view;
+        let failed = v.state.is_failed();
+        Pending::Add {
+            key: v.id,
+            place,
+            job: Box::new(Copied {
+                direction: v.direction,
+                source: v.source.clone(),
+                target: v.target.clone(),
+                is_dir: v.is_dir,
+                size: v.size,
+                failed,
+                error: v.error.clone().filter(|_| failed),
+                priority: v.priority,
+                site: job.site.clone(),
+            }),
+        }
+    }
+
+    fn encode(self, out: &mut Vec<u8>) {
+        let record = match self {
+            Pending::Add { key, place, job } => Record::Add {
+                key,
+                place,
+                job: SavedJob {
+                    direction: job.direction,
+                    source: SavedPath::of(&job.source),
+                    target: SavedPath::of(&job.target),
+                    is_dir: job.is_dir,
+                    size: job.size,
+                    failed: job.failed,
+                    error: job.error,
+                    priority: job.priority,
+                    site: (*job.site).clone(),
+                },
+            },
+            Pending::Other(record) => record,
+        };
+        line(&record, out);
+    }
+}
+
 /// Work for the writer thread, in order.
 enum Write {
-    /// Append these lines and fsync.
-    Append(Vec<u8>),
-    /// Replace the whole file with this one (atomically).
-    Replace(Vec<u8>),
+    /// Append these records and fsync.
+    Append(Vec<Pending>),
+    /// Replace the whole file with these records (atomically).
+    Replace(Vec<Pending>),
 }
 
 /// The queue's side of the journal.
 pub(super) struct Journal {
     tx: Option<mpsc::Sender<Write>>,
     thread: Option<JoinHandle<()>>,
-    /// Lines not yet handed to the writer.
-    buffer: Vec<u8>,
+    /// Records not yet handed to the writer.
+    buffer: Vec<Pending>,
     last_flush: Instant,
     /// Records in the file (and buffer) since it was last rewritten.
     records: usize,
@@ -116,15 +186,11 @@ impl Journal {
         let now = kept(job).then(|| Written::of(job));
         match (self.written.get(&id).copied(), now) {
             (None, Some(w)) => {
-                self.push(&Record::Add {
-                    key: id,
-                    place: place(),
-                    job: SavedJob::of(&job.view, &job.site),
-                });
+                self.push(Pending::add(job, place()));
                 self.written.insert(id, w);
             }
             (Some(before), Some(w)) if before != w => {
-                self.push(&Record::Set {
+                self.push_record(Record::Set {
                     key: id,
                     failed: w.failed,
                     error: job.view.error.clone().filter(|_| w.failed),
@@ -134,7 +200,7 @@ impl Journal {
             }
             (Some(_), None) => {
                 self.written.remove(&id);
-                self.push(&Record::Del { keys: vec![id] });
+                self.push_record(Record::Del { keys: vec![id] });
             }
             _ => {}
         }
@@ -150,7 +216,7 @@ impl Journal {
             .filter(|id| self.written.remove(id).is_some())
             .collect();
         if !keys.is_empty() {
-            self.push(&Record::Del { keys });
+            self.push_record(Record::Del { keys });
         }
         self.spent += started.elapsed();
     }
@@ -158,12 +224,16 @@ impl Journal {
     /// A kept job moved to `place`.
     pub(super) fn moved(&mut self, id: u64, place: Vec<u32>) {
         if self.written.contains_key(&id) {
-            self.push(&Record::Place { key: id, place });
+            self.push_record(Record::Place { key: id, place });
         }
     }
 
-    fn push(&mut self, record: &Record) {
-        line(record, &mut self.buffer);
+    fn push_record(&mut self, record: Record) {
+        self.push(Pending::Other(record));
+    }
+
+    fn push(&mut self, pending: Pending) {
+        self.buffer.push(pending);
         self.records += 1;
     }
 
@@ -196,16 +266,9 @@ impl Journal {
         self.buffer.clear();
         self.written.clear();
         self.records = 0;
-        let mut file = format!("{JOURNAL_HEADER}\n").into_bytes();
+        let mut file = Vec::new();
         for (job, place) in jobs.filter(|(j, _)| kept(j)) {
-            line(
-                &Record::Add {
-                    key: job.view.id,
-                    place,
-                    job: SavedJob::of(&job.view, &job.site),
-                },
-                &mut file,
-            );
+            file.push(Pending::add(job, place));
             self.written.insert(job.view.id, Written::of(job));
             self.records += 1;
         }
@@ -245,13 +308,21 @@ fn writer(path: &Path, rx: &mpsc::Receiver<Write>, out: &Outbox, broken: &Atomic
         let mut appended = Vec::new();
         for write in batch {
             match write {
-                Write::Append(bytes) => appended.extend_from_slice(&bytes),
-                Write::Replace(bytes) => {
+                Write::Append(records) => {
+                    for record in records {
+                        record.encode(&mut appended);
+                    }
+                }
+                Write::Replace(records) => {
                     if !appended.is_empty() {
                         result = result.and(append(path, &mut file, &appended));
                         appended.clear();
                     }
                     file = None;
+                    let mut bytes = format!("{JOURNAL_HEADER}\n").into_bytes();
+                    for record in records {
+                        record.encode(&mut bytes);
+                    }
                     result = result.and(crate::safe_file::write_atomic(path, &bytes));
                 }
             }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashMap;
 
 use super::SiteKey;
-use crate::engine::protocol::{AnyPath, Direction, JobView, Priority};
+use crate::engine::protocol::{AnyPath, Direction, Priority};
 
 /// The first line of a journal.
 pub(super) const JOURNAL_HEADER: &str = "{\"ferry_queue_journal\":2}";
@@ -144,22 +144,6 @@ pub(super) struct SavedJob {
     #[serde(default)]
     pub(super) priority: Priority,
     pub(super) site: SiteKey,
-}
-
-impl SavedJob {
-    pub(super) fn of(view: &JobView, site: &SiteKey) -> SavedJob {
-        SavedJob {
-            direction: view.direction,
-            source: SavedPath::of(&view.source),
-            target: SavedPath::of(&view.target),
-            is_dir: view.is_dir,
-            size: view.size,
-            failed: view.state.is_failed(),
-            error: view.error.clone(),
-            priority: view.priority,
-            site: site.clone(),
-        }
-    }
 }
 
 /// A path as bytes, percent-encoded so any name survives JSON.

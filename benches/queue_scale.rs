@@ -1,0 +1,412 @@
+//! Queues of 100,000 jobs: the transfer list's frame time, the saved
+//! queue's size and cost, and the queue's memory per job.
+//!
+//!     cargo bench --bench queue_scale            # FILES=5000 for the run part
+//!
+//! 1. Frame time of the transfer list with 100 and with 100,000 jobs
+//!    (4 running, progress arriving every frame), taking turns A B A B;
+//!    the figure is the median of the paired ratios. Target: flat (≤ 1.5×).
+//!    Also the first frame after the job set changed (rows derived once per
+//!    engine snapshot, at most ~15 a second), and Select all.
+//! 2. 100,000 jobs queued (paused): memory per job (target < 1 KiB), bytes
+//!    per job in the saved queue on disk (< 1 KiB), and the time to restore.
+//! 3. A real download of FILES small files from the in-process server on 4
+//!    connections, saving the queue: the journal's share of the queue
+//!    task's time (target < 5 %).
+//!
+//! Frame times are egui's CPU work in `Harness::step()` (layout,
+//! tessellation, the AccessKit tree), nothing rendered.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use ferry::engine::queue::{self, QueueConfig};
+use ferry::engine::{
+    AnyPath, Direction, Event, JobState, JobView, OnExisting, Outbox, PathItem, Priority,
+    QueueCommand,
+};
+use ferry::ftp::ConnectOptions;
+use ferry::ui::queue_view::{QueueSettings, QueueTab, QueueView};
+
+const BIG: usize = 100_000;
+const SMALL: usize = 100;
+const ROUNDS: usize = 5;
+const WARM_UP_FRAMES: usize = 20;
+const FRAMES: usize = 100;
+
+// ----- counting allocator (live bytes) -----
+
+struct Counting;
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+fn count(size: usize, sign: isize) {
+    if COUNTING.load(Ordering::Relaxed) {
+        LIVE_BYTES.fetch_add(sign * size as isize, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the
+// counter is only a statistic.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size(), 1);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count(layout.size(), 1);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        count(layout.size(), -1);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(layout.size(), -1);
+        count(new_size, 1);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+// ----- 1. the transfer list's frame time -----
+
+fn job(id: u64, state: JobState) -> JobView {
+    JobView {
+        id,
+        direction: Direction::Download,
+        source: AnyPath::Remote(format!("/photos/2026/holiday/IMG_{id:06}.jpeg").into_bytes()),
+        target: AnyPath::Local(format!("/home/me/Pictures/holiday/IMG_{id:06}.jpeg").into()),
+        is_dir: false,
+        size: Some(3_000_000),
+        bytes: 0,
+        state,
+        error: None,
+        priority: Priority::Normal,
+        site: "me@photos.example:21".into(),
+        finished: None,
+    }
+}
+
+struct Panel {
+    view: QueueView,
+    settings: QueueSettings,
+}
+
+fn panel(n: usize) -> Harness<'static, Panel> {
+    let mut view = QueueView::default();
+    let jobs = (1..=n as u64)
+        .map(|id| job(id, if id <= 4 { JobState::Running } else { JobState::Queued }))
+        .collect();
+    let _ = view.update(0.0, jobs);
+    let mut h = Harness::builder()
+        .with_size([1280.0, 300.0])
+        .build_ui_state(
+            |ui, p: &mut Panel| {
+                let _ = p.view.ui(ui, &mut p.settings);
+            },
+            Panel {
+                view,
+                settings: QueueSettings::default(),
+            },
+        );
+    for _ in 0..WARM_UP_FRAMES {
+        h.step();
+    }
+    h
+}
+
+/// Mean time of a frame with progress for the running jobs.
+fn frames(h: &mut Harness<'static, Panel>, t0: &mut f64) -> Duration {
+    let start = Instant::now();
+    for _ in 0..FRAMES {
+        *t0 += 0.1;
+        let bytes = (*t0 * 1_000_000.0) as u64;
+        let progress: Vec<(u64, u64)> = (1..=4).map(|id| (id, bytes)).collect();
+        h.state_mut().view.progress(*t0, &progress);
+        h.step();
+    }
+    start.elapsed() / FRAMES as u32
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn frame_times() {
+    println!("1. Transfer list frame time (egui CPU work per frame, progress every frame)");
+    let mut small = panel(SMALL);
+    let mut big = panel(BIG);
+    let (mut ts, mut tb) = (0.0, 0.0);
+    let mut ratios = Vec::new();
+    let (mut a_all, mut b_all) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let a = frames(&mut small, &mut ts);
+        let b = frames(&mut big, &mut tb);
+        ratios.push(b.as_secs_f64() / a.as_secs_f64());
+        a_all.push(ms(a));
+        b_all.push(ms(b));
+    }
+    println!(
+        "   {SMALL} jobs: {:.3} ms/frame   {BIG} jobs: {:.3} ms/frame (medians of {ROUNDS} rounds of {FRAMES})",
+        median(a_all),
+        median(b_all)
+    );
+    println!(
+        "   ratio {BIG} / {SMALL} (median of paired ratios): {:.2}×   target: ≤ 1.50×",
+        median(ratios)
+    );
+
+    // The first frame after the job set changed: rows are derived again.
+    let mut changed = Vec::new();
+    for i in 0..ROUNDS {
+        let id = 10 + i as u64;
+        big.state_mut()
+            .view
+            .update(tb, vec![job(id, JobState::Failed)])
+            .clear();
+        let start = Instant::now();
+        big.step();
+        changed.push(ms(start.elapsed()));
+    }
+    println!(
+        "   {BIG} jobs, first frame after a job changed state: {:.2} ms (once per engine snapshot, ≤ 15/s)",
+        median(changed)
+    );
+    let start = Instant::now();
+    big.state_mut().view.tab = QueueTab::Queued;
+    big.state_mut().view.select_all();
+    big.step();
+    println!(
+        "   {BIG} jobs, Select all and its frame: {:.2} ms",
+        ms(start.elapsed())
+    );
+    let n = big.state().view.selected.len();
+    let frame = frames(&mut big, &mut tb);
+    println!(
+        "   {BIG} jobs, {n} selected: {:.3} ms/frame",
+        ms(frame)
+    );
+}
+
+// ----- 2. memory, saved bytes and restore time of 100,000 queued jobs -----
+
+fn queue_with(save: Option<std::path::PathBuf>) -> (queue::QueueHandle, mpsc::Receiver<Event>) {
+    let (tx, rx) = mpsc::channel();
+    let handle = queue::spawn(
+        QueueConfig {
+            save_path: save,
+            ..QueueConfig::default()
+        },
+        Outbox::new(tx, Arc::new(|| {})),
+    );
+    (handle, rx)
+}
+
+/// Wait for `n` jobs to be reported (their views are dropped as they come).
+fn wait_jobs(rx: &mpsc::Receiver<Event>, n: usize) {
+    let mut seen = 0;
+    while seen < n {
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(Event::JobsChanged(views)) => seen += views.len(),
+            Ok(_) => {}
+            Err(_) => panic!("only {seen} of {n} jobs were reported"),
+        }
+    }
+}
+
+fn items(n: usize) -> Vec<PathItem> {
+    (0..n)
+        .map(|i| PathItem {
+            path: AnyPath::Remote(format!("/photos/2026/holiday/IMG_{i:06}.jpeg").into_bytes()),
+            is_dir: false,
+        })
+        .collect()
+}
+
+fn saved_queue(rt: &tokio::runtime::Runtime) {
+    println!("2. {BIG} queued jobs (paused)");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let save = dir.path().join("queue.json");
+    let nowhere = ConnectOptions::new("127.0.0.1", 9, "me", "secret");
+    let target = AnyPath::Local("/home/me/Pictures/holiday".into());
+    let items = items(BIG);
+
+    let _guard = rt.enter();
+    // Memory: the same jobs in a queue that does not save, counted live.
+    let (handle, rx) = queue_with(None);
+    handle.command(QueueCommand::PauseQueue { paused: true });
+    std::thread::sleep(Duration::from_millis(50));
+    LIVE_BYTES.store(0, Ordering::Relaxed);
+    COUNTING.store(true, Ordering::Relaxed);
+    handle.enqueue(nowhere.clone(), Direction::Download, items.clone(), target.clone());
+    wait_jobs(&rx, BIG);
+    std::thread::sleep(Duration::from_millis(300));
+    COUNTING.store(false, Ordering::Relaxed);
+    let per_job = LIVE_BYTES.load(Ordering::Relaxed) as f64 / BIG as f64;
+    println!("   memory per queued job: {per_job:.0} B   target: < 1024 B");
+    drop(handle);
+    drop(rx);
+
+    // Saving: the journal on disk.
+    let (handle, rx) = queue_with(Some(save.clone()));
+    handle.command(QueueCommand::PauseQueue { paused: true });
+    let start = Instant::now();
+    handle.enqueue(nowhere, Direction::Download, items, target);
+    wait_jobs(&rx, BIG);
+    let queued = start.elapsed();
+    drop(handle);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut size = 0;
+    while Instant::now() < deadline {
+        size = std::fs::metadata(&save).map(|m| m.len()).unwrap_or(0);
+        // All written once the file stops growing.
+        std::thread::sleep(Duration::from_millis(300));
+        if size > 0 && std::fs::metadata(&save).map(|m| m.len()).unwrap_or(0) == size {
+            break;
+        }
+    }
+    drop(rx);
+    println!(
+        "   queued and reported in {:.0} ms; saved queue on disk: {:.0} B per job   target: < 1024 B",
+        ms(queued),
+        size as f64 / BIG as f64
+    );
+
+    let (handle, rx) = queue_with(Some(save));
+    let start = Instant::now();
+    wait_jobs(&rx, BIG);
+    println!("   restored {BIG} jobs in {:.0} ms", ms(start.elapsed()));
+    drop(handle);
+}
+
+// ----- 3. the journal's share during a real download -----
+
+/// Catches the queue's "queue journal cost" debug event.
+#[derive(Clone, Default)]
+struct Cost(Arc<Mutex<Option<(f64, f64)>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Cost {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct Fields(f64, f64, bool);
+        impl tracing::field::Visit for Fields {
+            fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+                match field.name() {
+                    "journal_ms" => self.0 = value,
+                    "busy_ms" => self.1 = value,
+                    _ => {}
+                }
+            }
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" && format!("{value:?}") == "queue journal cost" {
+                    self.2 = true;
+                }
+            }
+        }
+        let mut f = Fields(0.0, 0.0, false);
+        event.record(&mut f);
+        if f.2
+            && let Ok(mut cost) = self.0.lock()
+        {
+            *cost = Some((f.0, f.1));
+        }
+    }
+}
+
+fn real_run() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let files: usize = std::env::var("FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000);
+    println!("3. Download of {files} files of 26 bytes on 4 connections, saving the queue");
+    let served = tempfile::tempdir().expect("temp dir");
+    let folder = served.path().join("many");
+    std::fs::create_dir_all(&folder).expect("folder");
+    for i in 0..files {
+        std::fs::write(folder.join(format!("file{i:06}.txt")), b"a small file of 26 bytes.\n")
+            .expect("file");
+    }
+    let server = ferry::demo::DemoServer::start(ferry::demo::DemoOptions {
+        port: 0,
+        dir: Some(served.path().to_path_buf()),
+    })
+    .expect("server");
+    server.wait_ready(Duration::from_secs(30)).expect("ready");
+    let cost = Cost::default();
+    // Global: the queue runs on the runtime's threads.
+    let subscriber = tracing_subscriber::registry().with(cost.clone());
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        println!("   (a tracing subscriber was already set: no cost figures)");
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let _guard = rt.enter();
+    let local = tempfile::tempdir().expect("temp dir");
+    let state = tempfile::tempdir().expect("temp dir");
+    let (tx, rx) = mpsc::channel();
+    let handle = queue::spawn(
+        QueueConfig {
+            save_path: Some(state.path().join("queue.json")),
+            on_existing: OnExisting::Overwrite,
+            protocol_log: false,
+            ..QueueConfig::default()
+        },
+        Outbox::new(tx, Arc::new(|| {})),
+    );
+    let start = Instant::now();
+    handle.enqueue_as(
+        ConnectOptions::new("127.0.0.1", server.addr.port(), &server.user, &server.password),
+        Direction::Download,
+        AnyPath::Remote(b"/many".to_vec()),
+        true,
+        AnyPath::Local(local.path().join("many")),
+    );
+    let done = loop {
+        match rx.recv_timeout(Duration::from_secs(600)) {
+            Ok(Event::QueueIdle { done, .. }) => break done,
+            Ok(_) => {}
+            Err(_) => panic!("the download did not finish"),
+        }
+    };
+    let took = start.elapsed();
+    let figures = cost.0.lock().ok().and_then(|c| *c);
+    println!(
+        "   {done} files in {:.1} s ({:.0} files/s)",
+        took.as_secs_f64(),
+        done as f64 / took.as_secs_f64()
+    );
+    match figures {
+        Some((journal, busy)) => println!(
+            "   queue task busy {busy:.0} ms, of which saving {journal:.1} ms = {:.1} %   target: < 5 %",
+            100.0 * journal / busy.max(f64::MIN_POSITIVE)
+        ),
+        None => println!("   (no cost figures reported)"),
+    }
+    drop(handle);
+}
+
+fn main() {
+    frame_times();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    saved_queue(&rt);
+    drop(rt);
+    real_run();
+}
