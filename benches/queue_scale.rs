@@ -105,7 +105,16 @@ struct Panel {
 fn panel(n: usize) -> Harness<'static, Panel> {
     let mut view = QueueView::default();
     let jobs = (1..=n as u64)
-        .map(|id| job(id, if id <= 4 { JobState::Running } else { JobState::Queued }))
+        .map(|id| {
+            job(
+                id,
+                if id <= 4 {
+                    JobState::Running
+                } else {
+                    JobState::Queued
+                },
+            )
+        })
         .collect();
     let _ = view.update(0.0, jobs);
     let mut h = Harness::builder()
@@ -197,10 +206,7 @@ fn frame_times() {
     );
     let n = big.state().view.selected.len();
     let frame = frames(&mut big, &mut tb);
-    println!(
-        "   {BIG} jobs, {n} selected: {:.3} ms/frame",
-        ms(frame)
-    );
+    println!("   {BIG} jobs, {n} selected: {:.3} ms/frame", ms(frame));
 }
 
 // ----- 2. memory, saved bytes and restore time of 100,000 queued jobs -----
@@ -253,7 +259,12 @@ fn saved_queue(rt: &tokio::runtime::Runtime) {
     std::thread::sleep(Duration::from_millis(50));
     LIVE_BYTES.store(0, Ordering::Relaxed);
     COUNTING.store(true, Ordering::Relaxed);
-    handle.enqueue(nowhere.clone(), Direction::Download, items.clone(), target.clone());
+    handle.enqueue(
+        nowhere.clone(),
+        Direction::Download,
+        items.clone(),
+        target.clone(),
+    );
     wait_jobs(&rx, BIG);
     std::thread::sleep(Duration::from_millis(300));
     COUNTING.store(false, Ordering::Relaxed);
@@ -301,11 +312,7 @@ fn saved_queue(rt: &tokio::runtime::Runtime) {
 struct Cost(Arc<Mutex<Option<(f64, f64)>>>);
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Cost {
-    fn on_event(
-        &self,
-        event: &tracing::Event<'_>,
-        _: tracing_subscriber::layer::Context<'_, S>,
-    ) {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
         struct Fields(f64, f64, bool);
         impl tracing::field::Visit for Fields {
             fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
@@ -342,8 +349,11 @@ fn real_run() {
     let folder = served.path().join("many");
     std::fs::create_dir_all(&folder).expect("folder");
     for i in 0..files {
-        std::fs::write(folder.join(format!("file{i:06}.txt")), b"a small file of 26 bytes.\n")
-            .expect("file");
+        std::fs::write(
+            folder.join(format!("file{i:06}.txt")),
+            b"a small file of 26 bytes.\n",
+        )
+        .expect("file");
     }
     let server = ferry::demo::DemoServer::start(ferry::demo::DemoOptions {
         port: 0,
@@ -373,7 +383,12 @@ fn real_run() {
     );
     let start = Instant::now();
     handle.enqueue_as(
-        ConnectOptions::new("127.0.0.1", server.addr.port(), &server.user, &server.password),
+        ConnectOptions::new(
+            "127.0.0.1",
+            server.addr.port(),
+            &server.user,
+            &server.password,
+        ),
         Direction::Download,
         AnyPath::Remote(b"/many".to_vec()),
         true,

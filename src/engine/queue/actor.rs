@@ -739,11 +739,13 @@ impl Queue {
             .filter_map(|id| self.jobs.get(*id).map(|j| j.view.clone()))
             .collect();
         if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
+            let started = Instant::now();
             for &id in ids {
                 if let Some(job) = self.jobs.get(id) {
                     journal.note(job, || self.jobs.place(id));
                 }
             }
+            journal.spent += started.elapsed();
         }
         self.out.send(Event::JobsChanged(views));
     }

@@ -180,8 +180,8 @@ impl Journal {
     }
 
     /// Record what changed of `job` (nothing when nothing kept changed).
+    /// The caller adds the time to `spent` (once per batch of jobs).
     pub(super) fn note(&mut self, job: &Job, place: impl FnOnce() -> Vec<u32>) {
-        let started = Instant::now();
         let id = job.view.id;
         let now = kept(job).then(|| Written::of(job));
         match (self.written.get(&id).copied(), now) {
@@ -204,7 +204,6 @@ impl Journal {
             }
             _ => {}
         }
-        self.spent += started.elapsed();
     }
 
     /// Jobs left the queue.
@@ -254,9 +253,11 @@ impl Journal {
         if self.buffer.is_empty() || (!now && self.last_flush.elapsed() < FLUSH_EVERY) {
             return;
         }
-        self.last_flush = Instant::now();
-        let bytes = std::mem::take(&mut self.buffer);
-        self.send(Write::Append(bytes));
+        let started = Instant::now();
+        self.last_flush = started;
+        let records = std::mem::take(&mut self.buffer);
+        self.send(Write::Append(records));
+        self.spent += started.elapsed();
     }
 
     /// Replace the file with the kept ones of `jobs` (each with its place).
