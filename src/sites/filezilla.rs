@@ -126,7 +126,8 @@ fn import_server(
     // FileZilla's protocol numbers: 0 FTP (TLS if available), 1 SFTP,
     // 3 implicit FTPS, 4 explicit FTPS, 6 plain FTP; others are not FTP.
     let protocol = match field(server, "Protocol").unwrap_or("0") {
-        "0" | "6" => Protocol::Ftp,
+        "0" => Protocol::ExplicitTlsIfAvailable,
+        "6" => Protocol::Ftp,
         "3" => Protocol::ImplicitTls,
         "4" => Protocol::ExplicitTls,
         "1" => return skip("SFTP is not supported"),
