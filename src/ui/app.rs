@@ -40,12 +40,23 @@ use crate::sites::{
 const RECENT_SITES: usize = 8;
 
 /// Login details of the embedded demo server, to connect at start.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DemoLogin {
     pub host: String,
     pub port: u16,
     pub user: String,
     pub password: String,
+}
+
+impl std::fmt::Debug for DemoLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoLogin")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &crate::ftp::options::masked(&self.password))
+            .finish()
+    }
 }
 
 /// How the app starts (tests set these; `ferry` takes the defaults).
@@ -190,8 +201,8 @@ fn site_remote_folder(site: &Site) -> Option<Vec<u8>> {
     })
 }
 
-/// A small modal question.
-#[derive(Debug, Clone, PartialEq)]
+/// A small modal question. No `Debug`: it may carry a typed password.
+#[derive(Clone, PartialEq)]
 enum Modal {
     NewFolder {
         side: Side,
