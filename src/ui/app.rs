@@ -1,9 +1,11 @@
 //! The main window: menus, quick-connect bar, two panes, error banner,
 //! message log and status line. Engine events are drained once per frame in
-//! [`FerryApp::drain_events`]; every user intent becomes an engine command.
+//! [`FerryApp::drain_events`]; the views return what the user asked for as
+//! intents, which the app carries out in one place (`intents.rs`).
 
 mod actions;
 mod events;
+mod intents;
 mod modals;
 mod preferences;
 mod sites;
@@ -26,15 +28,16 @@ use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
 use super::per_side::PerSide;
 use super::queue_view::{QueueSettings, QueueView};
 use super::quick_connect::QuickConnect;
-use super::site_manager::{self, ManagerEvent, PasswordChange, SiteManager};
+use super::site_manager::{self, FollowUp, ManagerIntent, PasswordChange, SiteManager};
 use super::sites_writer::{SitesWriter, WriteDone, WriteJob};
-use super::test_view::{ConnectionTest, TestAction};
+use super::test_view::{ConnectionTest, TestIntent};
 use crate::engine::{AnyPath, Command, Direction, Engine, Event, PathItem, QueueConfig, Side};
 use crate::ftp::{CertificateInfo, ConnectOptions, DataMode, TrustPolicy, tls};
 use crate::sites::{
     ConnectionMode, ImportReport, KeyringStatus, LogonType, SecretStore, Site, SiteList, SiteStore,
     TrustCheck, TrustStore,
 };
+use intents::Intent;
 
 /// How many recently used sites the File menu lists.
 const RECENT_SITES: usize = 8;
@@ -246,15 +249,6 @@ enum AfterSave {
     Keyring(KeyringJob),
 }
 
-/// What the Site Manager asked for after its Save.
-enum FollowUp {
-    Close,
-    Connect {
-        site: Box<Site>,
-        password: Option<String>,
-    },
-}
-
 /// The result of an import or export run on a thread of its own.
 #[derive(Debug)]
 enum FileJob {
@@ -392,14 +386,10 @@ impl FerryApp {
         let mut app = FerryApp {
             quick: QuickConnect {
                 form: state.last_form.clone(),
-                save_as_site: false,
             },
             dialog: ConnectDialog {
                 open: false,
                 form: state.last_form.clone(),
-                test_request: None,
-                save_as_site: false,
-                cancelled: false,
             },
             state,
             engine,
@@ -599,7 +589,8 @@ impl FerryApp {
         }
     }
 
-    fn menu_bar(&mut self, ui: &mut egui::Ui) {
+    /// The menu bar; returns what the user picked.
+    fn menu_bar(&mut self, ui: &mut egui::Ui) -> Option<Intent> {
         let mut fired = None;
         let mut recent_clicked = None;
         egui::MenuBar::new().ui(ui, |ui| {
@@ -688,18 +679,14 @@ impl FerryApp {
                 }
             });
         });
-        if let Some(a) = fired {
-            self.run_action(a, ui.ctx());
-        }
-        if let Some(site) = recent_clicked {
-            self.connect_site(site, None);
-        }
+        recent_clicked
+            .map(|site| Intent::ConnectSite(Box::new(site)))
+            .or(fired.map(Intent::Action))
     }
 
-    fn banner_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(banner) = self.banner.clone() else {
-            return;
-        };
+    /// The error banner; returns the button the user pressed.
+    fn banner_ui(&self, ui: &mut egui::Ui) -> Option<Intent> {
+        let banner = self.banner.as_ref()?;
         let mut clicked = None;
         let fill = ui.visuals().error_fg_color.gamma_multiply(0.15);
         egui::Frame::new()
@@ -733,16 +720,15 @@ impl FerryApp {
                 });
             });
         ui.add_space(4.0);
-        if let Some(a) = clicked {
-            self.apply_banner_action(a);
-        }
+        clicked.map(Intent::Banner)
     }
 }
 
 /// A warning triangle, painted (the bundled fonts have no ⚠ glyph).
 impl FerryApp {
-    /// The bottom panel: the transfer queue or the message log.
-    fn bottom_ui(&mut self, ui: &mut egui::Ui) {
+    /// The bottom panel: the transfer queue or the message log; returns
+    /// what the user asked of the queue.
+    fn bottom_ui(&mut self, ui: &mut egui::Ui) -> Vec<Intent> {
         ui.horizontal(|ui| {
             let queue_label = match self.queue.count(super::queue_view::QueueTab::Queued) {
                 0 => "Transfers".to_string(),
@@ -752,18 +738,19 @@ impl FerryApp {
             ui.selectable_value(&mut self.state.bottom_tab, BottomTab::Log, "Message log");
         });
         ui.separator();
+        let mut intents = Vec::new();
         match self.state.bottom_tab {
             BottomTab::Queue => {
                 let before = self.state.queue;
-                for command in self.queue.ui(ui, &mut self.state.queue) {
-                    self.send(command);
-                }
+                let commands = self.queue.ui(ui, &mut self.state.queue);
+                intents.extend(commands.into_iter().map(Intent::Engine));
                 if before != self.state.queue {
-                    self.send(self.state.queue.command());
+                    intents.push(Intent::Engine(self.state.queue.command()));
                 }
             }
             BottomTab::Log => self.log.ui(ui),
         }
+        intents
     }
 
     /// Files dropped on the window from the OS file manager are uploaded to
@@ -925,21 +912,17 @@ impl FerryApp {
             && !self.site_manager.open
             && !self.preferences_window.open
         {
-            self.handle_shortcuts(ctx);
+            let keys = self.shortcuts(ctx);
+            self.apply_intents(keys, ctx);
         }
 
-        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        let menu = egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        self.apply_intents(menu.inner, ctx);
         let style = ctx.global_style();
-        egui::Panel::top("quick-connect")
+        let quick = egui::Panel::top("quick-connect")
             .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(8, 6)))
-            .show(ui, |ui| {
-                if let Some(request) = self.quick.ui(ui) {
-                    self.connect(request);
-                }
-                if std::mem::take(&mut self.quick.save_as_site) {
-                    self.run_action(Action::SaveAsSite, ui.ctx());
-                }
-            });
+            .show(ui, |ui| self.quick.ui(ui));
+        self.apply_intents(quick.inner.map(Intent::Quick), ctx);
         egui::Panel::bottom("status")
             .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(8, 4)))
             .show(ui, |ui| {
@@ -963,11 +946,12 @@ impl FerryApp {
                 });
             });
         if self.state.show_log {
-            egui::Panel::bottom("log")
+            let bottom = egui::Panel::bottom("log")
                 .resizable(true)
                 .default_size(200.0)
                 .min_size(80.0)
                 .show(ui, |ui| self.bottom_ui(ui));
+            self.apply_intents(bottom.inner, ctx);
         }
         let width = ctx.content_rect().width();
         // Keys belong to an open dialog, not to the pane behind it.
@@ -986,7 +970,8 @@ impl FerryApp {
             .show(ui, |ui| {
                 let active = self.active == Side::Local && !dialog_open;
                 let actions = self.local.ui(ui, &mut self.state.local_pane, active);
-                self.apply_pane_actions(Side::Local, actions, ctx);
+                let intents = actions.into_iter().map(|a| Intent::Pane(Side::Local, a));
+                self.apply_intents(intents, ctx);
             });
         self.local_right = local.response.rect.right();
         if width > 0.0 {
@@ -995,39 +980,28 @@ impl FerryApp {
         egui::CentralPanel::default()
             .frame(pane_frame)
             .show(ui, |ui| {
-                self.banner_ui(ui);
+                let banner = self.banner_ui(ui);
+                self.apply_intents(banner, ctx);
                 let active = self.active == Side::Remote && !dialog_open;
                 let actions = self.remote.ui(ui, &mut self.state.remote_pane, active);
-                self.apply_pane_actions(Side::Remote, actions, ctx);
+                let intents = actions.into_iter().map(|a| Intent::Pane(Side::Remote, a));
+                self.apply_intents(intents, ctx);
             });
 
-        if let Some(request) = self.dialog.show(ctx) {
-            self.quick.form = self.dialog.form.clone();
-            self.connect(request);
-        }
-        if let Some(request) = self.dialog.test_request.take() {
-            let mode = self.dialog.form.mode.fixed();
-            self.start_test(request, mode, TestOrigin::Dialog);
-        }
-        if std::mem::take(&mut self.dialog.cancelled) {
-            // Kept for next time, in the bar too; the dialog cleared the password.
-            self.quick.form = self.dialog.form.clone();
-            self.state.last_form = self.dialog.form.clone();
-        }
-        if std::mem::take(&mut self.dialog.save_as_site) {
-            let form = self.dialog.form.clone();
-            self.save_as_site(form);
-        }
-        self.sites_ui(ctx);
-        self.preferences_ui(ctx);
+        let dialog = self.dialog.show(ctx);
+        self.apply_intents(dialog.map(Intent::Dialog), ctx);
+        let manager = self.sites_ui(ctx);
+        self.apply_intents(manager.map(Intent::Manager), ctx);
+        let prefs = self.preferences_ui(ctx);
+        self.apply_intents(prefs.map(Intent::Prefs), ctx);
         self.modal_ui(ctx);
-        self.test_ui(ctx);
-        self.cert_ui(ctx);
-        if self.modal.is_none()
-            && self.cert_prompt.is_none()
-            && let Some(command) = self.queue.conflict_ui(ctx)
-        {
-            self.send(command);
+        let test = self.test_ui(ctx);
+        self.apply_intents(test.map(Intent::Test), ctx);
+        let cert = self.cert_ui(ctx);
+        self.apply_intents(cert.map(Intent::Cert), ctx);
+        if self.modal.is_none() && self.cert_prompt.is_none() {
+            let conflict = self.queue.conflict_ui(ctx);
+            self.apply_intents(conflict.map(Intent::Engine), ctx);
         }
         self.files_from_os(ctx);
         self.dropped_ready();

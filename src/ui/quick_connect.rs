@@ -26,13 +26,21 @@ pub const SHOWN: [&str; 6] = [
 #[derive(Default)]
 pub struct QuickConnect {
     pub form: ConnectForm,
-    /// Set when "Save as site…" was clicked; the app takes it (and the form).
-    pub save_as_site: bool,
+}
+
+/// What the user asked for in the bar.
+#[must_use]
+#[derive(Debug, Clone)]
+pub enum QuickIntent {
+    /// Connect with these settings (Connect, or Enter in any field).
+    Connect(Box<ConnectRequest>),
+    /// Keep the bar's settings as a saved site ("Save as site…").
+    SaveAsSite,
 }
 
 impl QuickConnect {
-    /// Draw the bar; returns a request on Connect or Enter in any field.
-    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<ConnectRequest> {
+    /// Draw the bar; returns what the user asked for this frame, if anything.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<QuickIntent> {
         // After a failed attempt the errors stay up, updated as the user
         // types, until a connect succeeds.
         let errors_id = ui.make_persistent_id("ferry-quick-connect-errors");
@@ -51,6 +59,7 @@ impl QuickConnect {
         let medium = (flexible * 0.28).clamp(80.0, 170.0);
 
         let mut submit = false;
+        let mut save_as_site = false;
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 6.0;
             let gap = 10.0;
@@ -152,7 +161,7 @@ impl QuickConnect {
                 .on_hover_text("Keep these settings in the Site Manager")
                 .clicked()
             {
-                self.save_as_site = true;
+                save_as_site = true;
             }
 
             if !errors.is_empty() {
@@ -169,7 +178,7 @@ impl QuickConnect {
             }
         });
 
-        let mut request = None;
+        let mut intent = save_as_site.then_some(QuickIntent::SaveAsSite);
         if submit {
             if looks_like_url(&self.form.host) {
                 let text = self.form.host.clone();
@@ -184,7 +193,7 @@ impl QuickConnect {
                         self.form.password.clear();
                     }
                     show_errors = false;
-                    request = Some(r);
+                    intent = Some(QuickIntent::Connect(Box::new(r)));
                 }
                 Err(_) => show_errors = true,
             }
@@ -194,7 +203,7 @@ impl QuickConnect {
             // The errors drawn this frame were computed before the click.
             ui.ctx().request_repaint();
         }
-        request
+        intent
     }
 
     /// Validate the bar as it stands: the form with the logon the bar
@@ -259,7 +268,6 @@ mod tests {
                 password: password.into(),
                 ..ConnectForm::default()
             },
-            save_as_site: false,
         }
     }
 
