@@ -13,7 +13,7 @@ use super::connect_form::{
 };
 
 /// The fields the bar shows; no other field can block it.
-pub const SHOWN: [&str; 6] = [
+const SHOWN: [&str; 6] = [
     field::PROTOCOL,
     field::HOST,
     field::PORT,
