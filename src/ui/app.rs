@@ -556,6 +556,23 @@ impl FerryApp {
         }
     }
 
+    /// What the toolbar's buttons show: enabled, pressed.
+    fn toolbar_state(&self) -> super::toolbar::ToolbarState {
+        use super::queue_view::QueueTab;
+        let live = matches!(
+            self.connection,
+            Connection::Connected { .. } | Connection::Connecting { .. }
+        );
+        super::toolbar::ToolbarState {
+            connected: live,
+            can_reconnect: !live && self.last_request.is_some(),
+            can_refresh: self.pane(self.active).path().is_some(),
+            has_transfers: self.queue.count(QueueTab::Queued) > 0,
+            processing: !self.queue.paused,
+            log_shown: self.state.show_log,
+        }
+    }
+
     fn status_text(&self) -> String {
         let now = SystemTime::now();
         if let Some((what, since)) = self.busy.remote.as_ref().or(self.busy.local.as_ref()) {
@@ -630,7 +647,7 @@ impl FerryApp {
                     }
                 }
                 ui.separator();
-                for a in [Action::Disconnect, Action::Quit] {
+                for a in [Action::Disconnect, Action::Reconnect, Action::Quit] {
                     if action_button(ui, a, None) {
                         fired = Some(a);
                     }
@@ -651,31 +668,22 @@ impl FerryApp {
                 }
             });
             ui.menu_button("View", |ui| {
-                let mut hidden = self.state.show_hidden;
-                if ui
-                    .checkbox(&mut hidden, Action::ToggleHidden.info().label)
-                    .clicked()
-                {
+                if action_toggle(ui, Action::ToggleHidden, self.state.show_hidden) {
                     fired = Some(Action::ToggleHidden);
                 }
-                let mut log = self.state.show_log;
-                if ui
-                    .checkbox(&mut log, Action::ToggleLog.info().label)
-                    .clicked()
-                {
+                if action_toggle(ui, Action::ToggleLog, self.state.show_log) {
                     fired = Some(Action::ToggleLog);
                 }
                 if action_button(ui, Action::ShowQueue, None) {
                     fired = Some(Action::ShowQueue);
                 }
             });
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let info = Action::Connect.info();
-                let button = ui
-                    .button("Open connection dialog")
-                    .on_hover_text(info.tooltip);
-                if button.clicked() {
-                    fired = Some(Action::Connect);
+            ui.menu_button("Transfer", |ui| {
+                if action_toggle(ui, Action::ToggleQueue, !self.queue.paused) {
+                    fired = Some(Action::ToggleQueue);
+                }
+                if action_button(ui, Action::CancelAll, None) {
+                    fired = Some(Action::CancelAll);
                 }
             });
         });
@@ -884,6 +892,20 @@ fn action_button(ui: &mut egui::Ui, action: Action, side: Option<Side>) -> bool 
     r.clicked()
 }
 
+/// A menu check box for a toggle action, with its shortcut; true when clicked.
+fn action_toggle(ui: &mut egui::Ui, action: Action, on: bool) -> bool {
+    let info = action.info();
+    let mut value = on;
+    let shortcut = info
+        .shortcut
+        .map(|s| egui::RichText::new(ui.ctx().format_shortcut(&s)).weak())
+        .unwrap_or_default();
+    let atoms = (info.label, egui::Atom::grow(), shortcut);
+    ui.add(egui::Checkbox::new(&mut value, atoms))
+        .on_hover_text(info.tooltip)
+        .clicked()
+}
+
 fn home_dir() -> Option<PathBuf> {
     std::env::var_os("HOME")
         .map(PathBuf::from)
@@ -919,6 +941,11 @@ impl FerryApp {
         let menu = egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
         self.apply_intents(menu.inner, ctx);
         let style = ctx.global_style();
+        let toolbar_state = self.toolbar_state();
+        let toolbar = egui::Panel::top("toolbar")
+            .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(6, 2)))
+            .show(ui, |ui| super::toolbar::toolbar(ui, &toolbar_state));
+        self.apply_intents(toolbar.inner.map(Intent::Action), ctx);
         let quick = egui::Panel::top("quick-connect")
             .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(8, 6)))
             .show(ui, |ui| self.quick.ui(ui));

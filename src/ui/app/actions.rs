@@ -46,6 +46,20 @@ impl FerryApp {
                 self.dialog.open = true;
             }
             Action::Disconnect => self.send(Command::Disconnect),
+            Action::Reconnect => {
+                if let Some(mut request) = self.last_request.clone() {
+                    // Back where the user was, as the banner's Reconnect does.
+                    request.initial_path = match self.remote.path() {
+                        Some(AnyPath::Remote(p)) => Some(p.clone()),
+                        _ => request.initial_path,
+                    };
+                    self.connect_with(request, self.connected_site.clone());
+                }
+            }
+            Action::CancelAll => self.send(Command::CancelJobs { ids: Vec::new() }),
+            Action::ToggleQueue => self.send(Command::PauseQueue {
+                paused: !self.queue.paused,
+            }),
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::ToggleLog => self.state.show_log = !self.state.show_log,
             Action::ToggleHidden => self.set_show_hidden(!self.state.show_hidden),

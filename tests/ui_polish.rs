@@ -1,0 +1,214 @@
+//! The window's chrome, driven in egui_kittest as a user would: the
+//! toolbar, the quick-connect history, the window title and padlock,
+//! transient status messages, the menus' shortcuts, Enter and Esc in
+//! dialogs, and a layout that stays put.
+
+mod support;
+
+use std::path::Path;
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use ferry::ui::app::{Connection, State};
+use ferry::ui::{AppConfig, FerryApp};
+use support::server::{PASSWORD, ServerOptions, TestServer, USER};
+use support::window::{remote_names, runtime, wait_until};
+
+fn app_with(local: &Path, state: State) -> Harness<'static, FerryApp> {
+    let local = local.to_path_buf();
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            FerryApp::with_state(
+                cc.egui_ctx.clone(),
+                state,
+                AppConfig {
+                    local_start: Some(local),
+                    ..AppConfig::default()
+                },
+            )
+            .expect("app starts")
+        });
+    h.step();
+    h
+}
+
+fn app(local: &Path) -> Harness<'static, FerryApp> {
+    app_with(local, State::default())
+}
+
+fn server(rt: &tokio::runtime::Runtime) -> TestServer {
+    let server = rt.block_on(TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    }));
+    std::fs::create_dir_all(server.path("docs/inner")).unwrap();
+    std::fs::write(server.path("hello.txt"), b"hello").unwrap();
+    server
+}
+
+/// Type into the quick-connect bar and press Enter; wait for the listing.
+fn connect(h: &mut Harness<'_, FerryApp>, server: &TestServer) {
+    h.state_mut().quick.form.port.clear();
+    let port = server.addr.port().to_string();
+    for (label, text) in [
+        ("Host", "127.0.0.1"),
+        ("Port", port.as_str()),
+        ("User", USER),
+        ("Password", PASSWORD),
+    ] {
+        h.get_by_label(label).click();
+        h.step();
+        h.get_by_label(label).type_text(text);
+        h.step();
+    }
+    h.key_press(egui::Key::Enter);
+    h.step();
+    wait_until(h, "the remote listing", |a| {
+        remote_names(a).contains(&"docs".to_string())
+    });
+}
+
+/// Whether some text shown now (a label, a tooltip) contains `text`.
+fn shows(h: &Harness<'_, FerryApp>, text: &str) -> bool {
+    h.query_by_label_contains(text).is_some()
+}
+
+// ---------------------------------------------------------------- toolbar
+
+#[test]
+fn the_toolbar_replaces_the_connection_dialog_text_button() {
+    let local = tempfile::tempdir().unwrap();
+    let h = app(local.path());
+    assert!(
+        h.query_by_label("Open connection dialog").is_none(),
+        "the plain text button is gone"
+    );
+    for label in [
+        "Site Manager…",
+        "Transfers and message log",
+        "Refresh",
+        "Process queue",
+        "Cancel all transfers",
+        "Disconnect",
+        "Reconnect",
+    ] {
+        // The panes have a Refresh button each, the toolbar a third.
+        let expected = if label == "Refresh" { 3 } else { 1 };
+        assert_eq!(
+            h.query_all_by_label(label).count(),
+            expected,
+            "{label} is on the toolbar"
+        );
+    }
+    // Nothing to disconnect from or reconnect to yet.
+    assert!(h.get_by_label("Disconnect").accesskit_node().is_disabled());
+    assert!(h.get_by_label("Reconnect").accesskit_node().is_disabled());
+}
+
+#[test]
+fn toolbar_tooltips_say_what_a_button_does_and_its_shortcut() {
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    h.get_by_label("Process queue").hover();
+    h.run_steps(40);
+    assert!(shows(&h, "Process queue (Ctrl+P)"));
+    assert!(shows(&h, "Run the transfer queue"));
+    assert!(shows(&h, "Now: running"));
+}
+
+#[test]
+fn toolbar_toggles_the_log_panel_and_pauses_the_queue() {
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    assert!(h.state().state.show_log);
+    h.get_by_label("Transfers and message log").click();
+    h.run();
+    assert!(!h.state().state.show_log, "the panel is hidden");
+    h.get_by_label("Transfers and message log").click();
+    h.run();
+    assert!(h.state().state.show_log, "and shown again");
+
+    h.get_by_label("Process queue").click();
+    wait_until(&mut h, "the queue to pause", |a| a.queue.paused);
+    assert_eq!(
+        h.get_by_label("Process queue").accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::False),
+        "shows as off"
+    );
+    h.get_by_label("Process queue").click();
+    wait_until(&mut h, "the queue to run again", |a| !a.queue.paused);
+}
+
+#[test]
+fn toolbar_disconnects_and_reconnects_into_the_same_folder() {
+    let rt = runtime();
+    let server = server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    connect(&mut h, &server);
+    h.state_mut()
+        .navigate(ferry::engine::AnyPath::Remote(b"/docs".to_vec()));
+    wait_until(&mut h, "the docs listing", |a| {
+        remote_names(a).contains(&"inner".to_string())
+    });
+    assert!(
+        h.get_by_label("Reconnect").accesskit_node().is_disabled(),
+        "connected already"
+    );
+
+    h.get_by_label("Disconnect").click();
+    wait_until(&mut h, "disconnected", |a| {
+        a.connection == Connection::Disconnected
+    });
+    assert!(h.get_by_label("Disconnect").accesskit_node().is_disabled());
+
+    h.get_by_label("Reconnect").click();
+    wait_until(&mut h, "connected again", |a| {
+        matches!(a.connection, Connection::Connected { .. })
+            && remote_names(a).contains(&"inner".to_string())
+    });
+    assert_eq!(
+        h.state().remote.path(),
+        Some(&ferry::engine::AnyPath::Remote(b"/docs".to_vec()))
+    );
+}
+
+// ---------------------------------------------------------------- menus
+
+#[test]
+fn the_menus_show_every_shortcut() {
+    use ferry::ui::actions::ACTIONS;
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    let mut seen = Vec::new();
+    for menu in ["File", "Edit", "View", "Transfer"] {
+        h.get_by_label(menu).click();
+        h.run_steps(4);
+        for info in ACTIONS {
+            let Some(shortcut) = info.shortcut else {
+                continue;
+            };
+            let keys = h.ctx.format_shortcut(&shortcut);
+            let shown = h.query_all_by_label_contains(info.label).any(|n| {
+                n.accesskit_node()
+                    .label()
+                    .is_some_and(|l| l.contains(keys.as_str()))
+            });
+            if shown {
+                seen.push(info.label);
+            }
+        }
+        h.key_press(egui::Key::Escape);
+        h.run_steps(4);
+    }
+    for info in ACTIONS.iter().filter(|a| a.shortcut.is_some()) {
+        assert!(
+            seen.contains(&info.label),
+            "{} shows its shortcut in a menu",
+            info.label
+        );
+    }
+}
