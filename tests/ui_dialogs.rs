@@ -32,7 +32,10 @@ fn quick_harness(form: ConnectForm) -> Harness<'static, Bar> {
                 }
             },
             Bar {
-                bar: QuickConnect { form },
+                bar: QuickConnect {
+                    form,
+                    ..QuickConnect::default()
+                },
                 requests: Vec::new(),
             },
         )

@@ -212,3 +212,68 @@ fn the_menus_show_every_shortcut() {
         );
     }
 }
+
+// ---------------------------------------------------------------- history
+
+#[test]
+fn quick_connect_history_fills_the_bar_again_without_the_password() {
+    let rt = runtime();
+    let server = server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    assert!(
+        h.get_by_label("Recent connections")
+            .accesskit_node()
+            .is_disabled(),
+        "nothing to recall yet"
+    );
+    connect(&mut h, &server);
+    h.get_by_label("Disconnect").click();
+    wait_until(&mut h, "disconnected", |a| {
+        a.connection == Connection::Disconnected
+    });
+    // The bar is cleared, as after a restart with another server typed.
+    {
+        let form = &mut h.state_mut().quick.form;
+        form.host = "other.example.org".into();
+        form.port = "2121".into();
+        form.user = "bob".into();
+        form.password.clear();
+    }
+    h.run();
+
+    h.get_by_label("Recent connections").click();
+    h.run_steps(4);
+    let entry = format!("FTP {USER}@127.0.0.1:{}", server.addr.port());
+    h.get_by_label(&entry).click();
+    h.run_steps(4);
+    let form = &h.state().quick.form;
+    assert_eq!(form.host, "127.0.0.1");
+    assert_eq!(form.port, server.addr.port().to_string());
+    assert_eq!(form.user, USER);
+    assert_eq!(form.password, "", "passwords are never remembered");
+
+    // The password field has the focus: type it and press Enter.
+    h.get_by_label("Password").type_text(PASSWORD);
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "connected again", |a| {
+        matches!(a.connection, Connection::Connected { .. })
+    });
+
+    // What survives a restart holds the history and no password.
+    let mut state = h.state().state.clone();
+    state.quick_history = h.state().quick.history.clone();
+    let saved = serde_json::to_string(&state).unwrap();
+    assert!(saved.contains("127.0.0.1"), "{saved}");
+    assert!(!saved.contains(PASSWORD), "no password in {saved}");
+    let local2 = tempfile::tempdir().unwrap();
+    let restored: State = serde_json::from_str(&saved).unwrap();
+    let h2 = app_with(local2.path(), restored);
+    assert!(
+        !h2.get_by_label("Recent connections")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert_eq!(h2.state().quick.history.len(), 1, "one server, once");
+}

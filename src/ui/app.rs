@@ -114,6 +114,8 @@ pub struct State {
     pub bottom_tab: BottomTab,
     /// Ids of the sites connected to most recently, newest first.
     pub recent_sites: Vec<String>,
+    /// The quick-connect bar's recent connections, newest first (no passwords).
+    pub quick_history: Vec<super::quick_connect::HistoryEntry>,
 }
 
 impl Default for State {
@@ -130,6 +132,7 @@ impl Default for State {
             queue: QueueSettings::default(),
             bottom_tab: BottomTab::default(),
             recent_sites: Vec::new(),
+            quick_history: Vec::new(),
         }
     }
 }
@@ -386,6 +389,7 @@ impl FerryApp {
         let mut app = FerryApp {
             quick: QuickConnect {
                 form: state.last_form.clone(),
+                history: state.quick_history.clone(),
             },
             dialog: ConnectDialog {
                 open: false,
@@ -914,6 +918,7 @@ fn home_dir() -> Option<PathBuf> {
 
 impl eframe::App for FerryApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.state.quick_history = self.quick.history.clone();
         eframe::set_value(storage, eframe::APP_KEY, &self.state);
     }
 

@@ -12,6 +12,9 @@ use super::connect_form::{
     field, looks_like_url,
 };
 
+/// The accessible name of the history drop-down.
+pub const HISTORY: &str = "Recent connections";
+
 /// The fields the bar shows; no other field can block it.
 const SHOWN: [&str; 6] = [
     field::PROTOCOL,
@@ -22,10 +25,66 @@ const SHOWN: [&str; 6] = [
     field::MODE,
 ];
 
-/// The bar's fields (a subset of the connection form).
+/// How many connections the bar's history keeps.
+const HISTORY_LEN: usize = 12;
+
+/// The bar's fields (a subset of the connection form) and its history.
 #[derive(Default)]
 pub struct QuickConnect {
     pub form: ConnectForm,
+    /// Connections made from the bar, newest first (never a password).
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One connection made from the bar: where and as whom, never the password.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct HistoryEntry {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: String,
+    pub user: String,
+    pub mode: ConnectionMode,
+}
+
+impl Default for HistoryEntry {
+    fn default() -> Self {
+        let form = ConnectForm::default();
+        HistoryEntry {
+            protocol: form.protocol,
+            host: form.host,
+            port: form.port,
+            user: form.user,
+            mode: form.mode,
+        }
+    }
+}
+
+impl HistoryEntry {
+    fn of(form: &ConnectForm) -> HistoryEntry {
+        HistoryEntry {
+            protocol: form.protocol,
+            host: form.host.trim().to_string(),
+            port: form.port.trim().to_string(),
+            user: form.user.trim().to_string(),
+            mode: form.mode,
+        }
+    }
+
+    /// "FTPS alice@ftp.example.org:990": what the drop-down lists.
+    pub fn label(&self) -> String {
+        let user = if self.user.is_empty() {
+            "anonymous"
+        } else {
+            &self.user
+        };
+        let port = match self.port.as_str() {
+            "" => String::new(),
+            p if p == self.protocol.default_port().to_string() => String::new(),
+            p => format!(":{p}"),
+        };
+        format!("{} {user}@{}{port}", self.protocol.short_label(), self.host)
+    }
 }
 
 /// What the user asked for in the bar.
@@ -163,6 +222,21 @@ impl QuickConnect {
             {
                 save_as_site = true;
             }
+            if let Some(entry) = self.history_ui(ui) {
+                self.form.protocol = entry.protocol;
+                self.form.host = entry.host;
+                self.form.port = entry.port;
+                self.form.user = entry.user;
+                self.form.mode = entry.mode;
+                self.form.password.clear();
+                self.form.remote_path.clear();
+                if self.form.user.is_empty() {
+                    // Anonymous needs nothing more: connect, as FileZilla does.
+                    submit = true;
+                } else {
+                    password.request_focus();
+                }
+            }
 
             if !errors.is_empty() {
                 let text: Vec<String> = errors.iter().map(|(l, m)| format!("{l}: {m}")).collect();
@@ -187,6 +261,7 @@ impl QuickConnect {
             }
             match self.check() {
                 Ok(r) => {
+                    self.remember(HistoryEntry::of(&self.form));
                     self.form.logon = effective_logon(&self.form);
                     if self.form.logon == LogonType::Ask {
                         // Asked-for passwords are used once, never kept.
@@ -204,6 +279,44 @@ impl QuickConnect {
             ui.ctx().request_repaint();
         }
         intent
+    }
+
+    /// Put `entry` first in the history (once), keeping the newest few.
+    fn remember(&mut self, entry: HistoryEntry) {
+        self.history.retain(|e| *e != entry);
+        self.history.insert(0, entry);
+        self.history.truncate(HISTORY_LEN);
+    }
+
+    /// The history drop-down; returns the entry picked.
+    fn history_ui(&mut self, ui: &mut egui::Ui) -> Option<HistoryEntry> {
+        let mut picked = None;
+        let mut clear = false;
+        ui.add_enabled_ui(!self.history.is_empty(), |ui| {
+            egui::ComboBox::from_id_salt("ferry-quick-connect-history")
+                .selected_text("")
+                .width(18.0)
+                .height(400.0)
+                .show_ui(ui, |ui| {
+                    for entry in &self.history {
+                        if ui.selectable_label(false, entry.label()).clicked() {
+                            picked = Some(entry.clone());
+                        }
+                    }
+                    ui.separator();
+                    if ui.selectable_label(false, "Clear history").clicked() {
+                        clear = true;
+                    }
+                })
+                .response
+                .accessible_name(HISTORY)
+                .on_hover_text("Connect again to a recent server (passwords are never kept)")
+                .on_disabled_hover_text("Recent connections appear here");
+        });
+        if clear {
+            self.history.clear();
+        }
+        picked
     }
 
     /// Validate the bar as it stands: the form with the logon the bar
@@ -268,6 +381,7 @@ mod tests {
                 password: password.into(),
                 ..ConnectForm::default()
             },
+            history: Vec::new(),
         }
     }
 
