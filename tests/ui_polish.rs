@@ -277,3 +277,54 @@ fn quick_connect_history_fills_the_bar_again_without_the_password() {
     );
     assert_eq!(h2.state().quick.history.len(), 1, "one server, once");
 }
+
+// ---------------------------------------------------------------- title and padlock
+
+/// Step until the window is asked to take `title` (or give up after 10 s).
+fn wait_for_title(h: &mut Harness<'_, FerryApp>, title: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        h.step();
+        let asked = h
+            .output()
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .is_some_and(|v| {
+                v.commands
+                    .iter()
+                    .any(|c| *c == egui::ViewportCommand::Title(title.to_string()))
+            });
+        if asked {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the window never got the title {title:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn the_window_title_names_the_connection_and_the_padlock_the_fallback() {
+    let rt = runtime();
+    let server = server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    h.get_by_label("Protocol").click();
+    h.run_steps(4);
+    h.get_by_label("FTP, explicit TLS if available").click();
+    h.run_steps(4);
+    connect(&mut h, &server);
+    let title = format!("{USER}@127.0.0.1 — Ferry");
+    assert_eq!(h.state().window_title(), title);
+    // The server has no TLS: the open padlock says the request fell back.
+    h.get_by_label("Not encrypted").hover();
+    h.run_steps(40);
+    assert!(shows(&h, "fell back to plain FTP"));
+
+    h.get_by_label("Disconnect").click();
+    wait_for_title(&mut h, "Ferry");
+    h.get_by_label("Reconnect").click();
+    wait_for_title(&mut h, &title);
+}

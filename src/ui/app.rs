@@ -32,7 +32,7 @@ use super::site_manager::{self, FollowUp, ManagerIntent, PasswordChange, SiteMan
 use super::sites_writer::{SitesWriter, WriteDone, WriteJob};
 use super::test_view::{ConnectionTest, TestIntent};
 use crate::engine::{AnyPath, Command, Direction, Engine, Event, PathItem, QueueConfig, Side};
-use crate::ftp::{CertificateInfo, ConnectOptions, DataMode, TrustPolicy, tls};
+use crate::ftp::{CertificateInfo, ConnectOptions, DataMode, Security, TrustPolicy, tls};
 use crate::sites::{
     ConnectionMode, ImportReport, KeyringStatus, LogonType, SecretStore, Site, SiteList, SiteStore,
     TrustCheck, TrustStore,
@@ -351,6 +351,8 @@ pub struct FerryApp {
     site_folder: Job<(String, PathBuf, bool)>,
     /// The window's context: background jobs repaint it when they end.
     ctx: egui::Context,
+    /// The window title last asked for.
+    sent_title: String,
     /// The preferences in use, the window that edits them, and their file's thread.
     pub preferences: crate::prefs::Preferences,
     pub preferences_window: super::preferences::PreferencesWindow,
@@ -432,6 +434,7 @@ impl FerryApp {
             dropped: Vec::new(),
             site_folder: Job::default(),
             ctx: ctx.clone(),
+            sent_title: String::new(),
             preferences: Default::default(),
             preferences_window: Default::default(),
             prefs_io: Default::default(),
@@ -557,6 +560,15 @@ impl FerryApp {
     fn refresh(&mut self, side: Side) {
         if let Some(p) = self.pane(side).path().cloned() {
             self.navigate(p);
+        }
+    }
+
+    /// "alice@ftp.example.org — Ferry" while connected (or connecting, or
+    /// lost), "Ferry" otherwise.
+    pub fn window_title(&self) -> String {
+        match (&self.connection, &self.last_request) {
+            (Connection::Disconnected, _) | (_, None) => "Ferry".to_string(),
+            (_, Some(r)) => format!("{}@{} — Ferry", r.options.user, r.options.host),
         }
     }
 
@@ -969,7 +981,8 @@ impl FerryApp {
                         ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                     ui.painter().circle_filled(rect.center(), 4.5, dot);
                     if matches!(self.connection, Connection::Connected { .. }) {
-                        padlock(ui, self.encrypted);
+                        let security = self.last_request.as_ref().map(|r| r.options.security);
+                        padlock(ui, self.encrypted, security);
                     }
                     ui.label(self.status_text());
                     if !self.busy.is_empty() {
@@ -1066,6 +1079,12 @@ impl FerryApp {
             }
         }
 
+        let title = self.window_title();
+        if self.sent_title != title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.sent_title = title;
+        }
+
         // Waiting shows elapsed seconds: tick once a second, only while waiting.
         if !self.busy.is_empty() {
             ctx.request_repaint_after(Duration::from_secs(1));
@@ -1073,17 +1092,35 @@ impl FerryApp {
     }
 }
 
-/// The status line's padlock: closed on a TLS connection, open otherwise.
-/// Its accessible name says which, as does its tooltip.
-fn padlock(ui: &mut egui::Ui, locked: bool) -> egui::Response {
-    let (name, tip) = if locked {
-        ("Encrypted", "Encrypted: the connection uses TLS")
-    } else {
-        (
+/// The padlock's accessible name and tooltip: whether the session is
+/// encrypted, and how (explicit or implicit TLS, or a fallback to plain FTP).
+fn padlock_text(locked: bool, security: Option<Security>) -> (&'static str, &'static str) {
+    match (locked, security) {
+        (true, Some(Security::Implicit)) => (
+            "Encrypted",
+            "Encrypted: implicit TLS (FTPS), from the first byte",
+        ),
+        (true, Some(Security::ExplicitIfAvailable)) => (
+            "Encrypted",
+            "Encrypted: explicit TLS (AUTH TLS), which the server offered",
+        ),
+        (true, _) => ("Encrypted", "Encrypted: explicit TLS (AUTH TLS)"),
+        (false, Some(Security::ExplicitIfAvailable)) => (
             "Not encrypted",
-            "Not encrypted: the password and files cross the network readable",
-        )
-    };
+            "Not encrypted: the server does not offer TLS, so 'explicit TLS if available' \
+             fell back to plain FTP; the password and files cross the network readable",
+        ),
+        (false, _) => (
+            "Not encrypted",
+            "Not encrypted: plain FTP; the password and files cross the network readable",
+        ),
+    }
+}
+
+/// The status line's padlock: closed on a TLS connection, open otherwise.
+/// Its accessible name says which, its tooltip how.
+fn padlock(ui: &mut egui::Ui, locked: bool, security: Option<Security>) -> egui::Response {
+    let (name, tip) = padlock_text(locked, security);
     let (rect, response) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Image, true, name));
     let color = if locked {
@@ -1126,4 +1163,20 @@ fn padlock(ui: &mut egui::Ui, locked: bool) -> egui::Response {
         stroke,
     );
     response.on_hover_text(tip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_padlock_says_how_the_session_is_secured() {
+        let tip = |locked, security| padlock_text(locked, Some(security)).1;
+        assert!(tip(true, Security::Explicit).contains("explicit TLS"));
+        assert!(tip(true, Security::Implicit).contains("implicit TLS"));
+        assert!(tip(true, Security::ExplicitIfAvailable).contains("server offered"));
+        assert!(tip(false, Security::ExplicitIfAvailable).contains("fell back to plain FTP"));
+        assert!(tip(false, Security::None).contains("plain FTP"));
+        assert_eq!(padlock_text(false, None).0, "Not encrypted");
+    }
 }
