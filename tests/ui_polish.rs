@@ -328,3 +328,121 @@ fn the_window_title_names_the_connection_and_the_padlock_the_fallback() {
     h.get_by_label("Reconnect").click();
     wait_for_title(&mut h, &title);
 }
+
+// ---------------------------------------------------------------- Enter and Esc
+
+fn status_shows(h: &Harness<'_, FerryApp>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Every dialog has a default button: Enter confirms, Esc cancels. New
+/// folder, rename, delete and the connection dialog, each both ways, from
+/// the keyboard alone. The delete's "Deleted …" notice then times out and
+/// the status line shows the connection again.
+#[test]
+fn enter_confirms_and_escape_cancels_every_dialog() {
+    let rt = runtime();
+    let server = server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    connect(&mut h, &server);
+    h.get_by_label("hello.txt").click();
+    h.step();
+
+    // New folder: Esc leaves nothing behind, Enter creates it.
+    h.key_press(egui::Key::F7);
+    h.step();
+    h.get_by_label("Name:").type_text("not-made");
+    h.step();
+    h.key_press(egui::Key::Escape);
+    h.run_steps(4);
+    assert!(h.query_by_label("Name:").is_none(), "Esc closed it");
+    h.key_press(egui::Key::F7);
+    h.step();
+    h.get_by_label("Name:").type_text("made");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the new folder", |a| {
+        remote_names(a).contains(&"made".to_string())
+    });
+    assert!(server.path("made").is_dir());
+    assert!(!server.path("not-made").exists(), "Esc made nothing");
+
+    // Rename: Esc keeps the name, Enter renames.
+    h.get_by_label("hello.txt").click();
+    h.step();
+    h.key_press(egui::Key::F2);
+    h.run_steps(2);
+    h.get_by_label("New name").type_text("ignored");
+    h.step();
+    h.key_press(egui::Key::Escape);
+    h.run_steps(4);
+    assert!(h.query_by_label("New name").is_none());
+    h.get_by_label("hello.txt").click();
+    h.step();
+    h.key_press(egui::Key::F2);
+    h.run_steps(2);
+    h.get_by_label("New name").type_text("greeting");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the renamed file", |a| {
+        remote_names(a).contains(&"greeting.txt".to_string())
+    });
+    assert!(server.path("greeting.txt").is_file());
+    assert!(!server.path("ignored.txt").exists(), "Esc renamed nothing");
+
+    // Delete: Esc keeps the file, Enter deletes it.
+    h.get_by_label("greeting.txt").click();
+    h.step();
+    h.key_press(egui::Key::Delete);
+    h.run_steps(2);
+    h.get_by_label_contains("Delete 1 item from the server?");
+    h.key_press(egui::Key::Escape);
+    h.run_steps(4);
+    assert!(h.query_by_label_contains("Delete 1 item").is_none());
+    assert!(server.path("greeting.txt").is_file(), "Esc deleted nothing");
+    h.key_press(egui::Key::Delete);
+    h.run_steps(2);
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the file gone", |a| {
+        !remote_names(a).contains(&"greeting.txt".to_string())
+    });
+    assert!(!server.path("greeting.txt").exists());
+
+    // The status line said what was deleted, for a while, then the
+    // connection state again.
+    let notice = h.state().notice.clone().expect("a notice for the delete");
+    assert!(status_shows(&h, &notice));
+    let frames = (ferry::ui::app::NOTICE_SECS * 60.0) as usize + 30;
+    h.run_steps(frames);
+    assert!(h.state().notice.is_none(), "the notice timed out");
+    assert!(status_shows(&h, "Connected to 127.0.0.1"));
+
+    // The connection dialog: Esc closes it, Enter connects.
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::N]);
+    h.run_steps(4);
+    assert!(h.state().dialog.open);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(4);
+    assert!(!h.state().dialog.open, "Esc closed the dialog");
+    h.get_by_label("Disconnect").click();
+    wait_until(&mut h, "disconnected", |a| {
+        a.connection == Connection::Disconnected
+    });
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::N]);
+    h.run_steps(4);
+    // Cancelling dropped the password (it is never kept): type it again.
+    h.get_all_by_label("Password").last().unwrap().click();
+    h.step();
+    h.get_all_by_label("Password")
+        .last()
+        .unwrap()
+        .type_text(PASSWORD);
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert!(!h.state().dialog.open, "Enter connected");
+    wait_until(&mut h, "connected from the dialog", |a| {
+        matches!(a.connection, Connection::Connected { .. })
+    });
+}

@@ -39,6 +39,9 @@ use crate::sites::{
 };
 use intents::Intent;
 
+/// How long a status-line notice ("Deleted 3 items") stays, in seconds.
+pub const NOTICE_SECS: f64 = 8.0;
+
 /// How many recently used sites the File menu lists.
 const RECENT_SITES: usize = 8;
 
@@ -317,8 +320,11 @@ pub struct FerryApp {
     /// Asks for the "Download to…" folder (the native dialog).
     folder_picker: FolderPicker,
     delete_progress: Option<(u64, u64)>,
-    /// What the last operation reported (status line).
+    /// What the last operation reported (status line), for a few seconds.
     pub notice: Option<String>,
+    /// The notice on show, and since when (egui time): it goes after
+    /// [`NOTICE_SECS`], and the connection state shows again.
+    notice_since: Option<(String, f64)>,
     /// The connection test window, with what it runs.
     pub test: Option<(ConnectionTest, TestRun)>,
     /// How many connection tests were started (each run's id).
@@ -417,6 +423,7 @@ impl FerryApp {
             folder_picker: FolderPicker::default(),
             delete_progress: None,
             notice: None,
+            notice_since: None,
             test: None,
             tests_run: 0,
             sites: SiteList::default(),
@@ -560,6 +567,29 @@ impl FerryApp {
     fn refresh(&mut self, side: Side) {
         if let Some(p) = self.pane(side).path().cloned() {
             self.navigate(p);
+        }
+    }
+
+    /// A notice goes once it has been shown for [`NOTICE_SECS`]; a new
+    /// text starts the clock again.
+    fn expire_notice(&mut self, ctx: &egui::Context) {
+        let Some(text) = &self.notice else {
+            self.notice_since = None;
+            return;
+        };
+        let since = match &self.notice_since {
+            Some((shown, since)) if shown == text => *since,
+            _ => {
+                self.notice_since = Some((text.clone(), self.now));
+                self.now
+            }
+        };
+        let left = NOTICE_SECS - (self.now - since);
+        if left <= 0.0 {
+            self.notice = None;
+            self.notice_since = None;
+        } else {
+            ctx.request_repaint_after(Duration::from_secs_f64(left));
         }
     }
 
@@ -945,6 +975,7 @@ impl FerryApp {
         let ctx = &ui.ctx().clone();
         self.now = ctx.input(|i| i.time);
         self.drain_events();
+        self.expire_notice(ctx);
         if self.modal.is_none()
             && self.cert_prompt.is_none()
             && !self.dialog.open

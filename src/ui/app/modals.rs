@@ -30,8 +30,8 @@ impl FerryApp {
                         );
                     }
                     ui.horizontal(|ui| {
-                        let enter =
-                            edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                        // The name field always has the focus: Enter is for it.
+                        let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
                         if (ui.add_enabled(valid, egui::Button::new("Create")).clicked() || enter)
                             && valid
                         {
