@@ -446,3 +446,94 @@ fn enter_confirms_and_escape_cancels_every_dialog() {
         matches!(a.connection, Connection::Connected { .. })
     });
 }
+
+// ---------------------------------------------------------------- layout
+
+/// The bottom panel keeps its height whichever tab shows and whether the
+/// queue has rows or not; the banner does not move the file list.
+#[test]
+fn the_layout_stays_put() {
+    let rt = runtime();
+    let server = server(&rt);
+    std::fs::write(server.path("big.bin"), vec![7u8; 64 * 1024]).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    connect(&mut h, &server);
+    h.run_steps(4);
+    let height = h.state().bottom_panel_rect().height();
+    assert!(height > 50.0, "{height}");
+
+    h.get_by_label("Message log").click();
+    h.run_steps(4);
+    assert_eq!(
+        h.state().bottom_panel_rect().height(),
+        height,
+        "the log tab"
+    );
+    h.get_by_label("Transfers").click();
+    h.run_steps(4);
+    assert_eq!(
+        h.state().bottom_panel_rect().height(),
+        height,
+        "back to transfers"
+    );
+
+    // A download fills the queue, then it empties.
+    h.get_by_label("big.bin").click();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the download", |_| {
+        std::fs::metadata(local.path().join("big.bin")).is_ok_and(|m| m.len() == 64 * 1024)
+    });
+    h.run_steps(10);
+    assert_eq!(
+        h.state().bottom_panel_rect().height(),
+        height,
+        "after the queue ran"
+    );
+
+    // An error banner lays over the remote list: its rows stay where they were.
+    let before = h.get_by_label("docs").rect();
+    h.state_mut().banner = Some(ferry::ui::app::Banner {
+        message: "Something failed".into(),
+        actions: vec![ferry::ui::app::BannerAction::Dismiss],
+    });
+    h.run_steps(4);
+    h.get_by_label_contains("Something failed");
+    assert_eq!(
+        h.get_by_label("docs").rect(),
+        before,
+        "the list did not move"
+    );
+}
+
+/// The pane split stays where it was put, whatever the panes list.
+#[test]
+fn the_pane_split_does_not_drift() {
+    let rt = runtime();
+    let server = server(&rt);
+    std::fs::write(server.path(&"very-long-name-".repeat(12)), b"x").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("long-".repeat(40)), b"x").unwrap();
+    std::fs::create_dir(local.path().join("sub")).unwrap();
+    let mut h = app(local.path());
+    h.run_steps(10);
+    let split = h.state().state.split;
+    assert!((split - 0.5).abs() < 0.01, "starts at half: {split}");
+    connect(&mut h, &server);
+    h.state_mut()
+        .navigate(ferry::engine::AnyPath::Local(local.path().join("sub")));
+    h.run_steps(10);
+    h.state_mut()
+        .navigate(ferry::engine::AnyPath::Local(local.path().to_path_buf()));
+    h.run_steps(30);
+    assert_eq!(h.state().state.split, split, "no drift");
+
+    // A wider window keeps the share, not the old width.
+    h.set_size(egui::vec2(1600.0, 800.0));
+    h.run_steps(10);
+    let after = h.state().state.split;
+    assert!((after - split).abs() < 0.002, "{split} became {after}");
+    let right_edge = h.state().local_pane_right_edge();
+    assert!((right_edge - 1600.0 * split).abs() < 3.0, "{right_edge}");
+}

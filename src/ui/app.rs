@@ -343,6 +343,10 @@ pub struct FerryApp {
     file_jobs: Job<FileJob>,
     /// Where the local pane ends on screen (tests tell the panes' rows apart by it).
     local_right: f32,
+    /// The bottom panel on screen.
+    bottom_rect: egui::Rect,
+    /// The window's width last frame (the pane split follows it).
+    last_width: f32,
     /// egui's clock at the start of this frame.
     now: f64,
     /// The local pane's first folder, found on a thread.
@@ -434,6 +438,8 @@ impl FerryApp {
             connected_site: None,
             file_jobs: Job::default(),
             local_right: 0.0,
+            bottom_rect: egui::Rect::NOTHING,
+            last_width: 0.0,
             now: 0.0,
             local_start: Job::default(),
             sites_config: None,
@@ -508,6 +514,11 @@ impl FerryApp {
             Side::Local => &self.local,
             Side::Remote => &self.remote,
         }
+    }
+
+    /// Where the transfers and log panel is on screen.
+    pub fn bottom_panel_rect(&self) -> egui::Rect {
+        self.bottom_rect
     }
 
     /// The x coordinate where the local pane ends on screen.
@@ -739,42 +750,65 @@ impl FerryApp {
     }
 
     /// The error banner; returns the button the user pressed.
-    fn banner_ui(&self, ui: &mut egui::Ui) -> Option<Intent> {
+    /// It lies over the bottom of `pane` (the remote pane), so the list
+    /// under it never moves and the next click lands where it was aimed.
+    fn banner_ui(&self, ctx: &egui::Context, pane: egui::Rect) -> Option<Intent> {
         let banner = self.banner.as_ref()?;
         let mut clicked = None;
-        let fill = ui.visuals().error_fg_color.gamma_multiply(0.15);
-        egui::Frame::new()
-            .fill(fill)
-            .inner_margin(egui::Margin::symmetric(10, 8))
-            .corner_radius(6.0)
-            .show(ui, |ui| {
-                ui.horizontal_wrapped(|ui| {
-                    warning_icon(ui);
-                    ui.label(&banner.message);
-                });
-                ui.horizontal(|ui| {
-                    for a in &banner.actions {
-                        let label = match a {
-                            BannerAction::Retry => "Retry".to_string(),
-                            BannerAction::EnterPassword => "Enter password…".to_string(),
-                            BannerAction::Reconnect => "Reconnect".to_string(),
-                            BannerAction::SwitchMode(DataMode::Active) => {
-                                "Switch to active mode".to_string()
-                            }
-                            BannerAction::SwitchMode(DataMode::Passive) => {
-                                "Switch to passive mode".to_string()
-                            }
-                            BannerAction::OpenLog => "Open log".to_string(),
-                            BannerAction::Dismiss => "Dismiss".to_string(),
-                        };
-                        if ui.button(label).clicked() {
-                            clicked = Some(a.clone());
-                        }
-                    }
-                });
+        let margin = 10.0;
+        egui::Area::new(egui::Id::unique("ferry-error-banner"))
+            .order(egui::Order::Middle)
+            .pivot(egui::Align2::LEFT_BOTTOM)
+            .fixed_pos(pane.left_bottom() + egui::vec2(margin, -margin))
+            .show(ctx, |ui| {
+                ui.set_width(pane.width() - 2.0 * margin);
+                let visuals = ui.visuals();
+                // Opaque: the rows under it must not show through.
+                let fill = visuals
+                    .panel_fill
+                    .lerp_to_gamma(visuals.error_fg_color, 0.15);
+                egui::Frame::new()
+                    .fill(fill)
+                    .stroke(egui::Stroke::new(
+                        1.0,
+                        visuals.error_fg_color.gamma_multiply(0.5),
+                    ))
+                    .shadow(visuals.popup_shadow)
+                    .inner_margin(egui::Margin::symmetric(10, 8))
+                    .corner_radius(6.0)
+                    .show(ui, |ui| {
+                        ui.set_width(ui.available_width());
+                        Self::banner_contents(ui, banner, &mut clicked);
+                    });
             });
-        ui.add_space(4.0);
         clicked.map(Intent::Banner)
+    }
+
+    fn banner_contents(ui: &mut egui::Ui, banner: &Banner, clicked: &mut Option<BannerAction>) {
+        ui.horizontal_wrapped(|ui| {
+            warning_icon(ui);
+            ui.label(&banner.message);
+        });
+        ui.horizontal(|ui| {
+            for a in &banner.actions {
+                let label = match a {
+                    BannerAction::Retry => "Retry".to_string(),
+                    BannerAction::EnterPassword => "Enter password…".to_string(),
+                    BannerAction::Reconnect => "Reconnect".to_string(),
+                    BannerAction::SwitchMode(DataMode::Active) => {
+                        "Switch to active mode".to_string()
+                    }
+                    BannerAction::SwitchMode(DataMode::Passive) => {
+                        "Switch to passive mode".to_string()
+                    }
+                    BannerAction::OpenLog => "Open log".to_string(),
+                    BannerAction::Dismiss => "Dismiss".to_string(),
+                };
+                if ui.button(label).clicked() {
+                    *clicked = Some(a.clone());
+                }
+            }
+        });
     }
 }
 
@@ -1026,7 +1060,18 @@ impl FerryApp {
                 .resizable(true)
                 .default_size(200.0)
                 .min_size(80.0)
-                .show(ui, |ui| self.bottom_ui(ui));
+                .show(ui, |ui| {
+                    // The panel keeps the height the user gave it: its
+                    // content fills it and is clipped to it, so a taller tab
+                    // or an emptied queue never resizes it.
+                    let rect = ui.available_rect_before_wrap();
+                    ui.set_min_height(rect.height());
+                    let clip = rect.intersect(ui.clip_rect());
+                    let mut content = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+                    content.set_clip_rect(clip);
+                    self.bottom_ui(&mut content)
+                });
+            self.bottom_rect = bottom.response.rect;
             self.apply_intents(bottom.inner, ctx);
         }
         let width = ctx.content_rect().width();
@@ -1038,30 +1083,41 @@ impl FerryApp {
             || self.preferences_window.open;
         // Both panes get the same frame, so their headers line up.
         let pane_frame = egui::Frame::central_panel(&style).inner_margin(egui::Margin::same(6));
-        let local = egui::Panel::left("local-pane")
+        // The split is a share of the width: when the window's width changes
+        // (a resize, or the first frames at the window's real size) the
+        // local pane is set back to its share instead of keeping its old
+        // width, and only a drag of the splitter changes the share.
+        let width_changed = (width - self.last_width).abs() > 0.5;
+        self.last_width = width;
+        let share = (width * self.state.split).clamp(200.0, (width - 200.0).max(201.0));
+        let mut local_panel = egui::Panel::left("local-pane")
             .frame(pane_frame)
             .resizable(true)
-            .default_size((width * self.state.split).max(200.0))
-            .size_range(200.0..=(width - 200.0).max(201.0))
-            .show(ui, |ui| {
-                let active = self.active == Side::Local && !dialog_open;
-                let actions = self.local.ui(ui, &mut self.state.local_pane, active);
-                let intents = actions.into_iter().map(|a| Intent::Pane(Side::Local, a));
-                self.apply_intents(intents, ctx);
-            });
+            .default_size(share)
+            .size_range(200.0..=(width - 200.0).max(201.0));
+        if width_changed {
+            local_panel = local_panel.exact_size(share);
+        }
+        let local = local_panel.show(ui, |ui| {
+            let active = self.active == Side::Local && !dialog_open;
+            let actions = self.local.ui(ui, &mut self.state.local_pane, active);
+            let intents = actions.into_iter().map(|a| Intent::Pane(Side::Local, a));
+            self.apply_intents(intents, ctx);
+        });
         self.local_right = local.response.rect.right();
-        if width > 0.0 {
+        if width > 0.0 && !width_changed {
             self.state.split = (local.response.rect.width() / width).clamp(0.1, 0.9);
         }
         egui::CentralPanel::default()
             .frame(pane_frame)
             .show(ui, |ui| {
-                let banner = self.banner_ui(ui);
-                self.apply_intents(banner, ctx);
+                let pane = ui.max_rect();
                 let active = self.active == Side::Remote && !dialog_open;
                 let actions = self.remote.ui(ui, &mut self.state.remote_pane, active);
                 let intents = actions.into_iter().map(|a| Intent::Pane(Side::Remote, a));
                 self.apply_intents(intents, ctx);
+                let banner = self.banner_ui(ctx, pane);
+                self.apply_intents(banner, ctx);
             });
 
         let dialog = self.dialog.show(ctx);
