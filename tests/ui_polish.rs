@@ -537,3 +537,17 @@ fn the_pane_split_does_not_drift() {
     let right_edge = h.state().local_pane_right_edge();
     assert!((right_edge - 1600.0 * split).abs() < 3.0, "{right_edge}");
 }
+
+/// Hints (here the connection dialog's "why Connect is disabled") are set
+/// in a size that can be read, not egui's 9-point small text.
+#[test]
+fn hints_are_readable() {
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    h.state_mut().quick.form.host.clear();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::N]);
+    h.run_steps(4);
+    let hint = h.get_by_label_contains("Enter the server's host name");
+    let height = hint.rect().height();
+    assert!(height >= 13.0, "the hint is {height} points high");
+}
