@@ -111,9 +111,9 @@ impl QuickConnect {
             Vec::new()
         };
         let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
-        // Labels, protocol, port, mode, buttons and spacing take about 700
+        // Labels, protocol, port, mode, buttons, history and spacing take about 750
         // points; the host, user and password fields share the rest.
-        let flexible = ui.available_width() - 700.0;
+        let flexible = ui.available_width() - 750.0;
         let wide = (flexible * 0.44).clamp(110.0, 280.0);
         let medium = (flexible * 0.28).clamp(80.0, 170.0);
 
