@@ -204,15 +204,18 @@ fn paint(
             painter.line_segment([c + vec2(-d, -d), c + vec2(d, d)], s);
             painter.line_segment([c + vec2(-d, d), c + vec2(d, -d)], s);
         }
-        // A plug pulled out of its socket.
+        // A plug pulled out of its socket, a red slash in the gap.
         Action::Disconnect => {
-            plug(painter, pos2(c.x - r * 0.15, c.y), r, color);
-            let gap = pos2(c.x + r * 0.35, c.y);
+            plug(painter, pos2(c.x - r * 0.45, c.y), r * 1.1, color);
+            let gap = pos2(c.x + r * 0.3, c.y);
             painter.line_segment(
-                [gap + vec2(0.0, -r * 0.5), gap + vec2(0.0, r * 0.5)],
-                Stroke::new(1.2, accent(Color32::from_rgb(215, 60, 60))),
+                [
+                    gap + vec2(-r * 0.25, r * 0.7),
+                    gap + vec2(r * 0.25, -r * 0.7),
+                ],
+                Stroke::new(1.8, accent(Color32::from_rgb(215, 60, 60))),
             );
-            let socket = Rect::from_center_size(pos2(c.x + r * 0.8, c.y), vec2(r * 0.35, r));
+            let socket = Rect::from_center_size(pos2(c.x + r * 0.85, c.y), vec2(r * 0.3, r * 1.3));
             painter.rect_filled(socket, 1.0, color);
         }
         // A plug and a circling arrow: connect again.
@@ -248,7 +251,7 @@ fn arrow_arc(painter: &Painter, c: Pos2, r: f32, start: f32, sweep: f32, color: 
 
 /// A plug seen from the side, its prongs pointing right, centred on `c`.
 fn plug(painter: &Painter, c: Pos2, r: f32, color: Color32) {
-    let body = Rect::from_center_size(c, vec2(r * 0.6, r * 0.9));
+    let body = Rect::from_center_size(c, vec2(r * 0.7, r * 1.0));
     painter.rect_filled(body, 1.5, color);
     let s = Stroke::new(1.4, color);
     for dy in [-r * 0.22, r * 0.22] {
