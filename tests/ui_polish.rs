@@ -551,3 +551,31 @@ fn hints_are_readable() {
     let height = hint.rect().height();
     assert!(height >= 13.0, "the hint is {height} points high");
 }
+
+/// A field's error line has its space kept: an error appearing under Host
+/// does not move the rows below it.
+#[test]
+fn validation_hints_do_not_move_the_form_rows() {
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    {
+        let form = &mut h.state_mut().quick.form;
+        form.host = "ftp.example.org".into();
+        form.user = "alice".into();
+    }
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::N]);
+    h.run_steps(4);
+    let before = h.get_all_by_label("User").last().unwrap().rect();
+    // Empty the host, then leave the field: its error shows.
+    h.get_all_by_label("Host").last().unwrap().click();
+    h.step();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.step();
+    h.key_press(egui::Key::Backspace);
+    h.step();
+    h.get_all_by_label("User").last().unwrap().click();
+    h.run_steps(4);
+    assert!(shows(&h, "Enter the server's host name"), "the error shows");
+    let after = h.get_all_by_label("User").last().unwrap().rect();
+    assert_eq!(after, before, "the User row stayed where it was");
+}

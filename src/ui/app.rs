@@ -652,7 +652,11 @@ impl FerryApp {
         match (&self.notice, &self.connection) {
             (Some(n), _) => n.clone(),
             (None, Connection::Connected { host }) if self.encrypted => {
-                format!("Connected to {host}, encrypted (TLS)")
+                let how = match self.last_request.as_ref().map(|r| r.options.security) {
+                    Some(Security::Implicit) => "implicit TLS",
+                    _ => "explicit TLS",
+                };
+                format!("Connected to {host}, encrypted ({how})")
             }
             (None, Connection::Connected { host }) => {
                 let asked_for_tls = self.last_request.as_ref().is_some_and(|r| {
