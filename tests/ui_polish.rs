@@ -579,3 +579,41 @@ fn validation_hints_do_not_move_the_form_rows() {
     let after = h.get_all_by_label("User").last().unwrap().rect();
     assert_eq!(after, before, "the User row stayed where it was");
 }
+
+/// Cancel all, from the toolbar, stops what waits in the queue.
+#[test]
+fn toolbar_cancel_all_empties_the_queue() {
+    use ferry::ui::queue_view::QueueTab;
+    let rt = runtime();
+    let server = server(&rt);
+    std::fs::write(server.path("big.bin"), vec![7u8; 256 * 1024]).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    connect(&mut h, &server);
+    assert!(
+        h.get_by_label("Cancel all transfers")
+            .accesskit_node()
+            .is_disabled()
+    );
+    // Paused, so the download waits in the queue.
+    h.get_by_label("Process queue").click();
+    wait_until(&mut h, "the queue to pause", |a| a.queue.paused);
+    h.get_by_label("big.bin").click();
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the download queued", |a| {
+        a.queue.count(QueueTab::Queued) == 1
+    });
+    h.run_steps(2);
+    h.get_by_label("Cancel all transfers").click();
+    wait_until(&mut h, "the queue emptied", |a| {
+        a.queue.count(QueueTab::Queued) == 0
+    });
+    h.get_by_label("Process queue").click();
+    wait_until(&mut h, "the queue to run again", |a| !a.queue.paused);
+    h.run_steps(30);
+    assert!(
+        !local.path().join("big.bin").exists(),
+        "the cancelled download never ran"
+    );
+}
