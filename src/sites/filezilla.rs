@@ -219,7 +219,7 @@ fn password(server: roxmltree::Node) -> Result<Option<String>, String> {
 /// FileZilla writes a remote folder as `TYPE PREFIXLEN [PREFIX] LEN SEG LEN SEG…`,
 /// e.g. `1 0 4 home 5 alice` for `/home/alice`; lengths let segments hold
 /// spaces. `None` when it does not follow that shape.
-pub fn decode_remote_dir(text: &str) -> Option<String> {
+fn decode_remote_dir(text: &str) -> Option<String> {
     let mut rest = text;
     let mut number = || -> Option<usize> {
         let (n, tail) = rest.split_once(' ').unwrap_or((rest, ""));

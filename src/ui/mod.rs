@@ -18,6 +18,7 @@ pub mod quick_connect;
 pub mod site_manager;
 pub mod sites_writer;
 pub mod test_view;
+pub mod toolbar;
 
 use std::process::ExitCode;
 
