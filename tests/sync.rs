@@ -447,3 +447,76 @@ fn feat_with_mdtm(mut script: Vec<Step>) -> Vec<Step> {
     }
     script
 }
+
+/// proftpd with mod_digest offers HASH and XSHA*: `--checksum` finds a file
+/// changed to the same size and time (which size and time cannot see), and
+/// leaves a file whose only difference is its time alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checksums_from_a_server_that_offers_hash_decide_same_size_files() {
+    let Some(server) = support::proftpd::Proftpd::start("sync_checksum") else {
+        return;
+    };
+    let work = tempfile::tempdir().expect("temp dir");
+    let local = work.path().join("src");
+    let when = SystemTime::now() - HOUR;
+    let set = |path: &Path, t: SystemTime| {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_modified(t))
+            .expect("set the time");
+    };
+    write(&local.join("changed.txt"), b"AAAA");
+    write(&server.path("dst/changed.txt"), b"BBBB");
+    set(&local.join("changed.txt"), when);
+    set(&server.path("dst/changed.txt"), when);
+    write(&local.join("touched.txt"), b"same");
+    write(&server.path("dst/touched.txt"), b"same");
+    set(&server.path("dst/touched.txt"), when);
+    let url = format!("ftp://{}@{}/dst", support::proftpd::USER, server.addr);
+    let run = |extra: &'static [&'static str]| {
+        let mut args = vec!["sync", "-v", "--dry-run"];
+        args.extend_from_slice(extra);
+        args.extend(["src", url.as_str()]);
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        let cwd = work.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+                .args(&args)
+                .current_dir(cwd)
+                .env("FERRY_PASSWORD", support::proftpd::PASSWORD)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("run ferry")
+        })
+    };
+    let o = run(&[]).await.expect("join");
+    assert!(o.status.success(), "{}\n{}", stderr(&o), server.logs());
+    let plan = stdout(&o);
+    assert!(
+        plan.contains("upload        newer              touched.txt"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("skip          identical          changed.txt"),
+        "{plan}"
+    );
+
+    let o = run(&["--checksum"]).await.expect("join");
+    assert!(o.status.success(), "{}\n{}", stderr(&o), server.logs());
+    let plan = stdout(&o);
+    assert!(
+        plan.contains("upload        checksum differs   changed.txt"),
+        "{plan}\n{}",
+        stderr(&o)
+    );
+    assert!(
+        plan.contains("skip          identical          touched.txt"),
+        "{plan}"
+    );
+    assert!(
+        !sent(&o, "HASH").is_empty() || !sent(&o, "XSHA256").is_empty(),
+        "{}",
+        stderr(&o)
+    );
+}

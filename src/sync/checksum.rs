@@ -139,7 +139,11 @@ pub async fn remote(
     if !reply.is_success() {
         return Ok(None);
     }
-    Ok(parse_reply(&reply.text(), command.algo()))
+    // proftpd sends `213-Computing SHA-256 digest` first: the digest is on the last line.
+    Ok(reply.lines.iter().rev().find_map(|line| {
+        let text = String::from_utf8_lossy(line.get(4..).unwrap_or_default());
+        parse_reply(&text, command.algo())
+    }))
 }
 
 /// The checksum of a local file, lower-case hex (reads the whole file: run
