@@ -9,8 +9,10 @@
 //! - `tree.rs`: walking both folders recursively, with progress and cancel;
 //! - `plan.rs`: the per-file actions, their reasons and the totals.
 
+pub mod background;
 pub mod checksum;
 pub mod compare;
+pub mod marks;
 pub mod plan;
 pub mod timezone;
 pub mod tree;

@@ -22,8 +22,8 @@ pub enum SyncDirection {
 
 impl SyncDirection {
     pub const ALL: [(SyncDirection, &'static str); 3] = [
-        (SyncDirection::Upload, "Upload (local → remote)"),
-        (SyncDirection::Download, "Download (remote → local)"),
+        (SyncDirection::Upload, "Upload (local to remote)"),
+        (SyncDirection::Download, "Download (remote to local)"),
         (SyncDirection::Both, "Both ways"),
     ];
 

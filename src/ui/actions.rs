@@ -26,6 +26,7 @@ pub enum Action {
     ToggleHidden,
     ToggleLog,
     ShowQueue,
+    CompareFolders,
     Preferences,
     Quit,
 }
@@ -192,6 +193,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::App,
     },
     ActionInfo {
+        action: Action::CompareFolders,
+        label: "Compare and synchronize…",
+        tooltip: "Colour both panes by how their files compare, and synchronize the two folders",
+        shortcut: cmd(Key::O),
+        scope: Scope::App,
+    },
+    ActionInfo {
         action: Action::Preferences,
         label: "Preferences…",
         tooltip: "Ferry's defaults: transfers, new connections, appearance, editor",
@@ -263,6 +271,7 @@ mod tests {
             ToggleHidden,
             ToggleLog,
             ShowQueue,
+            CompareFolders,
             Preferences,
             Quit,
         ];

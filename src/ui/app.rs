@@ -311,6 +311,8 @@ pub struct FerryApp {
     busy: PerSide<Option<(String, SystemTime)>>,
     modal: Option<Modal>,
     pub queue: QueueView,
+    /// View → Compare and synchronize.
+    pub sync: super::sync_dialog::SyncWindow,
     /// Panes whose folder received finished transfers, and when a pane was
     /// last refreshed for that (egui time): at most twice a second.
     refresh_due: PerSide<Option<AnyPath>>,
@@ -415,6 +417,7 @@ impl FerryApp {
             busy: PerSide::default(),
             modal: None,
             queue: QueueView::default(),
+            sync: Default::default(),
             refresh_due: PerSide::default(),
             last_transfer_refresh: 0.0,
             picked_folder: Job::default(),
@@ -676,6 +679,9 @@ impl FerryApp {
                 }
                 if action_button(ui, Action::ShowQueue, None) {
                     fired = Some(Action::ShowQueue);
+                }
+                if action_button(ui, Action::CompareFolders, None) {
+                    fired = Some(Action::CompareFolders);
                 }
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -968,6 +974,10 @@ impl FerryApp {
                 .default_size(200.0)
                 .min_size(80.0)
                 .show(ui, |ui| self.bottom_ui(ui));
+        }
+        let login = self.last_request.as_ref().map(|r| &r.options);
+        for command in self.sync.ui(ctx, &self.local, &self.remote, login) {
+            self.send(command);
         }
         let width = ctx.content_rect().width();
         // Keys belong to an open dialog, not to the pane behind it.
