@@ -157,6 +157,7 @@ impl SyncWindow {
             .id(egui::Id::unique("ferry-sync-window"))
             .open(&mut open)
             .default_size([720.0, 480.0])
+            .default_pos([440.0, 250.0])
             .resizable(true)
             .show(ctx, |ui| {
                 self.compare_ui(ui);
