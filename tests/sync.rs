@@ -520,3 +520,69 @@ async fn checksums_from_a_server_that_offers_hash_decide_same_size_files() {
         stderr(&o)
     );
 }
+
+/// Names from a hostile listing that could leave the folder are refused and
+/// reported, never walked into or planned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_names_in_a_listing_are_refused_not_followed() {
+    let local = tempfile::tempdir().expect("temp dir");
+    let listing = b"-rw-r--r-- 1 ftp ftp 5 Jan 02 10:00 ok.txt\r\n\
+drwxr-xr-x 1 ftp ftp 0 Jan 02 10:00 ..\r\n\
+-rw-r--r-- 1 ftp ftp 5 Jan 02 10:00 ../escape.txt\r\n\
+-rw-r--r-- 1 ftp ftp 5 Jan 02 10:00 sub/inner.txt\r\n"
+        .to_vec();
+    let mut script = login_script();
+    script.extend([
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("LIST -a /h".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::DataSend(listing),
+        Step::CloseData,
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Hold,
+    ]);
+    let fake = FakeServer::start(script).await;
+    let mut o = ConnectOptions::new("127.0.0.1", fake.addr.port(), "u", "p");
+    o.mode = DataMode::Passive;
+    let mut session = Session::connect(o, ferry::ftp::log::null_log())
+        .await
+        .expect("login");
+    let mut sync = job(local.path(), b"/h", SyncDirection::Download);
+    sync.options.delete = true;
+    let prepared = ferry::sync::prepare(
+        &mut session,
+        &sync,
+        Arc::new(|_, _| {}),
+        Arc::new(AtomicBool::new(false)),
+    )
+    .await
+    .expect("prepare");
+    drop(session);
+    let report = fake.finish().await;
+    assert_eq!(
+        report
+            .commands
+            .iter()
+            .filter(|c| c.starts_with("LIST"))
+            .count(),
+        1,
+        "nothing else was listed: {:?}",
+        report.commands
+    );
+    let planned: Vec<String> = prepared.plan.rows.iter().map(|r| r.display()).collect();
+    assert_eq!(planned, vec!["ok.txt".to_string()]);
+    assert_eq!(
+        prepared.remote.refused.len(),
+        2,
+        "{:?}",
+        prepared.remote.refused
+    );
+    assert!(
+        prepared.notes.iter().any(|n| n.contains("escape.txt")),
+        "{:?}",
+        prepared.notes
+    );
+}

@@ -626,3 +626,94 @@ pub fn run_commands(job: &SyncJob, prepared: &Prepared) -> Vec<Command> {
     }
     commands
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::Tree;
+    use crate::sync::plan::{Checksums, plan};
+    use crate::sync::tree::Node;
+
+    fn prepared(local: &[(&str, Node)]) -> (SyncJob, Prepared) {
+        let tree = |nodes: &[(&str, Node)]| Tree {
+            nodes: nodes
+                .iter()
+                .map(|(p, n)| (p.as_bytes().to_vec(), *n))
+                .collect(),
+            ..Tree::default()
+        };
+        let job = SyncJob {
+            local_root: "/l".into(),
+            remote_root: b"/r".to_vec(),
+            ..empty_job()
+        };
+        let (local, remote) = (tree(local), Tree::default());
+        let plan = plan(&local, &remote, &job.options, &Checksums::new());
+        let prepared = Prepared {
+            plan,
+            local,
+            remote,
+            notes: Vec::new(),
+            checksummed: 0,
+        };
+        (job, prepared)
+    }
+
+    fn file() -> Node {
+        Node::File(crate::sync::FileInfo {
+            size: Some(1),
+            modified: None,
+            precision: crate::sync::TimePrecision::Second,
+        })
+    }
+
+    #[test]
+    fn a_new_folder_goes_to_the_queue_whole_unless_a_row_inside_changed() {
+        let (job, mut p) = prepared(&[
+            ("d", Node::Dir),
+            ("d/a", file()),
+            ("d/b", file()),
+            ("top", file()),
+        ]);
+        let commands = run_commands(&job, &p);
+        let summary: Vec<String> = commands.iter().map(|c| format!("{c:?}")).collect();
+        assert_eq!(commands.len(), 1, "{summary:?}");
+        let Command::Enqueue {
+            sources,
+            target_dir,
+            ..
+        } = &commands[0]
+        else {
+            panic!("{summary:?}");
+        };
+        assert_eq!(*target_dir, AnyPath::Remote(b"/r".to_vec()));
+        assert_eq!(sources.len(), 2, "the folder and top: {summary:?}");
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.is_dir && s.path == AnyPath::Local("/l/d".into()))
+        );
+
+        // Untick d/b: the folder is made, and only d/a is copied into it.
+        p.plan.rows[2].ticked = false;
+        let commands = run_commands(&job, &p);
+        assert!(
+            matches!(&commands[0], Command::MakeDir { path } if *path == AnyPath::Remote(b"/r/d".to_vec()))
+        );
+        let copied: Vec<&AnyPath> = commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::Enqueue { sources, .. } => Some(sources.iter().map(|s| &s.path)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(
+            copied,
+            vec![
+                &AnyPath::Local("/l/d/a".into()),
+                &AnyPath::Local("/l/top".into())
+            ]
+        );
+    }
+}
