@@ -174,6 +174,23 @@ async fn run(
     verbose: bool,
     site: Option<&Site>,
 ) -> Result<(), CliError> {
+    let items = vec![(direction, source, is_dir, target)];
+    run_items(session, items, jobs, on_existing, verbose, site).await
+}
+
+/// Run copies (each: direction, source, is it a folder, target) through one
+/// queue until nothing is left, as [`run`] does for one.
+pub(super) async fn run_items(
+    session: Session,
+    items: Vec<(Direction, AnyPath, bool, AnyPath)>,
+    jobs: u16,
+    on_existing: OnExisting,
+    verbose: bool,
+    site: Option<&Site>,
+) -> Result<(), CliError> {
+    if items.is_empty() {
+        return Ok(());
+    }
     let (tx, rx) = std_mpsc::channel();
     let wake = Arc::new(tokio::sync::Notify::new());
     let waker = wake.clone();
@@ -191,7 +208,9 @@ async fn run(
         },
         out,
     );
-    handle.enqueue_as(options, direction, source, is_dir, target);
+    for (direction, source, is_dir, target) in items {
+        handle.enqueue_as(options.clone(), direction, source, is_dir, target);
+    }
     handle.give_session(session);
     let mut bar = TotalBar::new();
     loop {

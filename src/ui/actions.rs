@@ -29,6 +29,7 @@ pub enum Action {
     ToggleHidden,
     ToggleLog,
     ShowQueue,
+    CompareFolders,
     Preferences,
     Quit,
 }
@@ -216,6 +217,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::App,
     },
     ActionInfo {
+        action: Action::CompareFolders,
+        label: "Compare and synchronize…",
+        tooltip: "Colour both panes by how their files compare, and synchronize the two folders",
+        shortcut: cmd(Key::O),
+        scope: Scope::App,
+    },
+    ActionInfo {
         action: Action::Preferences,
         label: "Preferences…",
         tooltip: "Ferry's defaults: transfers, new connections, appearance, editor",
@@ -290,6 +298,7 @@ mod tests {
             ToggleHidden,
             ToggleLog,
             ShowQueue,
+            CompareFolders,
             Preferences,
             Quit,
         ];

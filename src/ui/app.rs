@@ -322,6 +322,8 @@ pub struct FerryApp {
     busy: PerSide<Option<(String, SystemTime)>>,
     modal: Option<Modal>,
     pub queue: QueueView,
+    /// View → Compare and synchronize.
+    pub sync: super::sync_dialog::SyncWindow,
     /// Panes whose folder received finished transfers, and when a pane was
     /// last refreshed for that (egui time): at most twice a second.
     refresh_due: PerSide<Option<AnyPath>>,
@@ -432,6 +434,7 @@ impl FerryApp {
             busy: PerSide::default(),
             modal: None,
             queue: QueueView::default(),
+            sync: Default::default(),
             refresh_due: PerSide::default(),
             last_transfer_refresh: 0.0,
             picked_folder: Job::default(),
@@ -755,6 +758,9 @@ impl FerryApp {
                 }
                 if action_button(ui, Action::ShowQueue, None) {
                     fired = Some(Action::ShowQueue);
+                }
+                if action_button(ui, Action::CompareFolders, None) {
+                    fired = Some(Action::CompareFolders);
                 }
             });
             ui.menu_button("Transfer", |ui| {
@@ -1095,6 +1101,10 @@ impl FerryApp {
                 });
             self.bottom_rect = bottom.response.rect;
             self.apply_intents(bottom.inner, ctx);
+        }
+        let login = self.last_request.as_ref().map(|r| &r.options);
+        for command in self.sync.ui(ctx, &self.local, &self.remote, login) {
+            self.send(command);
         }
         let width = ctx.content_rect().width();
         // Keys belong to an open dialog, not to the pane behind it.

@@ -17,6 +17,7 @@ pub mod queue_view;
 pub mod quick_connect;
 pub mod site_manager;
 pub mod sites_writer;
+pub mod sync_dialog;
 pub mod test_view;
 pub mod toolbar;
 

@@ -64,6 +64,7 @@ impl FerryApp {
             Action::ToggleLog => self.state.show_log = !self.state.show_log,
             Action::ToggleHidden => self.set_show_hidden(!self.state.show_hidden),
             Action::Preferences => self.open_preferences(),
+            Action::CompareFolders => self.sync.toggle(),
             Action::Refresh => self.refresh(side),
             Action::GoUp => {
                 if let Some(parent) = self.pane(side).path().and_then(AnyPath::parent) {
