@@ -286,7 +286,11 @@ pub fn remote_entry(e: RemoteEntry, charset: &NameCharset) -> Entry {
         size: e.size,
         modified: e.modified,
         permissions: e.permissions,
-        owner: e.owner,
+        // The Owner/Group column, as FileZilla shows it.
+        owner: match (e.owner, e.group) {
+            (Some(owner), Some(group)) => Some(format!("{owner} {group}")),
+            (owner, group) => owner.or(group),
+        },
     }
 }
 

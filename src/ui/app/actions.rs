@@ -49,6 +49,11 @@ impl FerryApp {
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::ToggleLog => self.state.show_log = !self.state.show_log,
             Action::ToggleHidden => self.set_show_hidden(!self.state.show_hidden),
+            Action::ToggleFolderTrees => {
+                let on = !self.state.local_pane.folder_tree;
+                self.state.local_pane.folder_tree = on;
+                self.state.remote_pane.folder_tree = on;
+            }
             Action::Preferences => self.open_preferences(),
             Action::Refresh => self.refresh(side),
             Action::GoUp => {
@@ -163,6 +168,10 @@ impl FerryApp {
         for a in actions {
             match a {
                 PaneAction::Focus => self.active = side,
+                PaneAction::List(path) => self.send(Command::List {
+                    path,
+                    show_hidden: self.state.show_hidden,
+                }),
                 PaneAction::Navigate(p) => {
                     self.active = side;
                     self.navigate(p);
