@@ -60,21 +60,47 @@ impl PaneState {
         if self.view_is_current() {
             return;
         }
-        let (view, totals) = compute_view(
-            &self.entries,
-            &self.sorted,
-            self.show_hidden,
-            &Filter::new(&self.filter),
-        );
-        self.position.clear();
-        self.position.resize(self.entries.len(), HIDDEN);
-        for (place, &i) in view.iter().enumerate() {
+        let filter = Filter::new(&self.filter);
+        // Typing one more character only narrows what is shown: filter the
+        // rows shown now, not the whole listing (and keep the totals, which
+        // do not depend on the filter).
+        let narrowing = self.view_for.as_ref().is_some_and(|k| {
+            k.generation == self.generation
+                && k.sort == self.sort
+                && k.ascending == self.ascending
+                && k.show_hidden == self.show_hidden
+                && filter.narrows(&Filter::new(&k.filter))
+        }) && self.position.len() == self.entries.len();
+        if narrowing {
+            let view: Vec<u32> = self
+                .view
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    self.entries
+                        .get(i as usize)
+                        .is_some_and(|e| filter.matches(&e.display_name))
+                })
+                .collect();
+            for &i in &self.view {
+                if let Some(p) = self.position.get_mut(i as usize) {
+                    *p = HIDDEN;
+                }
+            }
+            self.view = view;
+        } else {
+            let (view, totals) =
+                compute_view(&self.entries, &self.sorted, self.show_hidden, &filter);
+            self.position.clear();
+            self.position.resize(self.entries.len(), HIDDEN);
+            self.view = view;
+            self.totals = totals;
+        }
+        for (place, &i) in self.view.iter().enumerate() {
             if let Some(p) = self.position.get_mut(i as usize) {
                 *p = place as u32;
             }
         }
-        self.view = view;
-        self.totals = totals;
         self.summary = None;
         let same_listing = self
             .view_for
@@ -418,19 +444,52 @@ impl Filter {
         self.needle.is_empty()
     }
 
+    /// Whether every name this filter matches is also matched by `wider`
+    /// (the text grew around the old text), so only `wider`'s matches need
+    /// checking.
+    pub(super) fn narrows(&self, wider: &Filter) -> bool {
+        self.ascii == wider.ascii && self.needle.contains(&wider.needle)
+    }
+
     /// Case-insensitive substring match.
     pub(super) fn matches(&self, name: &str) -> bool {
         if self.needle.is_empty() {
             return true;
         }
         if self.ascii {
-            let needle = self.needle.as_bytes();
-            name.as_bytes()
-                .windows(needle.len())
-                .any(|w| w.eq_ignore_ascii_case(needle))
+            ascii_contains_ignore_case(name.as_bytes(), self.needle.as_bytes())
+        } else if name.is_ascii() {
+            // A lowercased ASCII name is ASCII: it cannot hold a needle
+            // with other characters.
+            false
         } else {
             name.to_lowercase().contains(&self.needle)
         }
+    }
+}
+
+/// Whether `haystack` contains `needle` (lowercase ASCII) ignoring ASCII
+/// case. The candidates for a start are found with memchr, which scans many
+/// bytes at a time; only they are compared.
+fn ascii_contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if haystack.len() < needle.len() {
+        return false;
+    }
+    let last_start = haystack.len() - needle.len();
+    let upper = first.to_ascii_uppercase();
+    let starts = &haystack[..=last_start];
+    let found = |at: usize| {
+        haystack
+            .get(at + 1..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(rest))
+    };
+    if upper == first {
+        memchr::memchr_iter(first, starts).any(found)
+    } else {
+        memchr::memchr2_iter(first, upper, starts).any(found)
     }
 }
 
