@@ -355,10 +355,13 @@ impl LocalWatcher {
                 self.error = None;
             }
             Err(e) => {
-                self.error = Some(format!(
-                    "could not watch the folder for changes: {e}: {}",
+                // The window then lists the folder again after transfers, as before.
+                let error = format!(
+                    "could not watch the folder for changes ({e}); it is listed again after transfers instead: {}",
                     folder.display()
-                ));
+                );
+                tracing::warn!("{error}");
+                self.error = Some(error);
             }
         }
     }

@@ -288,7 +288,12 @@ pub fn remote_entry(e: RemoteEntry, charset: &NameCharset) -> Entry {
         permissions: e.permissions,
         // The Owner/Group column, as FileZilla shows it.
         owner: match (e.owner, e.group) {
-            (Some(owner), Some(group)) => Some(format!("{owner} {group}")),
+            (Some(mut owner), Some(group)) => {
+                owner.reserve_exact(1 + group.len());
+                owner.push(' ');
+                owner.push_str(&group);
+                Some(owner)
+            }
             (owner, group) => owner.or(group),
         },
     }

@@ -59,6 +59,10 @@ pub struct FolderTree {
     current: Option<AnyPath>,
     /// Scroll the current folder into view on the next frame.
     reveal: bool,
+    /// The rows shown (depth, folder), and the `show_hidden` they are for;
+    /// None when the tree changed since.
+    rows: Vec<(usize, AnyPath)>,
+    rows_for: Option<bool>,
 }
 
 /// Indentation per level.
@@ -73,6 +77,8 @@ impl FolderTree {
             pending: HashSet::new(),
             current: None,
             reveal: false,
+            rows: Vec::new(),
+            rows_for: None,
         }
     }
 
@@ -98,6 +104,7 @@ impl FolderTree {
         }
         self.current = Some(path.clone());
         self.reveal = true;
+        self.rows_for = None;
     }
 
     /// A listing of `path` arrived (asked for by the tree or by the pane).
@@ -106,6 +113,7 @@ impl FolderTree {
             return;
         }
         self.pending.remove(path);
+        self.rows_for = None;
         // Folders filled in above the current one move it: keep it in sight.
         if self.current.as_ref().is_some_and(|c| is_ancestor(path, c)) {
             self.reveal = true;
@@ -191,37 +199,82 @@ impl FolderTree {
             self.pending.insert(path.clone());
             actions.push(TreeAction::List(path));
         }
-        let reveal = std::mem::take(&mut self.reveal);
-        egui::ScrollArea::both()
+        // Only the rows in sight are laid out: a folder of 100,000
+        // subfolders costs a frame no more than one of ten.
+        if self.rows_for != Some(show_hidden) {
+            self.rows = self.visible_rows(&root, show_hidden);
+            self.rows_for = Some(show_hidden);
+        }
+        let rows = std::mem::take(&mut self.rows);
+        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+        let mut area = egui::ScrollArea::both()
             .id_salt(("ferry-folder-tree", self.side))
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                ui.spacing_mut().item_spacing.y = 0.0;
-                self.node_ui(ui, &root, 0, show_hidden, reveal, &mut actions);
-            });
+            .auto_shrink(false);
+        if std::mem::take(&mut self.reveal)
+            && let Some(at) = rows
+                .iter()
+                .position(|(_, p)| Some(p) == self.current.as_ref())
+        {
+            let middle = (ui.available_height() - row_height) / 2.0;
+            area = area.vertical_scroll_offset((at as f32 * row_height - middle).max(0.0));
+        }
+        area.show_rows(ui, row_height, rows.len(), |ui, range| {
+            ui.spacing_mut().item_spacing.y = 0.0;
+            for (depth, path) in rows.get(range).unwrap_or_default() {
+                self.row_ui(ui, path, *depth, row_height, &mut actions);
+            }
+        });
+        if self.rows_for.is_some() {
+            self.rows = rows;
+        }
         actions
     }
 
-    fn node_ui(
+    /// The rows shown, in order: every open folder's subfolders below it
+    /// (hidden ones only when shown, or on the way to the current folder).
+    fn visible_rows(&self, root: &AnyPath, show_hidden: bool) -> Vec<(usize, AnyPath)> {
+        let on_the_way: HashSet<AnyPath> = self
+            .current
+            .iter()
+            .flat_map(|c| ancestors(c).into_iter().chain([c.clone()]))
+            .collect();
+        let mut rows = Vec::new();
+        let mut stack = vec![(0usize, root.clone())];
+        while let Some((depth, path)) = stack.pop() {
+            let Some(node) = self.nodes.get(&path) else {
+                continue;
+            };
+            if node.open {
+                for child in node.children.iter().rev() {
+                    let hidden = self
+                        .nodes
+                        .get(child)
+                        .is_some_and(|n| n.name.starts_with('.'));
+                    if !hidden || show_hidden || on_the_way.contains(child) {
+                        stack.push((depth + 1, child.clone()));
+                    }
+                }
+            }
+            rows.push((depth, path));
+        }
+        rows
+    }
+
+    fn row_ui(
         &mut self,
         ui: &mut Ui,
         path: &AnyPath,
         depth: usize,
-        show_hidden: bool,
-        reveal: bool,
+        row_height: f32,
         actions: &mut Vec<TreeAction>,
     ) {
         let Some(node) = self.nodes.get(path) else {
             return;
         };
-        let (name, open, listed) = (node.name.clone(), node.open, node.listed);
-        let has_children = !listed || !node.children.is_empty();
+        let (name, open) = (node.name.clone(), node.open);
+        let has_children = !node.listed || !node.children.is_empty();
+        let error = node.error.clone();
         let is_current = self.current.as_ref() == Some(path);
-        let on_the_way = self
-            .current
-            .as_ref()
-            .is_some_and(|c| is_ancestor(path, c) || c == path);
-        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
         ui.horizontal(|ui| {
             ui.set_min_height(row_height);
             ui.add_space(depth as f32 * INDENT);
@@ -254,13 +307,10 @@ impl FolderTree {
             if response.double_clicked() {
                 self.toggle(path, actions);
             }
-            if is_current && reveal {
-                response.scroll_to_me(Some(Align::Center));
-            }
             if self.pending.contains(path) {
                 ui.spinner();
             }
-            if let Some(error) = self.nodes.get(path).and_then(|n| n.error.clone()) {
+            if let Some(error) = error {
                 ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
                     ui.add(
                         Label::new(
@@ -272,35 +322,6 @@ impl FolderTree {
                 });
             }
         });
-        if !open {
-            return;
-        }
-        let children = self
-            .nodes
-            .get(path)
-            .map(|n| n.children.clone())
-            .unwrap_or_default();
-        for child in children {
-            let hidden = self
-                .nodes
-                .get(&child)
-                .is_some_and(|n| n.name.starts_with('.'));
-            let on_way_to_current = self
-                .current
-                .as_ref()
-                .is_some_and(|c| is_ancestor(&child, c) || *c == child);
-            if hidden && !show_hidden && !on_way_to_current {
-                continue;
-            }
-            self.node_ui(
-                ui,
-                &child,
-                depth + 1,
-                show_hidden,
-                reveal && on_the_way,
-                actions,
-            );
-        }
     }
 
     /// Open or close a folder; opening one never listed asks for its listing.
@@ -309,6 +330,7 @@ impl FolderTree {
             return;
         };
         node.open = !node.open;
+        self.rows_for = None;
         if node.open && (!node.listed || node.error.is_some()) && !self.pending.contains(path) {
             node.error = None;
             self.pending.insert(path.clone());

@@ -238,6 +238,9 @@ pub struct PaneState {
     /// Entry index → place in `view` (or `HIDDEN`).
     position: Vec<u32>,
     view_for: Option<ViewKey>,
+    /// The rows of the shorter filters typed on the way to this one (their
+    /// text, their view), so erasing back is instant.
+    filter_history: Vec<(String, Vec<u32>)>,
     totals: Totals,
     selection: Bits,
     /// Visible selected entries and their bytes; None when it must be recounted.
@@ -283,6 +286,7 @@ impl PaneState {
             view: Vec::new(),
             position: Vec::new(),
             view_for: None,
+            filter_history: Vec::new(),
             totals: Totals::default(),
             selection: Bits::default(),
             summary: None,
