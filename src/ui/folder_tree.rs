@@ -57,13 +57,17 @@ pub struct FolderTree {
     /// Listings this tree asked for and still waits for.
     pending: HashSet<AnyPath>,
     current: Option<AnyPath>,
-    /// Scroll the current folder into view on the next frame.
-    reveal: bool,
+    /// Scroll the current folder into view for this many more frames (the
+    /// scroll area learns a grown content height one frame late).
+    reveal: u8,
     /// The rows shown (depth, folder), and the `show_hidden` they are for;
     /// None when the tree changed since.
     rows: Vec<(usize, AnyPath)>,
     rows_for: Option<bool>,
 }
+
+/// Frames the reveal scroll is repeated for.
+const REVEAL_FRAMES: u8 = 3;
 
 /// Indentation per level.
 const INDENT: f32 = 14.0;
@@ -76,7 +80,7 @@ impl FolderTree {
             root: None,
             pending: HashSet::new(),
             current: None,
-            reveal: false,
+            reveal: 0,
             rows: Vec::new(),
             rows_for: None,
         }
@@ -103,7 +107,7 @@ impl FolderTree {
             }
         }
         self.current = Some(path.clone());
-        self.reveal = true;
+        self.reveal = REVEAL_FRAMES;
         self.rows_for = None;
     }
 
@@ -116,7 +120,7 @@ impl FolderTree {
         self.rows_for = None;
         // Folders filled in above the current one move it: keep it in sight.
         if self.current.as_ref().is_some_and(|c| is_ancestor(path, c)) {
-            self.reveal = true;
+            self.reveal = REVEAL_FRAMES;
         }
         if self.root.is_none() {
             self.root = Some(root_of(path));
@@ -206,20 +210,24 @@ impl FolderTree {
             self.rows_for = Some(show_hidden);
         }
         let rows = std::mem::take(&mut self.rows);
-        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+        let row_height =
+            (ui.text_style_height(&egui::TextStyle::Body) + 4.0).max(ui.spacing().interact_size.y);
+        // Rows touch: show_rows then places them exactly row_height apart.
+        ui.spacing_mut().item_spacing.y = 0.0;
         let mut area = egui::ScrollArea::both()
             .id_salt(("ferry-folder-tree", self.side))
             .auto_shrink(false);
-        if std::mem::take(&mut self.reveal)
+        if self.reveal > 0
             && let Some(at) = rows
                 .iter()
                 .position(|(_, p)| Some(p) == self.current.as_ref())
         {
+            self.reveal -= 1;
+            ui.ctx().request_repaint();
             let middle = (ui.available_height() - row_height) / 2.0;
             area = area.vertical_scroll_offset((at as f32 * row_height - middle).max(0.0));
         }
         area.show_rows(ui, row_height, rows.len(), |ui, range| {
-            ui.spacing_mut().item_spacing.y = 0.0;
             for (depth, path) in rows.get(range).unwrap_or_default() {
                 self.row_ui(ui, path, *depth, row_height, &mut actions);
             }
@@ -275,6 +283,15 @@ impl FolderTree {
         let has_children = !node.listed || !node.children.is_empty();
         let error = node.error.clone();
         let is_current = self.current.as_ref() == Some(path);
+        if is_current {
+            // The whole row, as the pane marks its selected rows.
+            let rect = Rect::from_min_size(
+                ui.cursor().min,
+                vec2(ui.available_width().max(ui.clip_rect().width()), row_height),
+            );
+            ui.painter()
+                .rect_filled(rect, 2.0, ui.visuals().selection.bg_fill);
+        }
         ui.horizontal(|ui| {
             ui.set_min_height(row_height);
             ui.add_space(depth as f32 * INDENT);
@@ -295,12 +312,11 @@ impl FolderTree {
                 crate::ui::pane::paint_folder(ui.painter(), icon_rect, ui.visuals().dark_mode);
             }
             let text = if is_current {
-                RichText::new(&name).strong()
+                RichText::new(&name).color(ui.visuals().selection.stroke.color)
             } else {
                 RichText::new(&name)
             };
-            let response =
-                ui.add(egui::Button::selectable(is_current, text).frame_when_inactive(false));
+            let response = ui.add(egui::Button::new(text).frame(false));
             if response.clicked() && !is_current {
                 actions.push(TreeAction::Open(path.clone()));
             }

@@ -80,7 +80,7 @@ impl Default for PaneSettings {
         PaneSettings {
             sort: SortColumn::Name,
             ascending: true,
-            column_widths: [80.0, 130.0, 90.0, 70.0],
+            column_widths: [80.0, 130.0, 90.0, 110.0],
             folder_tree: false,
             tree_height: 160.0,
         }
