@@ -229,7 +229,7 @@ impl FolderTree {
         }
         area.show_rows(ui, row_height, rows.len(), |ui, range| {
             for (depth, path) in rows.get(range).unwrap_or_default() {
-                self.row_ui(ui, path, *depth, row_height, &mut actions);
+                self.row_ui(ui, path, *depth, row_height, show_hidden, &mut actions);
             }
         });
         if self.rows_for.is_some() {
@@ -274,13 +274,24 @@ impl FolderTree {
         path: &AnyPath,
         depth: usize,
         row_height: f32,
+        show_hidden: bool,
         actions: &mut Vec<TreeAction>,
     ) {
         let Some(node) = self.nodes.get(path) else {
             return;
         };
         let (name, open) = (node.name.clone(), node.open);
-        let has_children = !node.listed || !node.children.is_empty();
+        let on_the_way = |c: &AnyPath| {
+            self.current
+                .as_ref()
+                .is_some_and(|cur| cur == c || is_ancestor(c, cur))
+        };
+        let has_children = !node.listed
+            || node.children.iter().any(|c| {
+                show_hidden
+                    || on_the_way(c)
+                    || !self.nodes.get(c).is_some_and(|n| n.name.starts_with('.'))
+            });
         let error = node.error.clone();
         let is_current = self.current.as_ref() == Some(path);
         if is_current {
