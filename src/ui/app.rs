@@ -756,6 +756,13 @@ impl FerryApp {
                 if action_toggle(ui, Action::ToggleLog, self.state.show_log) {
                     fired = Some(Action::ToggleLog);
                 }
+                let mut trees = self.state.local_pane.folder_tree;
+                if ui
+                    .checkbox(&mut trees, Action::ToggleFolderTrees.info().label)
+                    .clicked()
+                {
+                    fired = Some(Action::ToggleFolderTrees);
+                }
                 if action_button(ui, Action::ShowQueue, None) {
                     fired = Some(Action::ShowQueue);
                 }

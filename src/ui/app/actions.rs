@@ -63,6 +63,11 @@ impl FerryApp {
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::ToggleLog => self.state.show_log = !self.state.show_log,
             Action::ToggleHidden => self.set_show_hidden(!self.state.show_hidden),
+            Action::ToggleFolderTrees => {
+                let on = !self.state.local_pane.folder_tree;
+                self.state.local_pane.folder_tree = on;
+                self.state.remote_pane.folder_tree = on;
+            }
             Action::Preferences => self.open_preferences(),
             Action::CompareFolders => self.sync.toggle(),
             Action::Refresh => self.refresh(side),
@@ -177,6 +182,10 @@ impl FerryApp {
     ) {
         match action {
             PaneAction::Focus => self.active = side,
+            PaneAction::List(path) => self.send(Command::List {
+                path,
+                show_hidden: self.state.show_hidden,
+            }),
             PaneAction::Navigate(p) => {
                 self.active = side;
                 self.navigate(p);

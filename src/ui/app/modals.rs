@@ -40,6 +40,8 @@ impl FerryApp {
                                     command = Some(Command::MakeDir {
                                         path: base.join(&bytes),
                                     });
+                                    // Selected once the re-listing shows it.
+                                    self.pane_mut(side).reveal(&bytes);
                                 }
                                 (_, Err(why)) => {
                                     self.notice = Some(format!("Not created: {why}"));

@@ -400,7 +400,7 @@ pub(super) const COLUMNS: [(&str, SortColumn); 5] = [
     ("Size", SortColumn::Size),
     ("Modified", SortColumn::Modified),
     ("Permissions", SortColumn::Permissions),
-    ("Owner", SortColumn::Owner),
+    ("Owner/Group", SortColumn::Owner),
 ];
 
 /// The widths to draw the Size…Owner columns at: the saved ones, shrunk in
