@@ -6,6 +6,7 @@ pub mod app;
 pub mod cert_dialog;
 pub mod connect_dialog;
 pub mod connect_form;
+pub mod fonts;
 pub mod format;
 pub mod job;
 pub mod keyring_worker;
@@ -71,6 +72,8 @@ pub fn run(demo: bool) -> ExitCode {
             .with_min_inner_size([640.0, 400.0])
             .with_icon(app_icon()),
         persist_window: true,
+        // Ferry adds the system fonts itself (ui/fonts.rs), without waiting.
+        system_font_fallback: false,
         ..Default::default()
     };
     let result = eframe::run_native(
