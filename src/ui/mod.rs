@@ -55,8 +55,11 @@ pub fn run(demo: bool) -> ExitCode {
             .map(|d| d.join(crate::prefs::PREFS_FILE)),
         sites: match crate::sites::default_config_dir() {
             Ok(dir) => Some(SitesConfig {
+                // The OS keyring; without one, the encrypted password file.
+                secrets: std::sync::Arc::new(crate::sites::KeyringOrFile::new(
+                    crate::sites::PasswordFile::new(dir.join(crate::sites::PASSWORD_FILE)),
+                )),
                 dir,
-                secrets: std::sync::Arc::new(crate::sites::OsKeyring::new()),
             }),
             Err(e) => {
                 eprintln!("ferry: saved sites are unavailable: {e}");
