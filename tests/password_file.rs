@@ -230,6 +230,20 @@ fn app(local: &Path, config: &Path) -> Harness<'static, FerryApp> {
     h
 }
 
+/// Step frames until a widget whose label contains `label` shows (the
+/// keyring thread answers on its own time), failing after 15 s.
+fn wait_for_label(h: &mut Harness<'_, FerryApp>, label: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while h.query_by_label_contains(label).is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {label:?}"
+        );
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 fn unlock_with(h: &mut Harness<'_, FerryApp>, master: &str) {
     let field = h.get_by_label("Master password:");
     field.focus();
@@ -276,21 +290,9 @@ fn without_a_keyring_the_window_asks_the_master_password_once_and_connects() {
     );
 
     h.state_mut().connect_site(site.clone(), None);
-    h.run_steps(3);
-    h.get_by_label("Master password"); // The dialog's heading.
+    wait_for_label(&mut h, "Enter the master password of Ferry");
     unlock_with(&mut h, "wrong horse");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while h
-        .query_by_label_contains("does not open the password file")
-        .is_none()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no error for a wrong master password"
-        );
-        h.step();
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_for_label(&mut h, "does not open the password file");
     assert_eq!(
         std::fs::read(config.path().join(PASSWORD_FILE)).unwrap(),
         file_before,
@@ -304,6 +306,12 @@ fn without_a_keyring_the_window_asks_the_master_password_once_and_connects() {
 
     // Once per run: the next connect reads the file without asking.
     h.state_mut().connect_site(site, None);
-    h.run_steps(3);
+    wait_until(&mut h, "the remembered password read", |a| {
+        !a.notice
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Reading the password"))
+    });
+    h.run_steps(2);
     assert!(h.query_by_label("Master password:").is_none());
+    assert!(h.query_by_label("Enter the password").is_none());
 }
