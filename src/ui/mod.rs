@@ -7,6 +7,7 @@ pub mod cert_dialog;
 pub mod connect_dialog;
 pub mod connect_form;
 pub mod folder_tree;
+pub mod fonts;
 pub mod format;
 pub mod job;
 pub mod keyring_worker;
@@ -57,8 +58,11 @@ pub fn run(demo: bool) -> ExitCode {
             .map(|d| d.join(crate::prefs::PREFS_FILE)),
         sites: match crate::sites::default_config_dir() {
             Ok(dir) => Some(SitesConfig {
+                // The OS keyring; without one, the encrypted password file.
+                secrets: std::sync::Arc::new(crate::sites::KeyringOrFile::new(
+                    crate::sites::PasswordFile::new(dir.join(crate::sites::PASSWORD_FILE)),
+                )),
                 dir,
-                secrets: std::sync::Arc::new(crate::sites::OsKeyring::new()),
             }),
             Err(e) => {
                 eprintln!("ferry: saved sites are unavailable: {e}");
@@ -74,6 +78,8 @@ pub fn run(demo: bool) -> ExitCode {
             .with_min_inner_size([640.0, 400.0])
             .with_icon(app_icon()),
         persist_window: true,
+        // Ferry adds the system fonts itself (ui/fonts.rs), without waiting.
+        system_font_fallback: false,
         ..Default::default()
     };
     let result = eframe::run_native(
