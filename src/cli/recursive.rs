@@ -191,8 +191,12 @@ async fn run(
         },
         out,
     );
-    handle.enqueue_as(options, direction, source, is_dir, target);
+    // The session that looked at the source takes the first job (the
+    // folder's listing): the queue must know the login and hold the session
+    // before the job arrives, or it opens a second connection for it.
+    handle.login(options.clone());
     handle.give_session(session);
+    handle.enqueue_as(options, direction, source, is_dir, target);
     let mut bar = TotalBar::new();
     loop {
         wake.notified().await;
