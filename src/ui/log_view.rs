@@ -12,14 +12,13 @@ use std::fmt::Write as _;
 use chrono::Timelike;
 use eframe::egui::{
     self, Align, Align2, Color32, FontId, Layout, Modifiers, Rect, RichText, Role, Sense,
-    TextStyle, Vec2, WidgetInfo,
-    text::{LayoutJob, TextWrapping},
+    TextStyle, Vec2, WidgetInfo, text::TextWrapping,
 };
 
 use crate::ftp::log::{LogKind, LogLine, mask_secret};
 
 /// How many lines the log keeps before dropping the oldest.
-pub const MAX_LINES: usize = 20_000;
+const MAX_LINES: usize = 20_000;
 
 /// How long "Copied …" replaces the line count.
 const COPIED_NOTICE_SECONDS: f64 = 2.0;
@@ -70,7 +69,7 @@ impl Default for LogView {
 
 impl LogView {
     /// An empty log keeping at most `max_lines` lines (at least one).
-    pub fn with_max_lines(max_lines: usize) -> LogView {
+    fn with_max_lines(max_lines: usize) -> LogView {
         LogView {
             lines: VecDeque::new(),
             first_id: 0,
@@ -156,7 +155,7 @@ impl LogView {
     }
 
     /// How many lines pass the filter.
-    pub fn visible_len(&self) -> usize {
+    fn visible_len(&self) -> usize {
         if self.applied_filter.is_empty() {
             self.lines.len()
         } else {
@@ -177,7 +176,8 @@ impl LogView {
     /// Select the `row`-th visible line, as a click with `modifiers` would:
     /// plain replaces the selection, Ctrl/Cmd toggles, Shift extends from the
     /// last clicked line.
-    pub fn click_row(&mut self, row: usize, modifiers: Modifiers) {
+    #[cfg(test)]
+    fn click_row(&mut self, row: usize, modifiers: Modifiers) {
         if row < self.visible_len() {
             self.click(self.row_id(row), modifiers);
         }
@@ -440,8 +440,9 @@ impl LogView {
             x += layout.session_width;
         }
 
-        let mut job = LayoutJob::single_section(
-            entry.text.clone(),
+        let mut job = crate::ui::format::name_job(
+            painter.ctx(),
+            &entry.text,
             egui::TextFormat::simple(layout.font.clone(), color),
         );
         job.wrap = TextWrapping::truncate_at_width((rect.right() - layout.padding - x).max(0.0));

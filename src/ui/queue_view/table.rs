@@ -86,10 +86,13 @@ impl QueueView {
                         Direction::Upload => (&job.source, &job.target),
                     };
                     row.col(|ui| {
-                        text(ui, local.display()).on_hover_text(local.display());
+                        // Names in every script, not selectable: a click is the row's.
+                        let name = format::name(ui, local.display().to_string());
+                        text(ui, name).on_hover_text(local.display());
                     });
                     row.col(|ui| {
-                        text(ui, remote.display()).on_hover_text(format!(
+                        let name = format::name(ui, remote.display().to_string());
+                        text(ui, name).on_hover_text(format!(
                             "{} on {}",
                             remote.display(),
                             job.site
