@@ -227,6 +227,7 @@ fn transfers_copy_files_and_folders_byte_exact_both_ways() {
             is_dir: true,
         }],
         target_dir: AnyPath::Local(local.path().to_path_buf()),
+        on_existing: None,
     });
     assert_eq!(wait_idle(&engine), (2, 0), "files done, failed");
     let got = std::fs::read(local.path().join("tree/sub/big.bin")).unwrap();
@@ -251,12 +252,61 @@ fn transfers_copy_files_and_folders_byte_exact_both_ways() {
             is_dir: true,
         }],
         target_dir: AnyPath::Remote(b"/up".to_vec()),
+        on_existing: None,
     });
     // The queue keeps the two finished downloads too.
     assert_eq!(wait_idle(&engine), (4, 0), "files done, failed");
     assert_eq!(
         sha256_hex(&std::fs::read(server.path("up/tree/sub/big.bin")).unwrap()),
         sha256_hex(&big)
+    );
+}
+
+#[test]
+fn an_enqueue_that_says_overwrite_replaces_existing_files_without_asking() {
+    // What a synchronization's Run sends: the queue's own setting is "ask",
+    // but these jobs (and the files their folder expands into) overwrite.
+    let rt = server_runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions::default()));
+    let local = tempfile::tempdir().unwrap();
+    let engine = engine();
+    connect(&engine, &server, DataMode::Passive);
+
+    std::fs::create_dir_all(server.path("site/sub")).unwrap();
+    std::fs::write(server.path("site/sub/page.html"), b"new page").unwrap();
+    std::fs::write(server.path("top.txt"), b"new top").unwrap();
+    std::fs::create_dir_all(local.path().join("site/sub")).unwrap();
+    std::fs::write(local.path().join("site/sub/page.html"), b"old").unwrap();
+    std::fs::write(local.path().join("top.txt"), b"old").unwrap();
+
+    engine.handle.send(Command::Enqueue {
+        direction: Direction::Download,
+        sources: vec![
+            PathItem {
+                path: AnyPath::Remote(b"/site".to_vec()),
+                is_dir: true,
+            },
+            PathItem {
+                path: AnyPath::Remote(b"/top.txt".to_vec()),
+                is_dir: false,
+            },
+        ],
+        target_dir: AnyPath::Local(local.path().to_path_buf()),
+        on_existing: Some(ferry::engine::OnExisting::Overwrite),
+    });
+    let done = wait_for(&engine.events, "QueueIdle", |e| match e {
+        Event::JobConflict(c) => panic!("asked although the enqueue said overwrite: {c:?}"),
+        Event::QueueIdle { done, failed, .. } => Some((done, failed)),
+        _ => None,
+    });
+    assert_eq!(done, (2, 0), "files done, failed");
+    assert_eq!(
+        std::fs::read(local.path().join("site/sub/page.html")).unwrap(),
+        b"new page"
+    );
+    assert_eq!(
+        std::fs::read(local.path().join("top.txt")).unwrap(),
+        b"new top"
     );
 }
 

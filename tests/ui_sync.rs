@@ -49,9 +49,10 @@ fn prepare(local: &Path, server: &TestServer) {
 
 fn app(local: &Path) -> Harness<'static, FerryApp> {
     let local = local.to_path_buf();
-    let mut state = State::default();
-    // As after Preferences → "If it exists: Overwrite": the queue does not ask.
-    state.queue.on_existing = OnExisting::Overwrite;
+    // The queue's own "If it exists" stays at its default, Ask: the
+    // preview already decided, so Run's jobs overwrite without asking.
+    let state = State::default();
+    assert_eq!(state.queue.on_existing, OnExisting::Ask);
     let mut h = Harness::builder()
         .with_size([1280.0, 800.0])
         .with_step_dt(1.0 / 60.0)

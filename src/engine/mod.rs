@@ -464,9 +464,10 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox, queue: 
                 direction,
                 sources,
                 target_dir,
+                on_existing,
             } => match options.clone() {
                 Some(opts) if live(&mut remote).is_some() => {
-                    queue.enqueue(opts, direction, sources, target_dir);
+                    queue.enqueue_with(opts, direction, sources, target_dir, on_existing);
                 }
                 _ => out.send(Event::QueueNotice(
                     "not connected; connect to a server first".into(),

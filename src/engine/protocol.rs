@@ -224,6 +224,11 @@ pub enum Command {
         direction: Direction,
         sources: Vec<PathItem>,
         target_dir: AnyPath,
+        /// What these jobs (and the files their folders expand into) do
+        /// when their target exists, instead of the queue's setting. A
+        /// synchronization has already decided, so it overwrites without
+        /// asking; `None` for ordinary transfers.
+        on_existing: Option<OnExisting>,
     },
     /// Cancel these jobs (all unfinished ones when empty): a running transfer
     /// is stopped with ABOR, a partial download is kept as `.part`.

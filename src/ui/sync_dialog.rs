@@ -12,7 +12,7 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32, RichText};
 
 use super::pane::PaneState;
-use crate::engine::{AnyPath, Command, Direction, PathItem, Side};
+use crate::engine::{AnyPath, Command, Direction, OnExisting, PathItem, Side};
 use crate::ftp::ConnectOptions;
 use crate::sync::background::{self, PrepareUpdate, Preparing};
 use crate::sync::marks::{self, Marks, RowMark};
@@ -615,10 +615,13 @@ pub fn run_commands(job: &SyncJob, prepared: &Prepared) -> Vec<Command> {
         }
     }
     for ((direction, target_dir), sources) in groups {
+        // The preview already decided which files replace which: the
+        // queue must not ask again whether they may.
         commands.push(Command::Enqueue {
             direction,
             sources,
             target_dir,
+            on_existing: Some(OnExisting::Overwrite),
         });
     }
     if !deletes.is_empty() {

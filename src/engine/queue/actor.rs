@@ -188,6 +188,7 @@ impl Queue {
                 direction,
                 sources,
                 target_dir,
+                on_existing,
             } => {
                 let site = SiteKey::of(&login);
                 let login_charset = login.charset;
@@ -197,7 +198,9 @@ impl Queue {
                     .map(|item| {
                         let child =
                             child_of(&item.path, item.is_dir, &target_dir, None, &login_charset);
-                        self.new_job(direction, child, &site)
+                        let mut job = self.new_job(direction, child, &site);
+                        job.answer = on_existing;
+                        job
                     })
                     .collect();
                 self.push_back(added);
@@ -571,12 +574,16 @@ impl Queue {
                 let direction = job.view.direction;
                 let site = job.site.clone();
                 let priority = job.view.priority;
+                // A folder's files inherit an answer given for the folder
+                // (a synchronization's "overwrite").
+                let answer = job.answer;
                 drop(job);
                 let children: Vec<Job> = children
                     .into_iter()
                     .map(|c| {
                         let mut job = self.new_job(direction, c, &site);
                         job.view.priority = priority;
+                        job.answer = answer;
                         job
                     })
                     .collect();

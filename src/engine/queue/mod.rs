@@ -111,6 +111,8 @@ pub(crate) enum QueueMsg {
         direction: Direction,
         sources: Vec<PathItem>,
         target_dir: AnyPath,
+        /// Overrides the queue's "if it exists" setting for these jobs.
+        on_existing: Option<OnExisting>,
     },
     /// New work with explicit targets: (source, is it a folder, target).
     EnqueueAs {
@@ -203,11 +205,25 @@ impl QueueHandle {
         sources: Vec<PathItem>,
         target_dir: AnyPath,
     ) {
+        self.enqueue_with(login, direction, sources, target_dir, None);
+    }
+
+    /// [`QueueHandle::enqueue`], with what these jobs do when their target
+    /// exists instead of the queue's setting (`None`: the setting).
+    pub fn enqueue_with(
+        &self,
+        login: ConnectOptions,
+        direction: Direction,
+        sources: Vec<PathItem>,
+        target_dir: AnyPath,
+        on_existing: Option<OnExisting>,
+    ) {
         self.send(QueueMsg::Enqueue {
             login,
             direction,
             sources,
             target_dir,
+            on_existing,
         });
     }
 

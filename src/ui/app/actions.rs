@@ -30,6 +30,7 @@ impl FerryApp {
             direction,
             sources,
             target_dir,
+            on_existing: None,
         });
     }
 
