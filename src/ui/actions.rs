@@ -28,6 +28,10 @@ pub enum Action {
     ShowQueue,
     Preferences,
     Quit,
+    ViewFile,
+    EditFile,
+    OpenWith,
+    FilesBeingEdited,
 }
 
 /// Where an action can be offered.
@@ -105,6 +109,27 @@ pub const ACTIONS: &[ActionInfo] = &[
         label: "Open",
         tooltip: "Open the selected folder",
         shortcut: key(Key::Enter),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::ViewFile,
+        label: "View",
+        tooltip: "Open a temporary copy of the remote file with the desktop's application",
+        shortcut: key(Key::F3),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::EditFile,
+        label: "Edit",
+        tooltip: "Edit the remote file: Ferry opens a copy in your editor and uploads it when you save",
+        shortcut: key(Key::F4),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::OpenWith,
+        label: "Open with…",
+        tooltip: "Edit the remote file with a program you name",
+        shortcut: None,
         scope: Scope::Pane,
     },
     ActionInfo {
@@ -192,6 +217,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::App,
     },
     ActionInfo {
+        action: Action::FilesBeingEdited,
+        label: "Files being edited",
+        tooltip: "The remote files open in an editor: their state, upload now, stop editing",
+        shortcut: None,
+        scope: Scope::App,
+    },
+    ActionInfo {
         action: Action::Preferences,
         label: "Preferences…",
         tooltip: "Ferry's defaults: transfers, new connections, appearance, editor",
@@ -233,7 +265,11 @@ pub fn pane_actions() -> impl Iterator<Item = &'static ActionInfo> {
 
 /// Whether `action` makes sense in the pane of `side` ("Download to…" is remote only).
 pub fn offered_on(action: Action, side: crate::engine::Side) -> bool {
-    action != Action::DownloadTo || side == crate::engine::Side::Remote
+    let remote_only = matches!(
+        action,
+        Action::DownloadTo | Action::ViewFile | Action::EditFile | Action::OpenWith
+    );
+    !remote_only || side == crate::engine::Side::Remote
 }
 
 #[cfg(test)]
@@ -265,6 +301,10 @@ mod tests {
             ShowQueue,
             Preferences,
             Quit,
+            ViewFile,
+            EditFile,
+            OpenWith,
+            FilesBeingEdited,
         ];
         for a in all {
             assert_eq!(a.info().action, a, "{a:?} has no row");

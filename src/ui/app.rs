@@ -358,6 +358,8 @@ pub struct FerryApp {
     pub preferences: crate::prefs::Preferences,
     pub preferences_window: super::preferences::PreferencesWindow,
     prefs_io: preferences::PrefsIo,
+    /// Files being edited in place.
+    pub edits: super::edit_list::EditList,
 }
 
 impl FerryApp {
@@ -441,6 +443,7 @@ impl FerryApp {
             preferences: Default::default(),
             preferences_window: Default::default(),
             prefs_io: Default::default(),
+            edits: Default::default(),
         };
         app.start_preferences(config.prefs_file, &ctx);
         // Read once the first frame is drawn: it must not wait on the disk or the keyring.
@@ -674,8 +677,10 @@ impl FerryApp {
                 {
                     fired = Some(Action::ToggleLog);
                 }
-                if action_button(ui, Action::ShowQueue, None) {
-                    fired = Some(Action::ShowQueue);
+                for a in [Action::ShowQueue, Action::FilesBeingEdited] {
+                    if action_button(ui, a, None) {
+                        fired = Some(a);
+                    }
                 }
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -1021,6 +1026,9 @@ impl FerryApp {
         self.sites_ui(ctx);
         self.preferences_ui(ctx);
         self.modal_ui(ctx);
+        for command in self.edits.ui(ctx) {
+            self.send(command);
+        }
         self.test_ui(ctx);
         self.cert_ui(ctx);
         if self.modal.is_none()

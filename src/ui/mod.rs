@@ -6,6 +6,7 @@ pub mod app;
 pub mod cert_dialog;
 pub mod connect_dialog;
 pub mod connect_form;
+pub mod edit_list;
 pub mod format;
 pub mod job;
 pub mod keyring_worker;

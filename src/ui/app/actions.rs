@@ -138,6 +138,16 @@ impl FerryApp {
                 }
                 self.save_as_site(form);
             }
+            Action::ViewFile | Action::EditFile | Action::OpenWith => {
+                let selected = self.selected_paths(side);
+                let editor = &self.preferences.editing.editor;
+                match self.edits.start(action, side, selected, editor) {
+                    Ok(Some(command)) => self.send(command),
+                    Ok(None) => {}
+                    Err(why) => self.notice = Some(why),
+                }
+            }
+            Action::FilesBeingEdited => self.edits.open = true,
             Action::ImportSites => self.import_sites(None, ctx),
             Action::ExportSites => self.export_sites(None, ctx),
         }

@@ -15,6 +15,7 @@ impl FerryApp {
     pub(super) fn apply(&mut self, event: Event) {
         match event {
             Event::Log(line) => self.log.push(line),
+            Event::Edit(event) => self.edits.apply(event),
             Event::Busy { side, what, since } => {
                 *self.busy.get_mut(side) = what.map(|w| (w, since));
             }
