@@ -24,9 +24,11 @@ fn server_runtime() -> tokio::runtime::Runtime {
 
 /// An editor that appends `line` to the file and exits, like a user saving.
 fn appending_editor(line: &str) -> EditorCommand {
-    EditorCommand::parse(&format!("sh -c 'printf \"%s\\n\" \"{line}\" >> \"$1\"' sh {{}}"))
-        .unwrap()
-        .unwrap()
+    EditorCommand::parse(&format!(
+        "sh -c 'printf \"%s\\n\" \"{line}\" >> \"$1\"' sh {{}}"
+    ))
+    .unwrap()
+    .unwrap()
 }
 
 /// An editor that changes nothing.

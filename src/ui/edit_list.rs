@@ -459,3 +459,127 @@ impl EditList {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    fn row(id: u64, unsent: bool) -> EditView {
+        EditView {
+            id,
+            server: "alice@example.org:21".into(),
+            remote: format!("/www/{id}.html").into_bytes(),
+            local: format!("/tmp/x/{id}.html").into(),
+            state: if unsent {
+                EditState::Failed("network down".into())
+            } else {
+                EditState::Watching
+            },
+            always: false,
+            watched: true,
+            unsent,
+        }
+    }
+
+    fn harness(rows: Vec<EditView>) -> Harness<'static, (EditList, Vec<Command>)> {
+        let list = EditList {
+            rows,
+            ..EditList::default()
+        };
+        Harness::new_ui_state(
+            |ui, (list, sent): &mut (EditList, Vec<Command>)| sent.extend(list.ui(ui.ctx())),
+            (list, Vec::new()),
+        )
+    }
+
+    fn request_close(h: &mut Harness<'_, (EditList, Vec<Command>)>) {
+        h.input_mut()
+            .viewports
+            .entry(egui::ViewportId::ROOT)
+            .or_default()
+            .events
+            .push(egui::ViewportEvent::Close);
+        h.step();
+    }
+
+    fn cancelled_close(h: &Harness<'_, (EditList, Vec<Command>)>) -> bool {
+        h.output()
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .is_some_and(|v| v.commands.contains(&egui::ViewportCommand::CancelClose))
+    }
+
+    #[test]
+    fn quitting_with_unsent_saves_asks_and_can_upload_them_first() {
+        let mut h = harness(vec![row(1, true), row(2, false)]);
+        request_close(&mut h);
+        assert!(cancelled_close(&h), "the close waits for an answer");
+        h.run_steps(2);
+        h.get_by_label("example.org:21:/www/1.html");
+        h.get_by_label("Upload, then quit").click();
+        h.run_steps(2);
+        let sent = &h.state().1;
+        assert!(
+            matches!(
+                sent.as_slice(),
+                [Command::Edit(EditCommand::Upload { id: 1, .. })]
+            ),
+            "only the unsent file is uploaded: {sent:?}"
+        );
+        assert_eq!(h.state().0.quit, QuitState::AfterUploads);
+        // Once it is sent, the window closes.
+        let mut done = row(1, false);
+        done.state = EditState::Uploaded {
+            at: chrono::Local::now(),
+            note: None,
+        };
+        h.state_mut().0.apply(EditEvent::Changed(Box::new(done)));
+        h.step();
+        assert_eq!(h.state().0.quit, QuitState::Confirmed);
+    }
+
+    #[test]
+    fn quitting_with_nothing_unsent_does_not_ask() {
+        let mut h = harness(vec![row(2, false)]);
+        request_close(&mut h);
+        assert!(!cancelled_close(&h));
+        assert_eq!(h.state().0.quit, QuitState::No);
+    }
+
+    #[test]
+    fn edit_needs_one_remote_file_and_a_usable_editor() {
+        let mut list = EditList::default();
+        let file = PathItem {
+            path: AnyPath::Remote(b"/a.txt".to_vec()),
+            is_dir: false,
+        };
+        let local = list
+            .start(Action::EditFile, Side::Local, vec![file.clone()], "")
+            .unwrap_err();
+        assert!(local.contains("remote pane"), "{local}");
+        let bad = list
+            .start(Action::EditFile, Side::Remote, vec![file.clone()], "gedit")
+            .unwrap_err();
+        assert!(bad.contains("Preferences"), "{bad}");
+        let ok = list
+            .start(Action::EditFile, Side::Remote, vec![file.clone()], "")
+            .unwrap();
+        assert!(matches!(
+            ok,
+            Some(Command::Edit(EditCommand::Open {
+                editor: None,
+                watch: true,
+                ..
+            }))
+        ));
+        let view = list
+            .start(Action::ViewFile, Side::Remote, vec![file], "gedit {}")
+            .unwrap();
+        assert!(matches!(
+            view,
+            Some(Command::Edit(EditCommand::Open { watch: false, .. }))
+        ));
+    }
+}
