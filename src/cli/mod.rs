@@ -2,6 +2,7 @@
 //! protocol engine as the window.
 
 mod commands;
+mod edit;
 mod progress;
 mod recursive;
 mod serve_demo;
@@ -189,6 +190,14 @@ enum Command {
     /// Run the demo server without the window: prints its URL, user and
     /// password, and serves until Ctrl+C.
     ServeDemo(serve_demo::ServeDemoArgs),
+    /// Edit a remote file: download it to a private temporary folder, run
+    /// $VISUAL or $EDITOR (else the editor in Preferences) and wait, then
+    /// upload it if it changed, unless the server's copy changed meanwhile
+    /// (then your copy is kept and its path printed).
+    Edit {
+        /// ftp://[user[:password]@]host[:port]/path/file, or site:NAME/path
+        url: String,
+    },
     /// Rename or move a remote file or folder.
     Mv {
         url: String,
