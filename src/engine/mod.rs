@@ -2,6 +2,7 @@
 //! remote session, local file-system work and transfers, and speaks only
 //! [`Command`] in, [`Event`] out (see `protocol.rs`).
 
+pub mod chmod;
 pub mod diagnose;
 pub mod edit;
 mod edit_actor;
@@ -384,6 +385,7 @@ async fn dispatch(
 ) {
     let mut remote: Option<remote::RemoteHandle> = None;
     let mut options: Option<ConnectOptions> = None;
+    let mut chmods = chmod::Chmods::default();
     while let Some(command) = rx.recv().await {
         match command {
             Command::Connect {
@@ -509,6 +511,10 @@ async fn dispatch(
             Command::Edit(command) => {
                 let connected = live(&mut remote).is_some();
                 edits.send(command, options.clone().filter(|_| connected));
+            }
+            Command::Chmod(command) => {
+                let connected = live(&mut remote).is_some();
+                chmods.command(command, options.clone().filter(|_| connected), &out);
             }
             Command::QueueSettings {
                 concurrency,

@@ -261,6 +261,10 @@ pub enum Command {
     /// Edit in place: open a remote file of the current connection in an
     /// editor, send its saves back, stop. Answered by `Event::Edit`.
     Edit(super::edit::EditCommand),
+    /// Change permissions (SITE CHMOD remotely, on a connection of its
+    /// own; `set_permissions` locally), or cancel that. Answered by
+    /// `Event::Chmod`.
+    Chmod(super::chmod::ChmodCommand),
 }
 
 /// Events the engine sends back. The engine wakes the UI after each send.
@@ -359,6 +363,8 @@ pub enum Event {
     QueueNotice(String),
     /// A file being edited in place changed state, or editing it stopped.
     Edit(super::edit::EditEvent),
+    /// How a permissions change goes.
+    Chmod(super::chmod::ChmodEvent),
 }
 
 /// What to do when a transfer's target already exists.

@@ -32,6 +32,7 @@ pub enum Action {
     EditFile,
     OpenWith,
     FilesBeingEdited,
+    Permissions,
 }
 
 /// Where an action can be offered.
@@ -175,6 +176,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::Pane,
     },
     ActionInfo {
+        action: Action::Permissions,
+        label: "Permissions…",
+        tooltip: "Show the selection's owner, size and permissions, and change the permissions",
+        shortcut: None,
+        scope: Scope::Pane,
+    },
+    ActionInfo {
         action: Action::CopyPath,
         label: "Copy path / URL",
         tooltip: "Copy the selection's full path (remote: as an ftp:// URL)",
@@ -305,6 +313,7 @@ mod tests {
             EditFile,
             OpenWith,
             FilesBeingEdited,
+            Permissions,
         ];
         for a in all {
             assert_eq!(a.info().action, a, "{a:?} has no row");

@@ -360,6 +360,8 @@ pub struct FerryApp {
     prefs_io: preferences::PrefsIo,
     /// Files being edited in place.
     pub edits: super::edit_list::EditList,
+    /// Properties / Permissions….
+    pub permissions: super::permissions_dialog::PermissionsDialog,
 }
 
 impl FerryApp {
@@ -444,6 +446,7 @@ impl FerryApp {
             preferences_window: Default::default(),
             prefs_io: Default::default(),
             edits: Default::default(),
+            permissions: Default::default(),
         };
         app.start_preferences(config.prefs_file, &ctx);
         // Read once the first frame is drawn: it must not wait on the disk or the keyring.
@@ -929,6 +932,7 @@ impl FerryApp {
             && !self.dialog.open
             && !self.site_manager.open
             && !self.preferences_window.open
+            && !self.permissions.open
         {
             self.handle_shortcuts(ctx);
         }
@@ -1027,6 +1031,9 @@ impl FerryApp {
         self.preferences_ui(ctx);
         self.modal_ui(ctx);
         for command in self.edits.ui(ctx) {
+            self.send(command);
+        }
+        for command in self.permissions.ui(ctx) {
             self.send(command);
         }
         self.test_ui(ctx);

@@ -13,6 +13,7 @@ pub mod keyring_worker;
 pub mod log_view;
 pub mod pane;
 pub mod per_side;
+pub mod permissions_dialog;
 pub mod preferences;
 pub mod queue_view;
 pub mod quick_connect;

@@ -148,6 +148,14 @@ impl FerryApp {
                 }
             }
             Action::FilesBeingEdited => self.edits.open = true,
+            Action::Permissions => {
+                let base = self.pane(side).listing_path().cloned();
+                let entries = self.pane(side).selected().into_iter().cloned().collect();
+                let server = self.last_request.as_ref().map(|r| r.options.addr_text());
+                if let Err(why) = self.permissions.open_for(side, base, entries, server) {
+                    self.notice = Some(why);
+                }
+            }
             Action::ImportSites => self.import_sites(None, ctx),
             Action::ExportSites => self.export_sites(None, ctx),
         }
