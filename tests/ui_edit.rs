@@ -172,3 +172,81 @@ fn f4_on_a_folder_or_the_local_pane_says_why_not() {
     assert!(notice.contains("is a folder"), "{notice}");
     assert!(h.state().edits.rows.is_empty());
 }
+
+/// Right-click the local row `label` and pick `item`.
+fn local_menu(h: &mut Harness<'_, FerryApp>, label: &str, item: &str) {
+    let local_right = h.state().local_pane_right_edge();
+    let node = |h: &Harness<'_, FerryApp>| {
+        h.get_all_by_label(label)
+            .find(|n| n.rect().center().x < local_right)
+            .expect("the row in the local pane")
+            .rect()
+            .center()
+    };
+    let at = node(h);
+    h.get_all_by_label(label)
+        .find(|n| n.rect().center() == at)
+        .unwrap()
+        .click();
+    h.step();
+    h.get_all_by_label(label)
+        .find(|n| n.rect().center() == at)
+        .unwrap()
+        .click_secondary();
+    h.run_steps(4);
+    h.get_by_label(item).click();
+    h.run_steps(2);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_permissions_dialog_keeps_boxes_and_number_in_step_and_changes_a_local_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let local = tempfile::tempdir().unwrap();
+    let site = local.path().join("site");
+    std::fs::create_dir_all(site.join("img")).unwrap();
+    std::fs::write(site.join("index.html"), "x").unwrap();
+    std::fs::set_permissions(&site, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        site.join("index.html"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let mut h = app(local.path(), "");
+    wait_until(&mut h, "the local listing", |a| {
+        a.local.entries().iter().any(|e| e.display_name == "site")
+    });
+    local_menu(&mut h, "site", "Permissions…");
+    assert!(h.state().permissions.open);
+    assert_eq!(h.state().permissions.octal, "755");
+    // A box changes the number…
+    h.get_by_label("Group write").click();
+    h.run_steps(2);
+    assert_eq!(h.state().permissions.octal, "775");
+    // …and the number the boxes.
+    h.get_by_label("Numeric value:").click();
+    h.step();
+    h.key_press(eframe::egui::Key::End);
+    for _ in 0..3 {
+        h.key_press(eframe::egui::Key::Backspace);
+    }
+    h.get_by_label("Numeric value:").type_text("700");
+    h.run_steps(2);
+    assert_eq!(
+        h.state().permissions.change,
+        ferry::engine::chmod::ModeChange::exact(0o700)
+    );
+    h.get_by_label("Apply to what is inside the folders")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Files only").click();
+    h.run_steps(2);
+    h.get_by_label("OK").click();
+    wait_until(&mut h, "the change", |a| {
+        a.permissions.running.is_none() && !a.permissions.open
+    });
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&site), 0o700);
+    assert_eq!(mode(&site.join("index.html")), 0o700);
+    assert_eq!(mode(&site.join("img")), 0o755, "files only");
+}
