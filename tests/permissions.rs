@@ -216,3 +216,62 @@ async fn a_server_without_site_chmod_gets_a_plain_message_and_nothing_changes() 
         report.commands
     );
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ferry_chmod_sets_a_file_and_with_r_a_whole_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::create_dir_all(server.path("www/sub")).unwrap();
+    std::fs::write(server.path("www/a.txt"), "a").unwrap();
+    std::fs::write(server.path("www/sub/b.txt"), "b").unwrap();
+    std::fs::write(server.path("key"), "k").unwrap();
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+                .args(&args)
+                .env("FERRY_PASSWORD", PASSWORD)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("run ferry")
+        })
+    };
+    let mode = |p: &str| {
+        std::fs::metadata(server.path(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+
+    let out = run(vec!["chmod".into(), "600".into(), server.url("/key")])
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode("key"), 0o600);
+
+    let out = run(vec![
+        "chmod".into(),
+        "-r".into(),
+        "750".into(),
+        server.url("/www"),
+    ])
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("4 items set to 750"), "{err}");
+    for p in ["www", "www/sub", "www/a.txt", "www/sub/b.txt"] {
+        assert_eq!(mode(p), 0o750, "{p}");
+    }
+
+    let out = run(vec!["chmod".into(), "rw".into(), server.url("/key")])
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("three octal digits"));
+}

@@ -46,6 +46,11 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
         )),
         Command::Diagnose { url } => diagnose(&url, &net).await,
         Command::Edit { url } => super::edit::run(&url, &net).await,
+        Command::Chmod {
+            octal,
+            url,
+            recursive,
+        } => super::chmod::run(&octal, &url, recursive, &net).await,
         Command::Mkdir { url } => {
             let (url, mut s) = open(&url, &net).await?;
             s.mkdir(&url.path).await?;

@@ -1,6 +1,7 @@
 //! `ferry` on the command line: scripts and benchmarks over the same
 //! protocol engine as the window.
 
+mod chmod;
 mod commands;
 mod edit;
 mod progress;
@@ -197,6 +198,17 @@ enum Command {
     Edit {
         /// ftp://[user[:password]@]host[:port]/path/file, or site:NAME/path
         url: String,
+    },
+    /// Change a remote file's permissions (SITE CHMOD), e.g. `ferry chmod
+    /// 644 URL`; with -r a folder and everything inside it.
+    Chmod {
+        /// Three octal digits: 644, 755, 600…
+        #[arg(value_name = "MODE")]
+        octal: String,
+        url: String,
+        /// A folder and everything inside it (links are not followed).
+        #[arg(short = 'r', long)]
+        recursive: bool,
     },
     /// Rename or move a remote file or folder.
     Mv {

@@ -258,6 +258,26 @@ impl Chmods {
     }
 }
 
+/// Change permissions on an open `session` (the command line's way in:
+/// no engine, no progress events).
+pub async fn apply_remote(
+    session: &mut Session,
+    items: Vec<ChmodItem>,
+    change: ModeChange,
+    recurse: Recurse,
+) -> ChmodEvent {
+    // Nobody listens: progress goes nowhere.
+    let (tx, _) = std::sync::mpsc::channel();
+    let out = Outbox::new(tx, Arc::new(|| {}));
+    let refresh = items
+        .first()
+        .and_then(|i| i.path.parent())
+        .unwrap_or(AnyPath::Remote(b"/".to_vec()));
+    Job::new(change, recurse, Arc::default(), &out)
+        .run_on(session, items, refresh)
+        .await
+}
+
 /// One change being carried out.
 struct Job<P> {
     change: ModeChange,
@@ -314,25 +334,38 @@ impl<P> Job<P> {
 
 impl Job<Vec<u8>> {
     async fn run_remote(
-        mut self,
+        self,
         options: ConnectOptions,
         items: Vec<ChmodItem>,
         refresh: AnyPath,
     ) -> ChmodEvent {
-        let host = options.addr_text();
+        let mut session = match Session::connect(options, self.out.plain_log_sink()).await {
+            Ok(s) => s,
+            Err(e) => {
+                return ChmodEvent::Failed {
+                    side: Side::Remote,
+                    message: format!("could not connect to change permissions: {e}"),
+                    refused: false,
+                };
+            }
+        };
+        let end = self.run_on(&mut session, items, refresh).await;
+        let _ = session.quit().await;
+        end
+    }
+
+    /// Carry the change out on `session` (left open for the caller).
+    async fn run_on(
+        mut self,
+        session: &mut Session,
+        items: Vec<ChmodItem>,
+        refresh: AnyPath,
+    ) -> ChmodEvent {
+        let host = session.options().addr_text();
         let failed = |message: String, refused: bool| ChmodEvent::Failed {
             side: Side::Remote,
             message,
             refused,
-        };
-        let mut session = match Session::connect(options, self.out.plain_log_sink()).await {
-            Ok(s) => s,
-            Err(e) => {
-                return failed(
-                    format!("could not connect to change permissions: {e}"),
-                    false,
-                );
-            }
         };
         for item in items {
             let AnyPath::Remote(path) = item.path else {
@@ -341,9 +374,8 @@ impl Job<Vec<u8>> {
             self.plan(path.clone(), item.current, || lossy(&path));
             if item.is_dir
                 && self.recurse != Recurse::No
-                && let Err(e) = self.walk_remote(&mut session, path).await
+                && let Err(e) = self.walk_remote(session, path).await
             {
-                let _ = session.quit().await;
                 return failed(e.to_string(), false);
             }
         }
@@ -364,7 +396,6 @@ impl Job<Vec<u8>> {
                 Err(FtpError::Reply { code, text, .. })
                     if changed == 0 && matches!(code, 500 | 502 | 504) =>
                 {
-                    let _ = session.quit().await;
                     return failed(
                         format!(
                             "the server does not allow changing permissions (SITE CHMOD refused: {code} {}); Windows servers and some others never do. Nothing was changed: {host}",
@@ -386,7 +417,6 @@ impl Job<Vec<u8>> {
                 total,
             }));
         }
-        let _ = session.quit().await;
         ChmodEvent::Done {
             side: Side::Remote,
             changed,
