@@ -604,7 +604,8 @@ fn serve_demo(
 /// [`MANY_FILES_COUNT`] small files, files of a few MB, names with spaces
 /// and non-ASCII letters, a hidden file and an empty folder. Modification
 /// times are spread over the past year, the same on every run.
-pub fn seed_sample_tree(root: &Path) -> io::Result<()> {
+#[cfg(test)]
+fn seed_sample_tree(root: &Path) -> io::Result<()> {
     seed_tree(root, &AtomicBool::new(false))
 }
 
@@ -780,7 +781,7 @@ fn csv(rows: u32) -> String {
 
 /// `len` pseudo-random bytes, the same for the same `seed` (xorshift64*,
 /// seeded through splitmix64; fast, not cryptographic).
-pub fn pseudo_random_bytes(len: usize, seed: u64) -> Vec<u8> {
+fn pseudo_random_bytes(len: usize, seed: u64) -> Vec<u8> {
     let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -11,4 +11,5 @@ pub mod ftp;
 pub mod prefs;
 pub(crate) mod safe_file;
 pub mod sites;
+pub mod sync;
 pub mod ui;

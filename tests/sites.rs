@@ -352,6 +352,8 @@ fn filezilla_sites_import_with_folders_and_the_password_goes_to_the_keyring() {
         panic!("three sites expected: {:?}", list.sites);
     };
     assert_eq!(mirror.logon, LogonType::Anonymous);
+    // FileZilla's protocol 0 is its default, "explicit TLS if available".
+    assert_eq!(mirror.protocol, Protocol::ExplicitTlsIfAvailable);
     assert_eq!(mirror.mode, ConnectionMode::Auto);
     assert_eq!(mirror.remote_folder.as_deref(), Some("/pub/linux"));
     assert!(mirror.folder.is_empty());

@@ -600,7 +600,7 @@ fn pane_split_column_widths_sort_and_settings_survive_a_restart() {
     let mut h = app(local.path());
     h.get_by_label("View").click();
     h.run_steps(4);
-    h.get_by_label("Show hidden files").click();
+    h.get_by_label("Show hidden files Ctrl+H").click();
     h.run_steps(2);
     {
         let s = &mut h.state_mut().state;

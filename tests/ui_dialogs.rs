@@ -8,9 +8,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use ferry::ftp::{CertificateInfo, ConnectOptions, DataMode, Security, TrustPolicy};
 use ferry::ui::cert_dialog::{self, CertDecision, CertPrompt};
-use ferry::ui::connect_dialog::{ConnectDialog, ConnectForm, ConnectRequest, LogonType};
+use ferry::ui::connect_dialog::{
+    ConnectDialog, ConnectForm, ConnectRequest, DialogIntent, LogonType,
+};
 use ferry::ui::connect_form::Protocol;
-use ferry::ui::quick_connect::QuickConnect;
+use ferry::ui::quick_connect::{QuickConnect, QuickIntent};
 
 // ---------------------------------------------------------------- quick connect
 
@@ -24,7 +26,8 @@ fn quick_harness(form: ConnectForm) -> Harness<'static, Bar> {
         .with_size([1100.0, 120.0])
         .build_ui_state(
             |ui, state: &mut Bar| {
-                if let Some(r) = state.bar.ui(ui) {
+                if let Some(QuickIntent::Connect(r)) = state.bar.ui(ui) {
+                    let r = *r;
                     state.requests.push(r);
                 }
             },
@@ -234,22 +237,20 @@ fn a_port_typed_after_the_host_is_used_as_the_port() {
 struct Dialog {
     dialog: ConnectDialog,
     requests: Vec<ConnectRequest>,
+    tests: Vec<ConnectRequest>,
 }
 
 fn dialog_harness(form: ConnectForm) -> Harness<'static, Dialog> {
     Harness::builder().with_size([900.0, 900.0]).build_ui_state(
-        |ui, state: &mut Dialog| {
-            if let Some(r) = state.dialog.show(ui.ctx()) {
-                state.requests.push(r);
-            }
+        |ui, state: &mut Dialog| match state.dialog.show(ui.ctx()) {
+            Some(DialogIntent::Connect(r)) => state.requests.push(r),
+            Some(DialogIntent::Test(r)) => state.tests.push(r),
+            _ => {}
         },
         Dialog {
-            dialog: ConnectDialog {
-                open: true,
-                form,
-                ..ConnectDialog::default()
-            },
+            dialog: ConnectDialog { open: true, form },
             requests: Vec::new(),
+            tests: Vec::new(),
         },
     )
 }
@@ -457,7 +458,7 @@ fn testing_an_ask_logon_asks_for_the_password_and_only_tests() {
 
     let s = h.state();
     assert!(s.requests.is_empty(), "nothing connects");
-    let test = s.dialog.test_request.as_ref().expect("a test is asked for");
+    let test = s.tests.first().expect("a test is asked for");
     assert_eq!(test.options.password, "once");
     assert_eq!(s.dialog.form.password, "", "the password is not kept");
     assert!(s.dialog.open, "the dialog stays open beside the test");

@@ -2,12 +2,20 @@
 //! filtered, sorted, renamed; every input has an accessible name (the
 //! harness checks it after each `run`).
 
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
 use eframe::egui::{self, Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use ferry::engine::{AnyPath, Entry, Kind, Side};
 use ferry::ui::actions::Action;
+use ferry::ui::app::State;
 use ferry::ui::pane::{PaneAction, PaneSettings, PaneState, SortColumn};
+use ferry::ui::{AppConfig, FerryApp};
+use support::window::wait_until;
 
 struct Screen {
     pane: PaneState,
@@ -476,4 +484,254 @@ fn rows_dim_only_while_a_slow_answer_or_a_lost_connection_keeps_them_out_of_date
     harness.state_mut().pane.set_stale(false);
     harness.step();
     assert_eq!(row_alpha(&harness, "file 0001.txt"), 255);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Selection after New folder and Up; the local pane following its folder; owner names; trees.
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn going_up_selects_the_folder_you_came_from() {
+    let mut harness = harness();
+    harness.state_mut().pane.set_listing(
+        remote("/srv/data/photos"),
+        vec![entry("beach.jpg", Kind::File, 10)],
+    );
+    harness.run();
+    harness.get_by_label("Up").click();
+    harness.run();
+    let up = actions(&mut harness);
+    assert_eq!(up, vec![PaneAction::Run(Action::GoUp)]);
+    // What the app does with it: the pane loads the parent, then its listing arrives.
+    harness.state_mut().pane.set_loading(remote("/srv/data"));
+    harness.run_steps(2);
+    harness
+        .state_mut()
+        .pane
+        .set_listing(remote("/srv/data"), listing());
+    harness.run();
+    assert_eq!(selected(&harness), ["photos"]);
+    // Two levels up through the path bar: the folder on the way down is selected.
+    harness.state_mut().pane.set_loading(remote("/"));
+    harness.state_mut().pane.set_listing(
+        remote("/"),
+        vec![entry("srv", Kind::Dir, 0), entry("etc", Kind::Dir, 0)],
+    );
+    harness.run();
+    assert_eq!(selected(&harness), ["srv"]);
+}
+
+fn app(local: &Path, state: State) -> Harness<'static, FerryApp> {
+    let local = local.to_path_buf();
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            FerryApp::with_state(
+                cc.egui_ctx.clone(),
+                state,
+                AppConfig {
+                    demo: None,
+                    local_start: Some(local),
+                    queue_file: None,
+                    sites: None,
+                    ..AppConfig::default()
+                },
+            )
+            .expect("app starts")
+        });
+    h.step();
+    h
+}
+
+fn local_names(app: &FerryApp) -> Vec<String> {
+    app.local
+        .entries()
+        .iter()
+        .map(|e| e.display_name.clone())
+        .collect()
+}
+
+fn local_selected(app: &FerryApp) -> Vec<String> {
+    app.local
+        .selected()
+        .iter()
+        .map(|e| e.display_name.clone())
+        .collect()
+}
+
+#[test]
+fn a_new_folder_is_selected_once_created() {
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("zz-notes.txt"), b"x").unwrap();
+    let mut h = app(local.path(), State::default());
+    wait_until(&mut h, "the local listing", |a| {
+        local_names(a).contains(&"zz-notes.txt".to_string())
+    });
+    h.get_by_label("zz-notes.txt").click();
+    h.step();
+    assert_eq!(h.state().active, Side::Local);
+    h.key_press(Key::F7);
+    h.step();
+    h.get_by_label("Name:").type_text("fresh folder");
+    h.step();
+    h.get_by_label("Create").click();
+    wait_until(&mut h, "the new folder, selected", |a| {
+        local_selected(a) == ["fresh folder"]
+    });
+    assert!(local.path().join("fresh folder").is_dir());
+}
+
+/// Step the harness until `cond` holds (the watcher answers on its own thread).
+fn step_until<S>(h: &mut Harness<'_, S>, what: &str, cond: impl Fn(&S) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !cond(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_local_pane_notices_files_that_appear_and_go_without_listing_again() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kept.txt"), b"kept").unwrap();
+    let mut pane = PaneState::new(Side::Local);
+    let kept = {
+        let mut e = entry("kept.txt", Kind::File, 4);
+        e.owner = None;
+        e
+    };
+    pane.set_listing(AnyPath::Local(dir.path().to_path_buf()), vec![kept]);
+    let mut harness = Harness::builder().with_size([900.0, 500.0]).build_ui_state(
+        |ui, s: &mut Screen| {
+            let actions = s.pane.ui(ui, &mut s.settings, true);
+            s.actions.extend(actions);
+        },
+        Screen {
+            pane,
+            settings: PaneSettings::default(),
+            actions: Vec::new(),
+        },
+    );
+    harness.run();
+    harness.get_by_label("kept.txt").click();
+    harness.run();
+    // Give the watcher a moment to start before the folder changes.
+    harness.step();
+    std::fs::write(dir.path().join("arrived.bin"), vec![7u8; 1234]).unwrap();
+    step_until(&mut harness, "the new file", |s| {
+        s.pane
+            .entries()
+            .iter()
+            .any(|e| e.display_name == "arrived.bin")
+    });
+    let arrived = harness
+        .state()
+        .pane
+        .entries()
+        .iter()
+        .find(|e| e.display_name == "arrived.bin")
+        .cloned()
+        .unwrap();
+    assert_eq!((arrived.kind, arrived.size), (Kind::File, Some(1234)));
+    // The selection stays where it was.
+    assert_eq!(selected(&harness), ["kept.txt"]);
+    std::fs::remove_file(dir.path().join("arrived.bin")).unwrap();
+    step_until(&mut harness, "the file gone", |s| {
+        !s.pane
+            .entries()
+            .iter()
+            .any(|e| e.display_name == "arrived.bin")
+    });
+    // Names came from the watcher: the pane never asked for the folder again.
+    let asked: Vec<_> = actions(&mut harness)
+        .into_iter()
+        .filter(|a| matches!(a, PaneAction::Navigate(_)))
+        .collect();
+    assert!(asked.is_empty(), "re-listed: {asked:?}");
+}
+
+#[cfg(unix)]
+fn id(flag: &str) -> String {
+    let out = std::process::Command::new("id").arg(flag).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[cfg(unix)]
+#[test]
+fn local_rows_show_owner_and_group_names() {
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("mine.txt"), b"x").unwrap();
+    let mut h = app(local.path(), State::default());
+    wait_until(&mut h, "the local listing", |a| {
+        local_names(a).contains(&"mine.txt".to_string())
+    });
+    let expected = format!("{} {}", id("-un"), id("-gn"));
+    let owner = h.state().local.entries()[0].owner.clone();
+    assert_eq!(owner.as_deref(), Some(expected.as_str()));
+    assert!(
+        h.query_by_label(&expected).is_some(),
+        "{expected} shown in the row"
+    );
+}
+
+#[test]
+fn folder_trees_open_lazily_and_a_click_opens_the_folder_in_the_pane() {
+    let local = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(local.path().join("alpha/inner-one")).unwrap();
+    std::fs::create_dir_all(local.path().join("beta")).unwrap();
+    std::fs::write(local.path().join("alpha/file.txt"), b"x").unwrap();
+    // Tall enough that /tmp's other folders do not push ours out of sight.
+    let mut state = State::default();
+    state.local_pane.tree_height = 420.0;
+    let mut h = app(local.path(), state);
+    wait_until(&mut h, "the local listing", |a| {
+        local_names(a).contains(&"alpha".to_string())
+    });
+    assert!(
+        h.query_by_label("Expand alpha").is_none(),
+        "no tree until asked for"
+    );
+    h.get_by_label("View").click();
+    h.run_steps(4);
+    h.get_by_label("Folder trees").click();
+    h.run_steps(2);
+    assert!(h.state().state.local_pane.folder_tree && h.state().state.remote_pane.folder_tree);
+    // The current folder is open in the tree, with its subfolders from the
+    // pane's listing (asked for again now that the tree shows).
+    wait_for_label(&mut h, "Expand alpha");
+    // The folders above fill in (listed for the tree); then nothing moves.
+    wait_until(&mut h, "the folders above listed", |a| {
+        !a.local.tree_is_waiting()
+    });
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("inner-one").is_none(),
+        "alpha not opened yet"
+    );
+    h.get_by_label("Expand alpha").click();
+    // Its subfolders come from a listing asked for now.
+    wait_for_label(&mut h, "inner-one");
+    // The pane still shows its own folder.
+    assert_eq!(
+        h.state().local.path(),
+        Some(&AnyPath::Local(local.path().to_path_buf()))
+    );
+    h.get_by_label("inner-one").click();
+    wait_until(&mut h, "inner-one listed in the pane", |a| {
+        a.local.listing_path() == Some(&AnyPath::Local(local.path().join("alpha/inner-one")))
+    });
+    // The tree keeps the rest: beta (no longer a row of the pane) is still there.
+    assert!(h.query_by_label("beta").is_some());
+}
+
+/// Step until a widget with this label exists.
+fn wait_for_label<S>(h: &mut Harness<'_, S>, label: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while h.query_by_label(label).is_none() {
+        assert!(Instant::now() < deadline, "{label} never showed");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

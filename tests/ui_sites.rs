@@ -199,7 +199,7 @@ fn a_site_made_in_the_manager_survives_a_restart_and_connects_to_its_default_fol
     let mut h = app(local.path(), config.path(), keyring.clone());
     open_menu(&mut h, "File");
     // Menu entries with a shortcut are named with it ("Site Manager… Ctrl+S").
-    h.get_by_label_contains("Site Manager…").click();
+    h.get_by_label("Site Manager… Ctrl+S").click();
     h.run_steps(2);
     h.get_by_label("Test server").click();
     h.run_steps(2);
@@ -1304,7 +1304,7 @@ fn a_new_site_shows_no_errors_before_anything_is_typed() {
     let config = tempfile::tempdir().unwrap();
     let mut h = app(local.path(), config.path(), Arc::new(MemorySecrets::new()));
     open_menu(&mut h, "File");
-    h.get_by_label_contains("Site Manager…").click();
+    h.get_by_label("Site Manager… Ctrl+S").click();
     h.run_steps(2);
     click_last(&mut h, "New site");
     h.run_steps(2);

@@ -39,6 +39,7 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
             target,
             jobs,
         } => super::recursive::mirror(&source, &target, jobs, &net).await,
+        Command::Sync(args) => super::sync::run(&args, &net).await,
         Command::Sites { action } => super::sites::run(action),
         // `main` starts it before this point: it ends with Ctrl+C, not a result.
         Command::ServeDemo(_) => Err(CliError::usage(

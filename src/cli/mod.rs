@@ -8,6 +8,7 @@ mod progress;
 mod recursive;
 mod serve_demo;
 mod sites;
+mod sync;
 pub mod url;
 
 use std::io::IsTerminal;
@@ -167,6 +168,10 @@ enum Command {
         #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
         jobs: u16,
     },
+    /// Compare a local and a remote folder and make the target the same:
+    /// `ferry sync LOCAL URL` uploads, `ferry sync URL LOCAL` downloads,
+    /// `--both` goes both ways. `--dry-run` prints the plan and changes nothing.
+    Sync(sync::SyncArgs),
     /// Test a connection step by step (connect, greeting, login, FEAT, a
     /// listing through EPSV, PASV, EPRT and PORT, STAT) and say what works
     /// and which data mode to use. Exits 0 when a listing works.

@@ -6,14 +6,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 /// Progress of one transfer: a bar with bytes, rate and ETA, or nothing
 /// when stderr is not a terminal (scripts, CI).
-pub struct Progress {
+pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     base: u64,
 }
 
 impl Progress {
     /// `total` is the full size when known; `already` the bytes a resume skips.
-    pub fn new(label: &str, total: Option<u64>, already: u64) -> Progress {
+    pub(crate) fn new(label: &str, total: Option<u64>, already: u64) -> Progress {
         if !std::io::stderr().is_terminal() {
             return Progress {
                 bar: None,
@@ -42,13 +42,13 @@ impl Progress {
     }
 
     /// Bytes moved in this run (a resume's skipped bytes are added).
-    pub fn update(&self, moved: u64) {
+    pub(crate) fn update(&self, moved: u64) {
         if let Some(bar) = &self.bar {
             bar.set_position(self.base + moved);
         }
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -57,13 +57,13 @@ impl Progress {
 
 /// A progress bar created on the first report, when the total is known,
 /// and cleared when dropped.
-pub struct LazyProgress {
+pub(crate) struct LazyProgress {
     label: String,
     bar: std::sync::OnceLock<Progress>,
 }
 
 impl LazyProgress {
-    pub fn new(label: impl Into<String>) -> LazyProgress {
+    pub(crate) fn new(label: impl Into<String>) -> LazyProgress {
         LazyProgress {
             label: label.into(),
             bar: std::sync::OnceLock::new(),
@@ -71,7 +71,7 @@ impl LazyProgress {
     }
 
     /// `moved` bytes of `total` (when known) so far.
-    pub fn report(&self, moved: u64, total: Option<u64>) {
+    pub(crate) fn report(&self, moved: u64, total: Option<u64>) {
         self.bar
             .get_or_init(|| Progress::new(&self.label, total, moved))
             .update(moved);

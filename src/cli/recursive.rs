@@ -174,6 +174,23 @@ async fn run(
     verbose: bool,
     site: Option<&Site>,
 ) -> Result<(), CliError> {
+    let items = vec![(direction, source, is_dir, target)];
+    run_items(session, items, jobs, on_existing, verbose, site).await
+}
+
+/// Run copies (each: direction, source, is it a folder, target) through one
+/// queue until nothing is left, as [`run`] does for one.
+pub(super) async fn run_items(
+    session: Session,
+    items: Vec<(Direction, AnyPath, bool, AnyPath)>,
+    jobs: u16,
+    on_existing: OnExisting,
+    verbose: bool,
+    site: Option<&Site>,
+) -> Result<(), CliError> {
+    if items.is_empty() {
+        return Ok(());
+    }
     let (tx, rx) = std_mpsc::channel();
     let wake = Arc::new(tokio::sync::Notify::new());
     let waker = wake.clone();
@@ -191,7 +208,9 @@ async fn run(
         },
         out,
     );
-    handle.enqueue_as(options, direction, source, is_dir, target);
+    for (direction, source, is_dir, target) in items {
+        handle.enqueue_as(options.clone(), direction, source, is_dir, target);
+    }
     handle.give_session(session);
     let mut bar = TotalBar::new();
     loop {
@@ -258,10 +277,16 @@ async fn run(
 
 /// One progress bar for the whole copy: bytes of the files found so far,
 /// and how many files are done. Nothing when stderr is not a terminal.
+///
+/// The totals are kept as running sums, so an event costs the same with
+/// 100,000 files as with ten.
 struct TotalBar {
     bar: Option<ProgressBar>,
     /// Per file job: (size, bytes moved, finished).
     files: std::collections::HashMap<u64, (u64, u64, bool)>,
+    total: u64,
+    moved: u64,
+    finished: usize,
 }
 
 impl TotalBar {
@@ -278,6 +303,9 @@ impl TotalBar {
         TotalBar {
             bar,
             files: std::collections::HashMap::new(),
+            total: 0,
+            moved: 0,
+            finished: 0,
         }
     }
 
@@ -285,35 +313,33 @@ impl TotalBar {
         if is_dir {
             return;
         }
-        let done = !state.is_pending();
-        let entry = self.files.entry(id).or_insert((0, 0, false));
-        entry.0 = size.unwrap_or(entry.0);
-        entry.1 = if *state == JobState::Done {
-            entry.0
+        let old = self.files.get(&id).copied().unwrap_or((0, 0, false));
+        let size = size.unwrap_or(old.0);
+        let moved = if *state == JobState::Done {
+            size
         } else {
             bytes
         };
-        entry.2 = done;
-        self.draw();
+        self.update(id, (size, moved, !state.is_pending()));
     }
 
     fn progress(&mut self, id: u64, bytes: u64) {
-        if let Some(entry) = self.files.get_mut(&id) {
-            entry.1 = bytes;
+        if let Some(&(size, _, done)) = self.files.get(&id) {
+            self.update(id, (size, bytes, done));
         }
-        self.draw();
     }
 
-    fn draw(&self) {
-        let Some(bar) = &self.bar else {
-            return;
-        };
-        let total: u64 = self.files.values().map(|f| f.0).sum();
-        let moved: u64 = self.files.values().map(|f| f.1.min(f.0)).sum();
-        let finished = self.files.values().filter(|f| f.2).count();
-        bar.set_length(total);
-        bar.set_position(moved);
-        bar.set_message(format!("{finished}/{} files", self.files.len()));
+    /// Replaces one file's figures, adjusting the running sums, and redraws.
+    fn update(&mut self, id: u64, new: (u64, u64, bool)) {
+        let old = self.files.insert(id, new).unwrap_or((0, 0, false));
+        self.total = self.total - old.0 + new.0;
+        self.moved = self.moved - old.1.min(old.0) + new.1.min(new.0);
+        self.finished = self.finished - usize::from(old.2) + usize::from(new.2);
+        if let Some(bar) = &self.bar {
+            bar.set_length(self.total);
+            bar.set_position(self.moved);
+            bar.set_message(format!("{}/{} files", self.finished, self.files.len()));
+        }
     }
 
     fn println(&self, line: &str) {
@@ -333,6 +359,27 @@ impl TotalBar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_running_totals_match_a_recount() {
+        let mut bar = TotalBar::new();
+        bar.job(1, Some(100), 0, false, &JobState::Queued);
+        bar.job(2, Some(50), 0, false, &JobState::Queued);
+        bar.job(3, None, 0, true, &JobState::Queued);
+        bar.progress(1, 40);
+        bar.progress(2, 70); // more than its size: counts as its size
+        bar.job(2, Some(60), 60, false, &JobState::Done);
+        bar.progress(9, 5); // unknown job: ignored
+        bar.job(1, Some(100), 40, false, &JobState::Running);
+        assert_eq!((bar.total, bar.moved, bar.finished), (160, 100, 1));
+        let recount = |b: &TotalBar| {
+            let total: u64 = b.files.values().map(|f| f.0).sum();
+            let moved: u64 = b.files.values().map(|f| f.1.min(f.0)).sum();
+            let done = b.files.values().filter(|f| f.2).count();
+            (total, moved, done)
+        };
+        assert_eq!(recount(&bar), (bar.total, bar.moved, bar.finished));
+    }
 
     #[test]
     fn a_trailing_slash_is_not_part_of_the_name() {

@@ -1,6 +1,7 @@
 //! Local file-system work for the left pane, off the UI thread.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::Outbox;
 use super::protocol::{AnyPath, Entry, Event, Kind, PathItem, Side};
@@ -32,48 +33,53 @@ pub(crate) fn read_dir(path: &Path) -> std::io::Result<Vec<Entry>> {
     let mut entries = Vec::new();
     for item in std::fs::read_dir(path)? {
         let item = item?;
-        let name = item.file_name();
-        let name_bytes = name.as_encoded_bytes().to_vec();
-        let display_name = name.to_string_lossy().into_owned();
+        // Not followed: a symlink's own metadata.
         let link_meta = item.metadata().ok();
-        let is_link = item.file_type().map(|t| t.is_symlink()).unwrap_or(false);
-        let meta = if is_link {
-            std::fs::metadata(item.path()).ok()
-        } else {
-            link_meta.clone()
-        };
-        let kind = match (&meta, is_link) {
-            (Some(m), true) => Kind::Symlink {
-                target_is_dir: m.is_dir(),
-            },
-            (None, true) => Kind::Symlink {
-                target_is_dir: false,
-            },
-            (Some(m), false) if m.is_dir() => Kind::Dir,
-            (Some(_), false) => Kind::File,
-            (None, false) => Kind::Unknown,
-        };
-        let shown = meta.as_ref().or(link_meta.as_ref());
-        entries.push(Entry {
-            name: name_bytes,
-            display_name,
-            kind,
-            size: shown.filter(|m| !m.is_dir()).map(|m| m.len()),
-            modified: shown
-                .and_then(|m| m.modified().ok())
-                .map(|t| chrono::DateTime::<chrono::Local>::from(t).naive_local()),
-            permissions: shown.map(permissions),
-            owner: shown.and_then(owner),
-            link_target: if is_link {
-                std::fs::read_link(item.path())
-                    .ok()
-                    .map(|t| t.display().to_string())
-            } else {
-                None
-            },
-        });
+        entries.push(entry_from(&item.path(), &item.file_name(), link_meta));
     }
     Ok(entries)
+}
+
+/// A pane row for `path` (named `name`), from its own (not followed) metadata.
+fn entry_from(path: &Path, name: &std::ffi::OsStr, link_meta: Option<std::fs::Metadata>) -> Entry {
+    let is_link = link_meta
+        .as_ref()
+        .is_some_and(|m| m.file_type().is_symlink());
+    let meta = if is_link {
+        std::fs::metadata(path).ok()
+    } else {
+        link_meta.clone()
+    };
+    let kind = match (&meta, is_link) {
+        (Some(m), true) => Kind::Symlink {
+            target_is_dir: m.is_dir(),
+        },
+        (None, true) => Kind::Symlink {
+            target_is_dir: false,
+        },
+        (Some(m), false) if m.is_dir() => Kind::Dir,
+        (Some(_), false) => Kind::File,
+        (None, false) => Kind::Unknown,
+    };
+    let shown = meta.as_ref().or(link_meta.as_ref());
+    Entry {
+        name: name.as_encoded_bytes().to_vec(),
+        display_name: name.to_string_lossy().into_owned(),
+        kind,
+        size: shown.filter(|m| !m.is_dir()).map(|m| m.len()),
+        modified: shown
+            .and_then(|m| m.modified().ok())
+            .map(|t| chrono::DateTime::<chrono::Local>::from(t).naive_local()),
+        permissions: shown.map(permissions),
+        owner: shown.and_then(owner),
+        link_target: if is_link {
+            std::fs::read_link(path)
+                .ok()
+                .map(|t| t.display().to_string())
+        } else {
+            None
+        },
+    }
 }
 
 #[cfg(unix)]
@@ -99,10 +105,44 @@ fn permissions(m: &std::fs::Metadata) -> String {
     }
 }
 
+/// "owner group" by name, as the Owner/Group column shows it (numbers for
+/// ids the system has no name for).
 #[cfg(unix)]
 fn owner(m: &std::fs::Metadata) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
-    Some(m.uid().to_string())
+    Some(owner_group(m.uid(), m.gid()))
+}
+
+/// Names for user and group ids, looked up once per id for the whole run: a
+/// folder of many files by one owner costs one lookup, not one per file (the
+/// lookup may ask NSS, even LDAP).
+#[cfg(unix)]
+pub(crate) fn owner_group(uid: u32, gid: u32) -> String {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Names = (HashMap<u32, String>, HashMap<u32, String>);
+    static NAMES: OnceLock<Mutex<Names>> = OnceLock::new();
+    let names = NAMES.get_or_init(Mutex::default);
+    // A poisoned lock only means another thread panicked mid-insert; the
+    // maps are still usable.
+    let mut names = names.lock().unwrap_or_else(|e| e.into_inner());
+    let (users, groups) = &mut *names;
+    let user = users
+        .entry(uid)
+        .or_insert_with(|| {
+            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                .ok()
+                .flatten()
+                .map_or_else(|| uid.to_string(), |u| u.name)
+        })
+        .clone();
+    let group = groups.entry(gid).or_insert_with(|| {
+        nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+            .ok()
+            .flatten()
+            .map_or_else(|| gid.to_string(), |g| g.name)
+    });
+    format!("{user} {group}")
 }
 
 #[cfg(not(unix))]
@@ -224,4 +264,206 @@ fn report(
             message: format!("{doing} stopped unexpectedly: {e}"),
         }),
     }
+}
+
+/// What changed in a watched folder since the last report: the entries
+/// created or modified (read afresh), and the names that are gone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FolderChange {
+    pub folder: PathBuf,
+    pub changed: Vec<Entry>,
+    pub removed: Vec<Vec<u8>>,
+    /// Too much changed, or the system lost track: list the folder again.
+    pub relist: bool,
+}
+
+/// Changes are reported once the folder has been quiet this long…
+const WATCH_QUIET: Duration = Duration::from_millis(200);
+/// …or at the latest this long after the first one, so a folder that
+/// changes all the time (a download of many files into it) is reported once
+/// a second, with only the names that changed.
+const WATCH_MOST_OFTEN: Duration = Duration::from_secs(1);
+/// More changed names than this in one report: cheaper to list again.
+const WATCH_MAX_NAMES: usize = 20_000;
+
+/// Watches the local pane's folder (not its subfolders) for files that
+/// appear, change or disappear, on a thread of its own: the OS's watcher
+/// (inotify, FSEvents, ReadDirectoryChangesW) reports names, this thread
+/// collects them, reads only those entries, and hands the window one
+/// [`FolderChange`] per quiet moment. No listing of the whole folder.
+pub struct LocalWatcher {
+    watcher: Option<notify::RecommendedWatcher>,
+    folder: Option<PathBuf>,
+    /// The folder the collecting thread keeps changes for.
+    target: std::sync::Arc<std::sync::Mutex<Option<PathBuf>>>,
+    changes: std::sync::mpsc::Receiver<FolderChange>,
+    /// Why watching does not work, if it does not (the caller falls back to re-listing).
+    pub error: Option<String>,
+}
+
+impl LocalWatcher {
+    /// Start the collecting thread; `wake` runs after each change is sent
+    /// (the window's request_repaint).
+    pub fn new(wake: impl Fn() + Send + 'static) -> LocalWatcher {
+        use std::sync::{Arc, Mutex, mpsc};
+        let (raw_tx, raw_rx) = mpsc::channel::<notify::Result<notify::Event>>();
+        let (tx, changes) = mpsc::channel();
+        let target: Arc<Mutex<Option<PathBuf>>> = Arc::default();
+        let mut error = None;
+        let watcher = match notify::recommended_watcher(raw_tx) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                error = Some(format!("could not watch folders for changes: {e}"));
+                None
+            }
+        };
+        if watcher.is_some() {
+            let target = target.clone();
+            let spawned = std::thread::Builder::new()
+                .name("ferry-local-watch".into())
+                .spawn(move || collect_changes(raw_rx, target, tx, wake));
+            if let Err(e) = spawned {
+                error = Some(format!("could not start the folder watcher: {e}"));
+            }
+        }
+        LocalWatcher {
+            watcher: if error.is_none() { watcher } else { None },
+            folder: None,
+            target,
+            changes,
+            error,
+        }
+    }
+
+    /// Watch `folder` instead of the one watched so far.
+    pub fn watch(&mut self, folder: &Path) {
+        use notify::Watcher;
+        if self.folder.as_deref() == Some(folder) {
+            return;
+        }
+        let Some(watcher) = self.watcher.as_mut() else {
+            return;
+        };
+        if let Some(old) = self.folder.take() {
+            // The old folder may be gone already; nothing to undo then.
+            let _ = watcher.unwatch(&old);
+        }
+        *self.target.lock().unwrap_or_else(|e| e.into_inner()) = Some(folder.to_path_buf());
+        match watcher.watch(folder, notify::RecursiveMode::NonRecursive) {
+            Ok(()) => {
+                self.folder = Some(folder.to_path_buf());
+                self.error = None;
+            }
+            Err(e) => {
+                // The window then lists the folder again after transfers, as before.
+                let error = format!(
+                    "could not watch the folder for changes ({e}); it is listed again after transfers instead: {}",
+                    folder.display()
+                );
+                tracing::warn!("{error}");
+                self.error = Some(error);
+            }
+        }
+    }
+
+    /// The folder being watched, if watching works.
+    pub fn watching(&self) -> Option<&Path> {
+        self.folder.as_deref()
+    }
+
+    /// The changes reported since the last call (never blocks).
+    pub fn take_changes(&self) -> Vec<FolderChange> {
+        self.changes.try_iter().collect()
+    }
+}
+
+/// The collecting thread: gathers changed names of the target folder and
+/// sends them, read afresh, once quiet (see [`WATCH_QUIET`]). Ends when the
+/// watcher is dropped (its sender closes).
+fn collect_changes(
+    raw: std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
+    target: std::sync::Arc<std::sync::Mutex<Option<PathBuf>>>,
+    out: std::sync::mpsc::Sender<FolderChange>,
+    wake: impl Fn(),
+) {
+    use std::collections::BTreeSet;
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut names: BTreeSet<std::ffi::OsString> = BTreeSet::new();
+    let mut relist = false;
+    let mut first: Option<Instant> = None;
+    let mut last = Instant::now();
+    loop {
+        let wait = match first {
+            None => Duration::from_secs(3600),
+            Some(first) => {
+                let quiet = (last + WATCH_QUIET).saturating_duration_since(Instant::now());
+                let latest = (first + WATCH_MOST_OFTEN).saturating_duration_since(Instant::now());
+                quiet.min(latest)
+            }
+        };
+        let folder = target.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        match raw.recv_timeout(wait) {
+            Ok(event) => {
+                let Some(folder) = folder else { continue };
+                match event {
+                    Ok(event) => {
+                        if event.need_rescan() {
+                            relist = true;
+                        }
+                        for path in &event.paths {
+                            if path.parent() == Some(folder.as_path())
+                                && let Some(name) = path.file_name()
+                            {
+                                names.insert(name.to_os_string());
+                            }
+                        }
+                    }
+                    Err(_) => relist = true,
+                }
+                if names.is_empty() && !relist {
+                    continue;
+                }
+                last = Instant::now();
+                first.get_or_insert(last);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        let Some(folder) = folder else {
+            names.clear();
+            first = None;
+            continue;
+        };
+        if first.is_none() {
+            continue;
+        }
+        first = None;
+        let mut change = FolderChange {
+            folder: folder.clone(),
+            relist: relist || names.len() > WATCH_MAX_NAMES,
+            ..FolderChange::default()
+        };
+        relist = false;
+        if !change.relist {
+            for name in std::mem::take(&mut names) {
+                match read_entry(&folder, &name) {
+                    Some(entry) => change.changed.push(entry),
+                    None => change.removed.push(name.as_encoded_bytes().to_vec()),
+                }
+            }
+        }
+        names.clear();
+        if out.send(change).is_err() {
+            return;
+        }
+        wake();
+    }
+}
+
+/// One entry of `folder` as [`read_dir`] would list it; None when it is gone.
+fn read_entry(folder: &Path, name: &std::ffi::OsStr) -> Option<Entry> {
+    let path = folder.join(name);
+    let link_meta = std::fs::symlink_metadata(&path).ok()?;
+    Some(entry_from(&path, name, Some(link_meta)))
 }

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+pub use local::{FolderChange, LocalWatcher};
 pub use protocol::{
     AnyPath, Command, Conflict, Direction, Entry, Event, JobState, JobView, Kind, MoveTo,
     OnExisting, PathItem, Priority, Side,

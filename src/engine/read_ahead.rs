@@ -15,7 +15,7 @@ const CHUNK: usize = 1024 * 1024;
 const DEPTH: usize = 4;
 
 /// An `AsyncRead` over a file read by a background thread.
-pub struct ReadAhead {
+pub(crate) struct ReadAhead {
     rx: mpsc::Receiver<io::Result<Vec<u8>>>,
     /// Chunks sent on go back to the thread for its next reads: a fresh
     /// 1 MiB buffer per chunk costs a page fault per 4 KiB and zeroing.
@@ -27,7 +27,7 @@ pub struct ReadAhead {
 
 impl ReadAhead {
     /// Start reading `file` from its current position.
-    pub fn new(mut file: std::fs::File) -> ReadAhead {
+    pub(crate) fn new(mut file: std::fs::File) -> ReadAhead {
         let (tx, rx) = mpsc::channel(DEPTH);
         let (recycle, spare) = std::sync::mpsc::channel::<Vec<u8>>();
         let read = move || {

@@ -286,7 +286,16 @@ pub fn remote_entry(e: RemoteEntry, charset: &NameCharset) -> Entry {
         size: e.size,
         modified: e.modified,
         permissions: e.permissions,
-        owner: e.owner,
+        // The Owner/Group column, as FileZilla shows it.
+        owner: match (e.owner, e.group) {
+            (Some(mut owner), Some(group)) => {
+                owner.reserve_exact(1 + group.len());
+                owner.push(' ');
+                owner.push_str(&group);
+                Some(owner)
+            }
+            (owner, group) => owner.or(group),
+        },
     }
 }
 

@@ -175,7 +175,7 @@ pub struct ConnectOptions {
 }
 
 /// What `Debug` shows instead of a password: whether there is one, never it.
-fn masked(secret: &str) -> &'static str {
+pub fn masked(secret: &str) -> &'static str {
     if secret.is_empty() { "" } else { "***" }
 }
 

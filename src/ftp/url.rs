@@ -7,7 +7,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use super::options::{ConnectOptions, Security};
 
 /// A parsed FTP URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` form masks the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct FtpUrl {
     /// `ftp://` is plain FTP (or explicit TLS when the caller asks for it),
     /// `ftps://` implicit TLS.
@@ -22,6 +23,22 @@ pub struct FtpUrl {
     /// path is relative to the login folder: `ftp://h/a/b` is `a/b`; an
     /// absolute path is written `ftp://h//tmp/x` or `ftp://h/%2Ftmp/x`.
     pub path: Vec<u8>,
+}
+
+impl std::fmt::Debug for FtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FtpUrl")
+            .field("security", &self.security)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field(
+                "password",
+                &self.password.as_deref().map(crate::ftp::options::masked),
+            )
+            .field("path", &String::from_utf8_lossy(&self.path))
+            .finish()
+    }
 }
 
 /// What a path segment keeps unencoded: letters, digits, `/ . - _ ~`.
@@ -176,6 +193,10 @@ mod tests {
         assert_eq!(u.file_name(), Some(b"my file.txt".as_slice()));
         assert_eq!(u.dir(), b"dir/");
         assert!(!u.display().contains("p@ss"));
+        for text in [format!("{u:?}"), format!("{u:#?}")] {
+            assert!(!text.contains("p@ss"), "{text}");
+            assert!(text.contains("***") && text.contains("alice"), "{text}");
+        }
     }
 
     #[test]

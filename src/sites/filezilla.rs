@@ -126,7 +126,8 @@ fn import_server(
     // FileZilla's protocol numbers: 0 FTP (TLS if available), 1 SFTP,
     // 3 implicit FTPS, 4 explicit FTPS, 6 plain FTP; others are not FTP.
     let protocol = match field(server, "Protocol").unwrap_or("0") {
-        "0" | "6" => Protocol::Ftp,
+        "0" => Protocol::ExplicitTlsIfAvailable,
+        "6" => Protocol::Ftp,
         "3" => Protocol::ImplicitTls,
         "4" => Protocol::ExplicitTls,
         "1" => return skip("SFTP is not supported"),
@@ -218,7 +219,7 @@ fn password(server: roxmltree::Node) -> Result<Option<String>, String> {
 /// FileZilla writes a remote folder as `TYPE PREFIXLEN [PREFIX] LEN SEG LEN SEG…`,
 /// e.g. `1 0 4 home 5 alice` for `/home/alice`; lengths let segments hold
 /// spaces. `None` when it does not follow that shape.
-pub fn decode_remote_dir(text: &str) -> Option<String> {
+fn decode_remote_dir(text: &str) -> Option<String> {
     let mut rest = text;
     let mut number = || -> Option<usize> {
         let (n, tail) = rest.split_once(' ').unwrap_or((rest, ""));

@@ -1,9 +1,11 @@
 //! The main window: menus, quick-connect bar, two panes, error banner,
 //! message log and status line. Engine events are drained once per frame in
-//! [`FerryApp::drain_events`]; every user intent becomes an engine command.
+//! [`FerryApp::drain_events`]; the views return what the user asked for as
+//! intents, which the app carries out in one place (`intents.rs`).
 
 mod actions;
 mod events;
+mod intents;
 mod modals;
 mod preferences;
 mod sites;
@@ -26,26 +28,41 @@ use super::pane::{PaneAction, PaneDrag, PaneSettings, PaneState};
 use super::per_side::PerSide;
 use super::queue_view::{QueueSettings, QueueView};
 use super::quick_connect::QuickConnect;
-use super::site_manager::{self, ManagerEvent, PasswordChange, SiteManager};
+use super::site_manager::{self, FollowUp, ManagerIntent, PasswordChange, SiteManager};
 use super::sites_writer::{SitesWriter, WriteDone, WriteJob};
-use super::test_view::{ConnectionTest, TestAction};
+use super::test_view::{ConnectionTest, TestIntent};
 use crate::engine::{AnyPath, Command, Direction, Engine, Event, PathItem, QueueConfig, Side};
-use crate::ftp::{CertificateInfo, ConnectOptions, DataMode, TrustPolicy, tls};
+use crate::ftp::{CertificateInfo, ConnectOptions, DataMode, Security, TrustPolicy, tls};
 use crate::sites::{
     ConnectionMode, ImportReport, KeyringStatus, LogonType, SecretStore, Site, SiteList, SiteStore,
     TrustCheck, TrustStore,
 };
+use intents::Intent;
+
+/// How long a status-line notice ("Deleted 3 items") stays, in seconds.
+pub const NOTICE_SECS: f64 = 8.0;
 
 /// How many recently used sites the File menu lists.
 const RECENT_SITES: usize = 8;
 
 /// Login details of the embedded demo server, to connect at start.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DemoLogin {
     pub host: String,
     pub port: u16,
     pub user: String,
     pub password: String,
+}
+
+impl std::fmt::Debug for DemoLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoLogin")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &crate::ftp::options::masked(&self.password))
+            .finish()
+    }
 }
 
 /// How the app starts (tests set these; `ferry` takes the defaults).
@@ -111,6 +128,8 @@ pub struct State {
     pub bottom_tab: BottomTab,
     /// Ids of the sites connected to most recently, newest first.
     pub recent_sites: Vec<String>,
+    /// The quick-connect bar's recent connections, newest first (no passwords).
+    pub quick_history: Vec<super::quick_connect::HistoryEntry>,
 }
 
 impl Default for State {
@@ -127,6 +146,7 @@ impl Default for State {
             queue: QueueSettings::default(),
             bottom_tab: BottomTab::default(),
             recent_sites: Vec::new(),
+            quick_history: Vec::new(),
         }
     }
 }
@@ -190,8 +210,8 @@ fn site_remote_folder(site: &Site) -> Option<Vec<u8>> {
     })
 }
 
-/// A small modal question.
-#[derive(Debug, Clone, PartialEq)]
+/// A small modal question. No `Debug`: it may carry a typed password.
+#[derive(Clone, PartialEq)]
 enum Modal {
     NewFolder {
         side: Side,
@@ -244,15 +264,6 @@ enum AfterSave {
     },
     /// Remember a password (the site now says it is remembered).
     Keyring(KeyringJob),
-}
-
-/// What the Site Manager asked for after its Save.
-enum FollowUp {
-    Close,
-    Connect {
-        site: Box<Site>,
-        password: Option<String>,
-    },
 }
 
 /// The result of an import or export run on a thread of its own.
@@ -311,6 +322,8 @@ pub struct FerryApp {
     busy: PerSide<Option<(String, SystemTime)>>,
     modal: Option<Modal>,
     pub queue: QueueView,
+    /// View → Compare and synchronize.
+    pub sync: super::sync_dialog::SyncWindow,
     /// Panes whose folder received finished transfers, and when a pane was
     /// last refreshed for that (egui time): at most twice a second.
     refresh_due: PerSide<Option<AnyPath>>,
@@ -320,8 +333,11 @@ pub struct FerryApp {
     /// Asks for the "Download to…" folder (the native dialog).
     folder_picker: FolderPicker,
     delete_progress: Option<(u64, u64)>,
-    /// What the last operation reported (status line).
+    /// What the last operation reported (status line), for a few seconds.
     pub notice: Option<String>,
+    /// The notice on show, and since when (egui time): it goes after
+    /// [`NOTICE_SECS`], and the connection state shows again.
+    notice_since: Option<(String, f64)>,
     /// The connection test window, with what it runs.
     pub test: Option<(ConnectionTest, TestRun)>,
     /// How many connection tests were started (each run's id).
@@ -340,6 +356,10 @@ pub struct FerryApp {
     file_jobs: Job<FileJob>,
     /// Where the local pane ends on screen (tests tell the panes' rows apart by it).
     local_right: f32,
+    /// The bottom panel on screen.
+    bottom_rect: egui::Rect,
+    /// The window's width last frame (the pane split follows it).
+    last_width: f32,
     /// egui's clock at the start of this frame.
     now: f64,
     /// The local pane's first folder, found on a thread.
@@ -354,6 +374,8 @@ pub struct FerryApp {
     site_folder: Job<(String, PathBuf, bool)>,
     /// The window's context: background jobs repaint it when they end.
     ctx: egui::Context,
+    /// The window title last asked for.
+    sent_title: String,
     /// The preferences in use, the window that edits them, and their file's thread.
     pub preferences: crate::prefs::Preferences,
     pub preferences_window: super::preferences::PreferencesWindow,
@@ -396,14 +418,11 @@ impl FerryApp {
         let mut app = FerryApp {
             quick: QuickConnect {
                 form: state.last_form.clone(),
-                save_as_site: false,
+                history: state.quick_history.clone(),
             },
             dialog: ConnectDialog {
                 open: false,
                 form: state.last_form.clone(),
-                test_request: None,
-                save_as_site: false,
-                cancelled: false,
             },
             state,
             engine,
@@ -419,12 +438,14 @@ impl FerryApp {
             busy: PerSide::default(),
             modal: None,
             queue: QueueView::default(),
+            sync: Default::default(),
             refresh_due: PerSide::default(),
             last_transfer_refresh: 0.0,
             picked_folder: Job::default(),
             folder_picker: FolderPicker::default(),
             delete_progress: None,
             notice: None,
+            notice_since: None,
             test: None,
             tests_run: 0,
             sites: SiteList::default(),
@@ -435,6 +456,8 @@ impl FerryApp {
             connected_site: None,
             file_jobs: Job::default(),
             local_right: 0.0,
+            bottom_rect: egui::Rect::NOTHING,
+            last_width: 0.0,
             now: 0.0,
             local_start: Job::default(),
             sites_config: None,
@@ -442,12 +465,20 @@ impl FerryApp {
             dropped: Vec::new(),
             site_folder: Job::default(),
             ctx: ctx.clone(),
+            sent_title: String::new(),
             preferences: Default::default(),
             preferences_window: Default::default(),
             prefs_io: Default::default(),
             edits: Default::default(),
             permissions: Default::default(),
         };
+        // Hints, notes and field errors use the small style: egui's 9
+        // points is hard to read, 11.5 sits just under the 12.5 body text.
+        ctx.all_styles_mut(|s| {
+            if let Some(small) = s.text_styles.get_mut(&egui::TextStyle::Small) {
+                small.size = small.size.max(11.5);
+            }
+        });
         app.start_preferences(config.prefs_file, &ctx);
         // Read once the first frame is drawn: it must not wait on the disk or the keyring.
         app.sites_config = config.sites;
@@ -512,6 +543,11 @@ impl FerryApp {
         }
     }
 
+    /// Where the transfers and log panel is on screen.
+    pub fn bottom_panel_rect(&self) -> egui::Rect {
+        self.bottom_rect
+    }
+
     /// The x coordinate where the local pane ends on screen.
     pub fn local_pane_right_edge(&self) -> f32 {
         self.local_right
@@ -572,6 +608,55 @@ impl FerryApp {
         }
     }
 
+    /// A notice goes once it has been shown for [`NOTICE_SECS`]; a new
+    /// text starts the clock again.
+    fn expire_notice(&mut self, ctx: &egui::Context) {
+        let Some(text) = &self.notice else {
+            self.notice_since = None;
+            return;
+        };
+        let since = match &self.notice_since {
+            Some((shown, since)) if shown == text => *since,
+            _ => {
+                self.notice_since = Some((text.clone(), self.now));
+                self.now
+            }
+        };
+        let left = NOTICE_SECS - (self.now - since);
+        if left <= 0.0 {
+            self.notice = None;
+            self.notice_since = None;
+        } else {
+            ctx.request_repaint_after(Duration::from_secs_f64(left));
+        }
+    }
+
+    /// "alice@ftp.example.org — Ferry" while connected (or connecting, or
+    /// lost), "Ferry" otherwise.
+    pub fn window_title(&self) -> String {
+        match (&self.connection, &self.last_request) {
+            (Connection::Disconnected, _) | (_, None) => "Ferry".to_string(),
+            (_, Some(r)) => format!("{}@{} — Ferry", r.options.user, r.options.host),
+        }
+    }
+
+    /// What the toolbar's buttons show: enabled, pressed.
+    fn toolbar_state(&self) -> super::toolbar::ToolbarState {
+        use super::queue_view::QueueTab;
+        let live = matches!(
+            self.connection,
+            Connection::Connected { .. } | Connection::Connecting { .. }
+        );
+        super::toolbar::ToolbarState {
+            connected: live,
+            can_reconnect: !live && self.last_request.is_some(),
+            can_refresh: self.pane(self.active).path().is_some(),
+            has_transfers: self.queue.count(QueueTab::Queued) > 0,
+            processing: !self.queue.paused,
+            log_shown: self.state.show_log,
+        }
+    }
+
     fn status_text(&self) -> String {
         let now = SystemTime::now();
         if let Some((what, since)) = self.busy.remote.as_ref().or(self.busy.local.as_ref()) {
@@ -587,7 +672,11 @@ impl FerryApp {
         match (&self.notice, &self.connection) {
             (Some(n), _) => n.clone(),
             (None, Connection::Connected { host }) if self.encrypted => {
-                format!("Connected to {host}, encrypted (TLS)")
+                let how = match self.last_request.as_ref().map(|r| r.options.security) {
+                    Some(Security::Implicit) => "implicit TLS",
+                    _ => "explicit TLS",
+                };
+                format!("Connected to {host}, encrypted ({how})")
             }
             (None, Connection::Connected { host }) => {
                 let asked_for_tls = self.last_request.as_ref().is_some_and(|r| {
@@ -605,7 +694,8 @@ impl FerryApp {
         }
     }
 
-    fn menu_bar(&mut self, ui: &mut egui::Ui) {
+    /// The menu bar; returns what the user picked.
+    fn menu_bar(&mut self, ui: &mut egui::Ui) -> Option<Intent> {
         let mut fired = None;
         let mut recent_clicked = None;
         egui::MenuBar::new().ui(ui, |ui| {
@@ -645,7 +735,7 @@ impl FerryApp {
                     }
                 }
                 ui.separator();
-                for a in [Action::Disconnect, Action::Quit] {
+                for a in [Action::Disconnect, Action::Reconnect, Action::Quit] {
                     if action_button(ui, a, None) {
                         fired = Some(a);
                     }
@@ -666,91 +756,110 @@ impl FerryApp {
                 }
             });
             ui.menu_button("View", |ui| {
-                let mut hidden = self.state.show_hidden;
-                if ui
-                    .checkbox(&mut hidden, Action::ToggleHidden.info().label)
-                    .clicked()
-                {
+                if action_toggle(ui, Action::ToggleHidden, self.state.show_hidden) {
                     fired = Some(Action::ToggleHidden);
                 }
-                let mut log = self.state.show_log;
+                if action_toggle(ui, Action::ToggleLog, self.state.show_log) {
+                    fired = Some(Action::ToggleLog);
+                }
+                let mut trees = self.state.local_pane.folder_tree;
                 if ui
-                    .checkbox(&mut log, Action::ToggleLog.info().label)
+                    .checkbox(&mut trees, Action::ToggleFolderTrees.info().label)
                     .clicked()
                 {
-                    fired = Some(Action::ToggleLog);
+                    fired = Some(Action::ToggleFolderTrees);
                 }
                 for a in [Action::ShowQueue, Action::FilesBeingEdited] {
                     if action_button(ui, a, None) {
                         fired = Some(a);
                     }
                 }
+                if action_button(ui, Action::CompareFolders, None) {
+                    fired = Some(Action::CompareFolders);
+                }
             });
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let info = Action::Connect.info();
-                let button = ui
-                    .button("Open connection dialog")
-                    .on_hover_text(info.tooltip);
-                if button.clicked() {
-                    fired = Some(Action::Connect);
+            ui.menu_button("Transfer", |ui| {
+                if action_toggle(ui, Action::ToggleQueue, !self.queue.paused) {
+                    fired = Some(Action::ToggleQueue);
+                }
+                if action_button(ui, Action::CancelAll, None) {
+                    fired = Some(Action::CancelAll);
                 }
             });
         });
-        if let Some(a) = fired {
-            self.run_action(a, ui.ctx());
-        }
-        if let Some(site) = recent_clicked {
-            self.connect_site(site, None);
-        }
+        recent_clicked
+            .map(|site| Intent::ConnectSite(Box::new(site)))
+            .or(fired.map(Intent::Action))
     }
 
-    fn banner_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(banner) = self.banner.clone() else {
-            return;
-        };
+    /// The error banner; returns the button the user pressed.
+    /// It lies over the bottom of `pane` (the remote pane), so the list
+    /// under it never moves and the next click lands where it was aimed.
+    fn banner_ui(&self, ctx: &egui::Context, pane: egui::Rect) -> Option<Intent> {
+        let banner = self.banner.as_ref()?;
         let mut clicked = None;
-        let fill = ui.visuals().error_fg_color.gamma_multiply(0.15);
-        egui::Frame::new()
-            .fill(fill)
-            .inner_margin(egui::Margin::symmetric(10, 8))
-            .corner_radius(6.0)
-            .show(ui, |ui| {
-                ui.horizontal_wrapped(|ui| {
-                    warning_icon(ui);
-                    ui.label(&banner.message);
-                });
-                ui.horizontal(|ui| {
-                    for a in &banner.actions {
-                        let label = match a {
-                            BannerAction::Retry => "Retry".to_string(),
-                            BannerAction::EnterPassword => "Enter password…".to_string(),
-                            BannerAction::Reconnect => "Reconnect".to_string(),
-                            BannerAction::SwitchMode(DataMode::Active) => {
-                                "Switch to active mode".to_string()
-                            }
-                            BannerAction::SwitchMode(DataMode::Passive) => {
-                                "Switch to passive mode".to_string()
-                            }
-                            BannerAction::OpenLog => "Open log".to_string(),
-                            BannerAction::Dismiss => "Dismiss".to_string(),
-                        };
-                        if ui.button(label).clicked() {
-                            clicked = Some(a.clone());
-                        }
-                    }
-                });
+        let margin = 10.0;
+        egui::Area::new(egui::Id::unique("ferry-error-banner"))
+            .order(egui::Order::Middle)
+            .pivot(egui::Align2::LEFT_BOTTOM)
+            .fixed_pos(pane.left_bottom() + egui::vec2(margin, -margin))
+            .show(ctx, |ui| {
+                ui.set_width(pane.width() - 2.0 * margin);
+                let visuals = ui.visuals();
+                // Opaque: the rows under it must not show through.
+                let fill = visuals
+                    .panel_fill
+                    .lerp_to_gamma(visuals.error_fg_color, 0.15);
+                egui::Frame::new()
+                    .fill(fill)
+                    .stroke(egui::Stroke::new(
+                        1.0,
+                        visuals.error_fg_color.gamma_multiply(0.5),
+                    ))
+                    .shadow(visuals.popup_shadow)
+                    .inner_margin(egui::Margin::symmetric(10, 8))
+                    .corner_radius(6.0)
+                    .show(ui, |ui| {
+                        ui.set_width(ui.available_width());
+                        Self::banner_contents(ui, banner, &mut clicked);
+                    });
             });
-        ui.add_space(4.0);
-        if let Some(a) = clicked {
-            self.apply_banner_action(a);
-        }
+        clicked.map(Intent::Banner)
+    }
+
+    fn banner_contents(ui: &mut egui::Ui, banner: &Banner, clicked: &mut Option<BannerAction>) {
+        ui.horizontal_wrapped(|ui| {
+            warning_icon(ui);
+            ui.label(&banner.message);
+        });
+        ui.horizontal(|ui| {
+            for a in &banner.actions {
+                let label = match a {
+                    BannerAction::Retry => "Retry".to_string(),
+                    BannerAction::EnterPassword => "Enter password…".to_string(),
+                    BannerAction::Reconnect => "Reconnect".to_string(),
+                    BannerAction::SwitchMode(DataMode::Active) => {
+                        "Switch to active mode".to_string()
+                    }
+                    BannerAction::SwitchMode(DataMode::Passive) => {
+                        "Switch to passive mode".to_string()
+                    }
+                    BannerAction::OpenLog => "Open log".to_string(),
+                    BannerAction::Dismiss => "Dismiss".to_string(),
+                };
+                if ui.button(label).clicked() {
+                    *clicked = Some(a.clone());
+                }
+            }
+        });
     }
 }
 
 /// A warning triangle, painted (the bundled fonts have no ⚠ glyph).
 impl FerryApp {
-    /// The bottom panel: the transfer queue or the message log.
-    fn bottom_ui(&mut self, ui: &mut egui::Ui) {
+    /// The bottom panel: the transfer queue or the message log; returns
+    /// what the user asked of the queue.
+    fn bottom_ui(&mut self, ui: &mut egui::Ui) -> Vec<Intent> {
         ui.horizontal(|ui| {
             let queue_label = match self.queue.count(super::queue_view::QueueTab::Queued) {
                 0 => "Transfers".to_string(),
@@ -760,18 +869,19 @@ impl FerryApp {
             ui.selectable_value(&mut self.state.bottom_tab, BottomTab::Log, "Message log");
         });
         ui.separator();
+        let mut intents = Vec::new();
         match self.state.bottom_tab {
             BottomTab::Queue => {
                 let before = self.state.queue;
-                for command in self.queue.ui(ui, &mut self.state.queue) {
-                    self.send(command);
-                }
+                let commands = self.queue.ui(ui, &mut self.state.queue);
+                intents.extend(commands.into_iter().map(Intent::Engine));
                 if before != self.state.queue {
-                    self.send(self.state.queue.command());
+                    intents.push(Intent::Engine(self.state.queue.command()));
                 }
             }
             BottomTab::Log => self.log.ui(ui),
         }
+        intents
     }
 
     /// Files dropped on the window from the OS file manager are uploaded to
@@ -905,6 +1015,20 @@ fn action_button(ui: &mut egui::Ui, action: Action, side: Option<Side>) -> bool 
     r.clicked()
 }
 
+/// A menu check box for a toggle action, with its shortcut; true when clicked.
+fn action_toggle(ui: &mut egui::Ui, action: Action, on: bool) -> bool {
+    let info = action.info();
+    let mut value = on;
+    let shortcut = info
+        .shortcut
+        .map(|s| egui::RichText::new(ui.ctx().format_shortcut(&s)).weak())
+        .unwrap_or_default();
+    let atoms = (info.label, egui::Atom::grow(), shortcut);
+    ui.add(egui::Checkbox::new(&mut value, atoms))
+        .on_hover_text(info.tooltip)
+        .clicked()
+}
+
 fn home_dir() -> Option<PathBuf> {
     std::env::var_os("HOME")
         .map(PathBuf::from)
@@ -913,6 +1037,7 @@ fn home_dir() -> Option<PathBuf> {
 
 impl eframe::App for FerryApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.state.quick_history = self.quick.history.clone();
         eframe::set_value(storage, eframe::APP_KEY, &self.state);
     }
 
@@ -927,6 +1052,7 @@ impl FerryApp {
         let ctx = &ui.ctx().clone();
         self.now = ctx.input(|i| i.time);
         self.drain_events();
+        self.expire_notice(ctx);
         if self.modal.is_none()
             && self.cert_prompt.is_none()
             && !self.dialog.open
@@ -934,21 +1060,22 @@ impl FerryApp {
             && !self.preferences_window.open
             && !self.permissions.open
         {
-            self.handle_shortcuts(ctx);
+            let keys = self.shortcuts(ctx);
+            self.apply_intents(keys, ctx);
         }
 
-        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        let menu = egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        self.apply_intents(menu.inner, ctx);
         let style = ctx.global_style();
-        egui::Panel::top("quick-connect")
+        let toolbar_state = self.toolbar_state();
+        let toolbar = egui::Panel::top("toolbar")
+            .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(6, 2)))
+            .show(ui, |ui| super::toolbar::toolbar(ui, &toolbar_state));
+        self.apply_intents(toolbar.inner.map(Intent::Action), ctx);
+        let quick = egui::Panel::top("quick-connect")
             .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(8, 6)))
-            .show(ui, |ui| {
-                if let Some(request) = self.quick.ui(ui) {
-                    self.connect(request);
-                }
-                if std::mem::take(&mut self.quick.save_as_site) {
-                    self.run_action(Action::SaveAsSite, ui.ctx());
-                }
-            });
+            .show(ui, |ui| self.quick.ui(ui));
+        self.apply_intents(quick.inner.map(Intent::Quick), ctx);
         egui::Panel::bottom("status")
             .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(8, 4)))
             .show(ui, |ui| {
@@ -963,7 +1090,8 @@ impl FerryApp {
                         ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                     ui.painter().circle_filled(rect.center(), 4.5, dot);
                     if matches!(self.connection, Connection::Connected { .. }) {
-                        padlock(ui, self.encrypted);
+                        let security = self.last_request.as_ref().map(|r| r.options.security);
+                        padlock(ui, self.encrypted, security);
                     }
                     ui.label(self.status_text());
                     if !self.busy.is_empty() {
@@ -972,11 +1100,27 @@ impl FerryApp {
                 });
             });
         if self.state.show_log {
-            egui::Panel::bottom("log")
+            let bottom = egui::Panel::bottom("log")
                 .resizable(true)
                 .default_size(200.0)
                 .min_size(80.0)
-                .show(ui, |ui| self.bottom_ui(ui));
+                .show(ui, |ui| {
+                    // The panel keeps the height the user gave it: its
+                    // content fills it and is clipped to it, so a taller tab
+                    // or an emptied queue never resizes it.
+                    let rect = ui.available_rect_before_wrap();
+                    ui.set_min_height(rect.height());
+                    let clip = rect.intersect(ui.clip_rect());
+                    let mut content = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+                    content.set_clip_rect(clip);
+                    self.bottom_ui(&mut content)
+                });
+            self.bottom_rect = bottom.response.rect;
+            self.apply_intents(bottom.inner, ctx);
+        }
+        let login = self.last_request.as_ref().map(|r| &r.options);
+        for command in self.sync.ui(ctx, &self.local, &self.remote, login) {
+            self.send(command);
         }
         let width = ctx.content_rect().width();
         // Keys belong to an open dialog, not to the pane behind it.
@@ -987,62 +1131,61 @@ impl FerryApp {
             || self.preferences_window.open;
         // Both panes get the same frame, so their headers line up.
         let pane_frame = egui::Frame::central_panel(&style).inner_margin(egui::Margin::same(6));
-        let local = egui::Panel::left("local-pane")
+        // The split is a share of the width: when the window's width changes
+        // (a resize, or the first frames at the window's real size) the
+        // local pane is set back to its share instead of keeping its old
+        // width, and only a drag of the splitter changes the share.
+        let width_changed = (width - self.last_width).abs() > 0.5;
+        self.last_width = width;
+        let share = (width * self.state.split).clamp(200.0, (width - 200.0).max(201.0));
+        let mut local_panel = egui::Panel::left("local-pane")
             .frame(pane_frame)
             .resizable(true)
-            .default_size((width * self.state.split).max(200.0))
-            .size_range(200.0..=(width - 200.0).max(201.0))
-            .show(ui, |ui| {
-                let active = self.active == Side::Local && !dialog_open;
-                let actions = self.local.ui(ui, &mut self.state.local_pane, active);
-                self.apply_pane_actions(Side::Local, actions, ctx);
-            });
+            .default_size(share)
+            .size_range(200.0..=(width - 200.0).max(201.0));
+        if width_changed {
+            local_panel = local_panel.exact_size(share);
+        }
+        let local = local_panel.show(ui, |ui| {
+            let active = self.active == Side::Local && !dialog_open;
+            let actions = self.local.ui(ui, &mut self.state.local_pane, active);
+            let intents = actions.into_iter().map(|a| Intent::Pane(Side::Local, a));
+            self.apply_intents(intents, ctx);
+        });
         self.local_right = local.response.rect.right();
-        if width > 0.0 {
+        if width > 0.0 && !width_changed {
             self.state.split = (local.response.rect.width() / width).clamp(0.1, 0.9);
         }
         egui::CentralPanel::default()
             .frame(pane_frame)
             .show(ui, |ui| {
-                self.banner_ui(ui);
+                let pane = ui.max_rect();
                 let active = self.active == Side::Remote && !dialog_open;
                 let actions = self.remote.ui(ui, &mut self.state.remote_pane, active);
-                self.apply_pane_actions(Side::Remote, actions, ctx);
+                let intents = actions.into_iter().map(|a| Intent::Pane(Side::Remote, a));
+                self.apply_intents(intents, ctx);
+                let banner = self.banner_ui(ctx, pane);
+                self.apply_intents(banner, ctx);
             });
 
-        if let Some(request) = self.dialog.show(ctx) {
-            self.quick.form = self.dialog.form.clone();
-            self.connect(request);
-        }
-        if let Some(request) = self.dialog.test_request.take() {
-            let mode = self.dialog.form.mode.fixed();
-            self.start_test(request, mode, TestOrigin::Dialog);
-        }
-        if std::mem::take(&mut self.dialog.cancelled) {
-            // Kept for next time, in the bar too; the dialog cleared the password.
-            self.quick.form = self.dialog.form.clone();
-            self.state.last_form = self.dialog.form.clone();
-        }
-        if std::mem::take(&mut self.dialog.save_as_site) {
-            let form = self.dialog.form.clone();
-            self.save_as_site(form);
-        }
-        self.sites_ui(ctx);
-        self.preferences_ui(ctx);
+        let dialog = self.dialog.show(ctx);
+        self.apply_intents(dialog.map(Intent::Dialog), ctx);
+        let manager = self.sites_ui(ctx);
+        self.apply_intents(manager.map(Intent::Manager), ctx);
+        let prefs = self.preferences_ui(ctx);
+        self.apply_intents(prefs.map(Intent::Prefs), ctx);
         self.modal_ui(ctx);
-        for command in self.edits.ui(ctx) {
-            self.send(command);
-        }
-        for command in self.permissions.ui(ctx) {
-            self.send(command);
-        }
-        self.test_ui(ctx);
-        self.cert_ui(ctx);
-        if self.modal.is_none()
-            && self.cert_prompt.is_none()
-            && let Some(command) = self.queue.conflict_ui(ctx)
-        {
-            self.send(command);
+        let edits = self.edits.ui(ctx);
+        self.apply_intents(edits.into_iter().map(Intent::Engine), ctx);
+        let permissions = self.permissions.ui(ctx);
+        self.apply_intents(permissions.into_iter().map(Intent::Engine), ctx);
+        let test = self.test_ui(ctx);
+        self.apply_intents(test.map(Intent::Test), ctx);
+        let cert = self.cert_ui(ctx);
+        self.apply_intents(cert.map(Intent::Cert), ctx);
+        if self.modal.is_none() && self.cert_prompt.is_none() {
+            let conflict = self.queue.conflict_ui(ctx);
+            self.apply_intents(conflict.map(Intent::Engine), ctx);
         }
         self.files_from_os(ctx);
         self.dropped_ready();
@@ -1075,6 +1218,12 @@ impl FerryApp {
             }
         }
 
+        let title = self.window_title();
+        if self.sent_title != title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.sent_title = title;
+        }
+
         // Waiting shows elapsed seconds: tick once a second, only while waiting.
         if !self.busy.is_empty() {
             ctx.request_repaint_after(Duration::from_secs(1));
@@ -1082,17 +1231,35 @@ impl FerryApp {
     }
 }
 
-/// The status line's padlock: closed on a TLS connection, open otherwise.
-/// Its accessible name says which, as does its tooltip.
-fn padlock(ui: &mut egui::Ui, locked: bool) -> egui::Response {
-    let (name, tip) = if locked {
-        ("Encrypted", "Encrypted: the connection uses TLS")
-    } else {
-        (
+/// The padlock's accessible name and tooltip: whether the session is
+/// encrypted, and how (explicit or implicit TLS, or a fallback to plain FTP).
+fn padlock_text(locked: bool, security: Option<Security>) -> (&'static str, &'static str) {
+    match (locked, security) {
+        (true, Some(Security::Implicit)) => (
+            "Encrypted",
+            "Encrypted: implicit TLS (FTPS), from the first byte",
+        ),
+        (true, Some(Security::ExplicitIfAvailable)) => (
+            "Encrypted",
+            "Encrypted: explicit TLS (AUTH TLS), which the server offered",
+        ),
+        (true, _) => ("Encrypted", "Encrypted: explicit TLS (AUTH TLS)"),
+        (false, Some(Security::ExplicitIfAvailable)) => (
             "Not encrypted",
-            "Not encrypted: the password and files cross the network readable",
-        )
-    };
+            "Not encrypted: the server does not offer TLS, so 'explicit TLS if available' \
+             fell back to plain FTP; the password and files cross the network readable",
+        ),
+        (false, _) => (
+            "Not encrypted",
+            "Not encrypted: plain FTP; the password and files cross the network readable",
+        ),
+    }
+}
+
+/// The status line's padlock: closed on a TLS connection, open otherwise.
+/// Its accessible name says which, its tooltip how.
+fn padlock(ui: &mut egui::Ui, locked: bool, security: Option<Security>) -> egui::Response {
+    let (name, tip) = padlock_text(locked, security);
     let (rect, response) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Image, true, name));
     let color = if locked {
@@ -1135,4 +1302,20 @@ fn padlock(ui: &mut egui::Ui, locked: bool) -> egui::Response {
         stroke,
     );
     response.on_hover_text(tip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_padlock_says_how_the_session_is_secured() {
+        let tip = |locked, security| padlock_text(locked, Some(security)).1;
+        assert!(tip(true, Security::Explicit).contains("explicit TLS"));
+        assert!(tip(true, Security::Implicit).contains("implicit TLS"));
+        assert!(tip(true, Security::ExplicitIfAvailable).contains("server offered"));
+        assert!(tip(false, Security::ExplicitIfAvailable).contains("fell back to plain FTP"));
+        assert!(tip(false, Security::None).contains("plain FTP"));
+        assert_eq!(padlock_text(false, None).0, "Not encrypted");
+    }
 }

@@ -47,15 +47,22 @@ enum Outcome {
 pub struct ConnectDialog {
     pub open: bool,
     pub form: ConnectForm,
-    /// Set when the user pressed "Test connection": the app runs the test
-    /// and takes this. The dialog stays open.
-    pub test_request: Option<ConnectRequest>,
-    /// Set when "Save as site…" was clicked (the dialog closes); the app
-    /// takes it and opens the form as a new site in the Site Manager.
-    pub save_as_site: bool,
-    /// Set when the user cancelled: the app keeps what was typed (never the
-    /// password) for the next time.
-    pub cancelled: bool,
+}
+
+/// What the user asked for in the dialog.
+#[must_use]
+#[derive(Debug, Clone)]
+pub enum DialogIntent {
+    /// Connect with these settings (the dialog has closed).
+    Connect(ConnectRequest),
+    /// Run the connection test with these settings; the dialog stays open.
+    Test(ConnectRequest),
+    /// Keep the form as a saved site: open it as a new site in the Site
+    /// Manager (the dialog has closed).
+    SaveAsSite,
+    /// The dialog was cancelled: keep what was typed (the dialog already
+    /// cleared the password) for next time.
+    Cancelled,
 }
 
 impl ConnectDialog {
@@ -63,8 +70,8 @@ impl ConnectDialog {
         egui::Id::unique("ferry-connect-dialog")
     }
 
-    /// Draw the dialog if open; returns a request when the user presses Connect.
-    pub fn show(&mut self, ctx: &egui::Context) -> Option<ConnectRequest> {
+    /// Draw the dialog if open; returns what the user asked for this frame.
+    pub fn show(&mut self, ctx: &egui::Context) -> Option<DialogIntent> {
         let id = Self::id();
         let scratch_id = id.with("scratch");
         if !self.open {
@@ -133,16 +140,17 @@ impl ConnectDialog {
             });
 
         let mut request = None;
+        let mut intent = None;
         match modal.inner {
             Outcome::Nothing => {}
             Outcome::Cancel => {
                 self.open = false;
-                self.cancelled = true;
+                intent = Some(DialogIntent::Cancelled);
                 self.form.password.clear();
             }
             Outcome::SaveAsSite => {
                 self.open = false;
-                self.save_as_site = true;
+                intent = Some(DialogIntent::SaveAsSite);
             }
             Outcome::Back => scratch.asking = None,
             Outcome::Connect | Outcome::Test => {
@@ -153,7 +161,7 @@ impl ConnectDialog {
                         scratch.asking = Some(String::new());
                         scratch.asking_for_test = test;
                     }
-                    Ok(r) if test => self.test_request = Some(r),
+                    Ok(r) if test => intent = Some(DialogIntent::Test(r)),
                     Ok(r) => request = Some(r),
                     Err(_) => scratch.gate.attempted = true,
                 }
@@ -162,25 +170,26 @@ impl ConnectDialog {
                 let mut form = self.form.clone();
                 form.password = scratch.asking.take().unwrap_or_default();
                 if std::mem::take(&mut scratch.asking_for_test) {
-                    self.test_request = form.validate().ok();
+                    intent = form.validate().ok().map(DialogIntent::Test);
                 } else {
                     request = form.validate().ok();
                 }
             }
         }
-        if request.is_some() {
+        if let Some(request) = request {
             // Never keep an asked-for password once it has been used.
             if self.form.logon == LogonType::Ask {
                 self.form.password.clear();
             }
             self.open = false;
+            intent = Some(DialogIntent::Connect(request));
         }
         if self.open {
             ctx.data_mut(|d| d.insert_temp(scratch_id, scratch));
         } else {
             ctx.data_mut(|d| d.remove::<Scratch>(scratch_id));
         }
-        request
+        intent
     }
 }
 

@@ -10,8 +10,8 @@ use eframe::egui;
 use super::job::Worker;
 use crate::sites::{KeyringStatus, SecretStore, Site};
 
-/// What the window asks of the password store.
-#[derive(Debug)]
+/// What the window asks of the password store. No `Debug`: it carries
+/// passwords.
 pub enum KeyringJob {
     /// Probe whether passwords can be remembered at all.
     Status,
@@ -26,8 +26,7 @@ pub enum KeyringJob {
     GetForConnect { site: Box<Site>, test: bool },
 }
 
-/// What the password store answered.
-#[derive(Debug)]
+/// What the password store answered. No `Debug`: it carries passwords.
 pub enum KeyringReply {
     /// The answer to [`KeyringJob::Status`].
     Status(KeyringStatus),

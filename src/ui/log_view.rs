@@ -19,7 +19,7 @@ use eframe::egui::{
 use crate::ftp::log::{LogKind, LogLine, mask_secret};
 
 /// How many lines the log keeps before dropping the oldest.
-pub const MAX_LINES: usize = 20_000;
+const MAX_LINES: usize = 20_000;
 
 /// How long "Copied …" replaces the line count.
 const COPIED_NOTICE_SECONDS: f64 = 2.0;
@@ -70,7 +70,7 @@ impl Default for LogView {
 
 impl LogView {
     /// An empty log keeping at most `max_lines` lines (at least one).
-    pub fn with_max_lines(max_lines: usize) -> LogView {
+    fn with_max_lines(max_lines: usize) -> LogView {
         LogView {
             lines: VecDeque::new(),
             first_id: 0,
@@ -156,7 +156,7 @@ impl LogView {
     }
 
     /// How many lines pass the filter.
-    pub fn visible_len(&self) -> usize {
+    fn visible_len(&self) -> usize {
         if self.applied_filter.is_empty() {
             self.lines.len()
         } else {
@@ -177,7 +177,8 @@ impl LogView {
     /// Select the `row`-th visible line, as a click with `modifiers` would:
     /// plain replaces the selection, Ctrl/Cmd toggles, Shift extends from the
     /// last clicked line.
-    pub fn click_row(&mut self, row: usize, modifiers: Modifiers) {
+    #[cfg(test)]
+    fn click_row(&mut self, row: usize, modifiers: Modifiers) {
         if row < self.visible_len() {
             self.click(self.row_id(row), modifiers);
         }

@@ -7,6 +7,7 @@ pub mod cert_dialog;
 pub mod connect_dialog;
 pub mod connect_form;
 pub mod edit_list;
+pub mod folder_tree;
 pub mod format;
 pub mod job;
 pub mod keyring_worker;
@@ -19,7 +20,9 @@ pub mod queue_view;
 pub mod quick_connect;
 pub mod site_manager;
 pub mod sites_writer;
+pub mod sync_dialog;
 pub mod test_view;
+pub mod toolbar;
 
 use std::process::ExitCode;
 

@@ -51,7 +51,7 @@ impl PreferencesWindow {
     }
 
     /// Why the editor command cannot be used, if it cannot.
-    pub fn editor_error(&self) -> Option<String> {
+    fn editor_error(&self) -> Option<String> {
         EditorCommand::parse(&self.draft.editing.editor)
             .err()
             .map(|e| e.to_string())

@@ -12,8 +12,11 @@ use super::connect_form::{
     field, looks_like_url,
 };
 
+/// The accessible name of the history drop-down.
+pub const HISTORY: &str = "Recent connections";
+
 /// The fields the bar shows; no other field can block it.
-pub const SHOWN: [&str; 6] = [
+const SHOWN: [&str; 6] = [
     field::PROTOCOL,
     field::HOST,
     field::PORT,
@@ -22,17 +25,81 @@ pub const SHOWN: [&str; 6] = [
     field::MODE,
 ];
 
-/// The bar's fields (a subset of the connection form).
+/// How many connections the bar's history keeps.
+const HISTORY_LEN: usize = 12;
+
+/// The bar's fields (a subset of the connection form) and its history.
 #[derive(Default)]
 pub struct QuickConnect {
     pub form: ConnectForm,
-    /// Set when "Save as site…" was clicked; the app takes it (and the form).
-    pub save_as_site: bool,
+    /// Connections made from the bar, newest first (never a password).
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One connection made from the bar: where and as whom, never the password.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct HistoryEntry {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: String,
+    pub user: String,
+    pub mode: ConnectionMode,
+}
+
+impl Default for HistoryEntry {
+    fn default() -> Self {
+        let form = ConnectForm::default();
+        HistoryEntry {
+            protocol: form.protocol,
+            host: form.host,
+            port: form.port,
+            user: form.user,
+            mode: form.mode,
+        }
+    }
+}
+
+impl HistoryEntry {
+    fn of(form: &ConnectForm) -> HistoryEntry {
+        HistoryEntry {
+            protocol: form.protocol,
+            host: form.host.trim().to_string(),
+            port: form.port.trim().to_string(),
+            user: form.user.trim().to_string(),
+            mode: form.mode,
+        }
+    }
+
+    /// "FTPS alice@ftp.example.org:990": what the drop-down lists.
+    pub fn label(&self) -> String {
+        let user = if self.user.is_empty() {
+            "anonymous"
+        } else {
+            &self.user
+        };
+        let port = match self.port.as_str() {
+            "" => String::new(),
+            p if p == self.protocol.default_port().to_string() => String::new(),
+            p => format!(":{p}"),
+        };
+        format!("{} {user}@{}{port}", self.protocol.short_label(), self.host)
+    }
+}
+
+/// What the user asked for in the bar.
+#[must_use]
+#[derive(Debug, Clone)]
+pub enum QuickIntent {
+    /// Connect with these settings (Connect, or Enter in any field).
+    Connect(Box<ConnectRequest>),
+    /// Keep the bar's settings as a saved site ("Save as site…").
+    SaveAsSite,
 }
 
 impl QuickConnect {
-    /// Draw the bar; returns a request on Connect or Enter in any field.
-    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<ConnectRequest> {
+    /// Draw the bar; returns what the user asked for this frame, if anything.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<QuickIntent> {
         // After a failed attempt the errors stay up, updated as the user
         // types, until a connect succeeds.
         let errors_id = ui.make_persistent_id("ferry-quick-connect-errors");
@@ -44,13 +111,14 @@ impl QuickConnect {
             Vec::new()
         };
         let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
-        // Labels, protocol, port, mode, buttons and spacing take about 700
+        // Labels, protocol, port, mode, buttons, history and spacing take about 750
         // points; the host, user and password fields share the rest.
-        let flexible = ui.available_width() - 700.0;
+        let flexible = ui.available_width() - 750.0;
         let wide = (flexible * 0.44).clamp(110.0, 280.0);
         let medium = (flexible * 0.28).clamp(80.0, 170.0);
 
         let mut submit = false;
+        let mut save_as_site = false;
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 6.0;
             let gap = 10.0;
@@ -152,7 +220,22 @@ impl QuickConnect {
                 .on_hover_text("Keep these settings in the Site Manager")
                 .clicked()
             {
-                self.save_as_site = true;
+                save_as_site = true;
+            }
+            if let Some(entry) = self.history_ui(ui) {
+                self.form.protocol = entry.protocol;
+                self.form.host = entry.host;
+                self.form.port = entry.port;
+                self.form.user = entry.user;
+                self.form.mode = entry.mode;
+                self.form.password.clear();
+                self.form.remote_path.clear();
+                if self.form.user.is_empty() {
+                    // Anonymous needs nothing more: connect, as FileZilla does.
+                    submit = true;
+                } else {
+                    password.request_focus();
+                }
             }
 
             if !errors.is_empty() {
@@ -169,7 +252,7 @@ impl QuickConnect {
             }
         });
 
-        let mut request = None;
+        let mut intent = save_as_site.then_some(QuickIntent::SaveAsSite);
         if submit {
             if looks_like_url(&self.form.host) {
                 let text = self.form.host.clone();
@@ -178,13 +261,14 @@ impl QuickConnect {
             }
             match self.check() {
                 Ok(r) => {
+                    self.remember(HistoryEntry::of(&self.form));
                     self.form.logon = effective_logon(&self.form);
                     if self.form.logon == LogonType::Ask {
                         // Asked-for passwords are used once, never kept.
                         self.form.password.clear();
                     }
                     show_errors = false;
-                    request = Some(r);
+                    intent = Some(QuickIntent::Connect(Box::new(r)));
                 }
                 Err(_) => show_errors = true,
             }
@@ -194,7 +278,45 @@ impl QuickConnect {
             // The errors drawn this frame were computed before the click.
             ui.ctx().request_repaint();
         }
-        request
+        intent
+    }
+
+    /// Put `entry` first in the history (once), keeping the newest few.
+    fn remember(&mut self, entry: HistoryEntry) {
+        self.history.retain(|e| *e != entry);
+        self.history.insert(0, entry);
+        self.history.truncate(HISTORY_LEN);
+    }
+
+    /// The history drop-down; returns the entry picked.
+    fn history_ui(&mut self, ui: &mut egui::Ui) -> Option<HistoryEntry> {
+        let mut picked = None;
+        let mut clear = false;
+        ui.add_enabled_ui(!self.history.is_empty(), |ui| {
+            egui::ComboBox::from_id_salt("ferry-quick-connect-history")
+                .selected_text("")
+                .width(18.0)
+                .height(400.0)
+                .show_ui(ui, |ui| {
+                    for entry in &self.history {
+                        if ui.selectable_label(false, entry.label()).clicked() {
+                            picked = Some(entry.clone());
+                        }
+                    }
+                    ui.separator();
+                    if ui.selectable_label(false, "Clear history").clicked() {
+                        clear = true;
+                    }
+                })
+                .response
+                .accessible_name(HISTORY)
+                .on_hover_text("Connect again to a recent server (passwords are never kept)")
+                .on_disabled_hover_text("Recent connections appear here");
+        });
+        if clear {
+            self.history.clear();
+        }
+        picked
     }
 
     /// Validate the bar as it stands: the form with the logon the bar
@@ -259,7 +381,7 @@ mod tests {
                 password: password.into(),
                 ..ConnectForm::default()
             },
-            save_as_site: false,
+            history: Vec::new(),
         }
     }
 

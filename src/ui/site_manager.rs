@@ -2,7 +2,7 @@
 //! or reorder) beside the selected site's settings. Every edit goes to a
 //! working copy; Save and OK hand it to the app to write, Cancel drops it.
 //! The dialog never touches the disk or the keyring itself: it returns
-//! [`ManagerEvent`]s.
+//! [`ManagerIntent`]s.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -52,15 +52,17 @@ pub enum PasswordChange {
 /// What the user asked the app to do.
 #[must_use]
 #[derive(Debug, Clone)]
-pub enum ManagerEvent {
+pub enum ManagerIntent {
     /// Write these sites (atomically) and apply the password changes, then
-    /// call [`SiteManager::mark_saved`]; on failure set [`SiteManager::error`].
+    /// call [`SiteManager::mark_saved`] and do `then`; on failure set
+    /// [`SiteManager::error`].
     Save {
         sites: SiteList,
         passwords: Vec<(String, PasswordChange)>,
+        then: Option<FollowUp>,
     },
-    /// Connect to this site (already saved by a `Save` just before);
-    /// `password` is one typed in the dialog, if any.
+    /// Connect to this site (nothing needed saving); `password` is one
+    /// typed in the dialog, if any.
     Connect {
         site: Box<Site>,
         password: Option<String>,
@@ -73,6 +75,34 @@ pub enum ManagerEvent {
     },
     /// Close the dialog (changes, if any, were saved or are dropped).
     Close,
+}
+
+/// What follows a Save once it is on disk.
+#[derive(Debug, Clone)]
+pub enum FollowUp {
+    /// Close the dialog (OK).
+    Close,
+    /// Close the dialog and connect to the site (Connect with unsaved changes).
+    Connect {
+        site: Box<Site>,
+        password: Option<String>,
+    },
+}
+
+/// Add `new` to what the user asked for this frame: a Close or Connect
+/// after a Save waits for it; otherwise the newest wins, and a Close never
+/// replaces anything else.
+fn emit(slot: &mut Option<ManagerIntent>, new: ManagerIntent) {
+    match (slot.as_mut(), new) {
+        (Some(ManagerIntent::Save { then, .. }), ManagerIntent::Close) => {
+            then.get_or_insert(FollowUp::Close);
+        }
+        (Some(ManagerIntent::Save { then, .. }), ManagerIntent::Connect { site, password }) => {
+            *then = Some(FollowUp::Connect { site, password });
+        }
+        (Some(_), ManagerIntent::Close) => {}
+        (_, new) => *slot = Some(new),
+    }
 }
 
 /// A drag in the site tree.
@@ -222,9 +252,9 @@ impl SiteManager {
         &mut self,
         ctx: &egui::Context,
         keyring: Option<&KeyringStatus>,
-    ) -> Vec<ManagerEvent> {
+    ) -> Option<ManagerIntent> {
         if !self.open {
-            return Vec::new();
+            return None;
         }
         // A cancelled pick ends the job without an answer: Browse… is back.
         if let Some((id, folder)) = self.picked.poll()
@@ -232,7 +262,7 @@ impl SiteManager {
         {
             site.local_folder = Some(folder);
         }
-        let mut events = Vec::new();
+        let mut intent = None;
         let style = ctx.global_style();
         let content = ctx.content_rect();
         // The dialog's middle part (tree and fields); the rest is about 130 points.
@@ -270,7 +300,7 @@ impl SiteManager {
                             |ui| {
                                 ui.set_width(tree_width);
                                 // Search box above, two rows of buttons below.
-                                self.tree_ui(ui, body - 110.0, &mut events);
+                                self.tree_ui(ui, body - 110.0, &mut intent);
                             },
                         );
                         ui.separator();
@@ -292,16 +322,16 @@ impl SiteManager {
                     ui.colored_label(ui.visuals().error_fg_color, e);
                 }
                 ui.separator();
-                self.bottom_buttons(ui, &mut events);
+                self.bottom_buttons(ui, &mut intent);
             });
         if escape {
-            events.push(ManagerEvent::Close);
+            emit(&mut intent, ManagerIntent::Close);
         }
         self.confirm_delete_ui(ctx);
-        events
+        intent
     }
 
-    fn bottom_buttons(&mut self, ui: &mut egui::Ui, events: &mut Vec<ManagerEvent>) {
+    fn bottom_buttons(&mut self, ui: &mut egui::Ui, intent: &mut Option<ManagerIntent>) {
         let size = egui::vec2(80.0, 0.0);
         let site = self.selected_site().cloned();
         ui.horizontal(|ui| {
@@ -315,7 +345,7 @@ impl SiteManager {
             if connect.clicked()
                 && let Some(site) = &site
             {
-                self.connect(site.id.clone(), events);
+                self.connect(site.id.clone(), intent);
             }
             let test = ui
                 .add_enabled(site.is_some(), egui::Button::new("Test connection"))
@@ -326,7 +356,7 @@ impl SiteManager {
             if test.clicked()
                 && let Some(site) = &site
             {
-                self.test(&site.id, events);
+                self.test(&site.id, intent);
             }
             buttons_layout(ui, |ui| {
                 if ui
@@ -334,7 +364,7 @@ impl SiteManager {
                     .on_hover_text("Close without saving the changes")
                     .clicked()
                 {
-                    events.push(ManagerEvent::Close);
+                    emit(intent, ManagerIntent::Close);
                 }
                 if ui
                     .add_enabled(
@@ -343,21 +373,21 @@ impl SiteManager {
                     )
                     .on_hover_text("Save the changes and keep the dialog open")
                     .clicked()
-                    && let Some(save) = self.save_event()
+                    && let Some(save) = self.save_intent()
                 {
-                    events.push(save);
+                    emit(intent, save);
                 }
                 if ui
                     .add_enabled(ready, egui::Button::new("OK").min_size(size))
                     .on_hover_text("Save the changes and close")
                     .clicked()
                 {
-                    match self.save_event() {
+                    match self.save_intent() {
                         Some(save) => {
-                            events.push(save);
-                            events.push(ManagerEvent::Close);
+                            emit(intent, save);
+                            emit(intent, ManagerIntent::Close);
                         }
-                        None if self.error.is_none() => events.push(ManagerEvent::Close),
+                        None if self.error.is_none() => emit(intent, ManagerIntent::Close),
                         None => {}
                     }
                 }
@@ -370,7 +400,7 @@ impl SiteManager {
     }
 
     /// Save if needed, then connect to `id`.
-    fn connect(&mut self, id: String, events: &mut Vec<ManagerEvent>) {
+    fn connect(&mut self, id: String, intent: &mut Option<ManagerIntent>) {
         if self.saving {
             return;
         }
@@ -380,8 +410,8 @@ impl SiteManager {
             .map(|f| f.password.clone())
             .filter(|p| !p.is_empty());
         if self.is_dirty() {
-            match self.save_event() {
-                Some(save) => events.push(save),
+            match self.save_intent() {
+                Some(save) => emit(intent, save),
                 None if self.error.is_some() => return,
                 None => {}
             }
@@ -389,14 +419,17 @@ impl SiteManager {
         let Some(site) = self.work.get(&id).cloned() else {
             return;
         };
-        events.push(ManagerEvent::Connect {
-            site: Box::new(site),
-            password,
-        });
+        emit(
+            intent,
+            ManagerIntent::Connect {
+                site: Box::new(site),
+                password,
+            },
+        );
     }
 
     /// The connection test for site `id` with the fields as typed.
-    fn test(&mut self, id: &str, events: &mut Vec<ManagerEvent>) {
+    fn test(&mut self, id: &str, intent: &mut Option<ManagerIntent>) {
         let Some(mut site) = self.work.get(id).cloned() else {
             return;
         };
@@ -412,10 +445,13 @@ impl SiteManager {
             form.apply_to(&mut site);
             password = Some(form.password.clone()).filter(|p| !p.is_empty());
         }
-        events.push(ManagerEvent::Test {
-            site: Box::new(site),
-            password,
-        });
+        emit(
+            intent,
+            ManagerIntent::Test {
+                site: Box::new(site),
+                password,
+            },
+        );
     }
 
     /// Put `mode` into site `id`'s form (the connection test's advice); it
@@ -432,7 +468,7 @@ impl SiteManager {
 
     /// The `Save` for the working copy, or `None` (with [`Self::error`] set)
     /// when a site has an invalid field; that site is selected.
-    fn save_event(&mut self) -> Option<ManagerEvent> {
+    fn save_intent(&mut self) -> Option<ManagerIntent> {
         self.error = None;
         if !self.is_dirty() {
             return None;
@@ -486,9 +522,10 @@ impl SiteManager {
                 passwords.push((old.id.clone(), PasswordChange::Forget));
             }
         }
-        Some(ManagerEvent::Save {
+        Some(ManagerIntent::Save {
             sites: self.work.clone(),
             passwords,
+            then: None,
         })
     }
 
@@ -511,7 +548,7 @@ impl SiteManager {
 
     // ------------------------------------------------------------ tree
 
-    fn tree_ui(&mut self, ui: &mut egui::Ui, height: f32, events: &mut Vec<ManagerEvent>) {
+    fn tree_ui(&mut self, ui: &mut egui::Ui, height: f32, intent: &mut Option<ManagerIntent>) {
         let search_label = ui.label(label::SEARCH);
         ui.add(
             egui::TextEdit::singleline(&mut self.search)
@@ -657,7 +694,7 @@ impl SiteManager {
         if let Some(sel) = clicked {
             self.selected = Some(sel);
         }
-        self.tree_keys(ui.ctx(), &rows, &row_ids, events);
+        self.tree_keys(ui.ctx(), &rows, &row_ids, intent);
         if let Some(p) = toggle
             && !self.collapsed.remove(&p)
         {
@@ -665,7 +702,7 @@ impl SiteManager {
         }
         if let Some(id) = double {
             self.selected = Some(Selection::Site(id.clone()));
-            self.connect(id, events);
+            self.connect(id, intent);
         }
         if let Some((drag, target)) = dropped {
             self.drop_on(drag, target);
@@ -726,7 +763,7 @@ impl SiteManager {
         ctx: &egui::Context,
         rows: &[(usize, Row)],
         row_ids: &[egui::Id],
-        events: &mut Vec<ManagerEvent>,
+        intent: &mut Option<ManagerIntent>,
     ) {
         // A focused button or field keeps its keys (Enter on OK is OK).
         let elsewhere = ctx
@@ -769,7 +806,7 @@ impl SiteManager {
         }
         if enter {
             match self.selected.clone() {
-                Some(Selection::Site(id)) => self.connect(id, events),
+                Some(Selection::Site(id)) => self.connect(id, intent),
                 Some(Selection::Folder(p)) if !self.collapsed.remove(&p) => {
                     self.collapsed.insert(p);
                 }
@@ -1644,7 +1681,7 @@ mod tests {
         let mut m = manager(vec![keep, gone]);
         m.work.sites.retain(|s| s.id != gone_id);
         m.work.sites[0].remember_password = false;
-        let Some(ManagerEvent::Save { passwords, .. }) = m.save_event() else {
+        let Some(ManagerIntent::Save { passwords, .. }) = m.save_intent() else {
             panic!("a save");
         };
         assert_eq!(
@@ -1663,7 +1700,7 @@ mod tests {
         let mut m = manager(vec![bad.clone(), site("b", &[])]);
         m.forms.insert(bad.id.clone(), ConnectForm::from_site(&bad));
         m.work.sites[1].comment = "edited".into();
-        assert!(matches!(m.save_event(), Some(ManagerEvent::Save { .. })));
+        assert!(matches!(m.save_intent(), Some(ManagerIntent::Save { .. })));
     }
 
     #[test]
@@ -1674,7 +1711,7 @@ mod tests {
         form.port = "99999".into();
         m.forms.insert(b.clone(), form);
         assert!(m.is_dirty(), "text that is not valid yet is a change");
-        assert!(m.save_event().is_none());
+        assert!(m.save_intent().is_none());
         assert_eq!(m.selected, Some(Selection::Site(b)));
         assert!(m.error.as_deref().unwrap_or("").contains("Port"));
     }

@@ -29,8 +29,7 @@ pub struct ConnectionTest {
 /// What the user asked for in the test window.
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TestAction {
-    Nothing,
+pub enum TestIntent {
     /// Close the window.
     Close,
     /// Put this data mode into the form (or site) and close.
@@ -59,7 +58,8 @@ impl ConnectionTest {
         self.report.is_none()
     }
 
-    pub fn show(&self, ctx: &egui::Context) -> TestAction {
+    /// Draw the window; returns what the user asked for this frame, if anything.
+    pub fn show(&self, ctx: &egui::Context) -> Option<TestIntent> {
         let style = ctx.global_style();
         let modal = egui::Modal::new(egui::Id::unique("ferry-connection-test"))
             .frame(egui::Frame::popup(&style).inner_margin(egui::Margin::same(16)))
@@ -69,7 +69,7 @@ impl ConnectionTest {
                 ui.add_space(8.0);
                 self.table(ui);
                 ui.add_space(8.0);
-                let mut action = TestAction::Nothing;
+                let mut action = None;
                 match &self.report {
                     None => {
                         ui.horizontal(|ui| {
@@ -93,11 +93,11 @@ impl ConnectionTest {
                 ui.separator();
                 super::connect_dialog::buttons_layout(ui, |ui| {
                     if ui.button("Close").clicked() {
-                        action = TestAction::Close;
+                        action = Some(TestIntent::Close);
                     }
                     if let Some(report) = &self.report {
                         if ui.button("Run again").clicked() {
-                            action = TestAction::RunAgain;
+                            action = Some(TestIntent::RunAgain);
                         }
                         if report.untrusted.is_some()
                             && ui
@@ -107,7 +107,7 @@ impl ConnectionTest {
                                 )
                                 .clicked()
                         {
-                            action = TestAction::Trust;
+                            action = Some(TestIntent::Trust);
                         }
                         if let Some(mode) = report.recommended
                             && self.form_mode != Some(mode)
@@ -117,7 +117,7 @@ impl ConnectionTest {
                                 DataMode::Active => "Use Active for this site",
                             };
                             if ui.button(label).clicked() {
-                                action = TestAction::UseMode(mode);
+                                action = Some(TestIntent::UseMode(mode));
                             }
                         }
                     }
@@ -125,7 +125,7 @@ impl ConnectionTest {
                 action
             });
         if modal.should_close() {
-            return TestAction::Close;
+            return Some(TestIntent::Close);
         }
         if self.running() {
             ctx.request_repaint_after(std::time::Duration::from_millis(250));

@@ -118,6 +118,15 @@ impl Proftpd {
             )
         };
 
+        // mod_digest (HASH, XSHA256, …) for the sync tests' checksums, where Debian ships it.
+        let load_digest = if module_dir.join("mod_digest.so").is_file() && !built_in {
+            format!(
+                "<IfModule mod_dso.c>\n  ModulePath {}\n  LoadModule mod_digest.c\n</IfModule>\n<IfModule mod_digest.c>\n  DigestEngine on\n</IfModule>\n",
+                module_dir.display()
+            )
+        } else {
+            String::new()
+        };
         let dir = tempfile::Builder::new()
             .prefix("ferry-proftpd-")
             .tempdir()
@@ -176,7 +185,7 @@ AllowOverwrite on
 TimeoutIdle 120
 # A session left with a stalled transfer ends by itself.
 TimeoutStalled 30
-{load_deflate}<IfModule mod_deflate.c>
+{load_deflate}{load_digest}<IfModule mod_deflate.c>
   DeflateEngine on
   DeflateLog {d}/deflate.log
 </IfModule>

@@ -46,10 +46,30 @@ impl FerryApp {
                 self.dialog.open = true;
             }
             Action::Disconnect => self.send(Command::Disconnect),
+            Action::Reconnect => {
+                if let Some(mut request) = self.last_request.clone() {
+                    // Back where the user was, as the banner's Reconnect does.
+                    request.initial_path = match self.remote.path() {
+                        Some(AnyPath::Remote(p)) => Some(p.clone()),
+                        _ => request.initial_path,
+                    };
+                    self.connect_with(request, self.connected_site.clone());
+                }
+            }
+            Action::CancelAll => self.send(Command::CancelJobs { ids: Vec::new() }),
+            Action::ToggleQueue => self.send(Command::PauseQueue {
+                paused: !self.queue.paused,
+            }),
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::ToggleLog => self.state.show_log = !self.state.show_log,
             Action::ToggleHidden => self.set_show_hidden(!self.state.show_hidden),
+            Action::ToggleFolderTrees => {
+                let on = !self.state.local_pane.folder_tree;
+                self.state.local_pane.folder_tree = on;
+                self.state.remote_pane.folder_tree = on;
+            }
             Action::Preferences => self.open_preferences(),
+            Action::CompareFolders => self.sync.toggle(),
             Action::Refresh => self.refresh(side),
             Action::GoUp => {
                 if let Some(parent) = self.pane(side).path().and_then(AnyPath::parent) {
@@ -172,57 +192,59 @@ impl FerryApp {
         }
     }
 
-    pub(super) fn apply_pane_actions(
+    pub(super) fn apply_pane_action(
         &mut self,
         side: Side,
-        actions: Vec<PaneAction>,
+        action: PaneAction,
         ctx: &egui::Context,
     ) {
-        for a in actions {
-            match a {
-                PaneAction::Focus => self.active = side,
-                PaneAction::Navigate(p) => {
-                    self.active = side;
-                    self.navigate(p);
-                }
-                PaneAction::Run(action) => {
-                    self.active = side;
-                    self.run_action(action, ctx);
-                }
-                PaneAction::Dropped { drag, folder } => {
-                    self.active = side;
-                    if drag.side == side {
-                        let paths: Vec<_> = drag
-                            .paths
-                            .into_iter()
-                            .filter(|item| item.path.parent().as_ref() != Some(&folder))
-                            .collect();
-                        if !paths.is_empty() {
-                            self.modal = Some(Modal::ConfirmMove { paths, folder });
-                        }
-                    } else {
-                        self.enqueue(drag.paths, folder);
+        match action {
+            PaneAction::Focus => self.active = side,
+            PaneAction::List(path) => self.send(Command::List {
+                path,
+                show_hidden: self.state.show_hidden,
+            }),
+            PaneAction::Navigate(p) => {
+                self.active = side;
+                self.navigate(p);
+            }
+            PaneAction::Run(action) => {
+                self.active = side;
+                self.run_action(action, ctx);
+            }
+            PaneAction::Dropped { drag, folder } => {
+                self.active = side;
+                if drag.side == side {
+                    let paths: Vec<_> = drag
+                        .paths
+                        .into_iter()
+                        .filter(|item| item.path.parent().as_ref() != Some(&folder))
+                        .collect();
+                    if !paths.is_empty() {
+                        self.modal = Some(Modal::ConfirmMove { paths, folder });
                     }
+                } else {
+                    self.enqueue(drag.paths, folder);
                 }
-                PaneAction::Rename { from, to } => {
-                    let Some(base) = self.pane(side).path().cloned() else {
-                        continue;
-                    };
-                    let to = match self.name_bytes(side, &to) {
-                        Ok(to) => to,
-                        Err(why) => {
-                            self.notice = Some(format!("Not renamed: {why}"));
-                            continue;
-                        }
-                    };
-                    if to.is_empty() || to.contains(&b'/') || to == from {
-                        continue;
+            }
+            PaneAction::Rename { from, to } => {
+                let Some(base) = self.pane(side).path().cloned() else {
+                    return;
+                };
+                let to = match self.name_bytes(side, &to) {
+                    Ok(to) => to,
+                    Err(why) => {
+                        self.notice = Some(format!("Not renamed: {why}"));
+                        return;
                     }
-                    self.send(Command::Rename {
-                        from: base.join(&from),
-                        to: base.join(&to),
-                    });
+                };
+                if to.is_empty() || to.contains(&b'/') || to == from {
+                    return;
                 }
+                self.send(Command::Rename {
+                    from: base.join(&from),
+                    to: base.join(&to),
+                });
             }
         }
     }
@@ -288,7 +310,8 @@ impl FerryApp {
         }
     }
 
-    pub(super) fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+    /// The keyboard shortcuts pressed this frame, as actions.
+    pub(super) fn shortcuts(&self, ctx: &egui::Context) -> Vec<Intent> {
         // While a text field has focus, its keys are its own (Delete,
         // Backspace, Enter, Ctrl+A select text); only app-wide Ctrl/Cmd
         // shortcuts (connect, quit, hidden files, log) still work.
@@ -303,13 +326,11 @@ impl FerryApp {
                     continue;
                 }
                 if i.consume_shortcut(&shortcut) {
-                    fired.push(info.action);
+                    fired.push(Intent::Action(info.action));
                 }
             }
         });
-        for action in fired {
-            self.run_action(action, ctx);
-        }
+        fired
     }
 
     /// A name the user typed, as bytes for `side`: a remote name in the

@@ -104,17 +104,18 @@ impl FerryApp {
             }
             Event::Listing { path, entries } => {
                 let side = path.side();
-                if side == Side::Local
-                    && let AnyPath::Local(p) = &path
-                {
-                    self.state.local_path = Some(p.clone());
-                }
                 let pane = self.pane_mut(side);
                 // Only the folder the pane is showing (a late answer for a
                 // folder the user already left is dropped).
                 if pane.path().is_none_or(|p| *p == path) {
                     pane.set_error(None);
-                    pane.set_listing(path, entries);
+                    pane.set_listing(path.clone(), entries);
+                    if let AnyPath::Local(p) = path {
+                        self.state.local_path = Some(p);
+                    }
+                } else {
+                    // The folder tree may have asked for it.
+                    pane.tree_listing(&path, &entries);
                 }
             }
             Event::ListingFailed {
@@ -123,6 +124,12 @@ impl FerryApp {
                 data_mode,
             } => {
                 let side = path.side();
+                // A folder only the tree asked for: it shows the error itself.
+                if self.pane_mut(side).tree_listing_failed(&path, &message)
+                    && self.pane(side).path() != Some(&path)
+                {
+                    return;
+                }
                 self.pane_mut(side).set_error(Some(message.clone()));
                 if side == Side::Remote {
                     let mut actions = vec![BannerAction::Retry];
@@ -241,6 +248,10 @@ impl FerryApp {
     pub(super) fn refresh_parent(&mut self, target: AnyPath) {
         if let Some(folder) = target.parent() {
             let side = folder.side();
+            // The local pane sees its folder's changes by itself (no re-listing).
+            if self.local.watches(&folder) {
+                return;
+            }
             *self.refresh_due.get_mut(side) = Some(folder);
         }
     }

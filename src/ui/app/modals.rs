@@ -30,8 +30,8 @@ impl FerryApp {
                         );
                     }
                     ui.horizontal(|ui| {
-                        let enter =
-                            edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                        // The name field always has the focus: Enter is for it.
+                        let enter = ui.input(|i| i.key_pressed(egui::Key::Enter));
                         if (ui.add_enabled(valid, egui::Button::new("Create")).clicked() || enter)
                             && valid
                         {
@@ -40,6 +40,8 @@ impl FerryApp {
                                     command = Some(Command::MakeDir {
                                         path: base.join(&bytes),
                                     });
+                                    // Selected once the re-listing shows it.
+                                    self.pane_mut(side).reveal(&bytes);
                                 }
                                 (_, Err(why)) => {
                                     self.notice = Some(format!("Not created: {why}"));
@@ -251,57 +253,8 @@ impl FerryApp {
         }
     }
 
-    pub(super) fn cert_ui(&mut self, ctx: &egui::Context) {
-        let Some(prompt) = self.cert_prompt.clone() else {
-            return;
-        };
-        let Some(decision) = cert_dialog::show(ctx, &prompt) else {
-            return;
-        };
-        self.cert_prompt = None;
-        let fp = prompt.certificate.sha256;
-        // Trust… in the connection test: its decision is the test's.
-        let for_test = self.test.as_mut().filter(|(t, _)| t.trusting);
-        let for_test = for_test.map(|(t, run)| {
-            t.trusting = false;
-            (run.clone(), t.form_mode)
-        });
-        match decision {
-            CertDecision::Cancel if for_test.is_some() => {}
-            CertDecision::Cancel => {
-                self.banner = Some(Banner {
-                    message: format!(
-                        "Not connected: the certificate of {} was not trusted",
-                        prompt.options.addr_text()
-                    ),
-                    actions: vec![BannerAction::Dismiss],
-                });
-            }
-            CertDecision::TrustOnce | CertDecision::AlwaysTrust => {
-                if decision == CertDecision::AlwaysTrust {
-                    let addr = prompt.options.addr_text();
-                    // Written on the trust file's thread; a failure shows in the banner.
-                    if !self.trust_for_good(addr.clone(), fp) {
-                        self.notice = Some(format!(
-                            "The certificate of {addr} is trusted until Ferry closes (no config folder to remember it in)"
-                        ));
-                    }
-                }
-                let mut options = *prompt.options;
-                options.trust = TrustPolicy::Pinned(vec![fp]);
-                if let Some((mut run, mode)) = for_test {
-                    run.request.options = options;
-                    self.start_test(run.request, mode, run.origin);
-                    return;
-                }
-                let request = ConnectRequest {
-                    options,
-                    initial_path: prompt.initial_path,
-                    show_hidden: self.state.show_hidden,
-                };
-                self.connect_with(request, self.connected_site.clone());
-            }
-        }
+    pub(super) fn cert_ui(&mut self, ctx: &egui::Context) -> Option<CertDecision> {
+        cert_dialog::show(ctx, self.cert_prompt.as_ref()?)
     }
 
     /// The fingerprint the user trusted before for this server, when the
@@ -347,51 +300,7 @@ impl FerryApp {
         ));
     }
 
-    pub(super) fn test_ui(&mut self, ctx: &egui::Context) {
-        let Some((test, run)) = &self.test else {
-            return;
-        };
-        match test.show(ctx) {
-            TestAction::Nothing => {}
-            TestAction::Close => self.test = None,
-            TestAction::RunAgain => {
-                let (run, mode) = (run.clone(), test.form_mode);
-                self.start_test(run.request, mode, run.origin);
-            }
-            TestAction::Trust => {
-                let Some(untrusted) = test.report.as_ref().and_then(|r| r.untrusted.clone()) else {
-                    return;
-                };
-                let options = Box::new(run.request.options.clone());
-                let previous = self.trusted_before(&options, &untrusted.certificate);
-                self.cert_prompt = Some(CertPrompt {
-                    certificate: untrusted.certificate,
-                    reason: untrusted.reason,
-                    options,
-                    initial_path: run.request.initial_path.clone(),
-                    previous,
-                });
-                if let Some((test, _)) = self.test.as_mut() {
-                    test.trusting = true;
-                }
-            }
-            TestAction::UseMode(mode) => {
-                let choice = ConnectionMode::from(mode);
-                match &run.origin {
-                    TestOrigin::Dialog => {
-                        self.dialog.form.mode = choice;
-                        self.notice = Some(format!("The connection dialog now uses {mode} mode"));
-                    }
-                    TestOrigin::Site(id) => {
-                        let id = id.clone();
-                        self.site_manager.set_mode(&id, choice);
-                        self.notice = Some(format!(
-                            "The site now uses {mode} mode; Save or OK keeps it"
-                        ));
-                    }
-                }
-                self.test = None;
-            }
-        }
+    pub(super) fn test_ui(&self, ctx: &egui::Context) -> Option<TestIntent> {
+        self.test.as_ref()?.0.show(ctx)
     }
 }

@@ -58,8 +58,9 @@ impl FerryApp {
         self.preferences_window.open_with(&current);
     }
 
-    /// Once a frame: replies from the preferences thread, then the window.
-    pub(super) fn preferences_ui(&mut self, ctx: &egui::Context) {
+    /// Once a frame: replies from the preferences thread, then the window;
+    /// returns what the user asked for in it.
+    pub(super) fn preferences_ui(&mut self, ctx: &egui::Context) -> Option<PrefsIntent> {
         while let Some(reply) = self
             .prefs_io
             .worker
@@ -69,13 +70,7 @@ impl FerryApp {
             self.preferences_reply(reply, ctx);
         }
         self.preferences_window.loading = !self.prefs_io.loaded;
-        match self.preferences_window.show(ctx) {
-            None | Some(PrefsIntent::Cancel) => {}
-            Some(PrefsIntent::Apply { prefs, .. }) => {
-                self.apply_preferences(prefs, false, ctx);
-                self.save_preferences();
-            }
-        }
+        self.preferences_window.show(ctx)
     }
 
     fn preferences_reply(&mut self, reply: PrefsReply, ctx: &egui::Context) {
@@ -116,7 +111,12 @@ impl FerryApp {
     /// Use `new`. At start (`initial`) every value is applied; later only
     /// what changed, so a choice made for this run (Ctrl+H, the queue's
     /// toolbar) stays until the user changes that preference.
-    fn apply_preferences(&mut self, new: Preferences, initial: bool, ctx: &egui::Context) {
+    pub(super) fn apply_preferences(
+        &mut self,
+        new: Preferences,
+        initial: bool,
+        ctx: &egui::Context,
+    ) {
         let old = std::mem::replace(&mut self.preferences, new.clone());
         ctx.set_theme(egui_theme(new.interface.theme));
         if initial || new.transfers != old.transfers {
@@ -136,7 +136,7 @@ impl FerryApp {
         self.site_manager.new_site_defaults = new.connection;
     }
 
-    fn save_preferences(&mut self) {
+    pub(super) fn save_preferences(&mut self) {
         match &self.prefs_io.worker {
             Some(worker) if worker.save(self.preferences.clone()) => self.prefs_io.saving += 1,
             Some(_) => {

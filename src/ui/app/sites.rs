@@ -539,8 +539,8 @@ impl FerryApp {
     }
 
     /// One frame of the saved-sites side: keyring answers, import/export
-    /// results, and the Site Manager with what the user did in it.
-    pub(super) fn sites_ui(&mut self, ctx: &egui::Context) {
+    /// results, and the Site Manager; returns what the user did in it.
+    pub(super) fn sites_ui(&mut self, ctx: &egui::Context) -> Option<ManagerIntent> {
         if let Some(saved) = self.saved.as_mut() {
             let was_loading = saved.loading.is_running();
             match saved.loading.poll() {
@@ -606,42 +606,7 @@ impl FerryApp {
             self.sites_written(done);
         }
         self.site_manager.saving = self.is_saving();
-        let events = self.site_manager.show(ctx, self.keyring_status.as_ref());
-        // Close and Connect after a Save wait for it to be on disk.
-        let mut save = None;
-        let mut follow = None;
-        for event in events {
-            match event {
-                ManagerEvent::Save { sites, passwords } => save = Some((sites, passwords)),
-                ManagerEvent::Connect { site, password } => {
-                    follow = Some(FollowUp::Connect { site, password })
-                }
-                ManagerEvent::Test { site, password } => self.test_site(*site, password),
-                ManagerEvent::Close => follow = follow.or(Some(FollowUp::Close)),
-            }
-        }
-        match (save, follow) {
-            (Some((sites, passwords)), follow) => {
-                let job = WriteJob::Replace {
-                    base: self.site_manager.saved_sites().clone(),
-                    sites: sites.clone(),
-                    then: AfterSave::Manager {
-                        snapshot: sites,
-                        passwords,
-                        follow,
-                    },
-                };
-                if let Err(e) = self.write_sites(job) {
-                    self.site_manager.error = Some(format!("Not saved: {e}"));
-                }
-            }
-            (None, Some(FollowUp::Close)) => self.site_manager.open = false,
-            (None, Some(FollowUp::Connect { site, password })) => {
-                self.site_manager.open = false;
-                self.connect_site(*site, password);
-            }
-            (None, None) => {}
-        }
+        self.site_manager.show(ctx, self.keyring_status.as_ref())
     }
 
     pub(super) fn file_job_done(&mut self, job: FileJob) {

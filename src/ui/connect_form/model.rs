@@ -159,8 +159,9 @@ impl TransferMode {
 }
 
 /// The connection form's fields, as typed (text fields stay text so
-/// validation can point at what is wrong). The password is never saved.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// validation can point at what is wrong). The password is never saved,
+/// and its `Debug` form masks it.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct ConnectForm {
     pub protocol: Protocol,
@@ -182,6 +183,20 @@ pub struct ConnectForm {
     pub show_hidden: bool,
     /// The folder to open after logging in (empty: the login folder).
     pub remote_path: String,
+}
+
+impl std::fmt::Debug for ConnectForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectForm")
+            .field("protocol", &self.protocol)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("logon", &self.logon)
+            .field("user", &self.user)
+            .field("password", &crate::ftp::options::masked(&self.password))
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ConnectForm {
@@ -682,6 +697,16 @@ mod tests {
             password: "secret".into(),
             ..ConnectForm::default()
         }
+    }
+
+    #[test]
+    fn debug_output_masks_the_password() {
+        let text = format!("{:#?}", form("ftp.example.org"));
+        assert!(!text.contains("secret"), "{text}");
+        assert!(
+            text.contains("***") && text.contains("ftp.example.org"),
+            "{text}"
+        );
     }
 
     fn labels(errors: &[(&'static str, String)]) -> Vec<&'static str> {

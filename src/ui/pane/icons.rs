@@ -159,7 +159,7 @@ pub(super) fn entry_icon(ui: &mut Ui, e: &Entry) {
     }
 }
 
-pub(super) fn paint_folder(painter: &Painter, rect: Rect, dark: bool) {
+pub(crate) fn paint_folder(painter: &Painter, rect: Rect, dark: bool) {
     let (body, tab) = if dark {
         (
             Color32::from_rgb(0xD9, 0xA8, 0x4E),

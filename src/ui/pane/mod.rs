@@ -30,15 +30,36 @@ use eframe::egui::{
 use egui_extras::{Column, TableBuilder};
 
 use super::actions::{self, Action};
+use super::folder_tree::{FolderTree, TreeAction};
 use super::format;
-use crate::engine::{AnyPath, Entry, Kind, PathItem, Side};
+use crate::engine::{AnyPath, Entry, FolderChange, Kind, LocalWatcher, PathItem, Side};
 use crate::ftp::NameCharset;
 
+pub(crate) use icons::paint_folder;
 use icons::*;
 pub use path_bar::{breadcrumbs, parse_typed_path, path_text};
 use selection::Bits;
 use view::*;
 pub use view::{SortColumn, compare_entries, natural_cmp, sorted_order};
+
+/// The name of the child of `ancestor` on the way down to `descendant`, when
+/// `ancestor` is above `descendant` (`/a` and `/a/b/c` give `b`).
+fn child_toward(ancestor: &AnyPath, descendant: &AnyPath) -> Option<Vec<u8>> {
+    let mut child = descendant.clone();
+    // A path has as many parents as components; the bound only guards
+    // against a parent() that would not shrink.
+    for _ in 0..4096 {
+        let parent = child.parent()?;
+        if parent == *ancestor {
+            return Some(child.file_name()).filter(|n| !n.is_empty());
+        }
+        if parent == child {
+            return None;
+        }
+        child = parent;
+    }
+    None
+}
 
 /// What of a pane survives a restart.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -48,6 +69,10 @@ pub struct PaneSettings {
     pub ascending: bool,
     /// Widths of the Size, Modified, Permissions and Owner columns (Name takes the rest).
     pub column_widths: [f32; 4],
+    /// Whether the folder tree shows above the rows (View → Folder trees).
+    pub folder_tree: bool,
+    /// The folder tree's height.
+    pub tree_height: f32,
 }
 
 impl Default for PaneSettings {
@@ -55,7 +80,9 @@ impl Default for PaneSettings {
         PaneSettings {
             sort: SortColumn::Name,
             ascending: true,
-            column_widths: [80.0, 130.0, 90.0, 70.0],
+            column_widths: [80.0, 130.0, 90.0, 110.0],
+            folder_tree: false,
+            tree_height: 160.0,
         }
     }
 }
@@ -76,6 +103,9 @@ pub enum PaneAction {
     /// pane's folder, or a folder row): transfer them, or move them when they
     /// come from this same pane.
     Dropped { drag: PaneDrag, folder: AnyPath },
+    /// The folder tree needs this folder's listing (the pane keeps showing
+    /// its own folder): send the engine's List command.
+    List(AnyPath),
 }
 
 /// What a drag from a pane carries: the dragged rows' paths (and whether each
@@ -208,6 +238,9 @@ pub struct PaneState {
     /// Entry index → place in `view` (or `HIDDEN`).
     position: Vec<u32>,
     view_for: Option<ViewKey>,
+    /// The rows of the shorter filters typed on the way to this one (their
+    /// text, their view), so erasing back is instant.
+    filter_history: Vec<(String, Vec<u32>)>,
     totals: Totals,
     selection: Bits,
     /// Visible selected entries and their bytes; None when it must be recounted.
@@ -227,6 +260,12 @@ pub struct PaneState {
     scroll: Scroll,
     /// Rows that fit in the table (Page Up/Down), as of the last frame.
     page_rows: usize,
+    /// The local pane's folder watcher (started on the first frame).
+    watcher: Option<LocalWatcher>,
+    /// The folder tree above the rows.
+    tree: FolderTree,
+    /// Whether the tree is shown (it learns from listings only then).
+    tree_shown: bool,
 }
 
 impl PaneState {
@@ -247,6 +286,7 @@ impl PaneState {
             view: Vec::new(),
             position: Vec::new(),
             view_for: None,
+            filter_history: Vec::new(),
             totals: Totals::default(),
             selection: Bits::default(),
             summary: None,
@@ -263,6 +303,9 @@ impl PaneState {
             path_edit: None,
             scroll: Scroll::Stay,
             page_rows: 20,
+            watcher: None,
+            tree: FolderTree::new(side),
+            tree_shown: false,
         }
     }
 
@@ -291,6 +334,9 @@ impl PaneState {
     /// name); another folder starts afresh.
     pub fn set_listing(&mut self, path: AnyPath, entries: Vec<Entry>) {
         let same = self.listed.as_ref() == Some(&path);
+        if self.tree_shown {
+            self.tree.on_listing(&path, &entries);
+        }
         let old = std::mem::replace(&mut self.entries, entries);
         // A listing collected from a parser's Vec keeps its spare capacity;
         // with 100,000 entries that is megabytes held for nothing.
@@ -366,10 +412,15 @@ impl PaneState {
     }
 
     /// A listing of `path` was asked for; show that it is loading.
+    /// Going up (or to any folder above) selects the folder the pane came
+    /// from, as file managers do.
     pub fn set_loading(&mut self, path: AnyPath) {
         if self.listed.as_ref() != Some(&path) {
             self.rename = None;
-            self.reveal = None;
+            self.reveal = self
+                .listed
+                .as_ref()
+                .and_then(|from| child_toward(&path, from));
         }
         self.path = Some(path);
         self.loading = true;
@@ -414,6 +465,20 @@ impl PaneState {
             .iter()
             .filter_map(|&i| self.entries.get(i as usize))
             .collect()
+    }
+
+    /// Set the filter box's text (as typing does) and update the rows shown.
+    pub fn set_filter(&mut self, text: &str) {
+        if self.filter != text {
+            self.filter = text.to_string();
+            self.ensure_view();
+        }
+    }
+
+    /// How many entries are shown (hidden files and the filter applied).
+    pub fn shown_count(&mut self) -> usize {
+        self.ensure_view();
+        self.view.len()
     }
 
     /// The selected entries, in display order; the cursor row when nothing
@@ -537,12 +602,17 @@ impl PaneState {
             self.loading_since = Some(ui.input(|i| i.time));
         }
         self.set_sort(settings.sort, settings.ascending);
+        self.follow_local_changes(ui.ctx(), &mut actions);
         self.ensure_view();
         self.keyboard(ui, &ids, active);
 
         self.toolbar_ui(ui, &ids, &mut actions);
         self.ensure_view();
         ui.add_space(2.0);
+        self.tree_shown = settings.folder_tree;
+        if self.tree_shown {
+            self.tree_ui(ui, settings, &mut actions);
+        }
 
         let status_height = ui.text_style_height(&TextStyle::Body) + 6.0;
         let free = ui.available_rect_before_wrap();
@@ -557,6 +627,130 @@ impl PaneState {
         self.status_ui(ui);
         self.drop_zone_ui(ui, &ids, &mut actions);
         actions
+    }
+
+    /// The folder tree in the top part of the pane, and the splitter below it.
+    fn tree_ui(&mut self, ui: &mut Ui, settings: &mut PaneSettings, actions: &mut Vec<PaneAction>) {
+        self.tree.set_current(self.path.as_ref());
+        // Shown just now: the rows already are the current folder's listing.
+        if let Some(listed) = &self.listed
+            && self.path.as_ref() == Some(listed)
+            && !self.tree.is_listed(listed)
+        {
+            self.tree.on_listing(listed, &self.entries);
+        }
+        let most = (ui.available_height() - 120.0).max(60.0);
+        let height = settings.tree_height.clamp(60.0, most);
+        let rect = Rect::from_min_size(ui.cursor().min, vec2(ui.available_width(), height));
+        let tree_actions = ui
+            .scope_builder(UiBuilder::new().max_rect(rect), |ui| {
+                ui.set_clip_rect(rect.intersect(ui.clip_rect()));
+                self.tree.ui(ui, self.show_hidden)
+            })
+            .inner;
+        ui.advance_cursor_after_rect(rect);
+        for action in tree_actions {
+            actions.push(match action {
+                TreeAction::Open(path) => PaneAction::Navigate(path),
+                TreeAction::List(path) => PaneAction::List(path),
+            });
+        }
+        let (handle, response) =
+            ui.allocate_exact_size(vec2(ui.available_width(), 7.0), Sense::drag());
+        response.widget_info(|| WidgetInfo::labeled(Role::Splitter, true, "Folder tree height"));
+        let response = response.on_hover_cursor(CursorIcon::ResizeVertical);
+        if response.dragged() {
+            settings.tree_height = (height + response.drag_delta().y).clamp(60.0, most);
+        }
+        let stroke = if response.hovered() || response.dragged() {
+            ui.visuals().widgets.hovered.fg_stroke
+        } else {
+            ui.visuals().widgets.noninteractive.bg_stroke
+        };
+        ui.painter()
+            .hline(handle.x_range(), handle.center().y, stroke);
+    }
+
+    /// A listing of another folder than the pane's arrived: the folder tree
+    /// may have asked for it.
+    pub fn tree_listing(&mut self, path: &AnyPath, entries: &[Entry]) {
+        if self.tree_shown {
+            self.tree.on_listing(path, entries);
+        }
+    }
+
+    /// Whether the folder tree waits for a listing it asked for.
+    pub fn tree_is_waiting(&self) -> bool {
+        self.tree.is_waiting()
+    }
+
+    /// A listing failed. True when the folder tree had asked for it (the
+    /// tree shows the error on that folder).
+    pub fn tree_listing_failed(&mut self, path: &AnyPath, message: &str) -> bool {
+        self.tree.on_listing_failed(path, message)
+    }
+
+    /// The local pane: watch the folder shown and take in what changed in it
+    /// (a re-listing only when the watcher lost track).
+    fn follow_local_changes(&mut self, ctx: &egui::Context, actions: &mut Vec<PaneAction>) {
+        let Some(AnyPath::Local(folder)) = self.listed.clone() else {
+            return;
+        };
+        let watcher = self.watcher.get_or_insert_with(|| {
+            let ctx = ctx.clone();
+            LocalWatcher::new(move || ctx.request_repaint())
+        });
+        watcher.watch(&folder);
+        for change in watcher.take_changes() {
+            if change.relist && change.folder == folder && !self.loading {
+                actions.push(PaneAction::Navigate(AnyPath::Local(folder.clone())));
+            } else {
+                self.apply_change(change);
+            }
+        }
+    }
+
+    /// Take in entries that appeared, changed or went away in the listed
+    /// folder, keeping selection, cursor and scroll position by name.
+    pub fn apply_change(&mut self, change: FolderChange) {
+        let Some(AnyPath::Local(folder)) = &self.listed else {
+            return;
+        };
+        if *folder != change.folder || change.relist {
+            return;
+        }
+        if change.changed.is_empty() && change.removed.is_empty() {
+            return;
+        }
+        let mut gone: HashSet<&[u8]> = change.removed.iter().map(Vec::as_slice).collect();
+        gone.extend(change.changed.iter().map(|e| e.name.as_slice()));
+        let mut entries: Vec<Entry> = self
+            .entries
+            .iter()
+            .filter(|e| !gone.contains(e.name.as_slice()))
+            .cloned()
+            .collect();
+        entries.extend(change.changed);
+        let (path, loading, wanted) = (
+            AnyPath::Local(change.folder),
+            self.loading,
+            self.path.clone(),
+        );
+        self.set_listing(path, entries);
+        // A listing of another folder may be on its way: the pane still waits for it.
+        if loading && wanted.is_some() && wanted != self.listed {
+            self.path = wanted;
+            self.loading = true;
+        }
+    }
+
+    /// Whether the local pane notices changes to `folder` by itself, so
+    /// nobody needs to list it again after a transfer.
+    pub fn watches(&self, folder: &AnyPath) -> bool {
+        match (folder, &self.watcher) {
+            (AnyPath::Local(p), Some(w)) => w.watching() == Some(p.as_path()),
+            _ => false,
+        }
     }
 
     /// The whole pane takes rows dragged from the other pane, into its folder.

@@ -127,6 +127,8 @@ impl PaneState {
                 let visuals = body.ui_mut().visuals_mut();
                 visuals.selection.bg_fill = visuals.selection.bg_fill.gamma_multiply(0.5);
             }
+            // Compare colours (View → Compare and synchronize), by entry name.
+            let tints = crate::ui::sync_dialog::row_tints(body.ui_mut().ctx(), this.side);
             body.rows(row_height, this.row_count(), |mut row| {
                 let Some(r) = this.row_at(row.index()) else {
                     return;
@@ -187,6 +189,14 @@ impl PaneState {
                             }
                         });
                     }
+                }
+                if let (Some(tints), Row::Entry(i), Some(y)) = (&tints, r, row_y)
+                    && let Some(c) = this
+                        .entries
+                        .get(i as usize)
+                        .and_then(|e| tints.get(&e.name))
+                {
+                    painter.rect_filled(Rect::from_x_y_ranges(body_x, y), 0.0, *c);
                 }
                 if active
                     && this.cursor == Some(r)
@@ -390,7 +400,7 @@ pub(super) const COLUMNS: [(&str, SortColumn); 5] = [
     ("Size", SortColumn::Size),
     ("Modified", SortColumn::Modified),
     ("Permissions", SortColumn::Permissions),
-    ("Owner", SortColumn::Owner),
+    ("Owner/Group", SortColumn::Owner),
 ];
 
 /// The widths to draw the Size…Owner columns at: the saved ones, shrunk in

@@ -264,6 +264,75 @@ fn filter_matches_substrings_case_insensitively_and_says_how_many_show() {
 }
 
 #[test]
+fn typing_and_erasing_a_filter_shows_what_a_fresh_filter_shows() {
+    let listing = vec![
+        file("Report.txt", 1),
+        file("résumé report.pdf", 2),
+        file(".report-hidden", 3),
+        file("Übersicht.xlsx", 4),
+        file("rePORTER", 5),
+        dir("reports"),
+        file("other", 6),
+        file("REP", 7),
+        file("r", 8),
+    ];
+    let fresh = |text: &str, hidden: bool| {
+        let mut pane = pane_with(listing.clone());
+        pane.show_hidden = hidden;
+        pane.set_filter(text);
+        (names(&pane.visible()), pane.status_line())
+    };
+    let mut pane = pane_with(listing.clone());
+    let typed = [
+        "r", "re", "rep", "repo", "report", "repor", "re", "", "ü", "üb", "Üb", "x", "é", "ré", "",
+    ];
+    for hidden in [false, true] {
+        pane.show_hidden = hidden;
+        for text in typed {
+            pane.set_filter(text);
+            assert_eq!(
+                (names(&pane.visible()), pane.status_line()),
+                fresh(text, hidden),
+                "{text:?}, hidden shown: {hidden}"
+            );
+        }
+    }
+    pane.set_filter("report");
+    assert_eq!(
+        names(&pane.visible()),
+        [
+            "reports",
+            ".report-hidden",
+            "Report.txt",
+            "rePORTER",
+            "résumé report.pdf"
+        ]
+    );
+}
+
+#[test]
+fn ascii_matching_finds_the_needle_anywhere_in_any_case() {
+    let cases = [
+        ("report", "report", true),
+        ("Annual REPORT", "report", true),
+        ("repor", "report", false),
+        ("rreport", "report", true),
+        ("xx-7z", "7z", true),
+        ("", "a", false),
+        ("abc", "", true),
+        ("ABC", "c", true),
+        ("ab", "abc", false),
+    ];
+    for (name, needle, expected) in cases {
+        assert_eq!(
+            Filter::new(needle).matches(name),
+            expected,
+            "{needle:?} in {name:?}"
+        );
+    }
+}
+
+#[test]
 fn click_selects_one_ctrl_toggles_shift_selects_a_range() {
     let mut pane = pane_with(sample());
     // Display order: .., alpha, link-dir, Zeta, A.txt, b.txt, c9.log, c10.log

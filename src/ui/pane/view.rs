@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// How many shorter filters' rows are kept while typing.
+const FILTER_HISTORY: usize = 16;
+
 /// The column a pane is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum SortColumn {
@@ -60,12 +63,76 @@ impl PaneState {
         if self.view_is_current() {
             return;
         }
-        let (view, totals) = compute_view(
-            &self.entries,
-            &self.sorted,
-            self.show_hidden,
-            &Filter::new(&self.filter),
-        );
+        let filter = Filter::new(&self.filter);
+        let same_rows =
+            self.view_for.as_ref().is_some_and(|k| {
+                k.generation == self.generation && k.show_hidden == self.show_hidden
+            }) && self.position.len() == self.entries.len();
+        // Typing one more character only narrows what is shown: only the
+        // rows shown now are candidates.
+        let narrowing = same_rows
+            && self.view_for.as_ref().is_some_and(|k| {
+                k.sort == self.sort
+                    && k.ascending == self.ascending
+                    && filter.narrows(&Filter::new(&k.filter))
+            });
+        let same_order = same_rows
+            && self
+                .view_for
+                .as_ref()
+                .is_some_and(|k| k.sort == self.sort && k.ascending == self.ascending);
+        if !same_order {
+            self.filter_history.clear();
+        }
+        // Erased back to a filter typed before: its rows are still here.
+        let earlier = self
+            .filter_history
+            .iter()
+            .rposition(|(text, _)| Filter::new(text).needle == filter.needle);
+        if let Some(at) = earlier {
+            self.filter_history.truncate(at + 1);
+            if let Some((_, view)) = self.filter_history.pop() {
+                self.set_view(view);
+                self.view_changed();
+                return;
+            }
+        }
+        // Which entries match, found in the listing's own order: the names
+        // are read front to back (memory-friendly), not in display order.
+        let mut keep = vec![0u64; self.entries.len().div_ceil(64)];
+        for (i, e) in self.entries.iter().enumerate() {
+            if narrowing && self.position.get(i) == Some(&HIDDEN) {
+                continue;
+            }
+            if (self.show_hidden || !e.is_hidden()) && filter.matches(&e.display_name) {
+                keep[i / 64] |= 1 << (i % 64);
+            }
+        }
+        let kept = |i: u32| {
+            keep.get(i as usize / 64)
+                .is_some_and(|w| w & (1 << (i % 64)) != 0)
+        };
+        let order: &[u32] = if narrowing { &self.view } else { &self.sorted };
+        let view: Vec<u32> = order.iter().copied().filter(|&i| kept(i)).collect();
+        if !same_rows {
+            self.totals = totals(&self.entries, self.show_hidden);
+        }
+        let previous = std::mem::take(&mut self.view);
+        if narrowing && let Some(k) = &self.view_for {
+            self.filter_history.push((k.filter.clone(), previous));
+            // Each is at most one index per entry; a long typed text keeps the latest.
+            if self.filter_history.len() > FILTER_HISTORY {
+                self.filter_history.remove(0);
+            }
+        } else {
+            self.filter_history.clear();
+        }
+        self.set_view(view);
+        self.view_changed();
+    }
+
+    /// Show these entry indices, in this order.
+    fn set_view(&mut self, view: Vec<u32>) {
         self.position.clear();
         self.position.resize(self.entries.len(), HIDDEN);
         for (place, &i) in view.iter().enumerate() {
@@ -74,7 +141,10 @@ impl PaneState {
             }
         }
         self.view = view;
-        self.totals = totals;
+    }
+
+    /// After the shown rows changed: counts, scroll position, what they are for.
+    fn view_changed(&mut self) {
         self.summary = None;
         let same_listing = self
             .view_for
@@ -109,7 +179,12 @@ impl PaneState {
                 Cow::Owned(sorted_order(&self.entries, self.sort, self.ascending))
             };
         let filter = Filter::new(&self.filter);
-        Cow::Owned(compute_view(&self.entries, &sorted, self.show_hidden, &filter).0)
+        Cow::Owned(compute_view(
+            &self.entries,
+            &sorted,
+            self.show_hidden,
+            &filter,
+        ))
     }
 
     /// The rows are of the folder the path bar shows, and no error hides them.
@@ -198,9 +273,9 @@ impl PaneState {
 /// then by `sort`, ties by name.
 pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec<u32> {
     // Same order as `compare_entries`, faster: every name's natural-order
-    // key is computed once into one buffer, and the sort moves 16-byte items
-    // whose `primary` number decides most comparisons without touching the
-    // entries.
+    // key is computed once into one buffer, and the sort moves 24-byte items
+    // whose `primary` and `secondary` numbers decide most comparisons
+    // without touching the entries or the keys.
     let mut keys = Vec::with_capacity(entries.len() * 24);
     let mut spans = Vec::with_capacity(entries.len());
     for e in entries {
@@ -218,8 +293,9 @@ pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec
         .enumerate()
         .map(|(i, e)| {
             let dir = e.opens_as_dir();
+            let name = name_key(i as u32);
             let primary = match sort {
-                SortColumn::Name => prefix(name_key(i as u32)),
+                SortColumn::Name => prefix(name),
                 SortColumn::Size if dir => 0,
                 SortColumn::Size => e.size.map_or(0, |s| s.saturating_add(1)),
                 SortColumn::Modified => e.modified.map_or(0, |t| {
@@ -236,18 +312,29 @@ pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec
                     prefix(&owner_key).max(1)
                 }),
             };
+            // By name, the next 8 bytes of the name; otherwise the first 8
+            // (ties go by name): most ties end here, without the keys.
+            let secondary = match sort {
+                SortColumn::Name => prefix(name.get(8..).unwrap_or_default()),
+                _ => prefix(name),
+            };
             SortItem {
                 primary,
+                secondary,
                 index: i as u32,
                 dir,
             }
         })
         .collect();
+    let by_name = sort == SortColumn::Name;
     items.sort_unstable_by(|x, y| {
         y.dir.cmp(&x.dir).then_with(|| {
             let (a, b) = (&entries[x.index as usize], &entries[y.index as usize]);
             let key = x.primary.cmp(&y.primary).then_with(|| match sort {
-                SortColumn::Name => name_key(x.index).cmp(name_key(y.index)),
+                SortColumn::Name => x
+                    .secondary
+                    .cmp(&y.secondary)
+                    .then_with(|| name_key(x.index).cmp(name_key(y.index))),
                 SortColumn::Size | SortColumn::Modified => Ordering::Equal,
                 SortColumn::Permissions => a.permissions.cmp(&b.permissions),
                 SortColumn::Owner => match (&a.owner, &b.owner) {
@@ -256,9 +343,16 @@ pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec
                 },
             });
             let key = if ascending { key } else { key.reverse() };
-            key.then_with(|| name_key(x.index).cmp(name_key(y.index)))
-                .then_with(|| a.name.cmp(&b.name))
-                .then(x.index.cmp(&y.index))
+            key.then_with(|| {
+                if by_name {
+                    Ordering::Equal
+                } else {
+                    x.secondary.cmp(&y.secondary)
+                }
+            })
+            .then_with(|| name_key(x.index).cmp(name_key(y.index)))
+            .then_with(|| a.name.cmp(&b.name))
+            .then(x.index.cmp(&y.index))
         })
     });
     items.into_iter().map(|item| item.index).collect()
@@ -268,6 +362,8 @@ pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec
 pub(super) struct SortItem {
     /// Decides the order when it differs; equal values fall back to the full comparison.
     primary: u64,
+    /// The next deciding bytes (see `sorted_order`).
+    secondary: u64,
     index: u32,
     dir: bool,
 }
@@ -418,35 +514,59 @@ impl Filter {
         self.needle.is_empty()
     }
 
+    /// Whether every name this filter matches is also matched by `wider`
+    /// (the text grew around the old text), so only `wider`'s matches need
+    /// checking.
+    pub(super) fn narrows(&self, wider: &Filter) -> bool {
+        self.ascii == wider.ascii && self.needle.contains(&wider.needle)
+    }
+
     /// Case-insensitive substring match.
     pub(super) fn matches(&self, name: &str) -> bool {
         if self.needle.is_empty() {
             return true;
         }
         if self.ascii {
-            let needle = self.needle.as_bytes();
-            name.as_bytes()
-                .windows(needle.len())
-                .any(|w| w.eq_ignore_ascii_case(needle))
+            ascii_contains_ignore_case(name.as_bytes(), self.needle.as_bytes())
+        } else if name.is_ascii() {
+            // A lowercased ASCII name is ASCII: it cannot hold a needle
+            // with other characters.
+            false
         } else {
             name.to_lowercase().contains(&self.needle)
         }
     }
 }
 
-/// The shown entries of a sorted order, and the totals before filtering.
-pub(super) fn compute_view(
-    entries: &[Entry],
-    sorted: &[u32],
-    show_hidden: bool,
-    filter: &Filter,
-) -> (Vec<u32>, Totals) {
-    let mut view = Vec::with_capacity(sorted.len());
+/// Whether `haystack` contains `needle` (lowercase ASCII) ignoring ASCII
+/// case. The candidates for a start are found with memchr, which scans many
+/// bytes at a time; only they are compared.
+fn ascii_contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if haystack.len() < needle.len() {
+        return false;
+    }
+    let last_start = haystack.len() - needle.len();
+    let upper = first.to_ascii_uppercase();
+    let starts = &haystack[..=last_start];
+    let found = |at: usize| {
+        haystack
+            .get(at + 1..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(rest))
+    };
+    if upper == first {
+        memchr::memchr_iter(first, starts).any(found)
+    } else {
+        memchr::memchr2_iter(first, upper, starts).any(found)
+    }
+}
+
+/// Counts of the entries shown before filtering.
+pub(super) fn totals(entries: &[Entry], show_hidden: bool) -> Totals {
     let mut totals = Totals::default();
-    for &i in sorted {
-        let Some(e) = entries.get(i as usize) else {
-            continue;
-        };
+    for e in entries {
         if !show_hidden && e.is_hidden() {
             continue;
         }
@@ -457,9 +577,24 @@ pub(super) fn compute_view(
             totals.files += 1;
             totals.bytes = totals.bytes.saturating_add(e.size.unwrap_or(0));
         }
-        if filter.matches(&e.display_name) {
-            view.push(i);
-        }
     }
-    (view, totals)
+    totals
+}
+
+/// The shown entries of a sorted order.
+pub(super) fn compute_view(
+    entries: &[Entry],
+    sorted: &[u32],
+    show_hidden: bool,
+    filter: &Filter,
+) -> Vec<u32> {
+    sorted
+        .iter()
+        .copied()
+        .filter(|&i| {
+            entries
+                .get(i as usize)
+                .is_some_and(|e| (show_hidden || !e.is_hidden()) && filter.matches(&e.display_name))
+        })
+        .collect()
 }
