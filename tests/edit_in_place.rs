@@ -242,14 +242,22 @@ fn always_for_this_file_uploads_later_saves_without_asking() {
     });
     // The next save (the user again) goes up on its own.
     std::fs::write(&changed.local, "x=1\ny=2\nz=3\n").unwrap();
-    let view = wait_state(&engine.events, "the second upload", |s| {
-        matches!(s, EditState::Uploaded { .. })
-    });
-    assert!(view.always);
-    assert_eq!(
-        std::fs::read_to_string(server.path("a.conf")).unwrap(),
-        "x=1\ny=2\nz=3\n"
-    );
+    // (A write may be seen half done and sent, then sent again whole: the
+    // last upload is what counts.)
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let view = wait_state(&engine.events, "the second upload", |s| {
+            matches!(s, EditState::Uploaded { .. })
+        });
+        assert!(view.always);
+        if std::fs::read_to_string(server.path("a.conf")).unwrap() == "x=1\ny=2\nz=3\n" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the save never reached the server whole"
+        );
+    }
 }
 
 #[test]
@@ -297,4 +305,27 @@ fn a_missing_remote_file_fails_with_the_servers_reason_and_keeps_nothing_half_do
     };
     assert!(why.contains("nope.txt"), "{why}");
     assert!(!failed.local.exists());
+}
+
+#[test]
+fn a_local_file_opens_in_the_editor_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "one\n").unwrap();
+    let engine = Engine::start(std::sync::Arc::new(|| {})).expect("engine starts");
+    send(
+        &engine,
+        EditCommand::OpenLocal {
+            path: file.clone(),
+            editor: Some(appending_editor("two")),
+        },
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&file).unwrap() != "one\ntwo\n" {
+        assert!(
+            Instant::now() < deadline,
+            "the editor never ran on the file"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

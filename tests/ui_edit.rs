@@ -159,7 +159,7 @@ fn a_remote_change_while_editing_warns_and_keep_both_keeps_both() {
 }
 
 #[test]
-fn f4_on_a_folder_or_the_local_pane_says_why_not() {
+fn edit_on_a_folder_says_why_not() {
     let rt = runtime();
     let server = rt.block_on(TestServer::start(ServerOptions::default()));
     std::fs::write(server.path("page.html"), "x").unwrap();

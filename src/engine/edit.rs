@@ -46,6 +46,12 @@ pub enum EditCommand {
     Stop { id: u64 },
     /// Show the temporary folder in the desktop's file manager.
     ShowFolder { id: u64 },
+    /// Open a local file as it is (no copy, nothing to send back): with
+    /// `editor`, or the desktop's application when `None`.
+    OpenLocal {
+        path: PathBuf,
+        editor: Option<EditorCommand>,
+    },
 }
 
 /// What edit in place tells the window.

@@ -183,6 +183,17 @@ impl Actor {
                     self.out.send(Event::Edit(EditEvent::Removed(id)));
                 }
             }
+            EditCommand::OpenLocal { path, editor } => {
+                let out = self.out.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(why) = launch(editor.as_ref(), &path) {
+                        out.send(Event::OperationFailed {
+                            side: Side::Local,
+                            message: format!("{why}: {}", path.display()),
+                        });
+                    }
+                });
+            }
             EditCommand::ShowFolder { id } => {
                 let Some(folder) = self
                     .edits

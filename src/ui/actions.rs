@@ -141,14 +141,14 @@ pub const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::ViewFile,
         label: "View",
-        tooltip: "Open a temporary copy of the remote file with the desktop's application",
+        tooltip: "Open the file with the desktop's application (a remote one as a temporary copy)",
         shortcut: key(Key::F3),
         scope: Scope::Pane,
     },
     ActionInfo {
         action: Action::EditFile,
         label: "Edit",
-        tooltip: "Edit the remote file: Ferry opens a copy in your editor and uploads it when you save",
+        tooltip: "Open the file in your editor; a remote one as a copy that Ferry uploads when you save",
         shortcut: key(Key::F4),
         scope: Scope::Pane,
     },
@@ -313,10 +313,7 @@ pub fn pane_actions() -> impl Iterator<Item = &'static ActionInfo> {
 
 /// Whether `action` makes sense in the pane of `side` ("Download to…" is remote only).
 pub fn offered_on(action: Action, side: crate::engine::Side) -> bool {
-    let remote_only = matches!(
-        action,
-        Action::DownloadTo | Action::ViewFile | Action::EditFile | Action::OpenWith
-    );
+    let remote_only = matches!(action, Action::DownloadTo | Action::OpenWith);
     !remote_only || side == crate::engine::Side::Remote
 }
 

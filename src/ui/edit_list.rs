@@ -73,14 +73,27 @@ impl EditList {
         selected: Vec<PathItem>,
         editor: &str,
     ) -> Result<Option<Command>, String> {
-        if side != Side::Remote {
-            return Err(
-                "Edit in place works on remote files: select one in the remote pane".into(),
-            );
-        }
         let [item] = selected.as_slice() else {
-            return Err("Select one remote file to view or edit".into());
+            return Err("Select one file to view or edit".into());
         };
+        if item.is_dir {
+            return Err(format!(
+                "{} is a folder; only files can be viewed or edited",
+                item.path.display()
+            ));
+        }
+        // A local file is opened where it is: there is nothing to send back.
+        if let (Side::Local, AnyPath::Local(path)) = (side, &item.path) {
+            let editor = match action {
+                Action::ViewFile => None,
+                _ => EditorCommand::parse(editor)
+                    .map_err(|e| format!("The editor in Preferences cannot be used: {e}"))?,
+            };
+            return Ok(Some(Command::Edit(EditCommand::OpenLocal {
+                path: path.clone(),
+                editor,
+            })));
+        }
         let AnyPath::Remote(remote) = &item.path else {
             return Err("Select one remote file to view or edit".into());
         };
@@ -555,10 +568,23 @@ mod tests {
             path: AnyPath::Remote(b"/a.txt".to_vec()),
             is_dir: false,
         };
+        let here = PathItem {
+            path: AnyPath::Local("/tmp/a.txt".into()),
+            is_dir: false,
+        };
         let local = list
-            .start(Action::EditFile, Side::Local, vec![file.clone()], "")
-            .unwrap_err();
-        assert!(local.contains("remote pane"), "{local}");
+            .start(Action::EditFile, Side::Local, vec![here], "gedit {}")
+            .unwrap();
+        assert!(
+            matches!(
+                local,
+                Some(Command::Edit(EditCommand::OpenLocal {
+                    editor: Some(_),
+                    ..
+                }))
+            ),
+            "a local file opens in place: {local:?}"
+        );
         let bad = list
             .start(Action::EditFile, Side::Remote, vec![file.clone()], "gedit")
             .unwrap_err();
