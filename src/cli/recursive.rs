@@ -208,10 +208,14 @@ pub(super) async fn run_items(
         },
         out,
     );
+    // The session that looked at the source takes the first job (the
+    // folder's listing): the queue must know the login and hold the session
+    // before the jobs arrive, or it opens a second connection for them.
+    handle.login(options.clone());
+    handle.give_session(session);
     for (direction, source, is_dir, target) in items {
         handle.enqueue_as(options.clone(), direction, source, is_dir, target);
     }
-    handle.give_session(session);
     let mut bar = TotalBar::new();
     loop {
         wake.notified().await;

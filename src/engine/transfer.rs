@@ -115,15 +115,25 @@ pub async fn download_file(
         Some(n) => Some(n),
         None => session.size(remote).await.ok(),
     };
-    let mtime = match known.modified {
-        Some(t) => Some(t),
-        None => session.mdtm(remote).await.ok(),
-    };
+    // Without a time from the listing, MDTM rides along with the data
+    // command instead of costing a round trip per file.
+    if known.modified.is_none() {
+        session.mdtm_ahead(remote);
+    }
     let part = part_path(target);
     if let (Existing::Overwrite, Some(size)) = (existing, size)
         && size <= SMALL_FILE
     {
-        return download_small(session, remote, part, target, size, mtime, progress).await;
+        return download_small(
+            session,
+            remote,
+            part,
+            target,
+            size,
+            known.modified,
+            progress,
+        )
+        .await;
     }
     let check = part.clone();
     run_blocking(move || refuse_link(&check)).await?;
@@ -200,6 +210,10 @@ pub async fn download_file(
             path: part.display().to_string(),
         });
     }
+    let mtime = match known.modified {
+        Some(t) => Some(t),
+        None => session.mdtm_answer(remote).await,
+    };
     let target_buf = target.to_path_buf();
     run_blocking(move || {
         if let Some(t) = mtime
@@ -245,6 +259,10 @@ async fn download_small(
             path: target.display().to_string(),
         });
     }
+    let mtime = match mtime {
+        Some(t) => Some(t),
+        None => session.mdtm_answer(remote).await,
+    };
     let target = target.to_path_buf();
     run_blocking(move || {
         use std::io::Write;

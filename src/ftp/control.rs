@@ -398,6 +398,35 @@ impl Control {
         self.final_reply().await
     }
 
+    /// Send two commands in one write and read both final replies, in
+    /// order: one round trip instead of two. Only for commands that start
+    /// no transfer, which every server answers one after the other.
+    pub async fn command_pair(
+        &mut self,
+        first: (&str, Option<&[u8]>),
+        then: (&str, Option<&[u8]>),
+    ) -> Result<(Reply, Reply)> {
+        self.settle().await?;
+        let mut lines = Vec::new();
+        for (verb, arg) in [first, then] {
+            check_argument(verb.as_bytes())?;
+            let start = lines.len();
+            lines.extend_from_slice(verb.as_bytes());
+            if let Some(a) = arg {
+                check_argument(a)?;
+                lines.push(b' ');
+                lines.extend_from_slice(a);
+            }
+            self.log.sent(&lines[start..]);
+            lines.extend_from_slice(b"\r\n");
+        }
+        self.write_line(&lines).await?;
+        self.owed += 2;
+        let a = self.final_reply().await?;
+        let b = self.final_reply().await?;
+        Ok((a, b))
+    }
+
     /// Send a command and require a 2xx reply.
     pub async fn expect_ok(&mut self, verb: &str, arg: Option<&[u8]>) -> Result<Reply> {
         let r = self.command(verb, arg).await?;

@@ -146,6 +146,14 @@ pub struct Session {
     incompressible_endings: Vec<String>,
     /// The last restart marker of a block or compressed download.
     restart_marker: Option<RestartMarker>,
+    /// A path whose MDTM goes out in the same write as the next data
+    /// command (EPSV, PASV, EPRT, PORT or REST), so it costs no round trip.
+    mdtm_ahead: Option<Vec<u8>>,
+    /// The reply to [`Session::mdtm_ahead`]'s MDTM, and its path.
+    mdtm_answer: Option<(Vec<u8>, Reply)>,
+    /// The server answered pipelined commands out of order: no more
+    /// pipelining on this session.
+    replies_out_of_order: bool,
 }
 
 impl Session {
@@ -209,6 +217,9 @@ impl Session {
             deflate_level_asked: false,
             incompressible_endings: Vec::new(),
             restart_marker: None,
+            mdtm_ahead: None,
+            mdtm_answer: None,
+            replies_out_of_order: false,
         };
         Ok(session)
     }
@@ -526,6 +537,60 @@ impl Session {
     }
 
     /// Modification time (MDTM), UTC.
+    /// Ask for `path`'s modification time together with the next data
+    /// command, instead of a round trip of its own; read the answer with
+    /// [`Session::mdtm_answer`] after the transfer.
+    pub fn mdtm_ahead(&mut self, path: impl AsRef<[u8]>) {
+        self.mdtm_ahead = Some(path.as_ref().to_vec());
+        self.mdtm_answer = None;
+    }
+
+    /// The modification time asked for with [`Session::mdtm_ahead`]: the
+    /// answer that came with the transfer, or (when no data command went out
+    /// meanwhile) asked now. None when the server does not say.
+    pub async fn mdtm_answer(&mut self, path: impl AsRef<[u8]>) -> Option<chrono::NaiveDateTime> {
+        let path = path.as_ref();
+        self.mdtm_ahead = None;
+        match self.mdtm_answer.take() {
+            Some((asked, r)) if asked == path => (r.code == 213)
+                .then(|| parse_mdtm(r.text().trim()))
+                .flatten(),
+            _ => self.mdtm(path).await.ok(),
+        }
+    }
+
+    /// `command` on the control connection, carrying a pending
+    /// [`Session::mdtm_ahead`] in the same write.
+    async fn command_with_ahead(&mut self, verb: &str, arg: Option<&[u8]>) -> Result<Reply> {
+        if self.replies_out_of_order || self.mdtm_ahead.is_none() {
+            return self.control.command(verb, arg).await;
+        }
+        let Some(path) = self.mdtm_ahead.take() else {
+            return self.control.command(verb, arg).await;
+        };
+        if check_argument(&path).is_err() {
+            return self.control.command(verb, arg).await;
+        }
+        let (mut mdtm, mut r) = self
+            .control
+            .command_pair(("MDTM", Some(&path)), (verb, arg))
+            .await?;
+        // Some servers (libunftp) work on commands concurrently and answer
+        // the quicker one first. The codes tell the replies apart: MDTM's is
+        // 213 or a refusal, the data command's never 213. Such a server gets
+        // one command at a time from here on.
+        let mdtm_like = |r: &Reply| r.code == 213 || r.code >= 400;
+        if !mdtm_like(&mdtm) && mdtm_like(&r) {
+            std::mem::swap(&mut mdtm, &mut r);
+            self.replies_out_of_order = true;
+            self.log().status(
+                "The server answered two commands out of order; sending one at a time from now on",
+            );
+        }
+        self.mdtm_answer = Some((path, mdtm));
+        Ok(r)
+    }
+
     pub async fn mdtm(&mut self, path: impl AsRef<[u8]>) -> Result<chrono::NaiveDateTime> {
         let r = self.ok("MDTM", Some(path.as_ref())).await?;
         parse_mdtm(r.text().trim()).ok_or_else(|| FtpError::Protocol {
@@ -607,7 +672,7 @@ impl Session {
             _ => !self.epsv_refused,
         };
         if epsv {
-            let r = self.control.command("EPSV", None).await?;
+            let r = self.command_with_ahead("EPSV", None).await?;
             if r.code == 229 {
                 let port = parse_epsv(&r.text()).ok_or_else(|| FtpError::Protocol {
                     detail: format!("EPSV reply names no port: {}", r.text()),
@@ -622,7 +687,7 @@ impl Session {
                 .status(format!("EPSV refused ({}); using PASV", r.code));
             self.epsv_refused = true;
         }
-        let r = self.control.command("PASV", None).await?;
+        let r = self.command_with_ahead("PASV", None).await?;
         if r.code != 227 {
             return Err(refused("PASV", None, &r));
         }
@@ -726,7 +791,9 @@ impl Session {
         };
         if use_eprt {
             let arg = eprt_argument(advertised);
-            let r = self.control.command("EPRT", Some(arg.as_bytes())).await?;
+            let r = self
+                .command_with_ahead("EPRT", Some(arg.as_bytes()))
+                .await?;
             if r.is_success() {
                 return Ok(Prepared::Listening(listener, advertised));
             }
@@ -745,7 +812,12 @@ impl Session {
             });
         };
         let arg = port_argument(SocketAddrV4::new(*v4.ip(), v4.port()));
-        self.control.expect_ok("PORT", Some(arg.as_bytes())).await?;
+        let r = self
+            .command_with_ahead("PORT", Some(arg.as_bytes()))
+            .await?;
+        if !r.is_success() {
+            return Err(refused("PORT", Some(arg.as_bytes()), &r));
+        }
         Ok(Prepared::Listening(listener, advertised))
     }
 
@@ -857,8 +929,7 @@ impl Session {
         self.control.settle().await?;
         if rest > 0 {
             let r = self
-                .control
-                .command("REST", Some(rest.to_string().as_bytes()))
+                .command_with_ahead("REST", Some(rest.to_string().as_bytes()))
                 .await?;
             if r.code != 350 {
                 return Err(refused("REST", Some(rest.to_string().as_bytes()), &r).into());

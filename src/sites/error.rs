@@ -64,6 +64,28 @@ pub enum SitesError {
         site_id: String,
     },
 
+    /// The master password given does not open the password file.
+    #[error(
+        "the master password does not open the password file; nothing was changed — check it (Caps Lock?) and try again: {}",
+        path.display()
+    )]
+    WrongMasterPassword { path: PathBuf },
+
+    /// The password file is used before its master password was given.
+    #[error("the password file is locked: give the master password first")]
+    PasswordFileLocked,
+
+    /// An empty master password was given for a new password file.
+    #[error("the master password is empty: choose one to protect the password file")]
+    EmptyMasterPassword,
+
+    /// The password file is not one Ferry can read; it is left as it is.
+    #[error(
+        "could not read the password file: {reason}; it was left untouched — move it aside to start a new one: {}",
+        path.display()
+    )]
+    PasswordFileUnreadable { reason: String, path: PathBuf },
+
     /// A FileZilla site manager file is not XML Ferry can read.
     #[error(
         "could not read the FileZilla site list: {reason}; export it again from FileZilla (File → Export): {}",

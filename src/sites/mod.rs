@@ -4,6 +4,7 @@
 
 mod error;
 pub mod filezilla;
+pub mod password_file;
 pub mod profile;
 pub mod secrets;
 pub mod spec;
@@ -12,11 +13,12 @@ pub mod trust;
 
 pub use error::{Result, SitesError};
 pub use filezilla::{ImportReport, import_filezilla, import_filezilla_xml};
+pub use password_file::{KdfCost, PASSWORD_FILE, PasswordFile};
 pub use profile::{
     Charset, ConnectionMode, LogonType, PortRange, Protocol, Site, TransferMode, host_port,
     new_site_id,
 };
-pub use secrets::{KeyringStatus, MemorySecrets, OsKeyring, SecretStore};
+pub use secrets::{KeyringOrFile, KeyringStatus, MemorySecrets, OsKeyring, SecretStore};
 pub use spec::{ANONYMOUS_PASSWORD, ANONYMOUS_USER, ConnectSpec};
 pub use store::{
     LoadWarning, Loaded, SCHEMA_VERSION, SITES_FILE, SiteList, SiteStore, default_config_dir,

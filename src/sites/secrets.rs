@@ -1,12 +1,15 @@
-//! Site passwords, kept in the OS keyring under the site's id and never in a
-//! file. Where no keyring service runs, Ferry asks for the password when
-//! connecting instead; there is deliberately no file fallback.
+//! Site passwords, kept in the OS keyring under the site's id, never in a
+//! plain file. Where no keyring service runs, the window offers an encrypted
+//! password file unlocked by a master password ([`KeyringOrFile`],
+//! [`super::PasswordFile`]); otherwise Ferry asks for the password when
+//! connecting.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, OnceLock};
 
 use super::error::{Result, SitesError};
+use super::password_file::PasswordFile;
 
 /// The keyring service name Ferry's entries are filed under.
 pub const KEYRING_SERVICE: &str = "ferry";
@@ -22,12 +25,21 @@ pub enum KeyringStatus {
         /// What the keyring library reported, for the log.
         reason: String,
     },
+    /// No keyring service, so passwords are kept in the encrypted password
+    /// file, opened with the master password once per run.
+    PasswordFile {
+        /// What the keyring library reported, for the log.
+        reason: String,
+    },
 }
 
 impl KeyringStatus {
     /// Whether passwords can be remembered.
     pub fn is_available(&self) -> bool {
-        matches!(self, KeyringStatus::Available)
+        matches!(
+            self,
+            KeyringStatus::Available | KeyringStatus::PasswordFile { .. }
+        )
     }
 }
 
@@ -38,6 +50,10 @@ impl fmt::Display for KeyringStatus {
             KeyringStatus::Unavailable { reason } => write!(
                 f,
                 "no keyring service ({reason}): Ferry will ask for the password when connecting"
+            ),
+            KeyringStatus::PasswordFile { reason } => write!(
+                f,
+                "no keyring service ({reason}): passwords are kept in an encrypted file, opened with your master password once per run"
             ),
         }
     }
@@ -55,6 +71,11 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, site_id: &str, password: &str) -> Result<()>;
     /// Forget the site's password; forgetting a missing one is not an error.
     fn delete(&self, site_id: &str) -> Result<()>;
+    /// The encrypted password file, when that is where passwords go (it
+    /// needs its master password before use).
+    fn password_file(&self) -> Option<&PasswordFile> {
+        None
+    }
 }
 
 /// The OS keyring: Secret Service on Linux and the BSDs, Keychain on macOS,
@@ -102,7 +123,7 @@ fn probe() -> KeyringStatus {
     };
     match &status {
         KeyringStatus::Available => tracing::debug!("OS keyring available"),
-        KeyringStatus::Unavailable { .. } => tracing::warn!("{status}"),
+        _ => tracing::warn!("{status}"),
     }
     status
 }
@@ -139,6 +160,87 @@ impl SecretStore for OsKeyring {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(keyring_error("delete", site_id, e)),
         }
+    }
+}
+
+/// The OS keyring where a keyring service answers, else the encrypted
+/// password file (which must be unlocked before use; until then its calls
+/// fail with [`SitesError::PasswordFileLocked`]).
+pub struct KeyringOrFile {
+    keyring: Box<dyn SecretStore>,
+    file: PasswordFile,
+}
+
+impl KeyringOrFile {
+    /// The OS keyring, with the password file at `file` as the fallback.
+    pub fn new(file: PasswordFile) -> KeyringOrFile {
+        KeyringOrFile::with_keyring(Box::new(OsKeyring::new()), file)
+    }
+
+    /// As [`Self::new`] over another keyring (tests).
+    pub fn with_keyring(keyring: Box<dyn SecretStore>, file: PasswordFile) -> KeyringOrFile {
+        KeyringOrFile { keyring, file }
+    }
+
+    /// The password file, when it is the store in use (no keyring).
+    pub fn file(&self) -> Option<&PasswordFile> {
+        (!self.keyring.status().is_available()).then_some(&self.file)
+    }
+
+    fn store(&self) -> &dyn SecretStore {
+        match self.file() {
+            Some(file) => file,
+            None => &*self.keyring,
+        }
+    }
+}
+
+impl SecretStore for KeyringOrFile {
+    fn status(&self) -> KeyringStatus {
+        match self.keyring.status() {
+            KeyringStatus::Unavailable { reason } => KeyringStatus::PasswordFile { reason },
+            status => status,
+        }
+    }
+
+    fn get(&self, site_id: &str) -> Result<Option<String>> {
+        self.store().get(site_id)
+    }
+
+    fn set(&self, site_id: &str, password: &str) -> Result<()> {
+        self.store().set(site_id, password)
+    }
+
+    fn delete(&self, site_id: &str) -> Result<()> {
+        self.store().delete(site_id)
+    }
+
+    fn password_file(&self) -> Option<&PasswordFile> {
+        self.file()
+    }
+}
+
+impl SecretStore for PasswordFile {
+    fn status(&self) -> KeyringStatus {
+        KeyringStatus::PasswordFile {
+            reason: "the encrypted password file".into(),
+        }
+    }
+
+    fn get(&self, site_id: &str) -> Result<Option<String>> {
+        PasswordFile::get(self, site_id)
+    }
+
+    fn set(&self, site_id: &str, password: &str) -> Result<()> {
+        PasswordFile::set(self, site_id, password)
+    }
+
+    fn delete(&self, site_id: &str) -> Result<()> {
+        PasswordFile::delete(self, site_id)
+    }
+
+    fn password_file(&self) -> Option<&PasswordFile> {
+        Some(self)
     }
 }
 

@@ -394,6 +394,7 @@ impl FerryApp {
             .storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
+        super::fonts::install(&cc.egui_ctx);
         Self::with_state(cc.egui_ctx.clone(), state, config)
     }
 

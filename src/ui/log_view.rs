@@ -12,8 +12,7 @@ use std::fmt::Write as _;
 use chrono::Timelike;
 use eframe::egui::{
     self, Align, Align2, Color32, FontId, Layout, Modifiers, Rect, RichText, Role, Sense,
-    TextStyle, Vec2, WidgetInfo,
-    text::{LayoutJob, TextWrapping},
+    TextStyle, Vec2, WidgetInfo, text::TextWrapping,
 };
 
 use crate::ftp::log::{LogKind, LogLine, mask_secret};
@@ -441,8 +440,9 @@ impl LogView {
             x += layout.session_width;
         }
 
-        let mut job = LayoutJob::single_section(
-            entry.text.clone(),
+        let mut job = crate::ui::format::name_job(
+            painter.ctx(),
+            &entry.text,
             egui::TextFormat::simple(layout.font.clone(), color),
         );
         job.wrap = TextWrapping::truncate_at_width((rect.right() - layout.padding - x).max(0.0));

@@ -8,6 +8,7 @@ pub mod connect_dialog;
 pub mod connect_form;
 pub mod edit_list;
 pub mod folder_tree;
+pub mod fonts;
 pub mod format;
 pub mod job;
 pub mod keyring_worker;
@@ -59,8 +60,11 @@ pub fn run(demo: bool) -> ExitCode {
             .map(|d| d.join(crate::prefs::PREFS_FILE)),
         sites: match crate::sites::default_config_dir() {
             Ok(dir) => Some(SitesConfig {
+                // The OS keyring; without one, the encrypted password file.
+                secrets: std::sync::Arc::new(crate::sites::KeyringOrFile::new(
+                    crate::sites::PasswordFile::new(dir.join(crate::sites::PASSWORD_FILE)),
+                )),
                 dir,
-                secrets: std::sync::Arc::new(crate::sites::OsKeyring::new()),
             }),
             Err(e) => {
                 eprintln!("ferry: saved sites are unavailable: {e}");
@@ -76,6 +80,8 @@ pub fn run(demo: bool) -> ExitCode {
             .with_min_inner_size([640.0, 400.0])
             .with_icon(app_icon()),
         persist_window: true,
+        // Ferry adds the system fonts itself (ui/fonts.rs), without waiting.
+        system_font_fallback: false,
         ..Default::default()
     };
     let result = eframe::run_native(

@@ -508,14 +508,12 @@ impl QueueView {
                         direction_arrow(ui, job.direction);
                     });
                     row.col(|ui| {
-                        ui.label(local.display()).on_hover_text(local.display());
+                        ui.label(format::name(ui, local.display().to_string()))
+                            .on_hover_text(local.display());
                     });
                     row.col(|ui| {
-                        ui.label(remote.display()).on_hover_text(format!(
-                            "{} on {}",
-                            remote.display(),
-                            job.site
-                        ));
+                        ui.label(format::name(ui, remote.display().to_string()))
+                            .on_hover_text(format!("{} on {}", remote.display(), job.site));
                     });
                     row.col(|ui| {
                         if let Some(size) = job.size {

@@ -1312,8 +1312,9 @@ fn tree_row(
         }
         let font = egui::TextStyle::Body.resolve(ui.style());
         let text_pos = egui::pos2(arrow_rect.right() + 4.0, rect.center().y);
-        let galley = ui.painter().layout(
-            text.to_string(),
+        let galley = crate::ui::format::name_galley(
+            ui.painter(),
+            text,
             font,
             color,
             (rect.right() - text_pos.x).max(10.0),

@@ -6,6 +6,7 @@
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 pub mod fake;
+pub mod latency;
 pub mod proftpd;
 pub mod rfc959;
 pub mod server;

@@ -69,13 +69,19 @@ impl FerryApp {
                         crate::ui::format::count(paths.len() as u64, "item", "items")
                     ));
                     for PathItem { path: p, .. } in paths.iter().take(5) {
-                        ui.monospace(p.display());
+                        ui.label(crate::ui::format::name(
+                            ui,
+                            egui::RichText::new(p.display().to_string()).monospace(),
+                        ));
                     }
                     if paths.len() > 5 {
                         ui.label(format!("… and {} more", paths.len() - 5));
                     }
                     ui.label("Into:");
-                    ui.monospace(folder.display());
+                    ui.label(crate::ui::format::name(
+                        ui,
+                        egui::RichText::new(folder.display().to_string()).monospace(),
+                    ));
                     ui.horizontal(|ui| {
                         // Enter confirms, Esc cancels, as in every desktop dialog.
                         if ui.button("Move").clicked()
@@ -222,7 +228,10 @@ impl FerryApp {
                         }
                     ));
                     for PathItem { path: p, .. } in paths.iter().take(5) {
-                        ui.monospace(p.display());
+                        ui.label(crate::ui::format::name(
+                            ui,
+                            egui::RichText::new(p.display().to_string()).monospace(),
+                        ));
                     }
                     if paths.len() > 5 {
                         ui.label(format!("… and {} more", paths.len() - 5));

@@ -558,6 +558,9 @@ impl FerryApp {
             .and_then(|s| s.keyring.as_ref())
             .map(KeyringWorker::replies)
             .unwrap_or_default();
+        if let Some(worker) = self.saved.as_ref().and_then(|s| s.keyring.as_ref()) {
+            worker.master_prompt_ui(ctx); // The password file's, when it is locked.
+        }
         for reply in replies {
             match reply {
                 KeyringReply::Status(status) => self.keyring_status = Some(status),

@@ -86,7 +86,7 @@ impl PaneState {
                         } else {
                             RichText::new(label)
                         };
-                        let button = egui::Button::new(text).frame(false);
+                        let button = egui::Button::new(format::name(ui, text)).frame(false);
                         if ui
                             .add(button)
                             .on_hover_text(path_text(path, &self.charset))

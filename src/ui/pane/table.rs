@@ -516,11 +516,7 @@ pub(super) fn sort_header(
 
 /// The name cell's text; a link also says where it points.
 pub(super) fn name_label(ui: &mut Ui, e: &Entry) {
-    let response = ui.add(
-        Label::new(e.display_name.as_str())
-            .selectable(false)
-            .truncate(),
-    );
+    let response = format::name_label(ui, &e.display_name);
     if let Kind::Symlink { .. } = e.kind {
         let target = e.link_target.as_deref().unwrap_or("an unknown target");
         response.on_hover_text(format!("Link to {target}"));

@@ -1,0 +1,218 @@
+//! Names in every script: drawn with the installed fonts when there are
+//! some, escaped (never boxes) when there are none, right-to-left names in
+//! reading order. The harness panics on any character it would draw as a
+//! box, so every test here also checks that no name is tofu.
+//!
+//! The tests that draw with installed fonts need Debian's fonts-noto-cjk,
+//! fonts-noto-color-emoji and fonts-dejavu-core (`scripts/test-fonts`, which
+//! `scripts/test` runs); without them they skip with a message, or fail when
+//! FERRY_REQUIRE_FONTS=1.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, FontId};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ferry::engine::{AnyPath, Entry, Kind, Side};
+use ferry::ui::pane::{PaneSettings, PaneState};
+use ferry::ui::{fonts, format};
+
+const NAMES: [&str; 7] = [
+    "日本語のファイル.txt",
+    "中文文件夹.md",
+    "한국어.txt",
+    "עברית.txt",
+    "😀 smile.txt",
+    "Ελληνικά.txt",
+    "Русский.txt",
+];
+
+const DEJAVU: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+const NOTO_CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+const NOTO_EMOJI: &str = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf";
+
+/// Whether the fonts these tests draw with are installed; when they are not,
+/// say so, and fail if they are required.
+fn fonts_installed() -> bool {
+    let missing: Vec<&str> = [DEJAVU, NOTO_CJK, NOTO_EMOJI]
+        .into_iter()
+        .filter(|f| !Path::new(f).exists())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("FERRY_REQUIRE_FONTS").is_none(),
+        "FERRY_REQUIRE_FONTS is set but these fonts are missing: {missing:?} (run scripts/test-fonts)"
+    );
+    eprintln!("skipped: fonts missing {missing:?}; scripts/test-fonts installs them");
+    false
+}
+
+struct Screen {
+    pane: PaneState,
+    settings: PaneSettings,
+}
+
+fn entry(name: &str) -> Entry {
+    Entry {
+        name: name.as_bytes().to_vec(),
+        display_name: name.to_string(),
+        kind: Kind::File,
+        size: Some(1_000),
+        modified: None,
+        permissions: None,
+        owner: None,
+        link_target: None,
+    }
+}
+
+fn harness() -> Harness<'static, Screen> {
+    let mut pane = PaneState::new(Side::Remote);
+    pane.set_listing(
+        AnyPath::Remote(b"/home/ann".to_vec()),
+        NAMES.iter().map(|n| entry(n)).collect(),
+    );
+    Harness::builder().with_size([900.0, 400.0]).build_ui_state(
+        |ui, s: &mut Screen| {
+            let _ = s.pane.ui(ui, &mut s.settings, true);
+        },
+        Screen {
+            pane,
+            settings: PaneSettings::default(),
+        },
+    )
+}
+
+fn escaped(name: &str, keep: impl Fn(char) -> bool) -> String {
+    name.chars()
+        .map(|c| {
+            if keep(c) {
+                c.to_string()
+            } else {
+                format!("\\u{{{:X}}}", c as u32)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn without_fonts_for_a_script_names_show_escaped_and_never_as_boxes() {
+    let mut harness = harness();
+    // Panics on tofu: without the escapes this run fails.
+    harness.run();
+
+    // Greek and Cyrillic are in the bundled fonts: shown as they are.
+    harness.get_by_label("Ελληνικά.txt");
+    harness.get_by_label("Русский.txt");
+    // The rest has no font here: every such character written as its code.
+    for name in [NAMES[0], NAMES[1], NAMES[2], NAMES[3]] {
+        let shown = escaped(name, |c| c.is_ascii());
+        assert!(shown.starts_with("\\u{"), "{shown}");
+        harness.get_by_label(&shown);
+    }
+    harness.get_by_label("\\u{1F600} smile.txt");
+
+    // The tooltip names the missing code points and how to get them drawn.
+    harness.get_by_label("\\u{1F600} smile.txt").hover();
+    harness.run();
+    harness.get_by_label_contains("no installed font has U+1F600 — install");
+    harness.get_by_label_contains("fonts-noto-color-emoji");
+
+    // The name itself is untouched: selecting the row selects the real bytes.
+    harness
+        .get_by_label("\\u{5E2}\\u{5D1}\\u{5E8}\\u{5D9}\\u{5EA}.txt")
+        .click();
+    harness.run();
+    let selected = harness.state().pane.selected();
+    assert_eq!(selected.len(), 1);
+    assert_eq!(selected[0].name, "עברית.txt".as_bytes());
+}
+
+#[test]
+fn installed_fonts_draw_cjk_hebrew_and_emoji_names() {
+    if !fonts_installed() {
+        return;
+    }
+    let mut harness = harness();
+    let loading = fonts::install(&harness.ctx);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !loading.done() {
+        assert!(
+            Instant::now() < deadline,
+            "the installed fonts were not found in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run();
+
+    let font = FontId::proportional(14.0);
+    for text in ["日本語", "中文", "한국어", "עברית", "😀"] {
+        assert!(
+            fonts::covers(&harness.ctx, &font, text),
+            "no installed font draws {text:?}"
+        );
+    }
+    harness.run(); // Draws every name; would panic on a box.
+    for name in [
+        "日本語のファイル.txt",
+        "中文文件夹.md",
+        "한국어.txt",
+        "😀 smile.txt",
+    ] {
+        harness.get_by_label(name);
+    }
+    // Hebrew is drawn in reading order (right to left, extension last).
+    harness.get_by_label("עברית.txt");
+}
+
+/// The glyphs egui draws for `job`, left to right (zero-width ones left out).
+fn drawn(ctx: &egui::Context, job: egui::text::LayoutJob) -> String {
+    let galley = ctx.fonts_mut(|f| f.layout_job(job));
+    let mut glyphs: Vec<(f32, char)> = galley
+        .rows
+        .iter()
+        .flat_map(|r| r.row.glyphs.iter())
+        .filter(|g| g.advance_width > 0.0)
+        .map(|g| (g.pos.x, g.chr))
+        .collect();
+    glyphs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    glyphs.into_iter().map(|(_, c)| c).collect()
+}
+
+#[test]
+fn right_to_left_names_are_drawn_in_reading_order() {
+    if !Path::new(DEJAVU).exists() {
+        // Only DejaVu is needed here.
+        assert!(fonts_installed(), "DejaVu Sans is missing");
+        return;
+    }
+    let mut harness = Harness::builder().build_ui(|_| {});
+    let ctx = harness.ctx.clone();
+    let data = std::fs::read(DEJAVU).expect("read DejaVu Sans");
+    ctx.add_font(egui::epaint::text::FontInsert::new(
+        "DejaVu Sans",
+        egui::FontData::from_owned(data),
+        vec![egui::epaint::text::InsertFontFamily {
+            family: egui::FontFamily::Proportional,
+            priority: egui::epaint::text::FontPriority::Lowest,
+        }],
+    ));
+    harness.run();
+    let format = egui::TextFormat::simple(FontId::proportional(14.0), egui::Color32::WHITE);
+    for (name, want) in [
+        ("עברית.txt", "תירבע.txt"),
+        ("שלום עולם.txt", "םלוע םולש.txt"),
+        ("report-עברית-2024.pdf", "report-2024-תירבע.pdf"),
+        ("(שלום).md", "(םולש).md"),
+    ] {
+        let job = format::name_job(&ctx, name, format.clone());
+        assert_eq!(drawn(&ctx, job), want, "{name}");
+        // What the words are drawn as is what format says a reader sees.
+        assert_eq!(format::visual_order(name), want, "{name}");
+    }
+    // Without the reordering, egui alone swaps the words of a two-word name.
+    let plain = egui::text::LayoutJob::single_section("שלום עולם.txt".into(), format);
+    assert_ne!(drawn(&ctx, plain), "םלוע םולש.txt");
+}
