@@ -46,6 +46,12 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
             "serve-demo cannot run from here; run `ferry serve-demo` on its own",
         )),
         Command::Diagnose { url } => diagnose(&url, &net).await,
+        Command::Edit { url } => super::edit::run(&url, &net).await,
+        Command::Chmod {
+            octal,
+            url,
+            recursive,
+        } => super::chmod::run(&octal, &url, recursive, &net).await,
         Command::Mkdir { url } => {
             let (url, mut s) = open(&url, &net).await?;
             s.mkdir(&url.path).await?;

@@ -1,7 +1,9 @@
 //! `ferry` on the command line: scripts and benchmarks over the same
 //! protocol engine as the window.
 
+mod chmod;
 mod commands;
+mod edit;
 mod progress;
 mod recursive;
 mod serve_demo;
@@ -194,6 +196,25 @@ enum Command {
     /// Run the demo server without the window: prints its URL, user and
     /// password, and serves until Ctrl+C.
     ServeDemo(serve_demo::ServeDemoArgs),
+    /// Edit a remote file: download it to a private temporary folder, run
+    /// $VISUAL or $EDITOR (else the editor in Preferences) and wait, then
+    /// upload it if it changed, unless the server's copy changed meanwhile
+    /// (then your copy is kept and its path printed).
+    Edit {
+        /// ftp://[user[:password]@]host[:port]/path/file, or site:NAME/path
+        url: String,
+    },
+    /// Change a remote file's permissions (SITE CHMOD), e.g. `ferry chmod
+    /// 644 URL`; with -r a folder and everything inside it.
+    Chmod {
+        /// Three octal digits: 644, 755, 600…
+        #[arg(value_name = "MODE")]
+        octal: String,
+        url: String,
+        /// A folder and everything inside it (links are not followed).
+        #[arg(short = 'r', long)]
+        recursive: bool,
+    },
     /// Rename or move a remote file or folder.
     Mv {
         url: String,

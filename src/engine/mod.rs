@@ -2,7 +2,10 @@
 //! remote session, local file-system work and transfers, and speaks only
 //! [`Command`] in, [`Event`] out (see `protocol.rs`).
 
+pub mod chmod;
 pub mod diagnose;
+pub mod edit;
+mod edit_actor;
 pub mod existing;
 mod local;
 pub mod protocol;
@@ -320,6 +323,8 @@ pub struct Engine {
     pub handle: EngineHandle,
     pub events: std_mpsc::Receiver<Event>,
     runtime: Option<tokio::runtime::Runtime>,
+    /// Files being edited in place: removed when the engine is dropped.
+    edit_copies: edit_actor::TempCopies,
 }
 
 impl Engine {
@@ -340,15 +345,20 @@ impl Engine {
         let (tx, rx) = mpsc::unbounded_channel();
         let (etx, erx) = std_mpsc::channel();
         let out = Outbox::new(etx, waker);
-        let queue = {
+        let edit_copies = edit_actor::TempCopies::default();
+        let (queue, edits) = {
             let _guard = runtime.enter();
-            queue::spawn(queue, out.clone())
+            (
+                queue::spawn(queue, out.clone()),
+                edit_actor::spawn(out.clone(), edit_copies.clone()),
+            )
         };
-        runtime.spawn(dispatch(rx, out, queue));
+        runtime.spawn(dispatch(rx, out, queue, edits));
         Ok(Engine {
             handle: EngineHandle { tx },
             events: erx,
             runtime: Some(runtime),
+            edit_copies,
         })
     }
 
@@ -363,13 +373,20 @@ impl Drop for Engine {
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
+        self.edit_copies.remove_all();
     }
 }
 
 /// The engine's main loop: routes each command to the task that owns it.
-async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox, queue: QueueHandle) {
+async fn dispatch(
+    mut rx: mpsc::UnboundedReceiver<Command>,
+    out: Outbox,
+    queue: QueueHandle,
+    edits: edit_actor::EditHandle,
+) {
     let mut remote: Option<remote::RemoteHandle> = None;
     let mut options: Option<ConnectOptions> = None;
+    let mut chmods = chmod::Chmods::default();
     while let Some(command) = rx.recv().await {
         match command {
             Command::Connect {
@@ -494,6 +511,14 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Command>, out: Outbox, queue: 
                 apply_to_all,
             }),
             Command::RestoreQueue => queue.command(QueueCommand::RestoreSaved),
+            Command::Edit(command) => {
+                let connected = live(&mut remote).is_some();
+                edits.send(command, options.clone().filter(|_| connected));
+            }
+            Command::Chmod(command) => {
+                let connected = live(&mut remote).is_some();
+                chmods.command(command, options.clone().filter(|_| connected), &out);
+            }
             Command::QueueSettings {
                 concurrency,
                 on_existing,

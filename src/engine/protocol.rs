@@ -266,6 +266,13 @@ pub enum Command {
     },
     /// Switch the data connection mode of the current connection.
     SetDataMode(DataMode),
+    /// Edit in place: open a remote file of the current connection in an
+    /// editor, send its saves back, stop. Answered by `Event::Edit`.
+    Edit(super::edit::EditCommand),
+    /// Change permissions (SITE CHMOD remotely, on a connection of its
+    /// own; `set_permissions` locally), or cancel that. Answered by
+    /// `Event::Chmod`.
+    Chmod(super::chmod::ChmodCommand),
 }
 
 /// Events the engine sends back. The engine wakes the UI after each send.
@@ -362,6 +369,10 @@ pub enum Event {
     /// Something about the queue as a whole the user should read (for
     /// example, a transfer asked for while not connected).
     QueueNotice(String),
+    /// A file being edited in place changed state, or editing it stopped.
+    Edit(super::edit::EditEvent),
+    /// How a permissions change goes.
+    Chmod(super::chmod::ChmodEvent),
 }
 
 /// What to do when a transfer's target already exists.

@@ -33,6 +33,11 @@ pub enum Action {
     CompareFolders,
     Preferences,
     Quit,
+    ViewFile,
+    EditFile,
+    OpenWith,
+    FilesBeingEdited,
+    Permissions,
 }
 
 /// Where an action can be offered.
@@ -134,6 +139,27 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::Pane,
     },
     ActionInfo {
+        action: Action::ViewFile,
+        label: "View",
+        tooltip: "Open the file with the desktop's application (a remote one as a temporary copy)",
+        shortcut: key(Key::F3),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::EditFile,
+        label: "Edit",
+        tooltip: "Open the file in your editor; a remote one as a copy that Ferry uploads when you save",
+        shortcut: key(Key::F4),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::OpenWith,
+        label: "Open with…",
+        tooltip: "Edit the remote file with a program you name",
+        shortcut: None,
+        scope: Scope::Pane,
+    },
+    ActionInfo {
         action: Action::Transfer,
         label: "Transfer",
         tooltip: "Download or upload the selection to the other pane's folder",
@@ -173,6 +199,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         label: "Delete…",
         tooltip: "Delete the selection (folders with everything in them)",
         shortcut: key(Key::Delete),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
+        action: Action::Permissions,
+        label: "Permissions…",
+        tooltip: "Show the selection's owner, size and permissions, and change the permissions",
+        shortcut: None,
         scope: Scope::Pane,
     },
     ActionInfo {
@@ -232,6 +265,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::App,
     },
     ActionInfo {
+        action: Action::FilesBeingEdited,
+        label: "Files being edited",
+        tooltip: "The remote files open in an editor: their state, upload now, stop editing",
+        shortcut: None,
+        scope: Scope::App,
+    },
+    ActionInfo {
         action: Action::Preferences,
         label: "Preferences…",
         tooltip: "Ferry's defaults: transfers, new connections, appearance, editor",
@@ -273,7 +313,8 @@ pub fn pane_actions() -> impl Iterator<Item = &'static ActionInfo> {
 
 /// Whether `action` makes sense in the pane of `side` ("Download to…" is remote only).
 pub fn offered_on(action: Action, side: crate::engine::Side) -> bool {
-    action != Action::DownloadTo || side == crate::engine::Side::Remote
+    let remote_only = matches!(action, Action::DownloadTo | Action::OpenWith);
+    !remote_only || side == crate::engine::Side::Remote
 }
 
 #[cfg(test)]
@@ -310,6 +351,11 @@ mod tests {
             CompareFolders,
             Preferences,
             Quit,
+            ViewFile,
+            EditFile,
+            OpenWith,
+            FilesBeingEdited,
+            Permissions,
         ];
         for a in all {
             assert_eq!(a.info().action, a, "{a:?} has no row");

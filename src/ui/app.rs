@@ -380,6 +380,10 @@ pub struct FerryApp {
     pub preferences: crate::prefs::Preferences,
     pub preferences_window: super::preferences::PreferencesWindow,
     prefs_io: preferences::PrefsIo,
+    /// Files being edited in place.
+    pub edits: super::edit_list::EditList,
+    /// Properties / Permissions….
+    pub permissions: super::permissions_dialog::PermissionsDialog,
 }
 
 impl FerryApp {
@@ -466,6 +470,8 @@ impl FerryApp {
             preferences: Default::default(),
             preferences_window: Default::default(),
             prefs_io: Default::default(),
+            edits: Default::default(),
+            permissions: Default::default(),
         };
         // Hints, notes and field errors use the small style: egui's 9
         // points is hard to read, 11.5 sits just under the 12.5 body text.
@@ -764,8 +770,10 @@ impl FerryApp {
                 {
                     fired = Some(Action::ToggleFolderTrees);
                 }
-                if action_button(ui, Action::ShowQueue, None) {
-                    fired = Some(Action::ShowQueue);
+                for a in [Action::ShowQueue, Action::FilesBeingEdited] {
+                    if action_button(ui, a, None) {
+                        fired = Some(a);
+                    }
                 }
                 if action_button(ui, Action::CompareFolders, None) {
                     fired = Some(Action::CompareFolders);
@@ -1051,6 +1059,7 @@ impl FerryApp {
             && !self.dialog.open
             && !self.site_manager.open
             && !self.preferences_window.open
+            && !self.permissions.open
         {
             let keys = self.shortcuts(ctx);
             self.apply_intents(keys, ctx);
@@ -1167,6 +1176,10 @@ impl FerryApp {
         let prefs = self.preferences_ui(ctx);
         self.apply_intents(prefs.map(Intent::Prefs), ctx);
         self.modal_ui(ctx);
+        let edits = self.edits.ui(ctx);
+        self.apply_intents(edits.into_iter().map(Intent::Engine), ctx);
+        let permissions = self.permissions.ui(ctx);
+        self.apply_intents(permissions.into_iter().map(Intent::Engine), ctx);
         let test = self.test_ui(ctx);
         self.apply_intents(test.map(Intent::Test), ctx);
         let cert = self.cert_ui(ctx);

@@ -159,6 +159,24 @@ impl FerryApp {
                 }
                 self.save_as_site(form);
             }
+            Action::ViewFile | Action::EditFile | Action::OpenWith => {
+                let selected = self.selected_paths(side);
+                let editor = &self.preferences.editing.editor;
+                match self.edits.start(action, side, selected, editor) {
+                    Ok(Some(command)) => self.send(command),
+                    Ok(None) => {}
+                    Err(why) => self.notice = Some(why),
+                }
+            }
+            Action::FilesBeingEdited => self.edits.open = true,
+            Action::Permissions => {
+                let base = self.pane(side).listing_path().cloned();
+                let entries = self.pane(side).selected().into_iter().cloned().collect();
+                let server = self.last_request.as_ref().map(|r| r.options.addr_text());
+                if let Err(why) = self.permissions.open_for(side, base, entries, server) {
+                    self.notice = Some(why);
+                }
+            }
             Action::ImportSites => self.import_sites(None, ctx),
             Action::ExportSites => self.export_sites(None, ctx),
         }

@@ -15,6 +15,14 @@ impl FerryApp {
     pub(super) fn apply(&mut self, event: Event) {
         match event {
             Event::Log(line) => self.log.push(line),
+            Event::Edit(event) => self.edits.apply(event),
+            Event::Chmod(event) => {
+                if let Some(folder) = self.permissions.apply(event)
+                    && self.pane(folder.side()).path() == Some(&folder)
+                {
+                    self.navigate(folder);
+                }
+            }
             Event::Busy { side, what, since } => {
                 *self.busy.get_mut(side) = what.map(|w| (w, since));
             }
