@@ -292,6 +292,7 @@ fn dialog_shows_every_labelled_field() {
     for label in [
         "Timeout",
         "Keep-alive",
+        "Server time zone",
         "External address",
         "Port range",
         "Trust PASV host",

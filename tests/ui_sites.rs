@@ -176,6 +176,8 @@ fn a_site_made_in_the_manager_survives_a_restart_and_connects_to_its_default_fol
         &site_local.path().display().to_string(),
     );
     type_into(&mut h, "Remote folder", "/docs");
+    // A field of the shared connection form: typed here, kept in the site.
+    type_into(&mut h, "Server time zone", "+5:30");
     h.check_accessibility();
     click_last(&mut h, "Save");
 
@@ -185,6 +187,7 @@ fn a_site_made_in_the_manager_survives_a_restart_and_connects_to_its_default_fol
     assert_eq!(sites[0].name, "Test server");
     assert_eq!(sites[0].port, Some(server.addr.port()));
     assert_eq!(sites[0].remote_folder.as_deref(), Some("/docs"));
+    assert_eq!(sites[0].time_offset_minutes, Some(330));
     assert!(sites[0].remember_password);
     wait_until(&mut h, "the password in the keyring", |_| {
         keyring.get(&id).unwrap().is_some()

@@ -58,27 +58,11 @@ pub struct SyncArgs {
     time_tolerance: u32,
     /// The server's LIST times are this far from UTC, e.g. +2, -4, +5:45
     /// (default: found with MDTM when the server has no MLSD).
-    #[arg(long, value_name = "HOURS", value_parser = parse_offset, allow_hyphen_values = true)]
+    #[arg(long, value_name = "HOURS", value_parser = crate::sync::timezone::parse_offset, allow_hyphen_values = true)]
     server_offset: Option<TimeDelta>,
     /// Transfers at once, each on its own connection (1-32).
     #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
     jobs: u16,
-}
-
-fn parse_offset(text: &str) -> Result<TimeDelta, String> {
-    let bad = || format!("expected hours from UTC like +2, -4 or +5:45, not {text:?}");
-    let (sign, rest) = match text.as_bytes().first() {
-        Some(b'-') => (-1, &text[1..]),
-        Some(b'+') => (1, &text[1..]),
-        _ => (1, text),
-    };
-    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-    let h: i64 = h.parse().map_err(|_| bad())?;
-    let m: i64 = m.parse().map_err(|_| bad())?;
-    if h > 14 || m >= 60 {
-        return Err(bad());
-    }
-    Ok(TimeDelta::minutes(sign * (h * 60 + m)))
 }
 
 /// Run `ferry sync`.
@@ -120,7 +104,13 @@ pub(super) async fn run(args: &SyncArgs, net: &NetArgs) -> Result<(), CliError> 
         walk: WalkOptions {
             exclude: args.exclude.clone(),
             charset: session.options().charset,
-            time_offset: args.server_offset,
+            // The flag, else the saved site's setting, else found on the way.
+            time_offset: args.server_offset.or_else(|| {
+                session
+                    .options()
+                    .list_time_offset_minutes
+                    .map(|m| TimeDelta::minutes(i64::from(m)))
+            }),
         },
         options: SyncOptions {
             direction,
@@ -391,19 +381,5 @@ fn trim_slash(path: &[u8]) -> Vec<u8> {
     match path {
         [rest @ .., b'/'] if !rest.is_empty() => rest.to_vec(),
         other => other.to_vec(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn server_offsets_read_like_time_zones() {
-        assert_eq!(parse_offset("+2"), Ok(TimeDelta::hours(2)));
-        assert_eq!(parse_offset("-4"), Ok(TimeDelta::hours(-4)));
-        assert_eq!(parse_offset("5:45"), Ok(TimeDelta::minutes(345)));
-        assert!(parse_offset("+15").is_err());
-        assert!(parse_offset("two").is_err());
     }
 }

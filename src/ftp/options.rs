@@ -172,6 +172,11 @@ pub struct ConnectOptions {
     /// skipped for compressed files and where the server does not offer it;
     /// a refusal falls back to stream (see `Session::download`).
     pub transfer_mode: TransferMode,
+    /// How far ahead of UTC the server's `LIST` times are, in minutes, when
+    /// the user set it for the site. `None`: found when it matters (a
+    /// comparison asks one file's `MDTM`, which is UTC). MLSD times are UTC
+    /// and never shifted.
+    pub list_time_offset_minutes: Option<i32>,
 }
 
 /// What `Debug` shows instead of a password: whether there is one, never it.
@@ -200,6 +205,7 @@ impl std::fmt::Debug for ConnectOptions {
             keepalive,
             charset,
             transfer_mode,
+            list_time_offset_minutes,
         } = self;
         f.debug_struct("ConnectOptions")
             .field("host", host)
@@ -219,6 +225,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("keepalive", keepalive)
             .field("charset", charset)
             .field("transfer_mode", transfer_mode)
+            .field("list_time_offset_minutes", list_time_offset_minutes)
             .finish()
     }
 }

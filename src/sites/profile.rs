@@ -225,6 +225,10 @@ pub struct Site {
     /// Send NOOP after this many idle seconds; `None` sends none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keepalive_secs: Option<u64>,
+    /// The server's `LIST` times are this many minutes ahead of UTC, for
+    /// servers that list in local time (`None`: found when comparing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_offset_minutes: Option<i32>,
     /// Active mode: the address to tell the server (behind NAT).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_ip: Option<IpAddr>,
@@ -275,6 +279,7 @@ impl Site {
             remote_folder: None,
             timeout_secs: None,
             keepalive_secs: None,
+            time_offset_minutes: None,
             external_ip: None,
             active_port_range: None,
             trust_pasv_host: false,
@@ -319,6 +324,7 @@ impl Site {
             transfer_mode: self.transfer_mode,
             timeout: self.timeout_secs.map(Duration::from_secs),
             keepalive: self.keepalive_secs.map(Duration::from_secs),
+            list_time_offset_minutes: self.time_offset_minutes,
             external_ip: self.external_ip,
             port_range: self.active_port_range.map(|r| r.first..=r.last),
             trust_pasv_host: self.trust_pasv_host,

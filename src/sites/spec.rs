@@ -43,6 +43,9 @@ pub struct ConnectSpec {
     pub list_hidden: bool,
     pub charset: NameCharset,
     pub trust: TrustPolicy,
+    /// The server's `LIST` times are this many minutes ahead of UTC
+    /// (`None`: found when a comparison needs it).
+    pub list_time_offset_minutes: Option<i32>,
 }
 
 impl ConnectSpec {
@@ -111,6 +114,7 @@ impl ConnectSpec {
         o.list_hidden = self.list_hidden;
         o.charset = self.charset;
         o.transfer_mode = self.transfer_mode;
+        o.list_time_offset_minutes = self.list_time_offset_minutes;
         o
     }
 }

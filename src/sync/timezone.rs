@@ -60,6 +60,23 @@ pub async fn detect(
     }
 }
 
+/// Hours from UTC as people write them: `+2`, `-4`, `5:45`.
+pub fn parse_offset(text: &str) -> Result<TimeDelta, String> {
+    let bad = || format!("expected hours from UTC like +2, -4 or +5:45, not {text:?}");
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'-') => (-1, &text[1..]),
+        Some(b'+') => (1, &text[1..]),
+        _ => (1, text),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let h: i64 = h.parse().map_err(|_| bad())?;
+    let m: i64 = m.parse().map_err(|_| bad())?;
+    if h > 14 || m >= 60 {
+        return Err(bad());
+    }
+    Ok(TimeDelta::minutes(sign * (h * 60 + m)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +109,15 @@ mod tests {
             offset_from(at(9, 0, 0), at(9, 0, 42)),
             Some(TimeDelta::zero())
         );
+    }
+
+    #[test]
+    fn offsets_read_like_time_zones() {
+        assert_eq!(parse_offset("+2"), Ok(TimeDelta::hours(2)));
+        assert_eq!(parse_offset("-4"), Ok(TimeDelta::hours(-4)));
+        assert_eq!(parse_offset("5:45"), Ok(TimeDelta::minutes(345)));
+        assert!(parse_offset("+15").is_err());
+        assert!(parse_offset("two").is_err());
     }
 
     #[test]

@@ -394,7 +394,10 @@ impl SyncWindow {
                     .map(str::to_string)
                     .collect(),
                 charset: remote.charset,
-                time_offset: None,
+                // The site's setting, if any; else found on the way.
+                time_offset: login
+                    .list_time_offset_minutes
+                    .map(|m| chrono::TimeDelta::minutes(i64::from(m))),
             },
             options: SyncOptions {
                 direction: self.direction,

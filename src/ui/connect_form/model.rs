@@ -30,6 +30,7 @@ pub mod field {
     pub const TRANSFER_MODE: &str = "Transfer mode";
     pub const TIMEOUT: &str = "Timeout";
     pub const KEEPALIVE: &str = "Keep-alive";
+    pub const TIME_ZONE: &str = "Server time zone";
     pub const EXTERNAL_IP: &str = "External address";
     pub const PORT_RANGE: &str = "Port range";
     pub const TRUST_PASV_HOST: &str = "Trust PASV host";
@@ -177,6 +178,9 @@ pub struct ConnectForm {
     pub timeout_secs: String,
     /// Seconds between NOOPs while idle; empty for none.
     pub keepalive_secs: String,
+    /// The server's LIST time zone as hours from UTC (`+2`, `-4`, `+5:45`);
+    /// empty: found when comparing folders.
+    pub time_zone: String,
     pub external_ip: String,
     pub port_range: String,
     pub trust_pasv_host: bool,
@@ -212,6 +216,7 @@ impl Default for ConnectForm {
             transfer_mode: TransferMode::Stream,
             timeout_secs: String::new(),
             keepalive_secs: String::new(),
+            time_zone: String::new(),
             external_ip: String::new(),
             port_range: String::new(),
             trust_pasv_host: false,
@@ -270,6 +275,7 @@ impl ConnectForm {
             field::USER => self.user = d.user,
             field::TIMEOUT => self.timeout_secs = d.timeout_secs,
             field::KEEPALIVE => self.keepalive_secs = d.keepalive_secs,
+            field::TIME_ZONE => self.time_zone = d.time_zone,
             field::EXTERNAL_IP => self.external_ip = d.external_ip,
             field::PORT_RANGE => self.port_range = d.port_range,
             _ => {}
@@ -296,6 +302,11 @@ impl ConnectForm {
             field::KEEPALIVE,
             parse_keepalive(&self.keepalive_secs),
         );
+        let time_zone = check(
+            &mut errors,
+            field::TIME_ZONE,
+            parse_time_zone(&self.time_zone),
+        );
         let external_ip = check(
             &mut errors,
             field::EXTERNAL_IP,
@@ -312,6 +323,7 @@ impl ConnectForm {
             Some(user),
             Some(timeout),
             Some(keepalive),
+            Some(time_zone),
             Some(external_ip),
             Some(port_range),
         ) = (
@@ -320,6 +332,7 @@ impl ConnectForm {
             user,
             timeout,
             keepalive,
+            time_zone,
             external_ip,
             port_range,
         )
@@ -337,6 +350,7 @@ impl ConnectForm {
             transfer_mode: self.transfer_mode,
             timeout,
             keepalive,
+            list_time_offset_minutes: time_zone,
             external_ip,
             port_range,
             trust_pasv_host: self.trust_pasv_host,
@@ -369,6 +383,10 @@ impl ConnectForm {
             keepalive_secs: site
                 .keepalive_secs
                 .map(|s| s.to_string())
+                .unwrap_or_default(),
+            time_zone: site
+                .time_offset_minutes
+                .map(format_time_zone)
                 .unwrap_or_default(),
             external_ip: site.external_ip.map(|i| i.to_string()).unwrap_or_default(),
             port_range: site
@@ -403,6 +421,9 @@ impl ConnectForm {
         }
         if let Ok(keepalive) = parse_keepalive(&self.keepalive_secs) {
             site.keepalive_secs = keepalive.map(|d| d.as_secs());
+        }
+        if let Ok(offset) = parse_time_zone(&self.time_zone) {
+            site.time_offset_minutes = offset;
         }
         if let Ok(ip) = parse_external_ip(&self.external_ip) {
             site.external_ip = ip;
@@ -580,6 +601,38 @@ pub fn parse_timeout(text: &str) -> Result<Option<Duration>, String> {
 }
 
 /// The keep-alive interval: empty or 0 for none, else 10–600 seconds.
+/// The Server time zone field: empty for "find it", else hours from UTC as
+/// `+2`, `-4` or `+5:45` (a leading `UTC` is allowed), in minutes.
+pub fn parse_time_zone(text: &str) -> Result<Option<i32>, String> {
+    let text = text.trim();
+    let bare = text
+        .strip_prefix("UTC")
+        .or_else(|| text.strip_prefix("utc"))
+        .unwrap_or(text)
+        .trim();
+    if bare.is_empty() {
+        return Ok(None);
+    }
+    match crate::sync::timezone::parse_offset(bare) {
+        // Within ±14 h (checked by the parser), so it fits.
+        Ok(offset) => Ok(Some(offset.num_minutes() as i32)),
+        Err(_) => Err(format!(
+            "Enter hours from UTC like +2, -4 or +5:45, or leave it empty to find it (not {text:?})"
+        )),
+    }
+}
+
+/// Minutes from UTC as the Server time zone field shows them: `+2`, `-4:30`.
+pub fn format_time_zone(minutes: i32) -> String {
+    let sign = if minutes < 0 { '-' } else { '+' };
+    let (h, m) = (minutes.abs() / 60, minutes.abs() % 60);
+    if m == 0 {
+        format!("{sign}{h}")
+    } else {
+        format!("{sign}{h}:{m:02}")
+    }
+}
+
 pub fn parse_keepalive(text: &str) -> Result<Option<Duration>, String> {
     let text = text.trim();
     if text.is_empty() || text == "0" {
@@ -1151,6 +1204,46 @@ mod tests {
         let f = form("h");
         assert_eq!(f.timeout_secs, "");
         assert_eq!(f.validate().unwrap().options.timeouts, Timeouts::default());
+    }
+
+    #[test]
+    fn the_server_time_zone_goes_from_the_form_to_the_options_and_the_site() {
+        assert_eq!(parse_time_zone(""), Ok(None));
+        assert_eq!(parse_time_zone(" +2 "), Ok(Some(120)));
+        assert_eq!(parse_time_zone("UTC-4:30"), Ok(Some(-270)));
+        for bad in ["+15", "two", "+2:75", "UTC+"] {
+            assert!(parse_time_zone(bad).is_err(), "{bad}");
+        }
+        for minutes in [120, -270, 345, 0] {
+            assert_eq!(
+                parse_time_zone(&format_time_zone(minutes)),
+                Ok(Some(minutes))
+            );
+        }
+        let f = ConnectForm {
+            time_zone: "+5:45".into(),
+            ..form("h")
+        };
+        assert_eq!(
+            f.validate().unwrap().options.list_time_offset_minutes,
+            Some(345)
+        );
+        let mut site = Site::new("s", "h");
+        f.apply_to(&mut site);
+        assert_eq!(site.time_offset_minutes, Some(345));
+        assert_eq!(ConnectForm::from_site(&site).time_zone, "+5:45");
+        assert_eq!(
+            site.connect_spec("").options().list_time_offset_minutes,
+            Some(345)
+        );
+        let bad = ConnectForm {
+            time_zone: "soon".into(),
+            ..form("h")
+        };
+        assert_eq!(labels(&bad.validate().unwrap_err()), [field::TIME_ZONE]);
+        // A bad value is not written over the site's.
+        bad.apply_to(&mut site);
+        assert_eq!(site.time_offset_minutes, Some(345));
     }
 
     #[test]

@@ -233,9 +233,10 @@ impl<'a> FormRows<'a> {
 
     /// The fields of [`FormRows::network`], for opening a collapsed section
     /// that holds an error.
-    pub const NETWORK: [&'static str; 4] = [
+    pub const NETWORK: [&'static str; 5] = [
         field::TIMEOUT,
         field::KEEPALIVE,
+        field::TIME_ZONE,
         field::EXTERNAL_IP,
         field::PORT_RANGE,
     ];
@@ -256,6 +257,15 @@ impl<'a> FormRows<'a> {
             |e| e.hint_text("Off").suffix("s").desired_width(NARROW),
             "Send NOOP after this many idle seconds (10–600), so a firewall does not drop \
              the connection and a dead one is noticed at once",
+        );
+        self.checked_text(
+            ui,
+            field::TIME_ZONE,
+            &mut form.time_zone,
+            |e| e.hint_text("Find it").desired_width(NARROW),
+            "Hours from UTC of the times in the server's listings (+2, -4, +5:45), for \
+             servers that list in local time; used to compare folders. Empty: Ferry finds \
+             it by asking one file's time in UTC (MDTM)",
         );
         self.checked_text(
             ui,
