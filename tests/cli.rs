@@ -376,7 +376,7 @@ async fn sites_import_filezilla_list_and_export_never_write_a_password() {
     assert!(o.status.success(), "import: {}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains("Imported 1 site(s)") && out.contains("Work/Build box"),
+        out.contains("Imported 1 site into") && out.contains("Work/Build box"),
         "{out}"
     );
     assert!(

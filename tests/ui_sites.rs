@@ -829,7 +829,7 @@ fn import_reports_what_came_in_and_export_writes_no_password() {
         !a.file_job_running() && !a.is_saving()
     });
     assert!(
-        h.query_by_label_contains("Imported 1 site(s), skipped 1")
+        h.query_by_label_contains("Imported 1 site, skipped 1")
             .is_some()
     );
     assert!(h.query_by_label_contains("Skipped An SFTP one").is_some());
@@ -860,7 +860,7 @@ fn import_reports_what_came_in_and_export_writes_no_password() {
             .notice
             .clone()
             .unwrap_or_default()
-            .contains("Exported 1 site(s)")
+            .contains("Exported 1 site to")
     );
 }
 

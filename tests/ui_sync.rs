@@ -189,7 +189,7 @@ fn the_preview_shows_rows_and_totals_and_run_queues_only_ticked_rows() {
             .sync
             .result
             .as_deref()
-            .is_some_and(|r| r.contains("Queued 2 upload(s)")),
+            .is_some_and(|r| r.contains("Queued 2 uploads, 0 downloads and 0 deletes")),
         "{:?}",
         h.state().sync.result
     );

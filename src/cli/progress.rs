@@ -4,6 +4,12 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// `1 file`, `3 files`: a count in words, never "file(s)".
+pub(crate) fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Progress of one transfer: a bar with bytes, rate and ETA, or nothing
 /// when stderr is not a terminal (scripts, CI).
 pub(crate) struct Progress {
@@ -83,5 +89,15 @@ impl Drop for LazyProgress {
         if let Some(p) = self.bar.get() {
             p.finish();
         }
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn counts_read_as_words() {
+        assert_eq!(super::count(1u32, "file", "files"), "1 file");
+        assert_eq!(super::count(0u32, "file", "files"), "0 files");
+        assert_eq!(super::count(3u64, "entry", "entries"), "3 entries");
     }
 }

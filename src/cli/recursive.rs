@@ -262,14 +262,16 @@ pub(super) async fn run_items(
                     bar.finish();
                     if verbose || skipped > 0 {
                         eprintln!(
-                            "ferry: {done} file(s) copied, {skipped} skipped, {failed} failed"
+                            "ferry: {} copied, {skipped} skipped, {failed} failed",
+                            super::progress::count(done as u64, "file", "files")
                         );
                     }
                     return if failed == 0 {
                         Ok(())
                     } else {
                         Err(CliError::transfer(format!(
-                            "{failed} item(s) failed (listed above); run the same command with --continue to resume"
+                            "{} failed (listed above); run the same command with --continue to resume",
+                            super::progress::count(failed as u64, "item", "items")
                         )))
                     };
                 }

@@ -66,8 +66,8 @@ pub(super) fn run(action: SitesAction) -> Result<(), CliError> {
             let report = import_filezilla(&file, &mut loaded.sites, &keyring)?;
             store.save(&loaded.sites)?;
             println!(
-                "Imported {} site(s) into {}",
-                report.imported.len(),
+                "Imported {} into {}",
+                super::progress::count(report.imported.len() as u64, "site", "sites"),
                 store.path().display()
             );
             for name in &report.imported {
@@ -84,8 +84,8 @@ pub(super) fn run(action: SitesAction) -> Result<(), CliError> {
             refuse_overwrite(&file)?;
             export(&loaded.sites.sites, &file)?;
             println!(
-                "Exported {} site(s) to {} (without passwords)",
-                loaded.sites.sites.len(),
+                "Exported {} to {} (without passwords)",
+                super::progress::count(loaded.sites.sites.len() as u64, "site", "sites"),
                 file.display()
             );
         }

@@ -134,8 +134,13 @@ pub(super) async fn run(args: &SyncArgs, net: &NetArgs) -> Result<(), CliError> 
     }
     if net.verbose {
         eprintln!(
-            "ferry: {} remote listing(s), {} file(s) compared by checksum",
-            prepared.remote.listings, prepared.checksummed
+            "ferry: {}, {} compared by checksum",
+            super::progress::count(
+                prepared.remote.listings as u64,
+                "remote listing",
+                "remote listings"
+            ),
+            super::progress::count(prepared.checksummed as u64, "file", "files")
         );
     }
     let plan = &prepared.plan;
@@ -173,7 +178,8 @@ pub(super) async fn run(args: &SyncArgs, net: &NetArgs) -> Result<(), CliError> 
     let unmatched = conflicts.len() + prepared.local.refused.len() + prepared.remote.refused.len();
     if unmatched > 0 {
         return Err(CliError::transfer(format!(
-            "{unmatched} item(s) left different (conflicts or refused names, listed above); the folders do not match"
+            "{} left different (conflicts or refused names, listed above); the folders do not match",
+            super::progress::count(unmatched as u64, "item", "items")
         )));
     }
     Ok(())
@@ -215,14 +221,14 @@ async fn walk(session: &mut Session, job: &SyncJob) -> Result<Prepared, CliError
 
 fn summary(t: &crate::sync::Totals, conflicts: usize) -> String {
     format!(
-        "plan: {} to upload ({} bytes), {} to download ({} bytes), {} to delete locally, {} to delete remotely, {} conflict(s), {} identical",
+        "plan: {} to upload ({} bytes), {} to download ({} bytes), {} to delete locally, {} to delete remotely, {}, {} identical",
         t.upload_files,
         t.upload_bytes,
         t.download_files,
         t.download_bytes,
         t.delete_local,
         t.delete_remote,
-        conflicts,
+        super::progress::count(conflicts as u64, "conflict", "conflicts"),
         t.identical
     )
 }
@@ -332,7 +338,8 @@ async fn carry_out(
     .await;
     if failures > 0 {
         return Err(CliError::transfer(format!(
-            "{failures} delete(s) failed (listed above)"
+            "{} failed (listed above)",
+            super::progress::count(failures, "delete", "deletes")
         )));
     }
     copied

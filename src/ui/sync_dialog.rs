@@ -496,8 +496,8 @@ impl SyncWindow {
                 ui.colored_label(
                     danger,
                     format!(
-                        "Delete {} item(s) for good (folders with everything in them)?",
-                        totals.deletes()
+                        "Delete {} for good (folders with everything in them)?",
+                        crate::ui::format::count(totals.deletes(), "item", "items")
                     ),
                 );
                 if ui.button("Delete and run").clicked() {
@@ -520,11 +520,12 @@ impl SyncWindow {
             }
         });
         if !commands.is_empty() {
+            use crate::ui::format::count;
             self.result = Some(format!(
-                "Queued {} upload(s) and {} download(s), {} delete(s): follow them in the transfer queue.",
-                totals.upload_files,
-                totals.download_files,
-                totals.deletes()
+                "Queued {}, {} and {}: follow them in the transfer queue.",
+                count(totals.upload_files, "upload", "uploads"),
+                count(totals.download_files, "download", "downloads"),
+                count(totals.deletes(), "delete", "deletes"),
             ));
             self.stage = Stage::Idle;
         }

@@ -116,7 +116,10 @@ impl FerryApp {
                     .collect();
                 if !text.is_empty() {
                     ctx.copy_text(text.join("\n"));
-                    self.notice = Some(format!("Copied {} path(s)", text.len()));
+                    self.notice = Some(format!(
+                        "Copied {}",
+                        crate::ui::format::count(text.len() as u64, "path", "paths")
+                    ));
                 }
             }
             Action::Transfer => {

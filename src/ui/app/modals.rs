@@ -164,8 +164,8 @@ impl FerryApp {
                         ui.set_max_width(520.0);
                         ui.heading("FileZilla import");
                         ui.label(format!(
-                            "Imported {} site(s), skipped {}, from {}",
-                            report.imported.len(),
+                            "Imported {}, skipped {}, from {}",
+                            crate::ui::format::count(report.imported.len() as u64, "site", "sites"),
                             report.skipped.len(),
                             from.display()
                         ));

@@ -617,7 +617,8 @@ impl FerryApp {
             FileJob::Exported { to, result } => {
                 self.notice = Some(match result {
                     Ok(n) => format!(
-                        "Exported {n} site(s) to {} (without passwords)",
+                        "Exported {} to {} (without passwords)",
+                        crate::ui::format::count(n as u64, "site", "sites"),
                         to.display()
                     ),
                     Err(e) => format!("Export failed: {e}"),
