@@ -1391,7 +1391,13 @@ fn site_fields(
                         available,
                         egui::Checkbox::new(&mut site.remember_password, label::REMEMBER),
                     )
-                    .on_hover_text("Keep the password in the OS keyring (never in Ferry's files)");
+                    .on_hover_text(match keyring {
+                        Some(KeyringStatus::PasswordFile { .. }) => {
+                            "Keep the password in Ferry's encrypted password file, opened \
+                             with your master password once per run (there is no OS keyring)"
+                        }
+                        _ => "Keep the password in the OS keyring (never in Ferry's files)",
+                    });
                     if let Some(KeyringStatus::Unavailable { reason }) = keyring {
                         note(ui, KEYRING_UNAVAILABLE, weak).on_hover_text(reason);
                     } else if !site.remember_password {
