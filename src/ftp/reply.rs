@@ -29,14 +29,6 @@ impl Reply {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.code)
     }
-    /// 3xx: the server wants more (a password, RNTO).
-    pub fn is_intermediate(&self) -> bool {
-        (300..400).contains(&self.code)
-    }
-    /// 4xx or 5xx.
-    pub fn is_failure(&self) -> bool {
-        self.code >= 400
-    }
 
     /// The first line's text after the code, lossily decoded.
     pub fn text(&self) -> String {

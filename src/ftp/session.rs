@@ -396,11 +396,6 @@ impl Session {
         self.switched.take()
     }
 
-    /// Change the transfer mode the following file transfers ask for.
-    pub fn set_transfer_mode(&mut self, mode: TransferMode) {
-        self.opts.transfer_mode = mode;
-    }
-
     /// The transfer mode the server is in now (after the last `MODE`).
     pub fn server_transfer_mode(&self) -> TransferMode {
         self.server_mode
