@@ -368,6 +368,9 @@ pub struct FerryApp {
     sites_config: Option<SitesConfig>,
     /// The first frame was drawn.
     first_frame_drawn: bool,
+    /// The preferences file to read once the first frame is drawn (`Some(None)`:
+    /// defaults, never saved).
+    prefs_file: Option<Option<PathBuf>>,
     /// Files dropped from the OS, while it is found which are folders.
     dropped: Vec<Job<Dropped>>,
     /// Whether a site's default local folder exists: (site name, folder, exists).
@@ -463,6 +466,7 @@ impl FerryApp {
             local_start: Job::default(),
             sites_config: None,
             first_frame_drawn: false,
+            prefs_file: None,
             dropped: Vec::new(),
             site_folder: Job::default(),
             ctx: ctx.clone(),
@@ -480,8 +484,8 @@ impl FerryApp {
                 small.size = small.size.max(11.5);
             }
         });
-        app.start_preferences(config.prefs_file, &ctx);
         // Read once the first frame is drawn: it must not wait on the disk or the keyring.
+        app.prefs_file = Some(config.prefs_file);
         app.sites_config = config.sites;
         app.send(app.state.queue.command());
         app.quick.form.show_hidden = app.state.show_hidden;
@@ -1214,6 +1218,9 @@ impl FerryApp {
             self.first_frame_drawn = true;
             tracing::debug!("first frame drawn");
             self.send(Command::RestoreQueue);
+            if let Some(file) = self.prefs_file.take() {
+                self.start_preferences(file, ctx);
+            }
             if let Some(config) = self.sites_config.take() {
                 self.load_sites(config, ctx);
             }
