@@ -54,6 +54,7 @@ async fn mdtm_goes_out_with_the_data_command_and_its_time_is_kept() {
             &target,
             Existing::Overwrite,
             Known::default(),
+            None,
             &mut |_, _| {},
         )
         .await

@@ -130,6 +130,7 @@ fn config(on_existing: OnExisting) -> QueueConfig {
         save_path: None,
         restore_later: false,
         protocol_log: true,
+        rate_limit: None,
     }
 }
 

@@ -207,6 +207,7 @@ async fn get(
         &target,
         existing,
         Known::default(),
+        copy.limit_rate.as_ref(),
         &mut |n, total| progress.report(n, total),
     )
     .await?;
@@ -234,9 +235,14 @@ async fn put(local: &Path, text: &str, copy: &CopyArgs, net: &NetArgs) -> Result
         return finish(&url, s).await;
     };
     let progress = LazyProgress::new(local.display().to_string());
-    upload_file(&mut s, local, &remote, existing, &mut |n, total| {
-        progress.report(n, total)
-    })
+    upload_file(
+        &mut s,
+        local,
+        &remote,
+        existing,
+        copy.limit_rate.as_ref(),
+        &mut |n, total| progress.report(n, total),
+    )
     .await?;
     finish(&url, s).await
 }
@@ -316,6 +322,7 @@ async fn get_to_stdout(text: &str, copy: &CopyArgs, net: &NetArgs) -> Result<(),
         &url.path,
         &mut out,
         Known::default(),
+        copy.limit_rate.as_ref(),
         &mut |n, total| progress.report(n, total),
     )
     .await?;
@@ -349,9 +356,13 @@ async fn put_from_stdin(text: &str, copy: &CopyArgs, net: &NetArgs) -> Result<()
     let progress = LazyProgress::new("standard input");
     let stdin = standard_stream(std::io::stdin())
         .map_err(|e| CliError::usage(format!("could not read standard input: {e}")))?;
-    upload_from(&mut s, stdin, &url.path, &mut |n, total| {
-        progress.report(n, total)
-    })
+    upload_from(
+        &mut s,
+        stdin,
+        &url.path,
+        copy.limit_rate.as_ref(),
+        &mut |n, total| progress.report(n, total),
+    )
     .await?;
     drop(progress);
     finish(&url, s).await

@@ -238,6 +238,16 @@ struct CopyArgs {
     /// What to do when a target file exists.
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = IfExists::Overwrite)]
     if_exists: IfExists,
+    /// Speed limit in bytes per second, as curl writes it: 500K, 2M, 1G, or
+    /// plain bytes (K/M/G are powers of 1024). With -r -j N it is the total
+    /// of all N connections together, not a limit per connection.
+    #[arg(long, value_name = "RATE", value_parser = parse_limit_rate)]
+    limit_rate: Option<crate::engine::rate_limit::RateLimit>,
+}
+
+/// `--limit-rate`: one bucket for the whole command, shared by its connections.
+fn parse_limit_rate(text: &str) -> Result<crate::engine::rate_limit::RateLimit, String> {
+    crate::engine::rate_limit::parse_rate(text).map(crate::engine::rate_limit::RateLimit::new)
 }
 
 /// `--if-exists`: the command line's answers to "the target exists".

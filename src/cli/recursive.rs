@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::commands::{name_for_local, open, upload_name};
 use super::{CliError, CopyArgs, NetArgs};
 use crate::engine::queue::{self, QueueConfig};
+use crate::engine::rate_limit::RateLimit;
 use crate::engine::{AnyPath, Direction, Event, JobState, OnExisting, Outbox};
 use crate::ftp::log::terminal_line;
 use crate::ftp::{ConnectOptions, Session};
@@ -50,6 +51,7 @@ pub(super) async fn get(
         copy.on_existing(),
         net.verbose,
         url.site.as_deref(),
+        copy.limit_rate.clone(),
     )
     .await
 }
@@ -87,6 +89,7 @@ pub(super) async fn put(
         copy.on_existing(),
         net.verbose,
         url.site.as_deref(),
+        copy.limit_rate.clone(),
     )
     .await
 }
@@ -132,6 +135,7 @@ pub(super) async fn mirror(
         OnExisting::IfChanged,
         net.verbose,
         url.site.as_deref(),
+        None,
     )
     .await
 }
@@ -173,9 +177,10 @@ async fn run(
     on_existing: OnExisting,
     verbose: bool,
     site: Option<&Site>,
+    rate_limit: Option<RateLimit>,
 ) -> Result<(), CliError> {
     let items = vec![(direction, source, is_dir, target)];
-    run_items(session, items, jobs, on_existing, verbose, site).await
+    run_items_limited(session, items, jobs, on_existing, verbose, site, rate_limit).await
 }
 
 /// Run copies (each: direction, source, is it a folder, target) through one
@@ -187,6 +192,20 @@ pub(super) async fn run_items(
     on_existing: OnExisting,
     verbose: bool,
     site: Option<&Site>,
+) -> Result<(), CliError> {
+    run_items_limited(session, items, jobs, on_existing, verbose, site, None).await
+}
+
+/// [`run_items`] with a speed limit shared by all the queue's connections.
+#[allow(clippy::too_many_arguments)]
+async fn run_items_limited(
+    session: Session,
+    items: Vec<(Direction, AnyPath, bool, AnyPath)>,
+    jobs: u16,
+    on_existing: OnExisting,
+    verbose: bool,
+    site: Option<&Site>,
+    rate_limit: Option<RateLimit>,
 ) -> Result<(), CliError> {
     if items.is_empty() {
         return Ok(());
@@ -205,6 +224,7 @@ pub(super) async fn run_items(
             save_path: None,
             restore_later: false,
             protocol_log: verbose,
+            rate_limit,
         },
         out,
     );

@@ -218,6 +218,7 @@ pub async fn fetch(
         local,
         Existing::Overwrite,
         Known::default(),
+        None,
         &mut |_, _| {},
     )
     .await?;
@@ -270,7 +271,15 @@ pub async fn send_back(
 ) -> Result<Sent, FtpError> {
     if beside {
         let target = free_remote_name(session, remote).await?;
-        upload_file(session, local, &target, Existing::Overwrite, &mut |_, _| {}).await?;
+        upload_file(
+            session,
+            local,
+            &target,
+            Existing::Overwrite,
+            None,
+            &mut |_, _| {},
+        )
+        .await?;
         let stamp = remote_stamp(session, &target).await?;
         return Ok(Sent::As(target, stamp));
     }
@@ -280,7 +289,15 @@ pub async fn send_back(
             return Ok(Sent::RemoteChanged { theirs });
         }
     }
-    upload_file(session, local, remote, Existing::Overwrite, &mut |_, _| {}).await?;
+    upload_file(
+        session,
+        local,
+        remote,
+        Existing::Overwrite,
+        None,
+        &mut |_, _| {},
+    )
+    .await?;
     Ok(Sent::Done(remote_stamp(session, remote).await?))
 }
 

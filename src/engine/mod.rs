@@ -10,6 +10,7 @@ pub mod existing;
 mod local;
 pub mod protocol;
 pub mod queue;
+pub mod rate_limit;
 mod read_ahead;
 mod remote;
 mod remote_path;

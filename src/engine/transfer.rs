@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
+use super::rate_limit::{RateLimit, Throttled};
 use super::read_ahead::ReadAhead;
 use super::remote_path::is_plain_name;
 use crate::ftp::{FtpError, NameCharset, Session};
@@ -101,12 +102,13 @@ pub async fn download_file(
     target: &Path,
     existing: Existing,
     known: Known,
+    limit: Option<&RateLimit>,
     progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
 ) -> Result<u64, FtpError> {
     let named = target.to_path_buf();
     let target = match run_blocking(move || resolve_target(&named)).await? {
         Destination::Special(device) => {
-            return download_into_special(session, remote, &device, known, progress).await;
+            return download_into_special(session, remote, &device, known, limit, progress).await;
         }
         Destination::File(path) => path,
     };
@@ -131,6 +133,7 @@ pub async fn download_file(
             target,
             size,
             known.modified,
+            limit,
             progress,
         )
         .await;
@@ -174,8 +177,9 @@ pub async fn download_file(
     let received = if Some(offset) == size {
         0
     } else {
+        let mut out = Throttled::new(&mut file, limit.cloned());
         let result = session
-            .download(remote, offset, &mut file, &mut |n| {
+            .download(remote, offset, &mut out, &mut |n| {
                 progress(offset + n, size)
             })
             .await;
@@ -237,6 +241,7 @@ const SMALL_FILE: u64 = 1 << 20;
 /// [`download_file`] for a small file started afresh: receive it whole,
 /// then write `NAME.part`, set its time, flush it to disk and rename it, all
 /// on one blocking thread. An interrupted small file simply starts over.
+#[allow(clippy::too_many_arguments)]
 async fn download_small(
     session: &mut Session,
     remote: &[u8],
@@ -244,13 +249,19 @@ async fn download_small(
     target: &Path,
     size: u64,
     mtime: Option<chrono::NaiveDateTime>,
+    limit: Option<&RateLimit>,
     progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
 ) -> Result<u64, FtpError> {
     progress(0, Some(size));
     // The size comes from the server; a lying one gets a bounded buffer.
     let mut data = Vec::with_capacity(size.min(SMALL_FILE) as usize);
     let got = session
-        .download(remote, 0, &mut data, &mut |n| progress(n, Some(size)))
+        .download(
+            remote,
+            0,
+            &mut Throttled::new(&mut data, limit.cloned()),
+            &mut |n| progress(n, Some(size)),
+        )
         .await?;
     if got != size {
         return Err(FtpError::Incomplete {
@@ -394,6 +405,7 @@ async fn download_into_special(
     remote: &[u8],
     device: &Path,
     known: Known,
+    limit: Option<&RateLimit>,
     progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
 ) -> Result<u64, FtpError> {
     let mut out = tokio::fs::OpenOptions::new()
@@ -402,7 +414,7 @@ async fn download_into_special(
         .await
         .map_err(local_error("opening the download target", device))?;
     let mut written = 0;
-    let result = download_into(session, remote, &mut out, known, &mut |n, total| {
+    let result = download_into(session, remote, &mut out, known, limit, &mut |n, total| {
         written = n;
         progress(n, total)
     })
@@ -431,6 +443,7 @@ pub async fn download_into<W: tokio::io::AsyncWrite + Unpin + Send>(
     remote: &[u8],
     out: &mut W,
     known: Known,
+    limit: Option<&RateLimit>,
     progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
 ) -> Result<u64, FtpError> {
     let size = match known.size {
@@ -439,7 +452,12 @@ pub async fn download_into<W: tokio::io::AsyncWrite + Unpin + Send>(
     };
     progress(0, size);
     let got = session
-        .download(remote, 0, out, &mut |n| progress(n, size))
+        .download(
+            remote,
+            0,
+            &mut Throttled::new(&mut *out, limit.cloned()),
+            &mut |n| progress(n, size),
+        )
         .await?;
     out.flush().await.map_err(|source| FtpError::Local {
         what: "writing the downloaded data",
@@ -495,6 +513,7 @@ pub async fn upload_file(
     local: &Path,
     remote: &[u8],
     existing: Existing,
+    limit: Option<&RateLimit>,
     progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
 ) -> Result<u64, FtpError> {
     let mut file = tokio::fs::File::open(local)
@@ -507,7 +526,7 @@ pub async fn upload_file(
     if !meta.is_file() {
         // A pipe or device (`<(cmd)`, /dev/zero…) has no length to check or
         // resume from: it is sent as it comes, from the start.
-        return upload_from(session, file.into_std().await, remote, progress).await;
+        return upload_from(session, file.into_std().await, remote, limit, progress).await;
     }
     let len = meta.len();
     let mut offset = 0;
@@ -528,7 +547,7 @@ pub async fn upload_file(
     }
     progress(offset, Some(len));
     if offset < len || len == 0 {
-        let mut reader = ReadAhead::new(file.into_std().await);
+        let mut reader = Throttled::new(ReadAhead::new(file.into_std().await), limit.cloned());
         session
             .upload(&mut reader, remote, offset, false, &mut |n| {
                 progress(offset + n, Some(len))
@@ -561,10 +580,11 @@ pub async fn upload_from(
     session: &mut Session,
     input: std::fs::File,
     remote: &[u8],
+    limit: Option<&RateLimit>,
     progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
 ) -> Result<u64, FtpError> {
     progress(0, None);
-    let mut reader = ReadAhead::new(input);
+    let mut reader = Throttled::new(ReadAhead::new(input), limit.cloned());
     let sent = session
         .upload(&mut reader, remote, 0, false, &mut |n| progress(n, None))
         .await?;

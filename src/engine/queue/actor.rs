@@ -656,6 +656,7 @@ impl Queue {
             known: job.known,
             retries: self.config.retries,
             backoff: self.config.backoff,
+            rate_limit: self.config.rate_limit.clone(),
             options,
             log: if self.config.protocol_log {
                 self.out.plain_log_sink()

@@ -58,6 +58,8 @@ pub struct QueueConfig {
     /// Send the transfer connections' protocol lines as `Event::Log` (the
     /// window's log; the command line only with -v).
     pub protocol_log: bool,
+    /// A speed limit shared by all the queue's transfers (None: no limit).
+    pub rate_limit: Option<crate::engine::rate_limit::RateLimit>,
 }
 
 impl Default for QueueConfig {
@@ -70,6 +72,7 @@ impl Default for QueueConfig {
             save_path: None,
             restore_later: false,
             protocol_log: true,
+            rate_limit: None,
         }
     }
 }

@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 use super::{Child, Outcome, QueueMsg, child_of};
 use crate::engine::existing::{self, Found, Verdict};
 use crate::engine::protocol::{AnyPath, Conflict, Direction, JobState, OnExisting};
+use crate::engine::rate_limit::RateLimit;
 use crate::engine::remote_path::{is_plain_name, join};
 use crate::engine::transfer::{
     Existing, Known, download_file, part_path, safe_local_name, upload_file,
@@ -71,6 +72,8 @@ pub(super) struct Worker {
     pub(super) known: Known,
     pub(super) retries: u32,
     pub(super) backoff: Duration,
+    /// The queue's speed limit, shared with every other worker.
+    pub(super) rate_limit: Option<RateLimit>,
     pub(super) options: ConnectOptions,
     pub(super) log: SharedLog,
     /// Turns true when the job is to stop (paused or cancelled).
@@ -236,7 +239,16 @@ impl Worker {
         let mut progress = self.progress();
         // A retry or resume asks the server again: the listing may be stale.
         let known = if resume { Known::default() } else { self.known };
-        let bytes = download_file(s, src, &target, existing, known, &mut progress).await?;
+        let bytes = download_file(
+            s,
+            src,
+            &target,
+            existing,
+            known,
+            self.rate_limit.as_ref(),
+            &mut progress,
+        )
+        .await?;
         Ok(Outcome::Done {
             target: AnyPath::Local(target),
             bytes,
@@ -276,7 +288,15 @@ impl Worker {
             }
         }
         let mut progress = self.progress();
-        let bytes = upload_file(s, src, &target, existing, &mut progress).await?;
+        let bytes = upload_file(
+            s,
+            src,
+            &target,
+            existing,
+            self.rate_limit.as_ref(),
+            &mut progress,
+        )
+        .await?;
         Ok(Outcome::Done {
             target: AnyPath::Remote(target),
             bytes,
