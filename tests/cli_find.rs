@@ -205,6 +205,9 @@ async fn hostile_names_are_reported_not_walked() {
     assert!(stderr(&out).contains("refusing"), "{}", stderr(&out));
 }
 
+/// A link on the server to a folder outside it never brings that folder's
+/// files into the results (libunftp lists links as plain files; the walk
+/// would refuse a listed link too).
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_are_not_followed() {

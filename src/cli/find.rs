@@ -99,13 +99,15 @@ impl FindArgs {
         let Node::File(info) = node else {
             return false;
         };
+        // A file whose time or size the listing did not give cannot be
+        // shown to match, so it does not.
         if let Some(after) = self.newer
-            && !info.modified.is_some_and(|t| t >= after)
+            && info.modified.is_none_or(|t| t < after)
         {
             return false;
         }
         if let Some(min) = self.larger
-            && !info.size.is_some_and(|s| s > min)
+            && info.size.is_none_or(|s| s <= min)
         {
             return false;
         }
