@@ -138,6 +138,12 @@ pub(super) async fn run(args: &FindArgs, net: &NetArgs) -> Result<(), CliError> 
     }
     let options = WalkOptions {
         charset,
+        // A saved site's server time zone, else found on the way (MDTM),
+        // so --newer compares LIST times in UTC as sync does.
+        time_offset: session
+            .options()
+            .list_time_offset_minutes
+            .map(|m| chrono::TimeDelta::minutes(i64::from(m))),
         ..WalkOptions::default()
     };
     // Ctrl+C ends the whole command (see `cli::main`); nothing else cancels.
