@@ -52,6 +52,7 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
             url,
             recursive,
         } => super::chmod::run(&octal, &url, recursive, &net).await,
+        Command::Find(args) => super::find::run(&args, &net).await,
         Command::Mkdir { url } => {
             let (url, mut s) = open(&url, &net).await?;
             s.mkdir(&url.path).await?;

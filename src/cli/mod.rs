@@ -4,6 +4,7 @@
 mod chmod;
 mod commands;
 mod edit;
+mod find;
 mod progress;
 mod recursive;
 mod serve_demo;
@@ -215,6 +216,10 @@ enum Command {
         #[arg(short = 'r', long)]
         recursive: bool,
     },
+    /// Search a remote folder and everything inside it (links are not
+    /// followed) and print the matching paths, one a line, e.g.
+    /// `ferry find URL --name '*.log' --newer 2024-01-01 --larger 10M`.
+    Find(find::FindArgs),
     /// Rename or move a remote file or folder.
     Mv {
         url: String,
