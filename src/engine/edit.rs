@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::queue::free_remote_name;
 use super::transfer::{Existing, Known, download_file, safe_local_name, upload_file};
 use crate::ftp::{FtpError, NameCharset, Session};
 use crate::prefs::EditorCommand;
@@ -299,34 +300,6 @@ pub async fn send_back(
     )
     .await?;
     Ok(Sent::Done(remote_stamp(session, remote).await?))
-}
-
-/// `NAME (1).ext`, `NAME (2).ext`, …: the first name free beside `path`.
-async fn free_remote_name(s: &mut Session, path: &[u8]) -> Result<Vec<u8>, FtpError> {
-    let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
-        Some(i) => (&path[..=i], &path[i + 1..]),
-        None => (&path[..0], path),
-    };
-    let name = String::from_utf8_lossy(name).into_owned();
-    let split = name
-        .char_indices()
-        .skip(1)
-        .find(|&(_, c)| c == '.')
-        .map_or(name.len(), |(i, _)| i);
-    for n in 1..1000 {
-        let candidate = format!("{} ({n}){}", &name[..split], &name[split..]);
-        let candidate = [dir, candidate.as_bytes()].concat();
-        match s.size(&candidate).await {
-            Err(e) if e.is_fatal_to_session() => return Err(e),
-            Err(_) => return Ok(candidate),
-            Ok(_) => {}
-        }
-    }
-    Err(FtpError::Local {
-        what: "finding a free name",
-        source: std::io::Error::other("999 numbered copies exist already"),
-        path: String::from_utf8_lossy(path).into_owned(),
-    })
 }
 
 /// Start `editor` on `file` (or the desktop's default application), without

@@ -20,6 +20,8 @@ mod order;
 mod store;
 mod worker;
 
+pub(crate) use worker::free_remote_name;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

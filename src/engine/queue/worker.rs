@@ -380,7 +380,9 @@ fn free_local_name(path: &Path) -> PathBuf {
     unreachable!("the loop above only ends by returning")
 }
 
-async fn free_remote_name(s: &mut Session, path: &[u8]) -> Result<Vec<u8>, FtpError> {
+/// `NAME (1).ext`, `NAME (2).ext`, …: the first name free on the server
+/// beside `path` (the queue's "keep both", and edit in place's).
+pub(crate) async fn free_remote_name(s: &mut Session, path: &[u8]) -> Result<Vec<u8>, FtpError> {
     let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
         Some(i) => (&path[..=i], &path[i + 1..]),
         None => (&path[..0], path),
