@@ -131,6 +131,7 @@ fn config(on_existing: OnExisting) -> QueueConfig {
         restore_later: false,
         protocol_log: true,
         rate_limit: None,
+        exclude: None,
     }
 }
 

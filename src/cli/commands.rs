@@ -38,7 +38,8 @@ pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> 
             source,
             target,
             jobs,
-        } => super::recursive::mirror(&source, &target, jobs, &net).await,
+            exclude,
+        } => super::recursive::mirror(&source, &target, jobs, exclude, &net).await,
         Command::Sync(args) => super::sync::run(&args, &net).await,
         Command::Sites { action } => super::sites::run(action),
         // `main` starts it before this point: it ends with Ctrl+C, not a result.

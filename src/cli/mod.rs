@@ -168,6 +168,10 @@ enum Command {
         /// Transfers at once, each on its own connection (1-32).
         #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
         jobs: u16,
+        /// Leave out names matching this pattern (`*`, `?`; with a `/`, matched
+        /// against the path from the top), as `ferry sync --exclude`. Repeat for more.
+        #[arg(long, value_name = "GLOB")]
+        exclude: Vec<String>,
     },
     /// Compare a local and a remote folder and make the target the same:
     /// `ferry sync LOCAL URL` uploads, `ferry sync URL LOCAL` downloads,
@@ -248,6 +252,11 @@ struct CopyArgs {
     /// of all N connections together, not a limit per connection.
     #[arg(long, value_name = "RATE", value_parser = parse_limit_rate)]
     limit_rate: Option<crate::engine::rate_limit::RateLimit>,
+    /// With -r: leave out names matching this pattern (`*`, `?`; with a `/`,
+    /// matched against the path from the top), as `ferry sync --exclude`.
+    /// Repeat for more. A folder left out is left out with all inside it.
+    #[arg(long, value_name = "GLOB", requires = "recursive")]
+    exclude: Vec<String>,
 }
 
 /// `--limit-rate`: one bucket for the whole command, shared by its connections.

@@ -15,6 +15,7 @@ use super::{CliError, CopyArgs, NetArgs};
 use crate::engine::queue::{self, QueueConfig};
 use crate::engine::rate_limit::RateLimit;
 use crate::engine::{AnyPath, Direction, Event, JobState, OnExisting, Outbox};
+use crate::filters::TransferExclusions;
 use crate::ftp::log::terminal_line;
 use crate::ftp::{ConnectOptions, Session};
 use crate::sites::Site;
@@ -41,6 +42,7 @@ pub(super) async fn get(
             ));
         }
     };
+    let exclude = exclusions(&copy.exclude, AnyPath::Remote(source.clone()));
     run(
         session,
         Direction::Download,
@@ -52,6 +54,7 @@ pub(super) async fn get(
         net.verbose,
         url.site.as_deref(),
         copy.limit_rate.clone(),
+        exclude,
     )
     .await
 }
@@ -79,6 +82,7 @@ pub(super) async fn put(
     } else {
         url.path.clone()
     };
+    let exclude = exclusions(&copy.exclude, AnyPath::Local(local.to_path_buf()));
     run(
         session,
         Direction::Upload,
@@ -90,6 +94,7 @@ pub(super) async fn put(
         net.verbose,
         url.site.as_deref(),
         copy.limit_rate.clone(),
+        exclude,
     )
     .await
 }
@@ -100,6 +105,7 @@ pub(super) async fn mirror(
     source: &str,
     target: &str,
     jobs: u16,
+    exclude: Vec<String>,
     net: &NetArgs,
 ) -> Result<(), CliError> {
     let is_url = super::url::is_remote;
@@ -125,6 +131,7 @@ pub(super) async fn mirror(
         Direction::Download => (remote, local),
         Direction::Upload => (local, remote),
     };
+    let exclude = exclusions(&exclude, from.clone());
     run(
         session,
         direction,
@@ -136,8 +143,14 @@ pub(super) async fn mirror(
         net.verbose,
         url.site.as_deref(),
         None,
+        exclude,
     )
     .await
+}
+
+/// `--exclude` globs for copying the folder `top` (None without any).
+fn exclusions(globs: &[String], top: AnyPath) -> Option<TransferExclusions> {
+    (!globs.is_empty()).then(|| TransferExclusions::globs(globs.to_vec(), top))
 }
 
 fn trim_slash(path: &[u8]) -> Vec<u8> {
@@ -178,9 +191,20 @@ async fn run(
     verbose: bool,
     site: Option<&Site>,
     rate_limit: Option<RateLimit>,
+    exclude: Option<TransferExclusions>,
 ) -> Result<(), CliError> {
     let items = vec![(direction, source, is_dir, target)];
-    run_items_limited(session, items, jobs, on_existing, verbose, site, rate_limit).await
+    run_items_limited(
+        session,
+        items,
+        jobs,
+        on_existing,
+        verbose,
+        site,
+        rate_limit,
+        exclude,
+    )
+    .await
 }
 
 /// Run copies (each: direction, source, is it a folder, target) through one
@@ -193,10 +217,11 @@ pub(super) async fn run_items(
     verbose: bool,
     site: Option<&Site>,
 ) -> Result<(), CliError> {
-    run_items_limited(session, items, jobs, on_existing, verbose, site, None).await
+    run_items_limited(session, items, jobs, on_existing, verbose, site, None, None).await
 }
 
-/// [`run_items`] with a speed limit shared by all the queue's connections.
+/// [`run_items`] with a speed limit shared by all the queue's connections,
+/// and names left out of the folders copied.
 #[allow(clippy::too_many_arguments)]
 async fn run_items_limited(
     session: Session,
@@ -206,6 +231,7 @@ async fn run_items_limited(
     verbose: bool,
     site: Option<&Site>,
     rate_limit: Option<RateLimit>,
+    exclude: Option<TransferExclusions>,
 ) -> Result<(), CliError> {
     if items.is_empty() {
         return Ok(());
@@ -225,6 +251,7 @@ async fn run_items_limited(
             restore_later: false,
             protocol_log: verbose,
             rate_limit,
+            exclude,
         },
         out,
     );

@@ -33,6 +33,8 @@ pub struct Preferences {
     pub connection: ConnectionDefaults,
     pub interface: Interface,
     pub editing: Editing,
+    /// Name filters (View → Filters…); files from before them get the presets.
+    pub filters: crate::filters::FilterSettings,
     /// Top-level keys this Ferry does not know.
     #[serde(flatten)]
     pub extra: toml::Table,
@@ -183,6 +185,7 @@ mod tests {
             editing: Editing {
                 editor: "code --wait {}".into(),
             },
+            filters: crate::filters::FilterSettings::default(),
             extra: toml::Table::new(),
         };
         let text = p.to_toml().unwrap();

@@ -578,8 +578,22 @@ impl Queue {
                 // (a synchronization's "overwrite").
                 let answer = job.answer;
                 drop(job);
+                let exclude = self.config.exclude.clone();
+                let charset = self
+                    .logins
+                    .get(site.as_ref())
+                    .map(|o| o.charset)
+                    .unwrap_or_default();
                 let children: Vec<Job> = children
                     .into_iter()
+                    // Left out by the filters or --exclude (a refused entry
+                    // stays, to say why).
+                    .filter(|c| {
+                        c.refused.is_some()
+                            || !exclude
+                                .as_ref()
+                                .is_some_and(|x| x.excludes(&c.source, c.is_dir, &charset))
+                    })
                     .map(|c| {
                         let mut job = self.new_job(direction, c, &site);
                         job.view.priority = priority;

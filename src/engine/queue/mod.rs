@@ -62,6 +62,9 @@ pub struct QueueConfig {
     pub protocol_log: bool,
     /// A speed limit shared by all the queue's transfers (None: no limit).
     pub rate_limit: Option<crate::engine::rate_limit::RateLimit>,
+    /// Names left out when a folder is listed into jobs (the window's
+    /// filters, `--exclude`); None: nothing is left out.
+    pub exclude: Option<crate::filters::TransferExclusions>,
 }
 
 impl Default for QueueConfig {
@@ -75,6 +78,7 @@ impl Default for QueueConfig {
             restore_later: false,
             protocol_log: true,
             rate_limit: None,
+            exclude: None,
         }
     }
 }
