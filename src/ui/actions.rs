@@ -38,6 +38,7 @@ pub enum Action {
     OpenWith,
     FilesBeingEdited,
     Permissions,
+    Filters,
 }
 
 /// Where an action can be offered.
@@ -265,6 +266,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::App,
     },
     ActionInfo {
+        action: Action::Filters,
+        label: "Filters…",
+        tooltip: "Hide files and folders by name in the panes (globs or regular expressions), and optionally leave them out of folder transfers",
+        shortcut: cmd(Key::I),
+        scope: Scope::App,
+    },
+    ActionInfo {
         action: Action::FilesBeingEdited,
         label: "Files being edited",
         tooltip: "The remote files open in an editor: their state, upload now, stop editing",
@@ -356,6 +364,7 @@ mod tests {
             OpenWith,
             FilesBeingEdited,
             Permissions,
+            Filters,
         ];
         for a in all {
             assert_eq!(a.info().action, a, "{a:?} has no row");

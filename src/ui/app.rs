@@ -5,6 +5,7 @@
 
 mod actions;
 mod events;
+mod filters;
 mod intents;
 mod modals;
 mod preferences;
@@ -387,6 +388,11 @@ pub struct FerryApp {
     pub edits: super::edit_list::EditList,
     /// Properties / Permissions….
     pub permissions: super::permissions_dialog::PermissionsDialog,
+    /// View → Filters….
+    pub filters: super::filters_dialog::FiltersDialog,
+    /// What the transfer queue leaves out of folders (the filters, when
+    /// they apply to transfers); shared with the queue.
+    transfer_exclusions: crate::filters::TransferExclusions,
 }
 
 impl FerryApp {
@@ -408,7 +414,9 @@ impl FerryApp {
         config: AppConfig,
     ) -> std::io::Result<FerryApp> {
         let waker_ctx = ctx.clone();
+        let transfer_exclusions = crate::filters::TransferExclusions::default();
         let queue = QueueConfig {
+            exclude: Some(transfer_exclusions.clone()),
             save_path: config.queue_file.clone(),
             restore_later: true,
             concurrency: state.queue.concurrency,
@@ -476,6 +484,8 @@ impl FerryApp {
             prefs_io: Default::default(),
             edits: Default::default(),
             permissions: Default::default(),
+            filters: Default::default(),
+            transfer_exclusions,
         };
         // Hints, notes and field errors use the small style: egui's 9
         // points is hard to read, 11.5 sits just under the 12.5 body text.
@@ -782,6 +792,9 @@ impl FerryApp {
                 if action_button(ui, Action::CompareFolders, None) {
                     fired = Some(Action::CompareFolders);
                 }
+                if action_button(ui, Action::Filters, None) {
+                    fired = Some(Action::Filters);
+                }
             });
             ui.menu_button("Transfer", |ui| {
                 if action_toggle(ui, Action::ToggleQueue, !self.queue.paused) {
@@ -1064,6 +1077,7 @@ impl FerryApp {
             && !self.site_manager.open
             && !self.preferences_window.open
             && !self.permissions.open
+            && !self.filters.open
         {
             let keys = self.shortcuts(ctx);
             self.apply_intents(keys, ctx);
@@ -1133,7 +1147,8 @@ impl FerryApp {
             || self.dialog.open
             || self.modal.is_some()
             || self.cert_prompt.is_some()
-            || self.preferences_window.open;
+            || self.preferences_window.open
+            || self.filters.open;
         // Both panes get the same frame, so their headers line up.
         let pane_frame = egui::Frame::central_panel(&style).inner_margin(egui::Margin::same(6));
         // The split is a share of the width: when the window's width changes
@@ -1179,6 +1194,8 @@ impl FerryApp {
         self.apply_intents(manager.map(Intent::Manager), ctx);
         let prefs = self.preferences_ui(ctx);
         self.apply_intents(prefs.map(Intent::Prefs), ctx);
+        let filters = self.filters.show(ctx);
+        self.apply_intents(filters.map(Intent::Filters), ctx);
         self.modal_ui(ctx);
         let edits = self.edits.ui(ctx);
         self.apply_intents(edits.into_iter().map(Intent::Engine), ctx);

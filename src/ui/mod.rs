@@ -7,6 +7,7 @@ pub mod cert_dialog;
 pub mod connect_dialog;
 pub mod connect_form;
 pub mod edit_list;
+pub mod filters_dialog;
 pub mod folder_tree;
 pub mod fonts;
 pub mod format;

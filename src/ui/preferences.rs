@@ -18,6 +18,7 @@ pub mod label {
     pub const TIMEOUT: &str = "Timeout (seconds)";
     pub const SHOW_HIDDEN: &str = "Show hidden files";
     pub const EDITOR: &str = "Editor command";
+    pub const FILTERS: &str = "Filters…";
     pub const OK: &str = "OK";
     pub const APPLY: &str = "Apply";
     pub const CANCEL: &str = "Cancel";
@@ -31,6 +32,8 @@ pub enum PrefsIntent {
     Apply { prefs: Preferences, close: bool },
     /// Close without applying anything more.
     Cancel,
+    /// Open the Filters window (this one stays open).
+    OpenFilters,
 }
 
 /// The window's state while open.
@@ -41,6 +44,8 @@ pub struct PreferencesWindow {
     pub draft: Preferences,
     /// Preferences are still being read: shown, but OK and Apply wait.
     pub loading: bool,
+    /// Another window (Filters…) is open over this one: Enter and Escape are its.
+    pub covered: bool,
 }
 
 impl PreferencesWindow {
@@ -74,6 +79,9 @@ impl PreferencesWindow {
                 self.connection_ui(ui);
                 self.appearance_ui(ui);
                 self.editing_ui(ui);
+                if self.filters_ui(ui) {
+                    intent = Some(PrefsIntent::OpenFilters);
+                }
                 ui.add_space(8.0);
                 let error = self.editor_error();
                 let ready = error.is_none() && !self.loading;
@@ -110,7 +118,7 @@ impl PreferencesWindow {
                     },
                 );
                 // A key that closes an open drop-down list is the list's.
-                if intent.is_none() && !egui::Popup::is_any_open(ui.ctx()) {
+                if intent.is_none() && !self.covered && !egui::Popup::is_any_open(ui.ctx()) {
                     if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
                         intent = Some(PrefsIntent::Cancel);
                     } else if ready && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
@@ -247,6 +255,34 @@ impl PreferencesWindow {
                 ),
             }
         });
+    }
+}
+
+impl PreferencesWindow {
+    /// The name filters' summary and the button to their window; true when
+    /// it was pressed.
+    fn filters_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        let mut open = false;
+        group(ui, "Filters", |ui| {
+            let f = &self.draft.filters;
+            ui.horizontal(|ui| {
+                ui.label(format!(
+                    "{} of {} name filters on{}",
+                    f.enabled_count(),
+                    f.rules.len(),
+                    if f.exclude_from_transfers {
+                        ", also for folder transfers"
+                    } else {
+                        ""
+                    }
+                ));
+                open = ui
+                    .button(label::FILTERS)
+                    .on_hover_text("Add, edit and switch the filters (View → Filters…)")
+                    .clicked();
+            });
+        });
+        open
     }
 }
 

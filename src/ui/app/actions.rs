@@ -172,6 +172,7 @@ impl FerryApp {
                 }
             }
             Action::FilesBeingEdited => self.edits.open = true,
+            Action::Filters => self.open_filters(),
             Action::Permissions => {
                 let base = self.pane(side).listing_path().cloned();
                 let entries = self.pane(side).selected().into_iter().cloned().collect();

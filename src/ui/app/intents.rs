@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::ui::connect_dialog::DialogIntent;
+use crate::ui::filters_dialog::FiltersIntent;
 use crate::ui::preferences::PrefsIntent;
 use crate::ui::quick_connect::QuickIntent;
 use crate::ui::site_manager::ManagerIntent;
@@ -30,6 +31,8 @@ pub(crate) enum Intent {
     Cert(CertDecision),
     /// The Preferences window.
     Prefs(PrefsIntent),
+    /// The Filters window.
+    Filters(FiltersIntent),
     /// A file pane.
     Pane(Side, PaneAction),
     /// A button of the error banner.
@@ -68,6 +71,8 @@ impl FerryApp {
                 self.save_preferences();
             }
             Intent::Prefs(PrefsIntent::Cancel) => {}
+            Intent::Prefs(PrefsIntent::OpenFilters) => self.open_filters(),
+            Intent::Filters(intent) => self.apply_filters_intent(intent, ctx),
             Intent::Pane(side, action) => self.apply_pane_action(side, action, ctx),
             Intent::Banner(action) => self.apply_banner_action(action),
             Intent::Engine(command) => self.send(command),

@@ -70,6 +70,7 @@ impl FerryApp {
             self.preferences_reply(reply, ctx);
         }
         self.preferences_window.loading = !self.prefs_io.loaded;
+        self.preferences_window.covered = self.filters.open;
         self.preferences_window.show(ctx)
     }
 
@@ -134,6 +135,9 @@ impl FerryApp {
         follow_connection_defaults(&mut self.quick.form, &old.connection, &new.connection);
         follow_connection_defaults(&mut self.dialog.form, &old.connection, &new.connection);
         self.site_manager.new_site_defaults = new.connection;
+        if initial || new.filters != old.filters {
+            self.use_filters();
+        }
     }
 
     pub(super) fn save_preferences(&mut self) {

@@ -33,6 +33,7 @@ use super::actions::{self, Action};
 use super::folder_tree::{FolderTree, TreeAction};
 use super::format;
 use crate::engine::{AnyPath, Entry, FolderChange, Kind, LocalWatcher, PathItem, Side};
+use crate::filters::NameFilter;
 use crate::ftp::NameCharset;
 
 pub(crate) use icons::paint_folder;
@@ -266,6 +267,12 @@ pub struct PaneState {
     tree: FolderTree,
     /// Whether the tree is shown (it learns from listings only then).
     tree_shown: bool,
+    /// The name filters of this pane (View → Filters…).
+    name_filter: std::sync::Arc<NameFilter>,
+    /// The user switched the name filters off in this pane (status line).
+    filters_off: bool,
+    /// Bumped when the name filters or their switch change.
+    filters_generation: u64,
 }
 
 impl PaneState {
@@ -306,7 +313,62 @@ impl PaneState {
             watcher: None,
             tree: FolderTree::new(side),
             tree_shown: false,
+            name_filter: std::sync::Arc::new(NameFilter::default()),
+            filters_off: false,
+            filters_generation: 0,
         }
+    }
+
+    /// Hide what these name filters match (the pane's enabled filters).
+    pub fn set_name_filter(&mut self, filter: NameFilter) {
+        self.name_filter = std::sync::Arc::new(filter);
+        self.filters_generation += 1;
+    }
+
+    /// Whether the name filters apply in this pane (the status line's
+    /// switch; on unless the user switched them off here).
+    pub fn filters_on(&self) -> bool {
+        !self.filters_off
+    }
+
+    /// Switch the name filters on or off in this pane.
+    pub fn set_filters_on(&mut self, on: bool) {
+        if self.filters_off == on {
+            self.filters_off = !on;
+            self.filters_generation += 1;
+        }
+    }
+
+    /// How many entries the name filters hide in this folder.
+    pub fn hidden_by_filters(&mut self) -> usize {
+        self.ensure_view();
+        self.totals.filtered
+    }
+
+    /// The name filters when they apply (some rule, not switched off).
+    fn active_name_filter(&self) -> Option<std::sync::Arc<NameFilter>> {
+        (!self.filters_off && !self.name_filter.is_empty()).then(|| self.name_filter.clone())
+    }
+
+    /// The status line's marker for the name filters and what a click on it
+    /// does: "3 hidden by filters" (click: show them), "Filters off"
+    /// (click: hide again); None when they hide nothing here.
+    pub fn filter_marker(&mut self) -> Option<(String, &'static str)> {
+        if self.filters_off {
+            return (!self.name_filter.is_empty()).then(|| {
+                (
+                    "Filters off".to_string(),
+                    "The name filters are off in this pane: click to hide what they match again",
+                )
+            });
+        }
+        let n = self.hidden_by_filters();
+        (n > 0).then(|| {
+            (
+                format!("{} hidden by filters", format::thousands(n as u64)),
+                "Entries the name filters hide (View → Filters…): click to show them in this pane",
+            )
+        })
     }
 
     pub fn side(&self) -> Side {

@@ -388,7 +388,18 @@ impl PaneState {
         } else {
             String::new()
         };
+        let marker = self
+            .listed
+            .is_some()
+            .then(|| self.filter_marker())
+            .flatten();
         ui.horizontal(|ui| {
+            if let Some((marker, tip)) = marker
+                && ui.link(marker).on_hover_text(tip).clicked()
+            {
+                let on = !self.filters_on();
+                self.set_filters_on(on);
+            }
             ui.add(Label::new(RichText::new(text).weak()).truncate());
         });
     }

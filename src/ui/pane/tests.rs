@@ -571,3 +571,57 @@ fn typed_paths_are_absolute_or_relative_to_the_current_folder() {
         Some(AnyPath::Local(PathBuf::from("/etc")))
     );
 }
+
+#[test]
+fn name_filters_hide_entries_count_them_apart_and_switch_off_per_pane() {
+    use crate::filters::{FilterRule, FilterSettings, Hides, PatternKind};
+    let settings = FilterSettings {
+        rules: vec![
+            FilterRule {
+                pattern: "*.log".into(),
+                hides: Hides::Files,
+                ..FilterRule::default()
+            },
+            FilterRule {
+                pattern: "^z".into(),
+                kind: PatternKind::Regex,
+                hides: Hides::Folders,
+                ..FilterRule::default()
+            },
+        ],
+        exclude_from_transfers: false,
+    };
+    let mut pane = pane_with(sample());
+    pane.set_name_filter(settings.for_side(Side::Remote));
+    assert_eq!(
+        names(&pane.visible()),
+        ["alpha", "link-dir", "A.txt", "b.txt"]
+    );
+    // Hidden dot files are not counted as filtered; the totals leave the
+    // filtered entries out.
+    assert_eq!(pane.hidden_by_filters(), 3);
+    assert_eq!(pane.status_line(), "2 files, 2 folders, 3.2 kB total");
+    assert_eq!(
+        pane.filter_marker().map(|(text, _)| text).as_deref(),
+        Some("3 hidden by filters")
+    );
+    // The filter box narrows within what the filters leave.
+    pane.set_filter("a");
+    assert_eq!(names(&pane.visible()), ["alpha", "A.txt"]);
+    pane.set_filter("");
+
+    pane.set_filters_on(false);
+    assert_eq!(pane.visible().len(), 7);
+    assert_eq!(pane.hidden_by_filters(), 0);
+    assert_eq!(
+        pane.filter_marker().map(|(text, _)| text).as_deref(),
+        Some("Filters off")
+    );
+    pane.set_filters_on(true);
+    assert_eq!(pane.visible().len(), 4);
+
+    // No rule in use: no marker at all.
+    pane.set_name_filter(crate::filters::NameFilter::default());
+    assert_eq!(pane.visible().len(), 7);
+    assert_eq!(pane.filter_marker(), None);
+}

@@ -24,6 +24,8 @@ pub(super) struct Totals {
     pub(super) folders: u64,
     pub(super) bytes: u64,
     pub(super) shown: usize,
+    /// Entries the name filters hide (not counted above).
+    pub(super) filtered: usize,
 }
 
 /// What the cached view was computed from.
@@ -34,6 +36,8 @@ pub(super) struct ViewKey {
     pub(super) ascending: bool,
     pub(super) show_hidden: bool,
     pub(super) filter: String,
+    /// [`PaneState::filters_generation`] (the name filters, or their switch).
+    pub(super) name_filters: u64,
 }
 
 impl PaneState {
@@ -50,6 +54,7 @@ impl PaneState {
                     && k.ascending == self.ascending
                     && k.show_hidden == self.show_hidden
                     && k.filter == self.filter
+                    && k.name_filters == self.filters_generation
             })
     }
 
@@ -64,10 +69,11 @@ impl PaneState {
             return;
         }
         let filter = Filter::new(&self.filter);
-        let same_rows =
-            self.view_for.as_ref().is_some_and(|k| {
-                k.generation == self.generation && k.show_hidden == self.show_hidden
-            }) && self.position.len() == self.entries.len();
+        let same_rows = self.view_for.as_ref().is_some_and(|k| {
+            k.generation == self.generation
+                && k.show_hidden == self.show_hidden
+                && k.name_filters == self.filters_generation
+        }) && self.position.len() == self.entries.len();
         // Typing one more character only narrows what is shown: only the
         // rows shown now are candidates.
         let narrowing = same_rows
@@ -100,11 +106,17 @@ impl PaneState {
         // Which entries match, found in the listing's own order: the names
         // are read front to back (memory-friendly), not in display order.
         let mut keep = vec![0u64; self.entries.len().div_ceil(64)];
+        let names = self.active_name_filter();
         for (i, e) in self.entries.iter().enumerate() {
             if narrowing && self.position.get(i) == Some(&HIDDEN) {
                 continue;
             }
-            if (self.show_hidden || !e.is_hidden()) && filter.matches(&e.display_name) {
+            if (self.show_hidden || !e.is_hidden())
+                && !names
+                    .as_deref()
+                    .is_some_and(|n| n.hides(&e.display_name, e.opens_as_dir()))
+                && filter.matches(&e.display_name)
+            {
                 keep[i / 64] |= 1 << (i % 64);
             }
         }
@@ -115,7 +127,7 @@ impl PaneState {
         let order: &[u32] = if narrowing { &self.view } else { &self.sorted };
         let view: Vec<u32> = order.iter().copied().filter(|&i| kept(i)).collect();
         if !same_rows {
-            self.totals = totals(&self.entries, self.show_hidden);
+            self.totals = totals(&self.entries, self.show_hidden, names.as_deref());
         }
         let previous = std::mem::take(&mut self.view);
         if narrowing && let Some(k) = &self.view_for {
@@ -163,6 +175,7 @@ impl PaneState {
             ascending: self.ascending,
             show_hidden: self.show_hidden,
             filter: self.filter.clone(),
+            name_filters: self.filters_generation,
         });
     }
 
@@ -183,6 +196,7 @@ impl PaneState {
             &self.entries,
             &sorted,
             self.show_hidden,
+            self.active_name_filter().as_deref(),
             &filter,
         ))
     }
@@ -563,11 +577,16 @@ fn ascii_contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
     }
 }
 
-/// Counts of the entries shown before filtering.
-pub(super) fn totals(entries: &[Entry], show_hidden: bool) -> Totals {
+/// Counts of the entries shown before the filter box's filtering, and of
+/// those the name filters hide.
+pub(super) fn totals(entries: &[Entry], show_hidden: bool, names: Option<&NameFilter>) -> Totals {
     let mut totals = Totals::default();
     for e in entries {
         if !show_hidden && e.is_hidden() {
+            continue;
+        }
+        if names.is_some_and(|n| n.hides(&e.display_name, e.opens_as_dir())) {
+            totals.filtered += 1;
             continue;
         }
         totals.shown += 1;
@@ -586,15 +605,18 @@ pub(super) fn compute_view(
     entries: &[Entry],
     sorted: &[u32],
     show_hidden: bool,
+    names: Option<&NameFilter>,
     filter: &Filter,
 ) -> Vec<u32> {
     sorted
         .iter()
         .copied()
         .filter(|&i| {
-            entries
-                .get(i as usize)
-                .is_some_and(|e| (show_hidden || !e.is_hidden()) && filter.matches(&e.display_name))
+            entries.get(i as usize).is_some_and(|e| {
+                (show_hidden || !e.is_hidden())
+                    && !names.is_some_and(|n| n.hides(&e.display_name, e.opens_as_dir()))
+                    && filter.matches(&e.display_name)
+            })
         })
         .collect()
 }
