@@ -153,8 +153,13 @@ fn switched_on_filters_hide_entries_say_how_many_and_leave_them_out_of_a_folder_
     );
     h.get_by_label(label::EXCLUDE).click();
     h.step();
-    h.get_by_label(label::OK).click();
+    // Both windows have an OK: the Filters window's is drawn last, on top.
+    h.get_all_by_label(label::OK)
+        .last()
+        .expect("the Filters window's OK")
+        .click();
     h.run_steps(2);
+    assert!(!h.state().filters.open && h.state().preferences_window.open);
     h.get_by_label(ferry::ui::preferences::label::OK).click();
     h.run_steps(2);
     assert!(!h.state().preferences_window.open);
