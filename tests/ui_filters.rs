@@ -115,6 +115,18 @@ fn switched_on_filters_hide_entries_say_how_many_and_leave_them_out_of_a_folder_
     assert_eq!(shown(&h), everything, "the presets start switched off");
     assert_eq!(h.state_mut().remote.hidden_by_filters(), 0);
 
+    // Ctrl+I opens the window; Escape closes it and changes nothing.
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::I]);
+    h.run_steps(2);
+    assert!(h.state().filters.open, "Ctrl+I opens it");
+    h.get_by_label("Temporary files").click();
+    h.step();
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().filters.open, "Escape closes it");
+    assert_eq!(h.state().preferences.filters.enabled_count(), 0);
+    assert_eq!(shown(&h), everything);
+
     // View → Filters…: switch two presets on.
     h.get_by_label("View").click();
     h.run_steps(4);
