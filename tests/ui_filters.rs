@@ -206,3 +206,77 @@ fn switched_on_filters_hide_entries_say_how_many_and_leave_them_out_of_a_folder_
     assert_eq!(h.state().queue.count(QueueTab::Done), 2);
     assert_eq!(h.state().queue.count(QueueTab::Failed), 0);
 }
+
+#[test]
+fn a_filter_added_in_the_window_hides_local_files_and_a_bad_regex_cannot_be_saved() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    for name in ["draft-1.txt", "Draft-2.txt", "final.txt"] {
+        std::fs::write(local.path().join(name), name).unwrap();
+    }
+    std::fs::create_dir(local.path().join("drafts")).unwrap();
+    let mut h = app(local.path(), config.path());
+    wait_until(&mut h, "the local listing", |a| {
+        a.local.entries().len() == 4
+    });
+
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::I]);
+    h.run_steps(2);
+    h.get_by_label(label::ADD).click();
+    h.run_steps(2);
+    h.get_by_label(label::PATTERN).click();
+    h.step();
+    h.get_by_label(label::PATTERN).type_text("^draft(");
+    h.step();
+    h.get_by_label(label::REGEX).click();
+    h.step();
+    // The reason is shown under the pattern (the query fails without it).
+    h.get_by_label_contains("not a valid regular expression");
+    h.get_by_label(label::SAVE).click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label(label::SAVE).is_some(),
+        "a pattern that does not compile is not saved"
+    );
+    // Fix it: files only, case ignored (the default), named.
+    h.get_by_label(label::PATTERN).focus();
+    h.step();
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_label(label::PATTERN).type_text("^draft");
+    h.step();
+    h.get_by_label("Files").click();
+    h.get_by_label(label::NAME).click();
+    h.step();
+    h.get_by_label(label::NAME).type_text("Drafts");
+    h.step();
+    h.get_by_label(label::SAVE).click();
+    // The window shrinks without the editor: let it settle before clicking on.
+    h.run_steps(6);
+    assert!(h.query_by_label(label::SAVE).is_none(), "saved");
+    h.get_by_label(label::OK).click();
+    h.run_steps(2);
+    assert!(!h.state().filters.open, "OK closes it");
+
+    let shown: BTreeSet<String> = h
+        .state()
+        .local
+        .visible()
+        .iter()
+        .map(|e| e.display_name.clone())
+        .collect();
+    // The folder `drafts` stays: the rule hides files only.
+    assert_eq!(shown, set(&["drafts", "final.txt"]));
+    h.get_by_label("2 hidden by filters");
+    let rule = h
+        .state()
+        .preferences
+        .filters
+        .rules
+        .last()
+        .cloned()
+        .expect("the new rule");
+    assert_eq!(
+        (rule.name.as_str(), rule.pattern.as_str(), rule.enabled),
+        ("Drafts", "^draft", true)
+    );
+}
