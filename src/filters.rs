@@ -204,9 +204,14 @@ pub fn presets() -> Vec<FilterRule> {
 
 /// Every filter, as saved in the preferences (`[filters]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(from = "SavedFilters")]
 pub struct FilterSettings {
     pub rules: Vec<FilterRule>,
+    /// Saved rules this version could not read (say, written by a newer
+    /// Ferry): left out, and counted here for the Filters window, instead of
+    /// making the whole preferences file unreadable.
+    #[serde(skip)]
+    pub unreadable: usize,
     /// Folders the transfer queue copies leave out what the enabled filters
     /// hide (uploads the local pane's, downloads the remote pane's).
     pub exclude_from_transfers: bool,
@@ -216,7 +221,59 @@ impl Default for FilterSettings {
     fn default() -> Self {
         FilterSettings {
             rules: presets(),
+            unreadable: 0,
             exclude_from_transfers: false,
+        }
+    }
+}
+
+/// `[filters]` as read from disk: each rule on its own, so one bad rule
+/// costs only itself.
+#[derive(Deserialize)]
+#[serde(default)]
+struct SavedFilters {
+    rules: Vec<SavedRule>,
+    exclude_from_transfers: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SavedRule {
+    Rule(FilterRule),
+    Unreadable(serde::de::IgnoredAny),
+}
+
+impl Default for SavedFilters {
+    fn default() -> Self {
+        SavedFilters {
+            rules: presets().into_iter().map(SavedRule::Rule).collect(),
+            exclude_from_transfers: false,
+        }
+    }
+}
+
+impl From<SavedFilters> for FilterSettings {
+    fn from(saved: SavedFilters) -> Self {
+        let total = saved.rules.len();
+        let rules: Vec<FilterRule> = saved
+            .rules
+            .into_iter()
+            .filter_map(|r| match r {
+                SavedRule::Rule(rule) => Some(rule),
+                SavedRule::Unreadable(_) => None,
+            })
+            .collect();
+        let unreadable = total - rules.len();
+        if unreadable > 0 {
+            tracing::warn!(
+                unreadable,
+                "saved filters that could not be read are left out"
+            );
+        }
+        FilterSettings {
+            rules,
+            unreadable,
+            exclude_from_transfers: saved.exclude_from_transfers,
         }
     }
 }
@@ -426,6 +483,7 @@ mod tests {
         FilterSettings {
             rules: vec![r],
             exclude_from_transfers: false,
+            unreadable: 0,
         }
         .for_side(Side::Local)
     }
@@ -500,6 +558,7 @@ mod tests {
                 },
             ],
             exclude_from_transfers: false,
+            unreadable: 0,
         };
         let local = settings.for_side(Side::Local);
         assert!(local.is_empty());
@@ -533,6 +592,7 @@ mod tests {
                 rule("*.o", PatternKind::Glob, Hides::Both),
             ],
             exclude_from_transfers: false,
+            unreadable: 0,
         };
         let f = settings.for_side(Side::Local);
         assert!(f.hides("main.o", false));
@@ -577,6 +637,7 @@ mod tests {
                     },
                 ],
                 exclude_from_transfers: true,
+                unreadable: 0,
             },
             ..Preferences::default()
         };
@@ -606,6 +667,24 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_this_version_cannot_read_costs_only_itself() {
+        let text = "[filters]\nexclude_from_transfers = true\n\n\
+            [[filters.rules]]\npattern = \"*.log\"\n\n\
+            [[filters.rules]]\npattern = \"x\"\nkind = \"wildcard\"\n\n\
+            [[filters.rules]]\npattern = \"dist\"\nhides = \"folders\"\n";
+        let prefs: Preferences = toml::from_str(text).unwrap();
+        let patterns: Vec<_> = prefs
+            .filters
+            .rules
+            .iter()
+            .map(|r| r.pattern.as_str())
+            .collect();
+        assert_eq!(patterns, ["*.log", "dist"]);
+        assert_eq!(prefs.filters.unreadable, 1);
+        assert!(prefs.filters.exclude_from_transfers);
+    }
+
+    #[test]
     fn transfers_leave_out_what_the_source_panes_filters_hide_only_when_asked() {
         let settings = FilterSettings {
             rules: vec![
@@ -619,6 +698,7 @@ mod tests {
                 },
             ],
             exclude_from_transfers: false,
+            unreadable: 0,
         };
         let ex = TransferExclusions::default();
         let shared = ex.clone();
@@ -629,6 +709,7 @@ mod tests {
         assert!(!ex.excludes(&local_tmp, false, &utf8), "not asked for");
         shared.set_filters(&FilterSettings {
             exclude_from_transfers: true,
+            unreadable: 0,
             ..settings
         });
         assert!(ex.excludes(&local_tmp, false, &utf8));

@@ -84,6 +84,30 @@ impl FiltersDialog {
                      matches the whole name (*, ?, [a-z]); a regular expression matches \
                      anywhere in it (^…$ for the whole name).",
                 );
+                if self.draft.unreadable > 0 {
+                    hint(
+                        ui,
+                        &format!(
+                            "{} in the preferences file could not be read (written by a \
+                             newer Ferry?) and {} left out; saving here drops {}.",
+                            crate::ui::format::count(
+                                self.draft.unreadable as u64,
+                                "saved filter",
+                                "saved filters"
+                            ),
+                            if self.draft.unreadable == 1 {
+                                "is"
+                            } else {
+                                "are"
+                            },
+                            if self.draft.unreadable == 1 {
+                                "it"
+                            } else {
+                                "them"
+                            },
+                        ),
+                    );
+                }
                 ui.add_space(6.0);
                 self.list_ui(ui);
                 ui.add_space(4.0);

@@ -590,6 +590,7 @@ fn name_filters_hide_entries_count_them_apart_and_switch_off_per_pane() {
             },
         ],
         exclude_from_transfers: false,
+        unreadable: 0,
     };
     let mut pane = pane_with(sample());
     pane.set_name_filter(settings.for_side(Side::Remote));
