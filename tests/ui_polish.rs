@@ -367,15 +367,25 @@ fn an_explicit_tls_connection_shows_the_padlock_title_and_status() {
     let listed = |a: &FerryApp| remote_names(a).contains(&"docs".to_string());
     let mut trusted = false;
     for _ in 0..5 {
+        // The "not trusted" banner stays up while the trusted retry runs.
         wait_until(
             &mut h,
             "the certificate question, a failure or the listing",
-            |a| a.cert_prompt.is_some() || a.banner.is_some() || listed(a),
+            |a| {
+                let failed = a
+                    .banner
+                    .as_ref()
+                    .is_some_and(|b| !(trusted && b.message.contains("was not trusted")));
+                a.cert_prompt.is_some() || failed || listed(a)
+            },
         );
         if listed(h.state()) {
             break;
         }
         if h.state().cert_prompt.is_some() {
+            // Let the dialog settle first: a click on its first frame's
+            // layout can land outside it, which dismisses it.
+            h.run_steps(6);
             h.get_by_label("Trust once").click();
             h.run_steps(2);
             trusted = true;
@@ -839,6 +849,8 @@ fn tree_node(h: &Harness<'_, FerryApp>, name: &str) -> egui::Rect {
         .unwrap_or_else(|| panic!("no label beside the toggle of {name}"))
 }
 
+/// Open the right-click menu of the tree folder `name` and click `item`;
+/// the frame that acts on the click is the last one stepped.
 fn right_click_tree_node(h: &mut Harness<'_, FerryApp>, name: &str, item: &str) {
     let at = tree_node(h, name).center();
     h.hover_at(at);
@@ -857,8 +869,13 @@ fn right_click_tree_node(h: &mut Harness<'_, FerryApp>, name: &str, item: &str) 
         modifiers: egui::Modifiers::NONE,
     });
     h.run_steps(4);
-    h.get_by_label(item).click();
-    h.run_steps(2);
+    // The menu's item (the menu opens at the pointer), not the toolbar's
+    // or the path bar's button of the same name.
+    h.get_all_by_label(item)
+        .find(|n| n.rect().top() >= at.y - 1.0)
+        .unwrap_or_else(|| panic!("no menu item {item}"))
+        .click();
+    h.step();
 }
 
 #[test]
@@ -894,6 +911,7 @@ fn a_tree_folder_has_a_menu_to_open_refresh_copy_its_path_and_make_a_folder() {
 
     // New folder… opens the folder and makes the new one inside it.
     right_click_tree_node(&mut h, "later", "New folder…");
+    h.run_steps(4);
     h.get_by_label("Name:").type_text("made-here");
     h.step();
     h.key_press(egui::Key::Enter);
@@ -966,8 +984,13 @@ fn view_and_edit_are_offered_for_files_only() {
     let mut h = app(local.path());
     connect(&mut h, &server);
     let menu_item = |h: &Harness<'_, FerryApp>, label: &str| {
-        h.get_all_by_label(label)
-            .find(|n| n.rect().top() > 60.0)
+        h.query_all_by_label_contains(label)
+            .find(|n| {
+                let name = n.accesskit_node().label().unwrap_or_default();
+                // The menu's own button ("View" and its shortcut), opened
+                // on a row, below the menu bar, toolbar and path bars.
+                n.rect().top() > 140.0 && (name == label || name.starts_with(&format!("{label} ")))
+            })
             .unwrap_or_else(|| panic!("no menu item {label}"))
             .accesskit_node()
             .is_disabled()
