@@ -44,11 +44,11 @@ impl FerryApp {
                 display_name: String::from_utf8_lossy(&v.source.file_name()).into_owned(),
                 kind: Kind::File,
                 size: Some(v.size.unwrap_or(v.bytes)),
-                // The finish time, in local time as listings show it; the
+                // The finish time in UTC, as MLSD listings give times; the
                 // listing once the queue is done has the server's own.
                 modified: v
                     .finished
-                    .map(|f| chrono::DateTime::<chrono::Local>::from(f.at).naive_local()),
+                    .map(|f| chrono::DateTime::<chrono::Utc>::from(f.at).naive_utc()),
                 permissions: None,
                 owner: None,
                 link_target: None,
