@@ -114,7 +114,8 @@ pub fn font_runs(
             .iter()
             .filter_map(|(blob, index)| skrifa::FontRef::from_index((**blob).as_ref(), *index).ok())
             .collect();
-        let face_of = |c: char| chain.iter().position(|f| f.charmap().map(c).is_some());
+        let maps: Vec<_> = chain.iter().map(|f| f.charmap()).collect();
+        let face_of = |c: char| maps.iter().position(|m| m.map(c).is_some());
         let mut runs: Vec<(std::ops::Range<usize>, Option<usize>)> = Vec::new();
         for (at, c) in text.char_indices() {
             let end = at + c.len_utf8();
