@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 use ferry::engine::edit::EditState;
 use ferry::ui::app::State;
 use ferry::ui::{AppConfig, FerryApp};
@@ -167,7 +167,15 @@ fn edit_on_a_folder_says_why_not() {
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path(), APPEND);
     connect(&mut h, &server);
+    // The menu greys Edit out for a folder (as FileZilla does)…
     remote_menu(&mut h, "dir", "Edit F4");
+    assert!(h.get_by_label("Edit F4").accesskit_node().is_disabled());
+    assert!(h.state().notice.is_none());
+    h.key_press(eframe::egui::Key::Escape);
+    h.run_steps(2);
+    // …and F4 on it says why not.
+    h.key_press(eframe::egui::Key::F4);
+    h.run_steps(2);
     let notice = h.state().notice.clone().unwrap_or_default();
     assert!(notice.contains("is a folder"), "{notice}");
     assert!(h.state().edits.rows.is_empty());

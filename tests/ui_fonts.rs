@@ -4,7 +4,8 @@
 //! box, so every test here also checks that no name is tofu.
 //!
 //! The tests that draw with installed fonts need Debian's fonts-noto-cjk,
-//! fonts-noto-color-emoji and fonts-dejavu-core (`scripts/test-fonts`, which
+//! fonts-noto-color-emoji, fonts-dejavu-core and fonts-tlwg-garuda-ttf
+//! (Thai) (`scripts/test-fonts`, which
 //! `scripts/test` runs); without them they skip with a message, or fail when
 //! FERRY_REQUIRE_FONTS=1.
 
@@ -18,7 +19,7 @@ use ferry::engine::{AnyPath, Entry, Kind, Side};
 use ferry::ui::pane::{PaneSettings, PaneState};
 use ferry::ui::{fonts, format};
 
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 8] = [
     "日本語のファイル.txt",
     "中文文件夹.md",
     "한국어.txt",
@@ -26,16 +27,19 @@ const NAMES: [&str; 7] = [
     "😀 smile.txt",
     "Ελληνικά.txt",
     "Русский.txt",
+    "ภาษาไทย.txt",
 ];
 
 const DEJAVU: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 const NOTO_CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 const NOTO_EMOJI: &str = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf";
+const GARUDA: &str = "/usr/share/fonts/truetype/tlwg/Garuda.ttf";
+const DEJAVU_MONO: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
 
 /// Whether the fonts these tests draw with are installed; when they are not,
 /// say so, and fail if they are required.
 fn fonts_installed() -> bool {
-    let missing: Vec<&str> = [DEJAVU, NOTO_CJK, NOTO_EMOJI]
+    let missing: Vec<&str> = [DEJAVU, NOTO_CJK, NOTO_EMOJI, GARUDA]
         .into_iter()
         .filter(|f| !Path::new(f).exists())
         .collect();
@@ -148,7 +152,8 @@ fn installed_fonts_draw_cjk_hebrew_and_emoji_names() {
     harness.run();
 
     let font = FontId::proportional(14.0);
-    for text in ["日本語", "中文", "한국어", "עברית", "😀"] {
+    for text in ["日本語", "中文", "한국어", "עברית", "😀", "ภาษาไทย"]
+    {
         assert!(
             fonts::covers(&harness.ctx, &font, text),
             "no installed font draws {text:?}"
@@ -160,6 +165,7 @@ fn installed_fonts_draw_cjk_hebrew_and_emoji_names() {
         "中文文件夹.md",
         "한국어.txt",
         "😀 smile.txt",
+        "ภาษาไทย.txt",
     ] {
         harness.get_by_label(name);
     }
@@ -215,4 +221,89 @@ fn right_to_left_names_are_drawn_in_reading_order() {
     // Without the reordering, egui alone swaps the words of a two-word name.
     let plain = egui::text::LayoutJob::single_section("שלום עולם.txt".into(), format);
     assert_ne!(drawn(&ctx, plain), "םלוע םולש.txt");
+}
+
+/// Add the font file at `path` to `family`'s fallbacks, after those it has.
+fn add_fallback(ctx: &egui::Context, name: &str, path: &str, family: egui::FontFamily) {
+    let data = std::fs::read(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    ctx.add_font(egui::epaint::text::FontInsert::new(
+        name,
+        egui::FontData::from_owned(data),
+        vec![egui::epaint::text::InsertFontFamily {
+            family,
+            priority: egui::epaint::text::FontPriority::Lowest,
+        }],
+    ));
+}
+
+/// A right-to-left word whose letters come from two fonts: DejaVu Sans Mono
+/// has the common Arabic letters but not Pashto's `ټ`, which DejaVu Sans
+/// has. egui shapes each font's run on its own and puts the runs left to
+/// right; Ferry cuts the word at the change of font and orders the runs.
+#[test]
+fn a_right_to_left_word_drawn_from_two_fonts_keeps_its_reading_order() {
+    if !Path::new(DEJAVU).exists() || !Path::new(DEJAVU_MONO).exists() {
+        assert!(fonts_installed(), "DejaVu Sans (Mono) is missing");
+        return;
+    }
+    let mut harness = Harness::builder().build_ui(|_| {});
+    let ctx = harness.ctx.clone();
+    let family = egui::FontFamily::Proportional;
+    add_fallback(&ctx, "DejaVu Sans Mono", DEJAVU_MONO, family.clone());
+    harness.run();
+    add_fallback(&ctx, "DejaVu Sans", DEJAVU, family.clone());
+    harness.run();
+    // "ټول" (Pashto: all): ټ only in the second font.
+    let name = "ټول.txt";
+    let want = "لوټ.txt";
+    assert_eq!(format::visual_order(name), want);
+    assert_eq!(fonts::font_runs(&ctx, &family, "ټول"), [0..2, 2..6]);
+    let format = egui::TextFormat::simple(FontId::proportional(14.0), egui::Color32::WHITE);
+    let job = format::name_job(&ctx, name, format.clone());
+    assert_eq!(drawn(&ctx, job), want);
+    // egui alone, given the word in one piece, draws its first letter on
+    // the wrong side.
+    let mut whole = egui::text::LayoutJob::default();
+    whole.append("ټول", 0.0, format.clone());
+    whole.append(".txt", 0.0, format);
+    assert_ne!(drawn(&ctx, whole), want);
+}
+
+/// Text fields edit in typing order (egui lays them out left to right): a
+/// rename holding right-to-left letters shows what the name reads as below
+/// the field; a name without any shows nothing extra.
+#[test]
+fn renaming_a_right_to_left_name_previews_its_reading_order() {
+    if !Path::new(DEJAVU).exists() {
+        assert!(fonts_installed(), "DejaVu Sans is missing");
+        return;
+    }
+    let mut harness = harness();
+    // The field itself draws the letters: they need a font.
+    add_fallback(
+        &harness.ctx,
+        "DejaVu Sans",
+        DEJAVU,
+        egui::FontFamily::Proportional,
+    );
+    harness.run();
+    harness.get_by_label("Русский.txt").click();
+    harness.run();
+    harness.state_mut().pane.start_rename();
+    harness.run();
+    harness.get_by_label("New name");
+    assert!(harness.query_by_label("Reads as").is_none());
+
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    harness.get_by_label("עברית.txt").click();
+    harness.run();
+    harness.state_mut().pane.start_rename();
+    harness.run();
+    harness.run();
+    harness.get_by_label("New name");
+    harness.get_by_label("Reads as");
+    // Drawn as the panes draw names, in reading order (checked glyph by
+    // glyph in right_to_left_names_are_drawn_in_reading_order).
+    harness.get_by_label("עברית.txt");
 }

@@ -329,6 +329,95 @@ fn the_window_title_names_the_connection_and_the_padlock_the_fallback() {
     wait_for_title(&mut h, &title);
 }
 
+/// Explicit FTPS against the in-process server with its self-signed test
+/// certificate: after "Trust once", the user sees a closed padlock whose
+/// tooltip says how the session is encrypted, the title "user@host — Ferry"
+/// and a status line that says it is encrypted.
+#[test]
+fn an_explicit_tls_connection_shows_the_padlock_title_and_status() {
+    let rt = runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions {
+        tls: true,
+        active: false,
+    }));
+    std::fs::create_dir_all(server.path("docs")).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    h.get_by_label("Protocol").click();
+    h.run_steps(4);
+    h.get_by_label("FTP over explicit TLS").click();
+    h.run_steps(4);
+    h.state_mut().quick.form.port.clear();
+    let port = server.addr.port().to_string();
+    for (label, text) in [
+        ("Host", "127.0.0.1"),
+        ("Port", port.as_str()),
+        ("User", USER),
+        ("Password", PASSWORD),
+    ] {
+        h.get_by_label(label).click();
+        h.step();
+        h.get_by_label(label).type_text(text);
+        h.step();
+    }
+    // libunftp can race its own switch to TLS (see support): a connection
+    // that fails that way is retried. The self-signed certificate is
+    // trusted once when asked.
+    h.key_press(egui::Key::Enter);
+    let listed = |a: &FerryApp| remote_names(a).contains(&"docs".to_string());
+    let mut trusted = false;
+    for _ in 0..5 {
+        // The "not trusted" banner stays up while the trusted retry runs.
+        wait_until(
+            &mut h,
+            "the certificate question, a failure or the listing",
+            |a| {
+                let failed = a
+                    .banner
+                    .as_ref()
+                    .is_some_and(|b| !(trusted && b.message.contains("was not trusted")));
+                a.cert_prompt.is_some() || failed || listed(a)
+            },
+        );
+        if listed(h.state()) {
+            break;
+        }
+        if h.state().cert_prompt.is_some() {
+            // Let the dialog settle first: a click on its first frame's
+            // layout can land outside it, which dismisses it.
+            h.run_steps(6);
+            h.get_by_label("Trust once").click();
+            h.run_steps(2);
+            trusted = true;
+            continue;
+        }
+        let banner = h.state().banner.as_ref().map(|b| b.message.clone());
+        let raced = banner
+            .as_deref()
+            .is_some_and(support::is_libunftp_auth_tls_race);
+        assert!(raced, "{banner:?}");
+        h.get_by_label("Retry").click();
+        h.run_steps(2);
+    }
+    assert!(trusted, "the self-signed certificate was never asked about");
+    wait_until(&mut h, "the remote listing", listed);
+
+    assert!(h.state().encrypted);
+    assert_eq!(
+        h.state().window_title(),
+        format!("{USER}@127.0.0.1 — Ferry")
+    );
+    assert!(h.query_by_label("Not encrypted").is_none());
+    h.get_by_label("Encrypted").hover();
+    h.run_steps(40);
+    assert!(shows(&h, "Encrypted: explicit TLS (AUTH TLS)"));
+    assert!(
+        status_shows(&h, "Connected to 127.0.0.1"),
+        "status line: no connection state"
+    );
+    assert!(status_shows(&h, "encrypted (explicit TLS)"));
+}
+
 // ---------------------------------------------------------------- Enter and Esc
 
 fn status_shows(h: &Harness<'_, FerryApp>, text: &str) -> bool {
@@ -616,4 +705,307 @@ fn toolbar_cancel_all_empties_the_queue() {
         !local.path().join("big.bin").exists(),
         "the cancelled download never ran"
     );
+}
+
+// ---------------------------------------------------------------- uploads into the shown folder
+
+/// Listing commands sent so far, by every session (the message log).
+fn listings_sent(h: &Harness<'_, FerryApp>) -> usize {
+    h.state()
+        .log
+        .visible_texts()
+        .filter(|t| t.starts_with("MLSD") || t.starts_with("LIST") || t.starts_with("NLST"))
+        .count()
+}
+
+/// Uploads into the folder the remote pane shows appear there as each one
+/// lands, without listing the folder; it is listed once, when the queue has
+/// nothing more for it. (It used to be listed every half second while the
+/// queue ran, and also while it was paused.)
+#[test]
+fn uploads_show_as_they_land_and_the_folder_is_listed_once_when_done() {
+    const FILES: usize = 60;
+    let rt = runtime();
+    let server = server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    for i in 0..FILES {
+        std::fs::write(
+            local.path().join(format!("up-{i:02}.bin")),
+            vec![7u8; 200_000],
+        )
+        .unwrap();
+    }
+    let mut state = State::default();
+    state.queue.concurrency = 1;
+    let mut h = app_with(local.path(), state);
+    connect(&mut h, &server);
+    wait_until(&mut h, "the local listing", |a| {
+        a.local
+            .entries()
+            .iter()
+            .any(|e| e.display_name == "up-59.bin")
+    });
+    let before = listings_sent(&h);
+
+    h.get_by_label("up-00.bin").click();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_label("up-00.bin").click_secondary();
+    h.run_steps(4);
+    h.get_by_label("Upload").click();
+    let landed = |a: &FerryApp| {
+        remote_names(a)
+            .iter()
+            .filter(|n| n.starts_with("up-"))
+            .count()
+    };
+    wait_until(&mut h, "the first uploads to show", |a| landed(a) >= 3);
+    h.get_by_label("Process queue").click();
+    wait_until(&mut h, "the queue to pause", |a| a.queue.paused);
+    let shown = landed(h.state());
+    assert!(
+        shown < FILES,
+        "all {FILES} uploads finished before the pause; the test needs some pending"
+    );
+    assert_eq!(
+        listings_sent(&h),
+        before,
+        "finished uploads show without listing the folder"
+    );
+    // Paused with uploads pending: the folder is not listed meanwhile.
+    let until = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+    while std::time::Instant::now() < until {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(
+        listings_sent(&h),
+        before,
+        "no listing while uploads are pending"
+    );
+    // The rows show the size uploaded.
+    let row = h
+        .state()
+        .remote
+        .entries()
+        .iter()
+        .find(|e| e.display_name == "up-00.bin")
+        .cloned()
+        .expect("up-00.bin shown");
+    assert_eq!(row.size, Some(200_000));
+    assert!(row.modified.is_some());
+
+    h.get_by_label("Process queue").click();
+    wait_until(&mut h, "every upload to land", |a| {
+        landed(a) == FILES && !a.queue.is_running()
+    });
+    let until = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+    while std::time::Instant::now() < until && listings_sent(&h) == before {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Let any further listing show up, then count.
+    let until = std::time::Instant::now() + std::time::Duration::from_millis(800);
+    while std::time::Instant::now() < until {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(
+        listings_sent(&h) - before,
+        1,
+        "one listing once the queue is done"
+    );
+    assert_eq!(landed(h.state()), FILES);
+}
+
+// ---------------------------------------------------------------- folder trees
+
+/// The app with folder trees shown, connected to `server`.
+fn app_with_trees(local: &Path, server: &TestServer) -> Harness<'static, FerryApp> {
+    let mut state = State::default();
+    state.local_pane.folder_tree = true;
+    state.remote_pane.folder_tree = true;
+    state.remote_pane.tree_height = 300.0;
+    let mut h = app_with(local, state);
+    connect(&mut h, server);
+    wait_until(&mut h, "the remote tree", |a| !a.remote.tree_is_waiting());
+    h.run_steps(4);
+    h
+}
+
+/// The remote tree's node called `name` (its label, beside the toggle
+/// "Expand NAME"/"Collapse NAME"; the pane below may have a row of the same name).
+fn tree_node(h: &Harness<'_, FerryApp>, name: &str) -> egui::Rect {
+    let (expand, collapse) = (format!("Expand {name}"), format!("Collapse {name}"));
+    let toggle = h
+        .query_by_label(&expand)
+        .or_else(|| h.query_by_label(&collapse))
+        .unwrap_or_else(|| panic!("no tree node {name}"))
+        .rect();
+    h.get_all_by_label(name)
+        .map(|n| n.rect())
+        .find(|r| (r.center().y - toggle.center().y).abs() < 2.0 && r.left() > toggle.left())
+        .unwrap_or_else(|| panic!("no label beside the toggle of {name}"))
+}
+
+/// Open the right-click menu of the tree folder `name` and click `item`;
+/// the frame that acts on the click is the last one stepped.
+fn right_click_tree_node(h: &mut Harness<'_, FerryApp>, name: &str, item: &str) {
+    let at = tree_node(h, name).center();
+    h.hover_at(at);
+    h.step();
+    h.event(egui::Event::PointerButton {
+        pos: at,
+        button: egui::PointerButton::Secondary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.step();
+    h.event(egui::Event::PointerButton {
+        pos: at,
+        button: egui::PointerButton::Secondary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(4);
+    // The menu's item (the menu opens at the pointer), not the toolbar's
+    // or the path bar's button of the same name.
+    h.get_all_by_label(item)
+        .find(|n| n.rect().top() >= at.y - 1.0)
+        .unwrap_or_else(|| panic!("no menu item {item}"))
+        .click();
+    h.step();
+}
+
+#[test]
+fn a_tree_folder_has_a_menu_to_open_refresh_copy_its_path_and_make_a_folder() {
+    let rt = runtime();
+    let server = server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app_with_trees(local.path(), &server);
+
+    // Copy path: the folder's full path on the clipboard.
+    right_click_tree_node(&mut h, "docs", "Copy path");
+    let copied = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .any(|c| matches!(c, egui::OutputCommand::CopyText(t) if t == "/docs"));
+    assert!(copied, "{:?}", h.output().platform_output.commands);
+
+    // Refresh lists the folder again: a folder made behind Ferry's back shows.
+    h.get_by_label("Expand docs").click();
+    wait_until(&mut h, "docs listed", |a| !a.remote.tree_is_waiting());
+    h.run_steps(2);
+    assert!(h.query_by_label("Expand later").is_none());
+    std::fs::create_dir_all(server.path("docs/later/deeper")).unwrap();
+    right_click_tree_node(&mut h, "docs", "Refresh");
+    wait_until(&mut h, "docs listed again", |a| !a.remote.tree_is_waiting());
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Expand later").is_some(),
+        "the new folder shows"
+    );
+
+    // New folder… opens the folder and makes the new one inside it.
+    right_click_tree_node(&mut h, "later", "New folder…");
+    h.run_steps(4);
+    h.get_by_label("Name:").type_text("made-here");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the folder made", |_| {
+        server.path("docs/later/made-here").is_dir()
+    });
+    assert_eq!(
+        h.state().remote.path(),
+        Some(&ferry::engine::AnyPath::Remote(b"/docs/later".to_vec()))
+    );
+
+    // Open shows the folder in the pane.
+    right_click_tree_node(&mut h, "inner", "Open");
+    wait_until(&mut h, "inner listed in the pane", |a| {
+        a.remote.listing_path() == Some(&ferry::engine::AnyPath::Remote(b"/docs/inner".to_vec()))
+    });
+}
+
+/// Press at `from`, move to `to` over a few frames, release there.
+fn drag(h: &mut Harness<'_, FerryApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=5 {
+        h.hover_at(from + (to - from) * (i as f32 / 5.0));
+        h.step();
+    }
+    h.drop_at(to);
+}
+
+#[test]
+fn files_dropped_on_a_tree_folder_are_uploaded_into_it() {
+    let rt = runtime();
+    let server = server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("drop-me.txt"), b"dropped on the tree").unwrap();
+    let mut h = app_with_trees(local.path(), &server);
+    wait_until(&mut h, "the local listing", |a| {
+        a.local
+            .entries()
+            .iter()
+            .any(|e| e.display_name == "drop-me.txt")
+    });
+    h.get_by_label("Expand docs").click();
+    wait_until(&mut h, "docs listed", |a| !a.remote.tree_is_waiting());
+    h.run_steps(2);
+
+    let from = h.get_by_label("drop-me.txt").rect().center();
+    let to = tree_node(&h, "inner").center();
+    drag(&mut h, from, to);
+    wait_until(&mut h, "the upload into docs/inner", |_| {
+        server.path("docs/inner/drop-me.txt").is_file()
+    });
+    assert_eq!(
+        std::fs::read(server.path("docs/inner/drop-me.txt")).unwrap(),
+        b"dropped on the tree"
+    );
+    // Into that folder only, not the one the pane shows.
+    assert!(!server.path("drop-me.txt").exists());
+}
+
+/// View, Edit and Open with… open files in an editor: for a folder they
+/// are greyed out in the right-click menu, as FileZilla greys View/Edit.
+#[test]
+fn view_and_edit_are_offered_for_files_only() {
+    let rt = runtime();
+    let server = server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    connect(&mut h, &server);
+    let menu_item = |h: &Harness<'_, FerryApp>, label: &str| {
+        h.query_all_by_label_contains(label)
+            .find(|n| {
+                let name = n.accesskit_node().label().unwrap_or_default();
+                // The menu's own button ("View" and its shortcut), opened
+                // on a row, below the menu bar, toolbar and path bars.
+                n.rect().top() > 140.0 && (name == label || name.starts_with(&format!("{label} ")))
+            })
+            .unwrap_or_else(|| panic!("no menu item {label}"))
+            .accesskit_node()
+            .is_disabled()
+    };
+    h.get_by_label("docs").click_secondary();
+    h.run_steps(4);
+    for item in ["View", "Edit", "Open with…"] {
+        assert!(menu_item(&h, item), "{item} is greyed out for a folder");
+    }
+    assert!(!menu_item(&h, "Download"));
+    h.key_press(egui::Key::Escape);
+    h.run_steps(4);
+    h.get_by_label("hello.txt").click_secondary();
+    h.run_steps(4);
+    for item in ["View", "Edit", "Open with…"] {
+        assert!(!menu_item(&h, item), "{item} is offered for a file");
+    }
 }

@@ -21,9 +21,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::ftp::{ConnectOptions, DataMode, ErrorClass, FtpError, NameCharset, TrustPolicy, tls};
-use crate::sites::{
-    ConnectSpec, ConnectionMode, LogonType, OsKeyring, Protocol, SecretStore, Site, TrustStore,
-};
+use crate::sites::{ConnectSpec, ConnectionMode, Protocol, Site, TrustStore};
 use url::RemoteArg;
 
 /// Exit codes, so scripts can tell failures apart.
@@ -417,10 +415,9 @@ fn connect_options(url: &RemoteArg, net: &NetArgs) -> Result<ConnectOptions, Cli
     let mut spec = match &url.site {
         Some(site) => {
             let password = if site.needs_password() {
-                let keyring = (site.remember_password && site.logon == LogonType::Normal)
-                    .then(|| OsKeyring::new().get(&site.id).ok().flatten())
-                    .flatten();
-                ask_password(&site.user, &site.host, keyring)?
+                // The keyring, or the encrypted password file without one.
+                let saved = sites::saved_password(site)?;
+                ask_password(&site.user, &site.host, saved)?
             } else {
                 String::new()
             };

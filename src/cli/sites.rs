@@ -1,14 +1,15 @@
 //! `ferry sites list|import|export`: the saved sites from the command line,
 //! the same file and keyring the window uses.
 
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
 use super::{CliError, exit};
 use crate::sites::{
-    KeyringStatus, LogonType, OsKeyring, SecretStore, Site, SiteStore, SitesError, export,
-    import_filezilla,
+    KeyringStatus, LogonType, OsKeyring, PASSWORD_FILE, PasswordFile, SecretStore, Site, SiteStore,
+    SitesError, export, import_filezilla,
 };
 
 #[derive(Subcommand, Debug)]
@@ -128,4 +129,58 @@ fn refuse_overwrite(file: &Path) -> Result<(), CliError> {
         )));
     }
     Ok(())
+}
+
+/// The environment variable holding the password file's master password,
+/// for scripts on machines without a keyring.
+pub(super) const MASTER_PASSWORD_ENV: &str = "FERRY_MASTER_PASSWORD";
+
+/// The password saved for `site`: from the OS keyring where one answers,
+/// else from the encrypted password file (the window's store on machines
+/// without a keyring), unlocked with `FERRY_MASTER_PASSWORD` or the master
+/// password asked for on the terminal. `None` when nothing is saved (the
+/// caller then asks for the site's password itself).
+pub(super) fn saved_password(site: &Site) -> Result<Option<String>, CliError> {
+    // A password given for this run wins; nothing to unlock.
+    let given = std::env::var_os("FERRY_PASSWORD").is_some();
+    if given || !site.remember_password || site.logon != LogonType::Normal {
+        return Ok(None);
+    }
+    let keyring = OsKeyring::new();
+    if keyring.status().is_available() {
+        return Ok(keyring.get(&site.id).ok().flatten());
+    }
+    let Ok(dir) = crate::sites::default_config_dir() else {
+        return Ok(None);
+    };
+    let file = PasswordFile::new(dir.join(PASSWORD_FILE));
+    if !file.exists() {
+        return Ok(None);
+    }
+    let master = match std::env::var(MASTER_PASSWORD_ENV) {
+        Ok(m) => m,
+        Err(_) if std::io::stdin().is_terminal() => rpassword::prompt_password(format!(
+            "Master password for Ferry's password file ({}): ",
+            file.path().display()
+        ))
+        .map_err(|e| CliError::usage(format!("could not read the master password: {e}")))?,
+        // Not asked, so the site's own password is asked for (or missing).
+        Err(_) => {
+            eprintln!(
+                "ferry: no keyring here and the password file is locked: set {MASTER_PASSWORD_ENV} to use the password saved for {}",
+                site.name
+            );
+            return Ok(None);
+        }
+    };
+    file.unlock(&master).map_err(|e| CliError {
+        code: exit::CONNECTION,
+        message: e.to_string(),
+    })?;
+    let password = file.get(&site.id).map_err(|e| CliError {
+        code: exit::CONNECTION,
+        message: e.to_string(),
+    })?;
+    file.lock();
+    Ok(password)
 }

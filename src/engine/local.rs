@@ -401,8 +401,11 @@ fn collect_changes(
                 quiet.min(latest)
             }
         };
+        let event = raw.recv_timeout(wait);
+        // Read after the wait: the window may have moved to another folder
+        // meanwhile, and the first change there must not be lost.
         let folder = target.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        match raw.recv_timeout(wait) {
+        match event {
             Ok(event) => {
                 let Some(folder) = folder else { continue };
                 match event {
@@ -466,4 +469,37 @@ fn read_entry(folder: &Path, name: &std::ffi::OsStr) -> Option<Entry> {
     let path = folder.join(name);
     let link_meta = std::fs::symlink_metadata(&path).ok()?;
     Some(entry_from(&path, name, Some(link_meta)))
+}
+
+#[cfg(test)]
+mod watcher_tests {
+    use super::*;
+
+    /// The first change in a folder the watcher was just pointed at is
+    /// reported: a folder made there by a download (one event, nothing
+    /// after it) used to be lost, as the collecting thread still compared
+    /// it with the folder it had before it started waiting.
+    #[test]
+    fn the_first_change_after_watching_a_new_folder_is_reported() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let mut watcher = LocalWatcher::new(|| {});
+        watcher.watch(first.path());
+        watcher.watch(second.path());
+        std::fs::create_dir(second.path().join("Reports")).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while seen.is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+            seen.extend(
+                watcher
+                    .take_changes()
+                    .into_iter()
+                    .filter(|c| c.folder == second.path())
+                    .flat_map(|c| c.changed)
+                    .map(|e| e.display_name),
+            );
+        }
+        assert_eq!(seen, ["Reports"]);
+    }
 }

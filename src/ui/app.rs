@@ -10,6 +10,7 @@ mod intents;
 mod modals;
 mod preferences;
 mod sites;
+mod uploads;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -329,6 +330,8 @@ pub struct FerryApp {
     /// last refreshed for that (egui time): at most twice a second.
     refresh_due: PerSide<Option<AnyPath>>,
     last_transfer_refresh: f64,
+    /// Remote folders that queued uploads go into (not re-listed until done).
+    pending_uploads: uploads::PendingUploads,
     /// The folder picked for "Download to…" arrives here from its thread.
     picked_folder: Job<PickedFolder>,
     /// Asks for the "Download to…" folder (the native dialog).
@@ -453,6 +456,7 @@ impl FerryApp {
             sync: Default::default(),
             refresh_due: PerSide::default(),
             last_transfer_refresh: 0.0,
+            pending_uploads: Default::default(),
             picked_folder: Job::default(),
             folder_picker: FolderPicker::default(),
             delete_progress: None,

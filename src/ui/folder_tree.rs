@@ -14,15 +14,33 @@ use eframe::egui::{
 };
 
 use crate::engine::{AnyPath, Entry, Side};
+use crate::ui::pane::PaneDrag;
 
 /// What the user did in a tree this frame.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[must_use]
 pub enum TreeAction {
     /// Open this folder in the pane.
     Open(AnyPath),
     /// List this folder (it was expanded and its subfolders are not known yet).
     List(AnyPath),
+    /// Make a new folder inside this one (right-click → New folder…): the
+    /// pane opens it and asks for the name.
+    NewFolderIn(AnyPath),
+    /// List the pane's folder again (right-click → Refresh on it).
+    Refresh(AnyPath),
+    /// Rows dragged from a pane were dropped on this folder: transfer them
+    /// into it (or move them, from the same side).
+    Dropped { drag: PaneDrag, folder: AnyPath },
+}
+
+/// What the right-click menu of a tree folder picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MenuPick {
+    Open,
+    NewFolder,
+    Refresh,
+    CopyPath,
 }
 
 /// One folder in the tree.
@@ -303,7 +321,8 @@ impl FolderTree {
             ui.painter()
                 .rect_filled(rect, 2.0, ui.visuals().selection.bg_fill);
         }
-        ui.horizontal(|ui| {
+        let mut picked = None;
+        let row = ui.horizontal(|ui| {
             ui.set_min_height(row_height);
             ui.add_space(depth as f32 * INDENT);
             let toggle_size = vec2(row_height, row_height);
@@ -331,6 +350,19 @@ impl FolderTree {
             if response.clicked() && !is_current {
                 actions.push(TreeAction::Open(path.clone()));
             }
+            response.context_menu(|ui| {
+                for (label, pick) in [
+                    ("Open", MenuPick::Open),
+                    ("New folder…", MenuPick::NewFolder),
+                    ("Refresh", MenuPick::Refresh),
+                    ("Copy path", MenuPick::CopyPath),
+                ] {
+                    if ui.button(label).clicked() {
+                        picked = Some(pick);
+                        ui.close();
+                    }
+                }
+            });
             if response.double_clicked() {
                 self.toggle(path, actions);
             }
@@ -349,6 +381,42 @@ impl FolderTree {
                 });
             }
         });
+        // A drop target of its own: rows from a pane go into this folder
+        // (never into itself or one of its own subfolders).
+        let response = row.response;
+        if let Some(payload) = response.dnd_hover_payload::<PaneDrag>()
+            && !payload
+                .paths
+                .iter()
+                .any(|item| item.path == *path || is_ancestor(&item.path, path))
+        {
+            ui.painter().rect_stroke(
+                response.rect,
+                2.0,
+                Stroke::new(2.0, ui.visuals().selection.stroke.color),
+                egui::StrokeKind::Inside,
+            );
+            if let Some(payload) = response.dnd_release_payload::<PaneDrag>() {
+                actions.push(TreeAction::Dropped {
+                    drag: (*payload).clone(),
+                    folder: path.clone(),
+                });
+            }
+        }
+        match picked {
+            Some(MenuPick::Open) if !is_current => actions.push(TreeAction::Open(path.clone())),
+            Some(MenuPick::Open) | None => {}
+            Some(MenuPick::NewFolder) => actions.push(TreeAction::NewFolderIn(path.clone())),
+            Some(MenuPick::Refresh) if is_current => {
+                actions.push(TreeAction::Refresh(path.clone()))
+            }
+            Some(MenuPick::Refresh) => {
+                if self.pending.insert(path.clone()) {
+                    actions.push(TreeAction::List(path.clone()));
+                }
+            }
+            Some(MenuPick::CopyPath) => ui.ctx().copy_text(path.display()),
+        }
     }
 
     /// Open or close a folder; opening one never listed asks for its listing.

@@ -78,3 +78,57 @@ impl FontProvider for SystemFonts {
 pub fn covers(ctx: &egui::Context, font_id: &egui::FontId, text: &str) -> bool {
     ctx.fonts_mut(|fonts| text.chars().all(|c| fonts.has_glyph(font_id, c)))
 }
+
+/// `text` cut where the font drawing it changes, as byte ranges in order:
+/// egui draws each character with the first font of `family`'s fallback
+/// chain whose character map has it (the family's own fonts, then those
+/// found on the system for it, in the order they were found), and this
+/// follows the same rule. A combining mark or joiner stays with the
+/// character before it, as it does in egui's clusters.
+///
+/// egui shapes each such run on its own and places the runs left to right,
+/// so a right-to-left word drawn from two fonts must be split here and its
+/// runs put in reading order by the caller (see [`crate::ui::format`]).
+pub fn font_runs(
+    ctx: &egui::Context,
+    family: &FontFamily,
+    text: &str,
+) -> Vec<std::ops::Range<usize>> {
+    use skrifa::MetadataProvider as _;
+    ctx.fonts(|fonts| {
+        let definitions = fonts.definitions();
+        let configured = definitions
+            .families
+            .get(family)
+            .into_iter()
+            .flatten()
+            .filter_map(|name| definitions.font_data.get(name))
+            .map(|data| (data.font.clone(), data.index));
+        let discovered = fonts
+            .discovered_fonts()
+            .iter()
+            .filter(|f| f.families.iter().any(|i| i.family == *family))
+            .map(|f| (f.data.font.clone(), f.data.index));
+        let blobs: Vec<_> = configured.chain(discovered).collect();
+        let chain: Vec<skrifa::FontRef<'_>> = blobs
+            .iter()
+            .filter_map(|(blob, index)| skrifa::FontRef::from_index((**blob).as_ref(), *index).ok())
+            .collect();
+        let maps: Vec<_> = chain.iter().map(|f| f.charmap()).collect();
+        let face_of = |c: char| maps.iter().position(|m| m.map(c).is_some());
+        let mut runs: Vec<(std::ops::Range<usize>, Option<usize>)> = Vec::new();
+        for (at, c) in text.char_indices() {
+            let end = at + c.len_utf8();
+            let follows = matches!(
+                unicode_bidi::bidi_class(c),
+                unicode_bidi::BidiClass::NSM | unicode_bidi::BidiClass::BN
+            );
+            match runs.last_mut() {
+                Some((range, _)) if follows => range.end = end,
+                Some((range, face)) if *face == face_of(c) => range.end = end,
+                _ => runs.push((at..end, face_of(c))),
+            }
+        }
+        runs.into_iter().map(|(range, _)| range).collect()
+    })
+}

@@ -96,6 +96,32 @@ pub fn name_label(ui: &mut Ui, text: &str) -> Response {
     }
 }
 
+/// Whether `text` has right-to-left letters (Hebrew, Arabic, …).
+pub fn has_right_to_left(text: &str) -> bool {
+    text.chars().any(is_rtl_class)
+}
+
+/// Under a text field holding right-to-left letters, what the text reads
+/// as: egui's fields show and edit it in typing order, left to right.
+/// Shown as a tooltip-like note below the field while it has the focus.
+pub fn reading_order_preview(ui: &Ui, field: &Response, text: &str) {
+    if !field.has_focus() || !has_right_to_left(text) {
+        return;
+    }
+    egui::Area::new(field.id.with("reading-order"))
+        .order(egui::Order::Tooltip)
+        .fixed_pos(field.rect.left_bottom() + egui::vec2(0.0, 2.0))
+        .interactable(false)
+        .show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new("Reads as").weak());
+                    ui.add(egui::Label::new(name(ui, text)).selectable(false));
+                });
+            });
+        });
+}
+
 /// The tooltip for a name with characters no installed font has: the whole
 /// name as shown (escaped; the real characters would draw as boxes), the
 /// code points missing, and what to install.
@@ -177,11 +203,39 @@ fn shown_job(
     if missing.is_empty() && pieces.iter().all(|p| !p.rtl) {
         return (None, missing);
     }
+    let pieces = split_by_font(ctx, &font_id.family, pieces);
     let mut job = LayoutJob::default();
     for piece in &pieces {
         job.append(&piece.text, 0.0, format.clone());
     }
     (Some(job), missing)
+}
+
+/// Right-to-left words drawn from two or more fonts, cut at each change of
+/// font and those runs put in reading order. egui shapes each font's run on
+/// its own (right to left within it) but places the runs left to right, so
+/// without this the word `ټول` in a font chain where only the second font
+/// has `ټ` would be drawn `ټ` + `لو`, its first letter on the wrong side.
+fn split_by_font(ctx: &egui::Context, family: &egui::FontFamily, pieces: Vec<Piece>) -> Vec<Piece> {
+    let mut out = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        if !piece.rtl || piece.text.chars().nth(1).is_none() {
+            out.push(piece);
+            continue;
+        }
+        let runs = super::fonts::font_runs(ctx, family, &piece.text);
+        if runs.len() < 2 {
+            out.push(piece);
+            continue;
+        }
+        for range in runs.into_iter().rev() {
+            out.push(Piece {
+                text: piece.text.get(range).unwrap_or_default().to_owned(),
+                rtl: true,
+            });
+        }
+    }
+    out
 }
 
 /// `text` with each character `covered` says no font has written as

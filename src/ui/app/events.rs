@@ -169,12 +169,14 @@ impl FerryApp {
             }
             Event::DeleteProgress { done, total, .. } => self.delete_progress = Some((done, total)),
             Event::JobsChanged(views) => {
+                self.track_uploads(&views);
                 let now = self.now;
                 for target in self.queue.update(now, views) {
                     self.refresh_parent(target);
                 }
             }
             Event::JobsRemoved(ids) => {
+                self.forget_uploads(&ids);
                 for folder in self.queue.remove(&ids) {
                     self.refresh_parent(folder);
                 }
@@ -256,7 +258,8 @@ impl FerryApp {
         }
     }
 
-    /// Re-list the folders that received finished transfers, at most twice a second.
+    /// Re-list the folders that received finished transfers, at most twice a
+    /// second, and a remote folder only once no upload into it is pending.
     pub(super) fn refresh_after_transfers(&mut self, ctx: &egui::Context) {
         if self.refresh_due.is_empty() {
             return;
@@ -271,6 +274,12 @@ impl FerryApp {
         let due = std::mem::take(&mut self.refresh_due);
         for folder in [due.local, due.remote].into_iter().flatten() {
             let side = folder.side();
+            // Uploads still going there show as each lands (uploads.rs):
+            // list it once they are all done.
+            if self.pending_uploads.go_into(&folder) {
+                *self.refresh_due.get_mut(side) = Some(folder);
+                continue;
+            }
             if self.pane(side).path() == Some(&folder) && !self.pane(side).is_loading() {
                 self.navigate(folder);
             }

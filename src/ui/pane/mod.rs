@@ -712,10 +712,19 @@ impl PaneState {
             .inner;
         ui.advance_cursor_after_rect(rect);
         for action in tree_actions {
-            actions.push(match action {
-                TreeAction::Open(path) => PaneAction::Navigate(path),
+            let action = match action {
+                TreeAction::Open(path) | TreeAction::Refresh(path) => PaneAction::Navigate(path),
                 TreeAction::List(path) => PaneAction::List(path),
-            });
+                TreeAction::Dropped { drag, folder } => PaneAction::Dropped { drag, folder },
+                // Open the folder, then ask for the new one's name there.
+                TreeAction::NewFolderIn(path) => {
+                    if self.path.as_ref() != Some(&path) {
+                        actions.push(PaneAction::Navigate(path));
+                    }
+                    PaneAction::Run(Action::NewFolder)
+                }
+            };
+            actions.push(action);
         }
         let (handle, response) =
             ui.allocate_exact_size(vec2(ui.available_width(), 7.0), Sense::drag());
@@ -775,29 +784,36 @@ impl PaneState {
     /// Take in entries that appeared, changed or went away in the listed
     /// folder, keeping selection, cursor and scroll position by name.
     pub fn apply_change(&mut self, change: FolderChange) {
-        let Some(AnyPath::Local(folder)) = &self.listed else {
-            return;
-        };
-        if *folder != change.folder || change.relist {
+        if change.relist {
             return;
         }
-        if change.changed.is_empty() && change.removed.is_empty() {
+        let folder = AnyPath::Local(change.folder);
+        self.merge_changes(&folder, change.changed, &change.removed);
+    }
+
+    /// Take in entries that appeared or changed in the listed `folder` (a
+    /// finished upload), replacing any of the same name; as [`Self::apply_change`].
+    pub fn merge_entries(&mut self, folder: &AnyPath, changed: Vec<Entry>) {
+        self.merge_changes(folder, changed, &[]);
+    }
+
+    fn merge_changes(&mut self, folder: &AnyPath, changed: Vec<Entry>, removed: &[Vec<u8>]) {
+        if self.listed.as_ref() != Some(folder) {
             return;
         }
-        let mut gone: HashSet<&[u8]> = change.removed.iter().map(Vec::as_slice).collect();
-        gone.extend(change.changed.iter().map(|e| e.name.as_slice()));
+        if changed.is_empty() && removed.is_empty() {
+            return;
+        }
+        let mut gone: HashSet<&[u8]> = removed.iter().map(Vec::as_slice).collect();
+        gone.extend(changed.iter().map(|e| e.name.as_slice()));
         let mut entries: Vec<Entry> = self
             .entries
             .iter()
             .filter(|e| !gone.contains(e.name.as_slice()))
             .cloned()
             .collect();
-        entries.extend(change.changed);
-        let (path, loading, wanted) = (
-            AnyPath::Local(change.folder),
-            self.loading,
-            self.path.clone(),
-        );
+        entries.extend(changed);
+        let (path, loading, wanted) = (folder.clone(), self.loading, self.path.clone());
         self.set_listing(path, entries);
         // A listing of another folder may be on its way: the pane still waits for it.
         if loading && wanted.is_some() && wanted != self.listed {

@@ -150,6 +150,7 @@ impl PaneState {
                     .desired_width(ui.available_width()),
             )
             .labelled_by(label.id);
+        crate::ui::format::reading_order_preview(ui, &response, &edit.text);
         if response.lost_focus() {
             let enter = ui.input(|i| i.key_pressed(Key::Enter));
             if enter

@@ -562,6 +562,7 @@ pub(super) fn rename_ui(
     );
     ui.ctx()
         .accesskit_node_builder(response.id, |node| node.set_label("New name"));
+    crate::ui::format::reading_order_preview(ui, &response, &rename.text);
     if response.lost_focus() {
         return Some(if ui.input(|i| i.key_pressed(Key::Enter)) {
             RenameEnd::Commit

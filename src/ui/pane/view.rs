@@ -278,6 +278,11 @@ impl PaneState {
             Action::GoUp => self.path.as_ref().and_then(AnyPath::parent).is_some(),
             Action::Refresh => self.path.is_some(),
             Action::NewFolder | Action::SelectAll => actionable,
+            // An editor opens files; a folder is opened with Open.
+            Action::ViewFile | Action::EditFile | Action::OpenWith => {
+                let targets = self.selected_paths();
+                actionable && !targets.is_empty() && targets.iter().all(|t| !t.is_dir)
+            }
             _ => true,
         }
     }
