@@ -104,7 +104,10 @@ impl PaneState {
             if narrowing && self.position.get(i) == Some(&HIDDEN) {
                 continue;
             }
-            if (self.show_hidden || !e.is_hidden()) && filter.matches(&e.display_name) {
+            if (self.show_hidden || !e.is_hidden())
+                && filter.matches(&e.display_name)
+                && !self.compare_hides(e)
+            {
                 keep[i / 64] |= 1 << (i % 64);
             }
         }
@@ -179,12 +182,15 @@ impl PaneState {
                 Cow::Owned(sorted_order(&self.entries, self.sort, self.ascending))
             };
         let filter = Filter::new(&self.filter);
-        Cow::Owned(compute_view(
-            &self.entries,
-            &sorted,
-            self.show_hidden,
-            &filter,
-        ))
+        let mut view = compute_view(&self.entries, &sorted, self.show_hidden, &filter);
+        if self.compare_hidden.is_some() {
+            view.retain(|&i| {
+                self.entries
+                    .get(i as usize)
+                    .is_none_or(|e| !self.compare_hides(e))
+            });
+        }
+        Cow::Owned(view)
     }
 
     /// The rows are of the folder the path bar shows, and no error hides them.
