@@ -170,12 +170,18 @@ fn the_preview_shows_rows_and_totals_and_run_queues_only_ticked_rows() {
     );
     h.get_by_label_contains("Upload 3 files");
     // The rows' action choosers line up in a column, whatever the names' lengths.
-    let below = h.get_by_label("Hide identical").rect().bottom();
+    let actions = [
+        "upload",
+        "download",
+        "skip",
+        "conflict",
+        "delete local",
+        "delete remote",
+    ];
     let lefts: Vec<f32> = h
         .get_all_by_role(egui::accesskit::Role::ComboBox)
-        .map(|n| n.rect())
-        .filter(|r| r.top() > below)
-        .map(|r| r.left())
+        .filter(|n| n.value().is_some_and(|v| actions.contains(&v.as_str())))
+        .map(|n| n.rect().left())
         .collect();
     assert_eq!(lefts.len(), 4, "one chooser per shown row: {lefts:?}");
     assert!(
