@@ -322,3 +322,33 @@ fn a_saved_site_remembers_synchronized_browsing() {
         !stored().sync_browsing
     });
 }
+
+#[test]
+fn without_a_connection_it_switches_off_instead_of_offering_folders() {
+    let rt = runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions::default()));
+    let local = tempfile::tempdir().expect("temp dir");
+    let site = prepare(local.path(), &server);
+    let mut h = app(&site, None);
+    connect(&mut h, &server);
+    wait_until(&mut h, "the local listing", |a| {
+        shows(a, &AnyPath::Local(site.clone()))
+    });
+    toggle_from_menu(&mut h);
+    assert!(h.state().sync_browse.is_on());
+
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .run_action(ferry::ui::actions::Action::Disconnect, &ctx);
+    wait_until(&mut h, "disconnected", |a| {
+        matches!(a.connection, ferry::ui::app::Connection::Disconnected)
+    });
+    open(&mut h, Side::Local, "docs");
+    wait_until(&mut h, "the local pane in docs", |a| {
+        shows(a, &AnyPath::Local(site.join("docs")))
+    });
+    assert!(!h.state().sync_browse.is_on());
+    let notice = h.state().notice.clone().unwrap_or_default();
+    assert!(notice.contains("not connected"), "{notice}");
+    assert!(h.query_by_label("Create folder").is_none());
+}

@@ -24,6 +24,16 @@ impl FerryApp {
         let charset = self.remote.charset;
         match self.sync_browse.counterpart(&path, charset) {
             None => {}
+            Some(Ok(target))
+                if target.side() == Side::Remote
+                    && !matches!(self.connection, Connection::Connected { .. }) =>
+            {
+                self.sync_browse.stop();
+                self.notice = Some(
+                    "Synchronized browsing is off: the server is not connected, so the remote pane cannot follow"
+                        .into(),
+                );
+            }
             Some(Ok(target)) => {
                 let sb = &mut self.sync_browse;
                 sb.pending = Some((path, target));
