@@ -24,8 +24,10 @@ async fn ferry(args: &[&str], cwd: &Path) -> Output {
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
             .args(&args)
-            .current_dir(cwd)
+            .current_dir(&cwd)
             .env("FERRY_PASSWORD", PASSWORD)
+            // The saved sync state goes beside the folders, not into the home folder.
+            .env("FERRY_DATA_DIR", cwd.join(".ferry-data"))
             .stdin(std::process::Stdio::null())
             .output()
             .expect("run ferry")
@@ -287,6 +289,7 @@ fn job(local: &Path, remote: &[u8], direction: SyncDirection) -> SyncJob {
             delete: false,
         },
         checksum: false,
+        state_file: None,
     }
 }
 
@@ -584,5 +587,100 @@ drwxr-xr-x 1 ftp ftp 0 Jan 02 10:00 ..\r\n\
         prepared.notes.iter().any(|n| n.contains("escape.txt")),
         "{:?}",
         prepared.notes
+    );
+}
+
+/// Set a server file's time to `ago` before now.
+fn server_age(server: &TestServer, rel: &str, ago: Duration) {
+    age(&server.path(rel), ago);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_ways_with_the_saved_state_tells_one_side_changed_from_both() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    let work = tempfile::tempdir().expect("temp dir");
+    let here = work.path().join("here");
+    for (name, text) in [("a.txt", &b"first"[..]), ("b.txt", b"bee")] {
+        write(&here.join(name), text);
+        age(&here.join(name), 3 * HOUR);
+    }
+    let url = server.url("/there");
+    let o = ferry(&["sync", "--both", "here", &url], work.path()).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(server.path("there/b.txt")).expect("read"),
+        b"bee"
+    );
+    let states = std::fs::read_dir(work.path().join(".ferry-data/sync-state"))
+        .expect("the sync state folder")
+        .count();
+    assert_eq!(states, 1, "one state file for the pair");
+
+    // Since: a.txt changed on both sides; b.txt only on the server, where
+    // its time is older than the local copy's (newer-wins would upload the
+    // stale local copy over the server's edit).
+    write(&here.join("a.txt"), b"changed here");
+    write(&server.path("there/a.txt"), b"changed there as well");
+    server_age(&server, "there/a.txt", HOUR);
+    write(&server.path("there/b.txt"), b"bee, edited on the server");
+    server_age(&server, "there/b.txt", 5 * HOUR);
+
+    let o = ferry(&["sync", "--both", "--dry-run", "here", &url], work.path()).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plan = stdout(&o);
+    assert!(
+        plan.lines().any(|l| l.starts_with("download")
+            && l.contains("changed since the last sync")
+            && l.contains("b.txt")),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("a.txt"),
+        "a conflict is not an action: {plan}"
+    );
+    assert!(
+        stderr(&o)
+            .contains("conflict, left as it is: a.txt: changed on both sides since the last sync"),
+        "{}",
+        stderr(&o)
+    );
+    // Without the state the newer time decides, wrongly for both files.
+    let o = ferry(
+        &["sync", "--both", "--dry-run", "--no-state", "here", &url],
+        work.path(),
+    )
+    .await;
+    let blind = stdout(&o);
+    assert!(
+        blind
+            .lines()
+            .any(|l| l.starts_with("upload") && l.contains("b.txt")),
+        "{blind}"
+    );
+
+    let o = ferry(&["sync", "--both", "-v", "here", &url], work.path()).await;
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "the conflict is reported: {}",
+        stderr(&o)
+    );
+    assert!(sent(&o, "STOR").is_empty(), "{}", stderr(&o));
+    assert_eq!(sent(&o, "RETR").len(), 1, "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(here.join("b.txt")).expect("read"),
+        b"bee, edited on the server"
+    );
+    assert_eq!(
+        std::fs::read(server.path("there/a.txt")).expect("read"),
+        b"changed there as well"
+    );
+    // The conflict stays a conflict next time; b.txt is settled.
+    let o = ferry(&["sync", "--both", "--dry-run", "here", &url], work.path()).await;
+    assert!(stdout(&o).trim().is_empty(), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("a.txt: changed on both sides since the last sync"),
+        "{}",
+        stderr(&o)
     );
 }

@@ -75,6 +75,11 @@ fn app(local: &Path) -> Harness<'static, FerryApp> {
 }
 
 fn connect(h: &mut Harness<'_, FerryApp>, server: &TestServer) {
+    connect_expecting(h, server, 4);
+}
+
+/// Connect, and wait until both panes list `entries` entries.
+fn connect_expecting(h: &mut Harness<'_, FerryApp>, server: &TestServer, entries: usize) {
     let form = &mut h.state_mut().quick.form;
     form.host = "127.0.0.1".into();
     form.port = server.addr.port().to_string();
@@ -83,8 +88,12 @@ fn connect(h: &mut Harness<'_, FerryApp>, server: &TestServer) {
     h.get_by_label("Password").click();
     h.step();
     h.key_press(egui::Key::Enter);
-    wait_until(h, "the remote listing", |a| remote_names(a).len() == 4);
-    wait_until(h, "the local listing", |a| a.local.entries().len() == 4);
+    wait_until(h, "the remote listing", |a| {
+        remote_names(a).len() == entries
+    });
+    wait_until(h, "the local listing", |a| {
+        a.local.entries().len() == entries
+    });
 }
 
 #[test]
@@ -160,6 +169,25 @@ fn the_preview_shows_rows_and_totals_and_run_queues_only_ticked_rows() {
         ]
     );
     h.get_by_label_contains("Upload 3 files");
+    // The rows' action choosers line up in a column, whatever the names' lengths.
+    let actions = [
+        "upload",
+        "download",
+        "skip",
+        "conflict",
+        "delete local",
+        "delete remote",
+    ];
+    let lefts: Vec<f32> = h
+        .get_all_by_role(egui::accesskit::Role::ComboBox)
+        .filter(|n| n.value().is_some_and(|v| actions.contains(&v.as_str())))
+        .map(|n| n.rect().left())
+        .collect();
+    assert_eq!(lefts.len(), 4, "one chooser per shown row: {lefts:?}");
+    assert!(
+        lefts.iter().all(|x| (x - lefts[0]).abs() < 0.5),
+        "{lefts:?}"
+    );
     let check = egui::accesskit::Role::CheckBox;
     assert!(
         h.query_by_role_and_label(check, "same.txt").is_none(),
@@ -192,5 +220,115 @@ fn the_preview_shows_rows_and_totals_and_run_queues_only_ticked_rows() {
             .is_some_and(|r| r.contains("Queued 2 uploads, 0 downloads and 0 deletes")),
         "{:?}",
         h.state().sync.result
+    );
+}
+
+#[test]
+fn hide_identical_leaves_identical_files_out_of_both_panes() {
+    let rt = runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions::default()));
+    let local = tempfile::tempdir().expect("temp dir");
+    prepare(local.path(), &server);
+    // A folder on both sides compares identical, but stays: it can be opened.
+    std::fs::create_dir(local.path().join("shared")).expect("mkdir");
+    std::fs::create_dir(server.path("shared")).expect("mkdir");
+    let mut h = app(local.path());
+    connect_expecting(&mut h, &server, 5);
+    let shown = |a: &FerryApp, side: ferry::engine::Side| -> Vec<String> {
+        let pane = match side {
+            ferry::engine::Side::Local => &a.local,
+            ferry::engine::Side::Remote => &a.remote,
+        };
+        pane.visible()
+            .iter()
+            .map(|e| e.display_name.clone())
+            .collect()
+    };
+    use ferry::engine::Side::{Local, Remote};
+
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    h.run_steps(3);
+    assert!(shown(h.state(), Local).contains(&"same.txt".to_string()));
+    h.get_by_label("Hide identical files").click();
+    h.run_steps(3);
+    assert_eq!(
+        shown(h.state(), Local),
+        ["shared", "newer.txt", "only-local.txt", "size.txt"]
+    );
+    assert_eq!(
+        shown(h.state(), Remote),
+        ["shared", "newer.txt", "only-remote.txt", "size.txt"]
+    );
+    assert_eq!(h.get_all_by_label_contains("1 identical hidden").count(), 2);
+
+    // Unticked, or the colours switched off: every file is back.
+    h.get_by_label("Hide identical files").click();
+    h.run_steps(3);
+    assert!(shown(h.state(), Remote).contains(&"same.txt".to_string()));
+    h.get_by_label("Hide identical files").click();
+    h.run_steps(3);
+    assert!(!shown(h.state(), Remote).contains(&"same.txt".to_string()));
+    h.get_by_label("Colour both panes").click();
+    h.run_steps(3);
+    assert_eq!(shown(h.state(), Local).len(), 5);
+    assert_eq!(shown(h.state(), Remote).len(), 5);
+}
+
+#[test]
+fn after_a_run_the_sync_state_tells_the_next_both_ways_sync_what_changed() {
+    let rt = runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions::default()));
+    let local = tempfile::tempdir().expect("temp dir");
+    let data = tempfile::tempdir().expect("temp dir");
+    prepare(local.path(), &server);
+    let mut h = app(local.path());
+    h.state_mut().sync.state_dir = Some(data.path().to_path_buf());
+    connect(&mut h, &server);
+    h.state_mut().sync.toggle();
+    h.state_mut().sync.direction = ferry::sync::SyncDirection::Both;
+    h.run_steps(2);
+
+    h.get_by_label("Compare folders").click();
+    wait_until(&mut h, "the preview", |a| a.sync.preview().is_some());
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    wait_until(&mut h, "the sync state saved", |a| {
+        a.sync
+            .result
+            .as_deref()
+            .is_some_and(|r| r.contains("sync state was saved"))
+    });
+    assert!(!h.state().sync.is_recording());
+
+    // Since: newer.txt changed on the server only (with an older time than
+    // the local copy), same.txt on both sides.
+    let old = SystemTime::now() - 5 * HOUR;
+    std::fs::write(server.path("newer.txt"), b"edited on the server").expect("write");
+    set_time(&server.path("newer.txt"), old);
+    std::fs::write(local.path().join("same.txt"), b"edited here").expect("write");
+    std::fs::write(server.path("same.txt"), b"and edited there").expect("write");
+
+    h.get_by_label("Compare folders").click();
+    wait_until(&mut h, "the second preview", |a| a.sync.preview().is_some());
+    let row = |a: &FerryApp, name: &str| {
+        a.sync
+            .preview()
+            .and_then(|rows| rows.iter().find(|r| r.display() == name))
+            .map(|r| (r.action, r.reason))
+    };
+    assert_eq!(
+        row(h.state(), "newer.txt"),
+        Some((Action::Download, Reason::Changed))
+    );
+    assert_eq!(
+        row(h.state(), "same.txt"),
+        Some((Action::Conflict, Reason::BothChanged))
+    );
+    // What the first Run copied is settled, whatever time the server gave it.
+    let settled = row(h.state(), "only-local.txt").expect("a row");
+    assert_eq!(settled.0, Action::Skip, "{settled:?}");
+    assert_eq!(
+        row(h.state(), "only-remote.txt").map(|r| r.0),
+        Some(Action::Skip)
     );
 }

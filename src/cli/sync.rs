@@ -63,6 +63,10 @@ pub struct SyncArgs {
     /// Transfers at once, each on its own connection (1-32).
     #[arg(short = 'j', long = "jobs", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
     jobs: u16,
+    /// Neither read nor save the pair's sync state (what the last sync left
+    /// the same): both ways, the newer time then decides.
+    #[arg(long)]
+    no_state: bool,
 }
 
 /// Run `ferry sync`.
@@ -98,6 +102,14 @@ pub(super) async fn run(args: &SyncArgs, net: &NetArgs) -> Result<(), CliError> 
     }
     let (url, mut session) = open(url_text, net).await?;
     let remote_root = trim_slash(&url.path);
+    let state_file = (!args.no_state)
+        .then(crate::sync::state::default_data_dir)
+        .flatten()
+        .map(|dir| {
+            let local = std::path::absolute(&local).unwrap_or_else(|_| local.clone());
+            let server = session.options().user_at();
+            crate::sync::state::state_file(&dir, &server, &remote_root, &local)
+        });
     let job = SyncJob {
         local_root: local.clone(),
         remote_root: remote_root.clone(),
@@ -127,6 +139,7 @@ pub(super) async fn run(args: &SyncArgs, net: &NetArgs) -> Result<(), CliError> 
             delete: args.delete,
         },
         checksum: args.checksum,
+        state_file,
     };
     let prepared = walk(&mut session, &job).await?;
     for note in &prepared.notes {
@@ -162,7 +175,8 @@ pub(super) async fn run(args: &SyncArgs, net: &NetArgs) -> Result<(), CliError> 
     }
     eprintln!("ferry: {}", summary(&totals, conflicts.len()));
     if !args.dry_run {
-        carry_out(
+        let ran = plan.to_run().next().is_some();
+        let done = carry_out(
             session,
             &job,
             &prepared,
@@ -170,7 +184,12 @@ pub(super) async fn run(args: &SyncArgs, net: &NetArgs) -> Result<(), CliError> 
             net,
             url.site.as_deref(),
         )
-        .await?;
+        .await;
+        // Even after a failure: what did get the same is worth keeping.
+        if job.state_file.is_some() {
+            save_state(url_text, net, &job, &prepared, ran).await;
+        }
+        done?;
     }
     if args.dry_run {
         return Ok(());
@@ -183,6 +202,66 @@ pub(super) async fn run(args: &SyncArgs, net: &NetArgs) -> Result<(), CliError> 
         )));
     }
     Ok(())
+}
+
+/// Keep what this sync left the same on both sides, for the next one. When
+/// something ran, both folders are walked again to see what they hold now
+/// (times the server gave the uploads included). A failure is a warning.
+async fn save_state(url_text: &str, net: &NetArgs, job: &SyncJob, prepared: &Prepared, ran: bool) {
+    let Some(file) = &job.state_file else {
+        return;
+    };
+    let mut state = prepared.state.clone();
+    if ran {
+        let again = SyncJob {
+            checksum: false,
+            state_file: None,
+            ..job.clone()
+        };
+        let after = match open(url_text, net).await {
+            Ok((_, mut session)) => {
+                let walked = crate::sync::prepare(
+                    &mut session,
+                    &again,
+                    Arc::new(|_, _| {}),
+                    Arc::new(AtomicBool::new(false)),
+                )
+                .await;
+                // The walk's answer is what counts; a failed QUIT changes nothing.
+                let _ = session.quit().await;
+                walked.map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.message),
+        };
+        match after {
+            Ok(after) => state.record(
+                &prepared.plan,
+                &after.local,
+                &after.remote,
+                &job.options.compare,
+            ),
+            Err(e) => {
+                eprintln!(
+                    "ferry: warning: the sync state was not saved: walking the folders again failed: {e}"
+                );
+                return;
+            }
+        }
+    } else {
+        state.record(
+            &prepared.plan,
+            &prepared.local,
+            &prepared.remote,
+            &job.options.compare,
+        );
+    }
+    let remote = String::from_utf8_lossy(&job.remote_root).into_owned();
+    if let Err(e) = state.save(file, &job.local_root, &remote) {
+        eprintln!(
+            "ferry: warning: could not save the sync state: {e}: {}",
+            file.display()
+        );
+    }
 }
 
 /// Walk both sides with a spinner on a terminal.

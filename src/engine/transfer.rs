@@ -506,8 +506,8 @@ async fn run_blocking<T: Send + 'static>(
 
 /// Upload `local` to `remote`, or continue a partial upload (REST + STOR)
 /// with [`Existing::Resume`]. The result is checked with SIZE where the
-/// server has it, and the local modification time is kept with MFMT where
-/// offered.
+/// server has it, and the local modification time is kept where the server
+/// lets it be set (see `ftp::set_time`).
 pub async fn upload_file(
     session: &mut Session,
     local: &Path,
@@ -563,12 +563,11 @@ pub async fn upload_file(
             path: String::from_utf8_lossy(remote).into_owned(),
         });
     }
-    if session.features().mfmt()
-        && let Ok(modified) = meta.modified()
-    {
+    if let Ok(modified) = meta.modified() {
         let t: chrono::DateTime<chrono::Utc> = modified.into();
-        // Keeping the local time is a courtesy; a refusal is not a failure.
-        let _ = session.mfmt(remote, t.naive_utc()).await;
+        // Keeping the local time is a courtesy (MFMT, SITE UTIME or MDTM,
+        // whichever the server takes); a refusal is not a failure.
+        let _ = crate::ftp::set_time::keep_time(session, remote, t.naive_utc()).await;
     }
     Ok(len)
 }

@@ -11,6 +11,7 @@ pub mod modes;
 pub mod options;
 pub mod reply;
 pub mod session;
+pub mod set_time;
 pub mod stream;
 pub mod tls;
 pub mod url;

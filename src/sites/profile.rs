@@ -244,6 +244,10 @@ pub struct Site {
     /// List hidden files (`LIST -a`) when the server has no MLSD.
     #[serde(default)]
     pub show_hidden: bool,
+    /// Synchronized browsing was on when last used: it comes on again once
+    /// both panes show their first folders after connecting.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sync_browsing: bool,
     /// The user's notes about the site.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
@@ -285,6 +289,7 @@ impl Site {
             trust_pasv_host: false,
             charset: Charset::default(),
             show_hidden: false,
+            sync_browsing: false,
             comment: String::new(),
             extra: toml::Table::new(),
         }

@@ -88,3 +88,61 @@ pub fn spawn(
         cancel,
     }
 }
+
+/// After a sync ran: walk both folders again on a connection of its own,
+/// keep in the pair's state what is now the same on both sides (see
+/// [`super::state::SyncState::record`]) and write it to `state_file`.
+/// Answers once, with how many files the state holds, or what failed.
+pub fn spawn_record(
+    options: ConnectOptions,
+    job: SyncJob,
+    ran: Box<Prepared>,
+    state_file: std::path::PathBuf,
+    wake: Arc<dyn Fn() + Send + Sync>,
+) -> mpsc::Receiver<Result<usize, String>> {
+    let (tx, rx) = mpsc::channel();
+    let answer = tx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("ferry-sync-state".into())
+        .spawn(move || {
+            let result = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(async move {
+                    let mut session = Session::connect(options, crate::ftp::log::null_log())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let again = SyncJob {
+                        checksum: false,
+                        state_file: None,
+                        ..job.clone()
+                    };
+                    let after = super::prepare(
+                        &mut session,
+                        &again,
+                        Arc::new(|_, _| {}),
+                        Arc::new(AtomicBool::new(false)),
+                    )
+                    .await
+                    .map_err(|e| e.to_string());
+                    let _ = session.quit().await;
+                    let after = after?;
+                    let mut state = ran.state.clone();
+                    state.record(&ran.plan, &after.local, &after.remote, &job.options.compare);
+                    let remote = String::from_utf8_lossy(&job.remote_root).into_owned();
+                    state
+                        .save(&state_file, &job.local_root, &remote)
+                        .map_err(|e| format!("{e}: {}", state_file.display()))?;
+                    Ok(state.files.len())
+                }),
+                Err(e) => Err(format!("could not start: {e}")),
+            };
+            let _ = answer.send(result);
+            wake();
+        });
+    if let Err(e) = spawned {
+        let _ = tx.send(Err(format!("could not start: {e}")));
+    }
+    rx
+}

@@ -7,13 +7,15 @@
 //! - `timezone.rs`: the offset of a server's `LIST` times from UTC;
 //! - `checksum.rs`: `HASH` / `XSHA256` / `XSHA1` / `XMD5` / `XCRC`;
 //! - `tree.rs`: walking both folders recursively, with progress and cancel;
-//! - `plan.rs`: the per-file actions, their reasons and the totals.
+//! - `plan.rs`: the per-file actions, their reasons and the totals;
+//! - `state.rs`: what the last sync of a pair left the same on both sides.
 
 pub mod background;
 pub mod checksum;
 pub mod compare;
 pub mod marks;
 pub mod plan;
+pub mod state;
 pub mod timezone;
 pub mod tree;
 
@@ -56,6 +58,9 @@ pub struct SyncJob {
     pub options: SyncOptions,
     /// Compare files of the same size by checksum where the server offers one.
     pub checksum: bool,
+    /// The pair's saved sync state ([`state::state_file`]), read before
+    /// planning; `None` plans without one.
+    pub state_file: Option<PathBuf>,
 }
 
 /// A computed plan, with what was learnt on the way.
@@ -69,6 +74,8 @@ pub struct Prepared {
     pub notes: Vec<String>,
     /// Files compared by checksum.
     pub checksummed: u64,
+    /// The saved state the plan used (empty without one).
+    pub state: state::SyncState,
 }
 
 /// How far preparing has got: which side is being walked, and its counts.
@@ -156,13 +163,24 @@ pub async fn prepare(
             ),
         }
     }
-    let plan = plan::plan(&local, &remote, &job.options, &sums);
+    let saved = match job.state_file.clone() {
+        Some(file) => {
+            let (saved, note) = tokio::task::spawn_blocking(move || state::SyncState::load(&file))
+                .await
+                .map_err(|e| SyncError::Refused(format!("reading the sync state stopped: {e}")))?;
+            notes.extend(note);
+            Some(saved)
+        }
+        None => None,
+    };
+    let plan = plan::plan_with_state(&local, &remote, &job.options, &sums, saved.as_ref());
     Ok(Prepared {
         plan,
         local,
         remote,
         notes,
         checksummed: sums.len() as u64,
+        state: saved.unwrap_or_default(),
     })
 }
 

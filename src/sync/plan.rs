@@ -96,6 +96,13 @@ pub enum Reason {
     KindDiffers,
     /// The sizes differ and the times do not say which is newer.
     Undecidable,
+    /// The two differ, but neither changed since the last sync left them
+    /// the same (a server that kept its own upload time shows this).
+    Unchanged,
+    /// Changed on this side only since the last sync.
+    Changed,
+    /// Changed on both sides since the last sync.
+    BothChanged,
 }
 
 impl Reason {
@@ -110,6 +117,9 @@ impl Reason {
             Reason::TargetNewer => "target is newer",
             Reason::KindDiffers => "file on one side, folder on the other",
             Reason::Undecidable => "size differs, same time",
+            Reason::Unchanged => "unchanged since the last sync",
+            Reason::Changed => "changed since the last sync",
+            Reason::BothChanged => "changed on both sides since the last sync",
         }
     }
 }
@@ -206,7 +216,7 @@ impl Plan {
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();
         for row in &self.rows {
-            if row.reason == Reason::Identical {
+            if matches!(row.reason, Reason::Identical | Reason::Unchanged) {
                 t.identical += 1;
             }
             if !row.ticked {
@@ -266,6 +276,19 @@ pub fn checksum_candidates(local: &Tree, remote: &Tree) -> Vec<Vec<u8>> {
 
 /// Plan a sync of `local` and `remote` (the two walked trees).
 pub fn plan(local: &Tree, remote: &Tree, options: &SyncOptions, checksums: &Checksums) -> Plan {
+    plan_with_state(local, remote, options, checksums, None)
+}
+
+/// Plan a sync, with the state the last sync of this pair saved: a file
+/// changed on one side only since then goes to the other, one changed on
+/// both is a conflict, and one unchanged on both is left alone.
+pub fn plan_with_state(
+    local: &Tree,
+    remote: &Tree,
+    options: &SyncOptions,
+    checksums: &Checksums,
+    state: Option<&super::state::SyncState>,
+) -> Plan {
     let paths: BTreeSet<&Vec<u8>> = local.nodes.keys().chain(remote.nodes.keys()).collect();
     let mut rows = Vec::new();
     // Folders deleted or copied whole: what is inside needs no row of its own when deleted.
@@ -278,7 +301,8 @@ pub fn plan(local: &Tree, remote: &Tree, options: &SyncOptions, checksums: &Chec
             continue;
         }
         let (l, r) = (local.nodes.get(path), remote.nodes.get(path));
-        let (action, reason) = decide(l, r, options, checksums.get(path).copied());
+        let saved = state.and_then(|s| s.files.get(path.as_slice()));
+        let (action, reason) = decide(l, r, options, checksums.get(path).copied(), saved);
         let is_dir = matches!(l, Some(Node::Dir)) || matches!(r, Some(Node::Dir));
         if is_dir && action.is_delete() {
             deleted_dirs.push(path);
@@ -326,6 +350,7 @@ fn decide(
     remote: Option<&Node>,
     options: &SyncOptions,
     checksum_equal: Option<bool>,
+    saved: Option<&super::state::Pair>,
 ) -> (Action, Reason) {
     let source = options.direction.source();
     match (local, remote) {
@@ -362,6 +387,22 @@ fn decide(
                 matches!(verdict, Verdict::SizeDiffers { .. }) || checksum_equal == Some(false);
             if !differs {
                 return (Action::Skip, Reason::Identical);
+            }
+            if let Some(saved) = saved {
+                use super::state::Seen;
+                let here = Seen::of(l) != saved.local;
+                let there = Seen::of(r) != saved.remote;
+                match (here, there, source) {
+                    // A checksum that differs outweighs what the times say.
+                    (false, false, _) if checksum_equal != Some(false) => {
+                        return (Action::Skip, Reason::Unchanged);
+                    }
+                    (true, true, None) => return (Action::Conflict, Reason::BothChanged),
+                    (true, false, None) => return (Action::Upload, Reason::Changed),
+                    (false, true, None) => return (Action::Download, Reason::Changed),
+                    // One way: the source side decides, as without the state.
+                    _ => {}
+                }
             }
             match (source, newer) {
                 // Both ways: the newer copy wins; when the times cannot say, the user decides.

@@ -31,6 +31,7 @@ pub enum Action {
     ToggleFolderTrees,
     ShowQueue,
     CompareFolders,
+    SyncBrowse,
     Preferences,
     Quit,
     ViewFile,
@@ -273,6 +274,14 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::App,
     },
     ActionInfo {
+        action: Action::SyncBrowse,
+        label: "Synchronized browsing",
+        tooltip: "Opening a folder in one pane opens the same folder, relative to the two folders \
+                  shown now, in the other pane (remembered for the site)",
+        shortcut: None,
+        scope: Scope::App,
+    },
+    ActionInfo {
         action: Action::FilesBeingEdited,
         label: "Files being edited",
         tooltip: "The remote files open in an editor: their state, upload now, stop editing",
@@ -357,6 +366,7 @@ mod tests {
             ToggleFolderTrees,
             ShowQueue,
             CompareFolders,
+            SyncBrowse,
             Preferences,
             Quit,
             ViewFile,

@@ -11,6 +11,7 @@ mod modals;
 mod preferences;
 mod sites;
 mod uploads;
+mod sync_browse;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -82,6 +83,9 @@ pub struct AppConfig {
     /// The preferences file, read and written on a thread of its own
     /// (None: the defaults, not saved).
     pub prefs_file: Option<PathBuf>,
+    /// Where synchronizing keeps each pair of folders' sync state (None:
+    /// newer times decide, nothing is saved).
+    pub sync_state_dir: Option<PathBuf>,
 }
 
 /// Where the saved sites live: the config folder (sites file and trust file,
@@ -326,6 +330,8 @@ pub struct FerryApp {
     pub queue: QueueView,
     /// View → Compare and synchronize.
     pub sync: super::sync_dialog::SyncWindow,
+    /// View → Synchronized browsing.
+    pub sync_browse: super::sync_browse::SyncBrowse,
     /// Panes whose folder received finished transfers, and when a pane was
     /// last refreshed for that (egui time): at most twice a second.
     refresh_due: PerSide<Option<AnyPath>>,
@@ -454,6 +460,7 @@ impl FerryApp {
             modal: None,
             queue: QueueView::default(),
             sync: Default::default(),
+            sync_browse: Default::default(),
             refresh_due: PerSide::default(),
             last_transfer_refresh: 0.0,
             pending_uploads: Default::default(),
@@ -501,6 +508,7 @@ impl FerryApp {
         // Read once the first frame is drawn: it must not wait on the disk or the keyring.
         app.prefs_file = Some(config.prefs_file);
         app.sites_config = config.sites;
+        app.sync.state_dir = config.sync_state_dir;
         app.send(app.state.queue.command());
         app.quick.form.show_hidden = app.state.show_hidden;
         app.dialog.form.show_hidden = app.state.show_hidden;
@@ -580,6 +588,7 @@ impl FerryApp {
 
     /// Connect, remembering which saved site (if any) this is.
     fn connect_with(&mut self, mut request: ConnectRequest, site: Option<String>) {
+        self.sync_browse_connecting(&request, site.as_deref());
         self.connected_site = site;
         let key = request.options.addr_text();
         if request.options.trust == TrustPolicy::SystemRoots
@@ -673,6 +682,7 @@ impl FerryApp {
             has_transfers: self.queue.count(QueueTab::Queued) > 0,
             processing: !self.queue.paused,
             log_shown: self.state.show_log,
+            sync_browsing: self.sync_browse.is_on(),
         }
     }
 
@@ -798,6 +808,9 @@ impl FerryApp {
                 }
                 if action_button(ui, Action::Filters, None) {
                     fired = Some(Action::Filters);
+                }
+                if action_toggle(ui, Action::SyncBrowse, self.sync_browse.is_on()) {
+                    fired = Some(Action::SyncBrowse);
                 }
             });
             ui.menu_button("Transfer", |ui| {
@@ -1074,6 +1087,7 @@ impl FerryApp {
         let ctx = &ui.ctx().clone();
         self.now = ctx.input(|i| i.time);
         self.drain_events();
+        self.sync_browse_frame();
         self.expire_notice(ctx);
         if self.modal.is_none()
             && self.cert_prompt.is_none()
@@ -1145,6 +1159,9 @@ impl FerryApp {
         for command in self.sync.ui(ctx, &self.local, &self.remote, login) {
             self.send(command);
         }
+        let hidden = self.sync.pane_hidden();
+        self.local.set_compare_hidden(hidden.clone());
+        self.remote.set_compare_hidden(hidden);
         let width = ctx.content_rect().width();
         // Keys belong to an open dialog, not to the pane behind it.
         let dialog_open = self.site_manager.open
@@ -1224,6 +1241,7 @@ impl FerryApp {
             if exists {
                 self.navigate(AnyPath::Local(dir));
             } else {
+                self.sync_browse_no_site_folder();
                 self.notice = Some(format!(
                     "The default local folder of {name} does not exist: {}",
                     dir.display()

@@ -22,6 +22,7 @@ pub mod queue_view;
 pub mod quick_connect;
 pub mod site_manager;
 pub mod sites_writer;
+pub mod sync_browse;
 pub mod sync_dialog;
 pub mod test_view;
 pub mod toolbar;
@@ -56,6 +57,8 @@ pub fn run(demo: bool) -> ExitCode {
         queue_file: (!demo)
             .then(|| eframe::storage_dir("ferry").map(|d| d.join("queue.json")))
             .flatten(),
+        // The demo server's folders are gone after the run: no sync state for them.
+        sync_state_dir: (!demo).then(crate::sync::state::default_data_dir).flatten(),
         prefs_file: crate::sites::default_config_dir()
             .ok()
             .map(|d| d.join(crate::prefs::PREFS_FILE)),

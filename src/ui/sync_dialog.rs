@@ -6,7 +6,7 @@
 //! which hands the work to the transfer queue. Nothing changes before Run.
 //! The plan is `crate::sync`'s, the same as `ferry sync --dry-run`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use eframe::egui::{self, Color32, RichText};
@@ -68,6 +68,8 @@ pub struct SyncWindow {
     pub rule: Rule,
     /// In the preview: leave out rows with nothing to do.
     pub hide_identical: bool,
+    /// While the panes are coloured: leave identical files out of both.
+    pub hide_identical_panes: bool,
     pub direction: SyncDirection,
     pub delete: bool,
     pub checksum: bool,
@@ -79,6 +81,16 @@ pub struct SyncWindow {
     /// The listings the marks were computed for (pointers and lengths) and the rule.
     marks_for: Option<(usize, usize, usize, usize, Rule)>,
     pub marks: Marks,
+    /// The names identical on both sides, by the current marks.
+    identical: Arc<HashSet<Vec<u8>>>,
+    /// Where the saved sync states live (Ferry's data folder); `None`:
+    /// plans go by times alone and nothing is saved.
+    pub state_dir: Option<std::path::PathBuf>,
+    /// A Run whose transfers are under way: recorded in the sync state
+    /// once the queue is idle (with the login to walk the folders again).
+    awaiting: Option<(Box<SyncJob>, Box<Prepared>, ConnectOptions)>,
+    /// Walking again and saving the sync state.
+    recording: Option<std::sync::mpsc::Receiver<Result<usize, String>>>,
 }
 
 impl Default for SyncWindow {
@@ -88,6 +100,7 @@ impl Default for SyncWindow {
             compare: false,
             rule: Rule::Both,
             hide_identical: true,
+            hide_identical_panes: false,
             direction: SyncDirection::Upload,
             delete: false,
             checksum: false,
@@ -96,6 +109,10 @@ impl Default for SyncWindow {
             result: None,
             marks_for: None,
             marks: Marks::default(),
+            identical: Arc::default(),
+            state_dir: None,
+            awaiting: None,
+            recording: None,
         }
     }
 }
@@ -105,6 +122,12 @@ impl SyncWindow {
     pub fn toggle(&mut self) {
         self.open = !self.open;
         self.compare = self.open;
+    }
+
+    /// The files both panes leave out (Hide identical), while the panes are
+    /// coloured and it is ticked.
+    pub fn pane_hidden(&self) -> Option<Arc<HashSet<Vec<u8>>>> {
+        (self.compare && self.hide_identical_panes).then(|| self.identical.clone())
     }
 
     /// The preview's rows, when there is one.
@@ -148,6 +171,7 @@ impl SyncWindow {
     ) -> Vec<Command> {
         self.update_marks(ctx, local, remote);
         self.poll();
+        self.poll_recording();
         if !self.open {
             return Vec::new();
         }
@@ -202,6 +226,17 @@ impl SyncWindow {
             _ => chrono::TimeDelta::zero(),
         };
         self.marks = marks::mark(l, r, &options, offset);
+        self.identical = Arc::new(
+            self.marks
+                .local
+                .iter()
+                .filter(|(name, m)| {
+                    **m == RowMark::Identical
+                        && self.marks.remote.get(*name) == Some(&RowMark::Identical)
+                })
+                .map(|(name, _)| name.clone())
+                .collect(),
+        );
         for side in [Side::Local, Side::Remote] {
             let tints: HashMap<Vec<u8>, Color32> = self
                 .marks
@@ -211,6 +246,51 @@ impl SyncWindow {
                 .collect();
             ctx.data_mut(|d| d.insert_temp::<RowTints>(tints_id(side), Arc::new(tints)));
         }
+    }
+
+    /// The transfer queue finished: if a Run is waiting for it, walk both
+    /// folders again and save what is now the same on both sides.
+    pub fn queue_idle(&mut self, ctx: &egui::Context) {
+        let Some((job, prepared, login)) = self.awaiting.take() else {
+            return;
+        };
+        let Some(file) = job.state_file.clone() else {
+            return;
+        };
+        let ctx = ctx.clone();
+        self.recording = Some(background::spawn_record(
+            login,
+            *job,
+            prepared,
+            file,
+            Arc::new(move || ctx.request_repaint()),
+        ));
+    }
+
+    /// Whether the sync state is being walked for and saved.
+    pub fn is_recording(&self) -> bool {
+        self.recording.is_some() || self.awaiting.is_some()
+    }
+
+    fn poll_recording(&mut self) {
+        let Some(rx) = &self.recording else {
+            return;
+        };
+        let Ok(result) = rx.try_recv() else {
+            return;
+        };
+        self.recording = None;
+        let note = match result {
+            Ok(_) => {
+                "The sync state was saved: the next sync of these folders knows what changed since."
+                    .to_string()
+            }
+            Err(e) => format!("The sync state was not saved ({e}); the next sync goes by times."),
+        };
+        self.result = Some(match self.result.take() {
+            Some(r) => format!("{r}\n{note}"),
+            None => note,
+        });
     }
 
     fn poll(&mut self) {
@@ -249,6 +329,11 @@ impl SyncWindow {
     fn compare_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.checkbox(&mut self.compare, "Colour both panes");
+            ui.add_enabled(
+                self.compare,
+                egui::Checkbox::new(&mut self.hide_identical_panes, "Hide identical files"),
+            )
+            .on_hover_text("Leave files that are the same on both sides out of both panes");
             let label = ui.label("Compare by:");
             egui::ComboBox::from_id_salt("ferry-sync-rule")
                 .selected_text(self.rule.label())
@@ -370,7 +455,7 @@ impl SyncWindow {
             ui.colored_label(ui.visuals().error_fg_color, e.as_str());
         }
         if matches!(self.stage, Stage::Preview { .. }) {
-            self.preview_ui(ui, commands);
+            self.preview_ui(ui, commands, login);
         }
     }
 
@@ -382,6 +467,7 @@ impl SyncWindow {
         login: ConnectOptions,
         remote: &PaneState,
     ) {
+        let (remote_root_key, local_key) = (remote_root.clone(), local_root.clone());
         let job = SyncJob {
             local_root,
             remote_root,
@@ -408,6 +494,9 @@ impl SyncWindow {
                 delete: self.delete && self.direction != SyncDirection::Both,
             },
             checksum: self.checksum,
+            state_file: self.state_dir.as_ref().map(|dir| {
+                crate::sync::state::state_file(dir, &login.user_at(), &remote_root_key, &local_key)
+            }),
         };
         let ctx = ctx.clone();
         let handle = background::spawn(login, job.clone(), Arc::new(move || ctx.request_repaint()));
@@ -420,7 +509,12 @@ impl SyncWindow {
         };
     }
 
-    fn preview_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    fn preview_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        commands: &mut Vec<Command>,
+        login: Option<&ConnectOptions>,
+    ) {
         let hide = self.hide_identical;
         let Stage::Preview {
             job,
@@ -451,11 +545,18 @@ impl SyncWindow {
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| !(hide && r.action == Action::Skip && r.reason == Reason::Identical))
+            .filter(|(_, r)| {
+                !(hide
+                    && r.action == Action::Skip
+                    && matches!(r.reason, Reason::Identical | Reason::Unchanged))
+            })
             .map(|(i, _)| i)
             .collect();
         let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
         let danger = ui.visuals().error_fg_color;
+        // The names get a column of their own, so every row's action
+        // chooser starts at the same place; a longer name is cut short.
+        let name_width = (ui.available_width() * 0.5).clamp(160.0, 420.0);
         egui::ScrollArea::vertical()
             .max_height(ui.available_height() - 40.0)
             .auto_shrink([false, true])
@@ -473,8 +574,13 @@ impl SyncWindow {
                         } else {
                             text
                         };
-                        ui.checkbox(&mut row.ticked, text)
-                            .on_hover_text("Untick to leave this row alone");
+                        let full = row.display();
+                        ui.allocate_ui(egui::vec2(name_width, row_height), |ui| {
+                            ui.set_width(name_width);
+                            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+                            ui.checkbox(&mut row.ticked, text)
+                                .on_hover_text(format!("{full}\nUntick to leave this row alone"));
+                        });
                         egui::ComboBox::from_id_salt(("ferry-sync-action", i))
                             .width(110.0)
                             .selected_text(row.action.label())
@@ -527,7 +633,13 @@ impl SyncWindow {
                 count(totals.download_files, "download", "downloads"),
                 count(totals.deletes(), "delete", "deletes"),
             ));
-            self.stage = Stage::Idle;
+            let stage = std::mem::replace(&mut self.stage, Stage::Idle);
+            if let Stage::Preview { job, prepared, .. } = stage
+                && job.state_file.is_some()
+                && let Some(login) = login.cloned()
+            {
+                self.awaiting = Some((job, prepared, login));
+            }
         }
     }
 }
@@ -539,6 +651,7 @@ fn empty_job() -> SyncJob {
         walk: WalkOptions::default(),
         options: SyncOptions::default(),
         checksum: false,
+        state_file: None,
     }
 }
 
@@ -662,6 +775,7 @@ mod tests {
             remote,
             notes: Vec::new(),
             checksummed: 0,
+            state: Default::default(),
         };
         (job, prepared)
     }

@@ -27,6 +27,8 @@ pub struct ToolbarState {
     pub processing: bool,
     /// The transfers and log panel is shown.
     pub log_shown: bool,
+    /// Synchronized browsing is on.
+    pub sync_browsing: bool,
 }
 
 /// The toolbar's buttons, in order; `None` is a gap between groups.
@@ -35,6 +37,7 @@ const BUTTONS: &[Option<Action>] = &[
     None,
     Some(Action::ToggleLog),
     Some(Action::Refresh),
+    Some(Action::SyncBrowse),
     None,
     Some(Action::ToggleQueue),
     Some(Action::CancelAll),
@@ -63,6 +66,7 @@ pub fn toolbar(ui: &mut Ui, state: &ToolbarState) -> Option<Action> {
                 Action::CancelAll => (state.has_transfers, None),
                 Action::ToggleQueue => (true, Some(state.processing)),
                 Action::ToggleLog => (true, Some(state.log_shown)),
+                Action::SyncBrowse => (true, Some(state.sync_browsing)),
                 _ => (true, None),
             };
             let response = ui.add_enabled(enabled, ToolButton { action, pressed });
@@ -92,6 +96,7 @@ fn tooltip(ctx: &egui::Context, action: Action, pressed: Option<bool>) -> String
     match (action, pressed) {
         (Action::ToggleQueue, Some(true)) => tip.push_str("\nNow: running"),
         (Action::ToggleQueue, Some(false)) => tip.push_str("\nNow: paused"),
+        (Action::SyncBrowse, Some(on)) => tip.push_str(if on { "\nNow: on" } else { "\nNow: off" }),
         (_, Some(true)) => tip.push_str("\nNow: shown"),
         (_, Some(false)) => tip.push_str("\nNow: hidden"),
         (_, None) => {}
@@ -182,6 +187,23 @@ fn paint(
             painter.rect_filled(panel.shrink(1.5), 1.0, color);
         }
         Action::Refresh => arrow_arc(painter, c, r * 0.85, -0.35 * PI, 1.6 * PI, color),
+        // Two panes whose rows line up, linked: they browse together.
+        Action::SyncBrowse => {
+            let w = r * 0.65;
+            let thin = Stroke::new(1.1, color);
+            for x in [rect.left(), rect.right() - w] {
+                let pane = Rect::from_min_size(pos2(x, rect.top()), vec2(w, rect.height()));
+                painter.rect_stroke(pane, 1.5, stroke, egui::StrokeKind::Inside);
+                for dy in [-r * 0.45, r * 0.45] {
+                    painter
+                        .line_segment([pos2(x + 2.5, c.y + dy), pos2(x + w - 2.5, c.y + dy)], thin);
+                }
+            }
+            painter.line_segment(
+                [pos2(rect.left() + w, c.y), pos2(rect.right() - w, c.y)],
+                Stroke::new(2.0, accent(Color32::from_rgb(70, 130, 230))),
+            );
+        }
         // Play: the queue runs.
         Action::ToggleQueue => {
             let points = vec![

@@ -74,6 +74,11 @@ impl Proftpd {
     /// If proftpd is installed but has no mod_deflate, does not start, or
     /// does not greet within 10 s; or if it is missing and required.
     pub fn start(test: &str) -> Option<Proftpd> {
+        Self::start_with(test, "")
+    }
+
+    /// [`Proftpd::start`] with `extra` lines at the end of proftpd.conf.
+    pub fn start_with(test: &str, extra: &str) -> Option<Proftpd> {
         let Some(bin) = binary() else {
             if std::env::var_os("FERRY_REQUIRE_PROFTPD").is_some() {
                 panic!(
@@ -122,6 +127,15 @@ impl Proftpd {
         let load_digest = if module_dir.join("mod_digest.so").is_file() && !built_in {
             format!(
                 "<IfModule mod_dso.c>\n  ModulePath {}\n  LoadModule mod_digest.c\n</IfModule>\n<IfModule mod_digest.c>\n  DigestEngine on\n</IfModule>\n",
+                module_dir.display()
+            )
+        } else {
+            String::new()
+        };
+        // mod_site_misc (SITE UTIME, …) for keeping upload times, where Debian ships it.
+        let load_site_misc = if module_dir.join("mod_site_misc.so").is_file() && !built_in {
+            format!(
+                "<IfModule mod_dso.c>\n  ModulePath {}\n  LoadModule mod_site_misc.c\n</IfModule>\n",
                 module_dir.display()
             )
         } else {
@@ -185,10 +199,11 @@ AllowOverwrite on
 TimeoutIdle 120
 # A session left with a stalled transfer ends by itself.
 TimeoutStalled 30
-{load_deflate}{load_digest}<IfModule mod_deflate.c>
+{load_deflate}{load_digest}{load_site_misc}<IfModule mod_deflate.c>
   DeflateEngine on
   DeflateLog {d}/deflate.log
 </IfModule>
+{extra}
 "#,
             d = d.display()
         );

@@ -71,10 +71,11 @@ impl FerryApp {
             }
             Action::Preferences => self.open_preferences(),
             Action::CompareFolders => self.sync.toggle(),
+            Action::SyncBrowse => self.toggle_sync_browse(),
             Action::Refresh => self.refresh(side),
             Action::GoUp => {
                 if let Some(parent) = self.pane(side).path().and_then(AnyPath::parent) {
-                    self.navigate(parent);
+                    self.browse(parent);
                 }
             }
             Action::SelectAll => self.pane_mut(side).select_all(),
@@ -86,9 +87,7 @@ impl FerryApp {
                     ([], Some(_)) if self.pane(side).cursor_on_parent() => {
                         self.run_action(Action::GoUp, ctx)
                     }
-                    ([one], Some(base)) if one.opens_as_dir() => {
-                        self.navigate(base.join(&one.name))
-                    }
+                    ([one], Some(base)) if one.opens_as_dir() => self.browse(base.join(&one.name)),
                     ([_, ..], Some(_)) => self.run_action(Action::Transfer, ctx),
                     _ => {}
                 }
@@ -211,8 +210,9 @@ impl FerryApp {
             }),
             PaneAction::Navigate(p) => {
                 self.active = side;
-                self.navigate(p);
+                self.browse(p);
             }
+            PaneAction::AcceptOffer => self.create_missing_folder(side),
             PaneAction::Run(action) => {
                 self.active = side;
                 self.run_action(action, ctx);

@@ -13,6 +13,9 @@ impl FerryApp {
     }
 
     pub(super) fn apply(&mut self, event: Event) {
+        if self.sync_browse_event(&event) {
+            return;
+        }
         match event {
             Event::Log(line) => self.log.push(line),
             Event::Edit(event) => self.edits.apply(event),

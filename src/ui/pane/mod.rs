@@ -107,6 +107,16 @@ pub enum PaneAction {
     /// The folder tree needs this folder's listing (the pane keeps showing
     /// its own folder): send the engine's List command.
     List(AnyPath),
+    /// The button of the status line's offer was pressed.
+    AcceptOffer,
+}
+
+/// A message in the status line with a button that acts on it
+/// (synchronized browsing: "no such folder here", Create it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusOffer {
+    pub text: String,
+    pub button: &'static str,
 }
 
 /// What a drag from a pane carries: the dragged rows' paths (and whether each
@@ -273,6 +283,15 @@ pub struct PaneState {
     filters_off: bool,
     /// Bumped when the name filters or their switch change.
     filters_generation: u64,
+    /// Shown in the status line instead of the counts (set by the app).
+    pub offer: Option<StatusOffer>,
+    /// The offer's button was pressed this frame.
+    offer_taken: bool,
+    /// Files that compare identical with the other pane's, left out while
+    /// Compare's "Hide identical" is on (names; folders are never hidden).
+    compare_hidden: Option<std::sync::Arc<HashSet<Vec<u8>>>>,
+    /// How many of them are left out, for (generation, show_hidden).
+    compare_hidden_count: Option<((u64, bool), usize)>,
 }
 
 impl PaneState {
@@ -316,6 +335,10 @@ impl PaneState {
             name_filter: std::sync::Arc::new(NameFilter::default()),
             filters_off: false,
             filters_generation: 0,
+            offer: None,
+            offer_taken: false,
+            compare_hidden: None,
+            compare_hidden_count: None,
         }
     }
 
@@ -620,6 +643,30 @@ impl PaneState {
         self.scroll = Scroll::Cursor;
     }
 
+    /// Leave these files out of the rows (Compare's "Hide identical"), or
+    /// show them all again with `None`. Folders stay: they can still be opened.
+    pub fn set_compare_hidden(&mut self, names: Option<std::sync::Arc<HashSet<Vec<u8>>>>) {
+        let same = match (&self.compare_hidden, &names) {
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            self.compare_hidden = names;
+            self.compare_hidden_count = None;
+            // The rows are worked out again on the next frame.
+            self.view_for = None;
+            self.summary = None;
+        }
+    }
+
+    /// Whether Compare's "Hide identical" leaves this entry out.
+    fn compare_hides(&self, e: &Entry) -> bool {
+        self.compare_hidden
+            .as_ref()
+            .is_some_and(|h| !e.opens_as_dir() && h.contains(&e.name))
+    }
+
     /// The status line: counts, sizes, selection and filter.
     pub fn status_line(&mut self) -> String {
         self.ensure_view();
@@ -636,6 +683,25 @@ impl PaneState {
                 "{} selected ({})",
                 format::thousands(count),
                 format::human_size(bytes)
+            ));
+        }
+        if self.compare_hidden.is_some() {
+            let key = (self.generation, self.show_hidden);
+            let hidden = match self.compare_hidden_count {
+                Some((k, n)) if k == key => n,
+                _ => {
+                    let n = self
+                        .entries
+                        .iter()
+                        .filter(|e| (self.show_hidden || !e.is_hidden()) && self.compare_hides(e))
+                        .count();
+                    self.compare_hidden_count = Some((key, n));
+                    n
+                }
+            };
+            parts.push(format!(
+                "{} identical hidden",
+                format::thousands(hidden as u64)
             ));
         }
         if !Filter::new(&self.filter).is_empty() {
@@ -687,6 +753,9 @@ impl PaneState {
         });
         ui.add_space(2.0);
         self.status_ui(ui);
+        if std::mem::take(&mut self.offer_taken) {
+            actions.push(PaneAction::AcceptOffer);
+        }
         self.drop_zone_ui(ui, &ids, &mut actions);
         actions
     }

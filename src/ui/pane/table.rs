@@ -383,6 +383,16 @@ impl PaneState {
     }
 
     pub(super) fn status_ui(&mut self, ui: &mut Ui) {
+        if let Some(offer) = &self.offer {
+            let mut taken = false;
+            ui.horizontal(|ui| {
+                taken = ui.link(offer.button).clicked();
+                let text = RichText::new(&offer.text).color(ui.visuals().warn_fg_color);
+                ui.add(Label::new(text).truncate());
+            });
+            self.offer_taken |= taken;
+            return;
+        }
         let text = if self.listed.is_some() {
             self.status_line()
         } else {

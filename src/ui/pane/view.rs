@@ -116,6 +116,7 @@ impl PaneState {
                     .as_deref()
                     .is_some_and(|n| n.hides(&e.display_name, e.opens_as_dir()))
                 && filter.matches(&e.display_name)
+                && !self.compare_hides(e)
             {
                 keep[i / 64] |= 1 << (i % 64);
             }
@@ -192,13 +193,21 @@ impl PaneState {
                 Cow::Owned(sorted_order(&self.entries, self.sort, self.ascending))
             };
         let filter = Filter::new(&self.filter);
-        Cow::Owned(compute_view(
+        let mut view = compute_view(
             &self.entries,
             &sorted,
             self.show_hidden,
             self.active_name_filter().as_deref(),
             &filter,
-        ))
+        );
+        if self.compare_hidden.is_some() {
+            view.retain(|&i| {
+                self.entries
+                    .get(i as usize)
+                    .is_none_or(|e| !self.compare_hides(e))
+            });
+        }
+        Cow::Owned(view)
     }
 
     /// The rows are of the folder the path bar shows, and no error hides them.
