@@ -8,6 +8,7 @@ mod events;
 mod intents;
 mod modals;
 mod preferences;
+mod proxy;
 mod sites;
 
 use std::collections::BTreeMap;
@@ -387,6 +388,10 @@ pub struct FerryApp {
     pub edits: super::edit_list::EditList,
     /// Properties / Permissions….
     pub permissions: super::permissions_dialog::PermissionsDialog,
+    /// Proxy passwords by their key in the password store (never shown,
+    /// never written but to the store), and the keys already asked for.
+    proxy_passwords: std::collections::HashMap<String, String>,
+    proxy_passwords_asked: std::collections::HashSet<String>,
 }
 
 impl FerryApp {
@@ -476,6 +481,8 @@ impl FerryApp {
             prefs_io: Default::default(),
             edits: Default::default(),
             permissions: Default::default(),
+            proxy_passwords: Default::default(),
+            proxy_passwords_asked: Default::default(),
         };
         // Hints, notes and field errors use the small style: egui's 9
         // points is hard to read, 11.5 sits just under the 12.5 body text.
@@ -567,6 +574,7 @@ impl FerryApp {
     /// Connect, remembering which saved site (if any) this is.
     fn connect_with(&mut self, mut request: ConnectRequest, site: Option<String>) {
         self.connected_site = site;
+        self.apply_proxy(&mut request);
         let key = request.options.addr_text();
         if request.options.trust == TrustPolicy::SystemRoots
             && let Some(trust) = self.saved.as_ref().and_then(|s| s.trust.as_ref())

@@ -517,6 +517,13 @@ impl SiteManager {
                 passwords.push((site.id.clone(), PasswordChange::Forget));
             }
         }
+        // A proxy password typed into a Proxy field's URL goes to the
+        // keyring under the proxy's own key; the site keeps the URL without it.
+        for form in self.forms.values() {
+            if let Some((key, password)) = super::connect_form::proxy_field_password(&form.proxy) {
+                passwords.push((key, PasswordChange::Set(password)));
+            }
+        }
         for old in &self.saved.sites {
             if old.remember_password && self.work.get(&old.id).is_none() {
                 passwords.push((old.id.clone(), PasswordChange::Forget));

@@ -134,6 +134,7 @@ impl FerryApp {
         follow_connection_defaults(&mut self.quick.form, &old.connection, &new.connection);
         follow_connection_defaults(&mut self.dialog.form, &old.connection, &new.connection);
         self.site_manager.new_site_defaults = new.connection;
+        self.load_proxy_passwords();
     }
 
     pub(super) fn save_preferences(&mut self) {
