@@ -270,17 +270,6 @@ impl<'a> FormRows<'a> {
         );
         self.checked_text(
             ui,
-            field::PROXY,
-            &mut form.proxy,
-            |e| e.hint_text("As in Preferences").desired_width(WIDE),
-            "Connect through a proxy: socks5://host:1080 (Ferry resolves names), \
-             socks5h://… (the proxy resolves them) or http://host:3128 (HTTP CONNECT), \
-             with user@ before the host when it wants a login. A password typed as \
-             user:password@ goes to the keyring when the site is saved. Empty: the proxy \
-             in Preferences; none: connect directly. Passive mode only",
-        );
-        self.checked_text(
-            ui,
             field::EXTERNAL_IP,
             &mut form.external_ip,
             |e| e.hint_text("Automatic").desired_width(WIDE),
@@ -302,6 +291,17 @@ impl<'a> FormRows<'a> {
                  that cannot be reached; then Ferry uses the server's own address instead.",
             );
         ui.end_row();
+        self.checked_text(
+            ui,
+            field::PROXY,
+            &mut form.proxy,
+            |e| e.hint_text("As in Preferences").desired_width(WIDE),
+            "Connect through a proxy: socks5://host:1080 (Ferry resolves names), \
+             socks5h://… (the proxy resolves them) or http://host:3128 (HTTP CONNECT), \
+             with user@ before the host when it wants a login. A password typed as \
+             user:password@ goes to the keyring when the site is saved. Empty: the proxy \
+             in Preferences; none: connect directly. Passive mode only",
+        );
     }
 
     /// The folder to open after logging in.
