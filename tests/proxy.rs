@@ -646,3 +646,80 @@ async fn the_environment_is_read_as_curl_reads_it() {
     .await;
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+// ----- the window: the proxy in Preferences, its password from the keyring -----
+
+#[test]
+fn the_window_connects_through_the_preferences_proxy_with_the_keyring_password() {
+    use egui_kittest::Harness;
+    use ferry::prefs::PREFS_FILE;
+    use ferry::sites::{MemorySecrets, SecretStore, proxy_secret_id};
+    use ferry::ui::app::State;
+    use ferry::ui::connect_form::ConnectForm;
+    use ferry::ui::{AppConfig, FerryApp, SitesConfig};
+    use support::window::{remote_names, runtime, wait_until};
+
+    let Some(proxy) = socks5("window_preferences_proxy", true) else {
+        return;
+    };
+    let rt = runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions::default()));
+    std::fs::write(server.path("hello.txt"), b"hello").unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let url = format!("socks5://{PROXY_USER}@127.0.0.1:{}", proxy.port);
+    std::fs::write(
+        config.path().join(PREFS_FILE),
+        format!("[network]\nproxy = \"{url}\"\n"),
+    )
+    .unwrap();
+    let secrets = Arc::new(MemorySecrets::new());
+    let key = proxy_secret_id(&url);
+    secrets.set(&key, PROXY_PASSWORD).unwrap();
+    let (dir, start) = (config.path().to_path_buf(), local.path().to_path_buf());
+    let store = Arc::clone(&secrets) as Arc<dyn SecretStore>;
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            FerryApp::with_state(
+                cc.egui_ctx.clone(),
+                State::default(),
+                AppConfig {
+                    local_start: Some(start),
+                    prefs_file: Some(dir.join(PREFS_FILE)),
+                    sites: Some(SitesConfig {
+                        dir,
+                        secrets: store,
+                    }),
+                    ..AppConfig::default()
+                },
+            )
+            .expect("app starts")
+        });
+    wait_until(&mut h, "the proxy password read from the keyring", |a| {
+        a.proxy_password_known(&key)
+    });
+    // The form leaves the proxy to Preferences (its Proxy field is empty).
+    let form = ConnectForm {
+        host: "127.0.0.1".into(),
+        port: server.addr.port().to_string(),
+        user: USER.into(),
+        password: PASSWORD.into(),
+        ..ConnectForm::default()
+    };
+    let request = form.validate().expect("a valid form");
+    assert!(request.options.proxy.is_none(), "the app adds it");
+    h.state_mut().connect(request);
+    wait_until(&mut h, "the listing through the proxy", |a| {
+        remote_names(a).contains(&"hello.txt".to_string())
+    });
+    let log: Vec<String> = h.state().log.visible_texts().map(str::to_string).collect();
+    let via = format!("through the SOCKS5 proxy 127.0.0.1:{}", proxy.port);
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("Opening data connection") && l.contains(&via)),
+        "{log:#?}"
+    );
+    assert!(!log.iter().any(|l| l.contains(PROXY_PASSWORD)), "{log:#?}");
+}

@@ -63,6 +63,12 @@ impl FerryApp {
         }
     }
 
+    /// Whether the password of the proxy kept under `key` has been read
+    /// from the password store (or typed) this run.
+    pub fn proxy_password_known(&self, key: &str) -> bool {
+        self.proxy_passwords.contains_key(key)
+    }
+
     /// Use `password` for the proxy kept under `key` from now on, and keep
     /// it in the password store.
     pub(super) fn remember_proxy_password(&mut self, key: String, password: String) {
