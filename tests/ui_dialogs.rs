@@ -296,10 +296,39 @@ fn dialog_shows_every_labelled_field() {
         "External address",
         "Port range",
         "Trust PASV host",
+        "Proxy",
         "Show hidden files",
     ] {
         h.get_by_label(label);
     }
+}
+
+#[test]
+fn dialog_connects_through_the_proxy_typed_in_advanced() {
+    let mut h = dialog_harness(filled());
+    h.get_by_label("Advanced").click();
+    h.run();
+    h.get_by_label("Proxy").scroll_to_me();
+    for _ in 0..3 {
+        h.run();
+    }
+    h.get_by_label("Proxy").click();
+    h.run();
+    h.get_by_label("Proxy").type_text("socks4://127.0.0.1:1080");
+    h.run();
+    h.get_by_label_contains("Ferry speaks SOCKS5 and HTTP CONNECT proxies");
+    assert!(connect_button(&h).accesskit_node().is_disabled());
+    h.state_mut().dialog.form.proxy = "socks5h://bob:pw@127.0.0.1:1080".into();
+    h.run();
+    connect_button(&h).click();
+    h.run();
+    let s = h.state();
+    assert_eq!(s.requests.len(), 1, "the dialog connected");
+    let proxy = s.requests[0].options.proxy.clone().expect("a proxy");
+    assert_eq!(proxy.url(), "socks5h://bob@127.0.0.1:1080");
+    assert_eq!(proxy.password, "pw");
+    // Auto mode stays passive through a proxy.
+    assert!(!s.requests[0].options.auto_fallback);
 }
 
 #[test]
@@ -331,7 +360,10 @@ fn dialog_bad_port_range_shows_an_error_and_disables_connect() {
     h.run();
     // The open Advanced section scrolls inside the dialog.
     h.get_by_label("Port range").scroll_to_me();
-    h.run();
+    // The scroll is animated: let it end before clicking.
+    for _ in 0..3 {
+        h.run();
+    }
     h.get_by_label("Port range").click();
     h.run();
     h.get_by_label("Port range").type_text("50100-50000");

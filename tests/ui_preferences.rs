@@ -214,3 +214,60 @@ fn a_corrupt_preferences_file_is_kept_aside_reported_once_and_defaults_are_used(
     );
     assert_eq!(kept_aside(config.path()).len(), 1);
 }
+
+#[test]
+fn the_proxy_in_preferences_is_stored_without_its_password_which_goes_to_the_keyring() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::new());
+    let (dir, start, store) = (
+        config.path().to_path_buf(),
+        local.path().to_path_buf(),
+        Arc::clone(&secrets),
+    );
+    let mut h = Harness::builder()
+        .with_size([1280.0, 860.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            FerryApp::with_state(
+                cc.egui_ctx.clone(),
+                State::default(),
+                AppConfig {
+                    local_start: Some(start),
+                    prefs_file: Some(dir.join(PREFS_FILE)),
+                    sites: Some(SitesConfig {
+                        dir,
+                        secrets: store as Arc<dyn SecretStore>,
+                    }),
+                    ..AppConfig::default()
+                },
+            )
+            .expect("app starts")
+        });
+    wait_until(&mut h, "the preferences read", FerryApp::preferences_loaded);
+    let current = h.state().preferences.clone();
+    h.state_mut().preferences_window.open_with(&current);
+    h.run_steps(2);
+    type_into(&mut h, label::PROXY, "socks4://proxy.example.org");
+    h.get_by_label_contains("Ferry speaks SOCKS5 and HTTP CONNECT proxies");
+    type_into(&mut h, label::PROXY, "socks5h://bob@proxy.example.org:1081");
+    type_into(&mut h, label::PROXY_PASSWORD, "pr0xy-Sekr1t");
+    h.check_accessibility();
+    h.get_by_label(label::OK).click();
+    h.run_steps(2);
+    wait_until(&mut h, "the preferences written", |a| {
+        !a.is_saving_preferences()
+    });
+    let on_disk = stored(config.path());
+    assert_eq!(
+        on_disk.network.proxy,
+        "socks5h://bob@proxy.example.org:1081"
+    );
+    let text = std::fs::read_to_string(config.path().join(PREFS_FILE)).unwrap();
+    assert!(!text.contains("pr0xy-Sekr1t"), "{text}");
+    let key = ferry::sites::proxy_secret_id("socks5h://bob@proxy.example.org:1081");
+    wait_until(&mut h, "the proxy password stored", |_| {
+        secrets.get(&key).ok().flatten().is_some()
+    });
+    assert_eq!(secrets.get(&key).unwrap().as_deref(), Some("pr0xy-Sekr1t"));
+}

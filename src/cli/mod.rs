@@ -6,6 +6,7 @@ mod commands;
 mod edit;
 mod find;
 mod progress;
+mod proxy;
 mod recursive;
 mod serve_demo;
 mod sites;
@@ -98,6 +99,13 @@ struct NetArgs {
     /// Print the protocol log (commands and replies, password masked) to stderr.
     #[arg(short, long, global = true)]
     verbose: bool,
+    /// Connect through a proxy: socks5://[user[:password]@]host[:port]
+    /// (Ferry resolves names), socks5h://… (the proxy resolves them) or
+    /// http://… (HTTP CONNECT); port 1080 when none is given. Without it,
+    /// ftp_proxy (ftps_proxy for ftps://), all_proxy and no_proxy are read
+    /// as curl reads them; `--proxy ''` ignores them. Passive mode only.
+    #[arg(long, global = true, value_name = "URL")]
+    proxy: Option<String>,
 }
 
 /// `--mode`: the FTP transfer modes.
@@ -438,6 +446,23 @@ fn connect_options(url: &RemoteArg, net: &NetArgs) -> Result<ConnectOptions, Cli
         }
     };
     lay_flags(&mut spec, net);
+    let preferences = crate::sites::default_config_dir()
+        .ok()
+        .and_then(|dir| std::fs::read_to_string(dir.join(crate::prefs::PREFS_FILE)).ok())
+        .and_then(|text| toml::from_str::<crate::prefs::Preferences>(&text).ok())
+        .map(|p| p.network.proxy)
+        .unwrap_or_default();
+    let chosen = proxy::choose(
+        net.proxy.as_deref(),
+        url.site.as_ref().map(|s| &s.proxy),
+        &preferences,
+        spec.protocol == Protocol::ImplicitTls,
+        &spec.host,
+        &|name| std::env::var(name).ok(),
+    );
+    if let Some((proxy_url, source)) = chosen {
+        spec.proxy = Some(proxy::resolve(&proxy_url, &source)?);
+    }
     Ok(spec.options())
 }
 

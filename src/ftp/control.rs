@@ -11,6 +11,7 @@ use tokio_rustls::TlsConnector;
 
 use super::error::{CONTROL_HINT, Channel, FtpError, ModeNote, Result};
 use super::log::Logger;
+use super::proxy::{self, Proxy, Target};
 use super::reply::{Reply, ReplyDecoder};
 use super::stream::Stream;
 use super::tls::{TlsContext, certificate_problem, tls_problem};
@@ -81,26 +82,8 @@ impl Control {
                 Ok(Ok(tcp)) => {
                     let _ = tcp.set_nodelay(true);
                     let peer = tcp.peer_addr().unwrap_or(*addr);
-                    let local = tcp.local_addr().map_err(|source| FtpError::Io {
-                        channel: Channel::Control,
-                        mode: ModeNote(None),
-                        source,
-                        hint: CONTROL_HINT,
-                        addr: addr_text.clone(),
-                    })?;
                     log.status(format!("Connected to {peer}"));
-                    return Ok(Control {
-                        stream: Some(Stream::Plain(tcp)),
-                        decoder: ReplyDecoder::new(),
-                        buf: vec![0; 16 * 1024],
-                        owed: 0,
-                        writing: false,
-                        log,
-                        reply_timeout,
-                        peer,
-                        local,
-                        addr_text,
-                    });
+                    return Control::over(tcp, peer, addr_text, reply_timeout, log);
                 }
                 Ok(Err(e)) => {
                     log.error(format!("Could not connect to {addr}: {e}"));
@@ -120,6 +103,60 @@ impl Control {
             source,
             hint: CONTROL_HINT,
             addr: addr_text,
+        })
+    }
+
+    /// Open the control connection through `proxy`. Returns the target
+    /// the proxy was asked for (the server's address when Ferry resolved
+    /// the name, else its name): passive data connections go to that host.
+    pub async fn connect_through(
+        proxy: &Proxy,
+        host: &str,
+        port: u16,
+        addr_text: String,
+        timeout: Duration,
+        reply_timeout: Duration,
+        log: Logger,
+    ) -> Result<(Control, Target)> {
+        let target = Target::host(host, port);
+        let (tcp, target) = proxy::connect(proxy, &target, Channel::Control, timeout, &log).await?;
+        // The TCP peer is the proxy; the server is behind it.
+        let peer = tcp.peer_addr().map_err(|source| FtpError::Io {
+            channel: Channel::Control,
+            mode: ModeNote(None),
+            source,
+            hint: CONTROL_HINT,
+            addr: addr_text.clone(),
+        })?;
+        let control = Control::over(tcp, peer, addr_text, reply_timeout, log)?;
+        Ok((control, target))
+    }
+
+    fn over(
+        tcp: TcpStream,
+        peer: SocketAddr,
+        addr_text: String,
+        reply_timeout: Duration,
+        log: Logger,
+    ) -> Result<Control> {
+        let local = tcp.local_addr().map_err(|source| FtpError::Io {
+            channel: Channel::Control,
+            mode: ModeNote(None),
+            source,
+            hint: CONTROL_HINT,
+            addr: addr_text.clone(),
+        })?;
+        Ok(Control {
+            stream: Some(Stream::Plain(tcp)),
+            decoder: ReplyDecoder::new(),
+            buf: vec![0; 16 * 1024],
+            owed: 0,
+            writing: false,
+            log,
+            reply_timeout,
+            peer,
+            local,
+            addr_text,
         })
     }
 

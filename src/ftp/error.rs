@@ -171,6 +171,16 @@ pub enum FtpError {
         second: Box<FtpError>,
     },
 
+    /// Connecting through a proxy failed; `proxy` reads "the SOCKS5 proxy
+    /// 127.0.0.1:1080" and `problem` says what went wrong and what to do.
+    /// Also active mode through a proxy, which cannot work.
+    #[error("{proxy} {problem}")]
+    Proxy {
+        channel: Channel,
+        proxy: String,
+        problem: String,
+    },
+
     #[error("{what} failed locally: {source}: {path}")]
     Local {
         what: &'static str,
@@ -203,7 +213,8 @@ impl FtpError {
             | FtpError::OutOfStep { .. } => ErrorClass::Connection,
             FtpError::Io { channel, .. }
             | FtpError::Timeout { channel, .. }
-            | FtpError::Tls { channel, .. } => match channel {
+            | FtpError::Tls { channel, .. }
+            | FtpError::Proxy { channel, .. } => match channel {
                 Channel::Control => ErrorClass::Connection,
                 Channel::Data => ErrorClass::Operation,
             },
@@ -227,7 +238,8 @@ impl FtpError {
             | FtpError::OutOfStep { .. } => true,
             FtpError::Io { channel, .. }
             | FtpError::Timeout { channel, .. }
-            | FtpError::Tls { channel, .. } => *channel == Channel::Control,
+            | FtpError::Tls { channel, .. }
+            | FtpError::Proxy { channel, .. } => *channel == Channel::Control,
             _ => false,
         }
     }

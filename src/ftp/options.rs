@@ -177,6 +177,9 @@ pub struct ConnectOptions {
     /// comparison asks one file's `MDTM`, which is UTC). MLSD times are UTC
     /// and never shifted.
     pub list_time_offset_minutes: Option<i32>,
+    /// Connect through this proxy (control and passive data connections;
+    /// active mode is refused). `None`: connect directly.
+    pub proxy: Option<super::proxy::Proxy>,
 }
 
 /// What `Debug` shows instead of a password: whether there is one, never it.
@@ -206,6 +209,7 @@ impl std::fmt::Debug for ConnectOptions {
             charset,
             transfer_mode,
             list_time_offset_minutes,
+            proxy,
         } = self;
         f.debug_struct("ConnectOptions")
             .field("host", host)
@@ -226,6 +230,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("charset", charset)
             .field("transfer_mode", transfer_mode)
             .field("list_time_offset_minutes", list_time_offset_minutes)
+            .field("proxy", proxy)
             .finish()
     }
 }

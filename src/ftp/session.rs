@@ -22,6 +22,7 @@ use super::modes::{
     already_compressed, deflate_saves_enough, extension,
 };
 use super::options::{ConnectOptions, NameCharset, Security};
+use super::proxy::{self, Target};
 use super::reply::Reply;
 use super::stream::Stream;
 use super::tls::{CertificateInfo, TlsContext};
@@ -42,7 +43,8 @@ pub enum TransferType {
 
 /// A data connection being set up, before the transfer command is sent.
 enum Prepared {
-    /// Passive: already connected to the server's data port.
+    /// Passive: already connected to the server's data port (or, through
+    /// a proxy, to the proxy, which is connected to it).
     Connected(TcpStream, SocketAddr),
     /// Active: listening for the server to connect back.
     Listening(TcpListener, SocketAddr),
@@ -154,6 +156,9 @@ pub struct Session {
     /// The server answered pipelined commands out of order: no more
     /// pipelining on this session.
     replies_out_of_order: bool,
+    /// Through a proxy: the host the proxy connected the control
+    /// connection to; passive data connections go to its data ports.
+    proxy_target: Option<Target>,
 }
 
 impl Session {
@@ -184,15 +189,43 @@ impl Session {
                 })?,
             ),
         };
-        let mut control = Control::connect(
-            &opts.host,
-            opts.port,
-            addr_text,
-            opts.timeouts.connect,
-            opts.timeouts.reply,
-            log,
-        )
-        .await?;
+        let mut opts = opts;
+        if let Some(proxy) = &opts.proxy
+            && opts.mode == DataMode::Active
+        {
+            if !opts.auto_fallback {
+                return Err(active_through_proxy(proxy));
+            }
+            // Auto mode stays passive: active cannot work through a proxy.
+            opts.mode = DataMode::Passive;
+        }
+        let (mut control, proxy_target) = match &opts.proxy {
+            None => (
+                Control::connect(
+                    &opts.host,
+                    opts.port,
+                    addr_text,
+                    opts.timeouts.connect,
+                    opts.timeouts.reply,
+                    log,
+                )
+                .await?,
+                None,
+            ),
+            Some(proxy) => {
+                let (control, target) = Control::connect_through(
+                    proxy,
+                    &opts.host,
+                    opts.port,
+                    addr_text,
+                    opts.timeouts.connect,
+                    opts.timeouts.reply,
+                    log,
+                )
+                .await?;
+                (control, Some(target))
+            }
+        };
         if let (Security::Implicit, Some(tls)) = (opts.security, &tls) {
             control.start_tls(tls, opts.timeouts.connect).await?;
         }
@@ -220,6 +253,7 @@ impl Session {
             mdtm_ahead: None,
             mdtm_answer: None,
             replies_out_of_order: false,
+            proxy_target,
         };
         Ok(session)
     }
@@ -659,8 +693,11 @@ impl Session {
 
     /// Ask the server for a passive data port (EPSV, then PASV when refused)
     /// and decide which address to connect to.
-    async fn passive_address(&mut self) -> Result<SocketAddr> {
+    async fn passive_address(&mut self) -> Result<Target> {
         let peer = self.control.peer();
+        // Through a proxy the control peer is the proxy: the server is the
+        // host the proxy was asked to connect to.
+        let server = self.proxy_target.clone().unwrap_or(Target::Addr(peer));
         let epsv = match self.force {
             Some(DataCommand::Epsv) => true,
             Some(DataCommand::Pasv) => false,
@@ -673,9 +710,13 @@ impl Session {
                     detail: format!("EPSV reply names no port: {}", r.text()),
                     addr: self.control.addr_text().to_string(),
                 })?;
-                return Ok(SocketAddr::new(peer.ip(), port));
+                return Ok(server.with_port(port));
             }
-            if peer.is_ipv6() || self.force.is_some() {
+            let server_is_v6 = match &server {
+                Target::Addr(a) => a.is_ipv6(),
+                Target::Name(..) => false,
+            };
+            if server_is_v6 || self.force.is_some() {
                 return Err(refused("EPSV", None, &r));
             }
             self.log()
@@ -692,9 +733,13 @@ impl Session {
         })?;
         let named_ip = IpAddr::V4(*named.ip());
         if self.opts.trust_pasv_host && !named.ip().is_unspecified() {
-            return Ok(SocketAddr::V4(named));
+            return Ok(Target::Addr(SocketAddr::V4(named)));
         }
-        if named_ip != peer.ip() {
+        if let Target::Name(host, _) = &server {
+            self.log().status(format!(
+                "The server named {named_ip} for the data connection; asking the proxy for the same host as the control connection, {host}, instead"
+            ));
+        } else if Target::Addr(SocketAddr::new(named_ip, 0)) != server.with_port(0) {
             let kind = if named.ip().is_private() || named.ip().is_link_local() {
                 " (a private address: the server is probably behind NAT and does not know its public one)"
             } else if named.ip().is_unspecified() {
@@ -704,15 +749,44 @@ impl Session {
             };
             self.log().status(format!(
                 "The server named {named_ip} for the data connection{kind}; connecting to the control connection's address {} instead",
-                peer.ip()
+                server.host_text()
             ));
         }
-        Ok(SocketAddr::new(peer.ip(), named.port()))
+        Ok(server.with_port(named.port()))
     }
 
     async fn prepare_passive(&mut self) -> Result<Prepared> {
-        let addr = self.passive_address().await?;
+        let target = self.passive_address().await?;
         let limit = self.opts.timeouts.data_connect;
+        let addr = match (&self.opts.proxy, target) {
+            (Some(proxy), target) => {
+                self.log().status(format!(
+                    "Opening data connection (passive) to {target} through {}…",
+                    proxy.describe()
+                ));
+                let (tcp, _) =
+                    proxy::connect(proxy, &target, Channel::Data, limit, self.log()).await?;
+                // Messages about this data connection name the proxy's
+                // address: that is the socket's other end.
+                let via = tcp.peer_addr().map_err(|source| FtpError::Io {
+                    channel: Channel::Data,
+                    mode: ModeNote(Some(DataMode::Passive)),
+                    source,
+                    hint: data_hint(DataMode::Passive),
+                    addr: proxy.addr_text(),
+                })?;
+                return Ok(Prepared::Connected(tcp, via));
+            }
+            (None, Target::Addr(addr)) => addr,
+            (None, Target::Name(..)) => {
+                // Without a proxy the target is always the control peer's
+                // address or the address the PASV reply named.
+                return Err(FtpError::Protocol {
+                    detail: "no address for the data connection".into(),
+                    addr: self.control.addr_text().to_string(),
+                });
+            }
+        };
         self.log()
             .status(format!("Opening data connection (passive) to {addr}…"));
         match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
@@ -770,6 +844,9 @@ impl Session {
     /// Listen first, then tell the server where (EPRT, or PORT for IPv4 when
     /// EPRT is not offered or refused).
     async fn prepare_active(&mut self) -> Result<Prepared> {
+        if let Some(proxy) = &self.opts.proxy {
+            return Err(active_through_proxy(proxy));
+        }
         let listener = self.bind_active().await?;
         let local = listener.local_addr().map_err(|source| FtpError::Io {
             channel: Channel::Data,
@@ -835,7 +912,12 @@ impl Session {
             Ok(data) => return Ok(data),
             Err(f) => f,
         };
-        if !(failed.mode_failure && self.opts.auto_fallback && self.force.is_none()) {
+        // Through a proxy there is no other mode to fall back to.
+        if !(failed.mode_failure
+            && self.opts.auto_fallback
+            && self.force.is_none()
+            && self.opts.proxy.is_none())
+        {
             return Err(failed.error);
         }
         let other = first.other();
@@ -1614,6 +1696,16 @@ async fn cancelled(cancel: &mut Option<watch::Receiver<bool>>) {
 
 fn is_cancelled(cancel: &Option<watch::Receiver<bool>>) -> bool {
     cancel.as_ref().is_some_and(|rx| *rx.borrow())
+}
+
+/// Active mode through a proxy: the server would have to reach this
+/// machine, which the proxy is there to keep it from.
+fn active_through_proxy(proxy: &super::proxy::Proxy) -> FtpError {
+    FtpError::Proxy {
+        channel: Channel::Data,
+        proxy: proxy.describe(),
+        problem: "cannot carry active mode: active mode needs the server to reach you; through a proxy use passive".into(),
+    }
 }
 
 /// Accept the server's data connection, refusing any peer other than the

@@ -35,6 +35,7 @@ pub struct Preferences {
     pub editing: Editing,
     /// Name filters (View → Filters…); files from before them get the presets.
     pub filters: crate::filters::FilterSettings,
+    pub network: Network,
     /// Top-level keys this Ferry does not know.
     #[serde(flatten)]
     pub extra: toml::Table,
@@ -128,6 +129,16 @@ pub struct Editing {
     pub editor: String,
 }
 
+/// How connections reach servers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Network {
+    /// The proxy every site uses unless it says otherwise, as a URL
+    /// (`socks5://user@host:1080`, `socks5h://…`, `http://…`) without the
+    /// password, which is in the keyring; empty: connect directly.
+    pub proxy: String,
+}
+
 impl Preferences {
     /// Bring out-of-range values (from a hand-edited file) back into range.
     /// Returns one sentence per value changed, to tell the user.
@@ -181,6 +192,9 @@ mod tests {
             interface: Interface {
                 show_hidden: true,
                 theme: Theme::Dark,
+            },
+            network: Network {
+                proxy: "socks5h://bob@proxy.example.org:1080".into(),
             },
             editing: Editing {
                 editor: "code --wait {}".into(),

@@ -18,6 +18,7 @@ pub use profile::{
     Charset, ConnectionMode, LogonType, PortRange, Protocol, Site, TransferMode, host_port,
     new_site_id,
 };
+pub use profile::{SiteProxy, is_proxy_secret_id, proxy_secret_id};
 pub use secrets::{KeyringOrFile, KeyringStatus, MemorySecrets, OsKeyring, SecretStore};
 pub use spec::{ANONYMOUS_PASSWORD, ANONYMOUS_USER, ConnectSpec};
 pub use store::{

@@ -170,6 +170,71 @@ impl fmt::Display for PortRange {
     }
 }
 
+/// Which proxy a site connects through. Written in the file as
+/// `"preferences"` (the default, left out), `"none"`, or the proxy's URL
+/// (`socks5://user@host:port`), which never holds the password: that is in
+/// the keyring under [`proxy_secret_id`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SiteProxy {
+    /// The proxy set in Preferences, if any.
+    #[default]
+    Preferences,
+    /// Connect directly, whatever Preferences say.
+    Direct,
+    /// This proxy, as a URL without password.
+    Url(String),
+}
+
+impl SiteProxy {
+    pub fn is_preferences(&self) -> bool {
+        *self == SiteProxy::Preferences
+    }
+
+    /// The proxy URL this setting means (without password): the site's
+    /// own, none, or `preferences` (the one in Preferences; empty for none).
+    pub fn url<'a>(&'a self, preferences: &'a str) -> Option<&'a str> {
+        let url = match self {
+            SiteProxy::Preferences => preferences,
+            SiteProxy::Direct => return None,
+            SiteProxy::Url(url) => url,
+        };
+        let url = url.trim();
+        (!url.is_empty()).then_some(url)
+    }
+}
+
+impl From<String> for SiteProxy {
+    fn from(text: String) -> SiteProxy {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "preferences" => SiteProxy::Preferences,
+            "none" | "direct" => SiteProxy::Direct,
+            _ => SiteProxy::Url(text.trim().to_string()),
+        }
+    }
+}
+
+impl From<SiteProxy> for String {
+    fn from(proxy: SiteProxy) -> String {
+        match proxy {
+            SiteProxy::Preferences => "preferences".into(),
+            SiteProxy::Direct => "none".into(),
+            SiteProxy::Url(url) => url,
+        }
+    }
+}
+
+/// The password store's key for a proxy's password: one per proxy URL
+/// (kind, user, host and port), shared by every site and Preferences.
+pub fn proxy_secret_id(proxy_url: &str) -> String {
+    format!("proxy {}", proxy_url.trim())
+}
+
+/// Whether a password store key is a proxy's (not a site id).
+pub fn is_proxy_secret_id(key: &str) -> bool {
+    key.starts_with("proxy ")
+}
+
 /// A saved site. Fields this version of Ferry does not know (written by a
 /// newer one) are kept in `extra` and written back unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -251,6 +316,9 @@ pub struct Site {
     /// The user's notes about the site.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
+    /// Connect through the proxy in Preferences, none, or this one.
+    #[serde(default, skip_serializing_if = "SiteProxy::is_preferences")]
+    pub proxy: SiteProxy,
     /// Fields from a newer Ferry, kept so saving does not drop them.
     #[serde(flatten)]
     pub extra: toml::Table,
@@ -291,6 +359,7 @@ impl Site {
             show_hidden: false,
             sync_browsing: false,
             comment: String::new(),
+            proxy: SiteProxy::Preferences,
             extra: toml::Table::new(),
         }
     }
@@ -341,6 +410,9 @@ impl Site {
                 Charset::Other(name) => NameCharset::from_label(name).unwrap_or_default(),
             },
             trust: Default::default(),
+            // The caller resolves it (Preferences, the keyring): see
+            // `SiteProxy::resolve`.
+            proxy: None,
         }
     }
 
@@ -450,5 +522,30 @@ mod tests {
     fn ipv6_hosts_are_bracketed_in_host_port() {
         assert_eq!(host_port("::1", 21), "[::1]:21");
         assert_eq!(host_port("example.org", 990), "example.org:990");
+    }
+
+    #[test]
+    fn the_proxy_setting_is_left_out_by_default_and_read_in_any_form() {
+        let site = Site::new("s", "h");
+        let text = toml::to_string(&site).unwrap();
+        assert!(!text.contains("proxy"), "{text}");
+        // A site written before the setting existed loads with the default.
+        let old: Site = toml::from_str("name = \"old\"\nhost = \"h\"\n").unwrap();
+        assert_eq!(old.proxy, SiteProxy::Preferences);
+        let mut own = Site::new("s", "h");
+        own.proxy = SiteProxy::Url("socks5h://bob@p:1080".into());
+        let back: Site = toml::from_str(&toml::to_string(&own).unwrap()).unwrap();
+        assert_eq!(back.proxy, own.proxy);
+        own.proxy = SiteProxy::Direct;
+        let back: Site = toml::from_str(&toml::to_string(&own).unwrap()).unwrap();
+        assert_eq!(back.proxy, SiteProxy::Direct);
+        assert_eq!(SiteProxy::Direct.url("socks5://p:1"), None);
+        assert_eq!(SiteProxy::Preferences.url(" "), None);
+        assert_eq!(
+            SiteProxy::Preferences.url("socks5://p:1"),
+            Some("socks5://p:1")
+        );
+        assert!(is_proxy_secret_id(&proxy_secret_id("socks5://bob@p:1080")));
+        assert!(!is_proxy_secret_id(&own.id));
     }
 }

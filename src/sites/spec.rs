@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::profile::{ConnectionMode, LogonType, Protocol, TransferMode};
 use crate::ftp::url::FtpUrl;
-use crate::ftp::{ConnectOptions, DataMode, NameCharset, Security, Timeouts, TrustPolicy};
+use crate::ftp::{ConnectOptions, DataMode, NameCharset, Proxy, Security, Timeouts, TrustPolicy};
 
 /// The user name and password sent for anonymous logon.
 pub const ANONYMOUS_USER: &str = "anonymous";
@@ -46,6 +46,8 @@ pub struct ConnectSpec {
     /// The server's `LIST` times are this many minutes ahead of UTC
     /// (`None`: found when a comparison needs it).
     pub list_time_offset_minutes: Option<i32>,
+    /// Connect through this proxy (its password included); `None`: directly.
+    pub proxy: Option<Proxy>,
 }
 
 impl ConnectSpec {
@@ -101,6 +103,8 @@ impl ConnectSpec {
         o.trust = self.trust.clone();
         (o.mode, o.auto_fallback) = match self.mode.fixed() {
             Some(mode) => (mode, false),
+            // Through a proxy auto mode stays passive: active cannot work.
+            None if self.proxy.is_some() => (DataMode::Passive, false),
             None => match self.last_working_mode {
                 Some(ConnectionMode::Active) => (DataMode::Active, true),
                 _ => (DataMode::Passive, true),
@@ -115,6 +119,7 @@ impl ConnectSpec {
         o.charset = self.charset;
         o.transfer_mode = self.transfer_mode;
         o.list_time_offset_minutes = self.list_time_offset_minutes;
+        o.proxy = self.proxy.clone();
         o
     }
 }

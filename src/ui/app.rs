@@ -9,6 +9,7 @@ mod filters;
 mod intents;
 mod modals;
 mod preferences;
+mod proxy;
 mod sites;
 mod uploads;
 mod sync_browse;
@@ -402,6 +403,10 @@ pub struct FerryApp {
     /// What the transfer queue leaves out of folders (the filters, when
     /// they apply to transfers); shared with the queue.
     transfer_exclusions: crate::filters::TransferExclusions,
+    /// Proxy passwords by their key in the password store (never shown,
+    /// never written but to the store), and the keys already asked for.
+    proxy_passwords: std::collections::HashMap<String, String>,
+    proxy_passwords_asked: std::collections::HashSet<String>,
 }
 
 impl FerryApp {
@@ -497,6 +502,8 @@ impl FerryApp {
             permissions: Default::default(),
             filters: Default::default(),
             transfer_exclusions,
+            proxy_passwords: Default::default(),
+            proxy_passwords_asked: Default::default(),
         };
         // Hints, notes and field errors use the small style: egui's 9
         // points is hard to read, 11.5 sits just under the 12.5 body text.
@@ -590,6 +597,7 @@ impl FerryApp {
     fn connect_with(&mut self, mut request: ConnectRequest, site: Option<String>) {
         self.sync_browse_connecting(&request, site.as_deref());
         self.connected_site = site;
+        self.apply_proxy(&mut request);
         let key = request.options.addr_text();
         if request.options.trust == TrustPolicy::SystemRoots
             && let Some(trust) = self.saved.as_ref().and_then(|s| s.trust.as_ref())

@@ -30,6 +30,9 @@ pub enum KeyringJob {
     /// Read the site's password to connect to it (or, with `test`, to run
     /// the connection test against it).
     GetForConnect { site: Box<Site>, test: bool },
+    /// Read the secret kept under `key` (a proxy's password, see
+    /// `sites::proxy_secret_id`), to have it when connecting.
+    GetSecret { key: String },
     /// Open the password file with its master password (choosing it, when
     /// there is no file yet), then run `then`.
     Unlock {
@@ -50,6 +53,7 @@ impl fmt::Debug for KeyringJob {
                 write!(f, "GetForConnect {{ site: {:?}, test: {test} }}", site.id)
             }
             KeyringJob::Unlock { then, .. } => write!(f, "Unlock {{ then: {then:?}, .. }}"),
+            KeyringJob::GetSecret { key } => write!(f, "GetSecret {{ key: {key:?} }}"),
         }
     }
 }
@@ -69,6 +73,9 @@ pub enum KeyringReply {
         /// For the connection test, not to connect.
         test: bool,
     },
+    /// The answer to [`KeyringJob::GetSecret`]: `None` when none is stored
+    /// or it could not be read.
+    Secret { key: String, secret: Option<String> },
 }
 
 /// What the keyring thread sends back: a reply for the window, or a request
@@ -100,6 +107,15 @@ impl fmt::Debug for KeyringReply {
                 "Password {{ site: {:?}, password: {}, problem: {problem:?}, test: {test} }}",
                 site.id,
                 if password.is_some() {
+                    "Some(***)"
+                } else {
+                    "None"
+                }
+            ),
+            KeyringReply::Secret { key, secret } => write!(
+                f,
+                "Secret {{ key: {key:?}, secret: {} }}",
+                if secret.is_some() {
                     "Some(***)"
                 } else {
                     "None"
@@ -244,6 +260,7 @@ fn given_up(job: KeyringJob, why: &str) -> Option<KeyringReply> {
             "The password was not forgotten: {why}"
         ))),
         KeyringJob::Unlock { then, .. } => given_up(*then, why),
+        KeyringJob::GetSecret { key } => Some(KeyringReply::Secret { key, secret: None }),
         KeyringJob::Status => None,
     }
 }
@@ -334,7 +351,9 @@ fn answer(secrets: &dyn SecretStore, job: KeyringJob) -> Option<Answer> {
         let needs_file = match &job {
             KeyringJob::Status | KeyringJob::Unlock { .. } => false,
             // Nothing to read or forget before there is a file.
-            KeyringJob::GetForConnect { .. } | KeyringJob::Delete { .. } => file.exists(),
+            KeyringJob::GetForConnect { .. }
+            | KeyringJob::GetSecret { .. }
+            | KeyringJob::Delete { .. } => file.exists(),
             KeyringJob::Set { .. } | KeyringJob::Copy { .. } => true,
         };
         if needs_file && !file.is_unlocked() {
@@ -354,6 +373,9 @@ fn answer(secrets: &dyn SecretStore, job: KeyringJob) -> Option<Answer> {
                         problem: None,
                         test,
                     }));
+                }
+                KeyringJob::GetSecret { key } => {
+                    return Some(Answer::Reply(KeyringReply::Secret { key, secret: None }));
                 }
                 KeyringJob::Delete { .. } => return None,
                 _ => {}
@@ -390,6 +412,13 @@ fn run(secrets: &dyn SecretStore, job: KeyringJob) -> Option<KeyringReply> {
             .delete(&site_id)
             .err()
             .map(|e| KeyringReply::Failed(format!("The password was not forgotten: {e}"))),
+        KeyringJob::GetSecret { key } => {
+            let secret = secrets.get(&key).unwrap_or_else(|e| {
+                tracing::warn!("reading {key:?} from the password store failed: {e}");
+                None
+            });
+            Some(KeyringReply::Secret { key, secret })
+        }
         KeyringJob::GetForConnect { site, test } => {
             let (password, problem) = match secrets.get(&site.id) {
                 Ok(p) => (p, None),

@@ -19,6 +19,8 @@ pub mod label {
     pub const SHOW_HIDDEN: &str = "Show hidden files";
     pub const EDITOR: &str = "Editor command";
     pub const FILTERS: &str = "Filters…";
+    pub const PROXY: &str = "Proxy";
+    pub const PROXY_PASSWORD: &str = "Proxy password";
     pub const OK: &str = "OK";
     pub const APPLY: &str = "Apply";
     pub const CANCEL: &str = "Cancel";
@@ -29,11 +31,28 @@ pub mod label {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PrefsIntent {
     /// Use and save these preferences; `close` for OK, not for Apply.
-    Apply { prefs: Preferences, close: bool },
+    /// `proxy_password`, when given, is the proxy's new password (for the
+    /// password store, never the preferences file).
+    Apply {
+        prefs: Preferences,
+        close: bool,
+        proxy_password: Option<Secret>,
+    },
     /// Close without applying anything more.
     Cancel,
     /// Open the Filters window (this one stays open).
     OpenFilters,
+}
+
+/// A password on its way to the password store: its `Debug` form never
+/// shows it.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(crate::ftp::options::masked(&self.0))
+    }
 }
 
 /// The window's state while open.
@@ -42,6 +61,8 @@ pub struct PreferencesWindow {
     pub open: bool,
     /// The copy being edited.
     pub draft: Preferences,
+    /// The proxy password typed (empty: keep the remembered one).
+    pub proxy_password: Secret,
     /// Preferences are still being read: shown, but OK and Apply wait.
     pub loading: bool,
     /// Another window (Filters…) is open over this one: Enter and Escape are its.
@@ -52,7 +73,35 @@ impl PreferencesWindow {
     /// Open over the preferences in use.
     pub fn open_with(&mut self, current: &Preferences) {
         self.draft = current.clone();
+        self.proxy_password = Secret::default();
         self.open = true;
+    }
+
+    /// Why the proxy address cannot be used, if it cannot.
+    fn proxy_error(&self) -> Option<String> {
+        let url = self.draft.network.proxy.trim();
+        if url.is_empty() {
+            return None;
+        }
+        crate::ftp::Proxy::parse(url).err()
+    }
+
+    /// What OK and Apply hand over: the draft with the proxy URL's password
+    /// (if one was typed into it) taken out, and the password to remember.
+    fn apply(&self, close: bool) -> PrefsIntent {
+        let mut prefs = self.draft.clone();
+        let mut password = (!self.proxy_password.0.is_empty()).then(|| self.proxy_password.clone());
+        if let Ok(proxy) = crate::ftp::Proxy::parse(prefs.network.proxy.trim()) {
+            if password.is_none() && !proxy.password.is_empty() {
+                password = Some(Secret(proxy.password.clone()));
+            }
+            prefs.network.proxy = proxy.url();
+        }
+        PrefsIntent::Apply {
+            prefs,
+            close,
+            proxy_password: password,
+        }
     }
 
     /// Why the editor command cannot be used, if it cannot.
@@ -83,7 +132,7 @@ impl PreferencesWindow {
                     intent = Some(PrefsIntent::OpenFilters);
                 }
                 ui.add_space(8.0);
-                let error = self.editor_error();
+                let error = self.editor_error().or(self.proxy_error());
                 let ready = error.is_none() && !self.loading;
                 let size = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
                 ui.allocate_ui_with_layout(
@@ -97,19 +146,13 @@ impl PreferencesWindow {
                             .add_enabled(ready, egui::Button::new(label::OK))
                             .clicked()
                         {
-                            intent = Some(PrefsIntent::Apply {
-                                prefs: self.draft.clone(),
-                                close: true,
-                            });
+                            intent = Some(self.apply(true));
                         }
                         if ui
                             .add_enabled(ready, egui::Button::new(label::APPLY))
                             .clicked()
                         {
-                            intent = Some(PrefsIntent::Apply {
-                                prefs: self.draft.clone(),
-                                close: false,
-                            });
+                            intent = Some(self.apply(false));
                         }
                         if self.loading {
                             ui.spinner();
@@ -122,10 +165,7 @@ impl PreferencesWindow {
                     if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
                         intent = Some(PrefsIntent::Cancel);
                     } else if ready && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                        intent = Some(PrefsIntent::Apply {
-                            prefs: self.draft.clone(),
-                            close: true,
-                        });
+                        intent = Some(self.apply(true));
                     }
                 }
             });
@@ -205,7 +245,34 @@ impl PreferencesWindow {
                     )
                     .labelled_by(l.id);
                     ui.end_row();
+                    let l = ui.label(label::PROXY);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.draft.network.proxy)
+                            .hint_text("None, e.g. socks5://user@host:1080")
+                            .desired_width(260.0),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text(
+                        "Connect through a proxy: socks5://host:1080 (Ferry resolves names), \
+                         socks5h://… (the proxy resolves them) or http://host:3128 (HTTP \
+                         CONNECT); user@ before the host when it wants a login. Every site \
+                         uses it unless it names its own or none. Passive mode only",
+                    );
+                    ui.end_row();
+                    let l = ui.label(label::PROXY_PASSWORD);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.proxy_password.0)
+                            .password(true)
+                            .hint_text("Unchanged")
+                            .desired_width(260.0),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text("Kept in the keyring, never in the preferences file");
+                    ui.end_row();
                 });
+            if let Some(e) = self.proxy_error() {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
             hint(
                 ui,
                 "The connection form and new sites start with these; a saved site keeps its own.",

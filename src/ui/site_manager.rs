@@ -184,6 +184,8 @@ impl SiteManager {
             remember && site.logon == LogonType::Normal && !form.password.is_empty();
         let mut edit = ConnectForm::from_site(&site);
         edit.password = form.password.clone();
+        // As typed: a proxy password in it goes to the keyring on save.
+        edit.proxy = form.proxy.clone();
         self.forms.insert(site.id.clone(), edit);
         self.selected = Some(Selection::Site(site.id.clone()));
         self.work.sites.push(site);
@@ -515,6 +517,13 @@ impl SiteManager {
                 }
             } else if was {
                 passwords.push((site.id.clone(), PasswordChange::Forget));
+            }
+        }
+        // A proxy password typed into a Proxy field's URL goes to the
+        // keyring under the proxy's own key; the site keeps the URL without it.
+        for form in self.forms.values() {
+            if let Some((key, password)) = super::connect_form::proxy_field_password(&form.proxy) {
+                passwords.push((key, PasswordChange::Set(password)));
             }
         }
         for old in &self.saved.sites {
@@ -1721,5 +1730,37 @@ mod tests {
         assert!(m.save_intent().is_none());
         assert_eq!(m.selected, Some(Selection::Site(b)));
         assert!(m.error.as_deref().unwrap_or("").contains("Port"));
+    }
+
+    #[test]
+    fn saving_a_site_sends_a_proxy_password_typed_in_its_url_to_the_keyring() {
+        let mut m = manager(Vec::new());
+        let form = ConnectForm {
+            host: "ftp.example.org".into(),
+            user: "alice".into(),
+            proxy: "http://bob:pr0xy-pw@127.0.0.1:3128".into(),
+            ..ConnectForm::default()
+        };
+        m.open_new(&SiteList::default(), &form, false);
+        let Some(ManagerIntent::Save {
+            sites, passwords, ..
+        }) = m.save_intent()
+        else {
+            panic!("the new site saves");
+        };
+        let site = &sites.sites[0];
+        assert_eq!(
+            site.proxy,
+            crate::sites::SiteProxy::Url("http://bob@127.0.0.1:3128".into())
+        );
+        let key = crate::sites::proxy_secret_id("http://bob@127.0.0.1:3128");
+        assert!(
+            passwords
+                .iter()
+                .any(|(k, c)| *k == key && matches!(c, PasswordChange::Set(p) if p == "pr0xy-pw")),
+            "{passwords:?}"
+        );
+        let text = toml::to_string(site).unwrap();
+        assert!(!text.contains("pr0xy-pw"), "{text}");
     }
 }

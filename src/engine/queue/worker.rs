@@ -54,6 +54,8 @@ fn retriable(e: &FtpError) -> bool {
         | FtpError::Cancelled
         // Both modes were tried: trying again the same way will not help.
         | FtpError::DataBlocked { .. }
+        // A proxy that refuses (a login, active mode) refuses again.
+        | FtpError::Proxy { .. }
         | FtpError::Local { .. } => false,
     }
 }

@@ -66,7 +66,18 @@ impl FerryApp {
             Intent::Manager(intent) => self.apply_manager(intent),
             Intent::Test(intent) => self.apply_test(intent),
             Intent::Cert(decision) => self.apply_cert(decision),
-            Intent::Prefs(PrefsIntent::Apply { prefs, .. }) => {
+            Intent::Prefs(PrefsIntent::Apply {
+                prefs,
+                proxy_password,
+                ..
+            }) => {
+                if let Some(password) = proxy_password
+                    && let Ok(proxy) = crate::ftp::Proxy::parse(&prefs.network.proxy)
+                    && !proxy.user.is_empty()
+                {
+                    let key = crate::sites::proxy_secret_id(&proxy.url());
+                    self.remember_proxy_password(key, password.0);
+                }
                 self.apply_preferences(prefs, false, ctx);
                 self.save_preferences();
             }
@@ -222,6 +233,8 @@ impl FerryApp {
                     options,
                     initial_path: prompt.initial_path,
                     show_hidden: self.state.show_hidden,
+                    // The options hold the proxy already chosen.
+                    proxy: crate::sites::SiteProxy::Direct,
                 };
                 self.connect_with(request, self.connected_site.clone());
             }

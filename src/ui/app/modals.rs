@@ -288,6 +288,7 @@ impl FerryApp {
         form_mode: Option<DataMode>,
         origin: TestOrigin,
     ) {
+        self.apply_proxy(&mut request);
         let key = request.options.addr_text();
         if request.options.trust == TrustPolicy::SystemRoots
             && let Some(trust) = self.saved.as_ref().and_then(|s| s.trust.as_ref())

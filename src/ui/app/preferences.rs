@@ -138,6 +138,7 @@ impl FerryApp {
         if initial || new.filters != old.filters {
             self.use_filters();
         }
+        self.load_proxy_passwords();
     }
 
     pub(super) fn save_preferences(&mut self) {

@@ -142,6 +142,7 @@ impl FerryApp {
                 actions: vec![BannerAction::Dismiss],
             });
         }
+        self.load_proxy_passwords();
     }
 
     /// Why the saved sites cannot be changed, if they cannot.
@@ -251,6 +252,7 @@ impl FerryApp {
                 options: site.connect_options(&password),
                 initial_path: site_remote_folder(&site),
                 show_hidden: site.show_hidden,
+                proxy: site.proxy.clone(),
             };
             let mode = site.mode.fixed();
             self.start_test(request, mode, TestOrigin::Site(site.id));
@@ -288,6 +290,7 @@ impl FerryApp {
             options: site.connect_options(&password),
             initial_path: site_remote_folder(&site),
             show_hidden: site.show_hidden,
+            proxy: site.proxy.clone(),
         };
         self.quick.form = ConnectForm::from_site(&site);
         self.notice = None;
@@ -397,7 +400,14 @@ impl FerryApp {
                 if let Some(worker) = self.saved.as_ref().and_then(|s| s.keyring.as_ref()) {
                     for (site_id, change) in passwords {
                         worker.send(match change {
-                            PasswordChange::Set(password) => KeyringJob::Set { site_id, password },
+                            PasswordChange::Set(password) => {
+                                // A proxy's password is used from now on.
+                                if crate::sites::is_proxy_secret_id(&site_id) {
+                                    self.proxy_passwords
+                                        .insert(site_id.clone(), password.clone());
+                                }
+                                KeyringJob::Set { site_id, password }
+                            }
                             PasswordChange::CopyFrom(from) => {
                                 KeyringJob::Copy { from, to: site_id }
                             }
@@ -564,6 +574,11 @@ impl FerryApp {
         for reply in replies {
             match reply {
                 KeyringReply::Status(status) => self.keyring_status = Some(status),
+                KeyringReply::Secret { key, secret } => {
+                    if let Some(secret) = secret {
+                        self.proxy_passwords.entry(key).or_insert(secret);
+                    }
+                }
                 KeyringReply::Failed(message) => {
                     self.banner = Some(Banner {
                         message,

@@ -14,7 +14,7 @@ use crate::ftp::url::FtpUrl;
 pub use crate::ftp::url::looks_like_url;
 pub use crate::sites::{
     ANONYMOUS_PASSWORD, ANONYMOUS_USER, ConnectSpec, ConnectionMode, LogonType, PortRange,
-    Protocol, Site, TransferMode,
+    Protocol, Site, SiteProxy, TransferMode,
 };
 
 /// The labels of the form's fields: shown next to each input, used as its
@@ -31,6 +31,7 @@ pub mod field {
     pub const TIMEOUT: &str = "Timeout";
     pub const KEEPALIVE: &str = "Keep-alive";
     pub const TIME_ZONE: &str = "Server time zone";
+    pub const PROXY: &str = "Proxy";
     pub const EXTERNAL_IP: &str = "External address";
     pub const PORT_RANGE: &str = "Port range";
     pub const TRUST_PASV_HOST: &str = "Trust PASV host";
@@ -181,6 +182,11 @@ pub struct ConnectForm {
     /// The server's LIST time zone as hours from UTC (`+2`, `-4`, `+5:45`);
     /// empty: found when comparing folders.
     pub time_zone: String,
+    /// Empty: the proxy in Preferences; `none`: directly; else the proxy's
+    /// URL. A password typed into the URL is used and put in the keyring,
+    /// and never saved with the form (see [`strip_proxy_password`]).
+    #[serde(serialize_with = "serialize_proxy_field")]
+    pub proxy: String,
     pub external_ip: String,
     pub port_range: String,
     pub trust_pasv_host: bool,
@@ -217,6 +223,7 @@ impl Default for ConnectForm {
             timeout_secs: String::new(),
             keepalive_secs: String::new(),
             time_zone: String::new(),
+            proxy: String::new(),
             external_ip: String::new(),
             port_range: String::new(),
             trust_pasv_host: false,
@@ -232,6 +239,10 @@ pub struct ConnectRequest {
     pub options: ConnectOptions,
     pub initial_path: Option<Vec<u8>>,
     pub show_hidden: bool,
+    /// The proxy setting behind `options.proxy`: with
+    /// [`SiteProxy::Preferences`] and no proxy in the options, the app uses
+    /// the one in Preferences.
+    pub proxy: SiteProxy,
 }
 
 /// Field label → what is wrong with it.
@@ -246,6 +257,9 @@ impl ConnectForm {
             options: spec.options(),
             initial_path: initial_path(&self.remote_path),
             show_hidden: self.show_hidden,
+            proxy: parse_proxy_field(&self.proxy)
+                .map(|(setting, _)| setting)
+                .unwrap_or_default(),
         })
     }
 
@@ -276,6 +290,7 @@ impl ConnectForm {
             field::TIMEOUT => self.timeout_secs = d.timeout_secs,
             field::KEEPALIVE => self.keepalive_secs = d.keepalive_secs,
             field::TIME_ZONE => self.time_zone = d.time_zone,
+            field::PROXY => self.proxy = d.proxy,
             field::EXTERNAL_IP => self.external_ip = d.external_ip,
             field::PORT_RANGE => self.port_range = d.port_range,
             _ => {}
@@ -312,6 +327,7 @@ impl ConnectForm {
             field::EXTERNAL_IP,
             parse_external_ip(&self.external_ip),
         );
+        let proxy = check(&mut errors, field::PROXY, parse_proxy_field(&self.proxy));
         let port_range = check(
             &mut errors,
             field::PORT_RANGE,
@@ -326,6 +342,7 @@ impl ConnectForm {
             Some(time_zone),
             Some(external_ip),
             Some(port_range),
+            Some((_, proxy)),
         ) = (
             host,
             port,
@@ -335,6 +352,7 @@ impl ConnectForm {
             time_zone,
             external_ip,
             port_range,
+            proxy,
         )
         else {
             return Err(errors);
@@ -355,6 +373,7 @@ impl ConnectForm {
             port_range,
             trust_pasv_host: self.trust_pasv_host,
             list_hidden: self.show_hidden,
+            proxy,
             ..ConnectSpec::default()
         })
     }
@@ -388,6 +407,10 @@ impl ConnectForm {
                 .time_offset_minutes
                 .map(format_time_zone)
                 .unwrap_or_default(),
+            proxy: match &site.proxy {
+                SiteProxy::Preferences => String::new(),
+                other => String::from(other.clone()),
+            },
             external_ip: site.external_ip.map(|i| i.to_string()).unwrap_or_default(),
             port_range: site
                 .active_port_range
@@ -424,6 +447,9 @@ impl ConnectForm {
         }
         if let Ok(offset) = parse_time_zone(&self.time_zone) {
             site.time_offset_minutes = offset;
+        }
+        if let Ok((setting, _)) = parse_proxy_field(&self.proxy) {
+            site.proxy = setting;
         }
         if let Ok(ip) = parse_external_ip(&self.external_ip) {
             site.external_ip = ip;
@@ -567,6 +593,48 @@ pub fn parse_host(text: &str) -> Result<String, String> {
         return Err("Not a valid host name or address".into());
     }
     Ok(host.to_string())
+}
+
+/// The Proxy field: empty for the proxy in Preferences, `none` for a
+/// direct connection, else a proxy URL (`socks5://`, `socks5h://`,
+/// `http://`). Returns the setting to save (its URL without password) and
+/// the proxy to connect through when the field names one.
+pub fn parse_proxy_field(text: &str) -> Result<(SiteProxy, Option<crate::ftp::Proxy>), String> {
+    match SiteProxy::from(text.to_string()) {
+        SiteProxy::Url(url) => {
+            let proxy = crate::ftp::Proxy::parse(&url)
+                .map_err(|e| format!("{e}; or leave it empty to use Preferences, or write none"))?;
+            Ok((SiteProxy::Url(proxy.url()), Some(proxy)))
+        }
+        other => Ok((other, None)),
+    }
+}
+
+/// The proxy password typed into a Proxy field's URL, with the keyring key
+/// it is kept under; `None` when the field holds none.
+pub fn proxy_field_password(text: &str) -> Option<(String, String)> {
+    let (_, proxy) = parse_proxy_field(text).ok()?;
+    let proxy = proxy?;
+    (!proxy.user.is_empty() && !proxy.password.is_empty())
+        .then(|| (crate::sites::proxy_secret_id(&proxy.url()), proxy.password))
+}
+
+/// The Proxy field without a password typed into its URL: what the form
+/// keeps in the window's saved state.
+pub fn strip_proxy_password(text: &str) -> String {
+    match parse_proxy_field(text) {
+        Ok((SiteProxy::Url(url), _)) => url,
+        // Text that is not a proxy URL is kept as typed, unless it could
+        // hold a password (`user:secret@`).
+        _ if text.contains('@') => String::new(),
+        _ => text.to_string(),
+    }
+}
+
+// serde's `serialize_with` hands over the field as it is: `&String`.
+#[allow(clippy::ptr_arg)]
+fn serialize_proxy_field<S: serde::Serializer>(text: &String, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&strip_proxy_password(text))
 }
 
 /// `[::1]` → `::1`; anything else unchanged.
@@ -1381,5 +1449,75 @@ mod tests {
         assert_eq!(old.logon, LogonType::Ask);
         assert_eq!(old.mode, ConnectionMode::Auto);
         assert_eq!(old.transfer_mode, TransferMode::Stream);
+    }
+
+    #[test]
+    fn the_proxy_field_goes_to_the_options_and_the_site_without_its_password() {
+        let f = ConnectForm {
+            host: "ftp.example.org".into(),
+            user: "alice".into(),
+            proxy: "socks5://bob:pr0xy-pw@127.0.0.1:1080".into(),
+            ..ConnectForm::default()
+        };
+        let request = f.validate().unwrap();
+        let proxy = request.options.proxy.clone().unwrap();
+        assert_eq!(
+            (proxy.user.as_str(), proxy.password.as_str()),
+            ("bob", "pr0xy-pw")
+        );
+        assert_eq!(
+            request.proxy,
+            SiteProxy::Url("socks5://bob@127.0.0.1:1080".into())
+        );
+        // Auto mode stays passive through a proxy.
+        assert_eq!(
+            (request.options.mode, request.options.auto_fallback),
+            (crate::ftp::DataMode::Passive, false)
+        );
+        let site = f.to_new_site();
+        assert_eq!(
+            site.proxy,
+            SiteProxy::Url("socks5://bob@127.0.0.1:1080".into())
+        );
+        assert_eq!(
+            proxy_field_password(&f.proxy),
+            Some((
+                crate::sites::proxy_secret_id("socks5://bob@127.0.0.1:1080"),
+                "pr0xy-pw".to_string()
+            ))
+        );
+        assert_eq!(
+            ConnectForm::from_site(&site).proxy,
+            "socks5://bob@127.0.0.1:1080"
+        );
+        // The window's saved state never holds the proxy password.
+        use eframe::Storage as _;
+        let mut storage = MemoryStorage::default();
+        eframe::set_value(&mut storage, "form", &f);
+        assert!(!storage.get_string("form").unwrap().contains("pr0xy-pw"));
+        let back: ConnectForm = eframe::get_value(&storage, "form").unwrap();
+        assert_eq!(back.proxy, "socks5://bob@127.0.0.1:1080");
+    }
+
+    #[test]
+    fn an_empty_proxy_field_means_preferences_and_none_means_direct() {
+        let form = |proxy: &str| ConnectForm {
+            host: "h".into(),
+            user: "u".into(),
+            proxy: proxy.into(),
+            ..ConnectForm::default()
+        };
+        let r = form("").validate().unwrap();
+        assert_eq!((r.proxy, r.options.proxy), (SiteProxy::Preferences, None));
+        let r = form(" none ").validate().unwrap();
+        assert_eq!((r.proxy, r.options.proxy), (SiteProxy::Direct, None));
+        assert_eq!(
+            ConnectForm::from_site(&form("none").to_new_site()).proxy,
+            "none"
+        );
+        assert_eq!(ConnectForm::from_site(&form("").to_new_site()).proxy, "");
+        let bad = form("socks4://h:1");
+        assert_eq!(labels(&bad.validate().unwrap_err()), [field::PROXY]);
+        assert_eq!(strip_proxy_password("not a url user:pw@h"), "");
     }
 }

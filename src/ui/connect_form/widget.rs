@@ -233,10 +233,11 @@ impl<'a> FormRows<'a> {
 
     /// The fields of [`FormRows::network`], for opening a collapsed section
     /// that holds an error.
-    pub const NETWORK: [&'static str; 5] = [
+    pub const NETWORK: [&'static str; 6] = [
         field::TIMEOUT,
         field::KEEPALIVE,
         field::TIME_ZONE,
+        field::PROXY,
         field::EXTERNAL_IP,
         field::PORT_RANGE,
     ];
@@ -290,6 +291,17 @@ impl<'a> FormRows<'a> {
                  that cannot be reached; then Ferry uses the server's own address instead.",
             );
         ui.end_row();
+        self.checked_text(
+            ui,
+            field::PROXY,
+            &mut form.proxy,
+            |e| e.hint_text("As in Preferences").desired_width(WIDE),
+            "Connect through a proxy: socks5://host:1080 (Ferry resolves names), \
+             socks5h://… (the proxy resolves them) or http://host:3128 (HTTP CONNECT), \
+             with user@ before the host when it wants a login. A password typed as \
+             user:password@ goes to the keyring when the site is saved. Empty: the proxy \
+             in Preferences; none: connect directly. Passive mode only",
+        );
     }
 
     /// The folder to open after logging in.
