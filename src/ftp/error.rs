@@ -103,7 +103,10 @@ pub enum FtpError {
         text: String,
     },
 
-    #[error("login failed: {code} {text}; check the user name and password: {user}@{host}")]
+    #[error(
+        "login failed: {code} {reason} — check the user name and password ({user}@{host})",
+        reason = .text.trim_end_matches(['.', ' '])
+    )]
     Login {
         code: u16,
         text: String,
@@ -287,3 +290,22 @@ pub(crate) const CONTROL_HINT: &str =
     "check the host and port, and whether a firewall blocks the connection";
 
 pub type Result<T, E = FtpError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_error_reads_as_one_sentence() {
+        let e = FtpError::Login {
+            code: 530,
+            text: "Login incorrect.".into(),
+            user: "ftptest".into(),
+            host: "host:2121".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "login failed: 530 Login incorrect — check the user name and password (ftptest@host:2121)"
+        );
+    }
+}

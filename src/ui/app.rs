@@ -11,8 +11,8 @@ mod modals;
 mod preferences;
 mod proxy;
 mod sites;
-mod uploads;
 mod sync_browse;
+mod uploads;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -38,8 +38,9 @@ pub enum Selection {
     Folder(Vec<String>),
 }
 
-/// What Save must do in the keyring for one site.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What Save must do in the keyring for one site. Its Debug never shows a
+/// typed password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum PasswordChange {
     /// Remember this password (typed in the dialog).
     Set(String),
@@ -49,9 +50,19 @@ pub enum PasswordChange {
     Forget,
 }
 
-/// What the user asked the app to do.
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PasswordChange::Set(p) => write!(f, "Set({})", crate::ftp::options::masked(p)),
+            PasswordChange::CopyFrom(site) => write!(f, "CopyFrom({site:?})"),
+            PasswordChange::Forget => f.write_str("Forget"),
+        }
+    }
+}
+
+/// What the user asked the app to do. Its Debug masks typed passwords.
 #[must_use]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum ManagerIntent {
     /// Write these sites (atomically) and apply the password changes, then
     /// call [`SiteManager::mark_saved`] and do `then`; on failure set
@@ -77,8 +88,53 @@ pub enum ManagerIntent {
     Close,
 }
 
+fn masked_password(p: &Option<String>) -> Option<&'static str> {
+    p.as_deref().map(crate::ftp::options::masked)
+}
+
+impl std::fmt::Debug for ManagerIntent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ManagerIntent::Save {
+                sites,
+                passwords,
+                then,
+            } => f
+                .debug_struct("Save")
+                .field("sites", sites)
+                .field("passwords", passwords)
+                .field("then", then)
+                .finish(),
+            ManagerIntent::Connect { site, password } => f
+                .debug_struct("Connect")
+                .field("site", &site.name)
+                .field("password", &masked_password(password))
+                .finish(),
+            ManagerIntent::Test { site, password } => f
+                .debug_struct("Test")
+                .field("site", &site.name)
+                .field("password", &masked_password(password))
+                .finish(),
+            ManagerIntent::Close => f.write_str("Close"),
+        }
+    }
+}
+
+impl std::fmt::Debug for FollowUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FollowUp::Close => f.write_str("Close"),
+            FollowUp::Connect { site, password } => f
+                .debug_struct("Connect")
+                .field("site", &site.name)
+                .field("password", &masked_password(password))
+                .finish(),
+        }
+    }
+}
+
 /// What follows a Save once it is on disk.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum FollowUp {
     /// Close the dialog (OK).
     Close,
@@ -1562,6 +1618,27 @@ fn form_errors(form: &ConnectForm) -> FieldErrors {
 mod tests {
     use super::*;
     use crate::sites::{PortRange, Protocol};
+
+    #[test]
+    fn a_password_change_never_shows_the_password_in_debug() {
+        let change = PasswordChange::Set("hunter2-secret".into());
+        let site = Box::new(Site::new("web", "ftp.example.org"));
+        let save = ManagerIntent::Save {
+            sites: SiteList::default(),
+            passwords: vec![("id".into(), change.clone())],
+            then: Some(FollowUp::Connect {
+                site: site.clone(),
+                password: Some("hunter2-typed".into()),
+            }),
+        };
+        let test = ManagerIntent::Test {
+            site,
+            password: Some("hunter2-test".into()),
+        };
+        let text = format!("{change:?} {save:?} {test:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("Set("), "{text}");
+    }
 
     fn site(name: &str, folder: &[&str]) -> Site {
         let mut s = Site::new(name, "ftp.example.org");
