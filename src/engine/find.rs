@@ -527,7 +527,6 @@ pub fn spawn(root: FindRoot, options: FindOptions, wake: Arc<dyn Fn() + Send + S
                     }
                 }
             };
-            drop(report);
             if !batch.is_empty() {
                 send(FindUpdate::Hits(batch));
             }

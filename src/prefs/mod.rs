@@ -33,6 +33,9 @@ pub struct Preferences {
     pub connection: ConnectionDefaults,
     pub interface: Interface,
     pub editing: Editing,
+    /// Global bookmarks (for any server), in menu order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bookmarks: Vec<crate::sites::Bookmark>,
     /// Top-level keys this Ferry does not know.
     #[serde(flatten)]
     pub extra: toml::Table,
@@ -183,6 +186,10 @@ mod tests {
             editing: Editing {
                 editor: "code --wait {}".into(),
             },
+            bookmarks: vec![crate::sites::Bookmark::for_folder(
+                "/www",
+                Some("/home/me/www".into()),
+            )],
             extra: toml::Table::new(),
         };
         let text = p.to_toml().unwrap();

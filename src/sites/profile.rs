@@ -247,6 +247,9 @@ pub struct Site {
     /// The user's notes about the site.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
+    /// The site's bookmarks, in menu order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bookmarks: Vec<super::Bookmark>,
     /// Fields from a newer Ferry, kept so saving does not drop them.
     #[serde(flatten)]
     pub extra: toml::Table,
@@ -286,6 +289,7 @@ impl Site {
             charset: Charset::default(),
             show_hidden: false,
             comment: String::new(),
+            bookmarks: Vec::new(),
             extra: toml::Table::new(),
         }
     }

@@ -4,7 +4,9 @@
 //! intents, which the app carries out in one place (`intents.rs`).
 
 mod actions;
+mod bookmarks;
 mod events;
+mod find;
 mod intents;
 mod modals;
 mod preferences;
@@ -387,6 +389,11 @@ pub struct FerryApp {
     pub edits: super::edit_list::EditList,
     /// Properties / Permissions….
     pub permissions: super::permissions_dialog::PermissionsDialog,
+    /// Find files (Ctrl+F).
+    pub find: super::find_window::FindWindow,
+    /// Bookmark this folder (Ctrl+D), and Manage bookmarks.
+    pub add_bookmark: super::bookmarks_dialog::AddBookmarkDialog,
+    pub manage_bookmarks: super::bookmarks_dialog::ManageBookmarks,
 }
 
 impl FerryApp {
@@ -476,6 +483,9 @@ impl FerryApp {
             prefs_io: Default::default(),
             edits: Default::default(),
             permissions: Default::default(),
+            find: Default::default(),
+            add_bookmark: Default::default(),
+            manage_bookmarks: Default::default(),
         };
         // Hints, notes and field errors use the small style: egui's 9
         // points is hard to read, 11.5 sits just under the 12.5 body text.
@@ -703,6 +713,7 @@ impl FerryApp {
     fn menu_bar(&mut self, ui: &mut egui::Ui) -> Option<Intent> {
         let mut fired = None;
         let mut recent_clicked = None;
+        let mut bookmark = None;
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
                 for a in [Action::Connect, Action::SiteManager, Action::SaveAsSite] {
@@ -783,6 +794,9 @@ impl FerryApp {
                     fired = Some(Action::CompareFolders);
                 }
             });
+            ui.menu_button("Bookmarks", |ui| {
+                bookmark = self.bookmarks_menu(ui);
+            });
             ui.menu_button("Transfer", |ui| {
                 if action_toggle(ui, Action::ToggleQueue, !self.queue.paused) {
                     fired = Some(Action::ToggleQueue);
@@ -794,6 +808,7 @@ impl FerryApp {
         });
         recent_clicked
             .map(|site| Intent::ConnectSite(Box::new(site)))
+            .or(bookmark)
             .or(fired.map(Intent::Action))
     }
 
@@ -1064,6 +1079,8 @@ impl FerryApp {
             && !self.site_manager.open
             && !self.preferences_window.open
             && !self.permissions.open
+            && !self.add_bookmark.open
+            && self.find.confirm_delete.is_none()
         {
             let keys = self.shortcuts(ctx);
             self.apply_intents(keys, ctx);
@@ -1133,7 +1150,8 @@ impl FerryApp {
             || self.dialog.open
             || self.modal.is_some()
             || self.cert_prompt.is_some()
-            || self.preferences_window.open;
+            || self.preferences_window.open
+            || self.add_bookmark.open;
         // Both panes get the same frame, so their headers line up.
         let pane_frame = egui::Frame::central_panel(&style).inner_margin(egui::Margin::same(6));
         // The split is a share of the width: when the window's width changes
@@ -1184,6 +1202,12 @@ impl FerryApp {
         self.apply_intents(edits.into_iter().map(Intent::Engine), ctx);
         let permissions = self.permissions.ui(ctx);
         self.apply_intents(permissions.into_iter().map(Intent::Engine), ctx);
+        let find = self.find.ui(ctx);
+        self.apply_intents(find.into_iter().map(Intent::Find), ctx);
+        let added = self.add_bookmark.show(ctx);
+        self.apply_intents(added.map(Intent::Bookmark), ctx);
+        let managed = self.manage_bookmarks.show(ctx);
+        self.apply_intents(managed.into_iter().map(Intent::Bookmark), ctx);
         let test = self.test_ui(ctx);
         self.apply_intents(test.map(Intent::Test), ctx);
         let cert = self.cert_ui(ctx);
