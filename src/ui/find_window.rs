@@ -522,7 +522,8 @@ impl FindWindow {
                     ui.horizontal(|ui| {
                         let r = ui.add_sized(
                             [(width - 260.0).max(200.0), row_height],
-                            egui::Button::selectable(selected, shown)
+                            // The grow atom after the path keeps it at the left.
+                            egui::Button::selectable(selected, (shown, egui::Atom::grow()))
                                 .truncate()
                                 .frame_when_inactive(false),
                         );
