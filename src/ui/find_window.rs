@@ -524,8 +524,7 @@ impl FindWindow {
                             [(width - 260.0).max(200.0), row_height],
                             // The grow atom after the path keeps it at the left.
                             egui::Button::selectable(selected, (shown, egui::Atom::grow()))
-                                .truncate()
-                                .frame_when_inactive(false),
+                                .truncate(),
                         );
                         ui.add_sized([90.0, row_height], egui::Label::new(size).selectable(false));
                         ui.add_sized(
