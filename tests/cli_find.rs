@@ -257,3 +257,53 @@ async fn failures_say_what_and_exit_nonzero() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
     }
 }
+
+/// A folder the server lists but cannot open (its name is not UTF-8:
+/// libunftp lists it lossily, and the name it shows opens nothing) is
+/// reported, the walk carries on through the rest of the tree, and the exit
+/// status says the list is incomplete.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_that_cannot_be_listed_is_reported_and_the_walk_carries_on() {
+    use std::os::unix::ffi::OsStrExt;
+    let server = tree().await;
+    let unlistable = server
+        .path("site")
+        .join(std::ffi::OsStr::from_bytes(b"bad\xff"));
+    std::fs::create_dir_all(&unlistable).unwrap();
+    std::fs::write(unlistable.join("inside.log"), b"i").unwrap();
+    let url = server.url("site");
+    let out = ferry(&["find", &url, "--name", "*.log"], PASSWORD).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(
+        lines(&out),
+        vec![
+            "site/docs.log",
+            "site/logs/2023/a.log",
+            "site/logs/app.log",
+            "site/logs/old.log",
+        ],
+        "{}",
+        stderr(&out)
+    );
+    let err = stderr(&out);
+    assert!(err.contains("could not list the folder"), "{err}");
+    assert!(err.contains("site/bad"), "{err}");
+    assert!(err.contains("1 folder(s) could not be listed"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_depth_limits_how_far_down_it_looks() {
+    let server = tree().await;
+    let out = find(&server, &["--max-depth", "1"]).await;
+    assert_eq!(
+        lines(&out),
+        vec!["site/docs.log", "site/index.html", "site/logs"]
+    );
+    let out = find(
+        &server,
+        &["--max-depth", "2", "--name", "*.log", "--type", "f"],
+    )
+    .await;
+    assert_eq!(lines(&out), vec!["site/logs/app.log", "site/logs/old.log"]);
+}

@@ -1,16 +1,22 @@
-//! `ferry find URL [--name GLOB] [--type f|d] [--newer DATE] [--larger SIZE]`:
-//! walk a remote folder on one session (the same walk as sync: hostile
-//! names refused, links not followed) and print the matching paths, one a
-//! line.
+//! `ferry find URL [--name GLOB] [--type f|d] [--newer DATE] [--larger SIZE]
+//! [--max-depth N]`: walk a remote folder on one session (the window's Find
+//! files walk: hostile names refused, links not followed, a folder that
+//! cannot be listed reported and skipped) and print the matching paths, one
+//! a line, as they are found.
 
 use std::sync::atomic::AtomicBool;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::NaiveDateTime;
 use clap::Args;
+
+use std::io::Write;
 
 use super::commands::open;
 use super::{CliError, NetArgs};
-use crate::sync::tree::{Node, WalkOptions, remote_path, walk_remote};
+use crate::engine::AnyPath;
+use crate::engine::find::{
+    Criteria, FindError, FindOptions, Found, KindFilter, NamePattern, find_remote,
+};
 
 /// `ferry find`'s arguments.
 #[derive(Args, Debug, Clone)]
@@ -30,6 +36,9 @@ pub struct FindArgs {
     /// Only files larger than this: bytes, or with K, M, G, T (×1024), e.g. 10K, 5M.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     larger: Option<u64>,
+    /// Look no more than N folder levels down (1: the folder's own entries).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_depth: Option<u32>,
 }
 
 /// `--type`.
@@ -45,73 +54,36 @@ fn parse_glob(s: &str) -> Result<glob::Pattern, String> {
     glob::Pattern::new(s).map_err(|e| format!("not a valid pattern ({}): {s}", e.msg))
 }
 
-/// `YYYY-MM-DD` as the start of that day in local time, in UTC (the walk's
-/// times are UTC).
 fn parse_date(s: &str) -> Result<NaiveDateTime, String> {
-    let day = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("expected a date as YYYY-MM-DD, e.g. 2024-03-31: {s}"))?;
-    let midnight = day.and_time(chrono::NaiveTime::MIN);
-    Ok(chrono::Local
-        .from_local_datetime(&midnight)
-        .earliest()
-        .map_or(midnight, |t| t.naive_utc()))
+    crate::engine::find::parse_day(s)
 }
 
-/// Bytes, or a number with K, M, G or T (powers of 1024, as curl takes them).
 fn parse_size(s: &str) -> Result<u64, String> {
-    let bad = || format!("expected a size in bytes, or with K, M, G or T, e.g. 10K or 5M: {s}");
-    let t = s.trim();
-    let (digits, shift) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let shift = match c.to_ascii_uppercase() {
-                'K' => 10,
-                'M' => 20,
-                'G' => 30,
-                'T' => 40,
-                _ => return Err(bad()),
-            };
-            (&t[..i], shift)
-        }
-        _ => (t, 0),
-    };
-    let n: u64 = digits.parse().map_err(|_| bad())?;
-    n.checked_mul(1u64 << shift)
-        .ok_or_else(|| format!("the size is too large: {s}"))
+    crate::engine::find::parse_size(s)
 }
 
 impl FindArgs {
-    /// Whether an entry (its name, what it is) passes every condition.
-    fn matches(&self, name: &str, node: &Node) -> bool {
-        if let Some(p) = &self.name
-            && !p.matches(name)
-        {
-            return false;
+    /// The conditions, as the shared search takes them.
+    fn criteria(&self) -> Criteria {
+        Criteria {
+            name: self
+                .name
+                .clone()
+                .map_or(NamePattern::Any, |pattern| NamePattern::Glob {
+                    pattern,
+                    case_sensitive: true,
+                }),
+            kind: match self.kind {
+                None => KindFilter::Both,
+                Some(KindArg::F) => KindFilter::Files,
+                Some(KindArg::D) => KindFilter::Folders,
+            },
+            // --larger is "more than", the criteria's minimum is inclusive.
+            min_size: self.larger.map(|n| n.saturating_add(1)),
+            max_size: None,
+            modified_after: self.newer,
+            modified_before: None,
         }
-        match (self.kind, node) {
-            (Some(KindArg::F), Node::Dir) | (Some(KindArg::D), Node::File(_)) => return false,
-            _ => {}
-        }
-        if self.newer.is_none() && self.larger.is_none() {
-            return true;
-        }
-        // Size and time conditions are about files: a folder's listing
-        // gives neither reliably.
-        let Node::File(info) = node else {
-            return false;
-        };
-        // A file whose time or size the listing did not give cannot be
-        // shown to match, so it does not.
-        if let Some(after) = self.newer
-            && info.modified.is_none_or(|t| t < after)
-        {
-            return false;
-        }
-        if let Some(min) = self.larger
-            && info.size.is_none_or(|s| s <= min)
-        {
-            return false;
-        }
-        true
     }
 }
 
@@ -136,7 +108,9 @@ pub(super) async fn run(args: &FindArgs, net: &NetArgs) -> Result<(), CliError> 
         }
         session.cwd(&home).await?;
     }
-    let options = WalkOptions {
+    let options = FindOptions {
+        criteria: args.criteria(),
+        max_depth: args.max_depth,
         charset,
         // A saved site's server time zone, else found on the way (MDTM),
         // so --newer compares LIST times in UTC as sync does.
@@ -144,55 +118,38 @@ pub(super) async fn run(args: &FindArgs, net: &NetArgs) -> Result<(), CliError> 
             .options()
             .list_time_offset_minutes
             .map(|m| chrono::TimeDelta::minutes(i64::from(m))),
-        ..WalkOptions::default()
     };
     // Ctrl+C ends the whole command (see `cli::main`); nothing else cancels.
     let cancel = AtomicBool::new(false);
-    let tree = walk_remote(&mut session, &root, &options, &mut |_| {}, &cancel)
-        .await
-        .map_err(|e| match e {
-            crate::sync::SyncError::Ftp(e) => e.into(),
-            other => CliError::transfer(other.to_string()),
-        })?;
-    let _ = session.quit().await;
-    for why in &tree.refused {
-        eprintln!("ferry: skipped: {why}");
-    }
-    let mut out = String::new();
-    for (rel, node) in &tree.nodes {
-        let name = rel.rsplit(|&b| b == b'/').next().unwrap_or(rel);
-        if !args.matches(&charset.decode(name), node) {
-            continue;
+    let mut unlisted = 0usize;
+    // Printed as found, like find(1): a big tree shows results at once.
+    let mut report = |found: Found| match found {
+        Found::Hit(hit) => {
+            let AnyPath::Remote(path) = hit.path else {
+                return;
+            };
+            // The walk refused names with line breaks, so one path is one line.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", charset.decode(&path));
         }
-        // The walk refused names with line breaks, so one path is one line.
-        out.push_str(&charset.decode(&remote_path(&root, rel)));
-        out.push('\n');
-    }
-    print!("{out}");
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_take_curl_suffixes() {
-        assert_eq!(parse_size("0"), Ok(0));
-        assert_eq!(parse_size("1500"), Ok(1500));
-        assert_eq!(parse_size("10K"), Ok(10 * 1024));
-        assert_eq!(parse_size("5m"), Ok(5 * 1024 * 1024));
-        assert_eq!(parse_size("2G"), Ok(2 << 30));
-        assert!(parse_size("5X").is_err());
-        assert!(parse_size("K").is_err());
-        assert!(parse_size("-1").is_err());
-        assert!(parse_size("99999999999T").is_err());
-    }
-
-    #[test]
-    fn dates_are_days() {
-        assert!(parse_date("2024-03-31").is_ok());
-        assert!(parse_date("2024-02-30").is_err());
-        assert!(parse_date("31/03/2024").is_err());
+        Found::Skipped(why) => {
+            if why.starts_with("could not list") {
+                unlisted += 1;
+            }
+            eprintln!("ferry: skipped: {why}");
+        }
+        Found::Progress(_) => {}
+    };
+    let walked = find_remote(&mut session, &root, &options, &mut report, &cancel).await;
+    let _ = session.quit().await;
+    let _ = std::io::stdout().flush();
+    match walked {
+        Ok(_) if unlisted > 0 => Err(CliError::transfer(format!(
+            "{unlisted} folder(s) could not be listed (named above), so the list is incomplete: {}",
+            url.display()
+        ))),
+        Ok(_) => Ok(()),
+        Err(FindError::Ftp(e)) => Err(e.into()),
+        Err(other) => Err(CliError::transfer(other.to_string())),
     }
 }

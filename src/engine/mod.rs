@@ -7,6 +7,7 @@ pub mod diagnose;
 pub mod edit;
 mod edit_actor;
 pub mod existing;
+pub mod find;
 mod local;
 pub mod protocol;
 pub mod queue;

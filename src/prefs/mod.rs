@@ -36,6 +36,9 @@ pub struct Preferences {
     /// Name filters (View → Filters…); files from before them get the presets.
     pub filters: crate::filters::FilterSettings,
     pub network: Network,
+    /// Global bookmarks (for any server), in menu order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bookmarks: Vec<crate::sites::Bookmark>,
     /// Top-level keys this Ferry does not know.
     #[serde(flatten)]
     pub extra: toml::Table,
@@ -200,6 +203,10 @@ mod tests {
                 editor: "code --wait {}".into(),
             },
             filters: crate::filters::FilterSettings::default(),
+            bookmarks: vec![crate::sites::Bookmark::for_folder(
+                "/www",
+                Some("/home/me/www".into()),
+            )],
             extra: toml::Table::new(),
         };
         let text = p.to_toml().unwrap();

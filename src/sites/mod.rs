@@ -2,6 +2,7 @@
 //! certificates and FileZilla import. The window, the command line and the
 //! engine use it; it uses only the protocol engine's option types.
 
+pub mod bookmark;
 mod error;
 pub mod filezilla;
 pub mod password_file;
@@ -11,6 +12,7 @@ pub mod spec;
 pub mod store;
 pub mod trust;
 
+pub use bookmark::{Bookmark, BookmarkEdit, BookmarkScope};
 pub use error::{Result, SitesError};
 pub use filezilla::{ImportReport, import_filezilla, import_filezilla_xml};
 pub use password_file::{KdfCost, PASSWORD_FILE, PasswordFile};

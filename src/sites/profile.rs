@@ -319,6 +319,9 @@ pub struct Site {
     /// Connect through the proxy in Preferences, none, or this one.
     #[serde(default, skip_serializing_if = "SiteProxy::is_preferences")]
     pub proxy: SiteProxy,
+    /// The site's bookmarks, in menu order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bookmarks: Vec<super::Bookmark>,
     /// Fields from a newer Ferry, kept so saving does not drop them.
     #[serde(flatten)]
     pub extra: toml::Table,
@@ -360,6 +363,7 @@ impl Site {
             sync_browsing: false,
             comment: String::new(),
             proxy: SiteProxy::Preferences,
+            bookmarks: Vec::new(),
             extra: toml::Table::new(),
         }
     }

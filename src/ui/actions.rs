@@ -40,6 +40,9 @@ pub enum Action {
     FilesBeingEdited,
     Permissions,
     Filters,
+    FindFiles,
+    AddBookmark,
+    ManageBookmarks,
 }
 
 /// Where an action can be offered.
@@ -183,6 +186,13 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::Pane,
     },
     ActionInfo {
+        action: Action::FindFiles,
+        label: "Find files…",
+        tooltip: "Search this folder and the folders in it by name, size and date",
+        shortcut: cmd(Key::F),
+        scope: Scope::Pane,
+    },
+    ActionInfo {
         action: Action::NewFolder,
         label: "New folder…",
         tooltip: "Create a folder here",
@@ -289,6 +299,20 @@ pub const ACTIONS: &[ActionInfo] = &[
         scope: Scope::App,
     },
     ActionInfo {
+        action: Action::AddBookmark,
+        label: "Bookmark this folder…",
+        tooltip: "Add the remote folder (and, if you like, the local one) to the bookmarks",
+        shortcut: cmd(Key::D),
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::ManageBookmarks,
+        label: "Manage bookmarks…",
+        tooltip: "Rename, delete and reorder bookmarks",
+        shortcut: None,
+        scope: Scope::App,
+    },
+    ActionInfo {
         action: Action::Preferences,
         label: "Preferences…",
         tooltip: "Ferry's defaults: transfers, new connections, appearance, editor",
@@ -375,6 +399,9 @@ mod tests {
             FilesBeingEdited,
             Permissions,
             Filters,
+            FindFiles,
+            AddBookmark,
+            ManageBookmarks,
         ];
         for a in all {
             assert_eq!(a.info().action, a, "{a:?} has no row");

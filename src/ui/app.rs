@@ -4,8 +4,10 @@
 //! intents, which the app carries out in one place (`intents.rs`).
 
 mod actions;
+mod bookmarks;
 mod events;
 mod filters;
+mod find;
 mod intents;
 mod modals;
 mod preferences;
@@ -407,6 +409,11 @@ pub struct FerryApp {
     /// never written but to the store), and the keys already asked for.
     proxy_passwords: std::collections::HashMap<String, String>,
     proxy_passwords_asked: std::collections::HashSet<String>,
+    /// Find files (Ctrl+F).
+    pub find: super::find_window::FindWindow,
+    /// Bookmark this folder (Ctrl+D), and Manage bookmarks.
+    pub add_bookmark: super::bookmarks_dialog::AddBookmarkDialog,
+    pub manage_bookmarks: super::bookmarks_dialog::ManageBookmarks,
 }
 
 impl FerryApp {
@@ -504,6 +511,9 @@ impl FerryApp {
             transfer_exclusions,
             proxy_passwords: Default::default(),
             proxy_passwords_asked: Default::default(),
+            find: Default::default(),
+            add_bookmark: Default::default(),
+            manage_bookmarks: Default::default(),
         };
         // Hints, notes and field errors use the small style: egui's 9
         // points is hard to read, 11.5 sits just under the 12.5 body text.
@@ -735,6 +745,7 @@ impl FerryApp {
     fn menu_bar(&mut self, ui: &mut egui::Ui) -> Option<Intent> {
         let mut fired = None;
         let mut recent_clicked = None;
+        let mut bookmark = None;
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
                 for a in [Action::Connect, Action::SiteManager, Action::SaveAsSite] {
@@ -821,6 +832,9 @@ impl FerryApp {
                     fired = Some(Action::SyncBrowse);
                 }
             });
+            ui.menu_button("Bookmarks", |ui| {
+                bookmark = self.bookmarks_menu(ui);
+            });
             ui.menu_button("Transfer", |ui| {
                 if action_toggle(ui, Action::ToggleQueue, !self.queue.paused) {
                     fired = Some(Action::ToggleQueue);
@@ -832,6 +846,7 @@ impl FerryApp {
         });
         recent_clicked
             .map(|site| Intent::ConnectSite(Box::new(site)))
+            .or(bookmark)
             .or(fired.map(Intent::Action))
     }
 
@@ -1104,6 +1119,8 @@ impl FerryApp {
             && !self.preferences_window.open
             && !self.permissions.open
             && !self.filters.open
+            && !self.add_bookmark.open
+            && self.find.confirm_delete.is_none()
         {
             let keys = self.shortcuts(ctx);
             self.apply_intents(keys, ctx);
@@ -1177,7 +1194,8 @@ impl FerryApp {
             || self.modal.is_some()
             || self.cert_prompt.is_some()
             || self.preferences_window.open
-            || self.filters.open;
+            || self.filters.open
+            || self.add_bookmark.open;
         // Both panes get the same frame, so their headers line up.
         let pane_frame = egui::Frame::central_panel(&style).inner_margin(egui::Margin::same(6));
         // The split is a share of the width: when the window's width changes
@@ -1230,6 +1248,12 @@ impl FerryApp {
         self.apply_intents(edits.into_iter().map(Intent::Engine), ctx);
         let permissions = self.permissions.ui(ctx);
         self.apply_intents(permissions.into_iter().map(Intent::Engine), ctx);
+        let find = self.find.ui(ctx);
+        self.apply_intents(find.into_iter().map(Intent::Find), ctx);
+        let added = self.add_bookmark.show(ctx);
+        self.apply_intents(added.map(Intent::Bookmark), ctx);
+        let managed = self.manage_bookmarks.show(ctx);
+        self.apply_intents(managed.into_iter().map(Intent::Bookmark), ctx);
         let test = self.test_ui(ctx);
         self.apply_intents(test.map(Intent::Test), ctx);
         let cert = self.cert_ui(ctx);

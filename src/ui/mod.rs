@@ -3,11 +3,13 @@
 
 pub mod actions;
 pub mod app;
+pub mod bookmarks_dialog;
 pub mod cert_dialog;
 pub mod connect_dialog;
 pub mod connect_form;
 pub mod edit_list;
 pub mod filters_dialog;
+pub mod find_window;
 pub mod folder_tree;
 pub mod fonts;
 pub mod format;

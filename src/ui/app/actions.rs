@@ -180,6 +180,9 @@ impl FerryApp {
                     self.notice = Some(why);
                 }
             }
+            Action::FindFiles => self.open_find(side),
+            Action::AddBookmark => self.start_add_bookmark(),
+            Action::ManageBookmarks => self.open_manage_bookmarks(),
             Action::ImportSites => self.import_sites(None, ctx),
             Action::ExportSites => self.export_sites(None, ctx),
         }

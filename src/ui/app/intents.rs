@@ -37,6 +37,10 @@ pub(crate) enum Intent {
     Pane(Side, PaneAction),
     /// A button of the error banner.
     Banner(BannerAction),
+    /// Find files' results and Start.
+    Find(crate::ui::find_window::FindIntent),
+    /// The bookmark dialogs and the Bookmarks menu.
+    Bookmark(crate::ui::bookmarks_dialog::BookmarkIntent),
     /// Send this command to the engine as it is (the transfer queue's
     /// buttons and its "target exists" question).
     Engine(Command),
@@ -67,7 +71,7 @@ impl FerryApp {
             Intent::Test(intent) => self.apply_test(intent),
             Intent::Cert(decision) => self.apply_cert(decision),
             Intent::Prefs(PrefsIntent::Apply {
-                prefs,
+                mut prefs,
                 proxy_password,
                 ..
             }) => {
@@ -78,6 +82,8 @@ impl FerryApp {
                     let key = crate::sites::proxy_secret_id(&proxy.url());
                     self.remember_proxy_password(key, password.0);
                 }
+                // Bookmarks are not edited there: keep any added since it opened.
+                prefs.bookmarks = self.preferences.bookmarks.clone();
                 self.apply_preferences(prefs, false, ctx);
                 self.save_preferences();
             }
@@ -87,6 +93,8 @@ impl FerryApp {
             Intent::Pane(side, action) => self.apply_pane_action(side, action, ctx),
             Intent::Banner(action) => self.apply_banner_action(action),
             Intent::Engine(command) => self.send(command),
+            Intent::Find(intent) => self.apply_find(intent, ctx),
+            Intent::Bookmark(intent) => self.apply_bookmark(intent),
         }
     }
 
