@@ -208,6 +208,7 @@ impl FerryApp {
                 path,
                 show_hidden: self.state.show_hidden,
             }),
+            PaneAction::CancelListing => self.send(Command::CancelListing),
             PaneAction::Navigate(p) => {
                 self.active = side;
                 self.navigate(p);
