@@ -77,6 +77,14 @@ impl FerryApp {
                     self.navigate(parent);
                 }
             }
+            // The transfer list, when it was clicked last and is on screen.
+            Action::SelectAll
+                if self.queue.focused
+                    && self.state.show_log
+                    && self.state.bottom_tab == BottomTab::Queue =>
+            {
+                self.queue.select_all()
+            }
             Action::SelectAll => self.pane_mut(side).select_all(),
             Action::Open => {
                 let selected: Vec<_> = self.pane(side).selected().into_iter().cloned().collect();
