@@ -416,6 +416,13 @@ fn main() {
         .and_then(|d| d.and_hms_opt(12, 0, 0))
         .expect("valid date");
 
+    // Figures from a busy machine are inflated: say how busy it was.
+    println!(
+        "load average: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
     println!(
         "Folder: {} entries; LIST {:.1} MB, MLSD {:.1} MB\n",
         format_count(ENTRIES),
