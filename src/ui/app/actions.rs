@@ -216,7 +216,13 @@ impl FerryApp {
                 path,
                 show_hidden: self.state.show_hidden,
             }),
-            PaneAction::CancelListing => self.send(Command::CancelListing),
+            // A local listing is not stopped (its late answer is ignored);
+            // the remote one stops reading.
+            PaneAction::CancelListing => {
+                if side == Side::Remote {
+                    self.send(Command::CancelListing);
+                }
+            }
             PaneAction::Navigate(p) => {
                 self.active = side;
                 self.navigate(p);
