@@ -434,7 +434,7 @@ async fn dispatch(
                     tokio::spawn(local::list(p, out.clone()));
                 }
                 AnyPath::Remote(p) => match live(&mut remote) {
-                    Some(r) => r.send(remote::RemoteOp::List(p, show_hidden)),
+                    Some(r) => r.list(p, show_hidden),
                     None => out.send(Event::ListingFailed {
                         path: AnyPath::Remote(p),
                         message: "not connected; connect to a server first".into(),
@@ -442,6 +442,11 @@ async fn dispatch(
                     }),
                 },
             },
+            Command::CancelListing => {
+                if let Some(r) = &remote {
+                    r.cancel_listings();
+                }
+            }
             Command::MakeDir { path } => match path {
                 AnyPath::Local(p) => {
                     tokio::spawn(local::make_dir(p, out.clone()));

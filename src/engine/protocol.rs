@@ -207,6 +207,13 @@ pub enum Command {
     /// List a folder on either side. Answered by `Listing` or `ListingFailed`.
     /// `show_hidden` applies to local folders (and `LIST -a` remotely).
     List { path: AnyPath, show_hidden: bool },
+    /// Stop the remote listings asked for so far: the one streaming in
+    /// stops reading (its data connection is closed and ABOR brings the
+    /// session back in step) and is answered by `ListingCancelled`; one not
+    /// started yet is answered the same way without being sent. The
+    /// session stays connected. Local listings are not stopped: the window
+    /// ignores their late answer.
+    CancelListing,
     /// Create a folder. Answered by `OperationDone` or `OperationFailed`.
     MakeDir { path: AnyPath },
     /// Rename or move within one side. Answered by `OperationDone` or `OperationFailed`.
@@ -309,6 +316,12 @@ pub enum Event {
     Disconnected { reason: Option<String> },
     /// A folder's contents.
     Listing { path: AnyPath, entries: Vec<Entry> },
+    /// A remote listing is streaming in: `entries` lines received so far
+    /// (at most about ten a second; the final `Listing` may differ by a
+    /// header line such as `total`).
+    ListingProgress { path: AnyPath, entries: u64 },
+    /// A listing stopped by `CancelListing`.
+    ListingCancelled { path: AnyPath },
     /// A folder could not be listed. `data_mode` is set when the data
     /// connection failed in that mode (the UI offers the other one).
     ListingFailed {

@@ -1,19 +1,28 @@
 //! The browsing connection: one task owns the session and runs one remote
 //! operation at a time (FTP allows one command in flight per connection).
 
-use tokio::sync::mpsc;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
 
 use super::Outbox;
 use super::protocol::{AnyPath, Entry, Event, Kind, Side};
 use super::remote_path::{is_plain_name, join, parent};
+use crate::ftp::listing::parse_listing_with;
 use crate::ftp::{
     ConnectOptions, DataMode, EntryKind, FtpError, NameCharset, RemoteEntry, Session,
 };
 
+/// How often a listing that streams in reports its count.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
 /// Operations the remote task runs, in order.
 #[derive(Debug)]
 pub(super) enum RemoteOp {
-    List(Vec<u8>, bool),
+    /// A folder, `LIST -a`, and the listing's number (see [`RemoteHandle::list`]).
+    List(Vec<u8>, bool, u64),
     MakeDir(Vec<u8>),
     Rename(Vec<u8>, Vec<u8>),
     Delete(Vec<(Vec<u8>, bool)>),
@@ -23,11 +32,29 @@ pub(super) enum RemoteOp {
 
 pub(super) struct RemoteHandle {
     tx: mpsc::UnboundedSender<RemoteOp>,
+    /// The number of the last listing asked for.
+    listings: Cell<u64>,
+    /// Listings up to this number are cancelled. A watch, not a flag the
+    /// task resets: a cancel that comes just as one listing ends can never
+    /// stop the next one.
+    cancel: watch::Sender<u64>,
 }
 
 impl RemoteHandle {
     pub(super) fn send(&self, op: RemoteOp) {
         let _ = self.tx.send(op);
+    }
+
+    /// List a folder (`hidden`: `LIST -a`).
+    pub(super) fn list(&self, path: Vec<u8>, hidden: bool) {
+        let number = self.listings.get() + 1;
+        self.listings.set(number);
+        self.send(RemoteOp::List(path, hidden, number));
+    }
+
+    /// Stop every listing asked for so far, running or waiting.
+    pub(super) fn cancel_listings(&self) {
+        self.cancel.send_replace(self.listings.get());
     }
 
     pub(super) fn is_closed(&self) -> bool {
@@ -41,14 +68,21 @@ pub(super) fn spawn(
     out: Outbox,
 ) -> RemoteHandle {
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(options, initial, rx, out));
-    RemoteHandle { tx }
+    let (cancel, cancelled) = watch::channel(0);
+    tokio::spawn(run(options, initial, rx, cancelled, out));
+    // The first listing (the home folder, or `initial`) is number 1.
+    RemoteHandle {
+        tx,
+        listings: Cell::new(1),
+        cancel,
+    }
 }
 
 async fn run(
     options: ConnectOptions,
     initial: Option<Vec<u8>>,
     mut rx: mpsc::UnboundedReceiver<RemoteOp>,
+    cancelled: watch::Receiver<u64>,
     out: Outbox,
 ) {
     let host = options.addr_text();
@@ -81,7 +115,7 @@ async fn run(
         certificate: session.certificate().cloned().map(Box::new),
     });
     let first = initial.unwrap_or(home);
-    let result = list(&mut session, first, false, &out).await;
+    let result = list(&mut session, first, false, (1, &cancelled), &out).await;
     if let Err(e) = recover(&mut session, result).await {
         return lost(e, &out);
     }
@@ -116,7 +150,9 @@ async fn run(
                     .status(format!("Data connections now use {mode} mode"));
                 Ok(())
             }
-            RemoteOp::List(path, hidden) => list(&mut session, path, hidden, &out).await,
+            RemoteOp::List(path, hidden, number) => {
+                list(&mut session, path, hidden, (number, &cancelled), &out).await
+            }
             RemoteOp::MakeDir(path) => {
                 let r = session.mkdir(&path).await.map(|_| ());
                 done(r, &out, format!("Created {}", lossy(&path)), parent(&path))
@@ -202,24 +238,91 @@ fn done(
     r
 }
 
+/// List `path` for the pane, as listing number `number`: stopped when
+/// `cancelled` reaches that number, with the lines received so far
+/// reported about ten times a second while it streams in.
 async fn list(
     session: &mut Session,
     path: Vec<u8>,
     hidden: bool,
+    (number, cancelled): (u64, &watch::Receiver<u64>),
     out: &Outbox,
 ) -> Result<(), FtpError> {
+    let mut cancelled = cancelled.clone();
+    if *cancelled.borrow_and_update() >= number {
+        out.send(Event::ListingCancelled {
+            path: AnyPath::Remote(path),
+        });
+        return Ok(());
+    }
     out.busy(Side::Remote, format!("Listing {}…", lossy(&path)));
     session.set_list_hidden(hidden);
+    // The session counts lines as they arrive; a ticker beside it reports
+    // the count when it changed, so a server that sends in bursts and then
+    // pauses still shows how far it got.
+    let lines = AtomicU64::new(0);
+    let mut progress = |n: u64| lines.store(n, Ordering::Relaxed);
+    let cancel = async move {
+        // Err: the handle is gone (disconnecting); the Quit op ends the task.
+        if cancelled.wait_for(|&up_to| up_to >= number).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
     // Auto mode's fallback to the other data mode happens inside the session.
-    let result = session.list(Some(&path)).await;
+    let result = {
+        let listing = session.list_raw_watched(Some(&path), &mut progress, cancel);
+        let mut listing = std::pin::pin!(listing);
+        let mut tick = tokio::time::interval(PROGRESS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut shown = 0;
+        loop {
+            tokio::select! {
+                result = &mut listing => break result,
+                _ = tick.tick() => {
+                    let n = lines.load(Ordering::Relaxed);
+                    if n != shown {
+                        shown = n;
+                        out.send(Event::ListingProgress {
+                            path: AnyPath::Remote(path.clone()),
+                            entries: n,
+                        });
+                    }
+                }
+            }
+        }
+    };
     report_mode_switch(session, out);
-    match result {
-        Ok(entries) => {
+    let result = match result {
+        Ok((format, bytes)) => {
             let charset = session.options().charset;
-            let entries = entries
-                .into_iter()
-                .map(|e| remote_entry(e, &charset))
-                .collect();
+            let now = chrono::Local::now().naive_local();
+            // A folder of a million entries takes a while to parse: on
+            // blocking threads (all cores), not on the engine's.
+            let parsed = tokio::task::spawn_blocking(move || {
+                parse_listing_with(&bytes, format, now, |e| remote_entry(e, &charset))
+            })
+            .await;
+            match parsed {
+                Ok(entries) => Ok(entries),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // The runtime is shutting down: nobody waits for the answer.
+                Err(_) => return Ok(()),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Err(FtpError::Cancelled) => {
+            session
+                .log()
+                .status(format!("Listing of {} cancelled", lossy(&path)));
+            out.idle(Side::Remote);
+            out.send(Event::ListingCancelled {
+                path: AnyPath::Remote(path),
+            });
+            Ok(())
+        }
+        Ok(entries) => {
             // The wait ends before the listing shows, so a window that shows
             // the listing never still says it waits for it.
             out.idle(Side::Remote);

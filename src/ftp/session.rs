@@ -1212,6 +1212,22 @@ impl Session {
     /// The raw bytes of a directory listing and the format they are in
     /// (MLSD when the server offers it, else LIST or `LIST -a`).
     pub async fn list_raw(&mut self, path: Option<&[u8]>) -> Result<(ListingFormat, Vec<u8>)> {
+        self.list_raw_watched(path, &mut |_| {}, std::future::pending())
+            .await
+    }
+
+    /// [`Session::list_raw`], calling `progress` with the number of lines
+    /// received so far after each read (a big folder streams in for a
+    /// while), and stopping when `cancel` resolves: the data connection is
+    /// closed, ABOR brings the control connection back in step, and the
+    /// result is [`FtpError::Cancelled`] with the session still usable.
+    pub async fn list_raw_watched(
+        &mut self,
+        path: Option<&[u8]>,
+        progress: &mut (dyn FnMut(u64) + Send),
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Result<(ListingFormat, Vec<u8>)> {
+        let mut cancel = std::pin::pin!(cancel);
         if let Some(p) = path {
             check_argument(p)?;
         }
@@ -1232,8 +1248,28 @@ impl Session {
         };
         let mut data = self.open_transfer(verb, arg.as_deref(), 0).await?;
         let mut out = Vec::new();
-        if let Err(e) = data.read_to_end(&mut out).await {
-            let err = data.error(e);
+        let mut buf = vec![0u8; FIRST_CHUNK];
+        let mut lines = 0u64;
+        let failure = loop {
+            let read = tokio::select! {
+                r = data.read(&mut buf) => r,
+                () = &mut cancel => break Some(FtpError::Cancelled),
+            };
+            match read {
+                Ok(0) => break None,
+                Ok(n) => {
+                    let chunk = &buf[..n];
+                    lines += memchr::memchr_iter(b'\n', chunk).count() as u64;
+                    out.extend_from_slice(chunk);
+                    progress(lines);
+                    if n == buf.len() && buf.len() < CHUNK {
+                        buf.resize(CHUNK, 0);
+                    }
+                }
+                Err(e) => break Some(data.error(e)),
+            }
+        };
+        if let Some(err) = failure {
             self.abort_transfer(data).await?;
             return Err(err);
         }

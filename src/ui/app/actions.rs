@@ -78,6 +78,14 @@ impl FerryApp {
                     self.browse(parent);
                 }
             }
+            // The transfer list, when it was clicked last and is on screen.
+            Action::SelectAll
+                if self.queue.focused
+                    && self.state.show_log
+                    && self.state.bottom_tab == BottomTab::Queue =>
+            {
+                self.queue.select_all()
+            }
             Action::SelectAll => self.pane_mut(side).select_all(),
             Action::Open => {
                 let selected: Vec<_> = self.pane(side).selected().into_iter().cloned().collect();
@@ -211,6 +219,13 @@ impl FerryApp {
                 path,
                 show_hidden: self.state.show_hidden,
             }),
+            // A local listing is not stopped (its late answer is ignored);
+            // the remote one stops reading.
+            PaneAction::CancelListing => {
+                if side == Side::Remote {
+                    self.send(Command::CancelListing);
+                }
+            }
             PaneAction::Navigate(p) => {
                 self.active = side;
                 self.browse(p);

@@ -121,6 +121,17 @@ impl FerryApp {
                     pane.tree_listing(&path, &entries);
                 }
             }
+            Event::ListingProgress { path, entries } => {
+                self.pane_mut(path.side()).listing_progress(&path, entries);
+            }
+            Event::ListingCancelled { path } => {
+                let pane = self.pane_mut(path.side());
+                // A folder the tree asked for stops waiting too.
+                pane.tree_listing_failed(&path, "listing cancelled");
+                if pane.path() == Some(&path) {
+                    pane.cancel_loading();
+                }
+            }
             Event::ListingFailed {
                 path,
                 message,

@@ -40,7 +40,9 @@ pub(crate) use icons::paint_folder;
 use icons::*;
 pub use path_bar::{breadcrumbs, parse_typed_path, path_text};
 use selection::Bits;
+pub(crate) use table::sort_header;
 use view::*;
+pub(crate) use view::{Filter, natural_key};
 pub use view::{SortColumn, compare_entries, natural_cmp, sorted_order};
 
 /// The name of the child of `ancestor` on the way down to `descendant`, when
@@ -109,6 +111,9 @@ pub enum PaneAction {
     List(AnyPath),
     /// The button of the status line's offer was pressed.
     AcceptOffer,
+    /// Stop the listing on its way (Esc or the Cancel button while a
+    /// folder loads); the pane already went back to its previous folder.
+    CancelListing,
 }
 
 /// A message in the status line with a button that acts on it
@@ -264,6 +269,9 @@ pub struct PaneState {
     reveal: Option<Vec<u8>>,
     loading: bool,
     loading_since: Option<f64>,
+    /// Entries of the listing on its way received so far (a big folder
+    /// streams in for a while).
+    streamed: Option<u64>,
     error: Option<String>,
     stale: bool,
     rename: Option<Rename>,
@@ -323,6 +331,7 @@ impl PaneState {
             reveal: None,
             loading: false,
             loading_since: None,
+            streamed: None,
             error: None,
             stale: false,
             rename: None,
@@ -486,6 +495,7 @@ impl PaneState {
         self.path = Some(path);
         self.loading = false;
         self.loading_since = None;
+        self.streamed = None;
         self.error = None;
         self.ensure_view();
         if let Some(name) = self.reveal.take()
@@ -510,7 +520,40 @@ impl PaneState {
         self.path = Some(path);
         self.loading = true;
         self.loading_since = None;
+        self.streamed = None;
         self.error = None;
+    }
+
+    /// `entries` of the listing of `path` have arrived so far.
+    pub fn listing_progress(&mut self, path: &AnyPath, entries: u64) {
+        if self.loading && self.path.as_ref() == Some(path) {
+            self.streamed = Some(entries);
+        }
+    }
+
+    /// How many entries of the listing on its way have arrived, while one streams in.
+    pub fn streamed(&self) -> Option<u64> {
+        self.streamed.filter(|_| self.loading)
+    }
+
+    /// Stop waiting for the listing on its way: the pane goes back to the
+    /// folder its rows are from, as they were. With no rows yet (the first
+    /// listing after connecting) it says the listing was cancelled.
+    /// Returns whether a listing was on its way.
+    pub fn cancel_loading(&mut self) -> bool {
+        if !self.loading {
+            return false;
+        }
+        self.loading = false;
+        self.loading_since = None;
+        self.streamed = None;
+        self.reveal = None;
+        if self.listed.is_some() {
+            self.path = self.listed.clone();
+        } else {
+            self.error = Some("listing cancelled; Refresh lists the folder again".into());
+        }
+        true
     }
 
     /// Show (or clear) an error in place of the listing.
@@ -733,6 +776,9 @@ impl PaneState {
         self.follow_local_changes(ui.ctx(), &mut actions);
         self.ensure_view();
         self.keyboard(ui, &ids, active);
+        if self.loading && active && self.escape_pressed(ui, &ids) && self.cancel_loading() {
+            actions.push(PaneAction::CancelListing);
+        }
 
         self.toolbar_ui(ui, &ids, &mut actions);
         self.ensure_view();
@@ -752,7 +798,7 @@ impl PaneState {
             self.table_area_ui(ui, settings, &ids, active, &mut actions);
         });
         ui.add_space(2.0);
-        self.status_ui(ui);
+        self.status_ui(ui, &mut actions);
         if std::mem::take(&mut self.offer_taken) {
             actions.push(PaneAction::AcceptOffer);
         }

@@ -205,6 +205,23 @@ impl PaneState {
 }
 
 impl PaneState {
+    /// Esc was pressed for this pane: no dialog, menu or other text field
+    /// has it (the filter box may). Consumes the key.
+    pub(super) fn escape_pressed(&self, ui: &Ui, ids: &Ids) -> bool {
+        let ctx = ui.ctx();
+        if egui::Popup::is_any_open(ctx)
+            || ctx.memory(|m| m.top_modal_layer().is_some())
+            || self.rename.is_some()
+            || self.path_edit.is_some()
+        {
+            return false;
+        }
+        if ctx.text_edit_focused() && !ctx.memory(|m| m.has_focus(ids.filter)) {
+            return false;
+        }
+        ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape))
+    }
+
     /// Arrow keys, Page Up/Down and Home/End move the cursor (Shift extends
     /// the selection); typing a character focuses the filter box. Enter, F2,
     /// Delete and friends belong to the app's action table.

@@ -382,7 +382,26 @@ impl PaneState {
         });
     }
 
-    pub(super) fn status_ui(&mut self, ui: &mut Ui) {
+    pub(super) fn status_ui(&mut self, ui: &mut Ui, actions: &mut Vec<PaneAction>) {
+        if self.loading {
+            // A big folder takes a while: say how far it got, and offer a way out.
+            let text = match self.streamed {
+                Some(n) => format!("Listing… {}", format::count(n, "entry", "entries")),
+                None => "Listing…".to_string(),
+            };
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(text).weak());
+                if ui
+                    .small_button("Cancel")
+                    .on_hover_text("Stop listing and go back to the folder shown before (Esc)")
+                    .clicked()
+                    && self.cancel_loading()
+                {
+                    actions.push(PaneAction::CancelListing);
+                }
+            });
+            return;
+        }
         if let Some(offer) = &self.offer {
             let mut taken = false;
             ui.horizontal(|ui| {
@@ -484,7 +503,7 @@ pub(super) fn resize_handles(ui: &Ui, ids: &Ids, header: &[Rect; 5], settings: &
 }
 
 /// A header cell that sorts by its column, with ▲/▼ on the sorted one.
-pub(super) fn sort_header(
+pub(crate) fn sort_header(
     ui: &mut Ui,
     title: &str,
     right: bool,

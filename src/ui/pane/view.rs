@@ -408,7 +408,7 @@ pub(super) fn prefix(bytes: &[u8]) -> u64 {
 /// ASCII lowercased, other characters lowercased (UTF-8 keeps code-point
 /// order), and each run of digits as `0`, the number of its digits without
 /// leading zeros, then those digits.
-pub(super) fn natural_key(name: &str, out: &mut Vec<u8>) {
+pub(crate) fn natural_key(name: &str, out: &mut Vec<u8>) {
     let bytes = name.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -518,14 +518,15 @@ pub(super) fn trim_zeros(digits: &[u8]) -> &[u8] {
     &digits[first..]
 }
 
-/// The filter box's text, prepared for matching display names.
-pub(super) struct Filter {
+/// The filter box's text, prepared for matching display names (the
+/// transfer list's filter box uses it too).
+pub(crate) struct Filter {
     needle: String,
     ascii: bool,
 }
 
 impl Filter {
-    pub(super) fn new(text: &str) -> Filter {
+    pub(crate) fn new(text: &str) -> Filter {
         let text = text.trim();
         let ascii = text.is_ascii();
         Filter {
@@ -538,19 +539,19 @@ impl Filter {
         }
     }
 
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.needle.is_empty()
     }
 
     /// Whether every name this filter matches is also matched by `wider`
     /// (the text grew around the old text), so only `wider`'s matches need
     /// checking.
-    pub(super) fn narrows(&self, wider: &Filter) -> bool {
+    pub(crate) fn narrows(&self, wider: &Filter) -> bool {
         self.ascii == wider.ascii && self.needle.contains(&wider.needle)
     }
 
     /// Case-insensitive substring match.
-    pub(super) fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         if self.needle.is_empty() {
             return true;
         }

@@ -5,13 +5,18 @@
 //! the queue and turns clicks into engine commands; it owns no transfer.
 //!
 //! - `rate.rs`: the one rate estimator rows, totals and the status line share;
+//! - `rows.rs`: the rows a tab shows, sorted by a column and filtered,
+//!   worked out once per change;
 //! - `table.rs`: the rows (virtualized), selection and the context menu.
 
 mod rate;
+mod rows;
 mod table;
 
 use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use eframe::egui::{self, Align, Layout, RichText, TextStyle};
 
@@ -19,6 +24,7 @@ use super::format;
 use crate::engine::queue::MAX_CONCURRENCY;
 use crate::engine::{AnyPath, Command, Conflict, JobState, JobView, OnExisting};
 pub use rate::Rate;
+pub use rows::QueueSort;
 
 /// How much throughput history the graph shows, in seconds.
 const GRAPH_SECONDS: f64 = 60.0;
@@ -64,7 +70,8 @@ impl QueueTab {
 /// view. A frame costs the same with 10 jobs or 100,000.
 #[derive(Default)]
 pub struct QueueView {
-    jobs: HashMap<u64, JobView>,
+    /// By id; a fast hash, as 100,000 lookups happen each time the rows are worked out.
+    jobs: FxHashMap<u64, JobView>,
     /// Queue order; new jobs are appended until the engine sends its order.
     order: Vec<u64>,
     /// Rows, counts and totals, rebuilt on first use after a change.
@@ -78,7 +85,7 @@ pub struct QueueView {
     pub conflicts: VecDeque<Conflict>,
     apply_to_all: bool,
     /// Each running job's rate.
-    meters: HashMap<u64, Rate>,
+    meters: FxHashMap<u64, Rate>,
     /// Bytes moved and jobs finished since the window opened (running totals).
     moved: u64,
     finished: u64,
@@ -89,6 +96,27 @@ pub struct QueueView {
     sampled_at: Option<f64>,
     /// Throughput over the last minute.
     history: VecDeque<Sample>,
+    /// Bumped whenever a job changes (its state included), jobs come or
+    /// go, or the order changes: the shown rows are keyed on it.
+    generation: u64,
+    /// Bumped only when jobs come or go or the order changes: orders by
+    /// path, size or server stay valid while states change.
+    set_generation: u64,
+    /// The column the rows are sorted by, and whether ascending; None:
+    /// the queue's own order (the order jobs run in).
+    pub sort: Option<(QueueSort, bool)>,
+    /// The filter box: only rows whose local or remote path contains this
+    /// text (any case) are shown.
+    pub filter: String,
+    /// Every job in the order of `sort`.
+    sorted: Option<(rows::SortedFor, Vec<u64>)>,
+    /// The rows of the tab shown, sorted and filtered.
+    shown: Option<(rows::ShownFor, Vec<u64>)>,
+    /// The selected rows shown when the context menu opened: what its
+    /// actions act on.
+    menu_ids: Vec<u64>,
+    /// The panel was clicked last (not a pane): Select all (Ctrl+A) selects its rows.
+    pub focused: bool,
 }
 
 /// What the panel shows, derived from the jobs in one pass.
@@ -162,11 +190,13 @@ impl QueueView {
     /// targets of jobs that just finished, so their folders can be refreshed.
     pub fn update(&mut self, now: f64, views: Vec<JobView>) -> Vec<AnyPath> {
         self.derived.take();
+        self.generation += 1;
         let mut finished = Vec::new();
         for v in views {
             let old = self.jobs.get(&v.id);
             if old.is_none() {
                 self.order.push(v.id);
+                self.set_generation += 1;
             }
             if !v.state.is_pending() && old.is_some_and(|old| old.state.is_pending()) {
                 self.finished += 1;
@@ -192,6 +222,8 @@ impl QueueView {
     /// refreshed.
     pub fn remove(&mut self, ids: &[u64]) -> Vec<AnyPath> {
         self.derived.take();
+        self.generation += 1;
+        self.set_generation += 1;
         let mut folders = Vec::new();
         for id in ids {
             if let Some(job) = self.jobs.remove(id)
@@ -203,7 +235,7 @@ impl QueueView {
             self.selected.remove(id);
         }
         if !ids.is_empty() {
-            let gone: std::collections::HashSet<u64> = ids.iter().copied().collect();
+            let gone: FxHashSet<u64> = ids.iter().copied().collect();
             self.order.retain(|id| !gone.contains(id));
             self.conflicts.retain(|c| !gone.contains(&c.id));
             if self.anchor.is_some_and(|a| gone.contains(&a)) {
@@ -215,6 +247,8 @@ impl QueueView {
 
     pub fn set_order(&mut self, order: Vec<u64>) {
         self.derived.take();
+        self.generation += 1;
+        self.set_generation += 1;
         self.order = order;
     }
 
@@ -233,7 +267,10 @@ impl QueueView {
                 }
                 if job.state.is_pending() {
                     d.pending_files += 1;
-                    d.pending_bytes += job.size.unwrap_or(0).saturating_sub(job.bytes);
+                    // Saturating: a server may claim any size.
+                    d.pending_bytes = d
+                        .pending_bytes
+                        .saturating_add(job.size.unwrap_or(0).saturating_sub(job.bytes));
                 }
                 d.running |= matches!(job.state, JobState::Running | JobState::Expanding);
             }
@@ -251,7 +288,10 @@ impl QueueView {
                     && job.state.is_pending()
                 {
                     let left = |b: u64| job.size.unwrap_or(0).saturating_sub(b);
-                    d.pending_bytes = d.pending_bytes - left(job.bytes) + left(bytes);
+                    d.pending_bytes = d
+                        .pending_bytes
+                        .saturating_sub(left(job.bytes))
+                        .saturating_add(left(bytes));
                 }
                 job.bytes = bytes;
                 if job.state == JobState::Running {
@@ -351,7 +391,21 @@ impl QueueView {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, settings: &mut QueueSettings) -> Vec<Command> {
         let mut commands = Vec::new();
+        if ui.input(|i| i.pointer.any_pressed()) {
+            self.focused = ui.rect_contains_pointer(ui.max_rect());
+        }
+        // The window's shortcut table routes Ctrl+A here while the panel
+        // has the focus; on its own (tests, or no window around it) the
+        // panel takes the key itself.
+        let select_all = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::A);
+        if self.focused
+            && !ui.ctx().text_edit_focused()
+            && ui.input_mut(|i| i.consume_shortcut(&select_all))
+        {
+            self.select_all();
+        }
         self.toolbar_ui(ui, settings, &mut commands);
+        self.filter_ui(ui);
         ui.separator();
         self.table_ui(ui, &mut commands);
         commands
@@ -420,6 +474,49 @@ impl QueueView {
                     commands.push(settings.command());
                 }
             });
+        });
+    }
+
+    /// The filter box, and how many rows it lets through.
+    fn filter_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Filter:");
+            let edit = egui::TextEdit::singleline(&mut self.filter)
+                .hint_text("part of a local or remote path")
+                .desired_width(220.0);
+            ui.add(edit).labelled_by(label.id).on_hover_text(
+                "Show only the transfers whose local or remote path contains this text (any case)",
+            );
+            if !self.filter.trim().is_empty() {
+                if ui.small_button("Clear").clicked() {
+                    self.filter.clear();
+                }
+                let shown = self.shown_rows().len();
+                let of = self.count(self.tab);
+                ui.weak(format!(
+                    "showing {} of {}",
+                    format::thousands(shown as u64),
+                    format::thousands(of as u64)
+                ));
+            }
+            if let Some((column, ascending)) = self.sort {
+                let name = match column {
+                    QueueSort::Local => "local path",
+                    QueueSort::Remote => "remote path",
+                    QueueSort::Server => "server",
+                    QueueSort::Size => "size",
+                    QueueSort::State => "state",
+                };
+                let way = if ascending { "ascending" } else { "descending" };
+                ui.weak(format!("sorted by {name}, {way}"));
+                if ui
+                    .small_button("Queue order")
+                    .on_hover_text("Show the rows in the order they run")
+                    .clicked()
+                {
+                    self.sort = None;
+                }
+            }
         });
     }
 

@@ -6,7 +6,7 @@
 use eframe::egui::{self, Align, Label, Layout, Sense, TextStyle};
 use egui_extras::{Column, TableBuilder};
 
-use super::{QueueTab, QueueView, eta, format};
+use super::{QueueSort, QueueTab, QueueView, eta, format};
 use crate::engine::{Command, Direction, JobState, JobView, MoveTo, Priority};
 
 /// How a row was clicked.
@@ -22,11 +22,14 @@ struct Click {
 impl QueueView {
     pub(super) fn table_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         let tab = self.tab;
-        let rows = &self.derived().rows[tab.index()];
+        self.shown_rows();
+        let rows = self.shown.as_ref().map_or(&[][..], |(_, rows)| rows);
         if rows.is_empty() {
+            let filtered = self.count(tab) > 0;
             ui.add_space(8.0);
             ui.vertical_centered(|ui| {
                 ui.weak(match tab {
+                    _ if filtered => "No transfers in this tab match the filter",
                     QueueTab::Queued => {
                         "Nothing queued. Drag files between the panes, or drop them here from your file manager."
                     }
@@ -39,6 +42,8 @@ impl QueueView {
         let row_height = ui.text_style_height(&TextStyle::Body) + 6.0;
         let mut clicked: Option<Click> = None;
         let mut menu: Option<u64> = None;
+        let mut sort_clicked: Option<QueueSort> = None;
+        let sort = self.sort;
         TableBuilder::new(ui)
             .id_salt("queue-table")
             .striped(true)
@@ -58,17 +63,39 @@ impl QueueView {
                     .clip(true)
                     .resizable(true),
             )
+            .column(
+                Column::initial(110.0)
+                    .at_least(50.0)
+                    .clip(true)
+                    .resizable(true),
+            )
             .column(Column::exact(70.0))
             .column(Column::exact(110.0))
             .column(Column::exact(80.0))
             .column(Column::exact(80.0))
             .column(Column::remainder().at_least(100.0).clip(true))
             .header(row_height, |mut h| {
-                for title in [
-                    "", "Local", "Remote", "Size", "Progress", "Speed", "Time", "State",
-                ] {
-                    h.col(|ui| {
-                        ui.strong(title);
+                for (title, column) in HEADERS {
+                    h.col(|ui| match column {
+                        Some(column) => {
+                            let sorted = sort.filter(|(c, _)| *c == column);
+                            let right = column == QueueSort::Size;
+                            let ascending = sorted.is_none_or(|(_, a)| a);
+                            if crate::ui::pane::sort_header(
+                                ui,
+                                title,
+                                right,
+                                sorted.is_some(),
+                                ascending,
+                            )
+                            .clicked()
+                            {
+                                sort_clicked = Some(column);
+                            }
+                        }
+                        None => {
+                            ui.strong(title);
+                        }
                     });
                 }
             })
@@ -97,6 +124,9 @@ impl QueueView {
                             remote.display(),
                             job.site
                         ));
+                    });
+                    row.col(|ui| {
+                        text(ui, format::name(ui, job.site.clone()));
                     });
                     row.col(|ui| {
                         if let Some(size) = job.size {
@@ -160,21 +190,40 @@ impl QueueView {
                     }
                 });
             });
+        if let Some(column) = sort_clicked {
+            self.click_sort(column);
+        }
         if let Some(click) = clicked {
             self.click(click);
         }
-        if let Some(id) = menu
-            && !self.selected.contains(&id)
-        {
-            self.selected.clear();
-            self.selected.insert(id);
-            self.anchor = Some(id);
+        if let Some(id) = menu {
+            if !self.selected.contains(&id) {
+                self.selected.clear();
+                self.selected.insert(id);
+                self.anchor = Some(id);
+            }
+            self.menu_ids = self.selected_shown();
         }
         self.context_menu(ui, menu.is_some(), commands);
     }
 
+    /// The selected rows the tab shows, in their shown order: what the
+    /// context menu acts on (a row filtered away is not acted on unseen).
+    fn selected_shown(&mut self) -> Vec<u64> {
+        if self.selected.is_empty() {
+            return Vec::new();
+        }
+        self.shown_rows();
+        let rows = self.shown.as_ref().map_or(&[][..], |(_, rows)| rows);
+        rows.iter()
+            .copied()
+            .filter(|id| self.selected.contains(id))
+            .collect()
+    }
+
     fn click(&mut self, click: Click) {
-        let rows = &self.derived().rows[self.tab.index()];
+        self.shown_rows();
+        let rows = self.shown.as_ref().map_or(&[][..], |(_, rows)| rows);
         let anchor = self.anchor.filter(|_| click.range);
         let range = anchor.and_then(|a| {
             let from = rows.iter().position(|&r| r == a)?;
@@ -199,9 +248,9 @@ impl QueueView {
         self.anchor = Some(click.id);
     }
 
-    /// Select every row of the tab shown.
+    /// Select every row the tab shows (with a filter: every row it lets through).
     pub fn select_all(&mut self) {
-        let rows = self.derived().rows[self.tab.index()].clone();
+        let rows = self.shown_rows().to_vec();
         self.selected.extend(rows);
     }
 
@@ -220,7 +269,7 @@ impl QueueView {
         if !open && !popup.is_open() {
             return;
         }
-        let ids: Vec<u64> = self.selected.iter().copied().collect();
+        let ids = self.menu_ids.clone();
         let tab = self.tab;
         let mut select_all = false;
         popup.show(|ui| {
@@ -298,6 +347,19 @@ impl QueueView {
         }
     }
 }
+
+/// The columns' titles, and what a click on each sorts by.
+const HEADERS: [(&str, Option<QueueSort>); 9] = [
+    ("", None),
+    ("Local", Some(QueueSort::Local)),
+    ("Remote", Some(QueueSort::Remote)),
+    ("Server", Some(QueueSort::Server)),
+    ("Size", Some(QueueSort::Size)),
+    ("Progress", None),
+    ("Speed", None),
+    ("Time", None),
+    ("State", Some(QueueSort::State)),
+];
 
 /// A row's text: not selectable, so a click on it is a click on the row.
 fn text(ui: &mut egui::Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
