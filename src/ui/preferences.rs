@@ -34,7 +34,7 @@ pub enum PrefsIntent {
     /// `proxy_password`, when given, is the proxy's new password (for the
     /// password store, never the preferences file).
     Apply {
-        prefs: Preferences,
+        prefs: Box<Preferences>,
         close: bool,
         proxy_password: Option<Secret>,
     },
@@ -98,7 +98,7 @@ impl PreferencesWindow {
             prefs.network.proxy = proxy.url();
         }
         PrefsIntent::Apply {
-            prefs,
+            prefs: Box::new(prefs),
             close,
             proxy_password: password,
         }

@@ -84,7 +84,7 @@ impl FerryApp {
                 }
                 // Bookmarks are not edited there: keep any added since it opened.
                 prefs.bookmarks = self.preferences.bookmarks.clone();
-                self.apply_preferences(prefs, false, ctx);
+                self.apply_preferences(*prefs, false, ctx);
                 self.save_preferences();
             }
             Intent::Prefs(PrefsIntent::Cancel) => {}
