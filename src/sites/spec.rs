@@ -8,6 +8,7 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use super::profile::{ConnectionMode, LogonType, Protocol, TransferMode};
+use crate::ftp::ascii::TypeChoice;
 use crate::ftp::url::FtpUrl;
 use crate::ftp::{ConnectOptions, DataMode, NameCharset, Security, Timeouts, TrustPolicy};
 
@@ -46,6 +47,14 @@ pub struct ConnectSpec {
     /// The server's `LIST` times are this many minutes ahead of UTC
     /// (`None`: found when a comparison needs it).
     pub list_time_offset_minutes: Option<i32>,
+    /// Binary, ASCII, or ASCII for text files when line ends differ
+    /// (`None`: not chosen here; the Preferences' in the window's queue).
+    pub transfer_type: Option<TypeChoice>,
+    /// Endings `TypeChoice::Auto` treats as text (empty: the defaults).
+    pub text_endings: Vec<String>,
+    /// Ranges a large download is split into (1: one stream; 0: not chosen
+    /// here, the Preferences' in the window's queue).
+    pub segments: u16,
 }
 
 impl ConnectSpec {
@@ -115,6 +124,9 @@ impl ConnectSpec {
         o.charset = self.charset;
         o.transfer_mode = self.transfer_mode;
         o.list_time_offset_minutes = self.list_time_offset_minutes;
+        o.transfer_type = self.transfer_type;
+        o.text_endings = self.text_endings.clone();
+        o.segments = self.segments;
         o
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::ftp::ConnectOptions;
 use crate::ftp::Security;
+use crate::ftp::ascii::TypeChoice;
 use crate::ftp::url::FtpUrl;
 pub use crate::ftp::url::looks_like_url;
 pub use crate::sites::{
@@ -28,6 +29,8 @@ pub mod field {
     pub const PASSWORD: &str = "Password";
     pub const MODE: &str = "Connection mode";
     pub const TRANSFER_MODE: &str = "Transfer mode";
+    pub const TRANSFER_TYPE: &str = "Transfer type";
+    pub const SEGMENTS: &str = "Segments";
     pub const TIMEOUT: &str = "Timeout";
     pub const KEEPALIVE: &str = "Keep-alive";
     pub const TIME_ZONE: &str = "Server time zone";
@@ -40,6 +43,55 @@ pub mod field {
 
 // The form's choices are the saved sites' own types; what the window needs
 // on top of them (labels, the order of the lists) is here.
+
+/// The transfer type choices of a connection: the Preferences', or one.
+pub const TRANSFER_TYPES: [Option<TypeChoice>; 4] = [
+    None,
+    Some(TypeChoice::Binary),
+    Some(TypeChoice::Ascii),
+    Some(TypeChoice::Auto),
+];
+
+/// The transfer type's name and what it does, for the list.
+pub fn describe_transfer_type(t: Option<TypeChoice>) -> (&'static str, &'static str) {
+    match t {
+        None => (
+            "As in Preferences",
+            "The type chosen in Preferences (Binary unless changed)",
+        ),
+        Some(TypeChoice::Binary) => ("Binary", "Every byte as it is: right for every file"),
+        Some(TypeChoice::Ascii) => (
+            "ASCII",
+            "Text with line ends converted (TYPE A); never resumed",
+        ),
+        Some(TypeChoice::Auto) => (
+            "Auto",
+            "ASCII for text endings (Preferences) when the server's line ends differ from this computer's",
+        ),
+    }
+}
+
+/// The segment choices of a connection: the Preferences', or a number.
+pub const SEGMENT_CHOICES: [Option<u16>; 7] =
+    [None, Some(1), Some(2), Some(3), Some(4), Some(8), Some(16)];
+
+/// The segment choice's name and what it does, for the list.
+pub fn describe_segments(n: Option<u16>) -> (&'static str, &'static str) {
+    let label = match n {
+        None => "As in Preferences",
+        Some(1) => "1 (one stream)",
+        Some(2) => "2",
+        Some(3) => "3",
+        Some(4) => "4",
+        Some(8) => "8",
+        Some(16) => "16",
+        Some(_) => "Other",
+    };
+    (
+        label,
+        "Large downloads (16 MiB and up) in this many ranges at once, each on its own connection: faster when the server limits each connection",
+    )
+}
 
 impl Protocol {
     pub const ALL: [Protocol; 4] = [
@@ -174,6 +226,10 @@ pub struct ConnectForm {
     pub password: String,
     pub mode: ConnectionMode,
     pub transfer_mode: TransferMode,
+    /// Binary / ASCII / Auto; `None` follows the Preferences.
+    pub transfer_type: Option<TypeChoice>,
+    /// Ranges per large download; `None` follows the Preferences.
+    pub segments: Option<u16>,
     /// Seconds for every network wait; empty for Ferry's defaults.
     pub timeout_secs: String,
     /// Seconds between NOOPs while idle; empty for none.
@@ -214,6 +270,8 @@ impl Default for ConnectForm {
             password: String::new(),
             mode: ConnectionMode::Auto,
             transfer_mode: TransferMode::Stream,
+            transfer_type: None,
+            segments: None,
             timeout_secs: String::new(),
             keepalive_secs: String::new(),
             time_zone: String::new(),
@@ -348,6 +406,8 @@ impl ConnectForm {
             password: self.password.clone(),
             mode: self.mode,
             transfer_mode: self.transfer_mode,
+            transfer_type: self.transfer_type,
+            segments: self.segments.unwrap_or(0),
             timeout,
             keepalive,
             list_time_offset_minutes: time_zone,
@@ -379,6 +439,8 @@ impl ConnectForm {
             password: String::new(),
             mode: site.mode,
             transfer_mode: site.transfer_mode,
+            transfer_type: site.transfer_type,
+            segments: site.segments,
             timeout_secs: site.timeout_secs.map(|s| s.to_string()).unwrap_or_default(),
             keepalive_secs: site
                 .keepalive_secs
@@ -416,6 +478,8 @@ impl ConnectForm {
         site.user = self.user.trim().to_string();
         site.mode = self.mode;
         site.transfer_mode = self.transfer_mode;
+        site.transfer_type = self.transfer_type;
+        site.segments = self.segments;
         if let Ok(timeout) = parse_timeout(&self.timeout_secs) {
             site.timeout_secs = timeout.map(|d| d.as_secs());
         }
