@@ -154,7 +154,7 @@ run_tool() {
     start=$(date +%s.%N)
     case $tool in
     curl) curl -sS --fail -o "$out" "$URL" ;;
-    lftp) lftp -c "set cmd:fail-exit yes; set net:max-retries 2; pget -n $SEGMENTS -o '$out' '$URL'" ;;
+    lftp) lftp -c "set cmd:fail-exit yes; set net:max-retries 2; pget -n $SEGMENTS '$URL' -o '$out'" ;;
     ferry) "$FERRY" get --segments "$SEGMENTS" "$URL" "$out" 2>/dev/null ;;
     esac
     end=$(date +%s.%N)

@@ -360,14 +360,6 @@ pub async fn download_segmented(
     // Connections for all ranges not yet complete, the session's included.
     let open_ranges = saved.ranges.iter().filter(|(_, e, d)| d < e).count();
     let wanted = open_ranges.min(plan.count).saturating_sub(1);
-    let extras = open_extra_sessions(session, wanted).await;
-    if extras.len() < wanted {
-        session.log().status(format!(
-            "Opened {} of {wanted} further connections; the ranges are shared among {}",
-            extras.len(),
-            extras.len() + 1
-        ));
-    }
     let file = {
         let part = part.clone();
         blocking(move || {
@@ -400,15 +392,36 @@ pub async fn download_segmented(
     session.log().status(format!(
         "Downloading in {} ranges on {} connections",
         open_ranges,
-        extras.len() + 1
+        wanted + 1
     ));
     let (stop_tx, stop_rx) = watch::channel(false);
     let cancel = session.cancel_signal();
     let mut workers = JoinSet::new();
-    for s in extras {
-        let (shared, stop, cancel) = (shared.clone(), stop_rx.clone(), cancel.clone());
+    // The further connections log in while this session's range runs
+    // already; each takes ranges as soon as it is in.
+    for _ in 0..wanted {
+        let (shared, mut stop, mut cancel) = (shared.clone(), stop_rx.clone(), cancel.clone());
+        let (opts, sink, log) = (
+            session.options().clone(),
+            session.log_sink(),
+            session.log().clone(),
+        );
         workers.spawn(async move {
-            let mut s = s;
+            let connected = tokio::select! {
+                r = Session::connect(opts, sink) => r,
+                () = stopped(&mut stop, &mut cancel) => return Err(FtpError::Cancelled),
+            };
+            let mut s = match connected {
+                Ok(s) => s,
+                Err(e) => {
+                    // A server limiting connections per address refuses the
+                    // surplus: the connections that are in share its ranges.
+                    log.status(format!(
+                        "A further connection for a range failed ({e}); the other connections take its range"
+                    ));
+                    return Ok(());
+                }
+            };
             let result = fetch_ranges(&mut s, &shared, stop, cancel).await;
             // Quitting is a courtesy; the ranges are already decided.
             let _ = s.quit().await;
@@ -575,30 +588,6 @@ fn prepare_part(
         .map_err(local_error("creating the download file", part))?;
     write_sidecar(part, &saved)?;
     Ok(saved)
-}
-
-/// Up to `n` more sessions with `session`'s options, opened at once. One
-/// that fails is left out (a server limiting connections per address
-/// refuses the surplus), and the log says why.
-async fn open_extra_sessions(session: &Session, n: usize) -> Vec<Session> {
-    let mut opening = JoinSet::new();
-    for _ in 0..n {
-        let (opts, sink) = (session.options().clone(), session.log_sink());
-        opening.spawn(Session::connect(opts, sink));
-    }
-    let mut opened = Vec::new();
-    while let Some(r) = opening.join_next().await {
-        match r {
-            Ok(Ok(s)) => opened.push(s),
-            Ok(Err(e)) => session
-                .log()
-                .status(format!("A further connection for a range failed: {e}")),
-            Err(e) => session
-                .log()
-                .status(format!("A further connection for a range failed: {e}")),
-        }
-    }
-    opened
 }
 
 /// Take ranges until none is left, fetching each (with retries).
