@@ -541,3 +541,88 @@ async fn vsftpd_capping_each_connection_serves_the_ranges_exactly() {
         s.quit().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_r_splits_the_large_files_of_a_folder_through_the_queue() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::create_dir(server.path("dir")).unwrap();
+    let big = random_bytes((17 << 20) + 9, 15);
+    let small = random_bytes(1000, 16);
+    std::fs::write(server.path("dir/big.bin"), &big).unwrap();
+    std::fs::write(server.path("dir/small.bin"), &small).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let o = ferry(
+        &[
+            "-v",
+            "get",
+            "-r",
+            "-j",
+            "1",
+            "--segments",
+            "2",
+            &server.url("/dir/"),
+            "copy",
+        ],
+        work.path(),
+    )
+    .await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(std::fs::read(work.path().join("copy/big.bin")).unwrap() == big);
+    assert!(std::fs::read(work.path().join("copy/small.bin")).unwrap() == small);
+    assert_eq!(
+        err.matches("Downloading in 2 ranges on 2 connections")
+            .count(),
+        1,
+        "the large file only: {err}"
+    );
+}
+
+#[test]
+fn a_site_keeps_its_segments_and_type_and_the_preferences_fill_in_the_rest() {
+    use ferry::engine::queue::TransferSettings;
+    use ferry::ftp::ascii::TypeChoice;
+    use ferry::sites::Site;
+    use ferry::ui::connect_form::ConnectForm;
+
+    let mut site = Site::new("s", "h");
+    let mut form = ConnectForm::from_site(&site);
+    form.user = "u".into();
+    form.segments = Some(8);
+    form.transfer_type = Some(TypeChoice::Ascii);
+    form.apply_to(&mut site);
+    assert_eq!(
+        (site.segments, site.transfer_type),
+        (Some(8), Some(TypeChoice::Ascii))
+    );
+    let text = toml::to_string(&site).unwrap();
+    let back: Site = toml::from_str(&text).unwrap();
+    assert_eq!(
+        (back.segments, back.transfer_type),
+        (Some(8), Some(TypeChoice::Ascii))
+    );
+
+    let prefs = TransferSettings {
+        segments: 4,
+        transfer_type: TypeChoice::Auto,
+        text_endings: vec!["conf".into()],
+    };
+    // The site's own choices win...
+    let mut own = form.validate().unwrap().options;
+    prefs.fill(&mut own);
+    assert_eq!(
+        (own.segments, own.transfer_type),
+        (8, Some(TypeChoice::Ascii))
+    );
+    // ...and "As in Preferences" takes the Preferences'.
+    form.segments = None;
+    form.transfer_type = None;
+    let mut follows = form.validate().unwrap().options;
+    assert_eq!((follows.segments, follows.transfer_type), (0, None));
+    prefs.fill(&mut follows);
+    assert_eq!(
+        (follows.segments, follows.transfer_type),
+        (4, Some(TypeChoice::Auto))
+    );
+    assert_eq!(follows.text_endings, ["conf"]);
+}
