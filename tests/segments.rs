@@ -626,3 +626,46 @@ fn a_site_keeps_its_segments_and_type_and_the_preferences_fill_in_the_rest() {
     );
     assert_eq!(follows.text_endings, ["conf"]);
 }
+
+/// A server that says nothing when the client closes the data connection of a RETR (it only
+/// notices at ABOR): [`EarlyEnd::Close`] waits a few seconds for the reply, then sends ABOR and
+/// reads both replies and the marker's, leaving the session in step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_silent_after_the_data_closes_gets_abor_and_stays_in_step() {
+    let mut script = login_script();
+    script.extend([
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("RETR big.bin".into()),
+        Step::Send(b"150 here\r\n".to_vec()),
+        Step::DataSendAndHold(vec![7u8; 100_000]),
+        Step::WaitDataClosed,
+        Step::Expect("ABOR".into()),
+        Step::Send(b"426 Transfer aborted\r\n226 ABOR successful\r\n".to_vec()),
+        Step::Expect("PWD".into()),
+        Step::Send(b"257 \"/\"\r\n".to_vec()),
+        Step::Expect("NOOP".into()),
+        Step::Send(b"200 still here\r\n".to_vec()),
+    ]);
+    let fake = FakeServer::start(script).await;
+    let log = Captured::default();
+    let mut s = connect(fake.addr, &log).await;
+    let mut data = s.retrieve("big.bin", 0).await.unwrap();
+    let mut first = vec![0u8; 1000];
+    data.read_exact(&mut first).await.unwrap();
+    s.end_transfer_early(data, EarlyEnd::Close)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", log.dump()));
+    s.noop()
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", log.dump()));
+    assert!(log.count("sending ABOR") == 1, "{}", log.dump());
+    let report = fake.finish().await;
+    assert!(
+        report.commands.iter().any(|c| c == "NOOP"),
+        "{:?}",
+        report.commands
+    );
+}
