@@ -29,8 +29,6 @@ pub mod field {
     pub const PASSWORD: &str = "Password";
     pub const MODE: &str = "Connection mode";
     pub const TRANSFER_MODE: &str = "Transfer mode";
-    pub const TRANSFER_TYPE: &str = "Transfer type";
-    pub const SEGMENTS: &str = "Segments";
     pub const TIMEOUT: &str = "Timeout";
     pub const KEEPALIVE: &str = "Keep-alive";
     pub const TIME_ZONE: &str = "Server time zone";
@@ -43,55 +41,6 @@ pub mod field {
 
 // The form's choices are the saved sites' own types; what the window needs
 // on top of them (labels, the order of the lists) is here.
-
-/// The transfer type choices of a connection: the Preferences', or one.
-pub const TRANSFER_TYPES: [Option<TypeChoice>; 4] = [
-    None,
-    Some(TypeChoice::Binary),
-    Some(TypeChoice::Ascii),
-    Some(TypeChoice::Auto),
-];
-
-/// The transfer type's name and what it does, for the list.
-pub fn describe_transfer_type(t: Option<TypeChoice>) -> (&'static str, &'static str) {
-    match t {
-        None => (
-            "As in Preferences",
-            "The type chosen in Preferences (Binary unless changed)",
-        ),
-        Some(TypeChoice::Binary) => ("Binary", "Every byte as it is: right for every file"),
-        Some(TypeChoice::Ascii) => (
-            "ASCII",
-            "Text with line ends converted (TYPE A); never resumed",
-        ),
-        Some(TypeChoice::Auto) => (
-            "Auto",
-            "ASCII for text endings (Preferences) when the server's line ends differ from this computer's",
-        ),
-    }
-}
-
-/// The segment choices of a connection: the Preferences', or a number.
-pub const SEGMENT_CHOICES: [Option<u16>; 7] =
-    [None, Some(1), Some(2), Some(3), Some(4), Some(8), Some(16)];
-
-/// The segment choice's name and what it does, for the list.
-pub fn describe_segments(n: Option<u16>) -> (&'static str, &'static str) {
-    let label = match n {
-        None => "As in Preferences",
-        Some(1) => "1 (one stream)",
-        Some(2) => "2",
-        Some(3) => "3",
-        Some(4) => "4",
-        Some(8) => "8",
-        Some(16) => "16",
-        Some(_) => "Other",
-    };
-    (
-        label,
-        "Large downloads (16 MiB and up) in this many ranges at once, each on its own connection: faster when the server limits each connection",
-    )
-}
 
 impl Protocol {
     pub const ALL: [Protocol; 4] = [
@@ -226,9 +175,11 @@ pub struct ConnectForm {
     pub password: String,
     pub mode: ConnectionMode,
     pub transfer_mode: TransferMode,
-    /// Binary / ASCII / Auto; `None` follows the Preferences.
+    /// Binary / ASCII / Auto; `None` follows the Preferences. Not drawn
+    /// yet: carried so that a site's value (sites.toml) survives the form.
     pub transfer_type: Option<TypeChoice>,
-    /// Ranges per large download; `None` follows the Preferences.
+    /// Ranges per large download; `None` follows the Preferences. Not drawn
+    /// yet: carried so that a site's value (sites.toml) survives the form.
     pub segments: Option<u16>,
     /// Seconds for every network wait; empty for Ferry's defaults.
     pub timeout_secs: String,

@@ -229,22 +229,6 @@ impl<'a> FormRows<'a> {
             &TransferMode::ALL,
             |t| (t.label(), t.explanation()),
         );
-        choice_row(
-            ui,
-            (self.id, "transfer-type"),
-            field::TRANSFER_TYPE,
-            &mut form.transfer_type,
-            &super::model::TRANSFER_TYPES,
-            super::model::describe_transfer_type,
-        );
-        choice_row(
-            ui,
-            (self.id, "segments"),
-            field::SEGMENTS,
-            &mut form.segments,
-            &super::model::SEGMENT_CHOICES,
-            super::model::describe_segments,
-        );
     }
 
     /// The fields of [`FormRows::network`], for opening a collapsed section
