@@ -8,14 +8,18 @@ use super::url::RemoteArg;
 use super::{CliError, Command, CopyArgs, IfExists, NetArgs, connect_options};
 use crate::engine::OnExisting;
 use crate::engine::existing::{self, Found, Verdict};
+use crate::engine::segments::{SegmentPlan, download_segmented};
 use crate::engine::transfer::{
-    Existing, Known, download_file, download_into, safe_local_name, safe_remote_name, upload_file,
-    upload_from,
+    Existing, Known, download_into, safe_local_name, safe_remote_name, upload_file, upload_from,
 };
 use crate::ftp::log::cli_log;
 use crate::ftp::{EntryKind, NameCharset, RemoteEntry, Session};
 
-pub(super) async fn run(command: Command, net: NetArgs) -> Result<(), CliError> {
+pub(super) async fn run(command: Command, mut net: NetArgs) -> Result<(), CliError> {
+    refuse_segments(&command)?;
+    if let Command::Get { copy, .. } = &command {
+        net.segments = copy.segments;
+    }
     match command {
         Command::Ls { url, all } => ls(&url, all, &net).await,
         Command::Get {
@@ -203,8 +207,10 @@ async fn get(
         return finish(&url, s).await;
     };
     let progress = LazyProgress::new(target.display().to_string());
-    download_file(
+    let plan = SegmentPlan::new(s.options().segments.max(1).into());
+    download_segmented(
         &mut s,
+        plan,
         &url.path,
         &target,
         existing,
@@ -384,6 +390,27 @@ fn standard_stream(stream: impl std::os::windows::io::AsHandle) -> std::io::Resu
 
 /// "newer" and "rename" compare and pick names the way the queue does: a
 /// single file then goes through the queue too.
+/// `--segments` splits one download into a file: an upload cannot be
+/// split (FTP writes a remote file only at its end), nor can standard
+/// output take ranges out of order.
+fn refuse_segments(command: &Command) -> Result<(), CliError> {
+    match command {
+        Command::Put { copy, .. } if copy.segments.is_some_and(|n| n > 1) => Err(CliError::usage(
+            "--segments splits downloads only; upload without it",
+        )),
+        Command::Get {
+            local: Some(local),
+            copy,
+            ..
+        } if copy.segments.is_some_and(|n| n > 1) && is_standard_stream(local) => {
+            Err(CliError::usage(
+                "--segments writes ranges into a file, not standard output; name a file or drop --segments",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn needs_queue(copy: &CopyArgs) -> bool {
     matches!(copy.if_exists, IfExists::Newer | IfExists::Rename) && !copy.resume
 }

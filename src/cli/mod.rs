@@ -106,6 +106,27 @@ struct NetArgs {
     /// as curl reads them; `--proxy ''` ignores them. Passive mode only.
     #[arg(long, global = true, value_name = "URL")]
     proxy: Option<String>,
+    /// Transfer type: i (binary, the default), a (ASCII text: TYPE A, line
+    /// ends converted; never resumed), or auto (ASCII for text endings such
+    /// as .txt .html .php .css .js .sh .conf, only when the server's line
+    /// ends differ from this machine's, as a Windows server's do).
+    #[arg(long = "type", global = true, value_enum, value_name = "TYPE")]
+    transfer_type: Option<TypeArg>,
+    /// `get --segments N`, laid on the connection options so that `get -r`'s
+    /// queue splits its large files too.
+    #[arg(skip)]
+    segments: Option<u16>,
+}
+
+/// `--type`: binary, ASCII or auto.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum TypeArg {
+    /// Image (binary): every byte as it is.
+    I,
+    /// ASCII: text with line ends converted (CRLF on the wire).
+    A,
+    /// ASCII for text endings when line ends differ, else binary.
+    Auto,
 }
 
 /// `--mode`: the FTP transfer modes.
@@ -263,6 +284,12 @@ struct CopyArgs {
     /// Repeat for more. A folder left out is left out with all inside it.
     #[arg(long, value_name = "GLOB", requires = "recursive")]
     exclude: Vec<String>,
+    /// Download a large file in N ranges at once, each on a connection of
+    /// its own (REST), as lftp's `pget -n` does: faster when the server caps
+    /// each connection. Files under 16 MiB, and servers without REST
+    /// STREAM, go in one stream (1-16; downloads only).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    segments: Option<u16>,
 }
 
 /// `--limit-rate`: one bucket for the whole command, shared by its connections.
@@ -501,6 +528,17 @@ fn lay_flags(spec: &mut ConnectSpec, net: &NetArgs) {
     spec.trust_pasv_host |= net.trust_pasv_host;
     if let Some(mode) = net.mode {
         spec.transfer_mode = mode.into();
+    }
+    if let Some(n) = net.segments {
+        spec.segments = n;
+    }
+    if let Some(t) = net.transfer_type {
+        use crate::ftp::ascii::TypeChoice;
+        spec.transfer_type = Some(match t {
+            TypeArg::I => TypeChoice::Binary,
+            TypeArg::A => TypeChoice::Ascii,
+            TypeArg::Auto => TypeChoice::Auto,
+        });
     }
     if let Some(policy) = trust_policy(net) {
         spec.trust = policy;

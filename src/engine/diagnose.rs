@@ -151,9 +151,17 @@ pub async fn run(
                 record(&mut steps, skipped(kind));
                 continue;
             }
-            if command == DataCommand::Port && s.peer().is_ipv6() {
+            if s.peer().is_ipv6()
+                && let Some(why) = match command {
+                    DataCommand::Port => Some("PORT cannot name an IPv6 address (EPRT can)"),
+                    // Its reply holds an IPv4 address; some servers close the
+                    // connection when asked over IPv6.
+                    DataCommand::Pasv => Some("PASV cannot name an IPv6 address (EPSV can)"),
+                    _ => None,
+                }
+            {
                 let mut step = skipped(kind);
-                step.detail = "PORT cannot name an IPv6 address (EPRT can)".into();
+                step.detail = why.into();
                 record(&mut steps, step);
                 continue;
             }
@@ -495,6 +503,12 @@ pub fn verdict(steps: &[Step], opts: &ConnectOptions) -> (String, Option<DataMod
         (true, true) => {
             "Everything works: login, and data connections in both passive and active mode. Use Passive (or Auto) for this site.".to_string()
         }
+        (false, true) if passive_why == "are refused" => {
+            "Passive mode is refused by the server (EPSV and PASV); active mode works: use Active for this site.".to_string()
+        }
+        (true, false) if active_why == "are refused" => {
+            "Passive data connections work; the server refuses active mode (EPRT and PORT). Use Passive for this site.".to_string()
+        }
         (false, true) => format!(
             "Control connection works but passive data connections {passive_why}: a firewall or NAT between you and the server blocks the data ports. Active mode works: use Active for this site."
         ),
@@ -524,14 +538,18 @@ pub fn verdict(steps: &[Step], opts: &ConnectOptions) -> (String, Option<DataMod
 }
 
 /// "time out", "are refused" or "fail", from the two ways of one mode.
+/// A way skipped (PORT or PASV over IPv6) says nothing either way.
 fn why(steps: &[Step], a: DataCommand, b: DataCommand) -> &'static str {
-    let outcomes = [
+    let outcomes: Vec<Outcome> = [
         outcome(steps, StepKind::List(a)),
         outcome(steps, StepKind::List(b)),
-    ];
+    ]
+    .into_iter()
+    .filter(|o| *o != Outcome::Skipped)
+    .collect();
     if outcomes.contains(&Outcome::TimedOut) {
         "time out"
-    } else if outcomes.iter().all(|o| *o == Outcome::Refused) {
+    } else if !outcomes.is_empty() && outcomes.iter().all(|o| *o == Outcome::Refused) {
         "are refused"
     } else {
         "fail"
@@ -610,6 +628,14 @@ mod tests {
         let (text, mode) = verdict(&steps([TimedOut, Ok, Ok, Ok], Ok), &o);
         assert!(
             text.contains("EPSV does not work here but PASV does"),
+            "{text}"
+        );
+        assert_eq!(mode, Some(DataMode::Passive));
+        // Over IPv6 PASV and PORT are skipped; a server without EPRT refuses
+        // active mode, which is not a firewall on the client's side.
+        let (text, mode) = verdict(&steps([Ok, Skipped, Refused, Skipped], Ok), &o);
+        assert!(
+            text.starts_with("Passive data connections work; the server refuses active mode"),
             "{text}"
         );
         assert_eq!(mode, Some(DataMode::Passive));

@@ -15,6 +15,7 @@ pub mod rate_limit;
 mod read_ahead;
 mod remote;
 mod remote_path;
+pub mod segments;
 pub mod transfer;
 
 use std::collections::{BTreeMap, HashMap};
@@ -533,6 +534,9 @@ async fn dispatch(
                 concurrency,
                 on_existing,
             }),
+            Command::TransferSettings(settings) => {
+                queue.command(QueueCommand::TransferSettings(settings))
+            }
         }
     }
     if let Some(r) = remote.take() {

@@ -271,6 +271,9 @@ pub enum Command {
         concurrency: usize,
         on_existing: OnExisting,
     },
+    /// Change how the queue's downloads are split and which transfer type
+    /// its files use, where the site does not say (the Preferences).
+    TransferSettings(crate::engine::queue::TransferSettings),
     /// Switch the data connection mode of the current connection.
     SetDataMode(DataMode),
     /// Edit in place: open a remote file of the current connection in an

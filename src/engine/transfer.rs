@@ -117,6 +117,8 @@ pub async fn download_file(
         Some(n) => Some(n),
         None => session.size(remote).await.ok(),
     };
+    let text = session.is_text_transfer(remote).await;
+    let existing = text_start(session, text, existing, remote);
     // Without a time from the listing, MDTM rides along with the data
     // command instead of costing a round trip per file.
     if known.modified.is_none() {
@@ -125,6 +127,7 @@ pub async fn download_file(
     let part = part_path(target);
     if let (Existing::Overwrite, Some(size)) = (existing, size)
         && size <= SMALL_FILE
+        && !text
     {
         return download_small(
             session,
@@ -139,7 +142,17 @@ pub async fn download_file(
         .await;
     }
     let check = part.clone();
-    run_blocking(move || refuse_link(&check)).await?;
+    let resume = existing == Existing::Resume;
+    run_blocking(move || {
+        refuse_link(&check)?;
+        // A segmented download's .part has holes: keep only its complete
+        // beginning (see `segments`).
+        super::segments::forget_segments(&check, resume).map_err(local_error(
+            "reading the record of a segmented download",
+            &check,
+        ))
+    })
+    .await?;
     let mut offset = 0;
     if existing == Existing::Resume {
         if !part.exists() && target.exists() {
@@ -207,6 +220,7 @@ pub async fn download_file(
     let got = offset + received;
     if let Some(size) = size
         && got != size
+        && !(text && session.last_wire_bytes() == size)
     {
         return Err(FtpError::Incomplete {
             got,
@@ -231,6 +245,23 @@ pub async fn download_file(
     })
     .await?;
     Ok(got)
+}
+
+/// A text (ASCII) transfer is never resumed: line ends are converted, so
+/// the two sides' byte counts differ and a REST offset would mean other
+/// bytes on most servers. It starts over (text files are small), and the
+/// log says so. Its size check accepts the server's SIZE matching either
+/// the local bytes or the bytes on the wire (CRLF line ends): servers
+/// count one or the other in `TYPE A`.
+fn text_start(session: &Session, text: bool, existing: Existing, remote: &[u8]) -> Existing {
+    if text && existing == Existing::Resume {
+        session.log().status(format!(
+            "{} is a text (ASCII) transfer: starting it over instead of resuming, as line ends change its length",
+            String::from_utf8_lossy(remote)
+        ));
+        return Existing::Overwrite;
+    }
+    existing
 }
 
 /// Files up to this size are received into memory and written to disk in
@@ -466,6 +497,7 @@ pub async fn download_into<W: tokio::io::AsyncWrite + Unpin + Send>(
     })?;
     if let Some(size) = size
         && got != size
+        && !(session.is_text_transfer(remote).await && session.last_wire_bytes() == size)
     {
         return Err(FtpError::Incomplete {
             got,
@@ -530,6 +562,8 @@ pub async fn upload_file(
     }
     let len = meta.len();
     let mut offset = 0;
+    let text = session.is_text_transfer(remote).await;
+    let existing = text_start(session, text, existing, remote);
     if existing == Existing::Resume {
         offset = session.size(remote).await.unwrap_or(0);
         if offset > len {
@@ -556,6 +590,7 @@ pub async fn upload_file(
     }
     if let Ok(remote_size) = session.size(remote).await
         && remote_size != len
+        && !(text && remote_size == session.last_wire_bytes())
     {
         return Err(FtpError::Incomplete {
             got: remote_size,
@@ -589,6 +624,7 @@ pub async fn upload_from(
         .await?;
     if let Ok(remote_size) = session.size(remote).await
         && remote_size != sent
+        && !(session.is_text_transfer(remote).await && session.last_wire_bytes() == remote_size)
     {
         return Err(FtpError::Incomplete {
             got: remote_size,

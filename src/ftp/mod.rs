@@ -1,6 +1,7 @@
 //! The FTP protocol engine: control and data connections, replies, TLS,
 //! listings. No app state and no UI; usable and tested on its own.
 
+pub mod ascii;
 pub mod control;
 pub mod data;
 pub mod error;
@@ -23,5 +24,5 @@ pub use log::{LogKind, LogLine, LogSink, SharedLog};
 pub use modes::TransferMode;
 pub use options::{ConnectOptions, NameCharset, Security, Timeouts};
 pub use proxy::{Proxy, ProxyKind};
-pub use session::{Session, TransferType};
+pub use session::{EarlyEnd, Session, TransferType};
 pub use tls::{CertificateInfo, TrustPolicy};

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
+use super::ascii::TypeChoice;
 pub use super::error::DataMode;
 use super::modes::TransferMode;
 use super::tls::TrustPolicy;
@@ -180,6 +181,18 @@ pub struct ConnectOptions {
     /// Connect through this proxy (control and passive data connections;
     /// active mode is refused). `None`: connect directly.
     pub proxy: Option<super::proxy::Proxy>,
+    /// Binary, ASCII, or ASCII for text files when line ends differ (see
+    /// `ascii`). `None`: not chosen for this connection (binary, unless the
+    /// transfer queue lays the Preferences' choice on it).
+    pub transfer_type: Option<TypeChoice>,
+    /// The endings `TypeChoice::Auto` treats as text, without dots; empty
+    /// means `ascii::DEFAULT_TEXT_ENDINGS`.
+    pub text_endings: Vec<String>,
+    /// Split a large download into this many ranges on connections of their
+    /// own (engine's `segments`; 1: one stream; 0: not chosen, so the
+    /// transfer queue uses the Preferences'). Carried with the options so
+    /// that a site's choice reaches the transfer queue.
+    pub segments: u16,
 }
 
 /// What `Debug` shows instead of a password: whether there is one, never it.
@@ -210,6 +223,9 @@ impl std::fmt::Debug for ConnectOptions {
             transfer_mode,
             list_time_offset_minutes,
             proxy,
+            transfer_type,
+            text_endings,
+            segments,
         } = self;
         f.debug_struct("ConnectOptions")
             .field("host", host)
@@ -231,6 +247,9 @@ impl std::fmt::Debug for ConnectOptions {
             .field("transfer_mode", transfer_mode)
             .field("list_time_offset_minutes", list_time_offset_minutes)
             .field("proxy", proxy)
+            .field("transfer_type", transfer_type)
+            .field("text_endings", text_endings)
+            .field("segments", segments)
             .finish()
     }
 }

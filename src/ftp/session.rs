@@ -11,6 +11,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio_rustls::TlsConnector;
 
+use super::ascii::{
+    LineEnds, TextDecoder, TextEncoder, TypeChoice, default_text_endings, has_text_ending,
+    is_text_transfer,
+};
 use super::control::{Control, check_argument, refused, tls_error};
 use super::data::{DataStream, eprt_argument, parse_epsv, parse_pasv, port_argument};
 use super::error::{Channel, DataMode, FtpError, ModeNote, Result, data_hint};
@@ -40,6 +44,20 @@ pub enum TransferType {
     Binary,
     Ascii,
 }
+
+/// How [`Session::end_transfer_early`] stops a RETR before the end of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EarlyEnd {
+    /// Close the data connection, then read the transfer's reply; ABOR only
+    /// when none comes (one round trip fewer than ABOR on most servers).
+    #[default]
+    Close,
+    /// Close the data connection and send ABOR at once.
+    Abor,
+}
+
+/// How long [`EarlyEnd::Close`] waits for the transfer's reply before ABOR.
+const EARLY_END_REPLY_WAIT: Duration = Duration::from_secs(3);
 
 /// A data connection being set up, before the transfer command is sent.
 enum Prepared {
@@ -159,6 +177,9 @@ pub struct Session {
     /// Through a proxy: the host the proxy connected the control
     /// connection to; passive data connections go to its data ports.
     proxy_target: Option<Target>,
+    /// Bytes the last download or upload moved over its data connection
+    /// (what a text transfer's SIZE may count instead of the local bytes).
+    last_wire_bytes: u64,
 }
 
 impl Session {
@@ -254,6 +275,7 @@ impl Session {
             mdtm_answer: None,
             replies_out_of_order: false,
             proxy_target,
+            last_wire_bytes: 0,
         };
         Ok(session)
     }
@@ -1176,6 +1198,57 @@ impl Session {
         self.back_in_step().await
     }
 
+    /// End a RETR whose remaining data is not wanted (a segment of a
+    /// segmented download that reached its range's end), and get back in
+    /// step with the server. [`EarlyEnd::Close`] drops the data connection
+    /// and reads the transfer's own verdict (426, 451, or 226 when the
+    /// server had already sent everything), sending ABOR only when no reply
+    /// comes within a few seconds; [`EarlyEnd::Abor`] sends ABOR at once, as
+    /// a cancel does. Either way the replies are counted exactly as
+    /// [`Session::abort_transfer`] counts them, and a server that does not
+    /// add up in time gets a reconnect.
+    pub async fn end_transfer_early(&mut self, data: DataStream, how: EarlyEnd) -> Result<()> {
+        if how == EarlyEnd::Abor {
+            return self.abort_transfer(data).await;
+        }
+        drop(data);
+        if self.in_transfer.take().is_none() {
+            return Ok(());
+        }
+        let wait = self.opts.timeouts.reply.min(EARLY_END_REPLY_WAIT);
+        // `final_reply` is cancellation-safe: a reply half read when the
+        // wait ends stays in the decoder for the ABOR tally.
+        match tokio::time::timeout(wait, self.control.final_reply()).await {
+            Ok(Ok(r)) => {
+                self.log().status(format!(
+                    "Stopped the transfer at the end of its range (the server answered {})",
+                    r.code
+                ));
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                self.log().status(format!(
+                    "No reply {} s after closing the data connection; sending ABOR",
+                    wait.as_secs()
+                ));
+                self.back_in_step().await
+            }
+        }
+    }
+
+    /// The signal that cancels this session's transfers, for work that
+    /// runs transfers of its own on other sessions (segmented downloads).
+    pub fn cancel_signal(&self) -> Option<watch::Receiver<bool>> {
+        self.cancel.clone()
+    }
+
+    /// Where this session's protocol lines go, so that sessions opened
+    /// alongside it (segmented downloads) log to the same place.
+    pub fn log_sink(&self) -> SharedLog {
+        self.sink.clone()
+    }
+
     async fn resync_after_abort(&mut self) -> Result<()> {
         let limit = self.opts.timeouts.reply;
         self.control.abort_and_resync(limit).await
@@ -1301,11 +1374,16 @@ impl Session {
     ) -> Result<u64> {
         let path = path.as_ref();
         check_argument(path)?;
-        self.set_type(TransferType::Binary).await?;
-        let mode = self
-            .prepare_mode("Download", path, offset > 0, None)
-            .await?;
+        let text = self.is_text_transfer(path).await;
+        let mode = if text {
+            self.prepare_text("Download", path, offset).await?
+        } else {
+            self.set_type(TransferType::Binary).await?;
+            self.prepare_mode("Download", path, offset > 0, None)
+                .await?
+        };
         let mut data = self.open_transfer("RETR", Some(path), offset).await?;
+        let mut text_decoder = text.then(TextDecoder::for_local);
         let mut decoder = Decoder::new(mode);
         let mut decoded = Vec::new();
         // Start small and grow once reads fill the buffer: zeroing a 1 MiB
@@ -1328,6 +1406,13 @@ impl Session {
                 Err(e) => break Some(data.error(e)),
             };
             let written = match &mut decoder {
+                None if text_decoder.is_some() => {
+                    decoded.clear();
+                    if let Some(t) = &mut text_decoder {
+                        t.convert(&buf[..n], &mut decoded);
+                    }
+                    out.write_all(&decoded).await.map(|()| decoded.len() as u64)
+                }
                 None => out.write_all(&buf[..n]).await.map(|()| n as u64),
                 Some(dec) => match write_decoded(dec, &buf[..n], &mut decoded, out).await {
                     Ok(written) => Ok(written),
@@ -1367,6 +1452,16 @@ impl Session {
                 return Err(err);
             }
         }
+        self.last_wire_bytes = data.bytes();
+        if let Some(t) = &mut text_decoder {
+            decoded.clear();
+            t.finish(&mut decoded);
+            if let Err(source) = out.write_all(&decoded).await {
+                self.finish_transfer(data).await?;
+                return Err(local_error(source));
+            }
+            total += decoded.len() as u64;
+        }
         if let Err(source) = out.flush().await {
             self.finish_transfer(data).await?;
             return Err(local_error(source));
@@ -1397,15 +1492,20 @@ impl Session {
             path: String::from_utf8_lossy(path).into_owned(),
         };
         let resuming = offset > 0 || append;
-        let probe = if self.opts.transfer_mode == TransferMode::Deflate && !resuming {
+        let text = self.is_text_transfer(path).await;
+        let probe = if self.opts.transfer_mode == TransferMode::Deflate && !resuming && !text {
             Some(deflate_saves_enough(
                 input.fill_buf().await.map_err(local_error)?,
             ))
         } else {
             None
         };
-        self.set_type(TransferType::Binary).await?;
-        let mode = self.prepare_mode("Upload", path, resuming, probe).await?;
+        let mode = if text {
+            self.prepare_text("Upload", path, offset).await?
+        } else {
+            self.set_type(TransferType::Binary).await?;
+            self.prepare_mode("Upload", path, resuming, probe).await?
+        };
         let (verb, rest) = if append {
             ("APPE", 0)
         } else {
@@ -1413,6 +1513,7 @@ impl Session {
         };
         let mut data = self.open_transfer(verb, Some(path), rest).await?;
         let mut encoder = Encoder::new(mode);
+        let mut text_encoder = text.then(TextEncoder::for_local);
         let mut wire = Vec::new();
         let mut total = 0u64;
         let failure = loop {
@@ -1426,6 +1527,13 @@ impl Session {
             };
             let n = chunk.len();
             let send: &[u8] = match &mut encoder {
+                None if text_encoder.is_some() => {
+                    wire.clear();
+                    if let Some(t) = &mut text_encoder {
+                        t.convert(chunk, &mut wire);
+                    }
+                    &wire
+                }
                 None => chunk,
                 Some(enc) => {
                     wire.clear();
@@ -1468,10 +1576,61 @@ impl Session {
         if encoder.is_some() {
             self.note_mode_totals(mode, total, data.bytes(), 0);
         }
+        self.last_wire_bytes = data.bytes();
         if let Err(e) = self.finish_transfer(data).await {
             return Err(self.explain_upload_failure(mode, e));
         }
         Ok(total)
+    }
+
+    // ----- text (ASCII) transfers -----
+
+    /// Bytes the last download or upload moved over the data connection:
+    /// for a text transfer, its size with CRLF line ends.
+    pub fn last_wire_bytes(&self) -> u64 {
+        self.last_wire_bytes
+    }
+
+    /// Whether `path` goes as text (`TYPE A`) under the options'
+    /// [`TypeChoice`]: always, never, or (Auto) for a text ending when the
+    /// server's line ends (from SYST, asked once) differ from this
+    /// machine's. A server that does not answer SYST is taken as LF.
+    pub async fn is_text_transfer(&mut self, path: &[u8]) -> bool {
+        let choice = self.opts.transfer_type.unwrap_or_default();
+        if choice != TypeChoice::Auto {
+            return choice == TypeChoice::Ascii;
+        }
+        let endings = if self.opts.text_endings.is_empty() {
+            default_text_endings()
+        } else {
+            self.opts.text_endings.clone()
+        };
+        if !has_text_ending(path, &endings) {
+            return false;
+        }
+        let syst = self.syst().await.ok();
+        is_text_transfer(choice, path, &endings, LineEnds::of_server(syst.as_deref()))
+    }
+
+    /// `TYPE A` and stream mode for a text transfer, said in the log. A
+    /// text transfer is never resumed: the two sides count different bytes
+    /// (CRLF on the wire, LF here), so a REST offset would be wrong on
+    /// most servers; the caller starts text files over instead.
+    async fn prepare_text(&mut self, what: &str, path: &[u8], offset: u64) -> Result<TransferMode> {
+        if offset > 0 {
+            return Err(FtpError::InvalidArgument {
+                arg: format!(
+                    "a text (ASCII) transfer cannot resume at byte {offset}: line ends change its length; start it over"
+                ),
+            });
+        }
+        self.set_type(TransferType::Ascii).await?;
+        let mode = self.use_mode(TransferMode::Stream).await?;
+        self.log().status(format!(
+            "{what} of {} as text (TYPE A, line ends converted), in {mode}",
+            String::from_utf8_lossy(path)
+        ));
+        Ok(mode)
     }
 
     // ----- transfer modes -----

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::OnExisting;
 use crate::engine::queue::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
+use crate::engine::segments::MAX_SEGMENTS;
+use crate::ftp::ascii::{TypeChoice, default_text_endings};
 use crate::sites::{ConnectionMode, Site};
 
 pub use editor::{EditorCommand, EditorError};
@@ -39,6 +41,8 @@ pub struct Preferences {
     /// Global bookmarks (for any server), in menu order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bookmarks: Vec<crate::sites::Bookmark>,
+    /// Text (ASCII) transfers.
+    pub text: TextTransfers,
     /// Top-level keys this Ferry does not know.
     #[serde(flatten)]
     pub extra: toml::Table,
@@ -52,6 +56,9 @@ pub struct Transfers {
     pub parallel: usize,
     /// What a transfer does when its target exists.
     pub if_exists: OnExisting,
+    /// Split a large download into this many ranges, each on a connection
+    /// of its own (1: one stream; 1–16). A site can choose its own.
+    pub segments: u16,
 }
 
 impl Default for Transfers {
@@ -59,6 +66,39 @@ impl Default for Transfers {
         Transfers {
             parallel: DEFAULT_CONCURRENCY,
             if_exists: OnExisting::Ask,
+            segments: 1,
+        }
+    }
+}
+
+/// Which files go as text (`TYPE A`, line ends converted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TextTransfers {
+    /// Binary, ASCII, or Auto (ASCII for the endings below, and only when
+    /// the server's line ends differ from this machine's). A site can
+    /// choose its own.
+    pub transfer_type: TypeChoice,
+    /// The endings Auto treats as text, without dots.
+    pub endings: Vec<String>,
+}
+
+impl Default for TextTransfers {
+    fn default() -> Self {
+        TextTransfers {
+            transfer_type: TypeChoice::Binary,
+            endings: default_text_endings(),
+        }
+    }
+}
+
+impl Preferences {
+    /// What the transfer queue uses where a site does not choose.
+    pub fn queue_transfer_settings(&self) -> crate::engine::queue::TransferSettings {
+        crate::engine::queue::TransferSettings {
+            segments: self.transfers.segments.clamp(1, MAX_SEGMENTS as u16),
+            transfer_type: self.text.transfer_type,
+            text_endings: self.text.endings.clone(),
         }
     }
 }
@@ -155,6 +195,14 @@ impl Preferences {
             ));
             self.transfers.parallel = parallel;
         }
+        let segments = self.transfers.segments.clamp(1, MAX_SEGMENTS as u16);
+        if segments != self.transfers.segments {
+            changed.push(format!(
+                "segments must be 1 to {MAX_SEGMENTS}: {} is used instead of {}",
+                segments, self.transfers.segments
+            ));
+            self.transfers.segments = segments;
+        }
         let t = self.connection.timeout_secs;
         let timeout = t.clamp(*TIMEOUT_RANGE.start(), *TIMEOUT_RANGE.end());
         if timeout != t {
@@ -187,6 +235,7 @@ mod tests {
             transfers: Transfers {
                 parallel: 7,
                 if_exists: OnExisting::Skip,
+                segments: 4,
             },
             connection: ConnectionDefaults {
                 mode: ConnectionMode::Active,
@@ -207,6 +256,10 @@ mod tests {
                 "/www",
                 Some("/home/me/www".into()),
             )],
+            text: TextTransfers {
+                transfer_type: TypeChoice::Auto,
+                endings: vec!["txt".into(), "conf".into()],
+            },
             extra: toml::Table::new(),
         };
         let text = p.to_toml().unwrap();

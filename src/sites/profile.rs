@@ -278,6 +278,14 @@ pub struct Site {
     /// `MODE S/B/C/Z`; see [`TransferMode`].
     #[serde(default)]
     pub transfer_mode: TransferMode,
+    /// Binary, ASCII or Auto for this site's files; `None` follows the
+    /// Preferences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_type: Option<crate::ftp::ascii::TypeChoice>,
+    /// Split large downloads into this many ranges, each on a connection
+    /// of its own; `None` follows the Preferences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<u16>,
     /// Opened in the local pane on connect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_folder: Option<PathBuf>,
@@ -350,6 +358,8 @@ impl Site {
             mode: ConnectionMode::Auto,
             last_working_mode: None,
             transfer_mode: TransferMode::default(),
+            transfer_type: None,
+            segments: None,
             local_folder: None,
             remote_folder: None,
             timeout_secs: None,
@@ -417,6 +427,9 @@ impl Site {
             // The caller resolves it (Preferences, the keyring): see
             // `SiteProxy::resolve`.
             proxy: None,
+            transfer_type: self.transfer_type,
+            text_endings: Vec::new(),
+            segments: self.segments.unwrap_or(0),
         }
     }
 

@@ -8,6 +8,7 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use super::profile::{ConnectionMode, LogonType, Protocol, TransferMode};
+use crate::ftp::ascii::TypeChoice;
 use crate::ftp::url::FtpUrl;
 use crate::ftp::{ConnectOptions, DataMode, NameCharset, Proxy, Security, Timeouts, TrustPolicy};
 
@@ -48,6 +49,14 @@ pub struct ConnectSpec {
     pub list_time_offset_minutes: Option<i32>,
     /// Connect through this proxy (its password included); `None`: directly.
     pub proxy: Option<Proxy>,
+    /// Binary, ASCII, or ASCII for text files when line ends differ
+    /// (`None`: not chosen here; the Preferences' in the window's queue).
+    pub transfer_type: Option<TypeChoice>,
+    /// Endings `TypeChoice::Auto` treats as text (empty: the defaults).
+    pub text_endings: Vec<String>,
+    /// Ranges a large download is split into (1: one stream; 0: not chosen
+    /// here, the Preferences' in the window's queue).
+    pub segments: u16,
 }
 
 impl ConnectSpec {
@@ -120,6 +129,9 @@ impl ConnectSpec {
         o.transfer_mode = self.transfer_mode;
         o.list_time_offset_minutes = self.list_time_offset_minutes;
         o.proxy = self.proxy.clone();
+        o.transfer_type = self.transfer_type;
+        o.text_endings = self.text_endings.clone();
+        o.segments = self.segments;
         o
     }
 }

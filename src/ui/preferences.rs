@@ -6,6 +6,8 @@ use eframe::egui;
 
 use crate::engine::OnExisting;
 use crate::engine::queue::MAX_CONCURRENCY;
+use crate::engine::segments::MAX_SEGMENTS;
+use crate::ftp::ascii::{TypeChoice, parse_endings};
 use crate::prefs::{EditorCommand, Preferences, TIMEOUT_RANGE, Theme};
 use crate::sites::ConnectionMode;
 
@@ -21,6 +23,9 @@ pub mod label {
     pub const FILTERS: &str = "Filters…";
     pub const PROXY: &str = "Proxy";
     pub const PROXY_PASSWORD: &str = "Proxy password";
+    pub const SEGMENTS: &str = "Segments per download";
+    pub const TRANSFER_TYPE: &str = "Transfer type";
+    pub const TEXT_ENDINGS: &str = "Text file endings";
     pub const OK: &str = "OK";
     pub const APPLY: &str = "Apply";
     pub const CANCEL: &str = "Cancel";
@@ -67,6 +72,8 @@ pub struct PreferencesWindow {
     pub loading: bool,
     /// Another window (Filters…) is open over this one: Enter and Escape are its.
     pub covered: bool,
+    /// The text endings as typed (read into the draft as they change).
+    endings: String,
 }
 
 impl PreferencesWindow {
@@ -74,6 +81,7 @@ impl PreferencesWindow {
     pub fn open_with(&mut self, current: &Preferences) {
         self.draft = current.clone();
         self.proxy_password = Secret::default();
+        self.endings = current.text.endings.join(" ");
         self.open = true;
     }
 
@@ -211,6 +219,44 @@ impl PreferencesWindow {
                         .response
                         .labelled_by(l.id)
                         .on_hover_text("What a transfer does when the file is already there");
+                    ui.end_row();
+                    let l = ui.label(label::SEGMENTS);
+                    ui.add(
+                        egui::DragValue::new(&mut self.draft.transfers.segments)
+                            .range(1..=MAX_SEGMENTS as u16),
+                    )
+                    .labelled_by(l.id)
+                    .on_hover_text(
+                        "Download a large file in this many ranges at once, each on its own connection: faster when the server limits each connection. Files under 16 MiB, and servers without REST, go in one stream. 1: one stream",
+                    );
+                    ui.end_row();
+                    let l = ui.label(label::TRANSFER_TYPE);
+                    let choice = &mut self.draft.text.transfer_type;
+                    egui::ComboBox::from_id_salt("prefs-transfer-type")
+                        .selected_text(choice.label())
+                        .show_ui(ui, |ui| {
+                            for c in TypeChoice::ALL {
+                                ui.selectable_value(choice, c, c.label());
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id)
+                        .on_hover_text(
+                            "Binary sends every byte as it is. ASCII converts line ends. Auto uses ASCII for the text endings below, only when the server's line ends differ from this computer's (a Windows server)",
+                        );
+                    ui.end_row();
+                    let l = ui.label(label::TEXT_ENDINGS);
+                    let edit = ui
+                        .add_enabled(
+                            self.draft.text.transfer_type == TypeChoice::Auto,
+                            egui::TextEdit::singleline(&mut self.endings)
+                                .desired_width(240.0),
+                        )
+                        .labelled_by(l.id)
+                        .on_hover_text("Endings Auto sends as text, e.g. .txt .html .php");
+                    if edit.changed() {
+                        self.draft.text.endings = parse_endings(&self.endings);
+                    }
                     ui.end_row();
                 });
         });

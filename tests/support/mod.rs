@@ -10,6 +10,7 @@ pub mod latency;
 pub mod proftpd;
 pub mod rfc959;
 pub mod server;
+pub mod vsftpd;
 pub mod window;
 
 use std::collections::BTreeMap;

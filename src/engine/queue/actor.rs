@@ -62,6 +62,7 @@ pub(super) fn spawn(
         logins: HashMap::new(),
         paused: false,
         answer_all: None,
+        transfer: Default::default(),
         active: false,
         idle_since: None,
         order_sent: None,
@@ -102,6 +103,8 @@ struct Queue {
     paused: bool,
     /// "Apply to all" answer for conflicts in this queue.
     answer_all: Option<OnExisting>,
+    /// Segments and transfer type where a site does not choose its own.
+    transfer: super::TransferSettings,
     /// Where changes are saved (None: not saved, or the saved queue could
     /// not be read and must not be overwritten).
     journal: Option<Journal>,
@@ -478,6 +481,7 @@ impl Queue {
                 self.config.concurrency = concurrency.clamp(1, MAX_CONCURRENCY);
                 self.config.on_existing = on_existing;
             }
+            QueueCommand::TransferSettings(settings) => self.transfer = settings,
         }
     }
 
@@ -645,9 +649,10 @@ impl Queue {
         let Some(mut job) = self.jobs.get_mut(id) else {
             return false;
         };
-        let Some(options) = self.logins.get(&*job.site).cloned() else {
+        let Some(mut options) = self.logins.get(&*job.site).cloned() else {
             return false;
         };
+        self.transfer.fill(&mut options);
         job.view.state = if job.view.is_dir {
             JobState::Expanding
         } else {

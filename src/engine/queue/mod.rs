@@ -67,6 +67,43 @@ pub struct QueueConfig {
     pub exclude: Option<crate::filters::TransferExclusions>,
 }
 
+/// How the queue's files are transferred where the site does not say: the
+/// Preferences' segments and transfer type (one stream, binary until
+/// [`QueueCommand::TransferSettings`] says otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferSettings {
+    /// Split a large download into this many ranges (1: one stream).
+    pub segments: u16,
+    pub transfer_type: crate::ftp::ascii::TypeChoice,
+    /// Endings `TypeChoice::Auto` treats as text (empty: the defaults).
+    pub text_endings: Vec<String>,
+}
+
+impl Default for TransferSettings {
+    fn default() -> Self {
+        TransferSettings {
+            segments: 1,
+            transfer_type: crate::ftp::ascii::TypeChoice::Binary,
+            text_endings: Vec::new(),
+        }
+    }
+}
+
+impl TransferSettings {
+    /// Lay these settings on a site's `options` where it chose nothing.
+    pub fn fill(&self, options: &mut ConnectOptions) {
+        if options.segments == 0 {
+            options.segments = self.segments;
+        }
+        if options.transfer_type.is_none() {
+            options.transfer_type = Some(self.transfer_type);
+        }
+        if options.text_endings.is_empty() {
+            options.text_endings = self.text_endings.clone();
+        }
+    }
+}
+
 impl Default for QueueConfig {
     fn default() -> Self {
         QueueConfig {
@@ -187,6 +224,8 @@ pub enum QueueCommand {
         concurrency: usize,
         on_existing: OnExisting,
     },
+    /// Change the segments and transfer type of jobs started from now on.
+    TransferSettings(TransferSettings),
 }
 
 /// A cloneable sender into the queue task.

@@ -13,9 +13,8 @@ use crate::engine::existing::{self, Found, Verdict};
 use crate::engine::protocol::{AnyPath, Conflict, Direction, JobState, OnExisting};
 use crate::engine::rate_limit::RateLimit;
 use crate::engine::remote_path::{is_plain_name, join};
-use crate::engine::transfer::{
-    Existing, Known, download_file, part_path, safe_local_name, upload_file,
-};
+use crate::engine::segments::{SegmentPlan, download_segmented};
+use crate::engine::transfer::{Existing, Known, part_path, safe_local_name, upload_file};
 use crate::ftp::listing::parse_listing;
 use crate::ftp::log::SharedLog;
 use crate::ftp::{ConnectOptions, EntryKind, FtpError, ListingFormat, Session};
@@ -241,8 +240,11 @@ impl Worker {
         let mut progress = self.progress();
         // A retry or resume asks the server again: the listing may be stale.
         let known = if resume { Known::default() } else { self.known };
-        let bytes = download_file(
+        // A session taken from the idle ones may predate the settings.
+        let segments = SegmentPlan::new(self.options.segments.max(1).into());
+        let bytes = download_segmented(
             s,
+            segments,
             src,
             &target,
             existing,

@@ -127,6 +127,11 @@ impl FerryApp {
             };
             self.send(self.state.queue.command());
         }
+        if initial || new.transfers != old.transfers || new.text != old.text {
+            self.send(crate::engine::Command::TransferSettings(
+                new.queue_transfer_settings(),
+            ));
+        }
         if (initial || new.interface.show_hidden != old.interface.show_hidden)
             && new.interface.show_hidden != self.state.show_hidden
         {

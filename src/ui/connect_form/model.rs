@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::ftp::ConnectOptions;
 use crate::ftp::Security;
+use crate::ftp::ascii::TypeChoice;
 use crate::ftp::url::FtpUrl;
 pub use crate::ftp::url::looks_like_url;
 pub use crate::sites::{
@@ -175,6 +176,12 @@ pub struct ConnectForm {
     pub password: String,
     pub mode: ConnectionMode,
     pub transfer_mode: TransferMode,
+    /// Binary / ASCII / Auto; `None` follows the Preferences. Not drawn
+    /// yet: carried so that a site's value (sites.toml) survives the form.
+    pub transfer_type: Option<TypeChoice>,
+    /// Ranges per large download; `None` follows the Preferences. Not drawn
+    /// yet: carried so that a site's value (sites.toml) survives the form.
+    pub segments: Option<u16>,
     /// Seconds for every network wait; empty for Ferry's defaults.
     pub timeout_secs: String,
     /// Seconds between NOOPs while idle; empty for none.
@@ -220,6 +227,8 @@ impl Default for ConnectForm {
             password: String::new(),
             mode: ConnectionMode::Auto,
             transfer_mode: TransferMode::Stream,
+            transfer_type: None,
+            segments: None,
             timeout_secs: String::new(),
             keepalive_secs: String::new(),
             time_zone: String::new(),
@@ -366,6 +375,8 @@ impl ConnectForm {
             password: self.password.clone(),
             mode: self.mode,
             transfer_mode: self.transfer_mode,
+            transfer_type: self.transfer_type,
+            segments: self.segments.unwrap_or(0),
             timeout,
             keepalive,
             list_time_offset_minutes: time_zone,
@@ -398,6 +409,8 @@ impl ConnectForm {
             password: String::new(),
             mode: site.mode,
             transfer_mode: site.transfer_mode,
+            transfer_type: site.transfer_type,
+            segments: site.segments,
             timeout_secs: site.timeout_secs.map(|s| s.to_string()).unwrap_or_default(),
             keepalive_secs: site
                 .keepalive_secs
@@ -439,6 +452,8 @@ impl ConnectForm {
         site.user = self.user.trim().to_string();
         site.mode = self.mode;
         site.transfer_mode = self.transfer_mode;
+        site.transfer_type = self.transfer_type;
+        site.segments = self.segments;
         if let Ok(timeout) = parse_timeout(&self.timeout_secs) {
             site.timeout_secs = timeout.map(|d| d.as_secs());
         }
