@@ -10,7 +10,7 @@ use super::{Loaded, Preferences, PrefsStore};
 #[derive(Debug)]
 pub enum PrefsReply {
     /// The file was read (always the first reply).
-    Loaded(Loaded),
+    Loaded(Box<Loaded>),
     /// A save finished: `Err` says why nothing was written.
     Saved(Result<(), String>),
 }
@@ -35,7 +35,7 @@ impl PrefsWorker {
             .spawn(move || {
                 let loaded = store.load();
                 tracing::debug!(path = %store.path().display(), "preferences loaded");
-                if reply_tx.send(PrefsReply::Loaded(loaded)).is_err() {
+                if reply_tx.send(PrefsReply::Loaded(Box::new(loaded))).is_err() {
                     return;
                 }
                 waker();

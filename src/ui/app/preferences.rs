@@ -77,6 +77,7 @@ impl FerryApp {
     fn preferences_reply(&mut self, reply: PrefsReply, ctx: &egui::Context) {
         match reply {
             PrefsReply::Loaded(loaded) => {
+                let loaded = *loaded;
                 self.prefs_io.loaded = true;
                 let mut prefs = loaded.prefs;
                 if !loaded.found {
