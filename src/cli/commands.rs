@@ -17,8 +17,14 @@ use crate::ftp::{EntryKind, NameCharset, RemoteEntry, Session};
 
 pub(super) async fn run(command: Command, mut net: NetArgs) -> Result<(), CliError> {
     refuse_segments(&command)?;
-    if let Command::Get { copy, .. } = &command {
-        net.segments = copy.segments;
+    match &command {
+        Command::Get { copy, .. } => {
+            net.segments = copy.segments;
+            net.transfer_type = copy.transfer_type;
+        }
+        Command::Put { copy, .. } => net.transfer_type = copy.transfer_type,
+        Command::Mirror { transfer_type, .. } => net.transfer_type = *transfer_type,
+        _ => {}
     }
     match command {
         Command::Ls { url, all } => ls(&url, all, &net).await,
@@ -43,6 +49,7 @@ pub(super) async fn run(command: Command, mut net: NetArgs) -> Result<(), CliErr
             target,
             jobs,
             exclude,
+            ..
         } => super::recursive::mirror(&source, &target, jobs, exclude, &net).await,
         Command::Sync(args) => super::sync::run(&args, &net).await,
         Command::Sites { action } => super::sites::run(action),

@@ -106,11 +106,9 @@ struct NetArgs {
     /// as curl reads them; `--proxy ''` ignores them. Passive mode only.
     #[arg(long, global = true, value_name = "URL")]
     proxy: Option<String>,
-    /// Transfer type: i (binary, the default), a (ASCII text: TYPE A, line
-    /// ends converted; never resumed), or auto (ASCII for text endings such
-    /// as .txt .html .php .css .js .sh .conf, only when the server's line
-    /// ends differ from this machine's, as a Windows server's do).
-    #[arg(long = "type", global = true, value_enum, value_name = "TYPE")]
+    /// `--type` of get, put and mirror (not global: `find --type` is
+    /// find(1)'s), laid on the connection options.
+    #[arg(skip)]
     transfer_type: Option<TypeArg>,
     /// `get --segments N`, laid on the connection options so that `get -r`'s
     /// queue splits its large files too.
@@ -199,6 +197,12 @@ enum Command {
         /// against the path from the top), as `ferry sync --exclude`. Repeat for more.
         #[arg(long, value_name = "GLOB")]
         exclude: Vec<String>,
+        /// Transfer type: i (binary, the default), a (ASCII text: TYPE A, line
+        /// ends converted; never resumed), or auto (ASCII for text endings such
+        /// as .txt .html .php .css .js .sh .conf, only when the server's line
+        /// ends differ from this machine's, as a Windows server's do).
+        #[arg(long = "type", value_enum, value_name = "TYPE")]
+        transfer_type: Option<TypeArg>,
     },
     /// Compare a local and a remote folder and make the target the same:
     /// `ferry sync LOCAL URL` uploads, `ferry sync URL LOCAL` downloads,
@@ -290,6 +294,12 @@ struct CopyArgs {
     /// STREAM, go in one stream (1-16; downloads only).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     segments: Option<u16>,
+    /// Transfer type: i (binary, the default), a (ASCII text: TYPE A, line
+    /// ends converted; never resumed), or auto (ASCII for text endings such
+    /// as .txt .html .php .css .js .sh .conf, only when the server's line
+    /// ends differ from this machine's, as a Windows server's do).
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    transfer_type: Option<TypeArg>,
 }
 
 /// `--limit-rate`: one bucket for the whole command, shared by its connections.
@@ -601,5 +611,27 @@ fn trust_policy(net: &NetArgs) -> Option<TrustPolicy> {
         Some(TrustPolicy::Pinned(net.fingerprint.clone()))
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap checks the whole command tree only when asked: two arguments
+    /// sharing a name (a global `--type` and `find --type`) would otherwise
+    /// surface only when that subcommand runs.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let get = Cli::try_parse_from(["ferry", "get", "--type", "a", "ftp://h/f", "f"])
+            .expect("get --type parses");
+        assert!(matches!(
+            get.command,
+            Some(Command::Get { copy, .. }) if copy.transfer_type == Some(TypeArg::A)
+        ));
+        Cli::try_parse_from(["ferry", "find", "ftp://h/", "--type", "f"])
+            .expect("find --type parses");
     }
 }

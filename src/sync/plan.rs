@@ -103,6 +103,10 @@ pub enum Reason {
     Changed,
     /// Changed on both sides since the last sync.
     BothChanged,
+    /// Unchanged here, and deleted on the other side since the last sync.
+    DeletedOnOther,
+    /// Changed here, and deleted on the other side since the last sync.
+    ChangedDeletedOnOther,
 }
 
 impl Reason {
@@ -120,6 +124,8 @@ impl Reason {
             Reason::Unchanged => "unchanged since the last sync",
             Reason::Changed => "changed since the last sync",
             Reason::BothChanged => "changed on both sides since the last sync",
+            Reason::DeletedOnOther => "deleted on the other side since the last sync",
+            Reason::ChangedDeletedOnOther => "changed here, deleted on the other side",
         }
     }
 }
@@ -302,8 +308,21 @@ pub fn plan_with_state(
         }
         let (l, r) = (local.nodes.get(path), remote.nodes.get(path));
         let saved = state.and_then(|s| s.files.get(path.as_slice()));
-        let (action, reason) = decide(l, r, options, checksums.get(path).copied(), saved);
         let is_dir = matches!(l, Some(Node::Dir)) || matches!(r, Some(Node::Dir));
+        let (action, reason) = match (state, l, r) {
+            (Some(state), Some(Node::Dir), None) | (Some(state), None, Some(Node::Dir))
+                if options.direction.source().is_none() =>
+            {
+                let present = if l.is_some() { local } else { remote };
+                let side = if l.is_some() {
+                    Side::Local
+                } else {
+                    Side::Remote
+                };
+                gone_folder(path, present, side, state, options)
+            }
+            _ => decide(l, r, options, checksums.get(path).copied(), saved),
+        };
         if is_dir && action.is_delete() {
             deleted_dirs.push(path);
         }
@@ -322,6 +341,44 @@ pub fn plan_with_state(
         });
     }
     Plan { rows }
+}
+
+/// Both ways, with a saved state: a folder on one side only that held
+/// files the last sync left on both sides was deleted on the other side.
+/// When nothing in it changed or is new since, the deletion is carried over
+/// (with delete on) or the folder is left alone; otherwise it is copied
+/// back and its files decide one by one.
+fn gone_folder(
+    path: &[u8],
+    present: &Tree,
+    side: Side,
+    state: &super::state::SyncState,
+    options: &SyncOptions,
+) -> (Action, Reason) {
+    let inside = |p: &[u8]| p.len() > path.len() && p.starts_with(path) && p[path.len()] == b'/';
+    let was_synced = state.files.keys().any(|p| inside(p));
+    if !was_synced {
+        return (copy_to_other(side), Reason::New);
+    }
+    let untouched = present
+        .nodes
+        .iter()
+        .filter(|(p, _)| inside(p))
+        .all(|(p, node)| match node {
+            Node::Dir => true,
+            Node::File(f) => state.files.get(p.as_slice()).is_some_and(|saved| {
+                let seen = super::state::Seen::of(f);
+                match side {
+                    Side::Local => seen == saved.local,
+                    Side::Remote => seen == saved.remote,
+                }
+            }),
+        });
+    match (untouched, options.delete) {
+        (true, true) => (delete_on(side), Reason::DeletedOnOther),
+        (true, false) => (Action::Skip, Reason::DeletedOnOther),
+        (false, _) => (copy_to_other(side), Reason::New),
+    }
 }
 
 fn copy_to_other(from: Side) -> Action {
@@ -361,7 +418,26 @@ fn decide(
             } else {
                 Side::Remote
             };
+            let present_file = match local.or(remote) {
+                Some(Node::File(f)) => Some(f),
+                _ => None,
+            };
             match source {
+                // Both ways, and the last sync left it on both sides: it
+                // was deleted on the other side since.
+                None if let (Some(saved), Some(f)) = (saved, present_file) => {
+                    let before = match present {
+                        Side::Local => saved.local,
+                        Side::Remote => saved.remote,
+                    };
+                    if super::state::Seen::of(f) != before {
+                        (Action::Conflict, Reason::ChangedDeletedOnOther)
+                    } else if options.delete {
+                        (delete_on(present), Reason::DeletedOnOther)
+                    } else {
+                        (Action::Skip, Reason::DeletedOnOther)
+                    }
+                }
                 None => (copy_to_other(present), Reason::New),
                 Some(s) if s == present => (copy_to_other(present), Reason::New),
                 Some(_) if options.delete => (delete_on(present), Reason::NotOnSource),

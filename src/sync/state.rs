@@ -390,6 +390,77 @@ mod tests {
     }
 
     #[test]
+    fn with_a_saved_state_a_deletion_on_one_side_is_not_undone() {
+        // Last sync left gone.txt, kept.txt and old/x on both sides.
+        let synced = tree(&[
+            ("gone.txt", f(5, 0)),
+            ("kept.txt", f(5, 0)),
+            ("edited.txt", f(5, 0)),
+            ("old", Node::Dir),
+            ("old/x", f(5, 0)),
+            ("busy", Node::Dir),
+            ("busy/y", f(5, 0)),
+        ]);
+        let mut state = SyncState::default();
+        let plan0 = plan_with_state(&synced, &synced, &both(), &Checksums::new(), None);
+        state.record(&plan0, &synced, &synced, &both().compare);
+
+        // Since: the server lost gone.txt, edited.txt and both folders; here
+        // edited.txt changed and busy/ got a new file.
+        let local = tree(&[
+            ("gone.txt", f(5, 0)),
+            ("kept.txt", f(5, 0)),
+            ("edited.txt", f(6, 9)),
+            ("old", Node::Dir),
+            ("old/x", f(5, 0)),
+            ("busy", Node::Dir),
+            ("busy/y", f(5, 0)),
+            ("busy/new", f(1, 9)),
+            ("fresh.txt", f(1, 9)),
+        ]);
+        let remote = tree(&[("kept.txt", f(5, 0))]);
+        let plan = plan_with_state(&local, &remote, &both(), &Checksums::new(), Some(&state));
+        assert_eq!(
+            decided(&plan),
+            vec![
+                ("busy".into(), Action::Upload, Reason::New),
+                ("busy/new".into(), Action::Upload, Reason::New),
+                ("busy/y".into(), Action::Skip, Reason::DeletedOnOther),
+                (
+                    "edited.txt".into(),
+                    Action::Conflict,
+                    Reason::ChangedDeletedOnOther
+                ),
+                ("fresh.txt".into(), Action::Upload, Reason::New),
+                ("gone.txt".into(), Action::Skip, Reason::DeletedOnOther),
+                ("kept.txt".into(), Action::Skip, Reason::Identical),
+                ("old".into(), Action::Skip, Reason::DeletedOnOther),
+                ("old/x".into(), Action::Skip, Reason::DeletedOnOther),
+            ]
+        );
+        // With delete on, the deletions are carried over: old/ goes whole.
+        let delete = SyncOptions {
+            delete: true,
+            ..both()
+        };
+        let plan = plan_with_state(&local, &remote, &delete, &Checksums::new(), Some(&state));
+        let acts: Vec<_> = decided(&plan)
+            .into_iter()
+            .filter(|(_, a, _)| a.is_delete())
+            .map(|(p, _, _)| p)
+            .collect();
+        assert_eq!(acts, ["busy/y", "gone.txt", "old"]);
+        // Without the state, everything missing there is new again.
+        let blind = plan_with_state(&local, &remote, &both(), &Checksums::new(), None);
+        assert!(
+            blind
+                .rows
+                .iter()
+                .all(|r| r.reason != Reason::DeletedOnOther)
+        );
+    }
+
+    #[test]
     fn a_server_that_kept_its_own_upload_time_is_not_a_change_next_time() {
         // Uploaded: the server shows its own later time, same size.
         let local = tree(&[("up.txt", f(5, 0))]);
