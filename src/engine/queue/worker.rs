@@ -47,7 +47,11 @@ fn retriable(e: &FtpError) -> bool {
         | FtpError::Incomplete { .. }
         // A retry resumes, and resumed transfers go in stream mode.
         | FtpError::DataFormat { .. } => true,
-        FtpError::Reply { code, .. } | FtpError::Login { code, .. } => (400..500).contains(code),
+        // vsftpd's "500 OOPS: …" is its session process failing (e.g.
+        // `priv_sock_get_int` after thousands of transfers on one session):
+        // the connection is gone, a new one works.
+        FtpError::Reply { code, text, .. } => (400..500).contains(code) || session_died(text),
+        FtpError::Login { code, .. } => (400..500).contains(code),
         FtpError::InvalidArgument { .. }
         | FtpError::UntrustedCertificate { .. }
         | FtpError::Busy
@@ -56,6 +60,12 @@ fn retriable(e: &FtpError) -> bool {
         | FtpError::DataBlocked { .. }
         | FtpError::Local { .. } => false,
     }
+}
+
+/// A reply text saying the server's session process died (vsftpd's
+/// "OOPS", after which it closes the connection).
+fn session_died(text: &str) -> bool {
+    text.starts_with("OOPS:")
 }
 
 /// One job on its own connection.
@@ -148,7 +158,8 @@ impl Worker {
                 Err(FtpError::Cancelled) => return (Outcome::Stopped, Some(s)),
                 Err(e) => e,
             };
-            let keep = (!e.is_fatal_to_session()).then_some(s);
+            let died = matches!(&e, FtpError::Reply { text, .. } if session_died(text));
+            let keep = (!e.is_fatal_to_session() && !died).then_some(s);
             if *stop.borrow() {
                 return (Outcome::Stopped, keep);
             }
@@ -594,6 +605,11 @@ mod tests {
             text: String::new(),
         };
         assert!(retriable(&reply(426)));
+        assert!(retriable(&FtpError::Reply {
+            command: "PASV".into(),
+            code: 500,
+            text: "OOPS: priv_sock_get_int".into(),
+        }));
         assert!(retriable(&reply(421)));
         assert!(!retriable(&reply(550)));
         assert!(retriable(&FtpError::ControlClosed { addr: "h".into() }));
