@@ -13,6 +13,13 @@
 //! 3. A real download of FILES small files from the in-process server on 4
 //!    connections, saving the queue: the journal's share of the queue
 //!    task's time (target < 5 %).
+//! 4. A tree of DRAG_FILES files (default 100,000, in folders of 1,000)
+//!    dropped on the queue as one folder, as a drag does: when the first
+//!    transfer starts (target < 2 s), how many files are queued after 1 s
+//!    and 2 s, and when the whole tree is listed (in the background, while
+//!    files transfer). Then the queue is cleared.
+//!
+//! `PARTS="3 4"` runs only those parts.
 //!
 //! Frame times are egui's CPU work in `Harness::step()` (layout,
 //! tessellation, the AccessKit tree), nothing rendered.
@@ -418,10 +425,140 @@ fn real_run() {
     drop(handle);
 }
 
-fn main() {
-    frame_times();
+// ----- 4. dragging a tree of 100,000 files onto the queue -----
+
+fn drag_tree() {
+    let files: usize = std::env::var("DRAG_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(BIG);
+    const PER_FOLDER: usize = 1_000;
+    let folders = files.div_ceil(PER_FOLDER);
+    println!(
+        "4. A tree of {files} files ({folders} folders of up to {PER_FOLDER}) dropped on the queue, 4 connections"
+    );
+    let served = tempfile::tempdir().expect("temp dir");
+    for i in 0..files {
+        let dir = served.path().join(format!("tree/d{:04}", i / PER_FOLDER));
+        if i % PER_FOLDER == 0 {
+            std::fs::create_dir_all(&dir).expect("folder");
+        }
+        std::fs::write(
+            dir.join(format!("f{i:06}.txt")),
+            b"a small file of 26 bytes.\n",
+        )
+        .expect("file");
+    }
+    let server = ferry::demo::DemoServer::start(ferry::demo::DemoOptions {
+        port: 0,
+        dir: Some(served.path().to_path_buf()),
+    })
+    .expect("server");
+    server.wait_ready(Duration::from_secs(30)).expect("ready");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    saved_queue(&rt);
-    drop(rt);
-    real_run();
+    let _guard = rt.enter();
+    let local = tempfile::tempdir().expect("temp dir");
+    let state = tempfile::tempdir().expect("temp dir");
+    let (tx, rx) = mpsc::channel();
+    let handle = queue::spawn(
+        QueueConfig {
+            save_path: Some(state.path().join("queue.json")),
+            on_existing: OnExisting::Overwrite,
+            protocol_log: false,
+            ..QueueConfig::default()
+        },
+        Outbox::new(tx, Arc::new(|| {})),
+    );
+    let start = Instant::now();
+    handle.enqueue(
+        ConnectOptions::new(
+            "127.0.0.1",
+            server.addr.port(),
+            &server.user,
+            &server.password,
+        ),
+        Direction::Download,
+        vec![PathItem {
+            path: AnyPath::Remote(b"/tree".to_vec()),
+            is_dir: true,
+        }],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    let mut known = std::collections::HashSet::new();
+    let mut done = std::collections::HashSet::new();
+    let mut first_start = None;
+    let (mut at_1s, mut at_2s) = (None, None);
+    let mut listed = None;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while listed.is_none() && Instant::now() < deadline {
+        let event = rx.recv_timeout(Duration::from_millis(50));
+        let t = start.elapsed();
+        if at_1s.is_none() && t >= Duration::from_secs(1) {
+            at_1s = Some(known.len());
+        }
+        if at_2s.is_none() && t >= Duration::from_secs(2) {
+            at_2s = Some(known.len());
+        }
+        match event {
+            Ok(Event::JobsChanged(views)) => {
+                for v in views.iter().filter(|v| !v.is_dir) {
+                    known.insert(v.id);
+                    if matches!(v.state, JobState::Running | JobState::Done) {
+                        first_start.get_or_insert(t);
+                    }
+                    if v.state == JobState::Done {
+                        done.insert(v.id);
+                    }
+                }
+            }
+            // Progress of a file (folders report none): a transfer is under way.
+            Ok(Event::JobsProgress(p)) if p.iter().any(|(id, _)| known.contains(id)) => {
+                first_start.get_or_insert(t);
+            }
+            Ok(Event::QueueIdle { .. }) => break,
+            _ => {}
+        }
+        if known.len() >= files {
+            listed = Some((t, done.len()));
+        }
+    }
+    let secs = |d: Option<Duration>| d.map_or("-".into(), |d| format!("{:.2} s", d.as_secs_f64()));
+    println!(
+        "   first transfer started after {}   target: < 2 s",
+        secs(first_start)
+    );
+    println!(
+        "   files queued after 1 s: {}, after 2 s: {} (the queue shows them as they are found)",
+        at_1s.unwrap_or(known.len()),
+        at_2s.unwrap_or(known.len())
+    );
+    match listed {
+        Some((t, n)) => println!(
+            "   all {files} files queued after {:.1} s, {n} of them already transferred",
+            t.as_secs_f64()
+        ),
+        None => println!("   only {} of {files} files were queued", known.len()),
+    }
+    handle.command(QueueCommand::RemoveJobs { ids: Vec::new() });
+    std::thread::sleep(Duration::from_millis(500));
+    drop(handle);
+}
+
+fn main() {
+    let parts = std::env::var("PARTS").unwrap_or_else(|_| "1 2 3 4".into());
+    let part = |n: &str| parts.split_whitespace().any(|p| p == n);
+    if part("1") {
+        frame_times();
+    }
+    if part("2") {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        saved_queue(&rt);
+        drop(rt);
+    }
+    if part("3") {
+        real_run();
+    }
+    if part("4") {
+        drag_tree();
+    }
 }

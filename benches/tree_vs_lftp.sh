@@ -41,6 +41,9 @@
 #                       data connections included (issue 13: 25, i.e. 50 ms RTT);
 #                       the target becomes ferry >= 3x lftp
 #   PROXY_BIN=...       prebuilt latency_proxy example; unset = cargo build --release
+#   FERRY_BEFORE=...    a second ferry binary (e.g. the build before a change)
+#                       that takes its turn too (lftp, ferry, before, ...); its
+#                       rows are marked "before"
 set -euo pipefail
 
 FILES=${FILES:-2000}
@@ -60,6 +63,7 @@ XFER_TIMEOUT=${XFER_TIMEOUT:-900}
 KEEP_WORK=${KEEP_WORK:-0}
 DELAY_MS=${DELAY_MS:-0}
 PROXY_BIN=${PROXY_BIN:-}
+FERRY_BEFORE=${FERRY_BEFORE:-}
 # lftp time / ferry time that counts as on target: at least as fast on
 # loopback (issue 17), three times as fast over a 50 ms link (issue 13).
 TARGET=1.00
@@ -122,6 +126,10 @@ else
     FERRY="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/ferry"
     [[ $FERRY == /* ]] || FERRY="$REPO_ROOT/$FERRY"
     [[ -x $FERRY ]] || die "build finished but $FERRY not found"
+fi
+if [[ -n $FERRY_BEFORE ]]; then
+    [[ -x $FERRY_BEFORE ]] || die "FERRY_BEFORE=$FERRY_BEFORE is not executable"
+    [[ -n $FERRY ]] || die "FERRY_BEFORE needs a ferry to compare with (not FERRY_BIN=none)"
 fi
 if [[ -n $FERRY ]]; then
     # Fail before any setup if this build can't do a recursive parallel get.
@@ -375,6 +383,8 @@ build_cmd() {
         -u "$BENCH_USER,$BENCH_PASS" "ftp://$HOST:$PORT") ;;
     ferry/get) XFER=("$FERRY" get -r -j "$PARALLEL" "$URL_BASE/tree/" "$dest") ;;
     ferry/put) XFER=("$FERRY" put -r -j "$PARALLEL" "$TREE" "$URL_BASE/up/") ;;
+    before/get) XFER=("$FERRY_BEFORE" get -r -j "$PARALLEL" "$URL_BASE/tree/" "$dest") ;;
+    before/put) XFER=("$FERRY_BEFORE" put -r -j "$PARALLEL" "$TREE" "$URL_BASE/up/") ;;
     esac
 }
 
@@ -437,6 +447,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (
 
 tools=(lftp)
 [[ -n $FERRY ]] && tools+=(ferry)
+[[ -n $FERRY_BEFORE ]] && tools+=(before)
 failed=0
 RESULTS=$WORK/results   # lines: files dir run tool wall user sys
 : >"$RESULTS"
@@ -468,11 +479,11 @@ rm -rf "$TREE"
 # --------------------------------------------------------------------------
 # field N of tool $3's runs at size $1, direction $2 (5 wall, 6 user)
 runs_of() { awk -v n="$1" -v d="$2" -v t="$3" -v f="$4" '$1 == n && $2 == d && $4 == t { print $f }' "$RESULTS"; }
-# lftp wall / ferry wall for each run both completed
+# lftp wall / $3's wall (ferry by default) for each run both completed
 pair_ratios() {
-    awk -v n="$1" -v d="$2" '$1 == n && $2 == d { w[$3 " " $4] = $5; runs[$3] = 1 }
-        END { for (r in runs) if ((r " lftp") in w && (r " ferry") in w && w[r " ferry"] > 0)
-            print w[r " lftp"] / w[r " ferry"] }' "$RESULTS"
+    awk -v n="$1" -v d="$2" -v t="${3:-ferry}" '$1 == n && $2 == d { w[$3 " " $4] = $5; runs[$3] = 1 }
+        END { for (r in runs) if ((r " lftp") in w && (r " " t) in w && w[r " " t] > 0)
+            print w[r " lftp"] / w[r " " t] }' "$RESULTS"
 }
 
 echo
@@ -487,6 +498,7 @@ echo "         put: lftp -e '$LFTP_SET; mirror -R --parallel=$PARALLEL TREE up; 
 if [[ -n $FERRY ]]; then
     echo "ferry:   $FERRY get -r -j $PARALLEL ftp://USER:PASS@$HOST:$PORT/tree/ OUT"
     echo "         $FERRY put -r -j $PARALLEL TREE ftp://USER:PASS@$HOST:$PORT/up/"
+    [[ -n $FERRY_BEFORE ]] && echo "before:  $FERRY_BEFORE, the same commands"
 else
     echo "ferry:   skipped (FERRY_BIN=none)"
 fi
@@ -495,23 +507,34 @@ printf '%7s %-4s %9s %9s %9s %9s %12s %12s\n' files dir "lftp s" "ferry s" "lftp
 printf '%7s %-4s %9s %9s %9s %9s %12s %12s\n' ----- --- ------ ------- -------- --------- ------ ----------
 declare -A CPU=()
 below=0
+ferries=(ferry)
+[[ -n $FERRY_BEFORE ]] && ferries+=(before)
 for dir in "${DIRS_TO_RUN[@]}"; do
     for n in "${SIZES[@]}"; do
+      for ft in "${ferries[@]}"; do
         lw=$(runs_of "$n" "$dir" lftp 5 | median)
-        fw=$(runs_of "$n" "$dir" ferry 5 | median)
-        fu=$(runs_of "$n" "$dir" ferry 6 | median)
-        ratio=$(pair_ratios "$n" "$dir" | median)
+        fw=$(runs_of "$n" "$dir" "$ft" 5 | median)
+        fu=$(runs_of "$n" "$dir" "$ft" 6 | median)
+        ratio=$(pair_ratios "$n" "$dir" "$ft" | median)
         fps() { [[ $1 == - ]] && echo - || awk -v n="$n" -v t="$1" 'BEGIN { printf "%.0f", n / t }'; }
         cpu=-
         [[ $fu != - ]] && cpu=$(awk -v u="$fu" -v n="$n" 'BEGIN { printf "%.1f", u * 1e6 / n }')
-        CPU[$dir/$n]=$cpu
         mark=""
+        if [[ $ft == before ]]; then
+            # The build before: shown for comparison, not held to the target.
+            [[ $ratio != - ]] && ratio=$(printf '%.2f' "$ratio")
+            printf '%7d %-4s %9s %9s %9s %9s %12s %12s  (before)\n' "$n" "$dir" "$lw" "$fw" "$(fps "$lw")" "$(fps "$fw")" \
+                "$ratio" "$cpu"
+            continue
+        fi
+        CPU[$dir/$n]=$cpu
         if [[ $ratio != - ]]; then
             ratio=$(printf '%.2f' "$ratio")
             awk -v r="$ratio" -v t="$TARGET" 'BEGIN { exit !(r < t) }' && { mark=" BELOW"; below=1; }
         fi
         printf '%7d %-4s %9s %9s %9s %9s %12s %12s\n' "$n" "$dir" "$lw" "$fw" "$(fps "$lw")" "$(fps "$fw")" \
             "$ratio$mark" "$cpu"
+      done
     done
 done
 echo

@@ -295,13 +295,30 @@ struct CuttingProxy {
 
 impl CuttingProxy {
     async fn start(server: SocketAddr, cut_after: usize) -> CuttingProxy {
+        CuttingProxy::start_cutting(server, cut_after, false).await
+    }
+
+    /// Cuts the first upload instead, after `cut_after` bytes, and only its
+    /// data connection: the server gets an end of stream (FIN), the client
+    /// a reset; the control connection lives on.
+    async fn start_upload(server: SocketAddr, cut_after: usize) -> CuttingProxy {
+        CuttingProxy::start_cutting(server, cut_after, true).await
+    }
+
+    async fn start_cutting(server: SocketAddr, cut_after: usize, upload: bool) -> CuttingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let cut = Arc::new(AtomicBool::new(false));
         let done = cut.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(control_relay(client, server, cut_after, done.clone()));
+                tokio::spawn(control_relay(
+                    client,
+                    server,
+                    cut_after,
+                    done.clone(),
+                    upload,
+                ));
             }
         });
         CuttingProxy { addr, cut }
@@ -313,6 +330,7 @@ async fn control_relay(
     server: SocketAddr,
     cut_after: usize,
     cut: Arc<AtomicBool>,
+    upload: bool,
 ) {
     let Ok(upstream) = TcpStream::connect(server).await else {
         return;
@@ -340,13 +358,17 @@ async fn control_relay(
                     let relay = TcpListener::bind("127.0.0.1:0").await.unwrap();
                     let mine = relay.local_addr().unwrap().port();
                     let target = SocketAddr::new(server.ip(), port);
-                    tokio::spawn(data_relay(
-                        relay,
-                        target,
-                        cut_after,
-                        cut.clone(),
-                        kill_tx.clone(),
-                    ));
+                    if upload {
+                        tokio::spawn(upload_relay(relay, target, cut_after, cut.clone()));
+                    } else {
+                        tokio::spawn(data_relay(
+                            relay,
+                            target,
+                            cut_after,
+                            cut.clone(),
+                            kill_tx.clone(),
+                        ));
+                    }
                     format!("229 Entering Extended Passive Mode (|||{mine}|)\r\n").into_bytes()
                 }
                 None => line.clone(),
@@ -424,6 +446,61 @@ async fn data_relay(
             }
         }
     }
+}
+
+/// A data connection of an upload: the first one passes `cut_after` bytes
+/// to the server and ends there, the server's side with a FIN (an
+/// ordinary end of file to it), the client's with a reset (SO_LINGER 0).
+/// Later ones pass everything.
+async fn upload_relay(
+    relay: TcpListener,
+    target: SocketAddr,
+    cut_after: usize,
+    cut: Arc<AtomicBool>,
+) {
+    let Ok((mut client, _)) = relay.accept().await else {
+        return;
+    };
+    let Ok(mut server) = TcpStream::connect(target).await else {
+        return;
+    };
+    if cut.load(Ordering::SeqCst) {
+        let (mut cr, mut cw) = client.into_split();
+        let (mut sr, mut sw) = server.into_split();
+        let up = async move {
+            let _ = tokio::io::copy(&mut cr, &mut sw).await;
+            let _ = sw.shutdown().await;
+        };
+        let down = async move {
+            let _ = tokio::io::copy(&mut sr, &mut cw).await;
+            let _ = cw.shutdown().await;
+        };
+        tokio::join!(up, down);
+        return;
+    }
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut moved = 0usize;
+    while moved < cut_after {
+        let want = buf.len().min(cut_after - moved);
+        match client.read(&mut buf[..want]).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                if server.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+                moved += n;
+            }
+        }
+    }
+    cut.store(true, Ordering::SeqCst);
+    let _ = server.shutdown().await;
+    // Deprecated because a lingering close blocks the thread; a linger of
+    // zero does not wait: it resets the connection at once.
+    #[allow(deprecated)]
+    let _ = client.set_linger(Some(Duration::ZERO));
+    drop(client);
+    // The server closes its side once it has stored what it got.
+    let _ = server.read(&mut buf).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -903,7 +980,8 @@ async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_the_server_confirms_but_keeps_short_fails_as_incomplete() {
     // A server that says 226 but holds fewer bytes than were sent: only
-    // the size check after the upload can tell.
+    // the size check after the upload can tell. Files from 1 MiB on are
+    // checked however cleanly the server confirmed them.
     let mut script = login_script();
     script.extend([
         Step::Expect("TYPE I".into()),
@@ -920,7 +998,7 @@ async fn an_upload_the_server_confirms_but_keeps_short_fails_as_incomplete() {
     ]);
     let fake = FakeServer::start(script).await;
     let local = tempfile::tempdir().unwrap();
-    let data = random_bytes(5000, 9);
+    let data = random_bytes(1_500_000, 9);
     std::fs::write(local.path().join("short.bin"), &data).unwrap();
     let mut q = Queue::start(QueueConfig {
         concurrency: 1,
@@ -941,10 +1019,90 @@ async fn an_upload_the_server_confirms_but_keeps_short_fails_as_incomplete() {
         .error
         .clone()
         .unwrap_or_default();
-    assert!(why.contains("1000") && why.contains("5000"), "{why}");
+    assert!(why.contains("1000 of 1500000"), "{why}");
     drop(q);
     let report = fake.finish().await;
     assert_eq!(report.uploaded, [data], "all bytes were sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_upload_the_server_read_whole_and_confirmed_costs_no_size_check() {
+    // The server read to the end of the stream, closed the data connection
+    // in turn and said 226: that confirms every byte, and the queue goes
+    // on without a SIZE round trip per file.
+    let mut script = login_script();
+    script.extend([
+        Step::Expect("TYPE I".into()),
+        Step::Send(b"200 ok\r\n".to_vec()),
+        Step::Expect("EPSV".into()),
+        Step::EpsvReply,
+        Step::Expect("STOR /up/small.bin".into()),
+        Step::Send(b"150 go\r\n".to_vec()),
+        Step::DataRecv,
+        Step::Send(b"226 done\r\n".to_vec()),
+        Step::Hold,
+    ]);
+    let fake = FakeServer::start(script).await;
+    let local = tempfile::tempdir().unwrap();
+    let data = random_bytes(10_240, 5);
+    std::fs::write(local.path().join("small.bin"), &data).unwrap();
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 1,
+        retries: 0,
+        ..config(OnExisting::Overwrite)
+    });
+    q.handle.enqueue(
+        ConnectOptions::new("127.0.0.1", fake.addr.port(), "u", "p"),
+        Direction::Upload,
+        vec![PathItem {
+            path: AnyPath::Local(local.path().join("small.bin")),
+            is_dir: false,
+        }],
+        AnyPath::Remote(b"/up".to_vec()),
+    );
+    assert_eq!(q.idle().await, (1, 0, 0), "the upload is done");
+    drop(q);
+    let report = fake.finish().await;
+    assert_eq!(report.uploaded, [data], "all bytes were sent");
+    assert!(
+        !report.commands.iter().any(|c| c.starts_with("SIZE")),
+        "no size check: {:?}",
+        report.commands
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_whose_data_connection_is_reset_midway_is_caught_and_resumed() {
+    // The link drops the data connection after part of a small file: the
+    // server sees an ordinary end of stream and says 226 for what it got,
+    // the client sees a reset. That is no confirmation: the size check
+    // finds the file short, and the retry resumes it with REST.
+    let server = TestServer::start(ServerOptions::default()).await;
+    let proxy = CuttingProxy::start_upload(server.addr, 100_000).await;
+    let local = tempfile::tempdir().unwrap();
+    let data = random_bytes(300_000, 31);
+    std::fs::write(local.path().join("cut.bin"), &data).unwrap();
+    let mut q = Queue::start(config(OnExisting::Overwrite));
+    q.handle.enqueue(
+        login(proxy.addr),
+        Direction::Upload,
+        vec![PathItem {
+            path: AnyPath::Local(local.path().join("cut.bin")),
+            is_dir: false,
+        }],
+        AnyPath::Remote(b"/".to_vec()),
+    );
+    assert_eq!(q.idle().await, (1, 0, 0), "{:?}", q.log);
+    assert!(proxy.cut.load(Ordering::SeqCst), "the proxy cut the upload");
+    let stors = q.log.iter().filter(|l| l.starts_with("STOR ")).count();
+    assert_eq!(stors, 2, "sent again after the cut: {:?}", q.log);
+    let got = std::fs::read(server.path("cut.bin")).unwrap();
+    assert_eq!(got.len(), data.len());
+    assert_eq!(sha256_hex(&got), sha256_hex(&data));
+    let rest: Vec<&String> = q.log.iter().filter(|l| l.starts_with("REST ")).collect();
+    assert_eq!(rest.len(), 1, "one resume: {rest:?}");
+    let offset: u64 = rest[0][5..].trim().parse().unwrap();
+    assert!(offset > 0 && offset <= 100_000, "resumed from {offset}");
 }
 
 #[cfg(unix)]
@@ -1349,4 +1507,51 @@ async fn remove_takes_jobs_out_stopping_a_running_one_and_clear_all_empties_the_
         q.take(e);
     }
     assert!(q.views.is_empty(), "{:?}", q.views);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_two_connections_a_later_folder_is_listed_while_files_transfer() {
+    // A tree's files are known long before the transfers reach its last
+    // folder: one connection lists folders ahead of the queue order while
+    // the other transfers. A folder's subfolders come after its files.
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::create_dir_all(server.path("top/zz")).unwrap();
+    for i in 0..40 {
+        std::fs::write(server.path(&format!("top/f{i:02}.txt")), b"top").unwrap();
+    }
+    std::fs::write(server.path("top/zz/last.txt"), b"last").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 2,
+        ..config(OnExisting::Overwrite)
+    });
+    q.handle.enqueue(
+        login(server.addr),
+        Direction::Download,
+        vec![PathItem {
+            path: AnyPath::Remote(b"/top".to_vec()),
+            is_dir: true,
+        }],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    assert_eq!(q.idle().await, (41, 0, 0));
+    let commands: Vec<&String> = q
+        .log
+        .iter()
+        .filter(|l| ["RETR ", "MLSD ", "LIST "].iter().any(|c| l.starts_with(c)))
+        .collect();
+    let at = |what: &str| {
+        commands
+            .iter()
+            .position(|c| c.ends_with(what))
+            .unwrap_or_else(|| panic!("no {what}: {commands:?}"))
+    };
+    assert!(
+        at(" /top/zz") < at(" /top/f10.txt"),
+        "the subfolder was listed while the first files transferred: {commands:?}"
+    );
+    assert_eq!(
+        std::fs::read(local.path().join("top/zz/last.txt")).unwrap(),
+        b"last"
+    );
 }

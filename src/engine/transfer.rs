@@ -538,8 +538,9 @@ async fn run_blocking<T: Send + 'static>(
 
 /// Upload `local` to `remote`, or continue a partial upload (REST + STOR)
 /// with [`Existing::Resume`]. The result is checked with SIZE where the
-/// server has it, and the local modification time is kept where the server
-/// lets it be set (see `ftp::set_time`).
+/// server has it, unless the server confirmed a small new file (see
+/// [`upload_confirmed`]), and the local modification time is kept where the
+/// server lets it be set (see `ftp::set_time`).
 pub async fn upload_file(
     session: &mut Session,
     local: &Path,
@@ -580,15 +581,18 @@ pub async fn upload_file(
             .map_err(local_error("seeking in the file to upload", local))?;
     }
     progress(offset, Some(len));
+    let mut confirmed = false;
     if offset < len || len == 0 {
         let mut reader = Throttled::new(ReadAhead::new(file.into_std().await), limit.cloned());
-        session
+        let sent = session
             .upload(&mut reader, remote, offset, false, &mut |n| {
                 progress(offset + n, Some(len))
             })
             .await?;
+        confirmed = upload_confirmed(offset, sent, len, session.data_closed_cleanly());
     }
-    if let Ok(remote_size) = session.size(remote).await
+    if !confirmed
+        && let Ok(remote_size) = session.size(remote).await
         && remote_size != len
         && !(text && remote_size == session.last_wire_bytes())
     {
@@ -605,6 +609,24 @@ pub async fn upload_file(
         let _ = crate::ftp::set_time::keep_time(session, remote, t.naive_utc()).await;
     }
     Ok(len)
+}
+
+/// Files from this size on are checked with SIZE after their upload even
+/// when the server confirmed it: their transfer takes many round trips, so
+/// the check's one costs little, and they are the ones a full disk or a
+/// quota cuts short.
+const CHECK_UPLOADS_FROM: u64 = 1 << 20;
+
+/// Whether an upload is confirmed without asking the server its size: a
+/// whole new file (not resumed: a server may ignore REST and write the
+/// rest at the start), every byte of it sent (the file did not change
+/// length while it was read), below [`CHECK_UPLOADS_FROM`], and the server
+/// read our stream to its end and closed the data connection cleanly
+/// before its success reply. Each file's SIZE round trip was a third of a
+/// small file's upload time; a cut data connection still shows as a reset
+/// (not clean) and gets the check.
+fn upload_confirmed(offset: u64, sent: u64, len: u64, closed_cleanly: bool) -> bool {
+    offset == 0 && sent == len && len < CHECK_UPLOADS_FROM && closed_cleanly
 }
 
 /// Upload what `input` gives (standard input, a pipe) to `remote`, from
@@ -638,6 +660,25 @@ pub async fn upload_from(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_whole_small_new_upload_closed_cleanly_skips_the_size_check() {
+        assert!(upload_confirmed(0, 10_240, 10_240, true));
+        assert!(upload_confirmed(0, 0, 0, true), "an empty file");
+        assert!(
+            !upload_confirmed(0, 10_240, 10_240, false),
+            "reset, not closed"
+        );
+        assert!(!upload_confirmed(4096, 6144, 10_240, true), "resumed");
+        assert!(!upload_confirmed(0, 9000, 10_240, true), "the file shrank");
+        assert!(!upload_confirmed(0, 12_000, 10_240, true), "the file grew");
+        let big = CHECK_UPLOADS_FROM;
+        assert!(
+            !upload_confirmed(0, big, big, true),
+            "large files are checked"
+        );
+        assert!(upload_confirmed(0, big - 1, big - 1, true));
+    }
 
     #[test]
     fn hostile_remote_names_are_refused_as_local_names() {

@@ -180,6 +180,9 @@ pub struct Session {
     /// Bytes the last download or upload moved over its data connection
     /// (what a text transfer's SIZE may count instead of the local bytes).
     last_wire_bytes: u64,
+    /// The last finished transfer's data connection closed cleanly: the
+    /// server read to our end of stream and closed in turn (no reset).
+    data_closed_cleanly: bool,
 }
 
 impl Session {
@@ -262,6 +265,7 @@ impl Session {
             epsv_refused: false,
             eprt_refused: false,
             in_transfer: None,
+            data_closed_cleanly: false,
             cancel: None,
             switched: None,
             force: None,
@@ -1157,6 +1161,7 @@ impl Session {
     /// transfer only counts as complete on a 2xx reply.
     pub async fn finish_transfer(&mut self, mut data: DataStream) -> Result<()> {
         let close = data.close().await;
+        self.data_closed_cleanly = close.is_ok();
         let Some(what) = self.in_transfer.take() else {
             return Ok(());
         };
@@ -1181,6 +1186,15 @@ impl Session {
                 text: r.text(),
             })
         }
+    }
+
+    /// Whether the last transfer ended by [`Session::finish_transfer`] closed
+    /// its data connection cleanly: after an upload, the server read every
+    /// byte up to our end of stream before it closed (a reset, e.g. from a
+    /// server or link that dropped the connection with bytes unread, does
+    /// not count). With the server's success reply it confirms the upload.
+    pub fn data_closed_cleanly(&self) -> bool {
+        self.data_closed_cleanly
     }
 
     /// Cancel a running transfer: drop the data connection, ABOR, and get

@@ -38,6 +38,8 @@ struct Running {
     /// When it started, and its bytes then (for the done row's speed).
     started: Instant,
     bytes_at_start: u64,
+    /// A folder being listed.
+    folder: bool,
 }
 
 pub(super) fn spawn(
@@ -439,7 +441,7 @@ impl Queue {
                 let moved = self.jobs.move_ids(&ids, to);
                 if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
                     for id in moved {
-                        journal.moved(id, self.jobs.place(id));
+                        journal.moved(id, self.jobs.place(id).to_vec());
                     }
                 }
                 self.order_changed();
@@ -636,9 +638,21 @@ impl Queue {
         }
     }
 
-    /// The first queued job of the highest priority whose server we can log in to.
+    /// The first queued job of the highest priority whose server we can
+    /// log in to. With more than one connection, one of them lists folders
+    /// ahead of the queue order (the first folder waiting, of the priority
+    /// that runs now), so a big tree's files are all known long before the
+    /// transfers reach its last folders, while the others transfer.
     fn next_job(&self) -> Option<u64> {
-        self.jobs.next(|site| self.logins.contains_key(site))
+        let may_run = |site: &SiteKey| self.logins.contains_key(site);
+        let listing = self.running.values().any(|r| r.folder);
+        if self.config.concurrency > 1
+            && !listing
+            && let Some(id) = self.jobs.next_folder(may_run)
+        {
+            return Some(id);
+        }
+        self.jobs.next(may_run)
     }
 
     /// Start job `id` on a worker; false when it could not be.
@@ -659,6 +673,7 @@ impl Queue {
             JobState::Running
         };
         let (stop_tx, stop_rx) = watch::channel(false);
+        let folder = job.view.is_dir;
         let bytes_at_start = job.view.bytes;
         let bytes = Arc::new(AtomicU64::new(bytes_at_start));
         let session = self.idle.get_mut(&*job.site).and_then(Vec::pop);
@@ -694,6 +709,7 @@ impl Queue {
                 bytes,
                 started: Instant::now(),
                 bytes_at_start,
+                folder,
             },
         );
         self.active = true;

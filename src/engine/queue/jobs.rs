@@ -205,6 +205,7 @@ impl Jobs {
         let indexed = Indexed::of(&job);
         let id = job.view.id;
         self.counts.add(indexed.class);
+        self.order.set_folder(id, job.view.is_dir);
         if let Some(old) = self.map.insert(id, job) {
             self.counts.sub(Indexed::of(&old).class);
         }
@@ -231,6 +232,13 @@ impl Jobs {
             .next(|site| self.site_key(site).is_some_and(&may_run))
     }
 
+    /// The first ready folder, when one of the priority [`Jobs::next`]
+    /// would start now (see `Order::next_folder`).
+    pub(super) fn next_folder(&self, may_run: impl Fn(&SiteKey) -> bool) -> Option<u64> {
+        self.order
+            .next_folder(|site| self.site_key(site).is_some_and(&may_run))
+    }
+
     /// Every job id, first to last.
     pub(super) fn ids(&self) -> impl DoubleEndedIterator<Item = u64> + '_ {
         self.order.ids()
@@ -255,12 +263,12 @@ impl Jobs {
     }
 
     /// A job's place in the order, as numbers (for the saved queue).
-    pub(super) fn place(&self, id: u64) -> Vec<u32> {
-        self.order.place(id).unwrap_or_default()
+    pub(super) fn place(&self, id: u64) -> Arc<[u32]> {
+        self.order.place(id).unwrap_or_else(|| Arc::from([]))
     }
 
     /// Every job with its place, first to last.
-    pub(super) fn with_places(&self) -> impl Iterator<Item = (&Job, Vec<u32>)> + '_ {
+    pub(super) fn with_places(&self) -> impl Iterator<Item = (&Job, Arc<[u32]>)> + '_ {
         self.in_order().map(|j| (j, self.place(j.view.id)))
     }
 }

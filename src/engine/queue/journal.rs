@@ -1,12 +1,12 @@
 //! Saving the queue as it changes: each change to a kept job (pending or
 //! failed) becomes one journal record, buffered and handed to a writer
 //! thread at most twice a second, which encodes, appends and fsyncs it (the
-//! queue's own task only copies what changed). Nothing here
-//! costs more as the queue grows, except the rewrite of the whole file,
-//! which happens only when the records outnumber the live jobs (so it is
-//! paid for by the records before it). A crash loses at most the records
-//! of the last half second or so (the last of them perhaps cut short,
-//! which reading skips).
+//! queue's own task only copies what changed; the jobs that finished since
+//! the last hand-over share one record). The writer also compacts the file
+//! when its records are mostly dead, by filtering its own lines (the
+//! queue's task takes no part in it). Nothing here costs the queue more as
+//! the queue grows. A crash loses at most the records of the last half
+//! second or so (the last of them perhaps cut short, which reading skips).
 
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
@@ -16,7 +16,7 @@ use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::super::Outbox;
 use super::super::protocol::{AnyPath, Direction, Event, Priority};
@@ -26,8 +26,8 @@ use super::store::{JOURNAL_HEADER, Record, SavedJob, SavedPath, line};
 
 /// Records are handed to the writer at most this often.
 pub(super) const FLUSH_EVERY: Duration = Duration::from_millis(500);
-/// The file is rewritten once it holds more than this many records and
-/// more than twice as many as there are live jobs.
+/// The writer compacts the file once it holds more than this many records
+/// and more than twice as many as there are live jobs.
 const COMPACT_AFTER: usize = 10_000;
 
 /// What was last written of a kept job: a record follows only when this changes.
@@ -63,7 +63,7 @@ impl Written {
 enum Pending {
     Add {
         key: u64,
-        place: Vec<u32>,
+        place: Arc<[u32]>,
         job: Box<Copied>,
     },
     Other(Record),
@@ -83,7 +83,7 @@ struct Copied {
 }
 
 impl Pending {
-    fn add(job: &Job, place: Vec<u32>) -> Pending {
+    fn add(job: &Job, place: Arc<[u32]>) -> Pending {
         let v = &job.view;
         let failed = v.state.is_failed();
         Pending::Add {
@@ -107,7 +107,7 @@ impl Pending {
         let record = match self {
             Pending::Add { key, place, job } => Record::Add {
                 key,
-                place,
+                place: place.to_vec(),
                 job: SavedJob {
                     direction: job.direction,
                     source: SavedPath::of(&job.source),
@@ -140,9 +140,10 @@ pub(super) struct Journal {
     thread: Option<JoinHandle<()>>,
     /// Records not yet handed to the writer.
     buffer: Vec<Pending>,
+    /// Where in `buffer` the delete record of this hand-over is, which the
+    /// jobs that leave join.
+    deletes: Option<usize>,
     last_flush: Instant,
-    /// Records in the file (and buffer) since it was last rewritten.
-    records: usize,
     /// Every kept job in the file, by id.
     written: FxHashMap<u64, Written>,
     /// Set by the writer when a write failed: the file may lack records,
@@ -171,8 +172,8 @@ impl Journal {
             tx: thread.as_ref().map(|_| tx),
             thread,
             buffer: Vec::new(),
+            deletes: None,
             last_flush: Instant::now(),
-            records: 0,
             written: FxHashMap::default(),
             broken,
             spent: Duration::ZERO,
@@ -181,7 +182,7 @@ impl Journal {
 
     /// Record what changed of `job` (nothing when nothing kept changed).
     /// The caller adds the time to `spent` (once per batch of jobs).
-    pub(super) fn note(&mut self, job: &Job, place: impl FnOnce() -> Vec<u32>) {
+    pub(super) fn note(&mut self, job: &Job, place: impl FnOnce() -> Arc<[u32]>) {
         let id = job.view.id;
         let now = kept(job).then(|| Written::of(job));
         match (self.written.get(&id).copied(), now) {
@@ -200,7 +201,7 @@ impl Journal {
             }
             (Some(_), None) => {
                 self.written.remove(&id);
-                self.push_record(Record::Del { keys: vec![id] });
+                self.delete(id);
             }
             _ => {}
         }
@@ -209,15 +210,28 @@ impl Journal {
     /// Jobs left the queue.
     pub(super) fn forget(&mut self, ids: &[u64]) {
         let started = Instant::now();
-        let keys: Vec<u64> = ids
-            .iter()
-            .copied()
-            .filter(|id| self.written.remove(id).is_some())
-            .collect();
-        if !keys.is_empty() {
-            self.push_record(Record::Del { keys });
+        for &id in ids {
+            if self.written.remove(&id).is_some() {
+                self.delete(id);
+            }
         }
         self.spent += started.elapsed();
+    }
+
+    /// Add `id` to the last delete record, when no job was added since it:
+    /// replayed, a delete ahead of a job's add would leave the job in. A
+    /// delete ahead of a set or a move is harmless (those are ignored for
+    /// a job that is not there), so the jobs finishing between two folders
+    /// expanding share one record.
+    fn delete(&mut self, id: u64) {
+        if let Some(Pending::Other(Record::Del { keys })) =
+            self.deletes.and_then(|at| self.buffer.get_mut(at))
+        {
+            keys.push(id);
+            return;
+        }
+        self.deletes = Some(self.buffer.len());
+        self.push_record(Record::Del { keys: vec![id] });
     }
 
     /// A kept job moved to `place`.
@@ -232,8 +246,10 @@ impl Journal {
     }
 
     fn push(&mut self, pending: Pending) {
+        if matches!(pending, Pending::Add { .. }) {
+            self.deletes = None;
+        }
         self.buffer.push(pending);
-        self.records += 1;
     }
 
     /// Whether records wait to be written.
@@ -241,10 +257,9 @@ impl Journal {
         !self.buffer.is_empty()
     }
 
-    /// Whether the file should be rewritten (see [`COMPACT_AFTER`]).
+    /// Whether the file must be rewritten whole (a write failed).
     pub(super) fn wants_rewrite(&self) -> bool {
-        (self.records > COMPACT_AFTER && self.records > 2 * self.written.len())
-            || self.broken.load(Ordering::Relaxed)
+        self.broken.load(Ordering::Relaxed)
     }
 
     /// Hand the buffered records to the writer when `FLUSH_EVERY` has
@@ -255,23 +270,23 @@ impl Journal {
         }
         let started = Instant::now();
         self.last_flush = started;
+        self.deletes = None;
         let records = std::mem::take(&mut self.buffer);
         self.send(Write::Append(records));
         self.spent += started.elapsed();
     }
 
     /// Replace the file with the kept ones of `jobs` (each with its place).
-    pub(super) fn rewrite<'a>(&mut self, jobs: impl Iterator<Item = (&'a Job, Vec<u32>)>) {
+    pub(super) fn rewrite<'a>(&mut self, jobs: impl Iterator<Item = (&'a Job, Arc<[u32]>)>) {
         let started = Instant::now();
         self.broken.store(false, Ordering::Relaxed);
         self.buffer.clear();
+        self.deletes = None;
         self.written.clear();
-        self.records = 0;
         let mut file = Vec::new();
         for (job, place) in jobs.filter(|(j, _)| kept(j)) {
             file.push(Pending::add(job, place));
             self.written.insert(job.view.id, Written::of(job));
-            self.records += 1;
         }
         self.last_flush = Instant::now();
         self.send(Write::Replace(file));
@@ -296,11 +311,44 @@ impl Journal {
     }
 }
 
+/// What the writer knows of the file it writes: the live keys and how many
+/// records it holds, so it can tell when compacting pays.
+#[derive(Default)]
+struct FileState {
+    live: FxHashSet<u64>,
+    records: usize,
+}
+
+impl FileState {
+    /// Count a record written.
+    fn count(&mut self, pending: &Pending) {
+        self.records += 1;
+        match pending {
+            Pending::Add { key, .. } | Pending::Other(Record::Add { key, .. }) => {
+                self.live.insert(*key);
+            }
+            Pending::Other(Record::Del { keys }) => {
+                for key in keys {
+                    self.live.remove(key);
+                }
+            }
+            Pending::Other(_) => {}
+        }
+    }
+
+    /// The records outnumber the live jobs (see [`COMPACT_AFTER`]).
+    fn wants_compacting(&self) -> bool {
+        self.records > COMPACT_AFTER && self.records > 2 * self.live.len()
+    }
+}
+
 /// The writer thread: appends (several at once, one fsync) and rewrites,
-/// in order, until the queue drops its sender. A failure is reported once
-/// until a write succeeds again.
+/// in order, until the queue drops its sender, and compacts the file when
+/// it is mostly dead records. A failure is reported once until a write
+/// succeeds again.
 fn writer(path: &Path, rx: &mpsc::Receiver<Write>, out: &Outbox, broken: &AtomicBool) {
     let mut file: Option<File> = None;
+    let mut state = FileState::default();
     let mut failing = false;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -311,6 +359,7 @@ fn writer(path: &Path, rx: &mpsc::Receiver<Write>, out: &Outbox, broken: &Atomic
             match write {
                 Write::Append(records) => {
                     for record in records {
+                        state.count(&record);
                         record.encode(&mut appended);
                     }
                 }
@@ -320,8 +369,10 @@ fn writer(path: &Path, rx: &mpsc::Receiver<Write>, out: &Outbox, broken: &Atomic
                         appended.clear();
                     }
                     file = None;
+                    state = FileState::default();
                     let mut bytes = format!("{JOURNAL_HEADER}\n").into_bytes();
                     for record in records {
+                        state.count(&record);
                         record.encode(&mut bytes);
                     }
                     result = result.and(crate::safe_file::write_atomic(path, &bytes));
@@ -330,6 +381,10 @@ fn writer(path: &Path, rx: &mpsc::Receiver<Write>, out: &Outbox, broken: &Atomic
         }
         if !appended.is_empty() {
             result = result.and(append(path, &mut file, &appended));
+        }
+        if result.is_ok() && state.wants_compacting() {
+            file = None;
+            result = compact(path, &mut state);
         }
         match result {
             Ok(()) => failing = false,
@@ -346,6 +401,41 @@ fn writer(path: &Path, rx: &mpsc::Receiver<Write>, out: &Outbox, broken: &Atomic
             }
         }
     }
+}
+
+/// Rewrite the journal with only the records of live jobs, in their order
+/// (atomically): replaying it gives the same queue. Delete records go (the
+/// jobs they name are gone, or added again later on), and so does a line
+/// that cannot be read, as reading would skip it.
+fn compact(path: &Path, state: &mut FileState) -> std::io::Result<()> {
+    let bytes = std::fs::read(path)?;
+    let Some(body) = bytes.strip_prefix(JOURNAL_HEADER.as_bytes()) else {
+        return Err(std::io::Error::other("the journal lost its header"));
+    };
+    let mut kept = Vec::with_capacity(body.len() / 2);
+    kept.extend_from_slice(JOURNAL_HEADER.as_bytes());
+    kept.push(b'\n');
+    let mut records = 0;
+    for line in body.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        if key_of(line).is_some_and(|key| state.live.contains(&key)) {
+            kept.extend_from_slice(line);
+            kept.push(b'\n');
+            records += 1;
+        }
+    }
+    crate::safe_file::write_atomic(path, &kept)?;
+    state.records = records;
+    Ok(())
+}
+
+/// The key of an add, set or place record (None for a delete, or a line
+/// that cannot be read).
+fn key_of(line: &[u8]) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Keyed {
+        key: Option<u64>,
+    }
+    serde_json::from_slice::<Keyed>(line).ok()?.key
 }
 
 /// Append `bytes` to the journal (created with its header when missing)
@@ -371,4 +461,109 @@ fn append(path: &Path, file: &mut Option<File>, bytes: &[u8]) -> std::io::Result
     };
     f.write_all(bytes)?;
     f.sync_data()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::store::parse;
+    use super::*;
+
+    fn add(key: u64, place: u32) -> Pending {
+        Pending::Other(Record::Add {
+            key,
+            place: vec![place],
+            job: SavedJob {
+                direction: Direction::Download,
+                source: SavedPath::of(&AnyPath::Remote(format!("/r/{key}").into_bytes())),
+                target: SavedPath::of(&AnyPath::Local(format!("/l/{key}").into())),
+                is_dir: false,
+                size: Some(key),
+                failed: false,
+                error: None,
+                priority: Priority::Normal,
+                site: SiteKey {
+                    host: "h".into(),
+                    port: 21,
+                    user: "u".into(),
+                },
+            },
+        })
+    }
+
+    /// (source, place order, failed, error, priority) of each job, in order.
+    fn replayed(bytes: &[u8]) -> Vec<(String, bool, Option<String>, Priority)> {
+        let loaded = parse(bytes).unwrap();
+        assert_eq!((loaded.damaged, loaded.torn), (0, false));
+        loaded
+            .jobs
+            .iter()
+            .map(|j| {
+                let Some(AnyPath::Remote(p)) = j.source.path() else {
+                    panic!("remote source expected")
+                };
+                (
+                    String::from_utf8(p).unwrap(),
+                    j.failed,
+                    j.error.clone(),
+                    j.priority,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compacting_keeps_exactly_the_queue_the_journal_replays_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.json");
+        let mut state = FileState::default();
+        let mut records = Vec::new();
+        for key in 1..=12_000 {
+            records.push(add(key, key as u32));
+        }
+        records.push(Pending::Other(Record::Set {
+            key: 11_999,
+            failed: true,
+            error: Some("550 gone".into()),
+            priority: Priority::High,
+        }));
+        records.push(Pending::Other(Record::Place {
+            key: 12_000,
+            place: vec![0],
+        }));
+        records.push(Pending::Other(Record::Del {
+            keys: (1..=11_990).collect(),
+        }));
+        // Deleted, then added again (a cancelled job retried).
+        records.push(add(5, 5));
+        let mut bytes = Vec::new();
+        for record in records {
+            state.count(&record);
+            record.encode(&mut bytes);
+        }
+        let mut file = None;
+        append(&path, &mut file, &bytes).unwrap();
+        drop(file);
+        let before = replayed(&std::fs::read(&path).unwrap());
+        assert_eq!(before.len(), 11);
+        assert!(state.wants_compacting());
+
+        compact(&path, &mut state).unwrap();
+        let after = std::fs::read(&path).unwrap();
+        assert_eq!(replayed(&after), before);
+        assert_eq!(before[0].0, "/r/12000", "moved to the front");
+        assert_eq!(
+            before[before.len() - 1],
+            (
+                "/r/11999".into(),
+                true,
+                Some("550 gone".into()),
+                Priority::High
+            )
+        );
+        // The 11 live jobs' adds (job 5's two: a live key's lines all
+        // stay), one set and one move.
+        assert_eq!(state.records, 14);
+        assert_eq!(after.split(|&b| b == b'\n').count(), 1 + 14 + 1);
+        assert!(!state.wants_compacting());
+    }
 }

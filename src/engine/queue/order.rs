@@ -43,6 +43,8 @@ struct Entry {
     site: SiteId,
     /// Its priority while it may start (it is in the ready set).
     ready: Option<Priority>,
+    /// A folder to expand (also in the ready folders while ready).
+    folder: bool,
 }
 
 type ReadyKey = (Reverse<Priority>, Place, u64);
@@ -52,6 +54,8 @@ pub(super) struct Order {
     entries: FxHashMap<u64, Entry>,
     by_place: BTreeMap<Place, u64>,
     ready: FxHashMap<SiteId, BTreeSet<ReadyKey>>,
+    /// The ready jobs that are folders, by server: what is listed ahead.
+    ready_folders: FxHashMap<SiteId, BTreeSet<ReadyKey>>,
     /// The first numbers handed out at the front and at the back so far.
     front: u32,
     back: u32,
@@ -66,6 +70,7 @@ impl Default for Order {
             entries: FxHashMap::default(),
             by_place: BTreeMap::new(),
             ready: FxHashMap::default(),
+            ready_folders: FxHashMap::default(),
             front: middle,
             back: middle - 1,
         }
@@ -120,6 +125,7 @@ impl Order {
                 place,
                 site,
                 ready: None,
+                folder: false,
             },
         );
     }
@@ -139,38 +145,57 @@ impl Order {
         if entry.ready == ready {
             return;
         }
-        if let Some(old) = entry.ready.take()
-            && let Some(set) = self.ready.get_mut(&entry.site)
-        {
-            set.remove(&(Reverse(old), entry.place.clone(), id));
-            if set.is_empty() {
-                self.ready.remove(&entry.site);
+        if let Some(old) = entry.ready.take() {
+            let key = (Reverse(old), entry.place.clone(), id);
+            unready(&mut self.ready, entry.site, &key);
+            if entry.folder {
+                unready(&mut self.ready_folders, entry.site, &key);
             }
         }
         if let Some(priority) = ready {
-            self.ready.entry(entry.site).or_default().insert((
-                Reverse(priority),
-                entry.place.clone(),
-                id,
-            ));
+            let key = (Reverse(priority), entry.place.clone(), id);
+            if entry.folder {
+                self.ready_folders
+                    .entry(entry.site)
+                    .or_default()
+                    .insert(key.clone());
+            }
+            self.ready.entry(entry.site).or_default().insert(key);
         }
         entry.ready = ready;
+    }
+
+    /// Say that `id` is a folder to expand (jobs are files until told).
+    pub(super) fn set_folder(&mut self, id: u64, folder: bool) {
+        let Some(ready) = self.entries.get(&id).map(|e| e.ready) else {
+            return;
+        };
+        self.set_ready(id, None);
+        if let Some(entry) = self.entries.get_mut(&id) {
+            entry.folder = folder;
+        }
+        self.set_ready(id, ready);
     }
 
     /// The ready job of the highest priority, first in order among those,
     /// of a server `may_run` accepts.
     pub(super) fn next(&self, may_run: impl Fn(SiteId) -> bool) -> Option<u64> {
-        self.ready
-            .iter()
-            .filter(|(site, _)| may_run(**site))
-            .filter_map(|(_, set)| set.first())
-            .min()
+        first_ready(&self.ready, &may_run).map(|(_, _, id)| *id)
+    }
+
+    /// The first ready folder when it is of the priority [`Order::next`]
+    /// would start now: a folder further down may be listed ahead of the
+    /// files before it, but not ahead of more urgent work.
+    pub(super) fn next_folder(&self, may_run: impl Fn(SiteId) -> bool) -> Option<u64> {
+        let (priority, _, _) = first_ready(&self.ready, &may_run)?;
+        first_ready(&self.ready_folders, &may_run)
+            .filter(|(p, _, _)| p == priority)
             .map(|(_, _, id)| *id)
     }
 
     /// A job's place, as numbers (for the saved queue).
-    pub(super) fn place(&self, id: u64) -> Option<Vec<u32>> {
-        self.entries.get(&id).map(|e| e.place.0.to_vec())
+    pub(super) fn place(&self, id: u64) -> Option<Arc<[u32]>> {
+        self.entries.get(&id).map(|e| e.place.0.clone())
     }
 
     /// Move `ids` (unknown ones are ignored) as the queue's buttons do:
@@ -199,7 +224,9 @@ impl Order {
                 for (i, (_, id)) in (0u32..).zip(places) {
                     let site = self.entries[&id].site;
                     let ready = self.entries[&id].ready;
+                    let folder = self.entries[&id].folder;
                     self.put(id, Place::top(first.saturating_add(i)), site);
+                    self.set_folder(id, folder);
                     self.set_ready(id, ready);
                     changed.push(id);
                 }
@@ -241,15 +268,38 @@ impl Order {
         let (Some(ea), Some(eb)) = (self.entries.get(&a), self.entries.get(&b)) else {
             return;
         };
-        let (pa, sa, ra) = (ea.place.clone(), ea.site, ea.ready);
-        let (pb, sb, rb) = (eb.place.clone(), eb.site, eb.ready);
+        let (pa, sa, ra, fa) = (ea.place.clone(), ea.site, ea.ready, ea.folder);
+        let (pb, sb, rb, fb) = (eb.place.clone(), eb.site, eb.ready, eb.folder);
         self.remove(a);
         self.remove(b);
         self.put(a, pb, sa);
         self.put(b, pa, sb);
+        self.set_folder(a, fa);
+        self.set_folder(b, fb);
         self.set_ready(a, ra);
         self.set_ready(b, rb);
     }
+}
+
+/// Take `key` out of `site`'s set in `sets`.
+fn unready(sets: &mut FxHashMap<SiteId, BTreeSet<ReadyKey>>, site: SiteId, key: &ReadyKey) {
+    if let Some(set) = sets.get_mut(&site) {
+        set.remove(key);
+        if set.is_empty() {
+            sets.remove(&site);
+        }
+    }
+}
+
+/// The first key of the sets of the servers `may_run` accepts.
+fn first_ready<'a>(
+    sets: &'a FxHashMap<SiteId, BTreeSet<ReadyKey>>,
+    may_run: &impl Fn(SiteId) -> bool,
+) -> Option<&'a ReadyKey> {
+    sets.iter()
+        .filter(|(site, _)| may_run(**site))
+        .filter_map(|(_, set)| set.first())
+        .min()
 }
 
 #[cfg(test)]
@@ -356,6 +406,37 @@ mod tests {
         o.set_ready(7, Some(Priority::Normal));
         assert_eq!(ids(&o), [6, 7, 8, 4, 5]);
         assert_eq!(o.next(any), Some(7));
+    }
+
+    #[test]
+    fn the_first_waiting_folder_of_the_running_priority_is_listed_ahead() {
+        let mut o = order_of(&[1, 2, 3, 4, 5]);
+        let any = |_| true;
+        o.set_folder(3, true);
+        o.set_folder(5, true);
+        for id in 1..=5 {
+            o.set_ready(id, Some(Priority::Normal));
+        }
+        assert_eq!(o.next(any), Some(1), "files keep their order");
+        assert_eq!(o.next_folder(any), Some(3));
+        o.set_ready(3, None);
+        assert_eq!(o.next_folder(any), Some(5));
+        o.move_ids(&[5], MoveTo::Top);
+        o.move_ids(&[5], MoveTo::Down);
+        assert_eq!(o.next_folder(any), Some(5), "a moved folder stays one");
+        o.set_ready(2, Some(Priority::High));
+        assert_eq!(o.next_folder(any), None, "not ahead of more urgent files");
+        o.set_ready(5, Some(Priority::High));
+        assert_eq!(o.next_folder(any), Some(5));
+        assert_eq!(o.next_folder(|site| site == 1), None);
+        o.remove(5);
+        o.set_ready(3, Some(Priority::Normal));
+        assert_eq!(o.next_folder(any), None, "no folder of the priority now");
+        o.set_ready(2, None);
+        assert_eq!(o.next_folder(any), Some(3));
+        o.set_folder(3, false);
+        assert_eq!(o.next_folder(any), None);
+        assert_eq!(o.next(any), Some(1));
     }
 
     #[test]

@@ -46,7 +46,11 @@ fn retriable(e: &FtpError) -> bool {
         | FtpError::Incomplete { .. }
         // A retry resumes, and resumed transfers go in stream mode.
         | FtpError::DataFormat { .. } => true,
-        FtpError::Reply { code, .. } | FtpError::Login { code, .. } => (400..500).contains(code),
+        // vsftpd's "500 OOPS: …" is its session process failing (e.g.
+        // `priv_sock_get_int` after thousands of transfers on one session):
+        // the connection is gone, a new one works.
+        FtpError::Reply { code, text, .. } => (400..500).contains(code) || session_died(text),
+        FtpError::Login { code, .. } => (400..500).contains(code),
         FtpError::InvalidArgument { .. }
         | FtpError::UntrustedCertificate { .. }
         | FtpError::Busy
@@ -57,6 +61,12 @@ fn retriable(e: &FtpError) -> bool {
         | FtpError::Proxy { .. }
         | FtpError::Local { .. } => false,
     }
+}
+
+/// A reply text saying the server's session process died (vsftpd's
+/// "OOPS", after which it closes the connection).
+fn session_died(text: &str) -> bool {
+    text.starts_with("OOPS:")
 }
 
 /// One job on its own connection.
@@ -149,7 +159,8 @@ impl Worker {
                 Err(FtpError::Cancelled) => return (Outcome::Stopped, Some(s)),
                 Err(e) => e,
             };
-            let keep = (!e.is_fatal_to_session()).then_some(s);
+            let died = matches!(&e, FtpError::Reply { text, .. } if session_died(text));
+            let keep = (!e.is_fatal_to_session() && !died).then_some(s);
             if *stop.borrow() {
                 return (Outcome::Stopped, keep);
             }
@@ -497,6 +508,25 @@ async fn expand_remote(s: &mut Session, src: &[u8], dst: &Path) -> Result<Outcom
     Ok(Outcome::Expanded(children))
 }
 
+/// The entries of a local folder: path, type (links not followed) and the
+/// size of files. An entry that vanished meanwhile is left out.
+fn read_local_dir(dir: &Path) -> std::io::Result<Vec<(PathBuf, std::fs::FileType, Option<u64>)>> {
+    let mut items = Vec::new();
+    for item in std::fs::read_dir(dir)? {
+        let item = item?;
+        let Ok(ft) = item.file_type() else {
+            continue;
+        };
+        let size = if ft.is_file() {
+            item.metadata().ok().map(|m| m.len())
+        } else {
+            None
+        };
+        items.push((item.path(), ft, size));
+    }
+    Ok(items)
+}
+
 /// Read a local folder into jobs, creating the remote folder. Links are not
 /// followed (a link loop must not recurse forever).
 async fn expand_local(s: &mut Session, src: &Path, dst: &[u8]) -> Result<Outcome, FtpError> {
@@ -505,19 +535,13 @@ async fn expand_local(s: &mut Session, src: &Path, dst: &[u8]) -> Result<Outcome
         source,
         path: src.display().to_string(),
     };
-    let mut read = tokio::fs::read_dir(src).await.map_err(local_err)?;
-    let mut items = Vec::new();
-    while let Some(item) = read.next_entry().await.map_err(local_err)? {
-        let Ok(ft) = item.file_type().await else {
-            continue;
-        };
-        let size = if ft.is_file() {
-            item.metadata().await.ok().map(|m| m.len())
-        } else {
-            None
-        };
-        items.push((item.path(), ft, size));
-    }
+    // One blocking task for the whole folder: one per entry (tokio's
+    // `metadata`) took seconds for a folder of 100,000 files.
+    let dir = src.to_path_buf();
+    let mut items = tokio::task::spawn_blocking(move || read_local_dir(&dir))
+        .await
+        .map_err(|e| local_err(std::io::Error::other(e.to_string())))?
+        .map_err(local_err)?;
     match s.mkdir(dst).await {
         Ok(_) => {}
         Err(e) if e.is_fatal_to_session() => return Err(e),
@@ -585,6 +609,11 @@ mod tests {
             text: String::new(),
         };
         assert!(retriable(&reply(426)));
+        assert!(retriable(&FtpError::Reply {
+            command: "PASV".into(),
+            code: 500,
+            text: "OOPS: priv_sock_get_int".into(),
+        }));
         assert!(retriable(&reply(421)));
         assert!(!retriable(&reply(550)));
         assert!(retriable(&FtpError::ControlClosed { addr: "h".into() }));
