@@ -75,7 +75,7 @@ async fn login_with_a_wrong_password_is_a_login_error() {
     let text = err.to_string();
     assert!(text.contains("check the user name and password"), "{text}");
     assert!(
-        text.ends_with(&format!("{USER}@127.0.0.1:{}", server.addr.port())),
+        text.ends_with(&format!("({USER}@127.0.0.1:{})", server.addr.port())),
         "{text}"
     );
 }
