@@ -363,6 +363,7 @@ async fn a_cancelled_upload_leaves_the_session_in_step_and_resumes_from_the_serv
     let (cancel, watch) = tokio::sync::watch::channel(false);
     s.set_cancel(Some(watch));
     let mut offset = 0u64;
+    let mut progressed = false;
     for round in 0..5 {
         cancel.send_replace(false);
         let mut input = tokio::io::BufReader::with_capacity(256 * 1024, &data[offset as usize..]);
@@ -385,7 +386,12 @@ async fn a_cancelled_upload_leaves_the_session_in_step_and_resumes_from_the_serv
             stored.len() as u64,
             "round {round}: SIZE is the real size"
         );
-        assert!(size > offset, "round {round}: what arrived was kept");
+        // What arrived is kept. Under heavy load the server may not have
+        // read anything of a round before the cancel (libunftp drops what
+        // is still in the socket on ABOR), so a round may add nothing; the
+        // rounds together must.
+        assert!(size >= offset, "round {round}: what arrived was kept");
+        progressed |= size > offset;
         assert!(size < LEN as u64, "round {round}: cancelled midway");
         assert!(
             stored[..] == data[..stored.len()],
@@ -399,6 +405,7 @@ async fn a_cancelled_upload_leaves_the_session_in_step_and_resumes_from_the_serv
         assert_eq!(entry.size, Some(size), "round {round}");
         offset = size;
     }
+    assert!(progressed, "no cancelled round kept anything");
     cancel.send_replace(false);
     let mut rest = &data[offset as usize..];
     let sent = s
