@@ -31,7 +31,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::rate_limit::{RateLimit, Throttled};
-use super::transfer::{Existing, Known, download_file, part_path};
+use super::transfer::{Existing, Known, download_file, local_error, part_path};
 use crate::ftp::{EarlyEnd, FtpError, Session};
 
 /// The smallest range worth a connection of its own: 8 MiB. A file is
@@ -227,17 +227,6 @@ impl Shared {
                 return Some(r);
             }
         }
-    }
-}
-
-fn local_error<'a>(
-    what: &'static str,
-    path: &'a Path,
-) -> impl FnOnce(std::io::Error) -> FtpError + 'a {
-    move |source| FtpError::Local {
-        what,
-        source,
-        path: path.display().to_string(),
     }
 }
 

@@ -74,7 +74,8 @@ pub fn safe_remote_name(name: &[u8], charset: &NameCharset) -> Result<Vec<u8>, S
     Ok(remote)
 }
 
-fn local_error<'a>(
+/// Words a local I/O failure as `FtpError::Local` naming what and where.
+pub(super) fn local_error<'a>(
     what: &'static str,
     path: &'a Path,
 ) -> impl FnOnce(std::io::Error) -> FtpError + 'a {

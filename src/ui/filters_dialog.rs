@@ -4,6 +4,7 @@
 //! transfers. It edits a copy; OK and Apply hand the copy back as an
 //! intent, and the app applies and saves it. Enter is OK, Escape Cancel.
 
+use super::connect_form::widget::{SettingsButton, ok_apply_cancel};
 use eframe::egui;
 
 use crate::filters::{FilterRule, FilterSettings, Hides, Panes, PatternKind};
@@ -149,31 +150,17 @@ impl FiltersDialog {
                 ui.add_space(8.0);
                 // A half-edited filter must be saved or discarded first.
                 let ready = self.editor.is_none();
-                let size = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
-                ui.allocate_ui_with_layout(
-                    size,
-                    egui::Layout::right_to_left(egui::Align::Center),
-                    |ui| {
-                        if ui.button(label::CANCEL).clicked() {
-                            intent = Some(FiltersIntent::Cancel);
-                        }
-                        if ui
-                            .add_enabled(ready, egui::Button::new(label::OK))
-                            .clicked()
-                        {
-                            intent = Some(self.apply(true));
-                        }
-                        if ui
-                            .add_enabled(ready, egui::Button::new(label::APPLY))
-                            .clicked()
-                        {
-                            intent = Some(self.apply(false));
-                        }
-                        if !ready {
-                            ui.label("Save or discard the filter being edited first");
-                        }
-                    },
-                );
+                let pressed = ok_apply_cancel(ui, ready, |ui| {
+                    if !ready {
+                        ui.label("Save or discard the filter being edited first");
+                    }
+                });
+                match pressed {
+                    Some(SettingsButton::Cancel) => intent = Some(FiltersIntent::Cancel),
+                    Some(SettingsButton::Ok) => intent = Some(self.apply(true)),
+                    Some(SettingsButton::Apply) => intent = Some(self.apply(false)),
+                    None => {}
+                }
                 if intent.is_none() && !egui::Popup::is_any_open(ui.ctx()) {
                     if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
                         // Escape leaves the filter being edited first.

@@ -2,6 +2,7 @@
 //! grouped. It edits a copy; OK and Apply hand the copy back, and the app
 //! applies and saves it. Enter is OK, Escape is Cancel.
 
+use super::connect_form::widget::{SettingsButton, ok_apply_cancel};
 use eframe::egui;
 
 use crate::engine::OnExisting;
@@ -142,32 +143,19 @@ impl PreferencesWindow {
                 ui.add_space(8.0);
                 let error = self.editor_error().or(self.proxy_error());
                 let ready = error.is_none() && !self.loading;
-                let size = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
-                ui.allocate_ui_with_layout(
-                    size,
-                    egui::Layout::right_to_left(egui::Align::Center),
-                    |ui| {
-                        if ui.button(label::CANCEL).clicked() {
-                            intent = Some(PrefsIntent::Cancel);
-                        }
-                        if ui
-                            .add_enabled(ready, egui::Button::new(label::OK))
-                            .clicked()
-                        {
-                            intent = Some(self.apply(true));
-                        }
-                        if ui
-                            .add_enabled(ready, egui::Button::new(label::APPLY))
-                            .clicked()
-                        {
-                            intent = Some(self.apply(false));
-                        }
-                        if self.loading {
-                            ui.spinner();
-                            ui.label("Reading the preferences…");
-                        }
-                    },
-                );
+                let loading = self.loading;
+                let pressed = ok_apply_cancel(ui, ready, |ui| {
+                    if loading {
+                        ui.spinner();
+                        ui.label("Reading the preferences…");
+                    }
+                });
+                match pressed {
+                    Some(SettingsButton::Cancel) => intent = Some(PrefsIntent::Cancel),
+                    Some(SettingsButton::Ok) => intent = Some(self.apply(true)),
+                    Some(SettingsButton::Apply) => intent = Some(self.apply(false)),
+                    None => {}
+                }
                 // A key that closes an open drop-down list is the list's.
                 if intent.is_none() && !self.covered && !egui::Popup::is_any_open(ui.ctx()) {
                     if ui.input(|i| i.key_pressed(egui::Key::Escape)) {

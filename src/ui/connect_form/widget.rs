@@ -441,6 +441,37 @@ pub fn buttons_layout<R>(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui) -> R
         .inner
 }
 
+/// Which of a settings window's buttons was pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsButton {
+    Ok,
+    Apply,
+    Cancel,
+}
+
+/// A settings window's last row: Cancel, OK and Apply from the right (OK and
+/// Apply only when `ready`), then `note` (why not ready, a spinner…).
+pub fn ok_apply_cancel(
+    ui: &mut egui::Ui,
+    ready: bool,
+    note: impl FnOnce(&mut egui::Ui),
+) -> Option<SettingsButton> {
+    buttons_layout(ui, |ui| {
+        let mut pressed = None;
+        if ui.button("Cancel").clicked() {
+            pressed = Some(SettingsButton::Cancel);
+        }
+        if ui.add_enabled(ready, egui::Button::new("OK")).clicked() {
+            pressed = Some(SettingsButton::Ok);
+        }
+        if ui.add_enabled(ready, egui::Button::new("Apply")).clicked() {
+            pressed = Some(SettingsButton::Apply);
+        }
+        note(ui);
+        pressed
+    })
+}
+
 /// The one password prompt: for logon "Ask" in the connection dialog, and
 /// for a saved site whose password is not remembered.
 pub struct PasswordPrompt<'a> {
