@@ -115,6 +115,7 @@ pub(super) async fn run(args: &SyncArgs, net: &NetArgs) -> Result<(), CliError> 
         remote_root: remote_root.clone(),
         walk: WalkOptions {
             exclude: args.exclude.clone(),
+            hide: Vec::new(),
             charset: session.options().charset,
             // The flag, else the saved site's setting, else found on the way.
             time_offset: args.server_offset.or_else(|| {

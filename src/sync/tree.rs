@@ -46,6 +46,9 @@ pub struct WalkOptions {
     /// Shell-style patterns (`*`, `?`) matched against each name, or against
     /// the relative path when the pattern has a `/`.
     pub exclude: Vec<String>,
+    /// Name filters (View → Filters…): a name any of them hides is left out
+    /// too.
+    pub hide: Vec<std::sync::Arc<crate::filters::NameFilter>>,
     /// The server's name encoding.
     pub charset: NameCharset,
     /// The server's `LIST` time offset when known (a site's setting); None
@@ -91,16 +94,17 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-fn excluded(options: &WalkOptions, rel: &[u8], name: &[u8]) -> bool {
+fn excluded(options: &WalkOptions, rel: &[u8], name: &[u8], is_dir: bool) -> bool {
     let name = options.charset.decode(name);
     let rel = options.charset.decode(rel);
-    options.exclude.iter().any(|g| {
-        if g.contains('/') {
-            glob_match(g.trim_start_matches('/'), &rel)
-        } else {
-            glob_match(g, &name)
-        }
-    })
+    options.hide.iter().any(|f| f.hides(&name, is_dir))
+        || options.exclude.iter().any(|g| {
+            if g.contains('/') {
+                glob_match(g.trim_start_matches('/'), &rel)
+            } else {
+                glob_match(g, &name)
+            }
+        })
 }
 
 pub(crate) fn check_cancel(cancel: &AtomicBool) -> Result<(), SyncError> {
@@ -170,7 +174,7 @@ pub async fn walk_remote(
                 ));
                 continue;
             }
-            if excluded(options, &child, &entry.name) {
+            if excluded(options, &child, &entry.name, entry.kind == EntryKind::Dir) {
                 continue;
             }
             match entry.kind {
@@ -285,7 +289,8 @@ pub fn walk_local(
                 continue;
             };
             let child = join_rel(&rel, &name);
-            if excluded(options, &child, &name) {
+            let is_dir = item.file_type().is_ok_and(|t| t.is_dir());
+            if excluded(options, &child, &name, is_dir) {
                 continue;
             }
             let meta =
@@ -377,6 +382,38 @@ mod tests {
             Some(Node::File(FileInfo { size: Some(2), .. }))
         ));
         assert_eq!(seen.folders, 2);
+    }
+
+    #[test]
+    fn a_walk_leaves_out_what_the_name_filters_hide_by_kind() {
+        use crate::engine::Side;
+        use crate::filters::{FilterRule, FilterSettings, Hides};
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("node_modules")).expect("mkdir");
+        std::fs::write(dir.path().join("node_modules/x.js"), b"x").expect("write");
+        // A file with a folder rule's name stays; only folders match it.
+        std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+        std::fs::write(dir.path().join("src/node_modules"), b"f").expect("write");
+        std::fs::write(dir.path().join("keep.txt"), b"k").expect("write");
+        let settings = FilterSettings {
+            rules: vec![FilterRule {
+                pattern: "node_modules".into(),
+                hides: Hides::Folders,
+                ..FilterRule::default()
+            }],
+            ..FilterSettings::default()
+        };
+        let options = WalkOptions {
+            hide: vec![std::sync::Arc::new(settings.for_side(Side::Local))],
+            ..WalkOptions::default()
+        };
+        let tree =
+            walk_local(dir.path(), &options, &mut |_| {}, &AtomicBool::new(false)).expect("walk");
+        let keys: Vec<&[u8]> = tree.nodes.keys().map(Vec::as_slice).collect();
+        assert_eq!(
+            keys,
+            vec![b"keep.txt".as_slice(), b"src", b"src/node_modules"]
+        );
     }
 
     #[test]

@@ -75,6 +75,10 @@ pub struct SyncWindow {
     pub checksum: bool,
     /// Patterns to leave out, separated by spaces or commas.
     pub exclude: String,
+    /// Leave out what the panes' name filters hide (View → Filters…).
+    pub use_filters: bool,
+    /// The local and remote panes' enabled name filters (set by the app).
+    pub filters: Vec<Arc<crate::filters::NameFilter>>,
     stage: Stage,
     /// What the last Run queued (shown until the next preview).
     pub result: Option<String>,
@@ -105,6 +109,8 @@ impl Default for SyncWindow {
             delete: false,
             checksum: false,
             exclude: ".git, .svn, .DS_Store".into(),
+            use_filters: true,
+            filters: Vec::new(),
             stage: Stage::Idle,
             result: None,
             marks_for: None,
@@ -418,6 +424,12 @@ impl SyncWindow {
                 ui.text_edit_singleline(&mut self.exclude)
                     .labelled_by(label.id);
             });
+            if !self.filters.is_empty() {
+                ui.checkbox(
+                    &mut self.use_filters,
+                    "Also leave out what the name filters hide (View → Filters…)",
+                );
+            }
         });
         ui.horizontal(|ui| {
             let can_start = idle && folders.is_some() && login.is_some();
@@ -472,6 +484,11 @@ impl SyncWindow {
             local_root,
             remote_root,
             walk: WalkOptions {
+                hide: if self.use_filters {
+                    self.filters.clone()
+                } else {
+                    Vec::new()
+                },
                 exclude: self
                     .exclude
                     .split([',', ' '])

@@ -70,7 +70,15 @@ impl FerryApp {
                 self.state.remote_pane.folder_tree = on;
             }
             Action::Preferences => self.open_preferences(),
-            Action::CompareFolders => self.sync.toggle(),
+            Action::CompareFolders => {
+                self.sync.filters = [Side::Local, Side::Remote]
+                    .into_iter()
+                    .map(|side| self.preferences.filters.for_side(side))
+                    .filter(|f| !f.is_empty())
+                    .map(std::sync::Arc::new)
+                    .collect();
+                self.sync.toggle();
+            }
             Action::SyncBrowse => self.toggle_sync_browse(),
             Action::Refresh => self.refresh(side),
             Action::GoUp => {
