@@ -1040,6 +1040,14 @@ async fn a_small_upload_the_server_read_whole_and_confirmed_costs_no_size_check(
         Step::Send(b"150 go\r\n".to_vec()),
         Step::DataRecv,
         Step::Send(b"226 done\r\n".to_vec()),
+        // Keeping the file's time: no MFMT in FEAT, so the first upload to
+        // this server tries both SITE UTIME forms and MDTM with a time.
+        Step::Expect("SITE UTIME".into()),
+        Step::Send(b"500 unknown command\r\n".to_vec()),
+        Step::Expect("SITE UTIME".into()),
+        Step::Send(b"500 unknown command\r\n".to_vec()),
+        Step::Expect("MDTM".into()),
+        Step::Send(b"550 no such file\r\n".to_vec()),
         Step::Hold,
     ]);
     let fake = FakeServer::start(script).await;

@@ -184,7 +184,7 @@ fn the_menus_show_every_shortcut() {
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
     let mut seen = Vec::new();
-    for menu in ["File", "Edit", "View", "Transfer"] {
+    for menu in ["File", "Edit", "View", "Bookmarks", "Transfer"] {
         h.get_by_label(menu).click();
         h.run_steps(4);
         for info in ACTIONS {
