@@ -16,6 +16,8 @@ pub mod compare;
 pub mod marks;
 pub mod plan;
 pub mod state;
+#[cfg(test)]
+mod test_trees;
 pub mod timezone;
 pub mod tree;
 

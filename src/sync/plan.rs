@@ -500,51 +500,8 @@ fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::compare::{Rule, TimePrecision};
-    use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+    use crate::sync::test_trees::{actions, f, opts, tree};
     use proptest::prelude::*;
-
-    fn t(minute: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 1, 2)
-            .and_then(|d| d.and_hms_opt(10, minute, 0))
-            .expect("valid test time")
-    }
-
-    fn f(size: u64, minute: u32) -> Node {
-        Node::File(FileInfo {
-            size: Some(size),
-            modified: Some(t(minute)),
-            precision: TimePrecision::Second,
-        })
-    }
-
-    fn tree(nodes: &[(&str, Node)]) -> Tree {
-        Tree {
-            nodes: nodes
-                .iter()
-                .map(|(p, n)| (p.as_bytes().to_vec(), *n))
-                .collect(),
-            ..Tree::default()
-        }
-    }
-
-    fn opts(direction: SyncDirection, delete: bool) -> SyncOptions {
-        SyncOptions {
-            direction,
-            compare: CompareOptions {
-                rule: Rule::Both,
-                tolerance: TimeDelta::zero(),
-            },
-            delete,
-        }
-    }
-
-    fn actions(plan: &Plan) -> Vec<(String, Action, Reason)> {
-        plan.rows
-            .iter()
-            .map(|r| (r.display(), r.action, r.reason))
-            .collect()
-    }
 
     #[test]
     fn an_upload_plans_new_newer_and_changed_files_and_skips_the_rest() {

@@ -232,51 +232,8 @@ impl SyncState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::compare::{Rule, TimePrecision};
     use crate::sync::plan::{Checksums, SyncDirection, SyncOptions, plan_with_state};
-    use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
-
-    fn t(minute: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 1, 2)
-            .and_then(|d| d.and_hms_opt(10, minute, 0))
-            .expect("valid test time")
-    }
-
-    fn f(size: u64, minute: u32) -> Node {
-        Node::File(FileInfo {
-            size: Some(size),
-            modified: Some(t(minute)),
-            precision: TimePrecision::Second,
-        })
-    }
-
-    fn tree(nodes: &[(&str, Node)]) -> Tree {
-        Tree {
-            nodes: nodes
-                .iter()
-                .map(|(p, n)| (p.as_bytes().to_vec(), *n))
-                .collect(),
-            ..Tree::default()
-        }
-    }
-
-    fn both() -> SyncOptions {
-        SyncOptions {
-            direction: SyncDirection::Both,
-            compare: CompareOptions {
-                rule: Rule::Both,
-                tolerance: TimeDelta::zero(),
-            },
-            delete: false,
-        }
-    }
-
-    fn decided(plan: &Plan) -> Vec<(String, Action, Reason)> {
-        plan.rows
-            .iter()
-            .map(|r| (r.display(), r.action, r.reason))
-            .collect()
-    }
+    use crate::sync::test_trees::{actions, f, opts, tree};
 
     #[test]
     fn paths_survive_escaping_whatever_their_bytes() {
@@ -355,8 +312,19 @@ mod tests {
             ("d", f(5, 0)),
         ]);
         let mut state = SyncState::default();
-        let plan0 = plan_with_state(&synced, &synced, &both(), &Checksums::new(), None);
-        state.record(&plan0, &synced, &synced, &both().compare);
+        let plan0 = plan_with_state(
+            &synced,
+            &synced,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            None,
+        );
+        state.record(
+            &plan0,
+            &synced,
+            &synced,
+            &opts(SyncDirection::Both, false).compare,
+        );
         assert_eq!(state.files.len(), 4);
 
         // Since: a changed here, b changed there (but with an older time
@@ -374,9 +342,15 @@ mod tests {
             ("c", f(9, 2)),
             ("d", f(5, 0)),
         ]);
-        let plan = plan_with_state(&local, &remote, &both(), &Checksums::new(), Some(&state));
+        let plan = plan_with_state(
+            &local,
+            &remote,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            Some(&state),
+        );
         assert_eq!(
-            decided(&plan),
+            actions(&plan),
             vec![
                 ("a".into(), Action::Upload, Reason::Changed),
                 ("b".into(), Action::Download, Reason::Changed),
@@ -385,7 +359,13 @@ mod tests {
             ]
         );
         // Without the state, the newer time wins c and nothing is a conflict.
-        let blind = plan_with_state(&local, &remote, &both(), &Checksums::new(), None);
+        let blind = plan_with_state(
+            &local,
+            &remote,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            None,
+        );
         assert_eq!(blind.rows[2].action, Action::Upload);
     }
 
@@ -402,8 +382,19 @@ mod tests {
             ("busy/y", f(5, 0)),
         ]);
         let mut state = SyncState::default();
-        let plan0 = plan_with_state(&synced, &synced, &both(), &Checksums::new(), None);
-        state.record(&plan0, &synced, &synced, &both().compare);
+        let plan0 = plan_with_state(
+            &synced,
+            &synced,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            None,
+        );
+        state.record(
+            &plan0,
+            &synced,
+            &synced,
+            &opts(SyncDirection::Both, false).compare,
+        );
 
         // Since: the server lost gone.txt, edited.txt and both folders; here
         // edited.txt changed and busy/ got a new file.
@@ -419,9 +410,15 @@ mod tests {
             ("fresh.txt", f(1, 9)),
         ]);
         let remote = tree(&[("kept.txt", f(5, 0))]);
-        let plan = plan_with_state(&local, &remote, &both(), &Checksums::new(), Some(&state));
+        let plan = plan_with_state(
+            &local,
+            &remote,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            Some(&state),
+        );
         assert_eq!(
-            decided(&plan),
+            actions(&plan),
             vec![
                 ("busy".into(), Action::Upload, Reason::New),
                 ("busy/new".into(), Action::Upload, Reason::New),
@@ -441,17 +438,23 @@ mod tests {
         // With delete on, the deletions are carried over: old/ goes whole.
         let delete = SyncOptions {
             delete: true,
-            ..both()
+            ..opts(SyncDirection::Both, false)
         };
         let plan = plan_with_state(&local, &remote, &delete, &Checksums::new(), Some(&state));
-        let acts: Vec<_> = decided(&plan)
+        let acts: Vec<_> = actions(&plan)
             .into_iter()
             .filter(|(_, a, _)| a.is_delete())
             .map(|(p, _, _)| p)
             .collect();
         assert_eq!(acts, ["busy/y", "gone.txt", "old"]);
         // Without the state, everything missing there is new again.
-        let blind = plan_with_state(&local, &remote, &both(), &Checksums::new(), None);
+        let blind = plan_with_state(
+            &local,
+            &remote,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            None,
+        );
         assert!(
             blind
                 .rows
@@ -466,18 +469,41 @@ mod tests {
         let local = tree(&[("up.txt", f(5, 0))]);
         let before = tree(&[]);
         let after = tree(&[("up.txt", f(5, 30))]);
-        let ran = plan_with_state(&local, &before, &both(), &Checksums::new(), None);
+        let ran = plan_with_state(
+            &local,
+            &before,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            None,
+        );
         assert_eq!(ran.rows[0].action, Action::Upload);
         let mut state = SyncState::default();
-        state.record(&ran, &local, &after, &both().compare);
+        state.record(
+            &ran,
+            &local,
+            &after,
+            &opts(SyncDirection::Both, false).compare,
+        );
         assert_eq!(state.files.len(), 1);
-        let next = plan_with_state(&local, &after, &both(), &Checksums::new(), Some(&state));
+        let next = plan_with_state(
+            &local,
+            &after,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            Some(&state),
+        );
         assert_eq!(
-            decided(&next),
+            actions(&next),
             vec![("up.txt".into(), Action::Skip, Reason::Unchanged)]
         );
         // Without the state both ways would download it back as newer.
-        let blind = plan_with_state(&local, &after, &both(), &Checksums::new(), None);
+        let blind = plan_with_state(
+            &local,
+            &after,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            None,
+        );
         assert_eq!(blind.rows[0].action, Action::Download);
     }
 
@@ -485,26 +511,59 @@ mod tests {
     fn conflicts_and_failed_copies_keep_what_was_saved_before() {
         let synced = tree(&[("c", f(5, 0)), ("x", f(5, 0))]);
         let mut state = SyncState::default();
-        let plan0 = plan_with_state(&synced, &synced, &both(), &Checksums::new(), None);
-        state.record(&plan0, &synced, &synced, &both().compare);
+        let plan0 = plan_with_state(
+            &synced,
+            &synced,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            None,
+        );
+        state.record(
+            &plan0,
+            &synced,
+            &synced,
+            &opts(SyncDirection::Both, false).compare,
+        );
         let saved = state.clone();
 
         // c changed on both sides (a conflict, not run); x changed here,
         // but its upload failed: the server still has the old copy.
         let local = tree(&[("c", f(6, 4)), ("x", f(5, 7))]);
         let remote = tree(&[("c", f(7, 3)), ("x", f(5, 0))]);
-        let ran = plan_with_state(&local, &remote, &both(), &Checksums::new(), Some(&state));
+        let ran = plan_with_state(
+            &local,
+            &remote,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            Some(&state),
+        );
         assert_eq!(ran.rows[0].action, Action::Conflict);
         assert_eq!(ran.rows[1].action, Action::Upload);
-        state.record(&ran, &local, &remote, &both().compare);
+        state.record(
+            &ran,
+            &local,
+            &remote,
+            &opts(SyncDirection::Both, false).compare,
+        );
         assert_eq!(state, saved);
         // So the next sync still sees both: the conflict and the change to upload.
-        let again = plan_with_state(&local, &remote, &both(), &Checksums::new(), Some(&state));
-        assert_eq!(decided(&again), decided(&ran));
+        let again = plan_with_state(
+            &local,
+            &remote,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            Some(&state),
+        );
+        assert_eq!(actions(&again), actions(&ran));
 
         // A file gone from one side is forgotten.
         let gone = tree(&[("x", f(5, 0))]);
-        state.record(&again, &gone, &gone, &both().compare);
+        state.record(
+            &again,
+            &gone,
+            &gone,
+            &opts(SyncDirection::Both, false).compare,
+        );
         assert_eq!(state.files.len(), 1);
     }
 }
