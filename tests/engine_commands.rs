@@ -123,6 +123,63 @@ fn connect_lists_the_login_folder_and_navigating_lists_subfolders() {
 }
 
 #[test]
+fn the_replaced_session_says_goodbye_in_the_log_but_never_disconnects_the_new_one() {
+    let rt = server_runtime();
+    let server = rt.block_on(TestServer::start(ServerOptions {
+        tls: false,
+        active: false,
+    }));
+    let engine = engine();
+    connect(&engine, &server, DataMode::Passive);
+    // Connecting again while connected replaces the session; the old one
+    // quits on its own time and could finish after the new one logged in.
+    engine.handle.send(Command::Connect {
+        options: options(&server, DataMode::Passive),
+        initial_path: None,
+    });
+    let mut after = Vec::new();
+    let (mut listed, mut goodbye) = (false, false);
+    wait_for(&engine.events, "the new listing and the old 221", |e| {
+        match &e {
+            Event::Listing { .. } => listed = true,
+            Event::Log(line) if line.text.starts_with("221") => goodbye = true,
+            _ => {}
+        }
+        after.push(format!("{e:?}"));
+        (listed && goodbye).then_some(())
+    });
+    // Whatever the old task sends right after its QUIT comes within a
+    // snapshot or two.
+    let settle = Instant::now() + Duration::from_millis(500);
+    while let Ok(e) = engine
+        .events
+        .recv_timeout(settle.saturating_duration_since(Instant::now()))
+    {
+        after.push(format!("{e:?}"));
+    }
+    assert!(
+        !after.iter().any(|e| e.starts_with("Disconnected")),
+        "the old session's end is not the new one's: {after:?}"
+    );
+    // The same for an explicit disconnect followed at once by a connect.
+    engine.handle.send(Command::Disconnect);
+    wait_for(&engine.events, "Disconnected", |e| {
+        matches!(e, Event::Disconnected { reason: None }).then_some(())
+    });
+    connect(&engine, &server, DataMode::Passive);
+    let settle = Instant::now() + Duration::from_millis(500);
+    while let Ok(e) = engine
+        .events
+        .recv_timeout(settle.saturating_duration_since(Instant::now()))
+    {
+        assert!(
+            !matches!(e, Event::Disconnected { .. }),
+            "the disconnect was said once, before the new connection"
+        );
+    }
+}
+
+#[test]
 fn a_wrong_password_is_reported_as_a_login_failure() {
     let rt = server_runtime();
     let server = rt.block_on(TestServer::start(ServerOptions::default()));

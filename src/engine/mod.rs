@@ -19,6 +19,7 @@ pub mod segments;
 pub mod transfer;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -58,6 +59,10 @@ pub struct Outbox {
     shared: Arc<Shared>,
     /// Dropped with the last clone: tells the flusher thread to deliver what is left and end.
     _open: Arc<Open>,
+    /// Set when the task holding this outbox no longer speaks for the
+    /// connection (a browsing session replaced by a new one): its log lines
+    /// still go out, its state events (busy, disconnected, listings) don't.
+    retired: Option<Arc<AtomicBool>>,
 }
 
 struct Shared {
@@ -225,10 +230,27 @@ impl Outbox {
         Outbox {
             _open: Arc::new(Open(shared.clone())),
             shared,
+            retired: None,
+        }
+    }
+
+    /// A clone whose events, other than log lines, stop once `retired` is set.
+    pub(crate) fn retirable(&self, retired: Arc<AtomicBool>) -> Outbox {
+        Outbox {
+            retired: Some(retired),
+            ..self.clone()
         }
     }
 
     pub(crate) fn send(&self, event: Event) {
+        if self
+            .retired
+            .as_ref()
+            .is_some_and(|r| r.load(Ordering::Acquire))
+            && !matches!(event, Event::Log(_))
+        {
+            return;
+        }
         let shared = &self.shared;
         let mut pending = shared.lock();
         // The flusher sleeps without a deadline only while nothing is pending.
@@ -397,7 +419,8 @@ async fn dispatch(
                 initial_path,
             } => {
                 if let Some(old) = remote.take() {
-                    old.send(remote::RemoteOp::Quit);
+                    // Its late "disconnected" must not undo the new session's state.
+                    old.retire();
                 }
                 options = Some(opts.clone());
                 queue.login(opts.clone());
@@ -417,10 +440,15 @@ async fn dispatch(
                     out.send(Event::TestDone { id, report });
                 });
             }
-            Command::Disconnect => match remote.take() {
-                Some(r) => r.send(remote::RemoteOp::Quit),
-                None => out.send(Event::Disconnected { reason: None }),
-            },
+            Command::Disconnect => {
+                // Said at once: a connection opened right after must not
+                // be undone by this one's late goodbye.
+                if let Some(r) = remote.take() {
+                    r.retire();
+                }
+                out.idle(Side::Remote);
+                out.send(Event::Disconnected { reason: None });
+            }
             Command::SetDataMode(mode) => {
                 if let Some(o) = options.as_mut() {
                     o.mode = mode;

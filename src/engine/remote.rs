@@ -2,7 +2,8 @@
 //! operation at a time (FTP allows one command in flight per connection).
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -38,6 +39,8 @@ pub(super) struct RemoteHandle {
     /// task resets: a cancel that comes just as one listing ends can never
     /// stop the next one.
     cancel: watch::Sender<u64>,
+    /// Set by [`RemoteHandle::retire`]: the task's outbox stops sending state.
+    retired: Arc<AtomicBool>,
 }
 
 impl RemoteHandle {
@@ -57,6 +60,15 @@ impl RemoteHandle {
         self.cancel.send_replace(self.listings.get());
     }
 
+    /// Quit without speaking for the connection any more: a new session has
+    /// replaced this one, and whatever this one still reports (busy, a
+    /// listing, "disconnected") would be about the wrong server. Its log
+    /// lines (the QUIT) still show.
+    pub(super) fn retire(self) {
+        self.retired.store(true, Ordering::Release);
+        self.send(RemoteOp::Quit);
+    }
+
     pub(super) fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }
@@ -69,12 +81,15 @@ pub(super) fn spawn(
 ) -> RemoteHandle {
     let (tx, rx) = mpsc::unbounded_channel();
     let (cancel, cancelled) = watch::channel(0);
+    let retired = Arc::new(AtomicBool::new(false));
+    let out = out.retirable(retired.clone());
     tokio::spawn(run(options, initial, rx, cancelled, out));
     // The first listing (the home folder, or `initial`) is number 1.
     RemoteHandle {
         tx,
         listings: Cell::new(1),
         cancel,
+        retired,
     }
 }
 
