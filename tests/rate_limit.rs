@@ -40,7 +40,7 @@ fn stderr(o: &Output) -> String {
 /// The least time `bytes` can take under `rate` (curl's units) with the bucket's burst.
 fn least_secs(bytes: u64, rate: &str) -> f64 {
     let limit = RateLimit::new(ferry::engine::rate_limit::parse_rate(rate).unwrap());
-    bytes.saturating_sub(limit.burst()) as f64 / limit.rate() as f64
+    bytes.saturating_sub(limit.burst()) as f64 / limit.rate().unwrap() as f64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -174,7 +174,7 @@ async fn engine_download_and_upload_through_a_limit() {
     let work = tempfile::tempdir().unwrap();
     let target = work.path().join("big.bin");
     let limit = RateLimit::new(1 << 20);
-    let least = (data.len() as u64 - limit.burst()) as f64 / limit.rate() as f64;
+    let least = (data.len() as u64 - limit.burst()) as f64 / limit.rate().unwrap() as f64;
 
     let start = Instant::now();
     let got = download_file(

@@ -565,6 +565,7 @@ async fn dispatch(
             Command::TransferSettings(settings) => {
                 queue.command(QueueCommand::TransferSettings(settings))
             }
+            Command::SpeedLimit(command) => queue.command(QueueCommand::SpeedLimit(command)),
         }
     }
     if let Some(r) = remote.take() {

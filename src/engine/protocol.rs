@@ -274,6 +274,9 @@ pub enum Command {
     /// Change how the queue's downloads are split and which transfer type
     /// its files use, where the site does not say (the Preferences).
     TransferSettings(crate::engine::queue::TransferSettings),
+    /// Change the queue's speed limits: global per direction, or these
+    /// jobs' own; running transfers follow within a quarter second.
+    SpeedLimit(crate::engine::rate_limit::SpeedLimitCommand),
     /// Switch the data connection mode of the current connection.
     SetDataMode(DataMode),
     /// Edit in place: open a remote file of the current connection in an
@@ -347,6 +350,9 @@ pub enum Event {
     JobsChanged(Vec<JobView>),
     /// Jobs left the queue (cleared, or a folder replaced by its contents).
     JobsRemoved(Vec<u64>),
+    /// These jobs now have this limit of their own (bytes per second;
+    /// None: only the global one), on top of the global limit.
+    JobLimits { ids: Vec<u64>, limit: Option<u64> },
     /// The queue's order changed (jobs moved, or a folder's contents took
     /// its place): every job id, first to last.
     QueueOrder(Vec<u64>),

@@ -11,81 +11,328 @@ use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
+use super::protocol::Direction;
+
 /// The largest burst, whatever the rate: a second's worth at 16 MiB/s.
 const MAX_BURST: u64 = 16 << 20;
 
-/// A shared bytes-per-second limit. Clones share one bucket.
+/// How much may pass at once after a pause, as FileZilla calls it: Normal
+/// is a quarter second's worth of the rate, High twice that, Very high five
+/// times. A larger burst evens out a bursty link; the average still holds.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum BurstTolerance {
+    #[default]
+    Normal,
+    High,
+    VeryHigh,
+}
+
+impl BurstTolerance {
+    pub const ALL: [BurstTolerance; 3] = [
+        BurstTolerance::Normal,
+        BurstTolerance::High,
+        BurstTolerance::VeryHigh,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BurstTolerance::Normal => "Normal",
+            BurstTolerance::High => "High",
+            BurstTolerance::VeryHigh => "Very high",
+        }
+    }
+
+    /// The burst, in bytes, at `rate` bytes per second (at least one byte).
+    fn burst(self, rate: u64) -> u64 {
+        let quarter = (rate / 4).max(1);
+        let times = match self {
+            BurstTolerance::Normal => 1,
+            BurstTolerance::High => 2,
+            BurstTolerance::VeryHigh => 5,
+        };
+        quarter.saturating_mul(times).min(MAX_BURST.max(quarter))
+    }
+}
+
+/// A shared bytes-per-second limit. Clones share one bucket, so every
+/// connection holding a clone keeps to the rate together. A limit made with
+/// [`RateLimit::child`] has a bucket of its own and also draws from its
+/// parent's: a job's own limit on top of the queue's. The rate can change
+/// while transfers run ([`RateLimit::set`]); it takes effect at their next
+/// chunk, within a quarter second.
 #[derive(Clone)]
 pub struct RateLimit {
-    rate: u64,
-    burst: u64,
     bucket: Arc<Mutex<Bucket>>,
+    parent: Option<Box<RateLimit>>,
 }
 
 struct Bucket {
+    /// Bytes per second; None: no limit of its own.
+    rate: Option<u64>,
+    burst: BurstTolerance,
     tokens: f64,
     last: Instant,
 }
 
+impl Bucket {
+    fn burst_bytes(&self) -> u64 {
+        self.rate.map_or(0, |r| self.burst.burst(r))
+    }
+}
+
 impl std::fmt::Debug for RateLimit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RateLimit({} B/s, burst {})", self.rate, self.burst)
+        match self.rate() {
+            Some(rate) => write!(f, "RateLimit({rate} B/s, burst {})", self.burst())?,
+            None => write!(f, "RateLimit(none)")?,
+        }
+        if let Some(parent) = &self.parent {
+            write!(f, " within {parent:?}")?;
+        }
+        Ok(())
     }
 }
 
 impl RateLimit {
-    /// A limit of `bytes_per_sec` (at least 1). The burst, what may pass at
-    /// once after a pause, is a quarter of a second's worth (at least one
-    /// byte): small enough that the average holds over short transfers, and
-    /// that no wait is longer than a quarter second (cancelling stays quick).
+    /// A limit of `bytes_per_sec` (at least 1) with a normal burst: a
+    /// quarter of a second's worth (at least one byte), small enough that
+    /// the average holds over short transfers, and that no wait is longer
+    /// than a quarter second (cancelling stays quick).
     pub fn new(bytes_per_sec: u64) -> RateLimit {
-        let rate = bytes_per_sec.max(1);
-        let burst = (rate / 4).clamp(1, MAX_BURST);
-        RateLimit {
+        RateLimit::with(Some(bytes_per_sec), BurstTolerance::Normal)
+    }
+
+    /// No limit (yet): [`RateLimit::set`] can give it one later.
+    pub fn unlimited() -> RateLimit {
+        RateLimit::with(None, BurstTolerance::Normal)
+    }
+
+    /// A limit of `rate` bytes per second (None: none) and this burst.
+    pub fn with(rate: Option<u64>, burst: BurstTolerance) -> RateLimit {
+        let rate = rate.map(|r| r.max(1));
+        let mut bucket = Bucket {
             rate,
             burst,
-            bucket: Arc::new(Mutex::new(Bucket {
-                tokens: burst as f64,
-                last: Instant::now(),
-            })),
+            tokens: 0.0,
+            last: Instant::now(),
+        };
+        bucket.tokens = bucket.burst_bytes() as f64;
+        RateLimit {
+            bucket: Arc::new(Mutex::new(bucket)),
+            parent: None,
         }
     }
 
-    /// Bytes per second.
-    pub fn rate(&self) -> u64 {
-        self.rate
+    /// A limit of its own (`rate`, None: none) that also keeps within this
+    /// one: what passes through it is taken from both buckets.
+    pub fn child(&self, rate: Option<u64>) -> RateLimit {
+        let burst = self.lock().burst;
+        RateLimit {
+            parent: Some(Box::new(self.clone())),
+            ..RateLimit::with(rate, burst)
+        }
     }
 
-    /// Bytes that may pass at once when the bucket is full.
+    /// Change the rate (None: no limit of its own) and burst, for every
+    /// clone, while transfers run. The bucket keeps what it has, up to the
+    /// new burst; a newly limited one starts full.
+    pub fn set(&self, rate: Option<u64>, burst: BurstTolerance) {
+        let mut b = self.lock();
+        let was_limited = b.rate.is_some();
+        b.refill(Instant::now());
+        b.rate = rate.map(|r| r.max(1));
+        b.burst = burst;
+        let cap = b.burst_bytes() as f64;
+        b.tokens = if was_limited { b.tokens.min(cap) } else { cap };
+    }
+
+    /// Bytes per second of this limit's own bucket (None: none).
+    pub fn rate(&self) -> Option<u64> {
+        self.lock().rate
+    }
+
+    /// Bytes that may pass at once when this bucket is full (0: no limit).
     pub fn burst(&self) -> u64 {
-        self.burst
+        self.lock().burst_bytes()
     }
 
-    /// Take up to `want` bytes' worth of tokens now, or say when enough
-    /// for a worthwhile chunk will be there.
-    fn grant(&self, want: usize) -> Result<usize, Instant> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Bucket> {
         // A poisoned lock only means another transfer panicked mid-update
-        // of two plain numbers: the numbers are still usable.
-        let mut b = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
-        b.last = now;
-        b.tokens = (b.tokens + elapsed * self.rate as f64).min(self.burst as f64);
-        let need = (want as u64).clamp(1, self.burst) as f64;
-        if b.tokens >= need {
-            let n = (b.tokens.floor() as usize).min(want).max(1);
-            b.tokens -= n as f64;
-            Ok(n)
-        } else {
-            let wait = (need - b.tokens) / self.rate as f64;
-            Err(now + Duration::from_secs_f64(wait))
+        // of plain numbers: the numbers are still usable.
+        self.bucket.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Take up to `want` bytes' worth of tokens now from this bucket and
+    /// every parent's, or say when enough for a worthwhile chunk will be there.
+    fn grant(&self, want: usize) -> Result<usize, Instant> {
+        let n = self.lock().take(want, Instant::now())?;
+        let Some(parent) = &self.parent else {
+            return Ok(n);
+        };
+        match parent.grant(n) {
+            Ok(m) => {
+                self.lock().give_back(n - m.min(n));
+                Ok(m)
+            }
+            Err(at) => {
+                self.lock().give_back(n);
+                Err(at)
+            }
         }
     }
 
     /// Give back tokens taken for bytes that did not move.
     fn refund(&self, n: usize) {
-        let mut b = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
-        b.tokens = (b.tokens + n as f64).min(self.burst as f64);
+        self.lock().give_back(n);
+        if let Some(parent) = &self.parent {
+            parent.refund(n);
+        }
+    }
+}
+
+impl Bucket {
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        if let Some(rate) = self.rate {
+            self.tokens = (self.tokens + elapsed * rate as f64).min(self.burst_bytes() as f64);
+        }
+    }
+
+    fn take(&mut self, want: usize, now: Instant) -> Result<usize, Instant> {
+        self.refill(now);
+        let Some(rate) = self.rate else {
+            return Ok(want);
+        };
+        // Ask for no more than a quarter second's worth before going on, so
+        // that no wait is longer than that whatever the burst.
+        let quarter = (rate / 4).max(1);
+        let need = (want as u64).clamp(1, quarter.min(self.burst_bytes())) as f64;
+        if self.tokens >= need {
+            let n = (self.tokens.floor() as usize).min(want).max(1);
+            self.tokens -= n as f64;
+            Ok(n)
+        } else {
+            let wait = (need - self.tokens) / rate as f64;
+            Err(now + Duration::from_secs_f64(wait))
+        }
+    }
+
+    fn give_back(&mut self, n: usize) {
+        if self.rate.is_some() {
+            self.tokens = (self.tokens + n as f64).min(self.burst_bytes() as f64);
+        }
+    }
+}
+
+/// The queue's limits for each direction (None: none), as the window's
+/// Preferences set them; every connection of the queue shares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GlobalLimits {
+    pub download: Option<u64>,
+    pub upload: Option<u64>,
+    pub burst: BurstTolerance,
+}
+
+/// What the window asks of the queue's speed limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpeedLimitCommand {
+    /// Use these limits for all transfers from now on, running ones included.
+    Global(GlobalLimits),
+    /// Give these jobs a limit of their own (bytes per second), on top of
+    /// the global one; None takes it away. A folder's files share its limit.
+    Jobs { ids: Vec<u64>, limit: Option<u64> },
+}
+
+/// The queue's buckets: one per direction, shared by all its connections,
+/// and one for each job given a limit of its own (drawing from its
+/// direction's as well). The command line's `--limit-rate` is the parent of
+/// both directions, so its path and the window's are the same code.
+pub(crate) struct QueueLimits {
+    download: RateLimit,
+    upload: RateLimit,
+    /// Jobs with a limit of their own: its bytes per second and bucket.
+    jobs: rustc_hash::FxHashMap<u64, (u64, RateLimit)>,
+}
+
+impl QueueLimits {
+    pub(crate) fn new(base: Option<&RateLimit>) -> QueueLimits {
+        let direction = || match base {
+            Some(base) => base.child(None),
+            None => RateLimit::unlimited(),
+        };
+        QueueLimits {
+            download: direction(),
+            upload: direction(),
+            jobs: Default::default(),
+        }
+    }
+
+    fn direction(&self, direction: Direction) -> &RateLimit {
+        match direction {
+            Direction::Download => &self.download,
+            Direction::Upload => &self.upload,
+        }
+    }
+
+    pub(crate) fn set_global(&self, limits: GlobalLimits) {
+        self.download.set(limits.download, limits.burst);
+        self.upload.set(limits.upload, limits.burst);
+        for (rate, bucket) in self.jobs.values() {
+            bucket.set(Some(*rate), limits.burst);
+        }
+    }
+
+    /// Give `job` (going `direction`) its own limit, or take it away. A
+    /// running job's transfer follows at its next chunk: its bucket is
+    /// changed in place.
+    pub(crate) fn set_job(&mut self, job: u64, direction: Direction, limit: Option<u64>) {
+        match (limit, self.jobs.get_mut(&job)) {
+            (None, _) => {
+                if let Some((_, bucket)) = self.jobs.remove(&job) {
+                    // A transfer holding it runs on without a limit of its own.
+                    let burst = self.direction(direction).lock().burst;
+                    bucket.set(None, burst);
+                }
+            }
+            (Some(rate), Some((had, bucket))) => {
+                *had = rate;
+                let burst = bucket.lock().burst;
+                bucket.set(Some(rate), burst);
+            }
+            (Some(rate), None) => {
+                let bucket = self.direction(direction).child(Some(rate));
+                self.jobs.insert(job, (rate, bucket));
+            }
+        }
+    }
+
+    /// What `job`'s transfer reads and writes through.
+    pub(crate) fn for_job(&self, job: u64, direction: Direction) -> RateLimit {
+        match self.jobs.get(&job) {
+            Some((_, bucket)) => bucket.clone(),
+            None => self.direction(direction).clone(),
+        }
+    }
+
+    /// A folder became these jobs: they share its limit (one bucket, so
+    /// the folder as a whole keeps to it). Returns it, to tell the window.
+    pub(crate) fn inherit(&mut self, folder: u64, children: &[u64]) -> Option<u64> {
+        let (rate, bucket) = self.jobs.remove(&folder)?;
+        for &id in children {
+            self.jobs.insert(id, (rate, bucket.clone()));
+        }
+        Some(rate)
+    }
+
+    /// The jobs left the queue.
+    pub(crate) fn forget(&mut self, ids: &[u64]) {
+        for id in ids {
+            self.jobs.remove(id);
+        }
     }
 }
 
@@ -120,6 +367,52 @@ pub fn parse_rate(text: &str) -> Result<u64, String> {
         ));
     }
     Ok(bytes as u64)
+}
+
+/// Read a limit typed into the window, as FileZilla users write it: a plain
+/// number is KiB/s (`500`); with a unit it is read as curl writes rates
+/// (`500K`, `2M`, `100000B`). Empty or 0: no limit (returns 0).
+pub fn parse_limit_field(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().all(|c| c == '0') {
+        return Ok(0);
+    }
+    let plain = t.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let parsed = if plain {
+        parse_rate(&format!("{t}K"))
+    } else {
+        parse_rate(t)
+    };
+    parsed.map_err(|_| {
+        format!(
+            "'{t}' is not a speed: write KiB/s as a number (500), or a rate with its unit (500K, 2M, 1G)"
+        )
+    })
+}
+
+/// A limit as the window's field shows it: `2M`, `500K`, or bytes (`100B`).
+pub fn limit_field_text(bytes_per_sec: u64) -> String {
+    match bytes_per_sec {
+        0 => String::new(),
+        b if b % (1 << 20) == 0 => format!("{}M", b >> 20),
+        b if b % (1 << 10) == 0 => format!("{}K", b >> 10),
+        b => format!("{b}B"),
+    }
+}
+
+/// A limit for people to read: `2 MiB/s`, `1.5 MiB/s`, `500 KiB/s`.
+pub fn describe_rate(bytes_per_sec: u64) -> String {
+    let b = bytes_per_sec as f64;
+    let (value, unit) = if b >= 1024.0 * 1024.0 {
+        (b / (1024.0 * 1024.0), "MiB/s")
+    } else if b >= 1024.0 {
+        (b / 1024.0, "KiB/s")
+    } else {
+        return format!("{bytes_per_sec} B/s");
+    };
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text} {unit}")
 }
 
 /// A reader or writer that moves bytes only as fast as its limit allows
@@ -267,24 +560,176 @@ mod tests {
         }
     }
 
-    /// Two writers on clones of one limit share it: together they take at
-    /// least (bytes - burst) / rate. Only the lower bound is checked, so a
-    /// slow machine cannot fail it.
-    #[tokio::test]
-    async fn clones_share_one_bucket() {
-        use tokio::io::AsyncWriteExt;
-        let limit = RateLimit::new(100_000);
+    use tokio::io::AsyncWriteExt;
+
+    /// Write `bytes` through `limit` and say how long it took (tokio's
+    /// clock: paused in these tests, so the figures are exact, not timed).
+    async fn write_through(limit: &RateLimit, bytes: usize, fill: u8) -> (Vec<u8>, f64) {
         let start = Instant::now();
-        let mut a = Throttled::new(Vec::new(), Some(limit.clone()));
-        let mut b = Throttled::new(Vec::new(), Some(limit.clone()));
-        let (ra, rb) = tokio::join!(a.write_all(&[1; 50_000]), b.write_all(&[2; 50_000]));
-        ra.unwrap();
-        rb.unwrap();
-        assert_eq!(a.inner, vec![1; 50_000]);
-        assert_eq!(b.inner, vec![2; 50_000]);
+        let mut w = Throttled::new(Vec::new(), Some(limit.clone()));
+        w.write_all(&vec![fill; bytes]).await.unwrap();
+        (w.inner, start.elapsed().as_secs_f64())
+    }
+
+    fn near(took: f64, expected: f64) -> bool {
+        (took - expected).abs() < 0.02
+    }
+
+    /// Two connections on clones of one limit get the limit together, not
+    /// twice it: 200,000 bytes at 100,000 B/s take 1.75 s (the first
+    /// 25,000 are the burst), where a bucket each would take 0.75 s.
+    #[tokio::test(start_paused = true)]
+    async fn two_connections_together_get_the_limit_not_twice_it() {
+        let limit = RateLimit::new(100_000);
+        assert_eq!(limit.burst(), 25_000);
+        let start = Instant::now();
+        let ((a, _), (b, _)) = tokio::join!(
+            write_through(&limit, 100_000, 1),
+            write_through(&limit, 100_000, 2)
+        );
         let took = start.elapsed().as_secs_f64();
-        let least = (100_000 - limit.burst()) as f64 / 100_000.0;
-        assert!(took >= least, "{took} s < {least} s");
+        assert!(a == vec![1; 100_000] && b == vec![2; 100_000]);
+        assert!(near(took, 1.75), "{took} s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_bucket_lets_its_burst_through_at_once() {
+        let limit = RateLimit::with(Some(100_000), BurstTolerance::VeryHigh);
+        assert_eq!(limit.burst(), 125_000);
+        let (_, took) = write_through(&limit, 125_000, 0).await;
+        assert!(took < 0.002, "the burst waits for nothing: {took} s");
+        let (_, took) = write_through(&limit, 100_000, 0).await;
+        assert!(near(took, 1.0), "then the rate holds: {took} s");
+        // A normal burst is a quarter second's worth.
+        let limit = RateLimit::with(Some(100_000), BurstTolerance::Normal);
+        let (_, took) = write_through(&limit, 125_000, 0).await;
+        assert!(near(took, 1.0), "{took} s");
+        assert_eq!(
+            RateLimit::with(Some(100_000), BurstTolerance::High).burst(),
+            50_000
+        );
+    }
+
+    /// A change of limit reaches a transfer that is running: 125,000 bytes
+    /// go in the first second at 100,000 B/s, the other 875,000 at
+    /// 400,000 B/s.
+    #[tokio::test(start_paused = true)]
+    async fn a_change_of_limit_mid_run_takes_effect_at_once() {
+        let limit = RateLimit::new(100_000);
+        let changer = limit.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            changer.set(Some(400_000), BurstTolerance::Normal);
+        });
+        let (data, took) = write_through(&limit, 1_000_000, 7).await;
+        assert_eq!(data.len(), 1_000_000);
+        assert!(near(took, 1.0 + 875_000.0 / 400_000.0), "{took} s");
+
+        // Switched off mid-run: the rest goes at once, within the quarter
+        // second a wait can last.
+        let limit = RateLimit::new(100_000);
+        let changer = limit.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            changer.set(None, BurstTolerance::Normal);
+        });
+        let (_, took) = write_through(&limit, 10_000_000, 7).await;
+        assert!((1.0..1.26).contains(&took), "{took} s");
+    }
+
+    /// A job's own limit below the global one holds for that job; above
+    /// it, the global one does; and the job's bytes count against the
+    /// global limit for everyone else.
+    #[tokio::test(start_paused = true)]
+    async fn a_jobs_own_limit_is_on_top_of_the_global_one() {
+        let global = RateLimit::new(100_000);
+        let slow = global.child(Some(20_000));
+        assert_eq!(slow.burst(), 5_000);
+        let (_, took) = write_through(&slow, 45_000, 0).await;
+        assert!(near(took, 2.0), "the job's 20,000 B/s holds: {took} s");
+
+        let global = RateLimit::new(100_000);
+        let fast = global.child(Some(400_000));
+        let (_, took) = write_through(&fast, 125_000, 0).await;
+        assert!(near(took, 1.0), "the global 100,000 B/s holds: {took} s");
+
+        // The limited job and another one together: the other gets what the
+        // job leaves of the global limit, the total keeps to it.
+        let global = RateLimit::new(100_000);
+        let job = global.child(Some(20_000));
+        let start = Instant::now();
+        let ((_, job_took), (_, other_took)) = tokio::join!(
+            write_through(&job, 45_000, 1),
+            write_through(&global, 235_000, 2)
+        );
+        let total = start.elapsed().as_secs_f64();
+        // At least its own limit's time; a little more where the other
+        // transfer had the global tokens first.
+        assert!((1.99..2.3).contains(&job_took), "{job_took} s");
+        // 280,000 bytes at 100,000 B/s after a burst of 25,000.
+        assert!(
+            (total - 2.55).abs() < 0.05 && near(other_took, total),
+            "together they keep to the global limit: {total} s (other {other_took} s)"
+        );
+    }
+
+    #[test]
+    fn the_queue_keeps_a_bucket_per_direction_and_per_limited_job() {
+        let mut q = QueueLimits::new(None);
+        q.set_global(GlobalLimits {
+            download: Some(2 << 20),
+            upload: None,
+            burst: BurstTolerance::High,
+        });
+        assert_eq!(q.for_job(1, Direction::Download).rate(), Some(2 << 20));
+        assert_eq!(q.for_job(1, Direction::Upload).rate(), None);
+        q.set_job(1, Direction::Download, Some(100 << 10));
+        let running = q.for_job(1, Direction::Download);
+        assert_eq!(running.rate(), Some(100 << 10));
+        assert_eq!(running.burst(), BurstTolerance::High.burst(100 << 10));
+        // A change reaches the bucket the running transfer holds.
+        q.set_job(1, Direction::Download, Some(50 << 10));
+        assert_eq!(running.rate(), Some(50 << 10));
+        // A folder's files share its bucket.
+        assert_eq!(q.inherit(1, &[2, 3]), Some(50 << 10));
+        assert_eq!(q.for_job(2, Direction::Download).rate(), Some(50 << 10));
+        assert_eq!(q.for_job(1, Direction::Download).rate(), Some(2 << 20));
+        // "No limit" leaves the global one.
+        q.set_job(2, Direction::Download, None);
+        assert_eq!(q.for_job(2, Direction::Download).rate(), Some(2 << 20));
+        q.forget(&[3]);
+        assert_eq!(q.for_job(3, Direction::Download).rate(), Some(2 << 20));
+        // The command line's --limit-rate is the parent of both directions.
+        let cli = RateLimit::new(1 << 20);
+        let q = QueueLimits::new(Some(&cli));
+        let up = q.for_job(9, Direction::Upload);
+        assert_eq!(up.rate(), None);
+        assert!(format!("{up:?}").contains("within RateLimit(1048576 B/s"));
+    }
+
+    #[test]
+    fn limits_typed_in_the_window_read_as_filezilla_and_curl_write_them() {
+        assert_eq!(
+            parse_limit_field("500"),
+            Ok(500 << 10),
+            "a plain number is KiB/s"
+        );
+        assert_eq!(parse_limit_field("2M"), Ok(2 << 20));
+        assert_eq!(parse_limit_field("500k"), Ok(500 << 10));
+        assert_eq!(parse_limit_field("1000B"), Ok(1000));
+        assert_eq!(parse_limit_field(""), Ok(0));
+        assert_eq!(parse_limit_field(" 0 "), Ok(0));
+        for bad in ["2X", "fast", "-1", "2 M B"] {
+            let e = parse_limit_field(bad).expect_err(bad);
+            assert!(e.contains("is not a speed") && e.contains("2M"), "{e}");
+        }
+        for rate in [2 << 20, 500 << 10, 1000] {
+            assert_eq!(parse_limit_field(&limit_field_text(rate)), Ok(rate));
+        }
+        assert_eq!(describe_rate(2 << 20), "2 MiB/s");
+        assert_eq!(describe_rate(3 << 19), "1.5 MiB/s");
+        assert_eq!(describe_rate(500 << 10), "500 KiB/s");
+        assert_eq!(describe_rate(100), "100 B/s");
     }
 
     #[tokio::test]

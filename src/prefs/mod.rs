@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::OnExisting;
 use crate::engine::queue::{DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
+use crate::engine::rate_limit::{BurstTolerance, GlobalLimits};
 use crate::engine::segments::MAX_SEGMENTS;
 use crate::ftp::ascii::{TypeChoice, default_text_endings};
 use crate::sites::{ConnectionMode, Site};
@@ -43,6 +44,8 @@ pub struct Preferences {
     pub bookmarks: Vec<crate::sites::Bookmark>,
     /// Text (ASCII) transfers.
     pub text: TextTransfers,
+    /// Download and upload speed limits for the whole queue.
+    pub speed_limits: SpeedLimits,
     /// Top-level keys this Ferry does not know.
     #[serde(flatten)]
     pub extra: toml::Table,
@@ -99,6 +102,37 @@ impl Preferences {
             segments: self.transfers.segments.clamp(1, MAX_SEGMENTS as u16),
             transfer_type: self.text.transfer_type,
             text_endings: self.text.endings.clone(),
+        }
+    }
+}
+
+/// Speed limits for all transfers together, as FileZilla has them: a
+/// switch, a download and an upload limit, and how much burst to allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SpeedLimits {
+    /// Whether the limits apply (the queue panel's "Speed limit" switches it).
+    pub enabled: bool,
+    /// Bytes per second for all downloads together; 0: no limit.
+    pub download: u64,
+    /// Bytes per second for all uploads together; 0: no limit.
+    pub upload: u64,
+    pub burst: BurstTolerance,
+}
+
+impl SpeedLimits {
+    /// Whether either limit is set (whether it is on or not).
+    pub fn any_set(&self) -> bool {
+        self.download > 0 || self.upload > 0
+    }
+
+    /// What the queue keeps to: nothing while switched off.
+    pub fn active(&self) -> GlobalLimits {
+        let on = |rate: u64| (self.enabled && rate > 0).then_some(rate);
+        GlobalLimits {
+            download: on(self.download),
+            upload: on(self.upload),
+            burst: self.burst,
         }
     }
 }
@@ -260,6 +294,12 @@ mod tests {
                 transfer_type: TypeChoice::Auto,
                 endings: vec!["txt".into(), "conf".into()],
             },
+            speed_limits: SpeedLimits {
+                enabled: true,
+                download: 2 << 20,
+                upload: 500 << 10,
+                burst: BurstTolerance::VeryHigh,
+            },
             extra: toml::Table::new(),
         };
         let text = p.to_toml().unwrap();
@@ -289,6 +329,28 @@ mod tests {
         assert_eq!(p.connection.timeout_secs, 600);
         assert_eq!(said.len(), 2, "{said:?}");
         assert!(Preferences::default().clamp().is_empty());
+    }
+
+    #[test]
+    fn speed_limits_apply_only_when_switched_on_and_set() {
+        let mut s = SpeedLimits {
+            enabled: false,
+            download: 2 << 20,
+            upload: 0,
+            burst: BurstTolerance::High,
+        };
+        assert!(s.any_set());
+        assert_eq!((s.active().download, s.active().upload), (None, None));
+        s.enabled = true;
+        let a = s.active();
+        assert_eq!(
+            (a.download, a.upload, a.burst),
+            (Some(2 << 20), None, BurstTolerance::High)
+        );
+        // A file from before speed limits has none, and switched off.
+        let p: Preferences = toml::from_str("[interface]\ntheme = \"dark\"\n").unwrap();
+        assert_eq!(p.speed_limits, SpeedLimits::default());
+        assert!(!p.speed_limits.enabled && !p.speed_limits.any_set());
     }
 
     #[test]

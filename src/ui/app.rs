@@ -1159,6 +1159,12 @@ impl FerryApp {
                     if !self.busy.is_empty() {
                         ui.spinner();
                     }
+                    if let Some(limit) = self.queue.limit_status() {
+                        ui.separator();
+                        ui.label(limit).on_hover_text(
+                            "Speed limits are on (the queue panel's \"Speed limit\" switch)",
+                        );
+                    }
                 });
             });
         if self.state.show_log {

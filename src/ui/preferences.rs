@@ -7,6 +7,7 @@ use eframe::egui;
 
 use crate::engine::OnExisting;
 use crate::engine::queue::MAX_CONCURRENCY;
+use crate::engine::rate_limit::{BurstTolerance, limit_field_text, parse_limit_field};
 use crate::engine::segments::MAX_SEGMENTS;
 use crate::ftp::ascii::{TypeChoice, parse_endings};
 use crate::prefs::{EditorCommand, Preferences, TIMEOUT_RANGE, Theme};
@@ -27,6 +28,10 @@ pub mod label {
     pub const SEGMENTS: &str = "Segments per download";
     pub const TRANSFER_TYPE: &str = "Transfer type";
     pub const TEXT_ENDINGS: &str = "Text file endings";
+    pub const SPEED_LIMITS: &str = "Enable speed limits";
+    pub const DOWNLOAD_LIMIT: &str = "Download limit";
+    pub const UPLOAD_LIMIT: &str = "Upload limit";
+    pub const BURST: &str = "Burst tolerance";
     pub const OK: &str = "OK";
     pub const APPLY: &str = "Apply";
     pub const CANCEL: &str = "Cancel";
@@ -75,6 +80,10 @@ pub struct PreferencesWindow {
     pub covered: bool,
     /// The text endings as typed (read into the draft as they change).
     endings: String,
+    /// The download and upload limits as typed (read into the draft when
+    /// they parse; see [`PreferencesWindow::speed_error`]).
+    download_limit: String,
+    upload_limit: String,
 }
 
 impl PreferencesWindow {
@@ -83,6 +92,8 @@ impl PreferencesWindow {
         self.draft = current.clone();
         self.proxy_password = Secret::default();
         self.endings = current.text.endings.join(" ");
+        self.download_limit = limit_field_text(current.speed_limits.download);
+        self.upload_limit = limit_field_text(current.speed_limits.upload);
         self.open = true;
     }
 
@@ -134,6 +145,7 @@ impl PreferencesWindow {
                 ui.heading(label::TITLE);
                 ui.add_space(6.0);
                 self.transfers_ui(ui);
+                self.speed_limits_ui(ui);
                 self.connection_ui(ui);
                 self.appearance_ui(ui);
                 self.editing_ui(ui);
@@ -141,7 +153,10 @@ impl PreferencesWindow {
                     intent = Some(PrefsIntent::OpenFilters);
                 }
                 ui.add_space(8.0);
-                let error = self.editor_error().or(self.proxy_error());
+                let error = self
+                    .editor_error()
+                    .or(self.proxy_error())
+                    .or(self.speed_error());
                 let ready = error.is_none() && !self.loading;
                 let loading = self.loading;
                 let pressed = ok_apply_cancel(ui, ready, |ui| {
@@ -360,6 +375,97 @@ impl PreferencesWindow {
 }
 
 impl PreferencesWindow {
+    /// Why a typed limit cannot be used, if one cannot (OK and Apply wait).
+    fn speed_error(&self) -> Option<String> {
+        [
+            (label::DOWNLOAD_LIMIT, &self.download_limit),
+            (label::UPLOAD_LIMIT, &self.upload_limit),
+        ]
+        .into_iter()
+        .find_map(|(name, text)| {
+            parse_limit_field(text)
+                .err()
+                .map(|e| format!("{name}: {e}"))
+        })
+    }
+
+    /// FileZilla's speed limits page: the switch, a limit per direction
+    /// (KiB/s, or with a unit), and the burst tolerance.
+    fn speed_limits_ui(&mut self, ui: &mut egui::Ui) {
+        group(ui, "Speed limits", |ui| {
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut self.draft.speed_limits.enabled, label::SPEED_LIMITS)
+                    .on_hover_text(
+                        "Limit all transfers together; the queue panel's \"Speed limit\" switches this too",
+                    );
+                ui.add_space(12.0);
+                let l = ui.label(label::BURST);
+                let burst = &mut self.draft.speed_limits.burst;
+                egui::ComboBox::from_id_salt("prefs-burst")
+                    .selected_text(burst.label())
+                    .show_ui(ui, |ui| {
+                        for b in BurstTolerance::ALL {
+                            ui.selectable_value(burst, b, b.label());
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id)
+                    .on_hover_text(
+                        "How much may pass at once after a pause: Normal is a quarter second's worth, High twice that, Very high five times. The average keeps to the limit",
+                    );
+            });
+            let enabled = self.draft.speed_limits.enabled;
+            ui.horizontal(|ui| {
+                for (name, text, value) in [
+                    (
+                        label::DOWNLOAD_LIMIT,
+                        &mut self.download_limit,
+                        &mut self.draft.speed_limits.download,
+                    ),
+                    (
+                        label::UPLOAD_LIMIT,
+                        &mut self.upload_limit,
+                        &mut self.draft.speed_limits.upload,
+                    ),
+                ] {
+                    let l = ui.label(name);
+                    let edit = ui
+                        .add_enabled(
+                            enabled,
+                            egui::TextEdit::singleline(text)
+                                .hint_text("none")
+                                .desired_width(80.0),
+                        )
+                        .labelled_by(l.id)
+                        .on_hover_text(
+                            "KiB/s (500), or with a unit: 500K, 2M, 1G. Empty: no limit",
+                        );
+                    match parse_limit_field(text) {
+                        Ok(rate) => *value = rate,
+                        Err(_) => {
+                            ui.painter().rect_stroke(
+                                edit.rect,
+                                2.0,
+                                egui::Stroke::new(1.0, ui.visuals().error_fg_color),
+                                egui::StrokeKind::Outside,
+                            );
+                        }
+                    }
+                    ui.add_space(8.0);
+                }
+            });
+            match self.speed_error() {
+                Some(e) => {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                None => hint(
+                    ui,
+                    "KiB/s, for all connections together; a transfer can have a lower one of its own (the queue's menu, Speed limit…).",
+                ),
+            }
+        });
+    }
+
     /// The name filters' summary and the button to their window; true when
     /// it was pressed.
     fn filters_ui(&mut self, ui: &mut egui::Ui) -> bool {

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::super::Outbox;
 use super::super::protocol::{Direction, Event, Finished, JobState, JobView, OnExisting, Priority};
+use super::super::rate_limit::{QueueLimits, SpeedLimitCommand};
 use super::super::transfer::Known;
 use super::jobs::{Job, Jobs, Stop};
 use super::journal::Journal;
@@ -52,6 +53,7 @@ pub(super) fn spawn(
         .save_path
         .clone()
         .map(|path| Journal::open(path, out.clone()));
+    let config_limit = config.rate_limit.clone();
     let mut queue = Queue {
         config,
         out,
@@ -70,6 +72,7 @@ pub(super) fn spawn(
         order_sent: None,
         order_due: false,
         restore_pending: false,
+        limits: QueueLimits::new(config_limit.as_ref()),
     };
     if queue.config.restore_later {
         queue.restore_pending = queue.config.save_path.is_some();
@@ -122,6 +125,8 @@ struct Queue {
     order_due: bool,
     /// The saved queue is still to be read: nothing is saved until it is.
     restore_pending: bool,
+    /// Speed limits: per direction, shared by every connection, and per job.
+    limits: QueueLimits,
 }
 
 static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
@@ -484,6 +489,7 @@ impl Queue {
                 self.config.on_existing = on_existing;
             }
             QueueCommand::TransferSettings(settings) => self.transfer = settings,
+            QueueCommand::SpeedLimit(command) => self.speed_limit(command),
         }
     }
 
@@ -608,6 +614,13 @@ impl Queue {
                     })
                     .collect();
                 let ids: Vec<u64> = children.iter().map(|j| j.view.id).collect();
+                if let Some(limit) = self.limits.inherit(id, &ids) {
+                    let ids = ids.clone();
+                    self.out.send(Event::JobLimits {
+                        ids,
+                        limit: Some(limit),
+                    });
+                }
                 self.jobs.replace(id, children);
                 self.changed(&ids);
                 if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
@@ -690,7 +703,7 @@ impl Queue {
             known: job.known,
             retries: self.config.retries,
             backoff: self.config.backoff,
-            rate_limit: self.config.rate_limit.clone(),
+            rate_limit: Some(self.limits.for_job(id, job.view.direction)),
             options,
             log: if self.config.protocol_log {
                 self.out.plain_log_sink()
@@ -800,10 +813,35 @@ impl Queue {
         for &id in ids {
             self.jobs.remove(id);
         }
+        self.limits.forget(ids);
         if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
             journal.forget(ids);
         }
         self.out.send(Event::JobsRemoved(ids.to_vec()));
+    }
+
+    /// Change the global limits, or give jobs still to run a limit of their
+    /// own (and tell the window which ones took it).
+    fn speed_limit(&mut self, command: SpeedLimitCommand) {
+        match command {
+            SpeedLimitCommand::Global(limits) => self.limits.set_global(limits),
+            SpeedLimitCommand::Jobs { ids, limit } => {
+                let mut took = Vec::new();
+                for id in ids {
+                    let Some(job) = self.jobs.get(id) else {
+                        continue;
+                    };
+                    if !job.view.state.is_pending() {
+                        continue;
+                    }
+                    self.limits.set_job(id, job.view.direction, limit);
+                    took.push(id);
+                }
+                if !took.is_empty() {
+                    self.out.send(Event::JobLimits { ids: took, limit });
+                }
+            }
+        }
     }
 
     /// The order changed: send it now, or with the next tick when it was

@@ -226,6 +226,8 @@ pub enum QueueCommand {
     },
     /// Change the segments and transfer type of jobs started from now on.
     TransferSettings(TransferSettings),
+    /// Change the speed limits, global or per job, running transfers included.
+    SpeedLimit(crate::engine::rate_limit::SpeedLimitCommand),
 }
 
 /// A cloneable sender into the queue task.

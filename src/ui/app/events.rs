@@ -200,6 +200,7 @@ impl FerryApp {
                 self.queue.progress(now, &progress);
             }
             Event::QueueOrder(order) => self.queue.set_order(order),
+            Event::JobLimits { ids, limit } => self.queue.set_job_limits(&ids, limit),
             Event::JobConflict(conflict) => self.queue.conflicts.push_back(*conflict),
             Event::QueuePaused(paused) => self.queue.paused = paused,
             Event::QueueIdle {

@@ -69,6 +69,14 @@ impl FerryApp {
         {
             self.preferences_reply(reply, ctx);
         }
+        if let Some(on) = self.queue.take_speed_toggle() {
+            // The queue panel's "Speed limit" switch: applied and saved like
+            // the Preferences' own checkbox.
+            let mut prefs = self.preferences.clone();
+            prefs.speed_limits.enabled = on;
+            self.apply_preferences(prefs, false, ctx);
+            self.save_preferences();
+        }
         self.preferences_window.loading = !self.prefs_io.loaded;
         self.preferences_window.covered = self.filters.open;
         self.preferences_window.show(ctx)
@@ -131,6 +139,12 @@ impl FerryApp {
         if initial || new.transfers != old.transfers || new.text != old.text {
             self.send(crate::engine::Command::TransferSettings(
                 new.queue_transfer_settings(),
+            ));
+        }
+        if initial || new.speed_limits != old.speed_limits {
+            self.queue.limits.global = new.speed_limits;
+            self.send(crate::engine::Command::SpeedLimit(
+                crate::engine::rate_limit::SpeedLimitCommand::Global(new.speed_limits.active()),
             ));
         }
         if (initial || new.interface.show_hidden != old.interface.show_hidden)

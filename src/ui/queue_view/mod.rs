@@ -9,6 +9,7 @@
 //!   worked out once per change;
 //! - `table.rs`: the rows (virtualized), selection and the context menu.
 
+mod limits;
 mod rate;
 mod rows;
 mod table;
@@ -23,6 +24,7 @@ use eframe::egui::{self, Align, Layout, RichText, TextStyle};
 use super::format;
 use crate::engine::queue::MAX_CONCURRENCY;
 use crate::engine::{AnyPath, Command, Conflict, JobState, JobView, OnExisting};
+pub use limits::{Limits, label as limit_label};
 pub use rate::Rate;
 pub use rows::QueueSort;
 
@@ -117,6 +119,8 @@ pub struct QueueView {
     menu_ids: Vec<u64>,
     /// The panel was clicked last (not a pane): Select all (Ctrl+A) selects its rows.
     pub focused: bool,
+    /// Speed limits: the global switch, each job's own, the "Speed limit…" window.
+    pub limits: Limits,
 }
 
 /// What the panel shows, derived from the jobs in one pass.
@@ -225,6 +229,7 @@ impl QueueView {
         self.generation += 1;
         self.set_generation += 1;
         let mut folders = Vec::new();
+        self.forget_limits(ids);
         for id in ids {
             if let Some(job) = self.jobs.remove(id)
                 && job.is_dir
@@ -408,6 +413,7 @@ impl QueueView {
         self.filter_ui(ui);
         ui.separator();
         self.table_ui(ui, &mut commands);
+        self.limit_dialog_ui(&ui.ctx().clone(), &mut commands);
         commands
     }
 
@@ -446,6 +452,7 @@ impl QueueView {
                         paused: !self.paused,
                     });
                 }
+                self.speed_toggle_ui(ui);
                 let mut changed = false;
                 egui::ComboBox::from_id_salt("queue-on-existing")
                     .selected_text(settings.on_existing.label())

@@ -7,6 +7,7 @@ use eframe::egui::{self, Align, Label, Layout, Sense, TextStyle};
 use egui_extras::{Column, TableBuilder};
 
 use super::{QueueSort, QueueTab, QueueView, eta, format};
+use crate::engine::rate_limit::describe_rate;
 use crate::engine::{Command, Direction, JobState, JobView, MoveTo, Priority};
 
 /// How a row was clicked.
@@ -149,10 +150,19 @@ impl QueueView {
                         );
                     });
                     let timing = timing_cells(job, rate);
-                    row.col(|ui| {
-                        if let Some(speed) = timing.speed {
+                    let limit = self.job_limit(job.id).map(describe_rate);
+                    row.col(|ui| match (timing.speed, limit) {
+                        (Some(speed), Some(limit)) => {
+                            text(ui, speed).on_hover_text(format!("Limited to {limit}"));
+                        }
+                        (Some(speed), None) => {
                             text(ui, speed);
                         }
+                        (None, Some(limit)) => {
+                            text(ui, format!("max {limit}"))
+                                .on_hover_text("This transfer's own speed limit");
+                        }
+                        (None, None) => {}
                     });
                     row.col(|ui| {
                         if let Some((time, hover)) = timing.time {
@@ -272,6 +282,7 @@ impl QueueView {
         let ids = self.menu_ids.clone();
         let tab = self.tab;
         let mut select_all = false;
+        let mut limit_for = None;
         popup.show(|ui| {
             let mut item = |ui: &mut egui::Ui, label: &str, command: Command| {
                 if ui.button(label).clicked() {
@@ -306,6 +317,11 @@ impl QueueView {
                     ] {
                         let ids = ids.clone();
                         item(ui, label, Command::SetPriority { ids, priority });
+                    }
+                    ui.separator();
+                    if ui.button(super::limit_label::MENU).clicked() {
+                        limit_for = Some(ids.clone());
+                        ui.close();
                     }
                 }
                 QueueTab::Failed => {
@@ -344,6 +360,9 @@ impl QueueView {
         });
         if select_all {
             self.select_all();
+        }
+        if let Some(ids) = limit_for {
+            self.open_limit_dialog(ids);
         }
     }
 }
