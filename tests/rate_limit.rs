@@ -215,3 +215,137 @@ async fn engine_download_and_upload_through_a_limit() {
         "upload took {took:.2} s, less than {least:.2} s"
     );
 }
+
+/// The window's path: the queue with a global limit per direction and a job's own limit, against
+/// the in-process server. A folder given a limit while queued passes it to its files (the engine
+/// says so), they share it, and every byte arrives intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_folders_own_limit_passes_to_its_files_and_their_bytes_arrive_intact() {
+    use ferry::engine::rate_limit::{BurstTolerance, GlobalLimits, SpeedLimitCommand};
+    use ferry::engine::{AnyPath, Direction, Event, Outbox, PathItem, QueueCommand, queue};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::create_dir(server.path("tree")).unwrap();
+    for i in 0..2 {
+        std::fs::write(
+            server.path(&format!("tree/f{i}.bin")),
+            random_bytes(200 << 10, 40 + i),
+        )
+        .unwrap();
+    }
+    let local = tempfile::tempdir().unwrap();
+    let (tx, events) = std::sync::mpsc::channel();
+    let q = queue::spawn(
+        queue::QueueConfig {
+            backoff: Duration::from_millis(20),
+            ..queue::QueueConfig::default()
+        },
+        Outbox::new(tx, Arc::new(|| {})),
+    );
+    // Wait on an event matching `pick` (20 s at most), handing back what it picked.
+    let next = |what: &str, pick: &mut dyn FnMut(&Event) -> Option<Vec<u64>>| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = events
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {what} within 20 s"));
+            if let Some(found) = pick(&event) {
+                return found;
+            }
+        }
+    };
+    q.command(QueueCommand::PauseQueue { paused: true });
+    q.command(QueueCommand::SpeedLimit(SpeedLimitCommand::Global(
+        GlobalLimits {
+            download: Some(8 << 20),
+            upload: Some(300 << 10),
+            burst: BurstTolerance::Normal,
+        },
+    )));
+    q.enqueue(
+        ConnectOptions::new("127.0.0.1", server.addr.port(), USER, PASSWORD),
+        Direction::Download,
+        vec![PathItem {
+            path: AnyPath::Remote(b"/tree".to_vec()),
+            is_dir: true,
+        }],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    let folder = next("queued folder", &mut |e| match e {
+        Event::JobsChanged(views) => views.iter().find(|v| v.is_dir).map(|v| vec![v.id]),
+        _ => None,
+    });
+    q.command(QueueCommand::SpeedLimit(SpeedLimitCommand::Jobs {
+        ids: folder.clone(),
+        limit: Some(200 << 10),
+    }));
+    let limited = next("the folder's limit", &mut |e| match e {
+        Event::JobLimits { ids, limit } => {
+            assert_eq!(*limit, Some(200 << 10));
+            Some(ids.clone())
+        }
+        _ => None,
+    });
+    assert_eq!(limited, folder, "the queued folder carries its limit");
+
+    let start = Instant::now();
+    q.command(QueueCommand::PauseQueue { paused: false });
+    let files = next("the files' limit", &mut |e| match e {
+        Event::JobLimits { ids, limit } => {
+            assert_eq!(*limit, Some(200 << 10));
+            Some(ids.clone())
+        }
+        _ => None,
+    });
+    assert_eq!(files.len(), 2, "both files take the folder's limit");
+    next("the queue idle", &mut |e| match e {
+        Event::QueueIdle { done, failed, .. } => {
+            assert_eq!((*done, *failed), (2, 0));
+            Some(Vec::new())
+        }
+        _ => None,
+    });
+    let took = start.elapsed().as_secs_f64();
+    assert_eq!(
+        support::files_under(&local.path().join("tree")),
+        support::files_under(&server.path("tree")),
+        "every byte arrives"
+    );
+    // They share one bucket: 400 KiB at 200 KiB/s, less the burst (a bucket each would take half).
+    let least = least_secs(400 << 10, "200K");
+    assert!(
+        took >= least,
+        "the limited folder took {took:.2} s, less than {least:.2} s"
+    );
+
+    // The global upload limit holds for an upload.
+    std::fs::create_dir(server.path("up")).unwrap();
+    let start = Instant::now();
+    q.enqueue(
+        ConnectOptions::new("127.0.0.1", server.addr.port(), USER, PASSWORD),
+        Direction::Upload,
+        vec![PathItem {
+            path: AnyPath::Local(local.path().join("tree/f0.bin")),
+            is_dir: false,
+        }],
+        AnyPath::Remote(b"/up".to_vec()),
+    );
+    next("the upload done", &mut |e| match e {
+        Event::QueueIdle { done, failed, .. } => {
+            // The two files before it still count as done.
+            assert_eq!((*done, *failed), (3, 0));
+            Some(Vec::new())
+        }
+        _ => None,
+    });
+    let took = start.elapsed().as_secs_f64();
+    assert!(std::fs::read(server.path("up/f0.bin")).unwrap() == random_bytes(200 << 10, 40));
+    let least = least_secs(200 << 10, "300K");
+    assert!(
+        took >= least,
+        "the limited upload took {took:.2} s, less than {least:.2} s"
+    );
+}
