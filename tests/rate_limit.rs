@@ -349,3 +349,67 @@ async fn a_queued_folders_own_limit_passes_to_its_files_and_their_bytes_arrive_i
         "the limited upload took {took:.2} s, less than {least:.2} s"
     );
 }
+
+/// A change of the global limit reaches a download that is already running: 4 MiB at 64 KiB/s
+/// would take 64 s; lifted once bytes flow, it ends well inside the 30 s wait, byte-exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifting_the_global_limit_reaches_a_running_download() {
+    use ferry::engine::rate_limit::{BurstTolerance, GlobalLimits, SpeedLimitCommand};
+    use ferry::engine::{AnyPath, Direction, Event, Outbox, PathItem, QueueCommand, queue};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let server = TestServer::start(ServerOptions::default()).await;
+    let data = random_bytes(4 << 20, 77);
+    std::fs::write(server.path("big.bin"), &data).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let (tx, events) = std::sync::mpsc::channel();
+    let q = queue::spawn(
+        queue::QueueConfig::default(),
+        Outbox::new(tx, Arc::new(|| {})),
+    );
+    let wait = |what: &str, secs: u64, hit: &mut dyn FnMut(&Event) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = events
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {what} within {secs} s"));
+            if hit(&event) {
+                return;
+            }
+        }
+    };
+    let limit = |download| {
+        QueueCommand::SpeedLimit(SpeedLimitCommand::Global(GlobalLimits {
+            download,
+            upload: None,
+            burst: BurstTolerance::Normal,
+        }))
+    };
+    q.command(limit(Some(64 << 10)));
+    q.enqueue(
+        ConnectOptions::new("127.0.0.1", server.addr.port(), USER, PASSWORD),
+        Direction::Download,
+        vec![PathItem {
+            path: AnyPath::Remote(b"/big.bin".to_vec()),
+            is_dir: false,
+        }],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    wait(
+        "bytes moving",
+        20,
+        &mut |e| matches!(e, Event::JobsProgress(p) if p.iter().any(|(_, bytes)| *bytes > 0)),
+    );
+    q.command(limit(None));
+    wait("the download done", 30, &mut |e| {
+        if let Event::QueueIdle { done, failed, .. } = e {
+            assert_eq!((*done, *failed), (1, 0));
+            true
+        } else {
+            false
+        }
+    });
+    assert!(std::fs::read(local.path().join("big.bin")).unwrap() == data);
+}

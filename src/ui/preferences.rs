@@ -460,7 +460,7 @@ impl PreferencesWindow {
                 }
                 None => hint(
                     ui,
-                    "KiB/s, for all connections together; a transfer can have a lower one of its own (the queue's menu, Speed limit…).",
+                    "A number is KiB/s; 500K and 2M work too. For all transfers together; the queue's menu (Speed limit…) gives a transfer its own.",
                 ),
             }
         });
