@@ -269,14 +269,17 @@ fn connect_button<'h>(h: &'h Harness<'_, Dialog>) -> egui_kittest::Node<'h> {
 }
 
 /// Scroll the widget labelled `label` into view and wait until it stops
-/// moving: egui animates the scroll, for longer the further it goes.
+/// moving: egui animates the scroll, for longer the further it goes, and
+/// starts it a frame after the request (one still frame is not the end).
 fn scroll_into_view(h: &mut Harness<'_, Dialog>, label: &str) {
     h.get_by_label(label).scroll_to_me();
     let mut last = h.get_by_label(label).rect();
+    let mut still = 0;
     for _ in 0..120 {
         h.step();
         let now = h.get_by_label(label).rect();
-        if now == last {
+        still = if now == last { still + 1 } else { 0 };
+        if still == 3 {
             return;
         }
         last = now;

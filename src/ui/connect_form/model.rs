@@ -105,7 +105,7 @@ pub fn describe_segments(n: Option<u16>) -> (String, &'static str) {
         ),
         Some(n) => (
             n.to_string(),
-            "Downloads of 16 MiB and more in this many ranges at once, each on its own connection: faster when the server limits each connection.",
+            "Binary downloads of 16 MiB and more in this many ranges at once, each on its own connection: faster when the server limits each connection.",
         ),
     }
 }
