@@ -20,7 +20,7 @@ use ferry::engine::{
     AnyPath, Conflict, Direction, Event, JobState, JobView, OnExisting, PathItem, QueueCommand,
 };
 use ferry::ftp::ConnectOptions;
-use support::fake::{FakeServer, Step, login_script};
+use support::fake::{FakeServer, Script, Step};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
 use support::{random_bytes, sha256_hex};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -821,27 +821,12 @@ async fn a_hostile_listing_writes_nothing_outside_the_target_folder() {
 drwxr-xr-x 2 u g 0 Jan 01 2024 ..\r\n\
 -rw-r--r-- 1 u g 2 Jan 01 2024 ok.txt\r\n"
         .to_vec();
-    let mut script = login_script();
-    script.extend([
-        Step::Expect("TYPE I".into()),
-        Step::Send(b"200 ok\r\n".to_vec()),
-        Step::Expect("EPSV".into()),
-        Step::EpsvReply,
-        Step::Expect("LIST /dir".into()),
-        Step::Send(b"150 here\r\n".to_vec()),
-        Step::DataSend(listing),
-        Step::Send(b"226 done\r\n".to_vec()),
+    let script = Script::binary_session()
+        .sends("LIST /dir", listing)
         // The listing gave the size; its LIST time is not exact: MDTM.
-        Step::Expect("MDTM /dir/ok.txt".into()),
-        Step::Send(b"213 20240101000000\r\n".to_vec()),
-        Step::Expect("EPSV".into()),
-        Step::EpsvReply,
-        Step::Expect("RETR /dir/ok.txt".into()),
-        Step::Send(b"150 here\r\n".to_vec()),
-        Step::DataSend(b"ok".to_vec()),
-        Step::Send(b"226 done\r\n".to_vec()),
-        Step::Hold,
-    ]);
+        .reply("MDTM /dir/ok.txt", "213 20240101000000")
+        .sends("RETR /dir/ok.txt", b"ok".to_vec())
+        .hold();
     let fake = FakeServer::start(script).await;
     let outer = tempfile::tempdir().unwrap();
     let target = outer.path().join("target");
@@ -887,33 +872,21 @@ drwxr-xr-x 2 u g 0 Jan 01 2024 ..\r\n\
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_sends_abor_and_the_same_session_lists_afterwards() {
-    let mut script = login_script();
-    script.extend([
-        Step::Expect("TYPE I".into()),
-        Step::Send(b"200 ok\r\n".to_vec()),
-        Step::Expect("SIZE /big.bin".into()),
+    let script = Script::binary_session()
         // Larger than what the queue receives in memory: it streams to .part.
-        Step::Send(b"213 5000000\r\n".to_vec()),
-        Step::Expect("MDTM /big.bin".into()),
-        Step::Send(b"213 20240101000000\r\n".to_vec()),
-        Step::Expect("EPSV".into()),
-        Step::EpsvReply,
-        Step::Expect("RETR /big.bin".into()),
-        Step::Send(b"150 here\r\n".to_vec()),
-        Step::DataSendAndHold(vec![7u8; 1000]),
-        Step::Expect("ABOR".into()),
-        Step::Expect("PWD".into()),
-        Step::CloseData,
-        Step::Send(b"426 aborted\r\n226 abort done\r\n257 \"/\"\r\n".to_vec()),
+        .reply("SIZE /big.bin", "213 5000000")
+        .reply("MDTM /big.bin", "213 20240101000000")
+        .passive("RETR /big.bin")
+        .then([
+            Step::DataSendAndHold(vec![7u8; 1000]),
+            Step::Expect("ABOR".into()),
+            Step::Expect("PWD".into()),
+            Step::CloseData,
+            Step::Send(b"426 aborted\r\n226 abort done\r\n257 \"/\"\r\n".to_vec()),
+        ])
         // The next job runs on the same (only) connection the fake accepts.
-        Step::Expect("EPSV".into()),
-        Step::EpsvReply,
-        Step::Expect("LIST /empty".into()),
-        Step::Send(b"150 here\r\n".to_vec()),
-        Step::DataSend(Vec::new()),
-        Step::Send(b"226 done\r\n".to_vec()),
-        Step::Hold,
-    ]);
+        .sends("LIST /empty", Vec::new())
+        .hold();
     let fake = FakeServer::start(script).await;
     let local = tempfile::tempdir().unwrap();
     let options = ConnectOptions::new("127.0.0.1", fake.addr.port(), "u", "p");
@@ -982,20 +955,10 @@ async fn an_upload_the_server_confirms_but_keeps_short_fails_as_incomplete() {
     // A server that says 226 but holds fewer bytes than were sent: only
     // the size check after the upload can tell. Files from 1 MiB on are
     // checked however cleanly the server confirmed them.
-    let mut script = login_script();
-    script.extend([
-        Step::Expect("TYPE I".into()),
-        Step::Send(b"200 ok\r\n".to_vec()),
-        Step::Expect("EPSV".into()),
-        Step::EpsvReply,
-        Step::Expect("STOR /up/short.bin".into()),
-        Step::Send(b"150 go\r\n".to_vec()),
-        Step::DataRecv,
-        Step::Send(b"226 done\r\n".to_vec()),
-        Step::Expect("SIZE /up/short.bin".into()),
-        Step::Send(b"213 1000\r\n".to_vec()),
-        Step::Hold,
-    ]);
+    let script = Script::binary_session()
+        .receives("STOR /up/short.bin")
+        .reply("SIZE /up/short.bin", "213 1000")
+        .hold();
     let fake = FakeServer::start(script).await;
     let local = tempfile::tempdir().unwrap();
     let data = random_bytes(1_500_000, 9);
@@ -1030,26 +993,14 @@ async fn a_small_upload_the_server_read_whole_and_confirmed_costs_no_size_check(
     // The server read to the end of the stream, closed the data connection
     // in turn and said 226: that confirms every byte, and the queue goes
     // on without a SIZE round trip per file.
-    let mut script = login_script();
-    script.extend([
-        Step::Expect("TYPE I".into()),
-        Step::Send(b"200 ok\r\n".to_vec()),
-        Step::Expect("EPSV".into()),
-        Step::EpsvReply,
-        Step::Expect("STOR /up/small.bin".into()),
-        Step::Send(b"150 go\r\n".to_vec()),
-        Step::DataRecv,
-        Step::Send(b"226 done\r\n".to_vec()),
+    let script = Script::binary_session()
+        .receives("STOR /up/small.bin")
         // Keeping the file's time: no MFMT in FEAT, so the first upload to
         // this server tries both SITE UTIME forms and MDTM with a time.
-        Step::Expect("SITE UTIME".into()),
-        Step::Send(b"500 unknown command\r\n".to_vec()),
-        Step::Expect("SITE UTIME".into()),
-        Step::Send(b"500 unknown command\r\n".to_vec()),
-        Step::Expect("MDTM".into()),
-        Step::Send(b"550 no such file\r\n".to_vec()),
-        Step::Hold,
-    ]);
+        .reply("SITE UTIME", "500 unknown command")
+        .reply("SITE UTIME", "500 unknown command")
+        .reply("MDTM", "550 no such file")
+        .hold();
     let fake = FakeServer::start(script).await;
     let local = tempfile::tempdir().unwrap();
     let data = random_bytes(10_240, 5);

@@ -19,7 +19,7 @@ use ferry::engine::segments::{SegmentPlan, download_segmented, sidecar_path};
 use ferry::engine::transfer::{Existing, Known, download_file, part_path};
 use ferry::ftp::log::LogLine;
 use ferry::ftp::{ConnectOptions, EarlyEnd, FtpError, Session, SharedLog};
-use support::fake::{FakeServer, Step, login_script};
+use support::fake::{FakeServer, Script, Step};
 use support::latency::LatencyProxy;
 use support::random_bytes;
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
@@ -194,19 +194,10 @@ async fn a_small_file_goes_in_one_stream() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_without_rest_stream_gets_one_stream() {
     let data = random_bytes(20 << 20, 9);
-    let mut script = login_script();
-    script.extend([
-        Step::Expect("TYPE I".into()),
-        Step::Send(b"200 ok\r\n".to_vec()),
-        Step::Expect("SIZE big.bin".into()),
-        Step::Send(format!("213 {}\r\n", data.len()).into_bytes()),
-        Step::Expect("EPSV".into()),
-        Step::EpsvReply,
-        Step::Expect("RETR big.bin".into()),
-        Step::Send(b"150 here\r\n".to_vec()),
-        Step::DataSend(data.clone()),
-        Step::Send(b"226 done\r\n".to_vec()),
-    ]);
+    let script = Script::binary_session()
+        .reply("SIZE big.bin", &format!("213 {}", data.len()))
+        .sends("RETR big.bin", data.clone())
+        .steps();
     let fake = FakeServer::start(script).await;
     let work = tempfile::tempdir().unwrap();
     let log = Captured::default();
@@ -632,23 +623,17 @@ fn a_site_keeps_its_segments_and_type_and_the_preferences_fill_in_the_rest() {
 /// reads both replies and the marker's, leaving the session in step.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_silent_after_the_data_closes_gets_abor_and_stays_in_step() {
-    let mut script = login_script();
-    script.extend([
-        Step::Expect("TYPE I".into()),
-        Step::Send(b"200 ok\r\n".to_vec()),
-        Step::Expect("EPSV".into()),
-        Step::EpsvReply,
-        Step::Expect("RETR big.bin".into()),
-        Step::Send(b"150 here\r\n".to_vec()),
-        Step::DataSendAndHold(vec![7u8; 100_000]),
-        Step::WaitDataClosed,
-        Step::Expect("ABOR".into()),
-        Step::Send(b"426 Transfer aborted\r\n226 ABOR successful\r\n".to_vec()),
-        Step::Expect("PWD".into()),
-        Step::Send(b"257 \"/\"\r\n".to_vec()),
-        Step::Expect("NOOP".into()),
-        Step::Send(b"200 still here\r\n".to_vec()),
-    ]);
+    let script = Script::binary_session()
+        .passive("RETR big.bin")
+        .then([
+            Step::DataSendAndHold(vec![7u8; 100_000]),
+            Step::WaitDataClosed,
+            Step::Expect("ABOR".into()),
+            Step::Send(b"426 Transfer aborted\r\n226 ABOR successful\r\n".to_vec()),
+        ])
+        .reply("PWD", "257 \"/\"")
+        .reply("NOOP", "200 still here")
+        .steps();
     let fake = FakeServer::start(script).await;
     let log = Captured::default();
     let mut s = connect(fake.addr, &log).await;

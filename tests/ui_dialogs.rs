@@ -268,6 +268,25 @@ fn connect_button<'h>(h: &'h Harness<'_, Dialog>) -> egui_kittest::Node<'h> {
     h.get_by_role_and_label(Role::Button, "Connect")
 }
 
+/// Scroll the widget labelled `label` into view and wait until it stops
+/// moving: egui animates the scroll, for longer the further it goes, and
+/// starts it a frame after the request (one still frame is not the end).
+fn scroll_into_view(h: &mut Harness<'_, Dialog>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    let mut last = h.get_by_label(label).rect();
+    let mut still = 0;
+    for _ in 0..120 {
+        h.step();
+        let now = h.get_by_label(label).rect();
+        still = if now == last { still + 1 } else { 0 };
+        if still == 3 {
+            return;
+        }
+        last = now;
+    }
+    panic!("{label} kept moving");
+}
+
 #[test]
 fn dialog_shows_every_labelled_field() {
     let mut h = dialog_harness(filled());
@@ -290,6 +309,8 @@ fn dialog_shows_every_labelled_field() {
     h.get_by_label("Advanced").click();
     h.run();
     for label in [
+        "Transfer type",
+        "Segments",
         "Timeout",
         "Keep-alive",
         "Server time zone",
@@ -308,10 +329,7 @@ fn dialog_connects_through_the_proxy_typed_in_advanced() {
     let mut h = dialog_harness(filled());
     h.get_by_label("Advanced").click();
     h.run();
-    h.get_by_label("Proxy").scroll_to_me();
-    for _ in 0..3 {
-        h.run();
-    }
+    scroll_into_view(&mut h, "Proxy");
     h.get_by_label("Proxy").click();
     h.run();
     h.get_by_label("Proxy").type_text("socks4://127.0.0.1:1080");
@@ -329,6 +347,36 @@ fn dialog_connects_through_the_proxy_typed_in_advanced() {
     assert_eq!(proxy.password, "pw");
     // Auto mode stays passive through a proxy.
     assert!(!s.requests[0].options.auto_fallback);
+}
+
+#[test]
+fn dialog_connects_with_the_transfer_type_and_segments_chosen_in_advanced() {
+    let mut h = dialog_harness(filled());
+    h.run();
+    // Folded away at first, so the dialog keeps its size.
+    assert!(h.query_by_label("Transfer type").is_none());
+    h.get_by_label("Advanced").click();
+    h.run();
+    scroll_into_view(&mut h, "Transfer type");
+    h.get_by_label_contains("The transfer type chosen in Preferences");
+    h.get_by_label("Transfer type").click();
+    h.run();
+    h.get_by_label("ASCII").click();
+    h.run();
+    h.get_by_label_contains("Line ends converted");
+    h.get_by_label("Segments").click();
+    h.run();
+    h.get_by_label("4").click();
+    h.run();
+    connect_button(&h).click();
+    h.run();
+    let s = h.state();
+    assert_eq!(s.requests.len(), 1, "the dialog connected");
+    let o = &s.requests[0].options;
+    assert_eq!(
+        (o.transfer_type, o.segments),
+        (Some(ferry::ftp::ascii::TypeChoice::Ascii), 4)
+    );
 }
 
 #[test]
@@ -359,11 +407,7 @@ fn dialog_bad_port_range_shows_an_error_and_disables_connect() {
     h.get_by_label("Advanced").click();
     h.run();
     // The open Advanced section scrolls inside the dialog.
-    h.get_by_label("Port range").scroll_to_me();
-    // The scroll is animated: let it end before clicking.
-    for _ in 0..3 {
-        h.run();
-    }
+    scroll_into_view(&mut h, "Port range");
     h.get_by_label("Port range").click();
     h.run();
     h.get_by_label("Port range").type_text("50100-50000");

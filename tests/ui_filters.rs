@@ -7,46 +7,15 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::sync::Arc;
 
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use ferry::prefs::{PREFS_FILE, PrefsStore};
-use ferry::sites::{MemorySecrets, SecretStore};
-use ferry::ui::app::State;
+use ferry::ui::FerryApp;
 use ferry::ui::filters_dialog::label;
 use ferry::ui::queue_view::QueueTab;
-use ferry::ui::{AppConfig, FerryApp, SitesConfig};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
-use support::window::{remote_names, runtime, wait_until};
-
-fn app(local: &Path, config: &Path) -> Harness<'static, FerryApp> {
-    let local = local.to_path_buf();
-    let dir = config.to_path_buf();
-    let mut h = Harness::builder()
-        .with_size([1280.0, 860.0])
-        .with_step_dt(1.0 / 60.0)
-        .build_eframe(move |cc| {
-            FerryApp::with_state(
-                cc.egui_ctx.clone(),
-                State::default(),
-                AppConfig {
-                    local_start: Some(local),
-                    prefs_file: Some(dir.join(PREFS_FILE)),
-                    sites: Some(SitesConfig {
-                        dir,
-                        secrets: Arc::new(MemorySecrets::new()) as Arc<dyn SecretStore>,
-                    }),
-                    ..AppConfig::default()
-                },
-            )
-            .expect("app starts")
-        });
-    wait_until(&mut h, "the preferences read", FerryApp::preferences_loaded);
-    h
-}
+use support::window::{app_with_prefs, remote_names, runtime, stored_prefs, wait_until};
 
 fn connect(h: &mut Harness<'_, FerryApp>, server: &TestServer) {
     h.state_mut().quick.form.port.clear();
@@ -103,7 +72,7 @@ fn switched_on_filters_hide_entries_say_how_many_and_leave_them_out_of_a_folder_
     }
     let local = tempfile::tempdir().unwrap();
     let config = tempfile::tempdir().unwrap();
-    let mut h = app(local.path(), config.path());
+    let mut h = app_with_prefs(local.path(), config.path());
     connect(&mut h, &server);
     let everything = set(&[
         "hello.txt",
@@ -179,7 +148,7 @@ fn switched_on_filters_hide_entries_say_how_many_and_leave_them_out_of_a_folder_
     wait_until(&mut h, "the preferences written", |a| {
         !a.is_saving_preferences()
     });
-    let stored = PrefsStore::in_dir(config.path()).load().prefs.filters;
+    let stored = stored_prefs(config.path()).filters;
     assert_eq!(stored, h.state().preferences.filters);
     assert!(stored.exclude_from_transfers && stored.enabled_count() == 2);
 
@@ -215,7 +184,7 @@ fn a_filter_added_in_the_window_hides_local_files_and_a_bad_regex_cannot_be_save
         std::fs::write(local.path().join(name), name).unwrap();
     }
     std::fs::create_dir(local.path().join("drafts")).unwrap();
-    let mut h = app(local.path(), config.path());
+    let mut h = app_with_prefs(local.path(), config.path());
     wait_until(&mut h, "the local listing", |a| {
         a.local.entries().len() == 4
     });

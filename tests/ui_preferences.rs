@@ -10,47 +10,11 @@ use std::sync::Arc;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use ferry::prefs::{PREFS_FILE, Preferences, PrefsStore, Theme};
+use ferry::prefs::{PREFS_FILE, Preferences, Theme};
 use ferry::sites::{ConnectionMode, MemorySecrets, SecretStore};
-use ferry::ui::app::State;
+use ferry::ui::FerryApp;
 use ferry::ui::preferences::label;
-use ferry::ui::{AppConfig, FerryApp, SitesConfig};
-use support::window::wait_until;
-
-/// The app with its preferences (and sites) in `config`, once the
-/// preferences file has been read.
-fn app(local: &Path, config: &Path) -> Harness<'static, FerryApp> {
-    let local = local.to_path_buf();
-    let dir = config.to_path_buf();
-    let mut h = Harness::builder()
-        .with_size([1280.0, 860.0])
-        .with_step_dt(1.0 / 60.0)
-        .build_eframe(move |cc| {
-            FerryApp::with_state(
-                cc.egui_ctx.clone(),
-                State::default(),
-                AppConfig {
-                    local_start: Some(local),
-                    prefs_file: Some(dir.join(PREFS_FILE)),
-                    sites: Some(SitesConfig {
-                        dir,
-                        secrets: Arc::new(MemorySecrets::new()) as Arc<dyn SecretStore>,
-                    }),
-                    ..AppConfig::default()
-                },
-            )
-            .expect("app starts")
-        });
-    wait_until(&mut h, "the preferences read", FerryApp::preferences_loaded);
-    h
-}
-
-fn stored(config: &Path) -> Preferences {
-    let loaded = PrefsStore::in_dir(config).load();
-    assert!(loaded.found, "a preferences file was written");
-    assert_eq!(loaded.problem, None);
-    loaded.prefs
-}
+use support::window::{app_with_prefs, app_with_secrets, stored_prefs, type_into, wait_until};
 
 fn theme_in_use(h: &Harness<'_, FerryApp>) -> egui::ThemePreference {
     h.ctx.options(|o| o.theme_preference)
@@ -64,20 +28,11 @@ fn kept_aside(config: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Focus the input labelled `label`, select what it holds and type `text`.
-fn type_into(h: &mut Harness<'_, FerryApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.step();
-    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    h.get_by_label(label).type_text(text);
-    h.step();
-}
-
 #[test]
 fn preferences_chosen_in_the_window_are_stored_and_applied_and_survive_a_restart() {
     let local = tempfile::tempdir().unwrap();
     let config = tempfile::tempdir().unwrap();
-    let mut h = app(local.path(), config.path());
+    let mut h = app_with_prefs(local.path(), config.path());
     assert!(
         !config.path().join(PREFS_FILE).exists(),
         "a first run writes nothing"
@@ -113,7 +68,7 @@ fn preferences_chosen_in_the_window_are_stored_and_applied_and_survive_a_restart
         !a.is_saving_preferences()
     });
 
-    let on_disk = stored(config.path());
+    let on_disk = stored_prefs(config.path());
     assert_eq!(on_disk.interface.theme, Theme::Dark);
     assert!(on_disk.interface.show_hidden);
     assert_eq!(on_disk.editing.editor, "gedit {}");
@@ -131,7 +86,7 @@ fn preferences_chosen_in_the_window_are_stored_and_applied_and_survive_a_restart
     assert!(h.state().banner.is_none(), "{:?}", h.state().banner);
     drop(h);
 
-    let h = app(local.path(), config.path());
+    let h = app_with_prefs(local.path(), config.path());
     assert_eq!(h.state().preferences, on_disk);
     assert_eq!(theme_in_use(&h), egui::ThemePreference::Dark);
     assert!(h.state().local.show_hidden);
@@ -142,7 +97,7 @@ fn preferences_chosen_in_the_window_are_stored_and_applied_and_survive_a_restart
 fn escape_cancels_enter_confirms_and_a_bad_editor_command_is_refused() {
     let local = tempfile::tempdir().unwrap();
     let config = tempfile::tempdir().unwrap();
-    let mut h = app(local.path(), config.path());
+    let mut h = app_with_prefs(local.path(), config.path());
 
     h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::Comma]);
     h.run_steps(2);
@@ -177,7 +132,7 @@ fn escape_cancels_enter_confirms_and_a_bad_editor_command_is_refused() {
     wait_until(&mut h, "the preferences written", |a| {
         !a.is_saving_preferences()
     });
-    assert_eq!(stored(config.path()).interface.theme, Theme::Light);
+    assert_eq!(stored_prefs(config.path()).interface.theme, Theme::Light);
     assert_eq!(theme_in_use(&h), egui::ThemePreference::Light);
 }
 
@@ -188,7 +143,7 @@ fn a_corrupt_preferences_file_is_kept_aside_reported_once_and_defaults_are_used(
     let junk = "[interface\ntheme = \"dark\"\n";
     std::fs::write(config.path().join(PREFS_FILE), junk).unwrap();
 
-    let h = app(local.path(), config.path());
+    let h = app_with_prefs(local.path(), config.path());
     assert_eq!(h.state().preferences, Preferences::default());
     let copies = kept_aside(config.path());
     assert_eq!(copies.len(), 1);
@@ -206,7 +161,7 @@ fn a_corrupt_preferences_file_is_kept_aside_reported_once_and_defaults_are_used(
     );
     drop(h);
 
-    let h = app(local.path(), config.path());
+    let h = app_with_prefs(local.path(), config.path());
     assert!(
         h.state().banner.is_none(),
         "told once: {:?}",
@@ -220,31 +175,7 @@ fn the_proxy_in_preferences_is_stored_without_its_password_which_goes_to_the_key
     let local = tempfile::tempdir().unwrap();
     let config = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemorySecrets::new());
-    let (dir, start, store) = (
-        config.path().to_path_buf(),
-        local.path().to_path_buf(),
-        Arc::clone(&secrets),
-    );
-    let mut h = Harness::builder()
-        .with_size([1280.0, 860.0])
-        .with_step_dt(1.0 / 60.0)
-        .build_eframe(move |cc| {
-            FerryApp::with_state(
-                cc.egui_ctx.clone(),
-                State::default(),
-                AppConfig {
-                    local_start: Some(start),
-                    prefs_file: Some(dir.join(PREFS_FILE)),
-                    sites: Some(SitesConfig {
-                        dir,
-                        secrets: store as Arc<dyn SecretStore>,
-                    }),
-                    ..AppConfig::default()
-                },
-            )
-            .expect("app starts")
-        });
-    wait_until(&mut h, "the preferences read", FerryApp::preferences_loaded);
+    let mut h = app_with_secrets(local.path(), config.path(), Arc::clone(&secrets));
     let current = h.state().preferences.clone();
     h.state_mut().preferences_window.open_with(&current);
     h.run_steps(2);
@@ -258,7 +189,7 @@ fn the_proxy_in_preferences_is_stored_without_its_password_which_goes_to_the_key
     wait_until(&mut h, "the preferences written", |a| {
         !a.is_saving_preferences()
     });
-    let on_disk = stored(config.path());
+    let on_disk = stored_prefs(config.path());
     assert_eq!(
         on_disk.network.proxy,
         "socks5h://bob@proxy.example.org:1081"

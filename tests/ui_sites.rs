@@ -77,18 +77,22 @@ fn lowest<'h>(h: &'h Harness<'_, FerryApp>, label: &'h str) -> egui_kittest::Nod
 }
 
 /// Scroll the (lowest) widget labelled `label` into view and wait until it
-/// stops moving (egui scrolls smoothly).
+/// stops moving (egui scrolls smoothly, starting a frame after the request:
+/// one still frame is not the end).
 fn scroll_to(h: &mut Harness<'_, FerryApp>, label: &str) {
     lowest(h, label).scroll_to_me();
     let mut last = lowest(h, label).rect();
-    for _ in 0..60 {
+    let mut still = 0;
+    for _ in 0..120 {
         h.step();
         let now = lowest(h, label).rect();
-        if now == last {
+        still = if now == last { still + 1 } else { 0 };
+        if still == 3 {
             return;
         }
         last = now;
     }
+    panic!("{label} kept moving");
 }
 
 /// Replace the text of the (lowest) input labelled `label` by typing.
@@ -1083,7 +1087,10 @@ fn the_password_prompt_can_remember_the_password() {
     wait_until(&mut h, "the listing", |a| {
         remote_names(a).contains(&"hello.txt".to_string())
     });
-    assert!(stored_sites(config.path())[0].remember_password);
+    // The site is written on a thread of its own, maybe after the listing.
+    wait_until(&mut h, "the site saved as remembering it", |_| {
+        stored_sites(config.path())[0].remember_password
+    });
     wait_until(&mut h, "the password in the keyring", |_| {
         keyring.get(&site.id).unwrap().is_some()
     });
@@ -1322,4 +1329,202 @@ fn a_new_site_shows_no_errors_before_anything_is_typed() {
     click_last(&mut h, "Save");
     h.run_steps(2);
     h.get_by_label("Enter the server's host name or address");
+}
+
+/// Pick `item` from the (lowest) choice list labelled `list`.
+fn choose(h: &mut Harness<'_, FerryApp>, list: &str, item: &str) {
+    scroll_to(h, list);
+    lowest(h, list).click();
+    h.run_steps(4);
+    h.get_by_label(item).click();
+    h.run_steps(2);
+}
+
+/// Download the remote pane's row `name` through its context menu, and wait
+/// until it is complete in `dir` (no `.part` left).
+fn download(h: &mut Harness<'_, FerryApp>, name: &str, dir: &Path) {
+    let edge = h.state().local_pane_right_edge();
+    let row = |h: &'_ Harness<'_, FerryApp>, secondary: bool| {
+        let node = h
+            .get_all_by_label(name)
+            .find(|n| n.rect().center().x > edge)
+            .unwrap_or_else(|| panic!("no row {name:?} in the remote pane"));
+        if secondary {
+            node.click_secondary();
+        } else {
+            node.click();
+        }
+    };
+    row(h, false);
+    h.step();
+    row(h, true);
+    h.run_steps(4);
+    h.query_by_label("Download")
+        .unwrap_or_else(|| panic!("{name}'s context menu has no Download"))
+        .click();
+    let target = dir.join(name);
+    let part = dir.join(format!("{name}.part"));
+    wait_until(h, &format!("{name} downloaded"), |_| {
+        target.exists() && !part.exists()
+    });
+}
+
+#[test]
+fn transfer_type_and_segments_chosen_in_the_manager_are_saved_and_used_by_downloads() {
+    use ferry::ftp::ascii::TypeChoice;
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    // libunftp sends files unchanged in TYPE A, as a server with CRLF line
+    // ends would: only an ASCII download turns them into this computer's LF.
+    std::fs::write(server.path("notes.txt"), b"one\r\ntwo\r\n").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut site = saved_site(config.path(), &server, "Text server");
+    site.remember_password = true;
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    keyring.set(&site.id, PASSWORD).unwrap();
+    let mut h = app(local.path(), config.path(), keyring);
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    h.get_by_label("Text server").click();
+    h.run_steps(2);
+    // Both follow the Preferences until chosen.
+    scroll_to(&mut h, "Transfer type");
+    assert_eq!(
+        lowest(&h, "Transfer type").value().as_deref(),
+        Some("As in Preferences")
+    );
+    choose(&mut h, "Transfer type", "ASCII");
+    h.check_accessibility();
+    click_last(&mut h, "Save");
+    let stored = stored_sites(config.path()).remove(0);
+    assert_eq!(
+        (stored.transfer_type, stored.segments),
+        (Some(TypeChoice::Ascii), None)
+    );
+    click_last(&mut h, "Connect");
+    wait_until(&mut h, "the listing", |a| {
+        remote_names(a).contains(&"notes.txt".to_string())
+    });
+    download(&mut h, "notes.txt", local.path());
+    assert_eq!(
+        std::fs::read(local.path().join("notes.txt")).unwrap(),
+        b"one\ntwo\n",
+        "downloaded as text"
+    );
+
+    // Text goes in one stream: segments are for binary files. The file is
+    // new, so only the next connection's listing shows it.
+    let big: Vec<u8> = (0..(17u32 << 20) + 9)
+        .map(|i| (i % 251) as u8 ^ (i >> 16) as u8)
+        .collect();
+    std::fs::write(server.path("big.bin"), &big).unwrap();
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    h.get_by_label("Text server").click();
+    h.run_steps(2);
+    choose(&mut h, "Transfer type", "Binary");
+    choose(&mut h, "Segments", "2");
+    click_last(&mut h, "Connect");
+    let stored = stored_sites(config.path()).remove(0);
+    assert_eq!(
+        (stored.transfer_type, stored.segments),
+        (Some(TypeChoice::Binary), Some(2))
+    );
+    wait_until(&mut h, "the next connection's listing", |a| {
+        !a.remote.is_loading() && remote_names(a).contains(&"big.bin".to_string())
+    });
+    download(&mut h, "big.bin", local.path());
+    assert!(std::fs::read(local.path().join("big.bin")).unwrap() == big);
+    let log: Vec<String> = h.state().log.visible_texts().map(str::to_string).collect();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("Downloading in 2 ranges on 2 connections")),
+        "the site's segments were used: {log:#?}"
+    );
+}
+
+#[test]
+fn synchronized_browsing_ticked_in_the_manager_comes_on_when_connecting_and_follows_the_window() {
+    let rt = runtime();
+    let server = seeded_server(&rt, false);
+    let local = tempfile::tempdir().unwrap();
+    let pair = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(pair.path().join("inner")).unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut site = saved_site(config.path(), &server, "Mirror");
+    site.remember_password = true;
+    site.local_folder = Some(pair.path().to_path_buf());
+    site.remote_folder = Some("/docs".into());
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![site.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    let keyring = Arc::new(MemorySecrets::new());
+    keyring.set(&site.id, PASSWORD).unwrap();
+    let mut h = app(local.path(), config.path(), keyring);
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    h.get_by_label("Mirror").click();
+    h.run_steps(2);
+    let ticked = |h: &Harness<'_, FerryApp>| {
+        lowest(h, "Use synchronized browsing")
+            .accesskit_node()
+            .toggled()
+            == Some(egui::accesskit::Toggled::True)
+    };
+    scroll_to(&mut h, "Use synchronized browsing");
+    assert!(!ticked(&h));
+    lowest(&h, "Use synchronized browsing").click();
+    h.run_steps(2);
+    assert!(ticked(&h));
+    // Connect saves first.
+    click_last(&mut h, "Connect");
+    assert!(stored_sites(config.path())[0].sync_browsing);
+    wait_until(
+        &mut h,
+        "synchronized browsing on in the site's folders",
+        |a| a.sync_browse.is_on() && remote_names(a).contains(&"readme.txt".to_string()),
+    );
+    // It works: a folder opened on this side opens on the server too.
+    assert_eq!(
+        h.state().local.path(),
+        Some(&AnyPath::Local(pair.path().to_path_buf()))
+    );
+    let edge = h.state().local_pane_right_edge();
+    h.get_all_by_label("inner")
+        .find(|n| n.rect().center().x < edge)
+        .expect("the local row")
+        .click();
+    h.run_steps(2);
+    h.key_press(egui::Key::Enter);
+    wait_until(&mut h, "the remote pane following", |a| {
+        a.remote.path() == Some(&AnyPath::Remote(b"/docs/inner".to_vec()))
+    });
+
+    // Switched off in the window: the site and the manager's box follow.
+    h.get_by_label("Synchronized browsing").click();
+    h.run_steps(2);
+    assert!(!h.state().sync_browse.is_on());
+    wait_until(&mut h, "the site saved with it off", |_| {
+        !stored_sites(config.path())[0].sync_browsing
+    });
+    h.state_mut().open_site_manager(None);
+    h.run_steps(2);
+    h.get_by_label("Mirror").click();
+    h.run_steps(2);
+    scroll_to(&mut h, "Use synchronized browsing");
+    assert!(!ticked(&h), "the manager shows what the window changed");
+    assert!(
+        !h.state().site_manager.is_dirty(),
+        "and has nothing to save"
+    );
 }

@@ -108,8 +108,20 @@ fn toggle_from_menu(h: &mut Harness<'_, FerryApp>) {
     h.run_steps(2);
 }
 
-#[test]
-fn opening_a_folder_in_either_pane_opens_the_same_folder_in_the_other() {
+/// The runtime, the server, the temporary folder, the local pair folder in
+/// it (see [`prepare`]), and the app connected to the server with both panes
+/// at the pair's folders and synchronized browsing switched on from the View
+/// menu. In this order, so that bound in a `let` they drop in reverse: the
+/// app first, the runtime last.
+type Pair = (
+    tokio::runtime::Runtime,
+    TestServer,
+    tempfile::TempDir,
+    PathBuf,
+    Harness<'static, FerryApp>,
+);
+
+fn synced_pair() -> Pair {
     let rt = runtime();
     let server = rt.block_on(TestServer::start(ServerOptions::default()));
     let local = tempfile::tempdir().expect("temp dir");
@@ -119,9 +131,14 @@ fn opening_a_folder_in_either_pane_opens_the_same_folder_in_the_other() {
     wait_until(&mut h, "the local listing", |a| {
         shows(a, &AnyPath::Local(site.clone()))
     });
-
     toggle_from_menu(&mut h);
     assert!(h.state().sync_browse.is_on(), "{:?}", h.state().notice);
+    (rt, server, local, site, h)
+}
+
+#[test]
+fn opening_a_folder_in_either_pane_opens_the_same_folder_in_the_other() {
+    let (_rt, _server, _local, site, mut h) = synced_pair();
 
     // A local folder: the remote pane follows.
     open(&mut h, Side::Local, "docs");
@@ -164,16 +181,7 @@ fn opening_a_folder_in_either_pane_opens_the_same_folder_in_the_other() {
 
 #[test]
 fn a_folder_missing_on_the_other_side_is_said_and_created_on_request() {
-    let rt = runtime();
-    let server = rt.block_on(TestServer::start(ServerOptions::default()));
-    let local = tempfile::tempdir().expect("temp dir");
-    let site = prepare(local.path(), &server);
-    let mut h = app(&site, None);
-    connect(&mut h, &server);
-    wait_until(&mut h, "the local listing", |a| {
-        shows(a, &AnyPath::Local(site.clone()))
-    });
-    toggle_from_menu(&mut h);
+    let (_rt, server, _local, site, mut h) = synced_pair();
 
     open(&mut h, Side::Local, "newdir");
     wait_until(&mut h, "the local pane in newdir", |a| {
@@ -228,17 +236,7 @@ fn a_folder_missing_on_the_other_side_is_said_and_created_on_request() {
 
 #[test]
 fn leaving_the_pair_of_folders_switches_it_off_with_a_notice() {
-    let rt = runtime();
-    let server = rt.block_on(TestServer::start(ServerOptions::default()));
-    let local = tempfile::tempdir().expect("temp dir");
-    let site = prepare(local.path(), &server);
-    let mut h = app(&site, None);
-    connect(&mut h, &server);
-    wait_until(&mut h, "the local listing", |a| {
-        shows(a, &AnyPath::Local(site.clone()))
-    });
-    toggle_from_menu(&mut h);
-    assert!(h.state().sync_browse.is_on());
+    let (_rt, _server, local, _site, mut h) = synced_pair();
 
     // Up from the local pair folder: outside the pair.
     open(&mut h, Side::Local, "..");
@@ -325,17 +323,7 @@ fn a_saved_site_remembers_synchronized_browsing() {
 
 #[test]
 fn without_a_connection_it_switches_off_instead_of_offering_folders() {
-    let rt = runtime();
-    let server = rt.block_on(TestServer::start(ServerOptions::default()));
-    let local = tempfile::tempdir().expect("temp dir");
-    let site = prepare(local.path(), &server);
-    let mut h = app(&site, None);
-    connect(&mut h, &server);
-    wait_until(&mut h, "the local listing", |a| {
-        shows(a, &AnyPath::Local(site.clone()))
-    });
-    toggle_from_menu(&mut h);
-    assert!(h.state().sync_browse.is_on());
+    let (_rt, _server, _local, site, mut h) = synced_pair();
 
     let ctx = h.ctx.clone();
     h.state_mut()

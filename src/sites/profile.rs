@@ -452,6 +452,7 @@ pub fn host_port(host: &str, port: u16) -> String {
 mod tests {
     use super::*;
     use crate::ftp::Timeouts;
+    use crate::ftp::ascii::TypeChoice;
 
     #[test]
     fn new_sites_default_to_auto_mode_and_get_distinct_ids() {
@@ -515,6 +516,35 @@ mod tests {
         assert_eq!(o.port_range, Some(50000..=50010));
         assert_eq!(o.external_ip, site.external_ip);
         assert_eq!(o.transfer_mode, TransferMode::Deflate);
+        // Left to the Preferences (filled in by the queue) unless chosen.
+        assert_eq!((o.transfer_type, o.segments), (None, 0));
+        site.transfer_type = Some(TypeChoice::Ascii);
+        site.segments = Some(4);
+        let o = site.connect_options("s3cret");
+        assert_eq!((o.transfer_type, o.segments), (Some(TypeChoice::Ascii), 4));
+    }
+
+    #[test]
+    fn transfer_type_segments_and_sync_browsing_round_trip_and_default_when_absent() {
+        let mut site = Site::new("s", "h");
+        let text = toml::to_string(&site).unwrap();
+        for key in ["transfer_type", "segments", "sync_browsing"] {
+            assert!(!text.contains(key), "{key} left out by default: {text}");
+        }
+        site.transfer_type = Some(TypeChoice::Auto);
+        site.segments = Some(8);
+        site.sync_browsing = true;
+        let text = toml::to_string(&site).unwrap();
+        assert!(text.contains("transfer_type = \"auto\""), "{text}");
+        let back: Site = toml::from_str(&text).unwrap();
+        assert_eq!(back, site);
+        // A site written before these settings existed loads with the defaults.
+        let old: Site = toml::from_str("name = \"old\"\nhost = \"h\"\n").unwrap();
+        assert_eq!(
+            (old.transfer_type, old.segments, old.sync_browsing),
+            (None, None, false)
+        );
+        assert!(old.extra.is_empty());
     }
 
     #[test]

@@ -223,6 +223,7 @@ fn form_ui(
                 .open(advanced_invalid.then_some(true))
                 .show_unindented(ui, |ui| {
                     grid(ui, "ferry-connect-advanced-grid", |ui| {
+                        rows.transfer(ui, form);
                         rows.network(ui, form);
                         rows.remote_folder(ui, form);
                         rows.show_hidden(ui, form);

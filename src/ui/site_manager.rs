@@ -23,6 +23,7 @@ pub mod label {
     pub const REMEMBER: &str = "Remember password";
     pub const ACCOUNT: &str = "Account";
     pub const LOCAL_FOLDER: &str = "Default local folder";
+    pub const SYNC_BROWSING: &str = "Use synchronized browsing";
     pub const CHARSET: &str = "Character set";
     pub const CHARSET_NAME: &str = "Character set name";
     pub const COMMENT: &str = "Comment";
@@ -1487,6 +1488,7 @@ fn site_fields(
     section(ui, "Transfer");
     grid(ui, "ferry-site-transfer", |ui| {
         rows.modes(ui, form);
+        rows.transfer(ui, form);
         rows.network(ui, form);
     });
 
@@ -1519,6 +1521,14 @@ fn site_fields(
         });
         ui.end_row();
         rows.remote_folder(ui, form);
+        ui.label("");
+        ui.checkbox(&mut site.sync_browsing, label::SYNC_BROWSING)
+            .on_hover_text(
+                "Opening a folder in one pane opens the same folder in the other. It comes on \
+                 once both panes show this site's folders after connecting; switching it in \
+                 the window (View menu, toolbar) changes it here too.",
+            );
+        ui.end_row();
     });
 
     section(ui, "Advanced");

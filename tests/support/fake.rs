@@ -183,6 +183,66 @@ pub fn passive_blocked_active_listing(listing: &[u8]) -> Vec<Step> {
     ]
 }
 
+/// A script built from the steps most scripts share: a logged-in binary
+/// session, commands with one-line replies, passive transfers.
+/// `Script::binary_session().sends("RETR /a", b"hi".to_vec()).hold()`.
+#[derive(Debug)]
+pub struct Script(Vec<Step>);
+
+impl Script {
+    /// [`login_script`], then `TYPE I` → 200: how a transfer session starts.
+    pub fn binary_session() -> Script {
+        Script(login_script()).reply("TYPE I", "200 ok")
+    }
+
+    /// Expect a command starting with `command`; answer the line `reply`.
+    pub fn reply(mut self, command: &str, reply: &str) -> Script {
+        self.0.push(Step::Expect(command.into()));
+        self.0.push(Step::Send(format!("{reply}\r\n").into_bytes()));
+        self
+    }
+
+    /// `EPSV` answered, then `command` (`RETR …`, `STOR …`, `LIST …`)
+    /// answered with 150; the data connection is the caller's next step.
+    pub fn passive(mut self, command: &str) -> Script {
+        self.0
+            .extend([Step::Expect("EPSV".into()), Step::EpsvReply]);
+        self.reply(command, "150 here")
+    }
+
+    /// A whole passive download or listing: `command`, `data` sent, 226.
+    pub fn sends(mut self, command: &str, data: Vec<u8>) -> Script {
+        self = self.passive(command);
+        self.0.push(Step::DataSend(data));
+        self.0.push(Step::Send(b"226 done\r\n".to_vec()));
+        self
+    }
+
+    /// A whole passive upload: `command` (`STOR …`), every byte read, 226.
+    pub fn receives(mut self, command: &str) -> Script {
+        self = self.passive(command);
+        self.0.push(Step::DataRecv);
+        self.0.push(Step::Send(b"226 done\r\n".to_vec()));
+        self
+    }
+
+    /// Any other steps.
+    pub fn then(mut self, steps: impl IntoIterator<Item = Step>) -> Script {
+        self.0.extend(steps);
+        self
+    }
+
+    /// The script as it is.
+    pub fn steps(self) -> Vec<Step> {
+        self.0
+    }
+
+    /// The script, then [`Step::Hold`] until the client hangs up.
+    pub fn hold(self) -> Vec<Step> {
+        self.then([Step::Hold]).0
+    }
+}
+
 /// What happened during a fake server's script.
 #[derive(Debug, Default, Clone)]
 pub struct FakeReport {

@@ -1,10 +1,15 @@
 //! Helpers for the window tests: the app in egui_kittest, waiting for the
 //! engine (which answers on other threads), and reading the remote pane.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use ferry::ui::FerryApp;
+use ferry::prefs::{PREFS_FILE, Preferences, PrefsStore};
+use ferry::sites::{MemorySecrets, SecretStore};
+use ferry::ui::app::State;
+use ferry::ui::{AppConfig, FerryApp, SitesConfig};
 
 /// A runtime for the in-process servers the window connects to.
 pub fn runtime() -> tokio::runtime::Runtime {
@@ -42,4 +47,59 @@ pub fn remote_names(app: &FerryApp) -> Vec<String> {
         .iter()
         .map(|e| e.display_name.clone())
         .collect()
+}
+
+/// The app with its preferences (and sites, with an in-memory keyring) in
+/// `config`, the local pane in `local`, once the preferences file has been read.
+pub fn app_with_prefs(local: &Path, config: &Path) -> Harness<'static, FerryApp> {
+    app_with_secrets(local, config, Arc::new(MemorySecrets::new()))
+}
+
+/// [`app_with_prefs`] with `secrets` as its keyring.
+pub fn app_with_secrets(
+    local: &Path,
+    config: &Path,
+    secrets: Arc<MemorySecrets>,
+) -> Harness<'static, FerryApp> {
+    let local = local.to_path_buf();
+    let dir = config.to_path_buf();
+    let mut h = Harness::builder()
+        .with_size([1280.0, 860.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            FerryApp::with_state(
+                cc.egui_ctx.clone(),
+                State::default(),
+                AppConfig {
+                    local_start: Some(local),
+                    prefs_file: Some(dir.join(PREFS_FILE)),
+                    sites: Some(SitesConfig {
+                        dir,
+                        secrets: secrets as Arc<dyn SecretStore>,
+                    }),
+                    ..AppConfig::default()
+                },
+            )
+            .expect("app starts")
+        });
+    wait_until(&mut h, "the preferences read", FerryApp::preferences_loaded);
+    h
+}
+
+/// The preferences file in `config`, which must exist and read without a problem.
+pub fn stored_prefs(config: &Path) -> Preferences {
+    let loaded = PrefsStore::in_dir(config).load();
+    assert!(loaded.found, "a preferences file was written");
+    assert_eq!(loaded.problem, None);
+    loaded.prefs
+}
+
+/// Focus the input labelled `label`, select what it holds and type `text`.
+pub fn type_into(h: &mut Harness<'_, FerryApp>, label: &str, text: &str) {
+    use egui_kittest::kittest::Queryable as _;
+    h.get_by_label(label).focus();
+    h.step();
+    h.key_combination_modifiers(eframe::egui::Modifiers::COMMAND, &[eframe::egui::Key::A]);
+    h.get_by_label(label).type_text(text);
+    h.step();
 }

@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
+use crate::engine::segments::MAX_SEGMENTS;
 use crate::ftp::ConnectOptions;
 use crate::ftp::Security;
 use crate::ftp::ascii::TypeChoice;
@@ -29,6 +30,8 @@ pub mod field {
     pub const PASSWORD: &str = "Password";
     pub const MODE: &str = "Connection mode";
     pub const TRANSFER_MODE: &str = "Transfer mode";
+    pub const TRANSFER_TYPE: &str = "Transfer type";
+    pub const SEGMENTS: &str = "Segments";
     pub const TIMEOUT: &str = "Timeout";
     pub const KEEPALIVE: &str = "Keep-alive";
     pub const TIME_ZONE: &str = "Server time zone";
@@ -42,6 +45,70 @@ pub mod field {
 
 // The form's choices are the saved sites' own types; what the window needs
 // on top of them (labels, the order of the lists) is here.
+
+/// The transfer type choices of a connection: the Preferences', or one.
+pub const TRANSFER_TYPES: [Option<TypeChoice>; 4] = [
+    None,
+    Some(TypeChoice::Binary),
+    Some(TypeChoice::Ascii),
+    Some(TypeChoice::Auto),
+];
+
+/// A transfer type choice's name in the list, and one line saying what it does.
+pub fn describe_transfer_type(t: Option<TypeChoice>) -> (&'static str, &'static str) {
+    match t {
+        None => (
+            "As in Preferences",
+            "The transfer type chosen in Preferences (Binary unless changed).",
+        ),
+        Some(TypeChoice::Binary) => ("Binary", "Every byte as it is: right for every file."),
+        Some(TypeChoice::Ascii) => (
+            "ASCII",
+            "Line ends converted between the server's and this computer's (TYPE A); text only, never resumed.",
+        ),
+        Some(TypeChoice::Auto) => (
+            "Auto",
+            "ASCII for the text endings in Preferences (.txt, .html, …) when the server's line ends differ from this computer's; Binary otherwise.",
+        ),
+    }
+}
+
+/// The segment counts the list offers, after "As in Preferences".
+const SEGMENT_COUNTS: [u16; 8] = [1, 2, 3, 4, 6, 8, 12, 16];
+
+/// The segment choices of a connection: the Preferences', then the usual
+/// counts, with `current` among them when a site's file holds another.
+pub fn segment_choices(current: Option<u16>) -> Vec<Option<u16>> {
+    let mut choices: Vec<Option<u16>> = std::iter::once(None)
+        .chain(SEGMENT_COUNTS.iter().map(|&n| Some(n)))
+        .collect();
+    if let Some(n) = current.filter(|n| !SEGMENT_COUNTS.contains(n) && *n != 0) {
+        let at = choices.iter().position(|c| c.is_some_and(|c| c > n));
+        choices.insert(at.unwrap_or(choices.len()), Some(n));
+    }
+    choices
+}
+
+/// A segment choice's name in the list, and one line saying what it does.
+/// 0 (as a site's file may say) means the Preferences', as it does when
+/// connecting.
+pub fn describe_segments(n: Option<u16>) -> (String, &'static str) {
+    match n {
+        None | Some(0) => (
+            "As in Preferences".into(),
+            "The segments set in Preferences (one stream unless changed).",
+        ),
+        Some(1) => ("1 (one stream)".into(), "Every download in one stream."),
+        Some(n) if usize::from(n) > MAX_SEGMENTS => (
+            format!("{n}, used as {MAX_SEGMENTS}"),
+            "More segments than Ferry opens: downloads use the most it does.",
+        ),
+        Some(n) => (
+            n.to_string(),
+            "Binary downloads of 16 MiB and more in this many ranges at once, each on its own connection: faster when the server limits each connection.",
+        ),
+    }
+}
 
 impl Protocol {
     pub const ALL: [Protocol; 4] = [
@@ -176,11 +243,9 @@ pub struct ConnectForm {
     pub password: String,
     pub mode: ConnectionMode,
     pub transfer_mode: TransferMode,
-    /// Binary / ASCII / Auto; `None` follows the Preferences. Not drawn
-    /// yet: carried so that a site's value (sites.toml) survives the form.
+    /// Binary / ASCII / Auto; `None` follows the Preferences.
     pub transfer_type: Option<TypeChoice>,
-    /// Ranges per large download; `None` follows the Preferences. Not drawn
-    /// yet: carried so that a site's value (sites.toml) survives the form.
+    /// Ranges per large download; `None` follows the Preferences.
     pub segments: Option<u16>,
     /// Seconds for every network wait; empty for Ferry's defaults.
     pub timeout_secs: String,
@@ -1389,11 +1454,33 @@ mod tests {
             first: 50000,
             last: 50010,
         });
+        site.transfer_type = Some(TypeChoice::Ascii);
+        site.segments = Some(5);
         let mut copy = site.clone();
         ConnectForm::from_site(&site).apply_to(&mut copy);
         assert_eq!(copy, site);
         let new = ConnectForm::default().to_new_site();
         assert_eq!((new.name.as_str(), new.timeout_secs), ("New site", None));
+    }
+
+    #[test]
+    fn the_segment_list_follows_preferences_first_and_keeps_a_sites_own_count() {
+        let usual = segment_choices(None);
+        assert_eq!(usual[0], None);
+        assert_eq!(usual.len(), 1 + SEGMENT_COUNTS.len());
+        // A count typed into sites.toml stays choosable, in order.
+        let odd = segment_choices(Some(5));
+        let at = odd.iter().position(|c| *c == Some(5)).unwrap();
+        assert_eq!((odd[at - 1], odd[at + 1]), (Some(4), Some(6)));
+        assert_eq!(segment_choices(Some(4)), usual);
+        assert_eq!(segment_choices(Some(0)), usual);
+        // 0 is the Preferences' (as when connecting); above the cap says so.
+        assert_eq!(describe_segments(Some(0)).0, describe_segments(None).0);
+        assert_eq!(describe_segments(Some(40)).0, "40, used as 16");
+        assert_eq!(describe_segments(Some(1)).0, "1 (one stream)");
+        for t in TRANSFER_TYPES {
+            assert!(!describe_transfer_type(t).1.is_empty());
+        }
     }
 
     #[test]

@@ -5,8 +5,9 @@
 use eframe::egui;
 
 use super::model::{
-    ANONYMOUS_USER, ConnectForm, ConnectionMode, ErrorGate, LogonType, Protocol, TransferMode,
-    error_for, field, looks_like_url,
+    ANONYMOUS_USER, ConnectForm, ConnectionMode, ErrorGate, LogonType, Protocol, TRANSFER_TYPES,
+    TransferMode, describe_segments, describe_transfer_type, error_for, field, looks_like_url,
+    segment_choices,
 };
 
 /// The width of the wide inputs (host, user, password, …).
@@ -231,6 +232,28 @@ impl<'a> FormRows<'a> {
         );
     }
 
+    /// Transfer type and segments, each "As in Preferences" unless chosen
+    /// here (FileZilla keeps these on a site's "Transfer Settings").
+    pub fn transfer(&mut self, ui: &mut egui::Ui, form: &mut ConnectForm) {
+        choice_row(
+            ui,
+            (self.id, "transfer-type"),
+            field::TRANSFER_TYPE,
+            &mut form.transfer_type,
+            &TRANSFER_TYPES,
+            describe_transfer_type,
+        );
+        let choices = segment_choices(form.segments);
+        choice_row(
+            ui,
+            (self.id, "segments"),
+            field::SEGMENTS,
+            &mut form.segments,
+            &choices,
+            describe_segments,
+        );
+    }
+
     /// The fields of [`FormRows::network`], for opening a collapsed section
     /// that holds an error.
     pub const NETWORK: [&'static str; 6] = [
@@ -380,13 +403,13 @@ pub fn note(ui: &mut egui::Ui, text: &str, color: egui::Color32) -> egui::Respon
 
 /// A grid row choosing one of `choices` from a list labelled `label`:
 /// each choice's explanation on hover, the chosen one's under the list.
-fn choice_row<T: Copy + PartialEq>(
+fn choice_row<T: Copy + PartialEq, S: Into<egui::WidgetText>>(
     ui: &mut egui::Ui,
     id_salt: impl std::hash::Hash + std::fmt::Debug,
     label: &str,
     value: &mut T,
     choices: &[T],
-    describe: fn(T) -> (&'static str, &'static str),
+    describe: fn(T) -> (S, &'static str),
 ) {
     let weak = ui.visuals().weak_text_color();
     let label = ui.label(label);
