@@ -251,6 +251,7 @@ impl FerryApp {
                     self.remember_working_mode(mode);
                 }
             }
+            Event::Tab { tab, event } => self.apply_for_tab(tab, *event),
             Event::QueueNotice(message) => {
                 self.banner = Some(Banner {
                     message: format!("Transfers: {message}"),
