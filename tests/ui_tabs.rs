@@ -403,3 +403,70 @@ fn tabs_come_back_disconnected_with_their_folders_and_reconnect_when_asked() {
         remote_names(app).contains(&"only-on-b.txt".to_string())
     });
 }
+
+#[test]
+fn open_in_new_tab_from_the_site_manager_and_from_a_bookmark() {
+    let rt = runtime();
+    let a = server_with(&rt, "only-on-a.txt", "a");
+    let b = server_with(&rt, "only-on-b.txt", "b");
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let (mut sa, sb, secrets) = two_sites(config.path(), &a, &b);
+    sa.bookmarks.push(ferry::sites::Bookmark {
+        name: "A docs".into(),
+        remote: "/docs".into(),
+        local: None,
+    });
+    SiteStore::at(config.path())
+        .save(&SiteList {
+            sites: vec![sa.clone(), sb.clone()],
+            ..SiteList::default()
+        })
+        .unwrap();
+    let mut h = app_with(
+        local.path(),
+        Some((config.path(), secrets)),
+        None,
+        State::default(),
+    );
+    wait_until(&mut h, "the saved sites", |app| !app.sites_loading());
+    h.state_mut().connect_site(sa.clone(), None);
+    wait_until(&mut h, "server A listed", |app| {
+        remote_names(app).contains(&"only-on-a.txt".to_string())
+    });
+
+    // The Site Manager: B in a new tab, A's tab stays connected.
+    h.state_mut().open_site_manager(Some(&sb.id));
+    h.run_steps(4);
+    h.get_by_label("Open in new tab").click();
+    wait_until(&mut h, "server B listed in a new tab", |app| {
+        remote_names(app).contains(&"only-on-b.txt".to_string())
+    });
+    assert_eq!((h.state().tab_count(), h.state().active_tab()), (2, 1));
+    assert!(!h.state().site_manager.open);
+    let views = h.state().tab_views();
+    assert_eq!(views[0].title, "Server A");
+    assert_eq!(views[0].state, TabStatus::Connected);
+    assert_eq!(views[1].title, "Server B");
+
+    // A's bookmark, from the Manage bookmarks dialog, in a third tab.
+    h.state_mut().switch_tab(0);
+    h.get_by_label("Bookmarks").click();
+    h.run_steps(4);
+    h.get_by_label("Manage bookmarks…").click();
+    h.run_steps(4);
+    h.get_by_label("Open in new tab A docs").click();
+    wait_until(&mut h, "A's /docs in a third tab", |app| {
+        app.remote.path() == Some(&AnyPath::Remote(b"/docs".to_vec()))
+            && matches!(app.connection, Connection::Connected { .. })
+            && !app.remote.is_loading()
+    });
+    assert_eq!((h.state().tab_count(), h.state().active_tab()), (3, 2));
+    assert_eq!(h.state().tab_views()[2].title, "Server A");
+    // The first tab is still where it was.
+    h.state_mut().switch_tab(0);
+    assert_eq!(
+        h.state().remote.path(),
+        Some(&AnyPath::Remote(b"/".to_vec()))
+    );
+}
