@@ -565,8 +565,12 @@ impl FerryApp {
                 }
             }
         }
-        let saved_tabs = std::mem::take(&mut app.state.tabs);
-        app.restore_tabs(saved_tabs, app.state.active_tab);
+        if config.demo.is_some() {
+            app.tabs.keep_saved = true;
+        } else {
+            let saved_tabs = std::mem::take(&mut app.state.tabs);
+            app.restore_tabs(saved_tabs, app.state.active_tab);
+        }
         if let Some(demo) = config.demo {
             let mut form = ConnectForm {
                 host: demo.host,
@@ -1135,7 +1139,9 @@ fn home_dir() -> Option<PathBuf> {
 impl eframe::App for FerryApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         self.state.quick_history = self.quick.history.clone();
-        (self.state.tabs, self.state.active_tab) = self.saved_tabs();
+        if !self.tabs.keep_saved {
+            (self.state.tabs, self.state.active_tab) = self.saved_tabs();
+        }
         eframe::set_value(storage, eframe::APP_KEY, &self.state);
     }
 

@@ -36,6 +36,8 @@ pub(super) struct TabState {
     notice: Option<String>,
     notice_since: Option<(String, f64)>,
     delete_progress: Option<(u64, u64)>,
+    /// Synchronized browsing pairs this tab's two panes.
+    sync_browse: crate::ui::sync_browse::SyncBrowse,
 }
 
 impl TabState {
@@ -63,6 +65,7 @@ impl TabState {
             notice: None,
             notice_since: None,
             delete_progress: None,
+            sync_browse: Default::default(),
         }
     }
 }
@@ -83,6 +86,9 @@ pub(super) struct Tabs {
     /// Tabs were restored at start: connect them once the preferences (and
     /// the saved sites) are read, if "Reconnect tabs on start" is on.
     reconnect_pending: bool,
+    /// A demo run: its tabs (on a server that is gone after it) are not
+    /// saved, and those of the last real run are kept for the next.
+    pub(super) keep_saved: bool,
     /// Sites whose password is being read or asked for, and the tab that
     /// asked to connect to each: the connection goes there.
     site_waits: Vec<(String, TabId)>,
@@ -98,6 +104,7 @@ impl Default for Tabs {
             next_id: 1,
             closing: None,
             reconnect_pending: false,
+            keep_saved: false,
             site_waits: Vec::new(),
         }
     }
@@ -173,6 +180,7 @@ impl FerryApp {
         swap(&mut self.notice, &mut t.notice);
         swap(&mut self.notice_since, &mut t.notice_since);
         swap(&mut self.delete_progress, &mut t.delete_progress);
+        swap(&mut self.sync_browse, &mut t.sync_browse);
     }
 
     /// Run `f` with tab `index` swapped in as the active one, then swap back.
