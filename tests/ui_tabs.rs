@@ -12,7 +12,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use ferry::engine::AnyPath;
 use ferry::sites::{ConnectionMode, MemorySecrets, SecretStore, Site, SiteList, SiteStore};
-use ferry::ui::app::{Connection, State, TabStatus};
+use ferry::ui::app::{Connection, SavedTab, State, TabStatus};
+use ferry::ui::connect_dialog::ConnectForm;
 use ferry::ui::{AppConfig, FerryApp, SitesConfig};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
 use support::window::{remote_names, runtime, wait_until};
@@ -380,7 +381,19 @@ fn tabs_come_back_disconnected_with_their_folders_and_reconnect_when_asked() {
     );
     drop(h);
 
-    // With "Reconnect tabs on start", both connect by themselves, each to its server.
+    // With "Reconnect tabs on start", both connect by themselves, each to
+    // its server; a quick connection (its password is never saved) waits
+    // for Reconnect instead of asking at start.
+    let mut state = state;
+    state.tabs.push(SavedTab {
+        form: Some(ConnectForm {
+            host: "127.0.0.1".into(),
+            port: a.addr.port().to_string(),
+            user: USER.into(),
+            ..ConnectForm::default()
+        }),
+        ..SavedTab::default()
+    });
     let prefs = tempfile::tempdir().unwrap();
     let prefs_file = prefs.path().join("preferences.toml");
     std::fs::write(&prefs_file, "[interface]\nreconnect_tabs = true\n").unwrap();
@@ -390,8 +403,8 @@ fn tabs_come_back_disconnected_with_their_folders_and_reconnect_when_asked() {
         Some(&prefs_file),
         state,
     );
-    wait_until(&mut h, "both tabs connected", |app| {
-        app.tab_views()
+    wait_until(&mut h, "both site tabs connected", |app| {
+        app.tab_views()[..2]
             .iter()
             .all(|v| v.state == TabStatus::Connected)
     });
@@ -402,6 +415,14 @@ fn tabs_come_back_disconnected_with_their_folders_and_reconnect_when_asked() {
     wait_until(&mut h, "B listed", |app| {
         remote_names(app).contains(&"only-on-b.txt".to_string())
     });
+    h.state_mut().switch_tab(2);
+    h.run_steps(4);
+    assert_eq!(h.state().tab_views()[2].state, TabStatus::Disconnected);
+    assert!(h.state().banner.is_some(), "it offers Reconnect");
+    assert!(
+        !h.state().dialog.open,
+        "nothing asks for a password at start"
+    );
 }
 
 #[test]

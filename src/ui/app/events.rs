@@ -70,6 +70,7 @@ impl FerryApp {
                 initial_path,
             } => {
                 self.connection = Connection::Disconnected;
+                self.cert_asked_here();
                 let previous = self.trusted_before(&options, &certificate);
                 self.cert_prompt = Some(CertPrompt {
                     certificate,

@@ -71,7 +71,7 @@ impl FerryApp {
             Intent::Dialog(intent) => self.apply_dialog(intent),
             Intent::Manager(intent) => self.apply_manager(intent),
             Intent::Test(intent) => self.apply_test(intent),
-            Intent::Cert(decision) => self.apply_cert(decision),
+            Intent::Cert(decision) => self.apply_cert_in_tab(decision),
             Intent::Prefs(PrefsIntent::Apply {
                 mut prefs,
                 proxy_password,
@@ -202,7 +202,7 @@ impl FerryApp {
         }
     }
 
-    fn apply_cert(&mut self, decision: CertDecision) {
+    pub(super) fn apply_cert(&mut self, decision: CertDecision) {
         let Some(prompt) = self.cert_prompt.take() else {
             return;
         };

@@ -92,6 +92,8 @@ pub(super) struct Tabs {
     /// Sites whose password is being read or asked for, and the tab that
     /// asked to connect to each: the connection goes there.
     site_waits: Vec<(String, TabId)>,
+    /// The tab whose connection asked the certificate question on show.
+    cert_tab: Option<TabId>,
 }
 
 impl Default for Tabs {
@@ -106,6 +108,7 @@ impl Default for Tabs {
             reconnect_pending: false,
             keep_saved: false,
             site_waits: Vec::new(),
+            cert_tab: None,
         }
     }
 }
@@ -652,11 +655,34 @@ impl FerryApp {
         }
         for i in 0..self.tabs.slots.len() {
             self.with_tab(i, |app| {
-                if app.last_request.is_some() || app.connected_site.is_some() {
+                if app.reconnects_unasked() {
                     app.reconnect_tab();
                 }
             });
         }
+    }
+
+    /// Whether the active (restored) tab can connect without asking for a
+    /// password: one question at a time is all the window shows, so tabs
+    /// that would ask keep their Reconnect button instead.
+    fn reconnects_unasked(&self) -> bool {
+        if let Some(id) = &self.connected_site {
+            return self.sites.get(id).is_some_and(|site| {
+                !site.needs_password()
+                    || (site.logon == LogonType::Normal && site.remember_password)
+            });
+        }
+        let Some(request) = &self.last_request else {
+            return false;
+        };
+        // A quick connection's password is never saved.
+        !request.options.password.is_empty()
+            || request.options.user == "anonymous"
+            || self
+                .tab
+                .form
+                .as_ref()
+                .is_some_and(|f| f.logon == LogonType::Anonymous)
     }
 
     /// Reconnect the active tab: a saved site through its password (keyring
@@ -723,6 +749,26 @@ impl FerryApp {
         let (_, tab) = self.tabs.site_waits.remove(at);
         let index = self.tabs.slots.iter().position(|s| s.id == tab)?;
         (index != self.active_tab()).then_some(index)
+    }
+
+    /// The certificate question comes from the active tab's connection.
+    pub(super) fn cert_asked_here(&mut self) {
+        self.tabs.cert_tab = Some(self.tab.id);
+    }
+
+    /// The answer to the certificate question goes to the tab that asked
+    /// (trusting reconnects there), or to the connection test.
+    pub(super) fn apply_cert_in_tab(&mut self, decision: CertDecision) {
+        let tab = self.tabs.cert_tab.take();
+        let testing = self.test.as_ref().is_some_and(|(t, _)| t.trusting);
+        let index = tab.and_then(|id| self.tabs.slots.iter().position(|s| s.id == id));
+        match index {
+            // The prompt is the app's (not swapped): answered with that tab in.
+            Some(i) if !testing && i != self.active_tab() => {
+                self.with_tab(i, |app| app.apply_cert(decision));
+            }
+            _ => self.apply_cert(decision),
+        }
     }
 
     /// A connection starts in this tab: remember its form (without the
