@@ -142,6 +142,12 @@ impl Pending {
                 self.changed_at.clear();
                 self.events.push(event);
             }
+            Event::Tab {
+                event: ref inner, ..
+            } if matches!(**inner, Event::DeleteProgress { .. }) => {
+                self.changed_at.clear();
+                self.events.push(event);
+            }
             other => return Err(other),
         }
         Ok(())
@@ -791,6 +797,42 @@ mod tests {
         assert_eq!(state[&jobs], (JobState::Running, 70));
         let expected: Vec<String> = (0..jobs).map(|n| format!("line {n}")).collect();
         assert_eq!(lines, expected, "every log line, in order");
+    }
+
+    #[test]
+    fn a_tabs_events_come_wrapped_and_its_log_lines_are_coalesced_too() {
+        let (out, rx, wakes) = counting_outbox();
+        let tab = out.for_tab(TabId(7));
+        let started = Instant::now();
+        for n in 0..500 {
+            tab.send(log(n));
+        }
+        let elapsed = started.elapsed();
+        tab.idle(Side::Remote);
+        let events = receive_until(
+            &rx,
+            |e| matches!(e, Event::Tab { event, .. } if matches!(**event, Event::Busy { what: None, .. })),
+        );
+        let allowed = 2 + (elapsed.as_millis() / SNAPSHOT_INTERVAL.as_millis()) as usize;
+        assert!(
+            wakes.load(Ordering::SeqCst) <= allowed,
+            "one wake per snapshot, not per line"
+        );
+        let lines: Vec<String> = events
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Tab {
+                    tab: TabId(7),
+                    event,
+                } => match *event {
+                    Event::Log(line) => Some(line.text),
+                    _ => None,
+                },
+                other => panic!("unwrapped {other:?}"),
+            })
+            .collect();
+        let expected: Vec<String> = (0..500).map(|n| format!("line {n}")).collect();
+        assert_eq!(lines, expected);
     }
 
     #[test]
