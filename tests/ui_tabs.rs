@@ -491,3 +491,38 @@ fn open_in_new_tab_from_the_site_manager_and_from_a_bookmark() {
         Some(&AnyPath::Remote(b"/".to_vec()))
     );
 }
+
+#[test]
+fn a_global_bookmark_opens_in_a_new_tab_on_the_same_server() {
+    let rt = runtime();
+    let a = server_with(&rt, "only-on-a.txt", "a");
+    let local = tempfile::tempdir().unwrap();
+    let prefs = tempfile::tempdir().unwrap();
+    let prefs_file = prefs.path().join("preferences.toml");
+    std::fs::write(
+        &prefs_file,
+        "[[bookmarks]]\nname = \"Docs\"\nremote = \"/docs\"\n",
+    )
+    .unwrap();
+    let mut h = app_with(local.path(), None, Some(&prefs_file), State::default());
+    wait_until(&mut h, "the preferences", |app| app.preferences_loaded());
+    connect(&mut h, &a, "only-on-a.txt");
+    h.get_by_label("Bookmarks").click();
+    h.run_steps(4);
+    h.get_by_label("Manage bookmarks…").click();
+    h.run_steps(4);
+    h.get_by_label("Open in new tab Docs").click();
+    wait_until(&mut h, "server A's /docs in a second tab", |app| {
+        app.remote.path() == Some(&AnyPath::Remote(b"/docs".to_vec()))
+            && matches!(app.connection, Connection::Connected { .. })
+            && !app.remote.is_loading()
+    });
+    assert_eq!((h.state().tab_count(), h.state().active_tab()), (2, 1));
+    let title = format!("{USER}@127.0.0.1");
+    assert!(h.state().tab_views().iter().all(|v| v.title == title));
+    h.state_mut().switch_tab(0);
+    assert_eq!(
+        h.state().remote.path(),
+        Some(&AnyPath::Remote(b"/".to_vec()))
+    );
+}
