@@ -460,6 +460,9 @@ fn open_in_new_tab_from_the_site_manager_and_from_a_bookmark() {
     h.state_mut().open_site_manager(Some(&sb.id));
     h.run_steps(4);
     h.get_by_label("Open in new tab").click();
+    h.step();
+    // Named after the site at once, while its password is read.
+    assert_eq!(h.state().tab_views()[1].title, "Server B");
     wait_until(&mut h, "server B listed in a new tab", |app| {
         remote_names(app).contains(&"only-on-b.txt".to_string())
     });

@@ -18,6 +18,9 @@ pub(super) struct TabMeta {
     /// The form of its connection, without the password: what the tab
     /// reconnects with after a restart.
     pub(super) form: Option<ConnectForm>,
+    /// The saved site this tab is about to connect to (its password is
+    /// being read or asked for): the tab already bears its name.
+    pending_site: Option<String>,
 }
 
 /// A tab that is not the active one: the fields the app holds for the active tab.
@@ -234,13 +237,19 @@ impl FerryApp {
                 None => self.tab_view(
                     &self.connection,
                     self.last_request.as_ref(),
-                    self.connected_site.as_deref(),
+                    self.tab
+                        .pending_site
+                        .as_deref()
+                        .or(self.connected_site.as_deref()),
                     self.busy.remote.is_some(),
                 ),
                 Some(t) => self.tab_view(
                     &t.connection,
                     t.last_request.as_ref(),
-                    t.connected_site.as_deref(),
+                    t.meta
+                        .pending_site
+                        .as_deref()
+                        .or(t.connected_site.as_deref()),
                     t.busy.remote.is_some(),
                 ),
             })
@@ -736,6 +745,9 @@ impl FerryApp {
         self.tabs
             .site_waits
             .push((site_id.to_string(), self.tab.id));
+        if self.last_request.is_none() {
+            self.tab.pending_site = Some(site_id.to_string());
+        }
     }
 
     /// The tab that asked to connect to `site_id`, if that is not the active
@@ -786,6 +798,7 @@ impl FerryApp {
         {
             request.initial_path = Some(path);
         }
+        self.tab.pending_site = None;
         let mut form = self.quick.form.clone();
         form.password.clear();
         self.tab.form = Some(form);
