@@ -88,6 +88,19 @@ fn press(h: &mut Harness<'_, FerryApp>, modifiers: egui::Modifiers, key: egui::K
     h.run_steps(2);
 }
 
+/// Press at `from`, move to `to` over a few frames, release there.
+fn drag(h: &mut Harness<'_, FerryApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=5 {
+        h.hover_at(from + (to - from) * (i as f32 / 5.0));
+        h.step();
+    }
+    h.drop_at(to);
+}
+
 /// Upload the local file `name` through its context menu.
 fn upload(h: &mut Harness<'_, FerryApp>, name: &str) {
     wait_until(h, "the local listing", |a| {
@@ -189,6 +202,19 @@ fn two_tabs_on_two_servers_list_their_own_files_and_transfer_to_their_own_server
         b"bytes for server B"
     );
     assert!(!a.path("for-b.txt").exists() && !b.path("for-a.txt").exists());
+
+    // Dragging between the panes of the second tab downloads from its server.
+    let from = h.get_by_label("only-on-b.txt").rect().center();
+    let local_right = h.state().local_pane_right_edge();
+    assert!(from.x > local_right, "the row is in the remote pane");
+    drag(&mut h, from, egui::pos2(local_right / 2.0, 450.0));
+    wait_until(&mut h, "the dropped file to arrive", |_| {
+        local.path().join("only-on-b.txt").is_file()
+    });
+    assert_eq!(
+        std::fs::read(local.path().join("only-on-b.txt")).unwrap(),
+        b"b"
+    );
 
     // Each tab keeps its own remote folder.
     h.state_mut().navigate(AnyPath::Remote(b"/docs".to_vec()));
