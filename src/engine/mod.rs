@@ -29,7 +29,7 @@ use tokio::sync::mpsc;
 pub use local::{FolderChange, LocalWatcher};
 pub use protocol::{
     AnyPath, Command, Conflict, Direction, Entry, Event, Finished, JobState, JobView, Kind, MoveTo,
-    OnExisting, PathItem, Priority, Side,
+    OnExisting, PathItem, Priority, Side, TabId,
 };
 pub use queue::{QueueCommand, QueueConfig, QueueHandle};
 pub use remote::remote_entry;
@@ -63,6 +63,9 @@ pub struct Outbox {
     /// connection (a browsing session replaced by a new one): its log lines
     /// still go out, its state events (busy, disconnected, listings) don't.
     retired: Option<Arc<AtomicBool>>,
+    /// Set for the work of one window tab: every event goes out wrapped in
+    /// `Event::Tab` with this id.
+    tab: Option<TabId>,
 }
 
 struct Shared {
@@ -103,6 +106,12 @@ impl Pending {
             // the result that ended it: the status line never lags behind it.
             Event::Busy { what: None, .. } => return Err(event),
             Event::Log(_) | Event::Busy { .. } => self.notes.push(event),
+            // A tab's log lines and waits are notes too (a wait that ends goes at once).
+            Event::Tab {
+                event: ref inner, ..
+            } if matches!(**inner, Event::Log(_) | Event::Busy { what: Some(_), .. }) => {
+                self.notes.push(event)
+            }
             Event::JobsProgress(list) => self.progress.extend(list),
             Event::JobsChanged(views) => {
                 for view in &views {
@@ -130,6 +139,12 @@ impl Pending {
                 }
             }
             Event::JobsRemoved(_) | Event::QueueOrder(_) | Event::DeleteProgress { .. } => {
+                self.changed_at.clear();
+                self.events.push(event);
+            }
+            Event::Tab {
+                event: ref inner, ..
+            } if matches!(**inner, Event::DeleteProgress { .. }) => {
                 self.changed_at.clear();
                 self.events.push(event);
             }
@@ -231,6 +246,15 @@ impl Outbox {
             _open: Arc::new(Open(shared.clone())),
             shared,
             retired: None,
+            tab: None,
+        }
+    }
+
+    /// A clone whose events all go out wrapped in `Event::Tab` for `tab`.
+    pub(crate) fn for_tab(&self, tab: TabId) -> Outbox {
+        Outbox {
+            tab: Some(tab),
+            ..self.clone()
         }
     }
 
@@ -251,6 +275,13 @@ impl Outbox {
         {
             return;
         }
+        let event = match self.tab {
+            Some(tab) => Event::Tab {
+                tab,
+                event: Box::new(event),
+            },
+            None => event,
+        };
         let shared = &self.shared;
         let mut pending = shared.lock();
         // The flusher sleeps without a deadline only while nothing is pending.
@@ -409,11 +440,59 @@ async fn dispatch(
     queue: QueueHandle,
     edits: edit_actor::EditHandle,
 ) {
-    let mut remote: Option<remote::RemoteHandle> = None;
-    let mut options: Option<ConnectOptions> = None;
-    let mut chmods = chmod::Chmods::default();
+    let mut router = Router {
+        out,
+        queue,
+        edits,
+        sessions: HashMap::new(),
+        chmods: chmod::Chmods::default(),
+    };
     while let Some(command) = rx.recv().await {
+        router.handle(None, command);
+    }
+    for (_, session) in router.sessions.drain() {
+        if let Some(r) = session.remote {
+            r.send(remote::RemoteOp::Quit);
+        }
+    }
+}
+
+/// One browsing session: the default one, or a window tab's.
+#[derive(Default)]
+struct Browsing {
+    remote: Option<remote::RemoteHandle>,
+    /// How it logged in: transfers queued from it go to this server.
+    options: Option<ConnectOptions>,
+}
+
+/// What the main loop owns: the browsing sessions by tab (`None`: the
+/// default session) and the handles of the other tasks.
+struct Router {
+    out: Outbox,
+    queue: QueueHandle,
+    edits: edit_actor::EditHandle,
+    sessions: HashMap<Option<TabId>, Browsing>,
+    chmods: chmod::Chmods,
+}
+
+impl Router {
+    /// Carry out `command` for the browsing session of `tab`.
+    fn handle(&mut self, tab: Option<TabId>, command: Command) {
+        let command = match command {
+            Command::Tab { tab, command } => return self.handle(Some(tab), *command),
+            command => command,
+        };
+        let out = match tab {
+            Some(tab) => self.out.for_tab(tab),
+            None => self.out.clone(),
+        };
+        let queue = &self.queue;
+        let session = self.sessions.entry(tab).or_default();
+        let remote = &mut session.remote;
+        let options = &mut session.options;
         match command {
+            // Unwrapped above.
+            Command::Tab { .. } => {}
             Command::Connect {
                 options: opts,
                 initial_path,
@@ -422,9 +501,11 @@ async fn dispatch(
                     // Its late "disconnected" must not undo the new session's state.
                     old.retire();
                 }
-                options = Some(opts.clone());
+                *options = Some(opts.clone());
+                // The queue keeps one login per server: each tab's transfers
+                // go to the server that tab is connected to.
                 queue.login(opts.clone());
-                remote = Some(remote::spawn(opts, initial_path, out.clone()));
+                *remote = Some(remote::spawn(opts, initial_path, out.clone()));
             }
             Command::TestConnection { id, options, path } => {
                 let out = out.clone();
@@ -446,6 +527,10 @@ async fn dispatch(
                 if let Some(r) = remote.take() {
                     r.retire();
                 }
+                if tab.is_some() {
+                    // A closed tab leaves nothing behind.
+                    self.sessions.remove(&tab);
+                }
                 out.idle(Side::Remote);
                 out.send(Event::Disconnected { reason: None });
             }
@@ -454,7 +539,7 @@ async fn dispatch(
                     o.mode = mode;
                     queue.login(o.clone());
                 }
-                if let Some(r) = &remote {
+                if let Some(r) = remote {
                     r.send(remote::RemoteOp::SetMode(mode));
                 }
             }
@@ -462,7 +547,7 @@ async fn dispatch(
                 AnyPath::Local(p) => {
                     tokio::spawn(local::list(p, out.clone()));
                 }
-                AnyPath::Remote(p) => match live(&mut remote) {
+                AnyPath::Remote(p) => match live(remote) {
                     Some(r) => r.list(p, show_hidden),
                     None => out.send(Event::ListingFailed {
                         path: AnyPath::Remote(p),
@@ -472,7 +557,7 @@ async fn dispatch(
                 },
             },
             Command::CancelListing => {
-                if let Some(r) = &remote {
+                if let Some(r) = remote {
                     r.cancel_listings();
                 }
             }
@@ -480,14 +565,14 @@ async fn dispatch(
                 AnyPath::Local(p) => {
                     tokio::spawn(local::make_dir(p, out.clone()));
                 }
-                AnyPath::Remote(p) => remote_op(&mut remote, &out, remote::RemoteOp::MakeDir(p)),
+                AnyPath::Remote(p) => remote_op(remote, &out, remote::RemoteOp::MakeDir(p)),
             },
             Command::Rename { from, to } => match (from, to) {
                 (AnyPath::Local(a), AnyPath::Local(b)) => {
                     tokio::spawn(local::rename(a, b, out.clone()));
                 }
                 (AnyPath::Remote(a), AnyPath::Remote(b)) => {
-                    remote_op(&mut remote, &out, remote::RemoteOp::Rename(a, b))
+                    remote_op(remote, &out, remote::RemoteOp::Rename(a, b))
                 }
                 (from, _) => out.send(Event::OperationFailed {
                     side: from.side(),
@@ -510,7 +595,7 @@ async fn dispatch(
                             AnyPath::Local(_) => None,
                         })
                         .collect();
-                    remote_op(&mut remote, &out, remote::RemoteOp::Delete(list));
+                    remote_op(remote, &out, remote::RemoteOp::Delete(list));
                 }
             }
             Command::Enqueue {
@@ -519,7 +604,7 @@ async fn dispatch(
                 target_dir,
                 on_existing,
             } => match options.clone() {
-                Some(opts) if live(&mut remote).is_some() => {
+                Some(opts) if live(remote).is_some() => {
                     queue.enqueue_with(opts, direction, sources, target_dir, on_existing);
                 }
                 _ => out.send(Event::QueueNotice(
@@ -548,12 +633,14 @@ async fn dispatch(
             }),
             Command::RestoreQueue => queue.command(QueueCommand::RestoreSaved),
             Command::Edit(command) => {
-                let connected = live(&mut remote).is_some();
-                edits.send(command, options.clone().filter(|_| connected));
+                let connected = live(remote).is_some();
+                self.edits
+                    .send(command, options.clone().filter(|_| connected));
             }
             Command::Chmod(command) => {
-                let connected = live(&mut remote).is_some();
-                chmods.command(command, options.clone().filter(|_| connected), &out);
+                let connected = live(remote).is_some();
+                self.chmods
+                    .command(command, options.clone().filter(|_| connected), &out);
             }
             Command::QueueSettings {
                 concurrency,
@@ -567,9 +654,6 @@ async fn dispatch(
             }
             Command::SpeedLimit(command) => queue.command(QueueCommand::SpeedLimit(command)),
         }
-    }
-    if let Some(r) = remote.take() {
-        r.send(remote::RemoteOp::Quit);
     }
 }
 
@@ -714,6 +798,42 @@ mod tests {
         assert_eq!(state[&jobs], (JobState::Running, 70));
         let expected: Vec<String> = (0..jobs).map(|n| format!("line {n}")).collect();
         assert_eq!(lines, expected, "every log line, in order");
+    }
+
+    #[test]
+    fn a_tabs_events_come_wrapped_and_its_log_lines_are_coalesced_too() {
+        let (out, rx, wakes) = counting_outbox();
+        let tab = out.for_tab(TabId(7));
+        let started = Instant::now();
+        for n in 0..500 {
+            tab.send(log(n));
+        }
+        let elapsed = started.elapsed();
+        tab.idle(Side::Remote);
+        let events = receive_until(
+            &rx,
+            |e| matches!(e, Event::Tab { event, .. } if matches!(**event, Event::Busy { what: None, .. })),
+        );
+        let allowed = 2 + (elapsed.as_millis() / SNAPSHOT_INTERVAL.as_millis()) as usize;
+        assert!(
+            wakes.load(Ordering::SeqCst) <= allowed,
+            "one wake per snapshot, not per line"
+        );
+        let lines: Vec<String> = events
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Tab {
+                    tab: TabId(7),
+                    event,
+                } => match *event {
+                    Event::Log(line) => Some(line.text),
+                    _ => None,
+                },
+                other => panic!("unwrapped {other:?}"),
+            })
+            .collect();
+        let expected: Vec<String> = (0..500).map(|n| format!("line {n}")).collect();
+        assert_eq!(lines, expected);
     }
 
     #[test]

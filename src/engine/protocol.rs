@@ -286,7 +286,17 @@ pub enum Command {
     /// own; `set_permissions` locally), or cancel that. Answered by
     /// `Event::Chmod`.
     Chmod(super::chmod::ChmodCommand),
+    /// `command` for the window tab `tab`: it targets that tab's browsing
+    /// session (connect, list, remote operations, data mode), which lives
+    /// beside the others, and every event it causes comes back wrapped in
+    /// `Event::Tab` with the same id. Commands outside a `Tab` address the
+    /// default session, whose events are not wrapped.
+    Tab { tab: TabId, command: Box<Command> },
 }
+
+/// A window tab, each with a browsing session of its own (see `Command::Tab`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TabId(pub u64);
 
 /// Events the engine sends back. The engine wakes the UI after each send.
 #[derive(Debug, Clone)]
@@ -391,6 +401,9 @@ pub enum Event {
     /// Something about the queue as a whole the user should read (for
     /// example, a transfer asked for while not connected).
     QueueNotice(String),
+    /// An event caused by a command sent inside `Command::Tab`: about that
+    /// tab's browsing session or its panes.
+    Tab { tab: TabId, event: Box<Event> },
     /// A file being edited in place changed state, or editing it stopped.
     Edit(super::edit::EditEvent),
     /// How a permissions change goes.

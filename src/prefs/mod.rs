@@ -172,6 +172,9 @@ pub struct Interface {
     /// Whether the panes start showing files whose name starts with a dot.
     pub show_hidden: bool,
     pub theme: Theme,
+    /// Whether the tabs open at the last exit connect again at start
+    /// (otherwise they wait for Reconnect).
+    pub reconnect_tabs: bool,
 }
 
 /// Light or dark colours.
@@ -278,6 +281,7 @@ mod tests {
             interface: Interface {
                 show_hidden: true,
                 theme: Theme::Dark,
+                reconnect_tabs: true,
             },
             network: Network {
                 proxy: "socks5h://bob@proxy.example.org:1080".into(),

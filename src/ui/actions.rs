@@ -43,6 +43,10 @@ pub enum Action {
     FindFiles,
     AddBookmark,
     ManageBookmarks,
+    NewTab,
+    CloseTab,
+    NextTab,
+    PreviousTab,
 }
 
 /// Where an action can be offered.
@@ -326,6 +330,38 @@ pub const ACTIONS: &[ActionInfo] = &[
         shortcut: cmd(Key::Q),
         scope: Scope::App,
     },
+    ActionInfo {
+        action: Action::NewTab,
+        label: "New tab",
+        tooltip: "Open a tab for another connection",
+        shortcut: cmd(Key::T),
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::CloseTab,
+        label: "Close tab",
+        tooltip: "Disconnect and close this tab (asks first if its transfers are still queued)",
+        shortcut: cmd(Key::W),
+        scope: Scope::App,
+    },
+    // Before Next tab: Ctrl+Tab also matches while Shift is held.
+    ActionInfo {
+        action: Action::PreviousTab,
+        label: "Previous tab",
+        tooltip: "Switch to the tab on the left (Ctrl+1…9 go to a tab by number)",
+        shortcut: Some(KeyboardShortcut::new(
+            Modifiers::COMMAND.plus(Modifiers::SHIFT),
+            Key::Tab,
+        )),
+        scope: Scope::App,
+    },
+    ActionInfo {
+        action: Action::NextTab,
+        label: "Next tab",
+        tooltip: "Switch to the tab on the right (Ctrl+1…9 go to a tab by number)",
+        shortcut: cmd(Key::Tab),
+        scope: Scope::App,
+    },
 ];
 
 impl Action {
@@ -402,6 +438,10 @@ mod tests {
             FindFiles,
             AddBookmark,
             ManageBookmarks,
+            NewTab,
+            CloseTab,
+            NextTab,
+            PreviousTab,
         ];
         for a in all {
             assert_eq!(a.info().action, a, "{a:?} has no row");

@@ -14,7 +14,10 @@ mod preferences;
 mod proxy;
 mod sites;
 mod sync_browse;
+mod tabs;
 mod uploads;
+
+pub use tabs::{SavedTab, TabStatus, TabView};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -139,6 +142,9 @@ pub struct State {
     pub recent_sites: Vec<String>,
     /// The quick-connect bar's recent connections, newest first (no passwords).
     pub quick_history: Vec<super::quick_connect::HistoryEntry>,
+    /// The tabs open at the last exit (no passwords), and which was active.
+    pub tabs: Vec<SavedTab>,
+    pub active_tab: usize,
 }
 
 impl Default for State {
@@ -156,6 +162,8 @@ impl Default for State {
             bottom_tab: BottomTab::default(),
             recent_sites: Vec::new(),
             quick_history: Vec::new(),
+            tabs: Vec::new(),
+            active_tab: 0,
         }
     }
 }
@@ -414,6 +422,10 @@ pub struct FerryApp {
     /// Bookmark this folder (Ctrl+D), and Manage bookmarks.
     pub add_bookmark: super::bookmarks_dialog::AddBookmarkDialog,
     pub manage_bookmarks: super::bookmarks_dialog::ManageBookmarks,
+    /// The active tab's id; its connection is in the fields above.
+    tab: tabs::TabMeta,
+    /// Every window tab, the others' connections parked.
+    tabs: tabs::Tabs,
 }
 
 impl FerryApp {
@@ -514,6 +526,8 @@ impl FerryApp {
             find: Default::default(),
             add_bookmark: Default::default(),
             manage_bookmarks: Default::default(),
+            tab: Default::default(),
+            tabs: Default::default(),
         };
         // Hints, notes and field errors use the small style: egui's 9
         // points is hard to read, 11.5 sits just under the 12.5 body text.
@@ -551,6 +565,12 @@ impl FerryApp {
                 }
             }
         }
+        if config.demo.is_some() {
+            app.tabs.keep_saved = true;
+        } else {
+            let saved_tabs = std::mem::take(&mut app.state.tabs);
+            app.restore_tabs(saved_tabs, app.state.active_tab);
+        }
         if let Some(demo) = config.demo {
             let mut form = ConnectForm {
                 host: demo.host,
@@ -569,8 +589,12 @@ impl FerryApp {
         Ok(app)
     }
 
+    /// Send `command` for the active tab (its browsing session and panes).
     fn send(&self, command: Command) {
-        self.engine.handle.send(command);
+        self.engine.handle.send(Command::Tab {
+            tab: self.tab.id,
+            command: Box::new(command),
+        });
     }
 
     fn pane_mut(&mut self, side: Side) -> &mut PaneState {
@@ -605,6 +629,7 @@ impl FerryApp {
 
     /// Connect, remembering which saved site (if any) this is.
     fn connect_with(&mut self, mut request: ConnectRequest, site: Option<String>) {
+        self.tab_connecting(&mut request, site.as_deref());
         self.sync_browse_connecting(&request, site.as_deref());
         self.connected_site = site;
         self.apply_proxy(&mut request);
@@ -682,7 +707,14 @@ impl FerryApp {
     pub fn window_title(&self) -> String {
         match (&self.connection, &self.last_request) {
             (Connection::Disconnected, _) | (_, None) => "Ferry".to_string(),
-            (_, Some(r)) => format!("{}@{} — Ferry", r.options.user, r.options.host),
+            (_, Some(r)) => {
+                let login = format!("{}@{}", r.options.user, r.options.host);
+                match self.active_tab_title() {
+                    // A saved site: its name first, as the tab shows it.
+                    title if title != login => format!("{title} — {login} — Ferry"),
+                    _ => format!("{login} — Ferry"),
+                }
+            }
         }
     }
 
@@ -695,7 +727,7 @@ impl FerryApp {
         );
         super::toolbar::ToolbarState {
             connected: live,
-            can_reconnect: !live && self.last_request.is_some(),
+            can_reconnect: !live && (self.last_request.is_some() || self.connected_site.is_some()),
             can_refresh: self.pane(self.active).path().is_some(),
             has_transfers: self.queue.count(QueueTab::Queued) > 0,
             processing: !self.queue.paused,
@@ -749,6 +781,17 @@ impl FerryApp {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
                 for a in [Action::Connect, Action::SiteManager, Action::SaveAsSite] {
+                    if action_button(ui, a, None) {
+                        fired = Some(a);
+                    }
+                }
+                ui.separator();
+                for a in [
+                    Action::NewTab,
+                    Action::CloseTab,
+                    Action::NextTab,
+                    Action::PreviousTab,
+                ] {
                     if action_button(ui, a, None) {
                         fired = Some(a);
                     }
@@ -1096,6 +1139,9 @@ fn home_dir() -> Option<PathBuf> {
 impl eframe::App for FerryApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         self.state.quick_history = self.quick.history.clone();
+        if !self.tabs.keep_saved {
+            (self.state.tabs, self.state.active_tab) = self.saved_tabs();
+        }
         eframe::set_value(storage, eframe::APP_KEY, &self.state);
     }
 
@@ -1121,9 +1167,12 @@ impl FerryApp {
             && !self.filters.open
             && !self.add_bookmark.open
             && self.find.confirm_delete.is_none()
+            && !self.tab_question_open()
         {
             let keys = self.shortcuts(ctx);
             self.apply_intents(keys, ctx);
+            let number = self.tab_number_keys(ctx);
+            self.apply_intents(number, ctx);
         }
 
         let menu = egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
@@ -1138,6 +1187,20 @@ impl FerryApp {
             .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(8, 6)))
             .show(ui, |ui| self.quick.ui(ui));
         self.apply_intents(quick.inner.map(Intent::Quick), ctx);
+        // FileZilla's way: the strip appears once a second tab is open.
+        if self.tab_count() > 1 {
+            let strip = egui::Panel::top("tabs")
+                .frame(
+                    egui::Frame::side_top_panel(&style).inner_margin(egui::Margin {
+                        left: 6,
+                        right: 6,
+                        top: 4,
+                        bottom: 0,
+                    }),
+                )
+                .show(ui, |ui| self.tab_strip(ui));
+            self.apply_intents(strip.inner.map(Intent::Tab), ctx);
+        }
         egui::Panel::bottom("status")
             .frame(egui::Frame::side_top_panel(&style).inner_margin(egui::Margin::symmetric(8, 4)))
             .show(ui, |ui| {
@@ -1250,6 +1313,8 @@ impl FerryApp {
         let filters = self.filters.show(ctx);
         self.apply_intents(filters.map(Intent::Filters), ctx);
         self.modal_ui(ctx);
+        self.close_tab_question(ctx);
+        self.reconnect_restored_tabs();
         let edits = self.edits.ui(ctx);
         self.apply_intents(edits.into_iter().map(Intent::Engine), ctx);
         let permissions = self.permissions.ui(ctx);

@@ -23,6 +23,12 @@ pub enum BookmarkIntent {
     /// folder, and the local one when paired (connecting to the bookmark's
     /// site first when another server, or none, is connected).
     Open { scope: BookmarkScope, index: usize },
+    /// Open `bookmark` of `scope` in a new tab: a site's connects to its
+    /// site there, a global one to the server of the tab it was asked from.
+    OpenInNewTab {
+        scope: BookmarkScope,
+        bookmark: Bookmark,
+    },
     /// Save `list` as the list of `scope` (the manage dialog's Save).
     Replace {
         scope: BookmarkScope,
@@ -286,6 +292,17 @@ impl ManageBookmarks {
                                     ui.label(RichText::new(where_).small());
                                     ui.horizontal(|ui| {
                                         let label = |what: &str| format!("{what} {}", b.name);
+                                        if ui
+                                            .button("Open in new tab")
+                                            .on_hover_text("Open this bookmark in a new tab")
+                                            .widget_info_label(label("Open in new tab"))
+                                            .clicked()
+                                        {
+                                            result.push(BookmarkIntent::OpenInNewTab {
+                                                scope: list.scope.clone(),
+                                                bookmark: b.clone(),
+                                            });
+                                        }
                                         if ui
                                             .add_enabled(index > 0, egui::Button::new("Up"))
                                             .on_hover_text("Move up")

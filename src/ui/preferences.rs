@@ -342,6 +342,14 @@ impl PreferencesWindow {
                     "Whether the panes start showing files whose name starts with a dot \
                      (Ctrl+H switches it until Ferry closes)",
                 );
+            ui.checkbox(
+                &mut self.draft.interface.reconnect_tabs,
+                "Reconnect tabs on start",
+            )
+            .on_hover_text(
+                "The tabs open when Ferry closed come back at start; with this on they \
+                 also connect again (saved sites use their remembered password)",
+            );
         });
     }
 

@@ -211,6 +211,8 @@ pub struct SiteManager {
     pub saving: bool,
     /// What a new site starts with (the app sets it from the preferences).
     pub new_site_defaults: crate::prefs::ConnectionDefaults,
+    /// The last Connect was "Open in new tab": the app opens one first.
+    pub in_new_tab: bool,
 }
 
 impl SiteManager {
@@ -404,6 +406,19 @@ impl SiteManager {
             if connect.clicked()
                 && let Some(site) = &site
             {
+                self.in_new_tab = false;
+                self.connect(site.id.clone(), intent);
+            }
+            let in_tab = ui
+                .add_enabled(
+                    site.is_some() && ready,
+                    egui::Button::new("Open in new tab"),
+                )
+                .on_hover_text("Save the changes and connect to the selected site in a new tab");
+            if in_tab.clicked()
+                && let Some(site) = &site
+            {
+                self.in_new_tab = true;
                 self.connect(site.id.clone(), intent);
             }
             let test = ui

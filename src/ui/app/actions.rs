@@ -47,16 +47,12 @@ impl FerryApp {
                 self.dialog.open = true;
             }
             Action::Disconnect => self.send(Command::Disconnect),
-            Action::Reconnect => {
-                if let Some(mut request) = self.last_request.clone() {
-                    // Back where the user was, as the banner's Reconnect does.
-                    request.initial_path = match self.remote.path() {
-                        Some(AnyPath::Remote(p)) => Some(p.clone()),
-                        _ => request.initial_path,
-                    };
-                    self.connect_with(request, self.connected_site.clone());
-                }
-            }
+            // Back where the user was, as the banner's Reconnect does.
+            Action::Reconnect => self.reconnect_tab(),
+            Action::NewTab => self.new_tab(),
+            Action::CloseTab => self.close_tab(self.active_tab()),
+            Action::NextTab => self.cycle_tab(true),
+            Action::PreviousTab => self.cycle_tab(false),
             Action::CancelAll => self.send(Command::CancelJobs { ids: Vec::new() }),
             Action::ToggleQueue => self.send(Command::PauseQueue {
                 paused: !self.queue.paused,
@@ -317,13 +313,8 @@ impl FerryApp {
                 self.banner = None;
                 if matches!(self.connection, Connection::Connected { .. }) {
                     self.refresh(Side::Remote);
-                } else if let Some(r) = self.last_request.clone() {
-                    let mut r = r;
-                    r.initial_path = self.remote.path().and_then(|p| match p {
-                        AnyPath::Remote(b) => Some(b.clone()),
-                        AnyPath::Local(_) => None,
-                    });
-                    self.connect_with(r, self.connected_site.clone());
+                } else {
+                    self.reconnect_tab();
                 }
             }
             BannerAction::SwitchMode(mode) => {

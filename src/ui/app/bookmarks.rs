@@ -92,6 +92,9 @@ impl FerryApp {
                 };
                 self.open_bookmark(&scope, bookmark);
             }
+            BookmarkIntent::OpenInNewTab { scope, bookmark } => {
+                self.open_bookmark_in_new_tab(scope, bookmark)
+            }
         }
     }
 
@@ -135,7 +138,7 @@ impl FerryApp {
     /// Open a bookmark: its remote folder (and the local one when paired).
     /// A bookmark of a site that is not the connected one connects to that
     /// site first, straight into the bookmark's folders.
-    fn open_bookmark(&mut self, scope: &BookmarkScope, bookmark: Bookmark) {
+    pub(super) fn open_bookmark(&mut self, scope: &BookmarkScope, bookmark: Bookmark) {
         let live = matches!(
             self.connection,
             Connection::Connected { .. } | Connection::Connecting { .. }
@@ -202,10 +205,18 @@ impl FerryApp {
             if let Some(local) = &b.local {
                 tip.push_str(&format!(" and, locally, {}", local.display()));
             }
-            if ui.button(&b.name).on_hover_text(tip).clicked() {
+            tip.push_str(" (middle-click: in a new tab)");
+            let r = ui.button(&b.name).on_hover_text(tip);
+            if r.clicked() {
                 picked = Some(Intent::Bookmark(BookmarkIntent::Open {
                     scope: scope.clone(),
                     index,
+                }));
+                ui.close();
+            } else if r.middle_clicked() {
+                picked = Some(Intent::Bookmark(BookmarkIntent::OpenInNewTab {
+                    scope: scope.clone(),
+                    bookmark: b.clone(),
                 }));
                 ui.close();
             }

@@ -70,6 +70,7 @@ impl FerryApp {
                 initial_path,
             } => {
                 self.connection = Connection::Disconnected;
+                self.cert_asked_here();
                 let previous = self.trusted_before(&options, &certificate);
                 self.cert_prompt = Some(CertPrompt {
                     certificate,
@@ -252,6 +253,7 @@ impl FerryApp {
                     self.remember_working_mode(mode);
                 }
             }
+            Event::Tab { tab, event } => self.apply_for_tab(tab, *event),
             Event::QueueNotice(message) => {
                 self.banner = Some(Banner {
                     message: format!("Transfers: {message}"),

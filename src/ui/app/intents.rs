@@ -41,6 +41,8 @@ pub(crate) enum Intent {
     Find(crate::ui::find_window::FindIntent),
     /// The bookmark dialogs and the Bookmarks menu.
     Bookmark(crate::ui::bookmarks_dialog::BookmarkIntent),
+    /// The tab strip.
+    Tab(super::tabs::TabIntent),
     /// Send this command to the engine as it is (the transfer queue's
     /// buttons and its "target exists" question).
     Engine(Command),
@@ -69,7 +71,7 @@ impl FerryApp {
             Intent::Dialog(intent) => self.apply_dialog(intent),
             Intent::Manager(intent) => self.apply_manager(intent),
             Intent::Test(intent) => self.apply_test(intent),
-            Intent::Cert(decision) => self.apply_cert(decision),
+            Intent::Cert(decision) => self.apply_cert_in_tab(decision),
             Intent::Prefs(PrefsIntent::Apply {
                 mut prefs,
                 proxy_password,
@@ -95,6 +97,7 @@ impl FerryApp {
             Intent::Engine(command) => self.send(command),
             Intent::Find(intent) => self.apply_find(intent, ctx),
             Intent::Bookmark(intent) => self.apply_bookmark(intent),
+            Intent::Tab(intent) => self.apply_tab_intent(intent),
         }
     }
 
@@ -145,6 +148,7 @@ impl FerryApp {
             ManagerIntent::Close => self.site_manager.open = false,
             ManagerIntent::Connect { site, password } => {
                 self.site_manager.open = false;
+                self.manager_tab();
                 self.connect_site(*site, password);
             }
             ManagerIntent::Test { site, password } => self.test_site(*site, password),
@@ -198,7 +202,7 @@ impl FerryApp {
         }
     }
 
-    fn apply_cert(&mut self, decision: CertDecision) {
+    pub(super) fn apply_cert(&mut self, decision: CertDecision) {
         let Some(prompt) = self.cert_prompt.take() else {
             return;
         };

@@ -198,6 +198,7 @@ impl FerryApp {
     /// Connect to a saved site: the password typed in the Site Manager, else
     /// the remembered one (read on the keyring thread), else ask.
     pub fn connect_site(&mut self, site: Site, password: Option<String>) {
+        self.site_asked_here(&site.id);
         self.site_with_password(site, password, false);
     }
 
@@ -286,6 +287,10 @@ impl FerryApp {
 
     /// Connect to `site` with `password`, opening its default folders.
     pub(super) fn start_site(&mut self, site: Site, password: String) {
+        if let Some(tab) = self.site_tab(&site.id) {
+            self.with_tab(tab, |app| app.start_site(site, password));
+            return;
+        }
         let request = ConnectRequest {
             options: site.connect_options(&password),
             initial_path: site_remote_folder(&site),
@@ -422,6 +427,7 @@ impl FerryApp {
                         self.site_manager.open = false;
                         // As saved (a site is saved whole, so this is it).
                         let site = self.sites.get(&site.id).cloned().unwrap_or(*site);
+                        self.manager_tab();
                         self.connect_site(site, password);
                     }
                 }

@@ -369,6 +369,15 @@ impl QueueView {
         }
     }
 
+    /// How many transfers for `site` (as the Server column shows it) have
+    /// not finished yet.
+    pub fn waiting_for(&self, site: &str) -> usize {
+        self.jobs
+            .values()
+            .filter(|j| j.site == site && j.state.is_pending())
+            .count()
+    }
+
     pub fn count(&self, tab: QueueTab) -> usize {
         self.derived().rows[tab.index()].len()
     }
