@@ -31,7 +31,11 @@ fn app_with(local: &Path, state: State) -> Harness<'static, FerryApp> {
             )
             .expect("app starts")
         });
-    h.step();
+    // The local folder is read on a thread; until it is, the pane and the
+    // status line show spinners and the window keeps repainting.
+    wait_until(&mut h, "the local listing", |a| {
+        a.local.path().is_some() && !a.local.is_loading()
+    });
     h
 }
 

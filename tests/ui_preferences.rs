@@ -202,3 +202,50 @@ fn the_proxy_in_preferences_is_stored_without_its_password_which_goes_to_the_key
     });
     assert_eq!(secrets.get(&key).unwrap().as_deref(), Some("pr0xy-Sekr1t"));
 }
+
+#[test]
+fn on_a_short_screen_the_sections_scroll_and_the_buttons_stay_in_view() {
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let height = 600.0;
+    let mut h = support::window::app_sized(
+        local.path(),
+        config.path(),
+        Arc::new(MemorySecrets::new()),
+        [1280.0, height],
+    );
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::Comma]);
+    h.run_steps(3);
+    assert!(h.state().preferences_window.open);
+    for button in ["OK", "Apply", "Cancel"] {
+        let rect = h.get_by_label(button).rect();
+        assert!(
+            rect.bottom() <= height,
+            "{button} is on the screen: {rect:?}"
+        );
+    }
+    // Drop-down lists work inside the scrolled part.
+    h.get_by_label(label::MODE).click();
+    h.run_steps(3);
+    h.get_by_label("Active").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().preferences_window.draft.connection.mode,
+        ConnectionMode::Active
+    );
+    // The last section is below the fold (under the buttons, clipped) until
+    // scrolled to.
+    let ok = h.get_by_label("OK").rect();
+    let rect = h.get_by_label(label::FILTERS).rect();
+    assert!(
+        rect.top() > ok.top(),
+        "Filters… starts out of view: {rect:?}"
+    );
+    h.get_by_label(label::FILTERS).scroll_to_me();
+    h.run_steps(12);
+    let rect = h.get_by_label(label::FILTERS).rect();
+    assert!(rect.bottom() <= height, "scrolled into view: {rect:?}");
+    h.get_by_label(label::FILTERS).click();
+    h.run_steps(2);
+    assert!(h.state().filters.open, "and it works from there");
+}

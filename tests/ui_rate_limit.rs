@@ -5,52 +5,24 @@
 mod support;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ferry::engine::rate_limit::{BurstTolerance, SpeedLimitCommand};
 use ferry::engine::{AnyPath, Command, Direction, JobState, JobView, Priority};
-use ferry::prefs::{PREFS_FILE, Preferences, PrefsStore, SpeedLimits};
-use ferry::sites::{MemorySecrets, SecretStore};
-use ferry::ui::app::State;
+use ferry::prefs::{PREFS_FILE, Preferences, SpeedLimits};
+use ferry::ui::FerryApp;
 use ferry::ui::preferences::label;
 use ferry::ui::queue_view::{QueueSettings, QueueView, limit_label};
-use ferry::ui::{AppConfig, FerryApp, SitesConfig};
-use support::window::wait_until;
+use support::window::{app_with_prefs, stored_prefs, wait_until};
 
-/// The app with its preferences in `config`, once they have been read.
 fn app(local: &Path, config: &Path) -> Harness<'static, FerryApp> {
-    let local = local.to_path_buf();
-    let dir = config.to_path_buf();
-    let mut h = Harness::builder()
-        .with_size([1280.0, 900.0])
-        .with_step_dt(1.0 / 60.0)
-        .build_eframe(move |cc| {
-            FerryApp::with_state(
-                cc.egui_ctx.clone(),
-                State::default(),
-                AppConfig {
-                    local_start: Some(local),
-                    prefs_file: Some(dir.join(PREFS_FILE)),
-                    sites: Some(SitesConfig {
-                        dir,
-                        secrets: Arc::new(MemorySecrets::new()) as Arc<dyn SecretStore>,
-                    }),
-                    ..AppConfig::default()
-                },
-            )
-            .expect("app starts")
-        });
-    wait_until(&mut h, "the preferences read", FerryApp::preferences_loaded);
-    h
+    app_with_prefs(local, config)
 }
 
 fn stored(config: &Path) -> Preferences {
-    let loaded = PrefsStore::in_dir(config).load();
-    assert!(loaded.found, "a preferences file was written");
-    loaded.prefs
+    stored_prefs(config)
 }
 
 /// Focus the input labelled `label`, select what it holds and type `text`.

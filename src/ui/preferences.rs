@@ -60,6 +60,10 @@ pub enum PrefsIntent {
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Secret(pub String);
 
+/// Height the window needs besides its sections: margins, heading and the
+/// OK / Apply / Cancel row.
+const RESERVED_HEIGHT: f32 = 150.0;
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(crate::ftp::options::masked(&self.0))
@@ -84,6 +88,9 @@ pub struct PreferencesWindow {
     /// they parse; see [`PreferencesWindow::speed_error`]).
     download_limit: String,
     upload_limit: String,
+    /// How tall the sections were last frame: they scroll only when they
+    /// don't fit the screen.
+    sections_height: f32,
 }
 
 impl PreferencesWindow {
@@ -144,12 +151,30 @@ impl PreferencesWindow {
                 ui.set_width(440.0);
                 ui.heading(label::TITLE);
                 ui.add_space(6.0);
-                self.transfers_ui(ui);
-                self.speed_limits_ui(ui);
-                self.connection_ui(ui);
-                self.appearance_ui(ui);
-                self.editing_ui(ui);
-                if self.filters_ui(ui) {
+                // The sections scroll on a short screen; the heading and the
+                // buttons stay in view.
+                let room = (ui.ctx().content_rect().height() - RESERVED_HEIGHT).max(160.0);
+                let scroll = self.sections_height > room;
+                let sections = |ui: &mut egui::Ui| {
+                    self.transfers_ui(ui);
+                    self.speed_limits_ui(ui);
+                    self.connection_ui(ui);
+                    self.appearance_ui(ui);
+                    self.editing_ui(ui);
+                    self.filters_ui(ui)
+                };
+                let (filters, height) = if scroll {
+                    let out = egui::ScrollArea::vertical()
+                        .max_height(room)
+                        .auto_shrink([false, true])
+                        .show(ui, sections);
+                    (out.inner, out.content_size.y)
+                } else {
+                    let out = ui.scope(sections);
+                    (out.inner, out.response.rect.height())
+                };
+                self.sections_height = height;
+                if filters {
                     intent = Some(PrefsIntent::OpenFilters);
                 }
                 ui.add_space(8.0);

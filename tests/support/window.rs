@@ -61,10 +61,21 @@ pub fn app_with_secrets(
     config: &Path,
     secrets: Arc<MemorySecrets>,
 ) -> Harness<'static, FerryApp> {
+    app_sized(local, config, secrets, [1280.0, 1024.0])
+}
+
+/// [`app_with_secrets`] on a screen of `size` (the Preferences' sections
+/// scroll when they don't fit).
+pub fn app_sized(
+    local: &Path,
+    config: &Path,
+    secrets: Arc<MemorySecrets>,
+    size: [f32; 2],
+) -> Harness<'static, FerryApp> {
     let local = local.to_path_buf();
     let dir = config.to_path_buf();
     let mut h = Harness::builder()
-        .with_size([1280.0, 860.0])
+        .with_size(size)
         .with_step_dt(1.0 / 60.0)
         .build_eframe(move |cc| {
             FerryApp::with_state(
