@@ -76,13 +76,15 @@ const ONE_AT_A_TIME_SERVERS: &[&str] = &["vsFTPd"];
 struct Ahead {
     /// MDTM of the file being transferred (its answer is wanted after it).
     mdtm: Option<Vec<u8>>,
+    /// The command of [`Session::after_transfer`] (its answer is kept).
+    after: bool,
     /// EPSV for the next transfer.
     epsv: bool,
 }
 
 impl Ahead {
     fn is_empty(&self) -> bool {
-        self.mdtm.is_none() && !self.epsv
+        self.mdtm.is_none() && !self.after && !self.epsv
     }
 }
 
@@ -206,6 +208,11 @@ pub struct Session {
     one_at_a_time_server: bool,
     /// Replies owed, after the running transfer's, to commands sent with it.
     ahead: Ahead,
+    /// A command to send with the next upload, after it (the uploaded
+    /// file's time: MFMT or SITE UTIME), see [`Session::after_transfer`].
+    after_transfer: Option<(&'static str, Vec<u8>)>,
+    /// The reply to [`Session::after_transfer`]'s command.
+    after_answer: Option<Reply>,
     /// A passive port the server named in answer to an EPSV sent ahead,
     /// and when: the next passive transfer uses it instead of asking.
     port_ahead: Option<(u16, tokio::time::Instant)>,
@@ -319,6 +326,8 @@ impl Session {
             one_at_a_time_server: false,
             ahead: Ahead::default(),
             port_ahead: None,
+            after_transfer: None,
+            after_answer: None,
             early_close_failed: false,
             proxy_target,
             last_wire_bytes: 0,
@@ -735,7 +744,12 @@ impl Session {
     pub async fn raw(&mut self, verb: &str, arg: Option<&[u8]>) -> Result<Reply> {
         self.ensure_idle()?;
         // The user's command may open or replace a data port.
-        self.port_ahead = None;
+        if ["PASV", "EPSV", "PORT", "EPRT", "LPSV", "LPRT"]
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(verb))
+        {
+            self.port_ahead = None;
+        }
         self.control.command(verb, arg).await
     }
 
@@ -1083,6 +1097,8 @@ impl Session {
         arg: Option<&[u8]>,
         rest: u64,
     ) -> std::result::Result<DataStream, OpenFailure> {
+        // Goes with this transfer or not at all.
+        let after = self.after_transfer.take().filter(|_| verb == "STOR");
         self.ensure_idle()?;
         if let Some(a) = arg {
             check_argument(a)?;
@@ -1112,9 +1128,16 @@ impl Session {
             if let Some(p) = &mdtm {
                 batch.push(("MDTM", Some(p)));
             }
+            if let Some((after_verb, after_arg)) = &after {
+                batch.push((after_verb, Some(after_arg)));
+            }
             batch.push(("EPSV", None));
             self.control.send_batch(&batch).await?;
-            self.ahead = Ahead { mdtm, epsv: true };
+            self.ahead = Ahead {
+                mdtm,
+                after: after.is_some(),
+                epsv: true,
+            };
         } else {
             self.control.send(verb, arg).await?;
         }
@@ -1310,9 +1333,15 @@ impl Session {
     async fn collect_ahead(&mut self) -> Result<()> {
         while !self.ahead.is_empty() {
             let r = self.control.final_reply().await?;
-            if r.code == 229 && self.ahead.epsv {
+            if self.ahead.after && r.code != 229 {
+                // Sent after the transfer and before EPSV: this is its reply.
+                self.ahead.after = false;
+                self.after_answer = Some(r);
+            } else if r.code == 229 && self.ahead.epsv {
                 self.ahead.epsv = false;
-                self.port_ahead = parse_epsv(&r.text()).map(|p| (p, tokio::time::Instant::now()));
+                self.port_ahead = parse_epsv(&r.text())
+                    .filter(|_| !self.replies_out_of_order)
+                    .map(|p| (p, tokio::time::Instant::now()));
             } else if r.code == 213
                 && let Some(path) = self.ahead.mdtm.take()
             {
@@ -1354,6 +1383,31 @@ impl Session {
     fn forget_ahead(&mut self) {
         self.ahead = Ahead::default();
         self.port_ahead = None;
+        self.after_transfer = None;
+    }
+
+    /// Send `verb arg` (a command that needs the uploaded file, such as
+    /// MFMT) in the same write as the next STOR, right after it, when this
+    /// session pipelines: a server that takes one command at a time runs it
+    /// once the upload is complete and answers it with the upload's verdict.
+    /// Returns false, sending nothing, when it does not pipeline: then send
+    /// the command after the upload. Its reply: [`Session::after_answer`].
+    pub fn after_transfer(&mut self, verb: &'static str, arg: Vec<u8>) -> bool {
+        self.after_answer = None;
+        if !self.pipelines() || check_argument(&arg).is_err() {
+            self.after_transfer = None;
+            return false;
+        }
+        self.after_transfer = Some((verb, arg));
+        true
+    }
+
+    /// The reply to the command of [`Session::after_transfer`], once the
+    /// upload it went with has finished; None when it did not go out (the
+    /// upload failed before it, or the session stopped pipelining).
+    pub fn after_answer(&mut self) -> Option<Reply> {
+        self.after_transfer = None;
+        self.after_answer.take()
     }
 
     /// Close a finished data connection and read the server's verdict. A
