@@ -170,7 +170,11 @@ async fn replies_out_of_order_end_pipelining_and_keep_every_answer() {
     steps.extend([expect("EPSV"), Step::EpsvReply]);
     steps.extend(serve("c", "gamma"));
     steps.extend([expect("MDTM c"), send("213 20220303000000\r\n"), Step::Hold]);
-    let fake = FakeServer::start(vsftpd_like(steps)).await;
+    // A later session to the same server remembers.
+    let mut again = login_script();
+    again[0] = Step::Send(VSFTPD_GREETING.to_vec());
+    again.push(Step::Hold);
+    let fake = FakeServer::start_sessions(vec![vsftpd_like(steps), again]).await;
     let (log, lines) = capture_log();
     let mut s = Session::connect(fake_options(&fake), log).await.unwrap();
     let day = |y, m, d| {
@@ -188,6 +192,11 @@ async fn replies_out_of_order_end_pipelining_and_keep_every_answer() {
     s.mdtm_ahead("c");
     assert_eq!(get(&mut s, "c").await.unwrap(), b"gamma");
     assert_eq!(s.mdtm_answer("c").await, day(2022, 3, 3));
+    drop(s);
+    let s = Session::connect(fake_options(&fake), ferry::ftp::log::null_log())
+        .await
+        .unwrap();
+    assert!(!s.pipelines(), "remembered for this server");
     drop(s);
     let report = fake.finish().await;
     let cmds = &report.commands;

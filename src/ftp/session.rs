@@ -70,6 +70,20 @@ const PORT_AHEAD_FRESH: Duration = Duration::from_secs(10);
 /// `ftp:sync-mode` on unless told otherwise.
 const ONE_AT_A_TIME_SERVERS: &[&str] = &["vsFTPd"];
 
+/// Servers (`user@host:port`) that answered pipelined transfer commands
+/// out of order in this run: their later sessions send one command at a
+/// time from the start, as lftp turns `ftp:sync-mode` on for a host once it
+/// misbehaves.
+static OUT_OF_ORDER: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn remembered_out_of_order(server: &str) -> bool {
+    OUT_OF_ORDER
+        .lock()
+        .map(|set| set.contains(server))
+        .unwrap_or(true)
+}
+
 /// Commands sent with a transfer command, ahead of their turn, whose
 /// replies follow the transfer's verdict.
 #[derive(Debug, Default)]
@@ -354,6 +368,7 @@ impl Session {
         }
         let text = greeting.text();
         self.one_at_a_time_server = ONE_AT_A_TIME_SERVERS.iter().any(|name| text.contains(name));
+        self.replies_out_of_order |= remembered_out_of_order(&self.opts.user_at());
         Ok(text)
     }
 
@@ -1268,8 +1283,9 @@ impl Session {
         Ok(data)
     }
 
-    /// Whether the transfer command about to go out may carry the next
-    /// transfer's EPSV (and this file's pending MDTM) in the same write:
+    /// Whether the transfer or listing command about to go out may carry
+    /// the next transfer's EPSV (and this file's pending MDTM) in the same
+    /// write:
     /// only to a server known to take one command at a time, in passive
     /// mode with EPSV, and never for a site or session that saw replies out
     /// of order. Each saves a round trip per file: the server answers them
@@ -1281,7 +1297,7 @@ impl Session {
             && mode == DataMode::Passive
             && self.force.is_none()
             && !self.epsv_refused
-            && matches!(verb, "RETR" | "STOR")
+            && matches!(verb, "RETR" | "STOR" | "LIST" | "MLSD" | "NLST")
     }
 
     /// Whether pipelining is in use on this session now (for tests and the
@@ -1296,6 +1312,9 @@ impl Session {
     fn note_out_of_order(&mut self) {
         if !self.replies_out_of_order {
             self.replies_out_of_order = true;
+            if let Ok(mut set) = OUT_OF_ORDER.lock() {
+                set.insert(self.opts.user_at());
+            }
             self.log().status(
                 "The server answered two commands out of order; sending one at a time from now on",
             );
