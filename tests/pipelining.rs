@@ -429,8 +429,9 @@ async fn libunftp_gets_one_transfer_command_at_a_time() {
 }
 
 /// Uploads to vsftpd: STOR goes with the uploaded file's time (once the server's command for it
-/// is known) and the next EPSV, all answered after the upload's 226; the files and their times
-/// arrive whole.
+/// is known) and the next EPSV, all answered after the upload's 226, and the data goes without
+/// waiting for the 150; the files and their times arrive whole, and a refused upload in the
+/// middle is reported without losing step.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vsftpd_uploads_carry_the_time_and_the_next_port() {
     let root = tempfile::tempdir().unwrap();
@@ -505,5 +506,22 @@ async fn vsftpd_uploads_carry_the_time_and_the_next_port() {
                 "{w:#?}"
             );
         }
+        if i == 2 {
+            // Refused, with its data already on the way (no folder there): the refusal is
+            // reported, nothing is left behind, and the next upload goes on in step.
+            let err = upload_file(
+                &mut s,
+                &path,
+                b"up/missing/x.bin",
+                Existing::Overwrite,
+                None,
+                &mut |_, _| {},
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(err.reply_code(), Some(553), "{err}");
+            assert!(!up.join("missing").exists());
+        }
     }
+    assert!(s.pipelines());
 }

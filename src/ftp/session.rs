@@ -1258,7 +1258,15 @@ impl Session {
             error,
             owes_reply: true,
         })?;
-        if !started {
+        // An upload to a server that takes one command at a time, with the
+        // next EPSV sent ahead: the data goes now instead of after the 150,
+        // which comes only once the data connection reached the server (a
+        // round trip saved per file). A refusal (553) still ends it: the
+        // server then runs the EPSV, which closes the port our connection
+        // waits on, so the data connection fails at once and
+        // [`Session::finish_transfer`] reads the refusal.
+        let send_before_150 = verb == "STOR" && self.ahead.epsv && self.one_at_a_time_server;
+        if !started && !send_before_150 {
             let mut r = self.control.read_reply().await?;
             while self.took_ahead_early(&r) {
                 r = self.control.read_reply().await?;
