@@ -1114,6 +1114,10 @@ impl Session {
     ) -> std::result::Result<DataStream, OpenFailure> {
         // Goes with this transfer or not at all.
         let after = self.after_transfer.take().filter(|_| verb == "STOR");
+        // Replies owed to commands sent ahead with a transfer that ended
+        // without reading them (its data connection failed) are discarded
+        // by the next command's settle, with what they said.
+        self.ahead = Ahead::default();
         self.ensure_idle()?;
         if let Some(a) = arg {
             check_argument(a)?;
