@@ -233,6 +233,8 @@ pub struct Session {
     /// A download whose data connection was closed early failed: this
     /// session closes them at the end again.
     early_close_failed: bool,
+    /// The running upload's data went before the server's 150.
+    sent_before_150: bool,
     /// Through a proxy: the host the proxy connected the control
     /// connection to; passive data connections go to its data ports.
     proxy_target: Option<Target>,
@@ -343,6 +345,7 @@ impl Session {
             after_transfer: None,
             after_answer: None,
             early_close_failed: false,
+            sent_before_150: false,
             proxy_target,
             last_wire_bytes: 0,
         };
@@ -1118,6 +1121,7 @@ impl Session {
         // without reading them (its data connection failed) are discarded
         // by the next command's settle, with what they said.
         self.ahead = Ahead::default();
+        self.sent_before_150 = false;
         self.ensure_idle()?;
         if let Some(a) = arg {
             check_argument(a)?;
@@ -1270,6 +1274,7 @@ impl Session {
         // waits on, so the data connection fails at once and
         // [`Session::finish_transfer`] reads the refusal.
         let send_before_150 = verb == "STOR" && self.ahead.epsv && self.one_at_a_time_server;
+        self.sent_before_150 = send_before_150 && !started;
         if !started && !send_before_150 {
             let mut r = self.control.read_reply().await?;
             while self.took_ahead_early(&r) {
@@ -1781,6 +1786,37 @@ impl Session {
         Ok(total)
     }
 
+    /// An upload whose data went before the 150 failed on the data
+    /// connection: drop it and read the server's verdict (a server that
+    /// takes one command at a time has sent it, or sends it now that the
+    /// connection is gone). Its refusal, when it refused; None when it
+    /// accepted, or gave no verdict in time (then the session is back in
+    /// step after ABOR, and the data connection's error stands).
+    async fn refusal_of_early_upload(&mut self, data: DataStream) -> Result<Option<FtpError>> {
+        drop(data);
+        self.sent_before_150 = false;
+        let Some(what) = self.in_transfer.take() else {
+            return Ok(None);
+        };
+        let wait = self.opts.timeouts.reply.min(EARLY_END_REPLY_WAIT);
+        let r = match tokio::time::timeout(wait, self.control.final_reply()).await {
+            Ok(r) => r?,
+            Err(_) => {
+                self.back_in_step().await?;
+                return Ok(None);
+            }
+        };
+        self.collect_ahead_or_resync().await?;
+        if r.is_success() {
+            return Ok(None);
+        }
+        Ok(Some(FtpError::Reply {
+            command: what,
+            code: r.code,
+            text: r.text(),
+        }))
+    }
+
     /// A download whose data connection we closed on our side early
     /// failed: whatever the cause, this session stops doing that.
     fn stop_closing_early(&mut self) {
@@ -1891,6 +1927,14 @@ impl Session {
             (failure, _) => failure,
         };
         if let Some(err) = failure {
+            // Sent before the 150: a refused upload shows as a reset data
+            // connection; the server's own reply says why.
+            if self.sent_before_150 && !matches!(err, FtpError::Cancelled) {
+                return Err(match self.refusal_of_early_upload(data).await? {
+                    Some(refusal) => refusal,
+                    None => self.explain_upload_failure(mode, err),
+                });
+            }
             let err = self.explain_upload_failure(mode, err);
             self.abort_transfer(data).await?;
             return Err(err);
