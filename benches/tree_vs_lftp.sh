@@ -24,7 +24,8 @@
 #   DIRECTIONS="get put"   which copies to measure (get, put or both)
 #   FILE_KB=10          size of each file in KiB
 #   DIRS=20             top-level folders (each also has sub/ and sub/deep/)
-#   PARALLEL=4          lftp --parallel / ferry -j
+#   PARALLEL=4          lftp --parallel / ferry -j; `default` = neither (each
+#                       tool's own: ferry 4 connections, lftp mirror 1 file at a time)
 #   RUNS=3              turns per tool (the medians are over these)
 #   FERRY_BIN=...       prebuilt ferry binary; unset = `cargo build --release`;
 #                       `none` = skip the ferry measurements (lftp only)
@@ -76,6 +77,15 @@ REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'tree_vs_lftp: error: %s\n' "$*" >&2; exit 1; }
 
+# PARALLEL=default: each tool's own default (ferry without -j: 4 connections;
+# lftp mirror without --parallel: one file at a time).
+LFTP_PAR="--parallel=$PARALLEL"
+FERRY_J=(-j "$PARALLEL")
+if [[ $PARALLEL == default ]]; then
+    LFTP_PAR=""
+    FERRY_J=()
+    PARALLEL=4
+fi
 for knob in FILE_KB DIRS PARALLEL RUNS; do
     [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive integer"
 done
@@ -377,14 +387,14 @@ LFTP_SET="set ftp:use-mode-z off; set ftp:ssl-allow no"
 build_cmd() {
     local tool=$1 dir=$2 dest=$3
     case $tool/$dir in
-    lftp/get) XFER=(lftp -e "$LFTP_SET; mirror --parallel=$PARALLEL tree $dest; quit"
+    lftp/get) XFER=(lftp -e "$LFTP_SET; mirror $LFTP_PAR tree $dest; quit"
         -u "$BENCH_USER,$BENCH_PASS" "ftp://$HOST:$PORT") ;;
-    lftp/put) XFER=(lftp -e "$LFTP_SET; mirror -R --parallel=$PARALLEL $TREE up; quit"
+    lftp/put) XFER=(lftp -e "$LFTP_SET; mirror -R $LFTP_PAR $TREE up; quit"
         -u "$BENCH_USER,$BENCH_PASS" "ftp://$HOST:$PORT") ;;
-    ferry/get) XFER=("$FERRY" get -r -j "$PARALLEL" "$URL_BASE/tree/" "$dest") ;;
-    ferry/put) XFER=("$FERRY" put -r -j "$PARALLEL" "$TREE" "$URL_BASE/up/") ;;
-    before/get) XFER=("$FERRY_BEFORE" get -r -j "$PARALLEL" "$URL_BASE/tree/" "$dest") ;;
-    before/put) XFER=("$FERRY_BEFORE" put -r -j "$PARALLEL" "$TREE" "$URL_BASE/up/") ;;
+    ferry/get) XFER=("$FERRY" get -r "${FERRY_J[@]}" "$URL_BASE/tree/" "$dest") ;;
+    ferry/put) XFER=("$FERRY" put -r "${FERRY_J[@]}" "$TREE" "$URL_BASE/up/") ;;
+    before/get) XFER=("$FERRY_BEFORE" get -r "${FERRY_J[@]}" "$URL_BASE/tree/" "$dest") ;;
+    before/put) XFER=("$FERRY_BEFORE" put -r "${FERRY_J[@]}" "$TREE" "$URL_BASE/up/") ;;
     esac
 }
 
@@ -493,11 +503,11 @@ echo "params:  FILES='$FILES' DIRECTIONS='$DIRECTIONS' FILE_KB=$FILE_KB DIRS=$DI
 [[ $DELAY_MS != 0 ]] && echo "link:    latency proxy, $DELAY_MS ms one way ($((2 * DELAY_MS)) ms round trip), on port $PORT"
 echo "server:  vsftpd $(dpkg-query -W -f='${Version}' vsftpd 2>/dev/null || echo '?') on ftp://$HOST:$PORT, passive ports $PASV_MIN-$PASV_MAX"
 echo "lftp:    $(lftp --version | head -n1)"
-echo "         get: lftp -e '$LFTP_SET; mirror --parallel=$PARALLEL tree OUT; quit' -u USER,PASS ftp://$HOST:$PORT"
-echo "         put: lftp -e '$LFTP_SET; mirror -R --parallel=$PARALLEL TREE up; quit' -u USER,PASS ftp://$HOST:$PORT"
+echo "         get: lftp -e '$LFTP_SET; mirror $LFTP_PAR tree OUT; quit' -u USER,PASS ftp://$HOST:$PORT"
+echo "         put: lftp -e '$LFTP_SET; mirror -R $LFTP_PAR TREE up; quit' -u USER,PASS ftp://$HOST:$PORT"
 if [[ -n $FERRY ]]; then
-    echo "ferry:   $FERRY get -r -j $PARALLEL ftp://USER:PASS@$HOST:$PORT/tree/ OUT"
-    echo "         $FERRY put -r -j $PARALLEL TREE ftp://USER:PASS@$HOST:$PORT/up/"
+    echo "ferry:   $FERRY get -r ${FERRY_J[*]} ftp://USER:PASS@$HOST:$PORT/tree/ OUT"
+    echo "         $FERRY put -r ${FERRY_J[*]} TREE ftp://USER:PASS@$HOST:$PORT/up/"
     [[ -n $FERRY_BEFORE ]] && echo "before:  $FERRY_BEFORE, the same commands"
 else
     echo "ferry:   skipped (FERRY_BIN=none)"

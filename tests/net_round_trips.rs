@@ -148,3 +148,82 @@ async fn a_recursive_get_with_one_connection_logs_in_once() {
     assert_eq!(copied["sub/g3.txt"], b"sub 3");
     assert_eq!(proxy.control_connections(), 1);
 }
+
+/// How many times the client waited for the server within `lines`: each run of commands sent
+/// together, then the replies read before the next command, is one exchange (one round trip).
+fn exchanges(lines: &[LogLine]) -> usize {
+    let mut count = 0;
+    let mut sending = false;
+    for l in lines {
+        match l.kind {
+            LogKind::Sent if !sending => {
+                sending = true;
+                count += 1;
+            }
+            LogKind::Received => sending = false,
+            _ => {}
+        }
+    }
+    count
+}
+
+/// To vsftpd (a server that takes one command at a time), through the latency proxy: after the
+/// first file, each download is one exchange on the control connection (RETR, the file's MDTM
+/// and the next file's EPSV in one write, answered 150, 226, 213, 229) and one data connection,
+/// where it was four exchanges before (MDTM+EPSV, RETR, 150, 226).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn to_vsftpd_each_download_is_one_exchange_and_one_data_connection() {
+    let root = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..5).map(|i| format!("f{i}.bin")).collect();
+    for (i, name) in names.iter().enumerate() {
+        std::fs::write(
+            root.path().join(name),
+            support::random_bytes(10_240, i as u64),
+        )
+        .unwrap();
+    }
+    let Some(vsftpd) = support::vsftpd::Vsftpd::start(
+        "to_vsftpd_each_download_is_one_exchange_and_one_data_connection",
+        root.path(),
+        "listen_address=127.0.0.1\n",
+    ) else {
+        return;
+    };
+    let upstream = std::net::SocketAddr::from(([127, 0, 0, 1], vsftpd.port));
+    let proxy = LatencyProxy::start(upstream, Duration::ZERO).await.unwrap();
+    let (log, lines) = capture_log();
+    let opts = ConnectOptions::new("127.0.0.1", proxy.addr.port(), "anonymous", "");
+    let mut s = Session::connect(opts, log).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    for (i, name) in names.iter().enumerate() {
+        lines.lock().unwrap().clear();
+        let data_before = proxy.data_connections();
+        download_file(
+            &mut s,
+            name.as_bytes(),
+            &out.path().join(name),
+            Existing::Overwrite,
+            Known {
+                size: Some(10_240),
+                modified: None,
+            },
+            None,
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            std::fs::read(out.path().join(name)).unwrap(),
+            support::random_bytes(10_240, i as u64)
+        );
+        assert_eq!(proxy.data_connections() - data_before, 1, "{name}");
+        let lines = lines.lock().unwrap();
+        let sent = lines.iter().filter(|l| l.kind == LogKind::Sent).count();
+        // The first file also asks for its port (and sets TYPE I).
+        if i > 0 {
+            assert_eq!(exchanges(&lines), 1, "{name}: {lines:#?}");
+            assert_eq!(sent, 3, "RETR, MDTM, EPSV: {lines:#?}");
+        }
+    }
+    assert_eq!(proxy.control_connections(), 1);
+}

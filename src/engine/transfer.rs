@@ -582,6 +582,11 @@ pub async fn upload_file(
             .map_err(local_error("seeking in the file to upload", local))?;
     }
     progress(offset, Some(len));
+    let modified: Option<chrono::DateTime<chrono::Utc>> = meta.modified().ok().map(Into::into);
+    // The time goes out with the upload when the session pipelines.
+    let time_ahead = modified.is_some_and(|t| {
+        crate::ftp::set_time::keep_time_with_upload(session, remote, t.naive_utc())
+    });
     let mut confirmed = false;
     if offset < len || len == 0 {
         let mut reader = Throttled::new(ReadAhead::new(file.into_std().await), limit.cloned());
@@ -603,8 +608,9 @@ pub async fn upload_file(
             path: String::from_utf8_lossy(remote).into_owned(),
         });
     }
-    if let Ok(modified) = meta.modified() {
-        let t: chrono::DateTime<chrono::Utc> = modified.into();
+    if let Some(t) = modified
+        && !(time_ahead && crate::ftp::set_time::kept_with_upload(session))
+    {
         // Keeping the local time is a courtesy (MFMT, SITE UTIME or MDTM,
         // whichever the server takes); a refusal is not a failure.
         let _ = crate::ftp::set_time::keep_time(session, remote, t.naive_utc()).await;

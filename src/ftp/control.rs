@@ -464,6 +464,35 @@ impl Control {
         Ok((a, b))
     }
 
+    /// Send several commands in one write without reading any reply: the
+    /// first is usually a transfer command, the rest go ahead of their turn
+    /// to a server that takes one command at a time (see
+    /// `Session`'s pipelining), so their replies follow the transfer's.
+    /// Each line is checked as [`Control::send`] checks one.
+    pub async fn send_batch(&mut self, commands: &[(&str, Option<&[u8]>)]) -> Result<()> {
+        for (verb, arg) in commands {
+            check_argument(verb.as_bytes())?;
+            if let Some(a) = arg {
+                check_argument(a)?;
+            }
+        }
+        self.settle().await?;
+        let mut lines = Vec::new();
+        for (verb, arg) in commands {
+            let start = lines.len();
+            lines.extend_from_slice(verb.as_bytes());
+            if let Some(a) = arg {
+                lines.push(b' ');
+                lines.extend_from_slice(a);
+            }
+            self.log.sent(&lines[start..]);
+            lines.extend_from_slice(b"\r\n");
+        }
+        self.write_line(&lines).await?;
+        self.owed += commands.len();
+        Ok(())
+    }
+
     /// Send a command and require a 2xx reply.
     pub async fn expect_ok(&mut self, verb: &str, arg: Option<&[u8]>) -> Result<Reply> {
         let r = self.command(verb, arg).await?;

@@ -110,6 +110,8 @@ pub struct DataStream {
     mode: DataMode,
     peer: SocketAddr,
     bytes: u64,
+    /// Our side already sent its FIN ([`DataStream::close_write_early`]).
+    write_closed: bool,
 }
 
 impl DataStream {
@@ -128,6 +130,7 @@ impl DataStream {
             mode,
             peer,
             bytes: 0,
+            write_closed: false,
         }
     }
 
@@ -142,6 +145,7 @@ impl DataStream {
             mode,
             peer,
             bytes: 0,
+            write_closed: false,
         }
     }
 
@@ -191,6 +195,17 @@ impl DataStream {
         }
     }
 
+    /// Our side of this plain connection already sent its FIN (a download,
+    /// closed early: see `Session`); [`DataStream::close`] does not again.
+    pub(crate) fn mark_write_closed(&mut self) {
+        self.write_closed = true;
+    }
+
+    /// Whether our side sent its FIN before the data came (a download).
+    pub fn write_closed_early(&self) -> bool {
+        self.write_closed
+    }
+
     /// End the connection cleanly: TLS close_notify, then TCP FIN, then read
     /// until the server closes too. Dropping a socket with unread bytes (TLS
     /// 1.3 session tickets the server sent on an upload) makes the kernel
@@ -200,8 +215,11 @@ impl DataStream {
             return Ok(());
         };
         let limit = self.idle;
+        let write_closed = self.write_closed;
         let graceful = async {
-            s.shutdown().await?;
+            if !write_closed {
+                s.shutdown().await?;
+            }
             let mut sink = [0u8; 4096];
             loop {
                 match s.read(&mut sink).await {

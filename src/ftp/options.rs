@@ -193,6 +193,11 @@ pub struct ConnectOptions {
     /// transfer queue uses the Preferences'). Carried with the options so
     /// that a site's choice reaches the transfer queue.
     pub segments: u16,
+    /// Never send a command before the previous one's reply, even to a
+    /// server known to take one command at a time (a site remembered to
+    /// have answered pipelined commands out of order; lftp's
+    /// `ftp:sync-mode`).
+    pub one_command_at_a_time: bool,
 }
 
 /// What `Debug` shows instead of a password: whether there is one, never it.
@@ -226,6 +231,7 @@ impl std::fmt::Debug for ConnectOptions {
             transfer_type,
             text_endings,
             segments,
+            one_command_at_a_time,
         } = self;
         f.debug_struct("ConnectOptions")
             .field("host", host)
@@ -250,6 +256,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("transfer_type", transfer_type)
             .field("text_endings", text_endings)
             .field("segments", segments)
+            .field("one_command_at_a_time", one_command_at_a_time)
             .finish()
     }
 }

@@ -59,6 +59,49 @@ pub enum EarlyEnd {
 /// How long [`EarlyEnd::Close`] waits for the transfer's reply before ABOR.
 const EARLY_END_REPLY_WAIT: Duration = Duration::from_secs(3);
 
+/// How long a passive port asked for ahead of its transfer is used; an
+/// older one is replaced by a new EPSV (the server may have closed it).
+const PORT_AHEAD_FRESH: Duration = Duration::from_secs(10);
+
+/// Greetings of servers known to read one command only after answering
+/// the one before and to answer a download's `226` only after the client
+/// closed the data connection (vsftpd): pipelining and the early close of
+/// a download's data connection are used with them alone, as lftp keeps
+/// `ftp:sync-mode` on unless told otherwise.
+const ONE_AT_A_TIME_SERVERS: &[&str] = &["vsFTPd"];
+
+/// Servers (`user@host:port`) that answered pipelined transfer commands
+/// out of order in this run: their later sessions send one command at a
+/// time from the start, as lftp turns `ftp:sync-mode` on for a host once it
+/// misbehaves.
+static OUT_OF_ORDER: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn remembered_out_of_order(server: &str) -> bool {
+    OUT_OF_ORDER
+        .lock()
+        .map(|set| set.contains(server))
+        .unwrap_or(true)
+}
+
+/// Commands sent with a transfer command, ahead of their turn, whose
+/// replies follow the transfer's verdict.
+#[derive(Debug, Default)]
+struct Ahead {
+    /// MDTM of the file being transferred (its answer is wanted after it).
+    mdtm: Option<Vec<u8>>,
+    /// The command of [`Session::after_transfer`] (its answer is kept).
+    after: bool,
+    /// EPSV for the next transfer.
+    epsv: bool,
+}
+
+impl Ahead {
+    fn is_empty(&self) -> bool {
+        self.mdtm.is_none() && !self.after && !self.epsv
+    }
+}
+
 /// A data connection being set up, before the transfer command is sent.
 enum Prepared {
     /// Passive: already connected to the server's data port (or, through
@@ -174,6 +217,24 @@ pub struct Session {
     /// The server answered pipelined commands out of order: no more
     /// pipelining on this session.
     replies_out_of_order: bool,
+    /// The greeting names a server that takes one command at a time
+    /// ([`ONE_AT_A_TIME_SERVERS`]).
+    one_at_a_time_server: bool,
+    /// Replies owed, after the running transfer's, to commands sent with it.
+    ahead: Ahead,
+    /// A command to send with the next upload, after it (the uploaded
+    /// file's time: MFMT or SITE UTIME), see [`Session::after_transfer`].
+    after_transfer: Option<(&'static str, Vec<u8>)>,
+    /// The reply to [`Session::after_transfer`]'s command.
+    after_answer: Option<Reply>,
+    /// A passive port the server named in answer to an EPSV sent ahead,
+    /// and when: the next passive transfer uses it instead of asking.
+    port_ahead: Option<(u16, tokio::time::Instant)>,
+    /// A download whose data connection was closed early failed: this
+    /// session closes them at the end again.
+    early_close_failed: bool,
+    /// The running upload's data went before the server's 150.
+    sent_before_150: bool,
     /// Through a proxy: the host the proxy connected the control
     /// connection to; passive data connections go to its data ports.
     proxy_target: Option<Target>,
@@ -278,6 +339,13 @@ impl Session {
             mdtm_ahead: None,
             mdtm_answer: None,
             replies_out_of_order: false,
+            one_at_a_time_server: false,
+            ahead: Ahead::default(),
+            port_ahead: None,
+            after_transfer: None,
+            after_answer: None,
+            early_close_failed: false,
+            sent_before_150: false,
             proxy_target,
             last_wire_bytes: 0,
         };
@@ -301,7 +369,10 @@ impl Session {
                 text: greeting.text(),
             });
         }
-        Ok(greeting.text())
+        let text = greeting.text();
+        self.one_at_a_time_server = ONE_AT_A_TIME_SERVERS.iter().any(|name| text.contains(name));
+        self.replies_out_of_order |= remembered_out_of_order(&self.opts.user_at());
+        Ok(text)
     }
 
     /// The last stage: explicit TLS when asked for, USER/PASS, the data
@@ -411,6 +482,8 @@ impl Session {
         fresh.refused_modes = std::mem::take(&mut self.refused_modes);
         fresh.deflate_upload_stalled = self.deflate_upload_stalled;
         fresh.incompressible_endings = std::mem::take(&mut self.incompressible_endings);
+        fresh.replies_out_of_order = self.replies_out_of_order;
+        fresh.early_close_failed = self.early_close_failed;
         *self = fresh;
         Ok(())
     }
@@ -688,6 +761,13 @@ impl Session {
     /// Send a raw command and return its final reply (for `quote`-style use).
     pub async fn raw(&mut self, verb: &str, arg: Option<&[u8]>) -> Result<Reply> {
         self.ensure_idle()?;
+        // The user's command may open or replace a data port.
+        if ["PASV", "EPSV", "PORT", "EPRT", "LPSV", "LPRT"]
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(verb))
+        {
+            self.port_ahead = None;
+        }
         self.control.command(verb, arg).await
     }
 
@@ -724,6 +804,12 @@ impl Session {
         // Through a proxy the control peer is the proxy: the server is the
         // host the proxy was asked to connect to.
         let server = self.proxy_target.clone().unwrap_or(Target::Addr(peer));
+        if let Some((port, at)) = self.port_ahead.take()
+            && at.elapsed() < PORT_AHEAD_FRESH
+            && self.force.is_none()
+        {
+            return Ok(server.with_port(port));
+        }
         let epsv = match self.force {
             Some(DataCommand::Epsv) => true,
             Some(DataCommand::Pasv) => false,
@@ -873,6 +959,8 @@ impl Session {
         if let Some(proxy) = &self.opts.proxy {
             return Err(active_through_proxy(proxy));
         }
+        // PORT/EPRT replaces the passive port asked for ahead.
+        self.port_ahead = None;
         let listener = self.bind_active().await?;
         let local = listener.local_addr().map_err(|source| FtpError::Io {
             channel: Channel::Data,
@@ -1007,6 +1095,8 @@ impl Session {
     /// so the server gives up too and its replies are read now (reconnect
     /// when it will not answer).
     async fn back_in_step(&mut self) -> Result<()> {
+        // ABOR's tally counts the replies owed to commands sent ahead too.
+        self.forget_ahead();
         match self.resync_after_abort().await {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -1025,6 +1115,13 @@ impl Session {
         arg: Option<&[u8]>,
         rest: u64,
     ) -> std::result::Result<DataStream, OpenFailure> {
+        // Goes with this transfer or not at all.
+        let after = self.after_transfer.take().filter(|_| verb == "STOR");
+        // Replies owed to commands sent ahead with a transfer that ended
+        // without reading them (its data connection failed) are discarded
+        // by the next command's settle, with what they said.
+        self.ahead = Ahead::default();
+        self.sent_before_150 = false;
         self.ensure_idle()?;
         if let Some(a) = arg {
             check_argument(a)?;
@@ -1048,7 +1145,25 @@ impl Session {
             error,
             owes_reply: false,
         })?;
-        self.control.send(verb, arg).await?;
+        if self.may_pipeline(mode, verb) {
+            let mdtm = self.mdtm_ahead.take().filter(|p| check_argument(p).is_ok());
+            let mut batch: Vec<(&str, Option<&[u8]>)> = vec![(verb, arg)];
+            if let Some(p) = &mdtm {
+                batch.push(("MDTM", Some(p)));
+            }
+            if let Some((after_verb, after_arg)) = &after {
+                batch.push((after_verb, Some(after_arg)));
+            }
+            batch.push(("EPSV", None));
+            self.control.send_batch(&batch).await?;
+            self.ahead = Ahead {
+                mdtm,
+                after: after.is_some(),
+                epsv: true,
+            };
+        } else {
+            self.control.send(verb, arg).await?;
+        }
         let limit = self.opts.timeouts.data_connect;
         let peer_ip = self.control.peer().ip();
         let tls = self.tls.clone();
@@ -1062,6 +1177,9 @@ impl Session {
                 "Waiting for the server to connect (active) to {a}…"
             ));
         }
+        let close_early = self.one_at_a_time_server
+            && !self.early_close_failed
+            && matches!(verb, "RETR" | "LIST" | "NLST" | "MLSD");
         let establish = async move {
             let (tcp, peer) = match prepared {
                 Prepared::Connected(tcp, addr) => (tcp, addr),
@@ -1087,9 +1205,17 @@ impl Session {
                         Err(e) => return Err(tls_error(e, &tls, Channel::Data, &peer.to_string())),
                     }
                 }
+                None if close_early => {
+                    // A download never writes: our FIN goes now, so that a
+                    // server that waits for it before its 226 (vsftpd) has it
+                    // when the data is sent, a round trip sooner.
+                    let mut tcp = tcp;
+                    let closed = tcp.shutdown().await.is_ok();
+                    return Ok::<_, FtpError>((Stream::Plain(tcp), peer, closed));
+                }
                 None => Stream::Plain(tcp),
             };
-            Ok::<_, FtpError>((stream, peer))
+            Ok::<_, FtpError>((stream, peer, false))
         };
         tokio::pin!(establish);
         let deadline = tokio::time::sleep(limit);
@@ -1100,12 +1226,17 @@ impl Session {
                 r = &mut establish => break r,
                 r = self.control.read_reply_untimed(), if !started => {
                     let r = r?;
+                    if self.took_ahead_early(&r) {
+                        continue;
+                    }
                     if r.is_preliminary() {
                         started = true;
                     } else if r.is_success() {
                         // Finished without data (an empty listing on some servers).
+                        self.collect_ahead_or_resync().await?;
                         return Ok(DataStream::empty(mode, self.control.peer()));
                     } else {
+                        self.collect_ahead_or_resync().await?;
                         // 425: the server could not open the data connection.
                         return Err(OpenFailure {
                             mode_failure: r.code == 425,
@@ -1130,14 +1261,27 @@ impl Session {
                 }
             }
         };
-        let (stream, peer) = opened.map_err(|error| OpenFailure {
+        let (stream, peer, closed_early) = opened.map_err(|error| OpenFailure {
             mode_failure: error.failed_data_mode().is_some(),
             error,
             owes_reply: true,
         })?;
-        if !started {
-            let r = self.control.read_reply().await?;
+        // An upload to a server that takes one command at a time, with the
+        // next EPSV sent ahead: the data goes now instead of after the 150,
+        // which comes only once the data connection reached the server (a
+        // round trip saved per file). A refusal (553) still ends it: the
+        // server then runs the EPSV, which closes the port our connection
+        // waits on, so the data connection fails at once and
+        // [`Session::finish_transfer`] reads the refusal.
+        let send_before_150 = verb == "STOR" && self.ahead.epsv && self.one_at_a_time_server;
+        self.sent_before_150 = send_before_150 && !started;
+        if !started && !send_before_150 {
+            let mut r = self.control.read_reply().await?;
+            while self.took_ahead_early(&r) {
+                r = self.control.read_reply().await?;
+            }
             if !r.is_preliminary() {
+                self.collect_ahead_or_resync().await?;
                 if r.is_success() {
                     return Ok(DataStream::empty(mode, peer));
                 }
@@ -1149,12 +1293,157 @@ impl Session {
             }
         }
         self.in_transfer = Some(describe(verb, arg));
-        Ok(DataStream::new(
-            stream,
-            self.opts.timeouts.data_idle,
-            mode,
-            peer,
-        ))
+        let mut data = DataStream::new(stream, self.opts.timeouts.data_idle, mode, peer);
+        if closed_early {
+            data.mark_write_closed();
+        }
+        Ok(data)
+    }
+
+    /// Whether the transfer or listing command about to go out may carry
+    /// the next transfer's EPSV (and this file's pending MDTM) in the same
+    /// write:
+    /// only to a server known to take one command at a time, in passive
+    /// mode with EPSV, and never for a site or session that saw replies out
+    /// of order. Each saves a round trip per file: the server answers them
+    /// right after the transfer's `226`, in the same packet.
+    fn may_pipeline(&self, mode: DataMode, verb: &str) -> bool {
+        self.one_at_a_time_server
+            && !self.opts.one_command_at_a_time
+            && !self.replies_out_of_order
+            && mode == DataMode::Passive
+            && self.force.is_none()
+            && !self.epsv_refused
+            && matches!(verb, "RETR" | "STOR" | "LIST" | "MLSD" | "NLST")
+    }
+
+    /// Whether pipelining is in use on this session now (for tests and the
+    /// log): false after replies came out of order.
+    pub fn pipelines(&self) -> bool {
+        self.may_pipeline(DataMode::Passive, "RETR")
+    }
+
+    /// The server answered pipelined commands out of order (a reply to a
+    /// command sent ahead came before the transfer's): one command at a
+    /// time from now on.
+    fn note_out_of_order(&mut self) {
+        if !self.replies_out_of_order {
+            self.replies_out_of_order = true;
+            if let Ok(mut set) = OUT_OF_ORDER.lock() {
+                set.insert(self.opts.user_at());
+            }
+            self.log().status(
+                "The server answered two commands out of order; sending one at a time from now on",
+            );
+        }
+    }
+
+    /// Whether `r`, read where the running transfer's reply was expected,
+    /// is the answer to a command sent ahead of it (their codes tell them
+    /// apart: a transfer is never answered 213 or 229). Keeps what it says,
+    /// except a port the server opened while the transfer ran.
+    fn took_ahead_early(&mut self, r: &Reply) -> bool {
+        let taken = if r.code == 229 && self.ahead.epsv {
+            self.ahead.epsv = false;
+            true
+        } else if r.code == 213
+            && let Some(path) = self.ahead.mdtm.take()
+        {
+            self.mdtm_answer = Some((path, r.clone()));
+            true
+        } else {
+            false
+        };
+        if taken {
+            self.note_out_of_order();
+        }
+        taken
+    }
+
+    /// Read the replies to the commands sent ahead with the transfer, which
+    /// a server that takes one command at a time sends right after its
+    /// verdict: MDTM's answer is kept for [`Session::mdtm_answer`], EPSV's
+    /// port for the next passive transfer. A reply that fits neither means
+    /// the server is not in step with us: [`FtpError::OutOfStep`], and
+    /// pipelining ends for this session.
+    async fn collect_ahead(&mut self) -> Result<()> {
+        while !self.ahead.is_empty() {
+            let r = self.control.final_reply().await?;
+            if self.ahead.after && r.code != 229 {
+                // Sent after the transfer and before EPSV: this is its reply.
+                self.ahead.after = false;
+                self.after_answer = Some(r);
+            } else if r.code == 229 && self.ahead.epsv {
+                self.ahead.epsv = false;
+                self.port_ahead = parse_epsv(&r.text())
+                    .filter(|_| !self.replies_out_of_order)
+                    .map(|p| (p, tokio::time::Instant::now()));
+            } else if r.code == 213
+                && let Some(path) = self.ahead.mdtm.take()
+            {
+                self.mdtm_answer = Some((path, r));
+            } else if r.code >= 400 {
+                // A refusal answers the first command still owed.
+                if let Some(path) = self.ahead.mdtm.take() {
+                    self.mdtm_answer = Some((path, r));
+                } else {
+                    self.ahead.epsv = false;
+                    self.log().status(format!(
+                        "EPSV sent ahead was refused ({}); asking for each data port in turn",
+                        r.code
+                    ));
+                    self.epsv_refused |= r.code == 500 || r.code == 502;
+                }
+            } else {
+                self.forget_ahead();
+                self.note_out_of_order();
+                return Err(FtpError::OutOfStep {
+                    addr: self.control.addr_text().to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Session::collect_ahead`], getting back in step (ABOR, or a
+    /// reconnect) when the replies do not fit.
+    async fn collect_ahead_or_resync(&mut self) -> Result<()> {
+        match self.collect_ahead().await {
+            Err(FtpError::OutOfStep { .. }) => self.back_in_step().await,
+            other => other,
+        }
+    }
+
+    /// Drop what was sent ahead (after ABOR counted its replies, or a
+    /// reconnect).
+    fn forget_ahead(&mut self) {
+        self.ahead = Ahead::default();
+        self.port_ahead = None;
+        self.after_transfer = None;
+    }
+
+    /// Send `verb arg` (a command that needs the uploaded file, such as
+    /// MFMT) in the same write as the next STOR, right after it, when this
+    /// session pipelines: a server that takes one command at a time runs it
+    /// once the upload is complete and answers it with the upload's verdict.
+    /// Returns false, sending nothing, when it does not pipeline: then send
+    /// the command after the upload. Its reply: [`Session::after_answer`].
+    pub fn after_transfer(&mut self, verb: &'static str, arg: Vec<u8>) -> bool {
+        self.after_answer = None;
+        if !self.pipelines() || check_argument(&arg).is_err() {
+            self.after_transfer = None;
+            return false;
+        }
+        self.after_transfer = Some((verb, arg));
+        true
+    }
+
+    /// The reply to the command of [`Session::after_transfer`], once the
+    /// upload it went with has finished; None when it did not go out (the
+    /// upload failed before it, or the session stopped pipelining).
+    pub fn after_answer(&mut self) -> Option<Reply> {
+        self.after_transfer = None;
+        self.after_answer.take()
     }
 
     /// Close a finished data connection and read the server's verdict. A
@@ -1165,7 +1454,11 @@ impl Session {
         let Some(what) = self.in_transfer.take() else {
             return Ok(());
         };
-        let r = self.control.final_reply().await?;
+        let mut r = self.control.final_reply().await?;
+        while self.took_ahead_early(&r) {
+            r = self.control.final_reply().await?;
+        }
+        self.collect_ahead_or_resync().await?;
         if let Err(e) = close
             && r.is_success()
         {
@@ -1238,7 +1531,7 @@ impl Session {
                     "Stopped the transfer at the end of its range (the server answered {})",
                     r.code
                 ));
-                Ok(())
+                self.collect_ahead_or_resync().await
             }
             Ok(Err(e)) => Err(e),
             Err(_) => {
@@ -1397,6 +1690,7 @@ impl Session {
                 .await?
         };
         let mut data = self.open_transfer("RETR", Some(path), offset).await?;
+        let closed_early = data.write_closed_early();
         let mut text_decoder = text.then(TextDecoder::for_local);
         let mut decoder = Decoder::new(mode);
         let mut decoded = Vec::new();
@@ -1453,6 +1747,9 @@ impl Session {
         };
         if let Some(err) = failure {
             self.abort_transfer(data).await?;
+            if closed_early && !matches!(err, FtpError::Cancelled) {
+                self.stop_closing_early();
+            }
             return Err(err);
         }
         if let Some(dec) = &decoder {
@@ -1480,8 +1777,55 @@ impl Session {
             self.finish_transfer(data).await?;
             return Err(local_error(source));
         }
-        self.finish_transfer(data).await?;
+        if let Err(e) = self.finish_transfer(data).await {
+            if closed_early {
+                self.stop_closing_early();
+            }
+            return Err(e);
+        }
         Ok(total)
+    }
+
+    /// An upload whose data went before the 150 failed on the data
+    /// connection: drop it and read the server's verdict (a server that
+    /// takes one command at a time has sent it, or sends it now that the
+    /// connection is gone). Its refusal, when it refused; None when it
+    /// accepted, or gave no verdict in time (then the session is back in
+    /// step after ABOR, and the data connection's error stands).
+    async fn refusal_of_early_upload(&mut self, data: DataStream) -> Result<Option<FtpError>> {
+        drop(data);
+        self.sent_before_150 = false;
+        let Some(what) = self.in_transfer.take() else {
+            return Ok(None);
+        };
+        let wait = self.opts.timeouts.reply.min(EARLY_END_REPLY_WAIT);
+        let r = match tokio::time::timeout(wait, self.control.final_reply()).await {
+            Ok(r) => r?,
+            Err(_) => {
+                self.back_in_step().await?;
+                return Ok(None);
+            }
+        };
+        self.collect_ahead_or_resync().await?;
+        if r.is_success() {
+            return Ok(None);
+        }
+        Ok(Some(FtpError::Reply {
+            command: what,
+            code: r.code,
+            text: r.text(),
+        }))
+    }
+
+    /// A download whose data connection we closed on our side early
+    /// failed: whatever the cause, this session stops doing that.
+    fn stop_closing_early(&mut self) {
+        if !self.early_close_failed {
+            self.early_close_failed = true;
+            self.log().status(
+                "A download failed after closing our side of its data connection early; waiting for the data's end from now on",
+            );
+        }
     }
 
     /// Upload everything `input` yields to `path`, starting at `offset` on
@@ -1583,6 +1927,14 @@ impl Session {
             (failure, _) => failure,
         };
         if let Some(err) = failure {
+            // Sent before the 150: a refused upload shows as a reset data
+            // connection; the server's own reply says why.
+            if self.sent_before_150 && !matches!(err, FtpError::Cancelled) {
+                return Err(match self.refusal_of_early_upload(data).await? {
+                    Some(refusal) => refusal,
+                    None => self.explain_upload_failure(mode, err),
+                });
+            }
             let err = self.explain_upload_failure(mode, err);
             self.abort_transfer(data).await?;
             return Err(err);

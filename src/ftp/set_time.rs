@@ -79,6 +79,26 @@ fn learn(server: String, what: Learnt) {
 /// Set `path`'s modification time to `time` (UTC) with the first command
 /// the server takes; returns it, or `None` when the server keeps its own
 /// time. Refusals are not errors: keeping the time is a courtesy.
+/// Ask for `path`'s time to be set to `time` together with its upload
+/// (the next STOR), when the session pipelines and the server's command for
+/// it is known from an earlier file. True when it will go out; read how it
+/// went with [`kept_with_upload`] after the upload.
+pub fn keep_time_with_upload(session: &mut Session, path: &[u8], time: NaiveDateTime) -> bool {
+    let Some(Some(known)) = learnt(&session.options().user_at()) else {
+        return false;
+    };
+    let (verb, arg) = known.command(path, time);
+    session.after_transfer(verb, arg)
+}
+
+/// Whether the time asked for with [`keep_time_with_upload`] was answered
+/// (set, or refused: keeping the time is a courtesy, and the command is
+/// known to work on this server). False when it did not go out: then call
+/// [`keep_time`].
+pub fn kept_with_upload(session: &mut Session) -> bool {
+    session.after_answer().is_some()
+}
+
 pub async fn keep_time(
     session: &mut Session,
     path: &[u8],
