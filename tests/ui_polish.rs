@@ -741,7 +741,35 @@ fn uploads_show_as_they_land_and_the_folder_is_listed_once_when_done() {
     }
     let mut state = State::default();
     state.queue.concurrency = 1;
-    let mut h = app_with(local.path(), state);
+    // An upload limit (12 MB at 1 MB/s: about 12 s) so that the queue is
+    // paused with uploads pending however fast the machine is.
+    let config = tempfile::tempdir().unwrap();
+    let mut prefs = ferry::prefs::Preferences::default();
+    prefs.speed_limits.enabled = true;
+    prefs.speed_limits.upload = 1_000_000;
+    ferry::prefs::PrefsStore::in_dir(config.path())
+        .save(&prefs)
+        .unwrap();
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe({
+            let local = local.path().to_path_buf();
+            let prefs_file = config.path().join(ferry::prefs::PREFS_FILE);
+            move |cc| {
+                FerryApp::with_state(
+                    cc.egui_ctx.clone(),
+                    state,
+                    AppConfig {
+                        local_start: Some(local),
+                        prefs_file: Some(prefs_file),
+                        ..AppConfig::default()
+                    },
+                )
+                .expect("app starts")
+            }
+        });
+    wait_until(&mut h, "the preferences read", FerryApp::preferences_loaded);
     connect(&mut h, &server);
     wait_until(&mut h, "the local listing", |a| {
         a.local
@@ -794,12 +822,17 @@ fn uploads_show_as_they_land_and_the_folder_is_listed_once_when_done() {
         .remote
         .entries()
         .iter()
-        .find(|e| e.display_name == "up-00.bin")
+        .find(|e| e.display_name.starts_with("up-"))
         .cloned()
-        .expect("up-00.bin shown");
+        .expect("an upload shown");
     assert_eq!(row.size, Some(200_000));
     assert!(row.modified.is_some());
 
+    // The rest at full speed: the queue panel's switch lifts the limit.
+    h.get_by_label(ferry::ui::queue_view::limit_label::TOGGLE)
+        .click();
+    h.run_steps(2);
+    assert!(!h.state().preferences.speed_limits.enabled);
     h.get_by_label("Process queue").click();
     wait_until(&mut h, "every upload to land", |a| {
         landed(a) == FILES && !a.queue.is_running()
