@@ -8,6 +8,7 @@ pub mod edit;
 mod edit_actor;
 pub mod existing;
 pub mod find;
+pub mod listing_order;
 mod local;
 pub mod protocol;
 pub mod queue;
@@ -410,6 +411,7 @@ async fn dispatch(
     edits: edit_actor::EditHandle,
 ) {
     let mut remote: Option<remote::RemoteHandle> = None;
+    let local_listings = local::Listings::default();
     let mut options: Option<ConnectOptions> = None;
     let mut chmods = chmod::Chmods::default();
     while let Some(command) = rx.recv().await {
@@ -460,7 +462,7 @@ async fn dispatch(
             }
             Command::List { path, show_hidden } => match path {
                 AnyPath::Local(p) => {
-                    tokio::spawn(local::list(p, out.clone()));
+                    tokio::spawn(local::list(p, local_listings.ticket(), out.clone()));
                 }
                 AnyPath::Remote(p) => match live(&mut remote) {
                     Some(r) => r.list(p, show_hidden),
@@ -476,6 +478,7 @@ async fn dispatch(
                     r.cancel_listings();
                 }
             }
+            Command::CancelLocalListing => local_listings.cancel_all(),
             Command::MakeDir { path } => match path {
                 AnyPath::Local(p) => {
                     tokio::spawn(local::make_dir(p, out.clone()));
