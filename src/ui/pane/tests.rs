@@ -714,7 +714,10 @@ fn changing_the_column_of_a_big_listing_sorts_on_a_thread_and_keeps_the_rows_mea
     pane.set_sort(SortColumn::Size, false);
     pane.ensure_view();
     assert_eq!(pane.sorts_run, 1);
-    assert!(pane.is_sorting(), "the frame did not leave the sort to a thread");
+    assert!(
+        pane.is_sorting(),
+        "the frame did not leave the sort to a thread"
+    );
     // Until the thread is done the rows stay in name order and the status
     // line says why; a frame never waits for it.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
