@@ -20,6 +20,7 @@ use chrono::NaiveDate;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use ferry::engine::listing_order::sort_listing;
 use ferry::engine::{AnyPath, Entry, Side};
 use ferry::ftp::listing::{ListingFormat, parse_listing, parse_listing_with};
 use ferry::ui::pane::{PaneSettings, PaneState, SortColumn, sorted_order};
@@ -440,11 +441,30 @@ fn main() {
     assert_eq!(parsed_mlsd.len(), ENTRIES, "every MLSD line parsed");
     drop(parsed_mlsd);
     let charset = ferry::ftp::NameCharset::Auto;
-    let engine_parse = |data: &[u8], format| {
+    let convert = |data: &[u8], format| {
         parse_listing_with(data, format, now, |e| {
             ferry::engine::remote_entry(e, &charset)
         })
     };
+    // As the engine sends a listing: parsed, converted and put in name order.
+    let engine_parse = |data: &[u8], format| {
+        let mut entries = convert(data, format);
+        sort_listing(&mut entries, SortColumn::Name, true);
+        entries
+    };
+    let (convert_only, unsorted) = best_of(RUNS, || convert(&unix, ListingFormat::List));
+    let engine_sort = (0..RUNS)
+        .map(|_| {
+            let mut copy = unsorted.clone();
+            let start = Instant::now();
+            sort_listing(&mut copy, SortColumn::Name, true);
+            let elapsed = start.elapsed();
+            drop(copy);
+            elapsed
+        })
+        .min()
+        .unwrap_or_default();
+    drop(unsorted);
     let (list_entries, entries) = best_of(RUNS, || engine_parse(&unix, ListingFormat::List));
     let (mlsd_entries, _) = best_of(RUNS, || engine_parse(&mlsd, ListingFormat::Mlsd));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -546,11 +566,21 @@ fn main() {
     println!(
         "{:<44} {:>12}",
         format!("parse + convert LIST, {cores} cores (→ Entry)"),
+        ms(convert_only)
+    );
+    println!(
+        "{:<44} {:>12}",
+        "engine: sort_listing by name (order + moves)",
+        ms(engine_sort)
+    );
+    println!(
+        "{:<44} {:>12}",
+        "engine: parse + convert + sort, LIST",
         ms(list_entries)
     );
     println!(
         "{:<44} {:>12}",
-        format!("parse + convert MLSD, {cores} cores (→ Entry)"),
+        "engine: parse + convert + sort, MLSD",
         ms(mlsd_entries)
     );
     println!(
@@ -562,12 +592,12 @@ fn main() {
     println!("{:<44} {:>12}", "sort by modified", ms(sort_time));
     println!(
         "{:<44} {:>12}",
-        "pane.set_listing (sort + view + totals)",
+        "pane.set_listing (order check + view + totals)",
         ms(set_listing)
     );
     println!(
         "{:<44} {:>12} {:>10}  {}",
-        "parse LIST + convert + set_listing",
+        "parse + sort LIST (engine) + set_listing",
         ms(parse_sort),
         "< 1 s",
         pass(parse_sort < Duration::from_secs(1))
@@ -575,7 +605,7 @@ fn main() {
     let mlsd_sort = mlsd_entries + set_listing;
     println!(
         "{:<44} {:>12} {:>10}  {}",
-        "parse MLSD + convert + set_listing",
+        "parse + sort MLSD (engine) + set_listing",
         ms(mlsd_sort),
         "< 1 s",
         pass(mlsd_sort < Duration::from_secs(1))

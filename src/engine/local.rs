@@ -1,20 +1,81 @@
 //! Local file-system work for the left pane, off the UI thread.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::Outbox;
+use super::listing_order::{SortColumn, sort_listing};
 use super::protocol::{AnyPath, Entry, Event, Kind, PathItem, Side};
 
-pub(super) async fn list(path: PathBuf, out: Outbox) {
+/// The local listings asked for, and up to which one they are cancelled
+/// (numbers, not a flag: a cancel never stops a listing asked for after it).
+#[derive(Default)]
+pub(super) struct Listings {
+    asked: AtomicU64,
+    cancelled: Arc<AtomicU64>,
+}
+
+/// One local listing's place among [`Listings`].
+pub(super) struct Ticket {
+    number: u64,
+    cancelled: Arc<AtomicU64>,
+}
+
+impl Listings {
+    /// A ticket for the next listing.
+    pub(super) fn ticket(&self) -> Ticket {
+        Ticket {
+            number: self.asked.fetch_add(1, Ordering::Relaxed) + 1,
+            cancelled: self.cancelled.clone(),
+        }
+    }
+
+    /// Stop every local listing asked for so far, running or not started.
+    pub(super) fn cancel_all(&self) {
+        self.cancelled
+            .fetch_max(self.asked.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+}
+
+impl Ticket {
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed) >= self.number
+    }
+}
+
+/// Why reading a folder stopped early.
+#[derive(Debug)]
+pub(crate) enum ReadDirError {
+    Io(std::io::Error),
+    Cancelled,
+}
+
+impl From<std::io::Error> for ReadDirError {
+    fn from(e: std::io::Error) -> Self {
+        ReadDirError::Io(e)
+    }
+}
+
+pub(super) async fn list(path: PathBuf, ticket: Ticket, out: Outbox) {
     let p = path.clone();
-    let result = tokio::task::spawn_blocking(move || read_dir(&p)).await;
+    // Sent in name order (the pane's usual column): the window only checks it.
+    let result = tokio::task::spawn_blocking(move || {
+        let mut entries = read_dir_until(&p, &|| ticket.is_cancelled())?;
+        sort_listing(&mut entries, SortColumn::Name, true);
+        Ok::<_, ReadDirError>(entries)
+    })
+    .await;
     match result {
         Ok(Ok(entries)) => out.send(Event::Listing {
             path: AnyPath::Local(path),
             entries,
         }),
-        Ok(Err(e)) => out.send(Event::ListingFailed {
+        Ok(Err(ReadDirError::Cancelled)) => out.send(Event::ListingCancelled {
+            path: AnyPath::Local(path),
+        }),
+        Ok(Err(ReadDirError::Io(e))) => out.send(Event::ListingFailed {
             message: format!("could not read the folder: {e}: {}", path.display()),
             path: AnyPath::Local(path),
             data_mode: None,
@@ -27,11 +88,22 @@ pub(super) async fn list(path: PathBuf, out: Outbox) {
     }
 }
 
-/// Read a folder into pane rows. Entries whose metadata cannot be read are
-/// still listed (as Unknown), so nothing silently disappears.
-pub(crate) fn read_dir(path: &Path) -> std::io::Result<Vec<Entry>> {
+/// Read a folder into pane rows, asking `stop` before each entry (each
+/// costs a few system calls: a folder of a million entries stops within
+/// one). Entries whose metadata cannot be read are still listed (as
+/// Unknown), so nothing silently disappears.
+pub(crate) fn read_dir_until(
+    path: &Path,
+    stop: &dyn Fn() -> bool,
+) -> Result<Vec<Entry>, ReadDirError> {
     let mut entries = Vec::new();
+    if stop() {
+        return Err(ReadDirError::Cancelled);
+    }
     for item in std::fs::read_dir(path)? {
+        if stop() {
+            return Err(ReadDirError::Cancelled);
+        }
         let item = item?;
         // Not followed: a symlink's own metadata.
         let link_meta = item.metadata().ok();
@@ -501,5 +573,49 @@ mod watcher_tests {
             );
         }
         assert_eq!(seen, ["Reports"]);
+    }
+}
+
+#[cfg(test)]
+mod cancel_tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn a_cancelled_local_listing_stops_reading_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..500 {
+            std::fs::write(dir.path().join(format!("f{i}")), b"x").unwrap();
+        }
+        // Stop is asked before each entry: cancelled after the third, the
+        // other 497 are never read.
+        let asked = Cell::new(0);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            asked.get() > 3
+        };
+        assert!(matches!(
+            read_dir_until(dir.path(), &stop),
+            Err(ReadDirError::Cancelled)
+        ));
+        assert_eq!(asked.get(), 4, "reading went on after the cancel");
+        assert_eq!(read_dir_until(dir.path(), &|| false).unwrap().len(), 500);
+    }
+
+    #[test]
+    fn a_cancel_stops_the_listings_asked_before_it_and_not_after() {
+        let listings = Listings::default();
+        let (first, second) = (listings.ticket(), listings.ticket());
+        assert!(!first.is_cancelled());
+        listings.cancel_all();
+        assert!(first.is_cancelled() && second.is_cancelled());
+        let third = listings.ticket();
+        assert!(!third.is_cancelled(), "a later listing is not cancelled");
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            read_dir_until(dir.path(), &|| second.is_cancelled()),
+            Err(ReadDirError::Cancelled)
+        ));
+        assert!(read_dir_until(dir.path(), &|| third.is_cancelled()).is_ok());
     }
 }

@@ -8,6 +8,7 @@ pub mod edit;
 mod edit_actor;
 pub mod existing;
 pub mod find;
+pub mod listing_order;
 mod local;
 pub mod protocol;
 pub mod queue;
@@ -463,6 +464,8 @@ struct Browsing {
     remote: Option<remote::RemoteHandle>,
     /// How it logged in: transfers queued from it go to this server.
     options: Option<ConnectOptions>,
+    /// Its local pane's listings (a cancel stops this tab's, not another's).
+    local_listings: local::Listings,
 }
 
 /// What the main loop owns: the browsing sessions by tab (`None`: the
@@ -490,6 +493,7 @@ impl Router {
         let session = self.sessions.entry(tab).or_default();
         let remote = &mut session.remote;
         let options = &mut session.options;
+        let local_listings = &session.local_listings;
         match command {
             // Unwrapped above.
             Command::Tab { .. } => {}
@@ -545,7 +549,7 @@ impl Router {
             }
             Command::List { path, show_hidden } => match path {
                 AnyPath::Local(p) => {
-                    tokio::spawn(local::list(p, out.clone()));
+                    tokio::spawn(local::list(p, local_listings.ticket(), out.clone()));
                 }
                 AnyPath::Remote(p) => match live(remote) {
                     Some(r) => r.list(p, show_hidden),
@@ -561,6 +565,7 @@ impl Router {
                     r.cancel_listings();
                 }
             }
+            Command::CancelLocalListing => local_listings.cancel_all(),
             Command::MakeDir { path } => match path {
                 AnyPath::Local(p) => {
                     tokio::spawn(local::make_dir(p, out.clone()));

@@ -211,9 +211,11 @@ pub enum Command {
     /// stops reading (its data connection is closed and ABOR brings the
     /// session back in step) and is answered by `ListingCancelled`; one not
     /// started yet is answered the same way without being sent. The
-    /// session stays connected. Local listings are not stopped: the window
-    /// ignores their late answer.
+    /// session stays connected. Local listings: `CancelLocalListing`.
     CancelListing,
+    /// Stop the local listings asked for so far: reading the folder stops
+    /// at the next entry, answered by `ListingCancelled`.
+    CancelLocalListing,
     /// Create a folder. Answered by `OperationDone` or `OperationFailed`.
     MakeDir { path: AnyPath },
     /// Rename or move within one side. Answered by `OperationDone` or `OperationFailed`.
@@ -336,7 +338,7 @@ pub enum Event {
     /// (at most about ten a second; the final `Listing` may differ by a
     /// header line such as `total`).
     ListingProgress { path: AnyPath, entries: u64 },
-    /// A listing stopped by `CancelListing`.
+    /// A listing stopped by `CancelListing` or `CancelLocalListing`.
     ListingCancelled { path: AnyPath },
     /// A folder could not be listed. `data_mode` is set when the data
     /// connection failed in that mode (the UI offers the other one).

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use super::Outbox;
+use super::listing_order::{SortColumn, sort_listing};
 use super::protocol::{AnyPath, Entry, Event, Kind, Side};
 use super::remote_path::{is_plain_name, join, parent};
 use crate::ftp::listing::parse_listing_with;
@@ -313,8 +314,13 @@ async fn list(
             let now = chrono::Local::now().naive_local();
             // A folder of a million entries takes a while to parse: on
             // blocking threads (all cores), not on the engine's.
+            // Sent in name order (the pane's usual column), so the window
+            // only checks the order instead of sorting.
             let parsed = tokio::task::spawn_blocking(move || {
-                parse_listing_with(&bytes, format, now, |e| remote_entry(e, &charset))
+                let mut entries =
+                    parse_listing_with(&bytes, format, now, |e| remote_entry(e, &charset));
+                sort_listing(&mut entries, SortColumn::Name, true);
+                entries
             })
             .await;
             match parsed {

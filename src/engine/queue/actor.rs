@@ -360,6 +360,7 @@ impl Queue {
                 modified: child.modified,
             },
             stopping: None,
+            saved: None,
         }
     }
 
@@ -446,7 +447,9 @@ impl Queue {
                 let moved = self.jobs.move_ids(&ids, to);
                 if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
                     for id in moved {
-                        journal.moved(id, self.jobs.place(id).to_vec());
+                        if let Some(job) = self.jobs.get(id) {
+                            journal.moved(job, self.jobs.place(id).to_vec());
+                        }
                     }
                 }
                 self.order_changed();
@@ -621,10 +624,15 @@ impl Queue {
                         limit: Some(limit),
                     });
                 }
+                let folder_saved = self.jobs.get(id).is_some_and(|j| j.saved.is_some());
                 self.jobs.replace(id, children);
+                // Its files first: a write cut short between the two
+                // records keeps the folder rather than losing it.
                 self.changed(&ids);
-                if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
-                    journal.forget(&[id]);
+                if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending)
+                    && folder_saved
+                {
+                    journal.forget([id]);
                 }
                 self.out.send(Event::JobsRemoved(vec![id]));
                 self.order_changed();
@@ -797,8 +805,8 @@ impl Queue {
         if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
             let started = Instant::now();
             for &id in ids {
-                if let Some(job) = self.jobs.get(id) {
-                    journal.note(job, || self.jobs.place(id));
+                if let Some((job, place)) = self.jobs.get_with_place(id, Journal::needs_place) {
+                    journal.note(job, place);
                 }
             }
             journal.spent += started.elapsed();
@@ -810,13 +818,18 @@ impl Queue {
         if ids.is_empty() {
             return;
         }
+        if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
+            let jobs = &self.jobs;
+            journal.forget(
+                ids.iter()
+                    .copied()
+                    .filter(|&id| jobs.get(id).is_some_and(|j| j.saved.is_some())),
+            );
+        }
         for &id in ids {
             self.jobs.remove(id);
         }
         self.limits.forget(ids);
-        if let Some(journal) = self.journal.as_mut().filter(|_| !self.restore_pending) {
-            journal.forget(ids);
-        }
         self.out.send(Event::JobsRemoved(ids.to_vec()));
     }
 
@@ -874,7 +887,7 @@ impl Queue {
             return;
         };
         if journal.wants_rewrite() {
-            journal.rewrite(self.jobs.with_places());
+            journal.rewrite(self.jobs.with_places_mut());
         } else {
             journal.flush(now);
         }
@@ -922,7 +935,7 @@ impl Queue {
             Saved::Jobs(loaded) => self.apply_saved(loaded),
         }
         if let Some(journal) = self.journal.as_mut() {
-            journal.rewrite(self.jobs.with_places());
+            journal.rewrite(self.jobs.with_places_mut());
         }
     }
 

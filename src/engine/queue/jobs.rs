@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 use super::super::protocol::{JobState, JobView, MoveTo, OnExisting, Priority};
 use super::super::transfer::Known;
 use super::SiteKey;
+use super::journal::Written;
 use super::order::{Order, SiteId};
 
 /// A job as the queue keeps it.
@@ -26,6 +27,8 @@ pub(super) struct Job {
     pub(super) known: Known,
     /// Why it is being stopped, while it is.
     pub(super) stopping: Option<Stop>,
+    /// What the saved queue holds of it (None: it is not in the file).
+    pub(super) saved: Option<Written>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,8 +270,25 @@ impl Jobs {
         self.order.place(id).unwrap_or_else(|| Arc::from([]))
     }
 
-    /// Every job with its place, first to last.
-    pub(super) fn with_places(&self) -> impl Iterator<Item = (&Job, Arc<[u32]>)> + '_ {
-        self.in_order().map(|j| (j, self.place(j.view.id)))
+    /// Every job with its place (order not kept: the places say it), for
+    /// rewriting the saved queue, which sets each job's `saved` (not
+    /// indexed, so no `JobMut` is needed).
+    pub(super) fn with_places_mut(&mut self) -> impl Iterator<Item = (&mut Job, Arc<[u32]>)> + '_ {
+        let order = &self.order;
+        self.map.values_mut().map(move |j| {
+            let place = order.place(j.view.id).unwrap_or_else(|| Arc::from([]));
+            (j, place)
+        })
+    }
+
+    /// Job `id` and, when `with_place` says so, its place, in one lookup of each.
+    pub(super) fn get_with_place(
+        &mut self,
+        id: u64,
+        with_place: impl FnOnce(&Job) -> bool,
+    ) -> Option<(&mut Job, Option<Arc<[u32]>>)> {
+        let job = self.map.get_mut(&id)?;
+        let place = with_place(job).then(|| self.order.place(id).unwrap_or_else(|| Arc::from([])));
+        Some((job, place))
     }
 }

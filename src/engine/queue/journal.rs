@@ -16,7 +16,7 @@ use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use super::super::Outbox;
 use super::super::protocol::{AnyPath, Direction, Event, Priority};
@@ -30,9 +30,11 @@ pub(super) const FLUSH_EVERY: Duration = Duration::from_millis(500);
 /// and more than twice as many as there are live jobs.
 const COMPACT_AFTER: usize = 10_000;
 
-/// What was last written of a kept job: a record follows only when this changes.
+/// What was last written of a kept job: a record follows only when this
+/// changes. Kept in the job itself ([`Job::saved`]), so noting a change
+/// costs no lookup beside the job's own.
 #[derive(Clone, Copy, PartialEq)]
-struct Written {
+pub(super) struct Written {
     failed: bool,
     priority: Priority,
     /// A hash of the error of a failed job (its text is in the file).
@@ -144,8 +146,6 @@ pub(super) struct Journal {
     /// jobs that leave join.
     deletes: Option<usize>,
     last_flush: Instant,
-    /// Every kept job in the file, by id.
-    written: FxHashMap<u64, Written>,
     /// Set by the writer when a write failed: the file may lack records,
     /// so it is rewritten whole.
     broken: Arc<AtomicBool>,
@@ -174,21 +174,23 @@ impl Journal {
             buffer: Vec::new(),
             deletes: None,
             last_flush: Instant::now(),
-            written: FxHashMap::default(),
             broken,
             spent: Duration::ZERO,
         }
     }
 
-    /// Record what changed of `job` (nothing when nothing kept changed).
-    /// The caller adds the time to `spent` (once per batch of jobs).
-    pub(super) fn note(&mut self, job: &Job, place: impl FnOnce() -> Arc<[u32]>) {
+    /// Record what changed of `job` (nothing when nothing kept changed);
+    /// `place` is its place in the order, needed when it is new to the
+    /// file ([`Journal::needs_place`]). The caller adds the time to `spent`
+    /// (once per batch of jobs).
+    pub(super) fn note(&mut self, job: &mut Job, place: Option<Arc<[u32]>>) {
         let id = job.view.id;
         let now = kept(job).then(|| Written::of(job));
-        match (self.written.get(&id).copied(), now) {
+        match (job.saved, now) {
             (None, Some(w)) => {
-                self.push(Pending::add(job, place()));
-                self.written.insert(id, w);
+                let place = place.unwrap_or_else(|| Arc::from([]));
+                self.push(Pending::add(job, place));
+                job.saved = Some(w);
             }
             (Some(before), Some(w)) if before != w => {
                 self.push_record(Record::Set {
@@ -197,23 +199,26 @@ impl Journal {
                     error: job.view.error.clone().filter(|_| w.failed),
                     priority: w.priority,
                 });
-                self.written.insert(id, w);
+                job.saved = Some(w);
             }
             (Some(_), None) => {
-                self.written.remove(&id);
+                job.saved = None;
                 self.delete(id);
             }
             _ => {}
         }
     }
 
-    /// Jobs left the queue.
-    pub(super) fn forget(&mut self, ids: &[u64]) {
+    /// Whether noting `job` now writes its whole record (and so needs its place).
+    pub(super) fn needs_place(job: &Job) -> bool {
+        job.saved.is_none() && kept(job)
+    }
+
+    /// Jobs that are in the file (their [`Job::saved`] was set) left the queue.
+    pub(super) fn forget(&mut self, ids: impl IntoIterator<Item = u64>) {
         let started = Instant::now();
-        for &id in ids {
-            if self.written.remove(&id).is_some() {
-                self.delete(id);
-            }
+        for id in ids {
+            self.delete(id);
         }
         self.spent += started.elapsed();
     }
@@ -234,10 +239,13 @@ impl Journal {
         self.push_record(Record::Del { keys: vec![id] });
     }
 
-    /// A kept job moved to `place`.
-    pub(super) fn moved(&mut self, id: u64, place: Vec<u32>) {
-        if self.written.contains_key(&id) {
-            self.push_record(Record::Place { key: id, place });
+    /// A job moved to `place` (recorded when it is in the file).
+    pub(super) fn moved(&mut self, job: &Job, place: Vec<u32>) {
+        if job.saved.is_some() {
+            self.push_record(Record::Place {
+                key: job.view.id,
+                place,
+            });
         }
     }
 
@@ -276,17 +284,19 @@ impl Journal {
         self.spent += started.elapsed();
     }
 
-    /// Replace the file with the kept ones of `jobs` (each with its place).
-    pub(super) fn rewrite<'a>(&mut self, jobs: impl Iterator<Item = (&'a Job, Arc<[u32]>)>) {
+    /// Replace the file with the kept ones of `jobs` (each with its
+    /// place); each job's [`Job::saved`] then says what the file holds.
+    pub(super) fn rewrite<'a>(&mut self, jobs: impl Iterator<Item = (&'a mut Job, Arc<[u32]>)>) {
         let started = Instant::now();
         self.broken.store(false, Ordering::Relaxed);
         self.buffer.clear();
         self.deletes = None;
-        self.written.clear();
         let mut file = Vec::new();
-        for (job, place) in jobs.filter(|(j, _)| kept(j)) {
-            file.push(Pending::add(job, place));
-            self.written.insert(job.view.id, Written::of(job));
+        for (job, place) in jobs {
+            job.saved = kept(job).then(|| Written::of(job));
+            if job.saved.is_some() {
+                file.push(Pending::add(job, place));
+            }
         }
         self.last_flush = Instant::now();
         self.send(Write::Replace(file));
@@ -447,16 +457,18 @@ fn append(path: &Path, file: &mut Option<File>, bytes: &[u8]) -> std::io::Result
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            let f = OpenOptions::new().create(true).append(true).open(path)?;
-            if f.metadata()?.len() == 0 {
-                // A new file: header and records in one write.
+            if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
+                // A new file: header and records written whole under
+                // another name, then renamed, so the file never exists
+                // empty or half written (a reader or a crash could find
+                // it so).
                 let mut first = format!("{JOURNAL_HEADER}\n").into_bytes();
                 first.extend_from_slice(bytes);
-                let f = file.insert(f);
-                f.write_all(&first)?;
-                return f.sync_all();
+                crate::safe_file::write_atomic(path, &first)?;
+                *file = Some(OpenOptions::new().append(true).open(path)?);
+                return Ok(());
             }
-            file.insert(f)
+            file.insert(OpenOptions::new().append(true).open(path)?)
         }
     };
     f.write_all(bytes)?;

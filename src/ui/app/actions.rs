@@ -223,13 +223,11 @@ impl FerryApp {
                 path,
                 show_hidden: self.state.show_hidden,
             }),
-            // A local listing is not stopped (its late answer is ignored);
-            // the remote one stops reading.
-            PaneAction::CancelListing => {
-                if side == Side::Remote {
-                    self.send(Command::CancelListing);
-                }
-            }
+            // Either side stops reading the folder.
+            PaneAction::CancelListing => self.send(match side {
+                Side::Remote => Command::CancelListing,
+                Side::Local => Command::CancelLocalListing,
+            }),
             PaneAction::Navigate(p) => {
                 self.active = side;
                 self.browse(p);

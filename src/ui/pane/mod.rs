@@ -18,7 +18,6 @@ mod tests;
 mod view;
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -36,14 +35,15 @@ use crate::engine::{AnyPath, Entry, FolderChange, Kind, LocalWatcher, PathItem, 
 use crate::filters::NameFilter;
 use crate::ftp::NameCharset;
 
+pub(crate) use crate::engine::listing_order::natural_key;
+pub use crate::engine::listing_order::{SortColumn, compare_entries, natural_cmp, sorted_order};
 pub(crate) use icons::paint_folder;
 use icons::*;
 pub use path_bar::{breadcrumbs, parse_typed_path, path_text};
 use selection::Bits;
 pub(crate) use table::sort_header;
+pub(crate) use view::Filter;
 use view::*;
-pub(crate) use view::{Filter, natural_key};
-pub use view::{SortColumn, compare_entries, natural_cmp, sorted_order};
 
 /// The name of the child of `ancestor` on the way down to `descendant`, when
 /// `ancestor` is above `descendant` (`/a` and `/a/b/c` give `b`).
@@ -237,7 +237,8 @@ pub struct PaneState {
     listed: Option<AnyPath>,
     /// Its parent, when it has one (the ".." row).
     parent: Option<AnyPath>,
-    entries: Vec<Entry>,
+    /// Shared with a sort running on its own thread (see `ensure_view`).
+    entries: std::sync::Arc<Vec<Entry>>,
     /// Whether hidden (dot) files are shown.
     pub show_hidden: bool,
     /// How the server encodes names (the remote pane's path bar).
@@ -246,9 +247,18 @@ pub struct PaneState {
     generation: u64,
     sort: SortColumn,
     ascending: bool,
-    /// Every entry index, sorted.
+    /// Every entry index of listing `sorted_gen`, sorted for `sorted_for`
+    /// (None, or another column, while a sort runs on its own thread).
     sorted: Vec<u32>,
     sorted_for: Option<(u64, SortColumn, bool)>,
+    sorted_gen: u64,
+    /// A big listing's sort for another column, on its own thread.
+    background_sort: Option<BackgroundSort>,
+    /// How many listings the pane sorted itself (the engine sends them in
+    /// name order, which is only checked).
+    sorts_run: u64,
+    /// Woken when a background sort is done (set on the first frame).
+    repaint: Option<egui::Context>,
     /// The entry indices shown, in display order.
     view: Vec<u32>,
     /// Entry index → place in `view` (or `HIDDEN`).
@@ -309,7 +319,7 @@ impl PaneState {
             path: None,
             listed: None,
             parent: None,
-            entries: Vec::new(),
+            entries: Default::default(),
             show_hidden: false,
             charset: NameCharset::Auto,
             generation: 0,
@@ -317,6 +327,10 @@ impl PaneState {
             ascending: true,
             sorted: Vec::new(),
             sorted_for: None,
+            sorted_gen: 0,
+            background_sort: None,
+            sorts_run: 0,
+            repaint: None,
             view: Vec::new(),
             position: Vec::new(),
             view_for: None,
@@ -431,10 +445,11 @@ impl PaneState {
         if self.tree_shown {
             self.tree.on_listing(&path, &entries);
         }
-        let old = std::mem::replace(&mut self.entries, entries);
+        let mut entries = entries;
         // A listing collected from a parser's Vec keeps its spare capacity;
         // with 100,000 entries that is megabytes held for nothing.
-        self.entries.shrink_to_fit();
+        entries.shrink_to_fit();
+        let old = std::mem::replace(&mut self.entries, std::sync::Arc::new(entries));
         self.generation += 1;
         let mut selection = Bits::new(self.entries.len());
         let (mut cursor, mut anchor) = (None, None);
@@ -747,6 +762,9 @@ impl PaneState {
                 format::thousands(hidden as u64)
             ));
         }
+        if self.is_sorting() {
+            parts.push("sorting…".to_string());
+        }
         if !Filter::new(&self.filter).is_empty() {
             parts.push(format!(
                 "showing {} of {}",
@@ -773,6 +791,9 @@ impl PaneState {
             self.loading_since = Some(ui.input(|i| i.time));
         }
         self.set_sort(settings.sort, settings.ascending);
+        if self.repaint.is_none() {
+            self.repaint = Some(ui.ctx().clone());
+        }
         self.follow_local_changes(ui.ctx(), &mut actions);
         self.ensure_view();
         self.keyboard(ui, &ids, active);

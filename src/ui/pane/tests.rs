@@ -1,6 +1,7 @@
 use super::table::stem_chars;
 use super::*;
 use chrono::NaiveDate;
+use std::cmp::Ordering;
 
 fn entry(name: &str, kind: Kind, size: Option<u64>) -> Entry {
     Entry {
@@ -625,4 +626,133 @@ fn name_filters_hide_entries_count_them_apart_and_switch_off_per_pane() {
     pane.set_name_filter(crate::filters::NameFilter::default());
     assert_eq!(pane.visible().len(), 7);
     assert_eq!(pane.filter_marker(), None);
+}
+
+/// `n` files named so that their listing order is not their name order.
+fn shuffled_files(n: u32) -> Vec<Entry> {
+    (0..n)
+        .map(|i| {
+            // A permutation of 0..n (multiplying by an odd number modulo a
+            // power of two), so sizes and names are all distinct.
+            let k = i.wrapping_mul(2_654_435_761) % n.next_power_of_two();
+            file(&format!("f{k}.dat"), u64::from(n - i))
+        })
+        .collect()
+}
+
+/// The names shown, top to bottom.
+fn shown(pane: &PaneState) -> Vec<String> {
+    (0..pane.row_count())
+        .filter_map(|r| match pane.row_at(r) {
+            Some(Row::Entry(i)) => Some(pane.entries[i as usize].display_name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The sizes shown, top to bottom.
+fn shown_sizes(pane: &PaneState) -> Vec<u64> {
+    (0..pane.row_count())
+        .filter_map(|r| match pane.row_at(r) {
+            Some(Row::Entry(i)) => pane.entries[i as usize].size,
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_listing_sent_in_name_order_is_only_checked_not_sorted_again() {
+    let mut entries = shuffled_files(5_000);
+    entries.push(dir("zz-folder"));
+    crate::engine::listing_order::sort_listing(&mut entries, SortColumn::Name, true);
+    let want: Vec<String> = entries.iter().map(|e| e.display_name.clone()).collect();
+    assert_eq!(want[0], "zz-folder", "folders first");
+    let pane = pane_with(entries);
+    assert_eq!(
+        pane.sorts_run, 0,
+        "the pane sorted a listing already in order"
+    );
+    assert_eq!(shown(&pane), want);
+
+    // The same listing in another order is sorted by the pane.
+    let pane = pane_with(shuffled_files(5_000));
+    assert_eq!(pane.sorts_run, 1);
+    let names = shown(&pane);
+    assert!(names.windows(2).all(|w| natural_cmp(&w[0], &w[1]).is_lt()));
+}
+
+#[test]
+fn changing_the_column_sorts_again_on_the_spot_for_a_small_listing() {
+    let mut entries = shuffled_files(1_000);
+    crate::engine::listing_order::sort_listing(&mut entries, SortColumn::Name, true);
+    let mut pane = pane_with(entries);
+    pane.set_sort(SortColumn::Size, true);
+    pane.ensure_view();
+    assert_eq!(pane.sorts_run, 1);
+    assert!(!pane.is_sorting());
+    assert_eq!(shown_sizes(&pane), (1..=1_000).collect::<Vec<u64>>());
+    // Back to names: the listing itself is in that order, so only checked.
+    pane.set_sort(SortColumn::Name, true);
+    pane.ensure_view();
+    assert_eq!(pane.sorts_run, 1);
+    assert!(
+        shown(&pane)
+            .windows(2)
+            .all(|w| natural_cmp(&w[0], &w[1]).is_lt())
+    );
+}
+
+#[test]
+fn changing_the_column_of_a_big_listing_sorts_on_a_thread_and_keeps_the_rows_meanwhile() {
+    let n = 60_000;
+    let mut entries = shuffled_files(n);
+    crate::engine::listing_order::sort_listing(&mut entries, SortColumn::Name, true);
+    let by_name: Vec<String> = entries.iter().map(|e| e.display_name.clone()).collect();
+    let mut pane = pane_with(entries);
+    assert_eq!(pane.sorts_run, 0);
+    pane.click(row(&pane, "f7.dat"), false, false);
+    pane.set_sort(SortColumn::Size, false);
+    pane.ensure_view();
+    assert_eq!(pane.sorts_run, 1);
+    assert!(
+        pane.is_sorting(),
+        "the frame did not leave the sort to a thread"
+    );
+    // Until the thread is done the rows stay in name order and the status
+    // line says why; a frame never waits for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        // Picks up the result when it is there.
+        let status = pane.status_line();
+        if !pane.is_sorting() {
+            break;
+        }
+        assert!(status.contains("sorting…"), "{status}");
+        assert_eq!(shown(&pane), by_name);
+        assert!(std::time::Instant::now() < deadline, "the sort never ended");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(
+        shown_sizes(&pane),
+        (1..=u64::from(n)).rev().collect::<Vec<u64>>()
+    );
+    assert!(!pane.status_line().contains("sorting"));
+    assert_eq!(names(&pane.selected()), ["f7.dat"], "the selection stays");
+    assert_eq!(pane.sorts_run, 1);
+
+    // A column change while a sort runs: only the last one's result shows.
+    pane.set_sort(SortColumn::Name, false);
+    pane.ensure_view();
+    pane.set_sort(SortColumn::Size, true);
+    pane.ensure_view();
+    while pane.is_sorting() {
+        assert!(std::time::Instant::now() < deadline, "the sort never ended");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        pane.ensure_view();
+    }
+    assert_eq!(
+        shown_sizes(&pane),
+        (1..=u64::from(n)).collect::<Vec<u64>>(),
+        "ascending by size, as the last click asked"
+    );
 }

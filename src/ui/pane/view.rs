@@ -2,20 +2,10 @@
 //! entries are shown where. No egui here: the benchmark measures it alone.
 
 use super::*;
+use crate::engine::listing_order::is_in_order;
 
 /// How many shorter filters' rows are kept while typing.
 const FILTER_HISTORY: usize = 16;
-
-/// The column a pane is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum SortColumn {
-    #[default]
-    Name,
-    Size,
-    Modified,
-    Permissions,
-    Owner,
-}
 
 /// Counts of the entries shown (hidden files excluded unless shown; before filtering).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -28,6 +18,11 @@ pub(super) struct Totals {
     pub(super) filtered: usize,
 }
 
+/// Listings up to this many entries are sorted on the spot when the pane's
+/// column differs from the order they came in (a few milliseconds); bigger
+/// ones on a thread of their own, the rows staying as they are meanwhile.
+const SORT_ON_THE_SPOT: usize = 20_000;
+
 /// What the cached view was computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct ViewKey {
@@ -38,6 +33,15 @@ pub(super) struct ViewKey {
     pub(super) filter: String,
     /// [`PaneState::filters_generation`] (the name filters, or their switch).
     pub(super) name_filters: u64,
+    /// `sorted_for` then: the order the rows were taken from (not the one
+    /// wanted while a background sort runs).
+    pub(super) order: Option<(u64, SortColumn, bool)>,
+}
+
+/// A sort running on its own thread, for `key`.
+pub(super) struct BackgroundSort {
+    key: (u64, SortColumn, bool),
+    done: std::sync::mpsc::Receiver<Vec<u32>>,
 }
 
 impl PaneState {
@@ -47,23 +51,96 @@ impl PaneState {
     }
 
     pub(super) fn view_is_current(&self) -> bool {
-        self.sorted_for == Some((self.generation, self.sort, self.ascending))
-            && self.view_for.as_ref().is_some_and(|k| {
-                k.generation == self.generation
-                    && k.sort == self.sort
-                    && k.ascending == self.ascending
-                    && k.show_hidden == self.show_hidden
-                    && k.filter == self.filter
-                    && k.name_filters == self.filters_generation
-            })
+        self.view_for.as_ref().is_some_and(|k| {
+            k.generation == self.generation
+                && k.sort == self.sort
+                && k.ascending == self.ascending
+                && k.show_hidden == self.show_hidden
+                && k.filter == self.filter
+                && k.name_filters == self.filters_generation
+                && k.order == self.sorted_for
+        })
+    }
+
+    /// Whether a sort for the pane's column runs on its own thread (the
+    /// rows show in the previous order meanwhile).
+    pub(super) fn is_sorting(&self) -> bool {
+        self.background_sort.is_some()
+    }
+
+    /// Bring `sorted` to the order wanted: nothing to do for a listing that
+    /// came in that order (the engine sends name order), a sort on the spot
+    /// for a small one, else a sort on its own thread whose result a later
+    /// frame picks up.
+    fn update_order(&mut self) {
+        let want = (self.generation, self.sort, self.ascending);
+        if let Some(running) = &self.background_sort {
+            if running.key == want {
+                match running.done.try_recv() {
+                    Ok(order) => {
+                        self.background_sort = None;
+                        self.set_sorted(order, want);
+                        return;
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                        self.provisional_order();
+                        return;
+                    }
+                    // The thread died: sort here after all.
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {}
+                }
+            }
+            // For another listing or column: its result is not wanted.
+            self.background_sort = None;
+        }
+        if is_in_order(&self.entries, self.sort, self.ascending) {
+            let order = (0..self.entries.len() as u32).collect();
+            self.set_sorted(order, want);
+            return;
+        }
+        self.sorts_run += 1;
+        if self.entries.len() > SORT_ON_THE_SPOT {
+            let (entries, (sort, ascending)) = (self.entries.clone(), (self.sort, self.ascending));
+            let repaint = self.repaint.clone();
+            let (tx, done) = std::sync::mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("pane sort".into())
+                .spawn(move || {
+                    let _ = tx.send(sorted_order(&entries, sort, ascending));
+                    if let Some(ctx) = repaint {
+                        ctx.request_repaint();
+                    }
+                });
+            if spawned.is_ok() {
+                self.background_sort = Some(BackgroundSort { key: want, done });
+                self.provisional_order();
+                return;
+            }
+        }
+        let order = sorted_order(&self.entries, self.sort, self.ascending);
+        self.set_sorted(order, want);
+    }
+
+    fn set_sorted(&mut self, order: Vec<u32>, key: (u64, SortColumn, bool)) {
+        self.sorted = order;
+        self.sorted_for = Some(key);
+        self.sorted_gen = key.0;
+    }
+
+    /// While a sort runs: the rows keep the order they had, or for a new
+    /// listing the order it came in.
+    fn provisional_order(&mut self) {
+        if self.sorted_gen != self.generation {
+            self.sorted = (0..self.entries.len() as u32).collect();
+            self.sorted_for = None;
+            self.sorted_gen = self.generation;
+        }
     }
 
     /// Recompute the sorted order and the shown rows if what they depend on changed.
     pub(super) fn ensure_view(&mut self) {
-        let sort_key = (self.generation, self.sort, self.ascending);
-        if self.sorted_for != Some(sort_key) {
-            self.sorted = sorted_order(&self.entries, self.sort, self.ascending);
-            self.sorted_for = Some(sort_key);
+        if self.sorted_for != Some((self.generation, self.sort, self.ascending)) {
+            self.update_order();
         }
         if self.view_is_current() {
             return;
@@ -80,13 +157,13 @@ impl PaneState {
             && self.view_for.as_ref().is_some_and(|k| {
                 k.sort == self.sort
                     && k.ascending == self.ascending
+                    && k.order == self.sorted_for
                     && filter.narrows(&Filter::new(&k.filter))
             });
         let same_order = same_rows
-            && self
-                .view_for
-                .as_ref()
-                .is_some_and(|k| k.sort == self.sort && k.ascending == self.ascending);
+            && self.view_for.as_ref().is_some_and(|k| {
+                k.sort == self.sort && k.ascending == self.ascending && k.order == self.sorted_for
+            });
         if !same_order {
             self.filter_history.clear();
         }
@@ -177,6 +254,7 @@ impl PaneState {
             show_hidden: self.show_hidden,
             filter: self.filter.clone(),
             name_filters: self.filters_generation,
+            order: self.sorted_for,
         });
     }
 
@@ -186,8 +264,10 @@ impl PaneState {
         if self.view_is_current() {
             return Cow::Borrowed(&self.view);
         }
+        // The order being worked out is not waited for: the rows keep the
+        // order they show in.
         let sorted: Cow<'_, [u32]> =
-            if self.sorted_for == Some((self.generation, self.sort, self.ascending)) {
+            if self.sorted_gen == self.generation && self.sorted.len() == self.entries.len() {
                 Cow::Borrowed(&self.sorted)
             } else {
                 Cow::Owned(sorted_order(&self.entries, self.sort, self.ascending))
@@ -295,227 +375,6 @@ impl PaneState {
             _ => true,
         }
     }
-}
-
-/// Entry indices in display order: folders (and links to folders) first,
-/// then by `sort`, ties by name.
-pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec<u32> {
-    // Same order as `compare_entries`, faster: every name's natural-order
-    // key is computed once into one buffer, and the sort moves 24-byte items
-    // whose `primary` and `secondary` numbers decide most comparisons
-    // without touching the entries or the keys.
-    let mut keys = Vec::with_capacity(entries.len() * 24);
-    let mut spans = Vec::with_capacity(entries.len());
-    for e in entries {
-        let start = keys.len();
-        natural_key(&e.display_name, &mut keys);
-        spans.push((start, keys.len()));
-    }
-    let name_key = |i: u32| {
-        let (start, end) = spans[i as usize];
-        &keys[start..end]
-    };
-    let mut owner_key = Vec::new();
-    let mut items: Vec<SortItem> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let dir = e.opens_as_dir();
-            let name = name_key(i as u32);
-            let primary = match sort {
-                SortColumn::Name => prefix(name),
-                SortColumn::Size if dir => 0,
-                SortColumn::Size => e.size.map_or(0, |s| s.saturating_add(1)),
-                SortColumn::Modified => e.modified.map_or(0, |t| {
-                    // Order-preserving i64 → u64, with 0 left for "no time".
-                    ((t.and_utc().timestamp() ^ i64::MIN) as u64).max(1)
-                }),
-                SortColumn::Permissions => e
-                    .permissions
-                    .as_deref()
-                    .map_or(0, |p| prefix(p.as_bytes()).max(1)),
-                SortColumn::Owner => e.owner.as_deref().map_or(0, |o| {
-                    owner_key.clear();
-                    natural_key(o, &mut owner_key);
-                    prefix(&owner_key).max(1)
-                }),
-            };
-            // By name, the next 8 bytes of the name; otherwise the first 8
-            // (ties go by name): most ties end here, without the keys.
-            let secondary = match sort {
-                SortColumn::Name => prefix(name.get(8..).unwrap_or_default()),
-                _ => prefix(name),
-            };
-            SortItem {
-                primary,
-                secondary,
-                index: i as u32,
-                dir,
-            }
-        })
-        .collect();
-    let by_name = sort == SortColumn::Name;
-    items.sort_unstable_by(|x, y| {
-        y.dir.cmp(&x.dir).then_with(|| {
-            let (a, b) = (&entries[x.index as usize], &entries[y.index as usize]);
-            let key = x.primary.cmp(&y.primary).then_with(|| match sort {
-                SortColumn::Name => x
-                    .secondary
-                    .cmp(&y.secondary)
-                    .then_with(|| name_key(x.index).cmp(name_key(y.index))),
-                SortColumn::Size | SortColumn::Modified => Ordering::Equal,
-                SortColumn::Permissions => a.permissions.cmp(&b.permissions),
-                SortColumn::Owner => match (&a.owner, &b.owner) {
-                    (Some(p), Some(q)) => natural_cmp(p, q),
-                    (p, q) => p.is_some().cmp(&q.is_some()),
-                },
-            });
-            let key = if ascending { key } else { key.reverse() };
-            key.then_with(|| {
-                if by_name {
-                    Ordering::Equal
-                } else {
-                    x.secondary.cmp(&y.secondary)
-                }
-            })
-            .then_with(|| name_key(x.index).cmp(name_key(y.index)))
-            .then_with(|| a.name.cmp(&b.name))
-            .then(x.index.cmp(&y.index))
-        })
-    });
-    items.into_iter().map(|item| item.index).collect()
-}
-
-/// One entry while sorting.
-pub(super) struct SortItem {
-    /// Decides the order when it differs; equal values fall back to the full comparison.
-    primary: u64,
-    /// The next deciding bytes (see `sorted_order`).
-    secondary: u64,
-    index: u32,
-    dir: bool,
-}
-
-/// The first 8 bytes, big-endian, zero-padded: ordered like the bytes themselves.
-pub(super) fn prefix(bytes: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    let n = bytes.len().min(8);
-    word[..n].copy_from_slice(&bytes[..n]);
-    u64::from_be_bytes(word)
-}
-
-/// Append a byte string whose plain byte order is [`natural_cmp`]'s order:
-/// ASCII lowercased, other characters lowercased (UTF-8 keeps code-point
-/// order), and each run of digits as `0`, the number of its digits without
-/// leading zeros, then those digits.
-pub(crate) fn natural_key(name: &str, out: &mut Vec<u8>) {
-    let bytes = name.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii_digit() {
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            let digits = trim_zeros(&bytes[start..i]);
-            out.push(b'0');
-            out.push(digits.len().min(255) as u8);
-            out.extend_from_slice(digits);
-        } else if b.is_ascii() {
-            out.push(b.to_ascii_lowercase());
-            i += 1;
-        } else {
-            // `i` is on a character boundary: only whole characters are skipped.
-            let Some(c) = name.get(i..).and_then(|s| s.chars().next()) else {
-                break;
-            };
-            let lower = c.to_lowercase().next().unwrap_or(c);
-            let mut buf = [0u8; 4];
-            out.extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
-            i += c.len_utf8();
-        }
-    }
-}
-
-/// The display order of two entries; see [`sorted_order`].
-pub fn compare_entries(a: &Entry, b: &Entry, sort: SortColumn, ascending: bool) -> Ordering {
-    let (a_dir, b_dir) = (a.opens_as_dir(), b.opens_as_dir());
-    b_dir.cmp(&a_dir).then_with(|| {
-        let key = match sort {
-            SortColumn::Name => natural_cmp(&a.display_name, &b.display_name),
-            // Folders show no size: among them, size sorts by name.
-            SortColumn::Size if a_dir => Ordering::Equal,
-            SortColumn::Size => a.size.cmp(&b.size),
-            SortColumn::Modified => a.modified.cmp(&b.modified),
-            SortColumn::Permissions => a.permissions.cmp(&b.permissions),
-            SortColumn::Owner => match (&a.owner, &b.owner) {
-                (Some(x), Some(y)) => natural_cmp(x, y),
-                (x, y) => x.is_some().cmp(&y.is_some()),
-            },
-        };
-        let key = if ascending { key } else { key.reverse() };
-        key.then_with(|| natural_cmp(&a.display_name, &b.display_name))
-            .then_with(|| a.name.cmp(&b.name))
-    })
-}
-
-/// Case-insensitive comparison where runs of digits compare as numbers:
-/// `file2` < `File10`.
-pub fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (x, y) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < x.len() && j < y.len() {
-        let (cx, cy) = (x[i], y[j]);
-        if cx.is_ascii_digit() && cy.is_ascii_digit() {
-            let (si, sj) = (i, j);
-            while i < x.len() && x[i].is_ascii_digit() {
-                i += 1;
-            }
-            while j < y.len() && y[j].is_ascii_digit() {
-                j += 1;
-            }
-            let (nx, ny) = (trim_zeros(&x[si..i]), trim_zeros(&y[sj..j]));
-            let order = nx.len().cmp(&ny.len()).then_with(|| nx.cmp(ny));
-            if order != Ordering::Equal {
-                return order;
-            }
-            continue;
-        }
-        if cx.is_ascii() && cy.is_ascii() {
-            let order = cx.to_ascii_lowercase().cmp(&cy.to_ascii_lowercase());
-            if order != Ordering::Equal {
-                return order;
-            }
-            i += 1;
-            j += 1;
-            continue;
-        }
-        // Outside ASCII: whole characters, lowercased. `i` and `j` are
-        // always on character boundaries (only whole characters are skipped).
-        let (Some(ca), Some(cb)) = (
-            a.get(i..).and_then(|s| s.chars().next()),
-            b.get(j..).and_then(|s| s.chars().next()),
-        ) else {
-            break;
-        };
-        let lower = |c: char| c.to_lowercase().next().unwrap_or(c);
-        let order = lower(ca).cmp(&lower(cb));
-        if order != Ordering::Equal {
-            return order;
-        }
-        i += ca.len_utf8();
-        j += cb.len_utf8();
-    }
-    (i < x.len()).cmp(&(j < y.len()))
-}
-
-pub(super) fn trim_zeros(digits: &[u8]) -> &[u8] {
-    let first = digits
-        .iter()
-        .position(|&d| d != b'0')
-        .unwrap_or(digits.len());
-    &digits[first..]
 }
 
 /// The filter box's text, prepared for matching display names (the

@@ -133,6 +133,10 @@ struct Derived {
     pending_bytes: u64,
     /// Whether a job is running or a folder is being expanded.
     running: bool,
+    /// Folders still to list (queued or being listed), and the files
+    /// their listings put in the queue so far (every file job).
+    folders_to_list: usize,
+    files_found: usize,
 }
 
 /// One point of the throughput history.
@@ -278,8 +282,27 @@ impl QueueView {
                         .saturating_add(job.size.unwrap_or(0).saturating_sub(job.bytes));
                 }
                 d.running |= matches!(job.state, JobState::Running | JobState::Expanding);
+                if !job.is_dir {
+                    d.files_found += 1;
+                } else if job.state.is_pending() {
+                    d.folders_to_list += 1;
+                }
             }
             d
+        })
+    }
+
+    /// While dropped folders are still being listed: "Listing 12 folders…
+    /// (3,400 files found)", so a big tree shows its progress before its
+    /// files are all queued.
+    pub fn expansion(&self) -> Option<String> {
+        let d = self.derived();
+        (d.folders_to_list > 0).then(|| {
+            format!(
+                "Listing {}… ({} found)",
+                format::count(d.folders_to_list as u64, "folder", "folders"),
+                format::count(d.files_found as u64, "file", "files")
+            )
         })
     }
 
@@ -449,6 +472,9 @@ impl QueueView {
             ui.separator();
             let summary = self.totals().summary();
             ui.label(summary);
+            if let Some(text) = self.expansion() {
+                ui.label(RichText::new(text).weak());
+            }
             self.graph_ui(ui);
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 let pause = if self.paused {
@@ -877,5 +903,36 @@ mod tests {
         assert_eq!(eta(200.0), "3 min 20 s");
         assert_eq!(eta(3720.0), "1 h 02 min");
         assert_eq!(eta(f64::INFINITY), "unknown");
+    }
+    #[test]
+    fn folders_being_listed_show_how_many_are_left_and_the_files_found() {
+        let mut q = QueueView::default();
+        assert_eq!(q.expansion(), None);
+        let folder = |id, state| {
+            let mut f = job(id, state, None, 0);
+            f.is_dir = true;
+            f
+        };
+        let mut views = vec![
+            folder(1, JobState::Expanding),
+            folder(2, JobState::Queued),
+            folder(3, JobState::Queued),
+        ];
+        views.extend((10..1_010).map(|id| job(id, JobState::Queued, Some(26), 0)));
+        views.extend((2_000..2_234).map(|id| job(id, JobState::Done, Some(26), 26)));
+        let _ = q.update(0.0, views);
+        assert_eq!(
+            q.expansion().as_deref(),
+            Some("Listing 3 folders… (1,234 files found)")
+        );
+        // Listed folders leave the queue; their files stay.
+        let _ = q.remove(&[1, 2]);
+        let _ = q.update(0.0, vec![job(5_000, JobState::Queued, Some(1), 0)]);
+        assert_eq!(
+            q.expansion().as_deref(),
+            Some("Listing 1 folder… (1,235 files found)")
+        );
+        let _ = q.remove(&[3]);
+        assert_eq!(q.expansion(), None, "nothing left to list");
     }
 }
