@@ -452,6 +452,37 @@ fn dragging_a_file_onto_a_folder_of_the_same_pane_moves_it_after_asking() {
 }
 
 #[test]
+fn dragging_a_remote_file_onto_a_remote_folder_moves_it_on_the_server_after_asking() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    connect_and_list(&mut h, &server);
+    let local_right = h.state().local_pane_right_edge();
+    let remote_row = |h: &Harness<'_, FerryApp>, label: &str| {
+        h.get_all_by_label(label)
+            .find(|n| n.rect().center().x > local_right)
+            .expect("the row in the remote pane")
+            .rect()
+            .center()
+    };
+    let (from, to) = (remote_row(&h, "hello.txt"), remote_row(&h, "docs"));
+    drag(&mut h, from, to);
+    h.run_steps(3);
+    h.get_by_label("Move?");
+    assert!(
+        server.path("hello.txt").exists(),
+        "nothing moves before the answer"
+    );
+    h.get_by_label("Move").click();
+    wait_until(&mut h, "the file moved on the server", |_| {
+        server.path("docs/hello.txt").is_file()
+    });
+    assert!(!server.path("hello.txt").exists());
+    assert!(h.state().banner.is_none(), "{:?}", h.state().banner);
+}
+
+#[test]
 fn a_data_connection_that_never_opens_shows_the_banner_naming_the_data_channel() {
     use support::fake::{FakeServer, Step, engine_open_script};
     let rt = runtime();

@@ -89,7 +89,7 @@ impl FerryApp {
                         {
                             for PathItem { path: p, .. } in &paths {
                                 let name = p.file_name();
-                                self.engine.handle.send(Command::Rename {
+                                self.send(Command::Rename {
                                     from: p.clone(),
                                     to: folder.join(&name),
                                 });
