@@ -428,6 +428,11 @@ fn tabs_come_back_disconnected_with_their_folders_and_reconnect_when_asked() {
         }),
         ..SavedTab::default()
     });
+    // A second tab on server A's site, and the quick connection active:
+    // each of A's two tabs gets its own answer from the keyring, and the
+    // active tab is left alone.
+    state.tabs.push(state.tabs[0].clone());
+    state.active_tab = 2;
     let prefs = tempfile::tempdir().unwrap();
     let prefs_file = prefs.path().join("preferences.toml");
     std::fs::write(&prefs_file, "[interface]\nreconnect_tabs = true\n").unwrap();
@@ -437,11 +442,14 @@ fn tabs_come_back_disconnected_with_their_folders_and_reconnect_when_asked() {
         Some(&prefs_file),
         state,
     );
-    wait_until(&mut h, "both site tabs connected", |app| {
-        app.tab_views()[..2]
+    wait_until(&mut h, "the three site tabs connected", |app| {
+        let views = app.tab_views();
+        [0, 1, 3]
             .iter()
-            .all(|v| v.state == TabStatus::Connected)
+            .all(|&i| views[i].state == TabStatus::Connected)
     });
+    assert_eq!(h.state().tab_views()[3].title, "Server A");
+    h.state_mut().switch_tab(0);
     wait_until(&mut h, "A listed in /docs", |app| {
         app.remote.path() == Some(&AnyPath::Remote(b"/docs".to_vec())) && !app.remote.is_loading()
     });

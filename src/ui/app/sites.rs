@@ -2,6 +2,7 @@
 //! Manager's events, connecting to (or testing) a site, passwords through the
 //! keyring thread, trusted certificates, import and export.
 
+use super::tabs::SiteTab;
 use super::*;
 
 /// Saved sites: loading, the Site Manager, connecting to a site, passwords,
@@ -287,10 +288,17 @@ impl FerryApp {
 
     /// Connect to `site` with `password`, opening its default folders.
     pub(super) fn start_site(&mut self, site: Site, password: String) {
-        if let Some(tab) = self.site_tab(&site.id) {
-            self.with_tab(tab, |app| app.start_site(site, password));
-            return;
+        match self.site_tab(&site.id) {
+            SiteTab::Active => self.start_site_here(site, password),
+            SiteTab::Other(tab) => {
+                self.with_tab(tab, |app| app.start_site_here(site, password));
+            }
+            SiteTab::Closed => {}
         }
+    }
+
+    /// [`FerryApp::start_site`] in the active tab.
+    fn start_site_here(&mut self, site: Site, password: String) {
         let request = ConnectRequest {
             options: site.connect_options(&password),
             initial_path: site_remote_folder(&site),

@@ -740,27 +740,35 @@ impl FerryApp {
     }
 
     /// Connecting to the saved site `site_id` was asked for in the active tab.
+    /// Several tabs may wait for the same site (tabs restored on start):
+    /// answers come back in the order asked.
     pub(super) fn site_asked_here(&mut self, site_id: &str) {
-        self.tabs.site_waits.retain(|(id, _)| id != site_id);
-        self.tabs
-            .site_waits
-            .push((site_id.to_string(), self.tab.id));
+        // A tab waits for one site at most: the last it asked for.
+        let tab = self.tab.id;
+        self.tabs.site_waits.retain(|(_, t)| *t != tab);
+        self.tabs.site_waits.push((site_id.to_string(), tab));
         if self.last_request.is_none() {
             self.tab.pending_site = Some(site_id.to_string());
         }
     }
 
-    /// The tab that asked to connect to `site_id`, if that is not the active
-    /// one (its password came after the user switched tabs).
-    pub(super) fn site_tab(&mut self, site_id: &str) -> Option<usize> {
-        let at = self
+    /// Which tab a password for `site_id` (from the keyring or typed) goes
+    /// to: the first that asked for it and still waits.
+    pub(super) fn site_tab(&mut self, site_id: &str) -> SiteTab {
+        let Some(at) = self
             .tabs
             .site_waits
             .iter()
-            .position(|(id, _)| id == site_id)?;
+            .position(|(id, _)| id == site_id)
+        else {
+            return SiteTab::Active;
+        };
         let (_, tab) = self.tabs.site_waits.remove(at);
-        let index = self.tabs.slots.iter().position(|s| s.id == tab)?;
-        (index != self.active_tab()).then_some(index)
+        match self.tabs.slots.iter().position(|s| s.id == tab) {
+            None => SiteTab::Closed,
+            Some(index) if index == self.active_tab() => SiteTab::Active,
+            Some(index) => SiteTab::Other(index),
+        }
     }
 
     /// The certificate question comes from the active tab's connection.
@@ -787,6 +795,10 @@ impl FerryApp {
     /// password) for the next start, and send a restored tab back to its
     /// folder if it reconnects to the same server.
     pub(super) fn tab_connecting(&mut self, request: &mut ConnectRequest, site: Option<&str>) {
+        // Connecting to anything ends a wait for a site's password (one
+        // asked for and then cancelled must not land here later).
+        let tab = self.tab.id;
+        self.tabs.site_waits.retain(|(_, t)| *t != tab);
         let same_site = site.is_some() && site == self.connected_site.as_deref();
         let same_login = self.last_request.as_ref().is_some_and(|r| {
             r.options.host == request.options.host
@@ -803,4 +815,14 @@ impl FerryApp {
         form.password.clear();
         self.tab.form = Some(form);
     }
+}
+
+/// Where a saved site's connection goes once its password is known.
+pub(super) enum SiteTab {
+    /// The active tab (it asked, or nothing was recorded).
+    Active,
+    /// Another tab, which asked before the user switched away.
+    Other(usize),
+    /// The tab that asked was closed meanwhile: nothing connects.
+    Closed,
 }
