@@ -235,6 +235,17 @@ mod tests {
     use crate::sync::plan::{Checksums, SyncDirection, SyncOptions, plan_with_state};
     use crate::sync::test_trees::{actions, f, opts, tree};
 
+    /// A both-ways plan, no deletions, no checksums, with `state` if given.
+    fn both_ways(local: &Tree, remote: &Tree, state: Option<&SyncState>) -> Plan {
+        plan_with_state(
+            local,
+            remote,
+            &opts(SyncDirection::Both, false),
+            &Checksums::new(),
+            state,
+        )
+    }
+
     #[test]
     fn paths_survive_escaping_whatever_their_bytes() {
         for path in [
@@ -312,13 +323,7 @@ mod tests {
             ("d", f(5, 0)),
         ]);
         let mut state = SyncState::default();
-        let plan0 = plan_with_state(
-            &synced,
-            &synced,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            None,
-        );
+        let plan0 = both_ways(&synced, &synced, None);
         state.record(
             &plan0,
             &synced,
@@ -342,13 +347,7 @@ mod tests {
             ("c", f(9, 2)),
             ("d", f(5, 0)),
         ]);
-        let plan = plan_with_state(
-            &local,
-            &remote,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            Some(&state),
-        );
+        let plan = both_ways(&local, &remote, Some(&state));
         assert_eq!(
             actions(&plan),
             vec![
@@ -359,13 +358,7 @@ mod tests {
             ]
         );
         // Without the state, the newer time wins c and nothing is a conflict.
-        let blind = plan_with_state(
-            &local,
-            &remote,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            None,
-        );
+        let blind = both_ways(&local, &remote, None);
         assert_eq!(blind.rows[2].action, Action::Upload);
     }
 
@@ -382,13 +375,7 @@ mod tests {
             ("busy/y", f(5, 0)),
         ]);
         let mut state = SyncState::default();
-        let plan0 = plan_with_state(
-            &synced,
-            &synced,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            None,
-        );
+        let plan0 = both_ways(&synced, &synced, None);
         state.record(
             &plan0,
             &synced,
@@ -410,13 +397,7 @@ mod tests {
             ("fresh.txt", f(1, 9)),
         ]);
         let remote = tree(&[("kept.txt", f(5, 0))]);
-        let plan = plan_with_state(
-            &local,
-            &remote,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            Some(&state),
-        );
+        let plan = both_ways(&local, &remote, Some(&state));
         assert_eq!(
             actions(&plan),
             vec![
@@ -448,13 +429,7 @@ mod tests {
             .collect();
         assert_eq!(acts, ["busy/y", "gone.txt", "old"]);
         // Without the state, everything missing there is new again.
-        let blind = plan_with_state(
-            &local,
-            &remote,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            None,
-        );
+        let blind = both_ways(&local, &remote, None);
         assert!(
             blind
                 .rows
@@ -469,13 +444,7 @@ mod tests {
         let local = tree(&[("up.txt", f(5, 0))]);
         let before = tree(&[]);
         let after = tree(&[("up.txt", f(5, 30))]);
-        let ran = plan_with_state(
-            &local,
-            &before,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            None,
-        );
+        let ran = both_ways(&local, &before, None);
         assert_eq!(ran.rows[0].action, Action::Upload);
         let mut state = SyncState::default();
         state.record(
@@ -485,25 +454,13 @@ mod tests {
             &opts(SyncDirection::Both, false).compare,
         );
         assert_eq!(state.files.len(), 1);
-        let next = plan_with_state(
-            &local,
-            &after,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            Some(&state),
-        );
+        let next = both_ways(&local, &after, Some(&state));
         assert_eq!(
             actions(&next),
             vec![("up.txt".into(), Action::Skip, Reason::Unchanged)]
         );
         // Without the state both ways would download it back as newer.
-        let blind = plan_with_state(
-            &local,
-            &after,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            None,
-        );
+        let blind = both_ways(&local, &after, None);
         assert_eq!(blind.rows[0].action, Action::Download);
     }
 
@@ -511,13 +468,7 @@ mod tests {
     fn conflicts_and_failed_copies_keep_what_was_saved_before() {
         let synced = tree(&[("c", f(5, 0)), ("x", f(5, 0))]);
         let mut state = SyncState::default();
-        let plan0 = plan_with_state(
-            &synced,
-            &synced,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            None,
-        );
+        let plan0 = both_ways(&synced, &synced, None);
         state.record(
             &plan0,
             &synced,
@@ -530,13 +481,7 @@ mod tests {
         // but its upload failed: the server still has the old copy.
         let local = tree(&[("c", f(6, 4)), ("x", f(5, 7))]);
         let remote = tree(&[("c", f(7, 3)), ("x", f(5, 0))]);
-        let ran = plan_with_state(
-            &local,
-            &remote,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            Some(&state),
-        );
+        let ran = both_ways(&local, &remote, Some(&state));
         assert_eq!(ran.rows[0].action, Action::Conflict);
         assert_eq!(ran.rows[1].action, Action::Upload);
         state.record(
@@ -547,13 +492,7 @@ mod tests {
         );
         assert_eq!(state, saved);
         // So the next sync still sees both: the conflict and the change to upload.
-        let again = plan_with_state(
-            &local,
-            &remote,
-            &opts(SyncDirection::Both, false),
-            &Checksums::new(),
-            Some(&state),
-        );
+        let again = both_ways(&local, &remote, Some(&state));
         assert_eq!(actions(&again), actions(&ran));
 
         // A file gone from one side is forgotten.
