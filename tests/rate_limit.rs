@@ -413,3 +413,113 @@ async fn lifting_the_global_limit_reaches_a_running_download() {
     });
     assert!(std::fs::read(local.path().join("big.bin")).unwrap() == data);
 }
+
+/// A job's own limit (the queue's "Speed limit…") is saved with the queue: after a restart
+/// the restored job shows it and keeps to it (400 KiB at 200 KiB/s), byte-exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jobs_own_limit_survives_a_restart_of_the_saved_queue() {
+    use ferry::engine::rate_limit::SpeedLimitCommand;
+    use ferry::engine::{AnyPath, Direction, Event, Outbox, PathItem, QueueCommand, queue};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let server = TestServer::start(ServerOptions::default()).await;
+    let data = random_bytes(400 << 10, 77);
+    std::fs::write(server.path("slow.bin"), &data).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let save = state.path().join("queue.json");
+    let start = || {
+        let (tx, events) = std::sync::mpsc::channel();
+        let q = queue::spawn(
+            queue::QueueConfig {
+                backoff: Duration::from_millis(20),
+                save_path: Some(save.clone()),
+                ..queue::QueueConfig::default()
+            },
+            Outbox::new(tx, Arc::new(|| {})),
+        );
+        (q, events)
+    };
+    // Wait on an event matching `pick` (20 s at most), handing back what it picked.
+    fn next<T>(
+        events: &std::sync::mpsc::Receiver<Event>,
+        what: &str,
+        mut pick: impl FnMut(&Event) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = events
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {what} within 20 s"));
+            if let Some(found) = pick(&event) {
+                return found;
+            }
+        }
+    }
+
+    // First run: the job is queued (paused), given a limit, and the app quits.
+    let (q, events) = start();
+    q.command(QueueCommand::PauseQueue { paused: true });
+    q.enqueue(
+        ConnectOptions::new("127.0.0.1", server.addr.port(), USER, PASSWORD),
+        Direction::Download,
+        vec![PathItem {
+            path: AnyPath::Remote(b"/slow.bin".to_vec()),
+            is_dir: false,
+        }],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    let id = next(&events, "the queued job", |e| match e {
+        Event::JobsChanged(views) => views.first().map(|v| v.id),
+        _ => None,
+    });
+    q.command(QueueCommand::SpeedLimit(SpeedLimitCommand::Jobs {
+        ids: vec![id],
+        limit: Some(200 << 10),
+    }));
+    let took_limit = next(&events, "the job's limit", |e| match e {
+        Event::JobLimits { ids, limit } => Some((ids.clone(), *limit)),
+        _ => None,
+    });
+    assert_eq!(took_limit, (vec![id], Some(200 << 10)));
+    drop(q);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&save).is_ok_and(|s| s.contains("limit")) {
+        assert!(Instant::now() < deadline, "the limit was saved on quit");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(events);
+
+    // Second run: the restored job has its limit, and keeps to it once logged in.
+    let (q, events) = start();
+    let restored = next(&events, "the restored job", |e| match e {
+        Event::JobsChanged(views) => views.first().map(|v| v.id),
+        _ => None,
+    });
+    let (ids, limit) = next(&events, "the restored job's limit", |e| match e {
+        Event::JobLimits { ids, limit } => Some((ids.clone(), *limit)),
+        _ => None,
+    });
+    assert_eq!((ids, limit), (vec![restored], Some(200 << 10)));
+    let started = Instant::now();
+    q.login(ConnectOptions::new(
+        "127.0.0.1",
+        server.addr.port(),
+        USER,
+        PASSWORD,
+    ));
+    let outcome = next(&events, "the queue idle", |e| match e {
+        Event::QueueIdle { done, failed, .. } => Some((*done, *failed)),
+        _ => None,
+    });
+    assert_eq!(outcome, (1, 0));
+    let took = started.elapsed().as_secs_f64();
+    assert!(std::fs::read(local.path().join("slow.bin")).unwrap() == data);
+    let least = least_secs(400 << 10, "200K");
+    assert!(
+        took >= least,
+        "the restored job took {took:.2} s, less than {least:.2} s: it ran without its limit"
+    );
+}

@@ -248,14 +248,33 @@ pub enum SpeedLimitCommand {
 }
 
 /// The queue's buckets: one per direction, shared by all its connections,
-/// and one for each job given a limit of its own (drawing from its
-/// direction's as well). The command line's `--limit-rate` is the parent of
-/// both directions, so its path and the window's are the same code.
+/// and one for each group of jobs given a limit of their own (drawing from
+/// its direction's as well): one job, or the files of a folder given one.
+/// The command line's `--limit-rate` is the parent of both directions, so
+/// its path and the window's are the same code.
 pub(crate) struct QueueLimits {
     download: RateLimit,
     upload: RateLimit,
-    /// Jobs with a limit of their own: its bytes per second and bucket.
-    jobs: rustc_hash::FxHashMap<u64, (u64, RateLimit)>,
+    /// The group of each job with a limit of its own.
+    jobs: rustc_hash::FxHashMap<u64, u64>,
+    groups: rustc_hash::FxHashMap<u64, Group>,
+    next_group: u64,
+}
+
+/// Jobs that share one limit of their own (one bucket).
+struct Group {
+    rate: u64,
+    bucket: RateLimit,
+    members: rustc_hash::FxHashSet<u64>,
+}
+
+/// A job's own limit, as the saved queue keeps it: its bytes per second,
+/// and its group (jobs saved with the same `shared` share one bucket, as a
+/// folder's files do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct JobLimit {
+    pub(crate) rate: u64,
+    pub(crate) shared: u64,
 }
 
 impl QueueLimits {
@@ -268,6 +287,8 @@ impl QueueLimits {
             download: direction(),
             upload: direction(),
             jobs: Default::default(),
+            groups: Default::default(),
+            next_group: 1,
         }
     }
 
@@ -281,57 +302,144 @@ impl QueueLimits {
     pub(crate) fn set_global(&self, limits: GlobalLimits) {
         self.download.set(limits.download, limits.burst);
         self.upload.set(limits.upload, limits.burst);
-        for (rate, bucket) in self.jobs.values() {
-            bucket.set(Some(*rate), limits.burst);
+        for group in self.groups.values() {
+            group.bucket.set(Some(group.rate), limits.burst);
         }
     }
 
-    /// Give `job` (going `direction`) its own limit, or take it away. A
-    /// running job's transfer follows at its next chunk: its bucket is
-    /// changed in place.
-    pub(crate) fn set_job(&mut self, job: u64, direction: Direction, limit: Option<u64>) {
-        match (limit, self.jobs.get_mut(&job)) {
-            (None, _) => {
-                if let Some((_, bucket)) = self.jobs.remove(&job) {
-                    // A transfer holding it runs on without a limit of its own.
-                    let burst = self.direction(direction).lock().burst;
-                    bucket.set(None, burst);
+    /// Give `job` (going `direction`) its own limit, or take it away. The
+    /// jobs sharing its bucket (a folder's files) change with it, and a
+    /// running transfer follows at its next chunk: the bucket is changed
+    /// in place. Returns the jobs whose limit changed.
+    pub(crate) fn set_job(
+        &mut self,
+        job: u64,
+        direction: Direction,
+        limit: Option<u64>,
+    ) -> Vec<u64> {
+        let Some(g) = self
+            .jobs
+            .get(&job)
+            .copied()
+            .filter(|g| self.groups.contains_key(g))
+        else {
+            self.jobs.remove(&job);
+            if let Some(rate) = limit {
+                self.new_group(job, direction, rate);
+            }
+            return vec![job];
+        };
+        match limit {
+            Some(rate) => {
+                let Some(group) = self.groups.get_mut(&g) else {
+                    return Vec::new();
+                };
+                group.rate = rate;
+                let burst = group.bucket.lock().burst;
+                group.bucket.set(Some(rate), burst);
+                group.members.iter().copied().collect()
+            }
+            None => {
+                let Some(group) = self.groups.remove(&g) else {
+                    return Vec::new();
+                };
+                // A transfer holding it runs on without a limit of its own.
+                let burst = self.direction(direction).lock().burst;
+                group.bucket.set(None, burst);
+                for id in &group.members {
+                    self.jobs.remove(id);
                 }
-            }
-            (Some(rate), Some((had, bucket))) => {
-                *had = rate;
-                let burst = bucket.lock().burst;
-                bucket.set(Some(rate), burst);
-            }
-            (Some(rate), None) => {
-                let bucket = self.direction(direction).child(Some(rate));
-                self.jobs.insert(job, (rate, bucket));
+                group.members.into_iter().collect()
             }
         }
+    }
+
+    fn new_group(&mut self, job: u64, direction: Direction, rate: u64) -> u64 {
+        let g = self.next_group;
+        self.next_group += 1;
+        let bucket = self.direction(direction).child(Some(rate));
+        let members = std::iter::once(job).collect();
+        self.groups.insert(
+            g,
+            Group {
+                rate,
+                bucket,
+                members,
+            },
+        );
+        self.jobs.insert(job, g);
+        g
+    }
+
+    /// `job`'s own limit, if it has one.
+    pub(crate) fn of_job(&self, job: u64) -> Option<JobLimit> {
+        let g = *self.jobs.get(&job)?;
+        let group = self.groups.get(&g)?;
+        Some(JobLimit {
+            rate: group.rate,
+            shared: g,
+        })
+    }
+
+    /// A job of the saved queue gets back the limit it was saved with;
+    /// `groups` maps the file's groups to this run's, so the jobs that
+    /// shared a bucket share one again.
+    pub(crate) fn restore(
+        &mut self,
+        job: u64,
+        direction: Direction,
+        saved: JobLimit,
+        groups: &mut rustc_hash::FxHashMap<u64, u64>,
+    ) {
+        if let Some(&g) = groups.get(&saved.shared)
+            && let Some(group) = self.groups.get_mut(&g)
+        {
+            group.members.insert(job);
+            self.jobs.insert(job, g);
+            return;
+        }
+        let g = self.new_group(job, direction, saved.rate);
+        groups.insert(saved.shared, g);
     }
 
     /// What `job`'s transfer reads and writes through.
     pub(crate) fn for_job(&self, job: u64, direction: Direction) -> RateLimit {
-        match self.jobs.get(&job) {
-            Some((_, bucket)) => bucket.clone(),
+        match self.jobs.get(&job).and_then(|g| self.groups.get(g)) {
+            Some(group) => group.bucket.clone(),
             None => self.direction(direction).clone(),
         }
     }
 
     /// A folder became these jobs: they share its limit (one bucket, so
     /// the folder as a whole keeps to it). Returns it, to tell the window.
-    pub(crate) fn inherit(&mut self, folder: u64, children: &[u64]) -> Option<u64> {
-        let (rate, bucket) = self.jobs.remove(&folder)?;
+    pub(crate) fn inherit(&mut self, folder: u64, children: &[u64]) -> Option<JobLimit> {
+        let g = self.jobs.remove(&folder)?;
+        let group = self.groups.get_mut(&g)?;
+        group.members.remove(&folder);
         for &id in children {
-            self.jobs.insert(id, (rate, bucket.clone()));
+            group.members.insert(id);
+            self.jobs.insert(id, g);
         }
-        Some(rate)
+        let rate = group.rate;
+        if group.members.is_empty() {
+            self.groups.remove(&g);
+            return None;
+        }
+        Some(JobLimit { rate, shared: g })
     }
 
     /// The jobs left the queue.
     pub(crate) fn forget(&mut self, ids: &[u64]) {
         for id in ids {
-            self.jobs.remove(id);
+            let Some(g) = self.jobs.remove(id) else {
+                continue;
+            };
+            if let Some(group) = self.groups.get_mut(&g) {
+                group.members.remove(id);
+                if group.members.is_empty() {
+                    self.groups.remove(&g);
+                }
+            }
         }
     }
 }
@@ -691,20 +799,62 @@ mod tests {
         q.set_job(1, Direction::Download, Some(50 << 10));
         assert_eq!(running.rate(), Some(50 << 10));
         // A folder's files share its bucket.
-        assert_eq!(q.inherit(1, &[2, 3]), Some(50 << 10));
+        let inherited = q.inherit(1, &[2, 3]).unwrap();
+        assert_eq!(inherited.rate, 50 << 10);
+        assert_eq!(q.of_job(3), Some(inherited));
         assert_eq!(q.for_job(2, Direction::Download).rate(), Some(50 << 10));
         assert_eq!(q.for_job(1, Direction::Download).rate(), Some(2 << 20));
-        // "No limit" leaves the global one.
-        q.set_job(2, Direction::Download, None);
+        // A change to one of them is a change to the folder's limit.
+        let mut changed = q.set_job(3, Direction::Download, Some(60 << 10));
+        changed.sort_unstable();
+        assert_eq!(changed, [2, 3]);
+        assert_eq!(q.of_job(2).map(|l| l.rate), Some(60 << 10));
+        // "No limit" leaves the global one, for the folder's files together.
+        let mut changed = q.set_job(2, Direction::Download, None);
+        changed.sort_unstable();
+        assert_eq!(changed, [2, 3]);
         assert_eq!(q.for_job(2, Direction::Download).rate(), Some(2 << 20));
-        q.forget(&[3]);
         assert_eq!(q.for_job(3, Direction::Download).rate(), Some(2 << 20));
+        assert_eq!(q.of_job(3), None);
+        q.set_job(4, Direction::Download, Some(1 << 10));
+        q.forget(&[4]);
+        assert_eq!(q.for_job(4, Direction::Download).rate(), Some(2 << 20));
+        assert!(q.groups.is_empty(), "a group goes with its last job");
         // The command line's --limit-rate is the parent of both directions.
         let cli = RateLimit::new(1 << 20);
         let q = QueueLimits::new(Some(&cli));
         let up = q.for_job(9, Direction::Upload);
         assert_eq!(up.rate(), None);
         assert!(format!("{up:?}").contains("within RateLimit(1048576 B/s"));
+    }
+
+    #[test]
+    fn restored_jobs_that_shared_a_bucket_share_one_again() {
+        let mut q = QueueLimits::new(None);
+        let mut groups = Default::default();
+        let saved = |rate, shared| JobLimit { rate, shared };
+        // As saved: a folder's two files (group 7) and a file of its own (group 9).
+        q.restore(10, Direction::Download, saved(100, 7), &mut groups);
+        q.restore(11, Direction::Download, saved(100, 7), &mut groups);
+        q.restore(12, Direction::Upload, saved(300, 9), &mut groups);
+        let a = q.for_job(10, Direction::Download);
+        let b = q.for_job(11, Direction::Download);
+        assert!(
+            Arc::ptr_eq(&a.bucket, &b.bucket),
+            "one bucket for the folder"
+        );
+        assert_eq!(a.rate(), Some(100));
+        let c = q.for_job(12, Direction::Upload);
+        assert!(!Arc::ptr_eq(&a.bucket, &c.bucket));
+        assert_eq!(c.rate(), Some(300));
+        assert_eq!(
+            q.of_job(10).map(|l| l.shared),
+            q.of_job(11).map(|l| l.shared)
+        );
+        assert_ne!(
+            q.of_job(10).map(|l| l.shared),
+            q.of_job(12).map(|l| l.shared)
+        );
     }
 
     #[test]

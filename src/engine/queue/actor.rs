@@ -361,6 +361,7 @@ impl Queue {
             },
             stopping: None,
             saved: None,
+            limit: None,
         }
     }
 
@@ -617,11 +618,15 @@ impl Queue {
                     })
                     .collect();
                 let ids: Vec<u64> = children.iter().map(|j| j.view.id).collect();
+                let mut children = children;
                 if let Some(limit) = self.limits.inherit(id, &ids) {
+                    for child in &mut children {
+                        child.limit = Some(limit);
+                    }
                     let ids = ids.clone();
                     self.out.send(Event::JobLimits {
                         ids,
-                        limit: Some(limit),
+                        limit: Some(limit.rate),
                     });
                 }
                 let folder_saved = self.jobs.get(id).is_some_and(|j| j.saved.is_some());
@@ -840,17 +845,30 @@ impl Queue {
             SpeedLimitCommand::Global(limits) => self.limits.set_global(limits),
             SpeedLimitCommand::Jobs { ids, limit } => {
                 let mut took = Vec::new();
+                // The jobs sharing a bucket change together: each once.
+                let mut seen = rustc_hash::FxHashSet::default();
                 for id in ids {
                     let Some(job) = self.jobs.get(id) else {
                         continue;
                     };
-                    if !job.view.state.is_pending() {
+                    if !job.view.state.is_pending() || seen.contains(&id) {
                         continue;
                     }
-                    self.limits.set_job(id, job.view.direction, limit);
-                    took.push(id);
+                    for changed in self.limits.set_job(id, job.view.direction, limit) {
+                        if seen.insert(changed) {
+                            took.push(changed);
+                        }
+                    }
+                }
+                for &id in &took {
+                    let saved = self.limits.of_job(id);
+                    if let Some(mut job) = self.jobs.get_mut(id) {
+                        job.limit = saved;
+                    }
                 }
                 if !took.is_empty() {
+                    // Saved with the jobs, so a restart keeps it.
+                    self.changed(&took);
                     self.out.send(Event::JobLimits { ids: took, limit });
                 }
             }
@@ -942,6 +960,9 @@ impl Queue {
     /// Add the saved jobs after those already queued.
     fn apply_saved(&mut self, saved: Loaded) {
         let mut restored = Vec::new();
+        // The file's limit groups, as this run's.
+        let mut groups = rustc_hash::FxHashMap::default();
+        let mut limited: rustc_hash::FxHashMap<u64, Vec<u64>> = Default::default();
         for saved_job in saved.jobs {
             let Some(source) = saved_job.source.path() else {
                 continue;
@@ -965,6 +986,13 @@ impl Queue {
             let mut job = self.new_job(saved_job.direction, child, &saved_job.site);
             job.resume = true;
             job.view.priority = saved_job.priority;
+            if let Some(limit) = saved_job.limit {
+                let id = job.view.id;
+                self.limits
+                    .restore(id, saved_job.direction, limit, &mut groups);
+                job.limit = self.limits.of_job(id);
+                limited.entry(limit.rate).or_default().push(id);
+            }
             if job.view.state == JobState::Queued {
                 job.view.error = Some(format!(
                     "waiting for you to connect to {} (from the last session)",
@@ -974,6 +1002,12 @@ impl Queue {
             restored.push(job);
         }
         self.push_back(restored);
+        for (rate, ids) in limited {
+            self.out.send(Event::JobLimits {
+                ids,
+                limit: Some(rate),
+            });
+        }
     }
 }
 

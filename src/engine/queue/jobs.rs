@@ -9,6 +9,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::super::protocol::{JobState, JobView, MoveTo, OnExisting, Priority};
+use super::super::rate_limit::JobLimit;
 use super::super::transfer::Known;
 use super::SiteKey;
 use super::journal::Written;
@@ -29,6 +30,8 @@ pub(super) struct Job {
     pub(super) stopping: Option<Stop>,
     /// What the saved queue holds of it (None: it is not in the file).
     pub(super) saved: Option<Written>,
+    /// Its own speed limit, as saved (the bucket is the queue's `QueueLimits`).
+    pub(super) limit: Option<JobLimit>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

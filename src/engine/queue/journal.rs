@@ -20,6 +20,7 @@ use rustc_hash::FxHashSet;
 
 use super::super::Outbox;
 use super::super::protocol::{AnyPath, Direction, Event, Priority};
+use super::super::rate_limit::JobLimit;
 use super::SiteKey;
 use super::jobs::Job;
 use super::store::{JOURNAL_HEADER, Record, SavedJob, SavedPath, line};
@@ -39,6 +40,7 @@ pub(super) struct Written {
     priority: Priority,
     /// A hash of the error of a failed job (its text is in the file).
     error: u64,
+    limit: Option<JobLimit>,
 }
 
 impl Written {
@@ -56,6 +58,7 @@ impl Written {
             failed,
             priority: job.view.priority,
             error,
+            limit: job.limit,
         }
     }
 }
@@ -82,6 +85,7 @@ struct Copied {
     error: Option<String>,
     priority: Priority,
     site: Arc<SiteKey>,
+    limit: Option<JobLimit>,
 }
 
 impl Pending {
@@ -101,6 +105,7 @@ impl Pending {
                 error: v.error.clone().filter(|_| failed),
                 priority: v.priority,
                 site: job.site.clone(),
+                limit: job.limit,
             }),
         }
     }
@@ -120,6 +125,7 @@ impl Pending {
                     error: job.error,
                     priority: job.priority,
                     site: (*job.site).clone(),
+                    limit: job.limit,
                 },
             },
             Pending::Other(record) => record,
@@ -198,6 +204,7 @@ impl Journal {
                     failed: w.failed,
                     error: job.view.error.clone().filter(|_| w.failed),
                     priority: w.priority,
+                    limit: w.limit,
                 });
                 job.saved = Some(w);
             }
@@ -498,6 +505,7 @@ mod tests {
                     port: 21,
                     user: "u".into(),
                 },
+                limit: None,
             },
         })
     }
@@ -537,6 +545,7 @@ mod tests {
             failed: true,
             error: Some("550 gone".into()),
             priority: Priority::High,
+            limit: None,
         }));
         records.push(Pending::Other(Record::Place {
             key: 12_000,

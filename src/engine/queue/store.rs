@@ -18,6 +18,7 @@ use rustc_hash::FxHashMap;
 
 use super::SiteKey;
 use crate::engine::protocol::{AnyPath, Direction, Priority};
+use crate::engine::rate_limit::JobLimit;
 
 /// The first line of a journal.
 pub(super) const JOURNAL_HEADER: &str = "{\"ferry_queue_journal\":2}";
@@ -44,6 +45,9 @@ pub(super) enum Record {
         failed: bool,
         error: Option<String>,
         priority: Priority,
+        /// Its own speed limit (absent: none; files before it had none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<JobLimit>,
     },
     /// A kept job moved in the queue order.
     Place { key: u64, place: Vec<u32> },
@@ -94,11 +98,13 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Loaded, String> {
                 failed,
                 error,
                 priority,
+                limit,
             }) => {
                 if let Some((_, job)) = jobs.get_mut(&key) {
                     job.failed = failed;
                     job.error = error;
                     job.priority = priority;
+                    job.limit = limit;
                 }
             }
             Ok(Record::Place { key, place }) => {
@@ -144,6 +150,9 @@ pub(super) struct SavedJob {
     #[serde(default)]
     pub(super) priority: Priority,
     pub(super) site: SiteKey,
+    /// Its own speed limit (absent: none; files before it had none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) limit: Option<JobLimit>,
 }
 
 /// A path as bytes, percent-encoded so any name survives JSON.
@@ -218,6 +227,7 @@ mod tests {
                 port: 21,
                 user: "u".into(),
             },
+            limit: None,
         }
     }
 
@@ -259,6 +269,10 @@ mod tests {
                 failed: true,
                 error: Some("550 gone".into()),
                 priority: Priority::High,
+                limit: Some(JobLimit {
+                    rate: 200 << 10,
+                    shared: 9,
+                }),
             },
             &mut out,
         );
@@ -273,7 +287,55 @@ mod tests {
         assert!(loaded.jobs[2].failed);
         assert_eq!(loaded.jobs[2].error.as_deref(), Some("550 gone"));
         assert_eq!(loaded.jobs[2].priority, Priority::High);
+        assert_eq!(
+            loaded.jobs[2].limit,
+            Some(JobLimit {
+                rate: 200 << 10,
+                shared: 9
+            })
+        );
+        assert_eq!(loaded.jobs[0].limit, None);
         assert_eq!((loaded.damaged, loaded.torn), (0, false));
+    }
+
+    #[test]
+    fn a_jobs_own_speed_limit_is_saved_with_it_and_older_records_have_none() {
+        let mut job = saved("a");
+        job.limit = Some(JobLimit {
+            rate: 500 << 10,
+            shared: 4,
+        });
+        let mut out = format!("{JOURNAL_HEADER}\n").into_bytes();
+        line(
+            &Record::Add {
+                key: 1,
+                place: vec![1],
+                job,
+            },
+            &mut out,
+        );
+        // Records as a Ferry without per-job limits wrote them.
+        out.extend_from_slice(br#"{"op":"add","key":2,"place":[2],"job":{"direction":"Download","source":{"Remote":"/r/b"},"target":{"Local":"/l/b"},"is_dir":false,"size":3,"failed":false,"error":null,"priority":"Normal","site":{"host":"h","port":21,"user":"u"}}}"#);
+        out.push(b'\n');
+        let loaded = parse(&out).unwrap();
+        assert_eq!(names(&loaded), ["a", "b"]);
+        assert_eq!(
+            loaded.jobs[0].limit.map(|l| (l.rate, l.shared)),
+            Some((500 << 10, 4))
+        );
+        assert_eq!(loaded.jobs[1].limit, None);
+        assert_eq!(loaded.damaged, 0);
+        // A job without a limit writes no field for it (as before).
+        let mut plain = Vec::new();
+        line(
+            &Record::Add {
+                key: 3,
+                place: vec![3],
+                job: saved("c"),
+            },
+            &mut plain,
+        );
+        assert!(!String::from_utf8(plain).unwrap().contains("limit"));
     }
 
     #[test]
