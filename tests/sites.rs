@@ -275,6 +275,8 @@ const SITEMANAGER: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="ye
             <Comments />
             <LocalDir />
             <RemoteDir>1 0 3 pub 5 linux</RemoteDir>
+            <SyncBrowsing>0</SyncBrowsing>
+            <DirectoryComparison>0</DirectoryComparison>
         </Server>
         <Folder expanded="1">Work
             <Server>
@@ -290,6 +292,8 @@ const SITEMANAGER: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="ye
                 <Comments>the build box</Comments>
                 <LocalDir>/home/alice/work</LocalDir>
                 <RemoteDir>1 0 4 home 5 alice 8 my files</RemoteDir>
+                <SyncBrowsing>1</SyncBrowsing>
+                <DirectoryComparison>0</DirectoryComparison>
             </Server>
             <Folder expanded="0">Clients
                 <Server>
@@ -357,6 +361,7 @@ fn filezilla_sites_import_with_folders_and_the_password_goes_to_the_keyring() {
     assert_eq!(mirror.mode, ConnectionMode::Auto);
     assert_eq!(mirror.remote_folder.as_deref(), Some("/pub/linux"));
     assert!(mirror.folder.is_empty());
+    assert!(!mirror.sync_browsing, "<SyncBrowsing>0</SyncBrowsing>");
 
     assert_eq!(intranet.folder, ["Work"]);
     assert_eq!(
@@ -378,6 +383,7 @@ fn filezilla_sites_import_with_folders_and_the_password_goes_to_the_keyring() {
         Some(PathBuf::from("/home/alice/work"))
     );
     assert_eq!(intranet.comment, "the build box");
+    assert!(intranet.sync_browsing, "<SyncBrowsing>1</SyncBrowsing>");
     assert!(intranet.remember_password);
     assert_eq!(
         secrets.get(&intranet.id).unwrap().as_deref(),
@@ -390,6 +396,10 @@ fn filezilla_sites_import_with_folders_and_the_password_goes_to_the_keyring() {
         (Protocol::ExplicitTls, LogonType::Ask)
     );
     assert_eq!(ftps.mode, ConnectionMode::Passive);
+    assert!(
+        !ftps.sync_browsing,
+        "no <SyncBrowsing>: off, as in FileZilla"
+    );
     assert!(!ftps.remember_password);
     assert_eq!(secrets.get(&ftps.id).unwrap(), None);
 

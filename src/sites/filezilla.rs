@@ -1,5 +1,5 @@
 //! Import of FileZilla's `sitemanager.xml`: folders, servers and their
-//! settings become sites; saved passwords (base64 in FileZilla's file) go
+//! settings (synchronized browsing included) become sites; saved passwords (base64 in FileZilla's file) go
 //! into the keyring, never into Ferry's file.
 
 use std::fs;
@@ -176,6 +176,8 @@ fn import_server(
     site.local_folder = field(server, "LocalDir").map(Into::into);
     site.remote_folder = field(server, "RemoteDir").and_then(decode_remote_dir);
     site.comment = field(server, "Comments").unwrap_or_default().to_string();
+    // FileZilla's "Use synchronized browsing" (Advanced tab): 1 on, 0 off.
+    site.sync_browsing = field(server, "SyncBrowsing") == Some("1");
 
     if site.logon == LogonType::Normal {
         match password(server) {
