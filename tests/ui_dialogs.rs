@@ -248,7 +248,11 @@ fn dialog_harness(form: ConnectForm) -> Harness<'static, Dialog> {
             _ => {}
         },
         Dialog {
-            dialog: ConnectDialog { open: true, form },
+            dialog: ConnectDialog {
+                open: true,
+                form,
+                ..Default::default()
+            },
             requests: Vec::new(),
             tests: Vec::new(),
         },

@@ -1398,7 +1398,7 @@ fn transfer_type_and_segments_chosen_in_the_manager_are_saved_and_used_by_downlo
     scroll_to(&mut h, "Transfer type");
     assert_eq!(
         lowest(&h, "Transfer type").value().as_deref(),
-        Some("As in Preferences")
+        Some("As in Preferences (Binary)")
     );
     choose(&mut h, "Transfer type", "ASCII");
     h.check_accessibility();

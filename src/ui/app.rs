@@ -468,6 +468,7 @@ impl FerryApp {
             dialog: ConnectDialog {
                 open: false,
                 form: state.last_form.clone(),
+                prefs_choices: Default::default(),
             },
             state,
             engine,

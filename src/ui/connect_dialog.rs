@@ -4,6 +4,7 @@
 
 use eframe::egui;
 
+use super::connect_form::PrefsChoices;
 pub use super::connect_form::widget::buttons_layout;
 use super::connect_form::widget::{
     FormRows, PasswordPrompt, PromptOutcome, WIDE, grid, password_prompt,
@@ -47,6 +48,8 @@ enum Outcome {
 pub struct ConnectDialog {
     pub open: bool,
     pub form: ConnectForm,
+    /// What "As in Preferences" stands for (the app sets it from them).
+    pub prefs_choices: crate::ui::connect_form::PrefsChoices,
 }
 
 /// What the user asked for in the dialog.
@@ -119,7 +122,14 @@ impl ConnectDialog {
                             PromptOutcome::Back => Outcome::Back,
                         }
                     }
-                    None => form_ui(ui, &mut self.form, &mut scratch, max_height, &mut text_ids),
+                    None => form_ui(
+                        ui,
+                        &mut self.form,
+                        &self.prefs_choices,
+                        &mut scratch,
+                        max_height,
+                        &mut text_ids,
+                    ),
                 };
                 let from_text_field = focused_before.is_none_or(|f| text_ids.contains(&f));
                 if matches!(outcome, Outcome::Nothing) && enter && from_text_field {
@@ -197,6 +207,7 @@ impl ConnectDialog {
 fn form_ui(
     ui: &mut egui::Ui,
     form: &mut ConnectForm,
+    prefs: &PrefsChoices,
     scratch: &mut Scratch,
     max_height: f32,
     text_ids: &mut Vec<egui::Id>,
@@ -206,7 +217,7 @@ fn form_ui(
 
     let errors = form.validate().err().unwrap_or_default();
     let weak = ui.visuals().weak_text_color();
-    let mut rows = FormRows::new("ferry-connect", &errors, &mut scratch.gate);
+    let mut rows = FormRows::new("ferry-connect", &errors, &mut scratch.gate, prefs);
 
     egui::ScrollArea::vertical()
         .max_height(max_height)

@@ -211,6 +211,8 @@ pub struct SiteManager {
     pub saving: bool,
     /// What a new site starts with (the app sets it from the preferences).
     pub new_site_defaults: crate::prefs::ConnectionDefaults,
+    /// What "As in Preferences" stands for (the app sets it from them).
+    pub prefs_choices: crate::ui::connect_form::PrefsChoices,
     /// The last Connect was "Open in new tab": the app opens one first.
     pub in_new_tab: bool,
 }
@@ -224,6 +226,9 @@ impl SiteManager {
             work: sites.clone(),
             collapsed: std::mem::take(&mut self.collapsed),
             folder_picker: self.folder_picker.clone(),
+            // What the app told it of the preferences.
+            new_site_defaults: self.new_site_defaults,
+            prefs_choices: std::mem::take(&mut self.prefs_choices),
             ..SiteManager::default()
         };
         self.selected = select
@@ -1282,7 +1287,7 @@ impl SiteManager {
             ui,
             &mut site,
             &mut form,
-            FormRows::new("ferry-site", &errors, gate),
+            FormRows::new("ferry-site", &errors, gate, &self.prefs_choices),
             keyring,
             focus_name,
             picking,

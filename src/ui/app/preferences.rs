@@ -155,6 +155,9 @@ impl FerryApp {
         follow_connection_defaults(&mut self.quick.form, &old.connection, &new.connection);
         follow_connection_defaults(&mut self.dialog.form, &old.connection, &new.connection);
         self.site_manager.new_site_defaults = new.connection;
+        let choices = crate::ui::connect_form::PrefsChoices::of(&new);
+        self.dialog.prefs_choices = choices.clone();
+        self.site_manager.prefs_choices = choices;
         if initial || new.filters != old.filters {
             self.use_filters();
         }

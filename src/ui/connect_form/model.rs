@@ -46,6 +46,49 @@ pub mod field {
 // The form's choices are the saved sites' own types; what the window needs
 // on top of them (labels, the order of the lists) is here.
 
+/// What Preferences hold for the choices a connection can leave to them,
+/// so that "As in Preferences" can say what that is (the app sets it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrefsChoices {
+    pub transfer_type: TypeChoice,
+    /// Segments per large download (1: one stream).
+    pub segments: u16,
+    /// The proxy, as a URL without its password; empty: none.
+    pub proxy: String,
+}
+
+impl Default for PrefsChoices {
+    fn default() -> Self {
+        PrefsChoices::of(&crate::prefs::Preferences::default())
+    }
+}
+
+impl PrefsChoices {
+    pub fn of(prefs: &crate::prefs::Preferences) -> PrefsChoices {
+        PrefsChoices {
+            transfer_type: prefs.text.transfer_type,
+            segments: prefs.transfers.segments,
+            // Shown as a URL, never with a password (a hand-edited file
+            // may hold one, even in an address that does not parse).
+            proxy: match crate::ftp::Proxy::parse(&prefs.network.proxy) {
+                Ok(proxy) => proxy.url(),
+                Err(_) if prefs.network.proxy.trim().is_empty() => String::new(),
+                Err(_) => "an address that is not valid".into(),
+            },
+        }
+    }
+
+    /// The proxy field's hint: what an empty field uses.
+    pub fn proxy_hint(&self) -> String {
+        let proxy = if self.proxy.is_empty() {
+            "none"
+        } else {
+            &self.proxy
+        };
+        format!("As in Preferences ({proxy})")
+    }
+}
+
 /// The transfer type choices of a connection: the Preferences', or one.
 pub const TRANSFER_TYPES: [Option<TypeChoice>; 4] = [
     None,
@@ -54,19 +97,35 @@ pub const TRANSFER_TYPES: [Option<TypeChoice>; 4] = [
     Some(TypeChoice::Auto),
 ];
 
-/// A transfer type choice's name in the list, and one line saying what it does.
-pub fn describe_transfer_type(t: Option<TypeChoice>) -> (&'static str, &'static str) {
+/// A transfer type choice's name in the list (the Preferences' one says
+/// what they hold), and one line saying what it does.
+pub fn describe_transfer_type(
+    t: Option<TypeChoice>,
+    prefs: &PrefsChoices,
+) -> (String, &'static str) {
     match t {
         None => (
-            "As in Preferences",
-            "The transfer type chosen in Preferences (Binary unless changed).",
+            format!(
+                "As in Preferences ({})",
+                transfer_type_name(prefs.transfer_type).0
+            ),
+            "The transfer type chosen in Preferences, now and after a change there.",
         ),
-        Some(TypeChoice::Binary) => ("Binary", "Every byte as it is: right for every file."),
-        Some(TypeChoice::Ascii) => (
+        Some(t) => {
+            let (name, what) = transfer_type_name(t);
+            (name.to_string(), what)
+        }
+    }
+}
+
+fn transfer_type_name(t: TypeChoice) -> (&'static str, &'static str) {
+    match t {
+        TypeChoice::Binary => ("Binary", "Every byte as it is: right for every file."),
+        TypeChoice::Ascii => (
             "ASCII",
             "Line ends converted between the server's and this computer's (TYPE A); text only, never resumed.",
         ),
-        Some(TypeChoice::Auto) => (
+        TypeChoice::Auto => (
             "Auto",
             "ASCII for the text endings in Preferences (.txt, .html, …) when the server's line ends differ from this computer's; Binary otherwise.",
         ),
@@ -89,15 +148,21 @@ pub fn segment_choices(current: Option<u16>) -> Vec<Option<u16>> {
     choices
 }
 
-/// A segment choice's name in the list, and one line saying what it does.
-/// 0 (as a site's file may say) means the Preferences', as it does when
-/// connecting.
-pub fn describe_segments(n: Option<u16>) -> (String, &'static str) {
+/// A segment choice's name in the list (the Preferences' one says what
+/// they hold), and one line saying what it does. 0 (as a site's file may
+/// say) means the Preferences', as it does when connecting.
+pub fn describe_segments(n: Option<u16>, prefs: &PrefsChoices) -> (String, &'static str) {
     match n {
-        None | Some(0) => (
-            "As in Preferences".into(),
-            "The segments set in Preferences (one stream unless changed).",
-        ),
+        None | Some(0) => {
+            let held = match prefs.segments {
+                0 | 1 => "one stream".to_string(),
+                n => format!("{} segments", usize::from(n).min(MAX_SEGMENTS)),
+            };
+            (
+                format!("As in Preferences ({held})"),
+                "The segments set in Preferences, now and after a change there.",
+            )
+        }
         Some(1) => ("1 (one stream)".into(), "Every download in one stream."),
         Some(n) if usize::from(n) > MAX_SEGMENTS => (
             format!("{n}, used as {MAX_SEGMENTS}"),
@@ -1475,12 +1540,54 @@ mod tests {
         assert_eq!(segment_choices(Some(4)), usual);
         assert_eq!(segment_choices(Some(0)), usual);
         // 0 is the Preferences' (as when connecting); above the cap says so.
-        assert_eq!(describe_segments(Some(0)).0, describe_segments(None).0);
-        assert_eq!(describe_segments(Some(40)).0, "40, used as 16");
-        assert_eq!(describe_segments(Some(1)).0, "1 (one stream)");
+        let prefs = PrefsChoices::default();
+        assert_eq!(
+            describe_segments(Some(0), &prefs).0,
+            describe_segments(None, &prefs).0
+        );
+        assert_eq!(describe_segments(Some(40), &prefs).0, "40, used as 16");
+        assert_eq!(describe_segments(Some(1), &prefs).0, "1 (one stream)");
         for t in TRANSFER_TYPES {
-            assert!(!describe_transfer_type(t).1.is_empty());
+            assert!(!describe_transfer_type(t, &prefs).1.is_empty());
         }
+    }
+
+    #[test]
+    fn as_in_preferences_says_what_preferences_hold() {
+        let mut prefs = PrefsChoices::default();
+        assert_eq!(
+            describe_transfer_type(None, &prefs).0,
+            "As in Preferences (Binary)"
+        );
+        assert_eq!(
+            describe_segments(None, &prefs).0,
+            "As in Preferences (one stream)"
+        );
+        assert_eq!(prefs.proxy_hint(), "As in Preferences (none)");
+        prefs.transfer_type = TypeChoice::Auto;
+        prefs.segments = 40;
+        let mut full = crate::prefs::Preferences::default();
+        full.network.proxy = "socks5://me:secret@proxy.example:1080".into();
+        prefs.proxy = PrefsChoices::of(&full).proxy;
+        assert_eq!(prefs.proxy, "socks5://me@proxy.example:1080", "no password");
+        assert_eq!(
+            describe_transfer_type(None, &prefs).0,
+            "As in Preferences (Auto)"
+        );
+        assert_eq!(
+            describe_segments(Some(0), &prefs).0,
+            "As in Preferences (16 segments)",
+            "at most what Ferry opens"
+        );
+        assert_eq!(
+            prefs.proxy_hint(),
+            "As in Preferences (socks5://me@proxy.example:1080)"
+        );
+        // A choice of its own names only itself.
+        assert_eq!(
+            describe_transfer_type(Some(TypeChoice::Ascii), &prefs).0,
+            "ASCII"
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@
 use eframe::egui;
 
 use super::model::{
-    ANONYMOUS_USER, ConnectForm, ConnectionMode, ErrorGate, LogonType, Protocol, TRANSFER_TYPES,
-    TransferMode, describe_segments, describe_transfer_type, error_for, field, looks_like_url,
-    segment_choices,
+    ANONYMOUS_USER, ConnectForm, ConnectionMode, ErrorGate, LogonType, PrefsChoices, Protocol,
+    TRANSFER_TYPES, TransferMode, describe_segments, describe_transfer_type, error_for, field,
+    looks_like_url, segment_choices,
 };
 
 /// The width of the wide inputs (host, user, password, …).
@@ -48,6 +48,8 @@ pub struct FormRows<'a> {
     pub text_ids: Vec<egui::Id>,
     /// The host input, for the caller to focus.
     pub host: Option<egui::Response>,
+    /// What the "As in Preferences" choices stand for.
+    pub prefs: &'a PrefsChoices,
 }
 
 impl<'a> FormRows<'a> {
@@ -55,6 +57,7 @@ impl<'a> FormRows<'a> {
         id: &'static str,
         errors: &'a [(&'static str, String)],
         gate: &'a mut ErrorGate,
+        prefs: &'a PrefsChoices,
     ) -> FormRows<'a> {
         FormRows {
             id,
@@ -63,6 +66,7 @@ impl<'a> FormRows<'a> {
             password_hint: "",
             text_ids: Vec::new(),
             host: None,
+            prefs,
         }
     }
 
@@ -235,13 +239,14 @@ impl<'a> FormRows<'a> {
     /// Transfer type and segments, each "As in Preferences" unless chosen
     /// here (FileZilla keeps these on a site's "Transfer Settings").
     pub fn transfer(&mut self, ui: &mut egui::Ui, form: &mut ConnectForm) {
+        let prefs = self.prefs;
         choice_row(
             ui,
             (self.id, "transfer-type"),
             field::TRANSFER_TYPE,
             &mut form.transfer_type,
             &TRANSFER_TYPES,
-            describe_transfer_type,
+            |t| describe_transfer_type(t, prefs),
         );
         let choices = segment_choices(form.segments);
         choice_row(
@@ -250,7 +255,7 @@ impl<'a> FormRows<'a> {
             field::SEGMENTS,
             &mut form.segments,
             &choices,
-            describe_segments,
+            |n| describe_segments(n, prefs),
         );
     }
 
@@ -314,11 +319,12 @@ impl<'a> FormRows<'a> {
                  that cannot be reached; then Ferry uses the server's own address instead.",
             );
         ui.end_row();
+        let proxy_hint = self.prefs.proxy_hint();
         self.checked_text(
             ui,
             field::PROXY,
             &mut form.proxy,
-            |e| e.hint_text("As in Preferences").desired_width(WIDE),
+            |e| e.hint_text(proxy_hint).desired_width(WIDE),
             "Connect through a proxy: socks5://host:1080 (Ferry resolves names), \
              socks5h://… (the proxy resolves them) or http://host:3128 (HTTP CONNECT), \
              with user@ before the host when it wants a login. A password typed as \
@@ -409,7 +415,7 @@ fn choice_row<T: Copy + PartialEq, S: Into<egui::WidgetText>>(
     label: &str,
     value: &mut T,
     choices: &[T],
-    describe: fn(T) -> (S, &'static str),
+    describe: impl Fn(T) -> (S, &'static str),
 ) {
     let weak = ui.visuals().weak_text_color();
     let label = ui.label(label);
