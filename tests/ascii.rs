@@ -7,14 +7,13 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use ferry::engine::transfer::{Existing, Known, download_file, part_path, upload_file};
 use ferry::ftp::ascii::TypeChoice;
 use ferry::ftp::log::LogLine;
 use ferry::ftp::{ConnectOptions, Session, SharedLog};
+use support::cli::ferry;
 use support::fake::{FakeServer, Step, login_script};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
 
@@ -234,23 +233,6 @@ async fn auto_chooses_ascii_for_text_endings_on_a_windows_server_only() {
         "{:?}",
         report.commands
     );
-}
-
-async fn ferry(args: &[&str], cwd: &Path) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let cwd = cwd.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(&args)
-            .current_dir(&cwd)
-            .env("FERRY_CONFIG_DIR", cwd.join(".config"))
-            .env("FERRY_PASSWORD", PASSWORD)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run ferry")
-    })
-    .await
-    .expect("join")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

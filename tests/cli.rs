@@ -5,6 +5,7 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 
+use support::cli::Ferry;
 use support::server::{PASSWORD, ServerOptions, TestServer};
 use support::{random_bytes, sha256_hex};
 
@@ -26,38 +27,16 @@ async fn ferry_with_password(args: &[&str], cwd: &Path, password: &str) -> Outpu
 }
 
 async fn ferry_once(args: &[&str], cwd: &Path, password: &str) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let cwd = cwd.to_path_buf();
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(&args)
-            .current_dir(cwd)
-            .env("FERRY_PASSWORD", password)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run ferry")
-    })
-    .await
-    .expect("join")
+    Ferry::new(args)
+        .cwd(cwd)
+        .password(Some(password))
+        .run()
+        .await
 }
 
 /// Run `ferry ARGS` with `config` as its config folder and the test password.
 async fn ferry_with_config(args: &[&str], cwd: &Path, config: &Path) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let (cwd, config) = (cwd.to_path_buf(), config.to_path_buf());
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(&args)
-            .current_dir(cwd)
-            .env("FERRY_CONFIG_DIR", config)
-            .env("FERRY_PASSWORD", PASSWORD)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run ferry")
-    })
-    .await
-    .expect("join")
+    Ferry::new(args).cwd(cwd).config(config).run().await
 }
 
 fn stderr(o: &Output) -> String {
@@ -647,13 +626,9 @@ async fn a_legacy_charset_names_local_files_right_and_keeps_the_server_bytes() {
 /// Run `ferry ARGS` with `input` on its standard input.
 async fn ferry_with_stdin(args: &[&str], cwd: &Path, input: Vec<u8>) -> Output {
     use std::io::Write;
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let cwd = cwd.to_path_buf();
+    let mut command = Ferry::new(args).cwd(cwd).command();
     tokio::task::spawn_blocking(move || {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(&args)
-            .current_dir(cwd)
-            .env("FERRY_PASSWORD", PASSWORD)
+        let mut child = command
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -917,13 +892,10 @@ struct ServeDemo {
 impl ServeDemo {
     /// Start `ferry serve-demo ARGS` and read its URL and folder from what it prints.
     async fn start(args: &[&str]) -> ServeDemo {
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let mut command = Ferry::new(std::iter::once(&"serve-demo").chain(args)).command();
         tokio::task::spawn_blocking(move || {
             use std::io::BufRead;
-            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-                .arg("serve-demo")
-                .args(&args)
-                .stdin(std::process::Stdio::null())
+            let mut child = command
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .expect("run ferry serve-demo");
@@ -1051,15 +1023,9 @@ async fn serve_demo_serves_a_chosen_folder_on_a_chosen_port_and_keeps_it() {
     );
 
     // The port is taken now: a second server says so and exits.
-    let second = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(["serve-demo", "--port", &port.to_string()])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let second = Ferry::new(["serve-demo", "--port", &port.to_string()])
+        .run()
+        .await;
     assert!(!second.status.success());
     assert!(stderr(&second).contains("--port"), "{}", stderr(&second));
 

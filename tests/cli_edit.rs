@@ -8,7 +8,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use support::server::{PASSWORD, ServerOptions, TestServer};
+use support::cli::Ferry;
+use support::server::{ServerOptions, TestServer};
 
 /// An executable script `body` (sh) in `dir`.
 fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
@@ -22,29 +23,16 @@ fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
 /// Run `ferry edit URL` with `EDITOR=editor`, temporary files in `tmp`, no
 /// VISUAL and an empty config folder.
 async fn edit(url: String, editor: Option<&Path>, tmp: &Path, env: &[(&str, &str)]) -> Output {
-    let editor = editor.map(Path::to_path_buf);
-    let tmp = tmp.to_path_buf();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"));
-        cmd.args(["edit", &url])
-            .env("FERRY_PASSWORD", PASSWORD)
-            .env("TMPDIR", &tmp)
-            .env("FERRY_CONFIG_DIR", tmp.join("config"))
-            .env_remove("VISUAL")
-            .env_remove("EDITOR")
-            .envs(env)
-            .stdin(std::process::Stdio::null());
-        if let Some(e) = editor {
-            cmd.env("EDITOR", e);
-        }
-        cmd.output().expect("run ferry")
-    })
-    .await
-    .expect("join")
+    let mut ferry = Ferry::new(["edit", &url])
+        .env("TMPDIR", tmp)
+        .config(tmp.join("config"))
+        .env_remove("VISUAL")
+        .env_remove("EDITOR")
+        .envs(env.iter().copied());
+    if let Some(e) = editor {
+        ferry = ferry.env("EDITOR", e);
+    }
+    ferry.run().await
 }
 
 fn stderr(o: &Output) -> String {

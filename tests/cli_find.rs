@@ -5,22 +5,12 @@ mod support;
 use std::process::Output;
 use std::time::{Duration, SystemTime};
 
+use support::cli::Ferry;
 use support::server::{PASSWORD, ServerOptions, TestServer};
 
 /// Run `ferry ARGS` with the test password in the environment, off the async threads.
 async fn ferry(args: &[&str], password: &str) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(&args)
-            .env("FERRY_PASSWORD", password)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run ferry")
-    })
-    .await
-    .expect("join")
+    Ferry::new(args).password(Some(password)).run().await
 }
 
 fn stderr(o: &Output) -> String {

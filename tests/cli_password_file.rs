@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Output;
 
 use ferry::sites::{KdfCost, LogonType, PASSWORD_FILE, PasswordFile, Site, SiteList, SiteStore};
+use support::cli::Ferry;
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
 
 /// A cheap key for tests; the file records its cost, so Ferry opens it alike.
@@ -40,28 +41,19 @@ fn config_with_site(server: &TestServer, master: &str) -> tempfile::TempDir {
 /// Run `ferry ARGS` with no keyring reachable (no session bus), no
 /// `FERRY_PASSWORD`, no terminal, and `master` (if any) as the master password.
 async fn ferry(args: &[&str], cwd: &Path, config: &Path, master: Option<&str>) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let (cwd, config) = (cwd.to_path_buf(), config.to_path_buf());
-    let master = master.map(str::to_string);
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"));
-        cmd.args(&args)
-            .current_dir(cwd)
-            .env("FERRY_CONFIG_DIR", config)
-            .env_remove("FERRY_PASSWORD")
-            .env_remove("FERRY_MASTER_PASSWORD")
-            .env(
-                "DBUS_SESSION_BUS_ADDRESS",
-                "unix:path=/nonexistent/ferry-test-bus",
-            )
-            .stdin(std::process::Stdio::null());
-        if let Some(m) = master {
-            cmd.env("FERRY_MASTER_PASSWORD", m);
-        }
-        cmd.output().expect("run ferry")
-    })
-    .await
-    .expect("join")
+    let mut ferry = Ferry::new(args)
+        .cwd(cwd)
+        .config(config)
+        .password(None)
+        .env_remove("FERRY_MASTER_PASSWORD")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/ferry-test-bus",
+        );
+    if let Some(m) = master {
+        ferry = ferry.env("FERRY_MASTER_PASSWORD", m);
+    }
+    ferry.run().await
 }
 
 fn stderr(o: &Output) -> String {

@@ -7,22 +7,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 
-use support::server::{PASSWORD, ServerOptions, TestServer};
+use support::cli::Ferry;
+use support::server::{ServerOptions, TestServer};
 
 async fn ferry(args: &[&str], cwd: &Path) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let cwd = cwd.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(&args)
-            .current_dir(cwd)
-            .env("FERRY_PASSWORD", PASSWORD)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run ferry")
-    })
-    .await
-    .expect("join")
+    Ferry::new(args).cwd(cwd).run().await
 }
 
 fn stderr(o: &Output) -> String {

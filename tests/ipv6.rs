@@ -5,14 +5,13 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use ferry::demo::{InProcessServer, ServerConfig};
 use ferry::ftp::log::LogLine;
 use ferry::ftp::session::DataCommand;
 use ferry::ftp::{ConnectOptions, DataMode, Session};
+use support::cli::ferry;
 use support::random_bytes;
 use support::server::{PASSWORD, USER};
 use support::vsftpd::Vsftpd;
@@ -89,23 +88,6 @@ async fn epsv_listing_download_and_upload_over_ipv6() {
         "PASV cannot carry IPv6: {lines:?}"
     );
     s.quit().await.unwrap();
-}
-
-async fn ferry(args: &[&str], cwd: &Path) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let cwd = cwd.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(&args)
-            .current_dir(&cwd)
-            .env("FERRY_CONFIG_DIR", cwd.join(".config"))
-            .env("FERRY_PASSWORD", PASSWORD)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run ferry")
-    })
-    .await
-    .expect("join")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

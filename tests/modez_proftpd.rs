@@ -296,16 +296,10 @@ async fn the_cli_transfers_in_mode_z_with_dash_dash_mode_z() {
     std::fs::write(local.path().join("up.txt"), &words[..200_000]).unwrap();
     let url = |p: &str| format!("ftp://{USER}@{}/{p}", server.addr);
     let run = |args: Vec<String>| {
-        let cwd = local.path().to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-                .args(&args)
-                .current_dir(cwd)
-                .env("FERRY_PASSWORD", PASSWORD)
-                .stdin(std::process::Stdio::null())
-                .output()
-                .expect("run ferry")
-        })
+        let ferry = support::cli::Ferry::new(args)
+            .cwd(local.path())
+            .password(Some(PASSWORD));
+        tokio::task::spawn_blocking(move || ferry.output())
     };
     let get = run(vec![
         "get".into(),

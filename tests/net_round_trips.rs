@@ -127,17 +127,11 @@ async fn a_recursive_get_with_one_connection_logs_in_once() {
     let out = tempfile::tempdir().unwrap();
     let url = format!("ftp://{USER}@127.0.0.1:{}/tree/", proxy.addr.port());
     let target = out.path().join("copy");
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(["get", "-r", "-j", "1", &url])
-            .arg(&target)
-            .env("FERRY_PASSWORD", PASSWORD)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let output = support::cli::Ferry::new(["get", "-r", "-j", "1", &url])
+        .arg(&target)
+        .password(Some(PASSWORD))
+        .run()
+        .await;
     assert!(
         output.status.success(),
         "{}",

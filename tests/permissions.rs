@@ -227,14 +227,8 @@ async fn ferry_chmod_sets_a_file_and_with_r_a_whole_folder() {
     std::fs::write(server.path("www/sub/b.txt"), "b").unwrap();
     std::fs::write(server.path("key"), "k").unwrap();
     let run = |args: Vec<String>| {
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-                .args(&args)
-                .env("FERRY_PASSWORD", PASSWORD)
-                .stdin(std::process::Stdio::null())
-                .output()
-                .expect("run ferry")
-        })
+        let ferry = support::cli::Ferry::new(args).password(Some(PASSWORD));
+        tokio::task::spawn_blocking(move || ferry.output())
     };
     let mode = |p: &str| {
         std::fs::metadata(server.path(p))

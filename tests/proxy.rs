@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use ferry::ftp::log::{LogLine, SharedLog};
 use ferry::ftp::{ConnectOptions, DataMode, ErrorClass, Proxy, Session};
+use support::cli::Ferry;
 use support::fake::{FakeServer, Step, login_script};
 use support::random_bytes;
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
@@ -507,28 +508,12 @@ const PROXY_VARS: [&str; 8] = [
 /// Run `ferry ARGS` with only the proxy variables in `vars` set, a config
 /// folder of its own, and the test password.
 async fn ferry(args: &[&str], vars: &[(&str, String)], cwd: &Path) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    let cwd = cwd.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let config = tempfile::tempdir().expect("config dir");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
-        cmd.args(&args)
-            .current_dir(cwd)
-            .env("FERRY_CONFIG_DIR", config.path())
-            .env("FERRY_PASSWORD", PASSWORD)
-            .stdin(Stdio::null());
-        for name in PROXY_VARS {
-            cmd.env_remove(name);
-        }
-        cmd.envs(vars);
-        cmd.output().expect("run ferry")
-    })
-    .await
-    .expect("join")
+    let config = tempfile::tempdir().expect("config dir");
+    let mut ferry = Ferry::new(args).cwd(cwd).config(config.path());
+    for name in PROXY_VARS {
+        ferry = ferry.env_remove(name);
+    }
+    ferry.envs(vars.iter().map(|(k, v)| (k, v))).run().await
 }
 
 fn stderr(o: &Output) -> String {

@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Output;
 use std::time::Instant;
 
@@ -12,26 +11,9 @@ use ferry::engine::rate_limit::RateLimit;
 use ferry::engine::transfer::{Existing, Known, download_file, upload_file};
 use ferry::ftp::log::null_log;
 use ferry::ftp::{ConnectOptions, Session};
+use support::cli::ferry;
 use support::random_bytes;
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
-
-/// Run `ferry ARGS` in `cwd` with its own config folder and the test password.
-async fn ferry(args: &[&str], cwd: &Path) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let cwd = cwd.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(&args)
-            .current_dir(&cwd)
-            .env("FERRY_CONFIG_DIR", cwd.join(".config"))
-            .env("FERRY_PASSWORD", PASSWORD)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run ferry")
-    })
-    .await
-    .expect("join")
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

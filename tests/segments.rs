@@ -9,7 +9,6 @@ mod support;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,6 +18,7 @@ use ferry::engine::segments::{SegmentPlan, download_segmented, sidecar_path};
 use ferry::engine::transfer::{Existing, Known, download_file, part_path};
 use ferry::ftp::log::LogLine;
 use ferry::ftp::{ConnectOptions, EarlyEnd, FtpError, Session, SharedLog};
+use support::cli::ferry;
 use support::fake::{FakeServer, Script, Step};
 use support::latency::LatencyProxy;
 use support::random_bytes;
@@ -434,23 +434,6 @@ async fn an_interrupted_segmented_download_resumes_exactly_segmented_or_not() {
         assert!(!part.exists() && !sidecar_path(&part).exists());
         s.quit().await.unwrap();
     }
-}
-
-async fn ferry(args: &[&str], cwd: &Path) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let cwd = cwd.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(&args)
-            .current_dir(&cwd)
-            .env("FERRY_CONFIG_DIR", cwd.join(".config"))
-            .env("FERRY_PASSWORD", PASSWORD)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run ferry")
-    })
-    .await
-    .expect("join")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

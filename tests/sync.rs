@@ -15,25 +15,17 @@ use ferry::ftp::{ConnectOptions, DataMode, Session};
 use ferry::sync::{
     Action, CompareOptions, Reason, SyncDirection, SyncJob, SyncOptions, WalkOptions,
 };
+use support::cli::Ferry;
 use support::fake::{FakeServer, Step, login_script};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
 
 async fn ferry(args: &[&str], cwd: &Path) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let cwd = cwd.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(&args)
-            .current_dir(&cwd)
-            .env("FERRY_PASSWORD", PASSWORD)
-            // The saved sync state goes beside the folders, not into the home folder.
-            .env("FERRY_DATA_DIR", cwd.join(".ferry-data"))
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run ferry")
-    })
-    .await
-    .expect("join")
+    Ferry::new(args)
+        .cwd(cwd)
+        // The saved sync state goes beside the folders, not into the home folder.
+        .env("FERRY_DATA_DIR", cwd.join(".ferry-data"))
+        .run()
+        .await
 }
 
 fn stderr(o: &Output) -> String {
@@ -481,17 +473,10 @@ async fn checksums_from_a_server_that_offers_hash_decide_same_size_files() {
         let mut args = vec!["sync", "-v", "--dry-run"];
         args.extend_from_slice(extra);
         args.extend(["src", url.as_str()]);
-        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
-        let cwd = work.path().to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-                .args(&args)
-                .current_dir(cwd)
-                .env("FERRY_PASSWORD", support::proftpd::PASSWORD)
-                .stdin(std::process::Stdio::null())
-                .output()
-                .expect("run ferry")
-        })
+        let ferry = Ferry::new(args)
+            .cwd(work.path())
+            .password(Some(support::proftpd::PASSWORD));
+        tokio::task::spawn_blocking(move || ferry.output())
     };
     let o = run(&[]).await.expect("join");
     assert!(o.status.success(), "{}\n{}", stderr(&o), server.logs());

@@ -10,16 +10,11 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use support::cli::Ferry;
 use support::server::{ServerOptions, TestServer};
 
 fn put(args: &[&str], cwd: &Path, password: &str) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(args)
-        .current_dir(cwd)
-        .env("FERRY_PASSWORD", password)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run ferry")
+    Ferry::new(args).cwd(cwd).password(Some(password)).output()
 }
 
 fn stderr(o: &Output) -> String {

@@ -5,6 +5,7 @@
 //! Use it from a test binary with `mod support;`.
 #![allow(dead_code)] // Each test binary uses a different subset.
 
+pub mod cli;
 pub mod fake;
 pub mod latency;
 pub mod proftpd;
