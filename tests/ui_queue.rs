@@ -3,6 +3,8 @@
 //! time, the one rate estimator (no figure while nothing moves), the graph's
 //! empty state, and no repaint asked for every frame.
 
+mod support;
+
 use std::time::{Duration, SystemTime};
 
 use eframe::egui;
@@ -10,33 +12,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ferry::engine::{AnyPath, Command, Conflict, Direction, Finished, JobState, JobView, Priority};
 use ferry::ui::format::human_size;
-use ferry::ui::queue_view::{QueueSettings, QueueView};
-
-struct Panel {
-    view: QueueView,
-    settings: QueueSettings,
-    /// Every command the panel asked for.
-    commands: Vec<Command>,
-}
+use ferry::ui::queue_view::QueueView;
+use support::window::{Panel, queue_panel};
 
 fn harness(view: QueueView) -> Harness<'static, Panel> {
-    let panel = Panel {
-        view,
-        settings: QueueSettings::default(),
-        commands: Vec::new(),
-    };
-    let mut h = Harness::builder()
-        .with_size([1200.0, 400.0])
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(
-            |ui, p: &mut Panel| {
-                let commands = p.view.ui(ui, &mut p.settings);
-                p.commands.extend(commands);
-            },
-            panel,
-        );
-    h.run();
-    h
+    queue_panel(view, [1200.0, 400.0])
 }
 
 fn job(id: u64, state: JobState, size: u64, bytes: u64) -> JobView {

@@ -14,8 +14,8 @@ use ferry::engine::{AnyPath, Command, Direction, JobState, JobView, Priority};
 use ferry::prefs::{PREFS_FILE, Preferences, SpeedLimits};
 use ferry::ui::FerryApp;
 use ferry::ui::preferences::label;
-use ferry::ui::queue_view::{QueueSettings, QueueView, limit_label};
-use support::window::{app_with_prefs, stored_prefs, wait_until};
+use ferry::ui::queue_view::{QueueView, limit_label};
+use support::window::{Panel, app_with_prefs, queue_panel, stored_prefs, wait_until};
 
 fn app(local: &Path, config: &Path) -> Harness<'static, FerryApp> {
     app_with_prefs(local, config)
@@ -182,29 +182,8 @@ fn with_no_limit_set_the_switch_is_greyed_out_and_says_where_to_set_one() {
     );
 }
 
-struct Panel {
-    view: QueueView,
-    settings: QueueSettings,
-    commands: Vec<Command>,
-}
-
 fn panel(view: QueueView) -> Harness<'static, Panel> {
-    let mut h = Harness::builder()
-        .with_size([1200.0, 400.0])
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(
-            |ui, p: &mut Panel| {
-                let commands = p.view.ui(ui, &mut p.settings);
-                p.commands.extend(commands);
-            },
-            Panel {
-                view,
-                settings: QueueSettings::default(),
-                commands: Vec::new(),
-            },
-        );
-    h.run();
-    h
+    queue_panel(view, [1200.0, 400.0])
 }
 
 fn three_queued() -> QueueView {

@@ -14,37 +14,15 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 use ferry::engine::{AnyPath, Command, Direction, JobState, JobView, Priority};
 use ferry::ui::app::State;
-use ferry::ui::queue_view::{QueueSettings, QueueSort, QueueTab, QueueView};
+use ferry::ui::queue_view::{QueueSort, QueueTab, QueueView};
 use ferry::ui::{AppConfig, FerryApp};
 use support::fake::{FakeServer, NEXT_CONNECTION, Step, engine_open_script};
-use support::window::{remote_names, runtime, wait_until};
+use support::window::{Panel, queue_panel, remote_names, runtime, wait_until};
 
 const JOBS: u64 = 100_000;
 
-struct Panel {
-    view: QueueView,
-    settings: QueueSettings,
-    commands: Vec<Command>,
-}
-
 fn panel(view: QueueView) -> Harness<'static, Panel> {
-    let panel = Panel {
-        view,
-        settings: QueueSettings::default(),
-        commands: Vec::new(),
-    };
-    let mut h = Harness::builder()
-        .with_size([1400.0, 500.0])
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(
-            |ui, p: &mut Panel| {
-                let commands = p.view.ui(ui, &mut p.settings);
-                p.commands.extend(commands);
-            },
-            panel,
-        );
-    h.run();
-    h
+    queue_panel(view, [1400.0, 500.0])
 }
 
 /// Sizes in a scrambled order, all different.

@@ -114,3 +114,37 @@ pub fn type_into(h: &mut Harness<'_, FerryApp>, label: &str, text: &str) {
     h.get_by_label(label).type_text(text);
     h.step();
 }
+
+/// The transfer list alone in egui_kittest: its view and settings, and
+/// every command it asked for.
+pub struct Panel {
+    pub view: ferry::ui::queue_view::QueueView,
+    pub settings: ferry::ui::queue_view::QueueSettings,
+    /// Every command the panel asked for, in order.
+    pub commands: Vec<ferry::engine::Command>,
+}
+
+/// The transfer list over `view` on a screen of `size`, after its first
+/// frames (default settings).
+pub fn queue_panel(
+    view: ferry::ui::queue_view::QueueView,
+    size: [f32; 2],
+) -> Harness<'static, Panel> {
+    let panel = Panel {
+        view,
+        settings: Default::default(),
+        commands: Vec::new(),
+    };
+    let mut h = Harness::builder()
+        .with_size(size)
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(
+            |ui, p: &mut Panel| {
+                let commands = p.view.ui(ui, &mut p.settings);
+                p.commands.extend(commands);
+            },
+            panel,
+        );
+    h.run();
+    h
+}
