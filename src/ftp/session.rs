@@ -416,7 +416,32 @@ impl Session {
             self.control.expect_ok("PBSZ", Some(b"0")).await?;
             self.control.expect_ok("PROT", Some(b"P")).await?;
         }
-        let feat = self.control.command("FEAT", None).await?;
+        let feat = if self.batches_commands() {
+            // TYPE I goes with FEAT (every transfer and listing wants it),
+            // and in passive mode the first data port is asked for too:
+            // the first listing or transfer then needs no round trip of
+            // its own before it.
+            let epsv = self.may_pipeline(self.opts.mode, "LIST");
+            let mut batch: Vec<(&str, Option<&[u8]>)> = vec![("FEAT", None), ("TYPE", Some(b"I"))];
+            if epsv {
+                batch.push(("EPSV", None));
+            }
+            self.control.send_batch(&batch).await?;
+            let feat = self.control.final_reply().await?;
+            if self.control.final_reply().await?.is_success() {
+                self.transfer_type = Some(TransferType::Binary);
+            }
+            if epsv {
+                let r = self.control.final_reply().await?;
+                self.port_ahead = (r.code == 229)
+                    .then(|| parse_epsv(&r.text()))
+                    .flatten()
+                    .map(|p| (p, tokio::time::Instant::now()));
+            }
+            feat
+        } else {
+            self.control.command("FEAT", None).await?
+        };
         if feat.code == 211 {
             self.features = Features::parse(&feat);
         }
@@ -439,13 +464,42 @@ impl Session {
         self.tls.is_some()
     }
 
+    /// Whether commands that start no transfer may go several in one write
+    /// (login, FEAT and TYPE): only to a server known to take one command at
+    /// a time, never for a site or server marked "one command at a time".
+    fn batches_commands(&self) -> bool {
+        self.one_at_a_time_server && !self.opts.one_command_at_a_time && !self.replies_out_of_order
+    }
+
     async fn login(&mut self) -> Result<()> {
         let user = self.opts.user.clone();
-        let mut r = self.control.command("USER", Some(user.as_bytes())).await?;
-        if r.code == 331 {
+        let mut r = if self.batches_commands() {
+            // USER and PASS in one write: a round trip less per connection.
             let pass = self.opts.password.clone();
-            r = self.control.command("PASS", Some(pass.as_bytes())).await?;
-        }
+            self.control
+                .send_batch(&[
+                    ("USER", Some(user.as_bytes())),
+                    ("PASS", Some(pass.as_bytes())),
+                ])
+                .await?;
+            let to_user = self.control.final_reply().await?;
+            let to_pass = self.control.final_reply().await;
+            if to_user.code == 331 {
+                to_pass?
+            } else {
+                // USER's answer decides (230: no password needed; or a
+                // refusal); what PASS got ("already logged in", "log in
+                // with USER first", a closed connection) says nothing more.
+                to_user
+            }
+        } else {
+            let mut r = self.control.command("USER", Some(user.as_bytes())).await?;
+            if r.code == 331 {
+                let pass = self.opts.password.clone();
+                r = self.control.command("PASS", Some(pass.as_bytes())).await?;
+            }
+            r
+        };
         if r.code == 332 {
             let Some(acct) = self.opts.account.clone() else {
                 return Err(
