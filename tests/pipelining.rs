@@ -536,3 +536,79 @@ async fn vsftpd_uploads_carry_the_time_and_the_next_port() {
     }
     assert!(s.pipelines());
 }
+
+/// An MDTM left over from an earlier download goes out with the next upload and that upload's
+/// MFMT, and both are answered 213: each answer goes to its own command, in the order they were
+/// sent (the MFMT's was taken for the MDTM's before, and the MDTM's for the MFMT's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_left_over_mdtm_and_an_uploads_mfmt_each_get_their_own_reply() {
+    let steps = vec![
+        expect("STOR up.bin"),
+        expect("MDTM old.bin"),
+        expect("MFMT 20200101000000 up.bin"),
+        expect("EPSV"),
+        send("150 Ok to send data.\r\n"),
+        Step::DataRecv,
+        send("226 Transfer complete.\r\n"),
+        send("213 20190303000000\r\n"),
+        send("213 File modification time set.\r\n"),
+        Step::EpsvReply,
+        expect("NOOP"),
+        send("200 ok\r\n"),
+        Step::Hold,
+    ];
+    let fake = FakeServer::start(vsftpd_like(steps)).await;
+    let mut s = Session::connect(fake_options(&fake), ferry::ftp::log::null_log())
+        .await
+        .unwrap();
+    // A download asked for its file's time and then did not run.
+    s.mdtm_ahead("old.bin");
+    assert!(s.after_transfer("MFMT", b"20200101000000 up.bin".to_vec()));
+    let sent = s
+        .upload(&mut &b"payload"[..], "up.bin", 0, false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(sent, 7);
+    let after = s.after_answer().expect("the MFMT went with the upload");
+    assert_eq!(
+        (after.code, after.text().as_str()),
+        (213, "File modification time set.")
+    );
+    assert_eq!(
+        s.mdtm_answer("old.bin").await,
+        chrono::NaiveDate::from_ymd_opt(2019, 3, 3).and_then(|d| d.and_hms_opt(0, 0, 0))
+    );
+    assert!(s.pipelines(), "in step: still pipelining");
+    s.noop().await.unwrap();
+    drop(s);
+    let report = fake.finish().await;
+    assert_eq!(report.uploaded, [b"payload".to_vec()]);
+}
+
+/// To a server that takes one command at a time, USER and PASS go in one write; a refused USER
+/// still ends in a clear login error (what PASS got after it says nothing more).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_user_sent_with_its_password_is_a_clear_login_error() {
+    let fake = FakeServer::start(vec![
+        Step::Send(VSFTPD_GREETING.to_vec()),
+        expect("USER"),
+        expect("PASS"),
+        send("530 This FTP server is anonymous only.\r\n503 Login with USER first.\r\n"),
+        Step::Hold,
+    ])
+    .await;
+    let err = Session::connect(fake_options(&fake), ferry::ftp::log::null_log())
+        .await
+        .err()
+        .expect("the login fails");
+    assert!(
+        matches!(&err, FtpError::Login { code: 530, text, .. } if text.contains("anonymous only")),
+        "{err:?}"
+    );
+    let report = fake.finish().await;
+    assert!(
+        report
+            .commands
+            .starts_with(&["USER user".to_string(), "PASS pw".to_string()])
+    );
+}
