@@ -237,7 +237,7 @@ while port_in_use "$PORT"; do
 done
 
 # Sessions: lftp mirror --parallel=N uses at most N sessions (the listing one
-# is reused for transfers); ferry -j N may keep one more for listing, and old
+# is reused for transfers); ferry -j N may keep two more for listing, and old
 # sessions can overlap new ones while they close. vsftpd's built-in default
 # is unlimited, but distro configs often set max_per_ip, and when it is below
 # N lftp does NOT fail: it quietly works with fewer connections (measured:

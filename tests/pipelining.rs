@@ -48,11 +48,23 @@ fn expect(s: &str) -> Step {
     Step::Expect(s.to_string())
 }
 
-/// The fake's login as vsftpd greets, then `TYPE I`.
+/// The fake's login as vsftpd greets: USER and PASS in one write, then FEAT, `TYPE I` and the
+/// first transfer's EPSV in one write (a server that takes one command at a time answers them in
+/// turn): `extra` starts with the first transfer command, which uses that port.
 fn vsftpd_like(extra: Vec<Step>) -> Vec<Step> {
-    let mut steps = login_script();
-    steps[0] = Step::Send(VSFTPD_GREETING.to_vec());
-    steps.extend([expect("TYPE I"), send("200 ok\r\n")]);
+    let mut steps = vec![
+        Step::Send(VSFTPD_GREETING.to_vec()),
+        expect("USER"),
+        expect("PASS"),
+        send("331 ok\r\n230 logged in\r\n"),
+        expect("FEAT"),
+        expect("TYPE I"),
+        expect("EPSV"),
+        send("211-Features:\r\n EPSV\r\n PASV\r\n UTF8\r\n211 End\r\n200 ok\r\n"),
+        Step::EpsvReply,
+        expect("OPTS UTF8 ON"),
+        send("200 ok\r\n"),
+    ];
     steps.extend(extra);
     steps
 }
@@ -90,8 +102,7 @@ fn serve(name: &str, body: &str) -> Vec<Step> {
 /// next file asks for its port itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_port_asked_ahead_is_used_and_refusals_keep_the_replies_in_step() {
-    let mut steps = vec![expect("EPSV"), Step::EpsvReply];
-    steps.extend(serve("a", "alpha"));
+    let mut steps = serve("a", "alpha");
     steps.extend([expect("EPSV"), Step::EpsvReply]);
     // b is missing: 550, then the EPSV that went with it.
     steps.extend([
@@ -124,11 +135,14 @@ async fn the_port_asked_ahead_is_used_and_refusals_keep_the_replies_in_step() {
         .map(String::as_str)
         .filter(|c| *c != CLIENT_CLOSED)
         .collect();
-    let start = cmds.iter().position(|c| *c == "TYPE I").unwrap() + 1;
+    // The first EPSV went with the login's FEAT and TYPE I.
+    let start = cmds.iter().position(|c| *c == "OPTS UTF8 ON").unwrap();
+    assert_eq!(cmds[start - 2..start], ["TYPE I", "EPSV"], "{cmds:#?}");
+    let start = start + 1;
     assert_eq!(
         cmds[start..],
         [
-            "EPSV", "RETR a", "EPSV", "RETR b", "EPSV", "RETR c", "EPSV", "EPSV", "RETR d", "EPSV"
+            "RETR a", "EPSV", "RETR b", "EPSV", "RETR c", "EPSV", "EPSV", "RETR d", "EPSV"
         ],
         "{cmds:#?}"
     );
@@ -146,14 +160,11 @@ async fn the_port_asked_ahead_is_used_and_refusals_keep_the_replies_in_step() {
 /// file is whole, and the session sends one command at a time from then on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_out_of_order_end_pipelining_and_keep_every_answer() {
-    let mut steps = vec![
-        expect("MDTM a"),
-        expect("EPSV"),
-        send("213 20200101000000\r\n"),
-        Step::EpsvReply,
-    ];
-    steps.extend(serve("a", "alpha"));
-    steps.extend([expect("EPSV"), Step::EpsvReply]);
+    // a: in step (its port came with the login), MDTM and the next EPSV sent with RETR.
+    let mut steps = serve("a", "alpha");
+    steps.insert(1, expect("MDTM a"));
+    steps.insert(2, expect("EPSV"));
+    steps.extend([send("213 20200101000000\r\n"), Step::EpsvReply]);
     // b: MDTM's answer comes first, before RETR's 150.
     steps.extend([
         expect("RETR b"),
@@ -220,8 +231,7 @@ async fn replies_out_of_order_end_pipelining_and_keep_every_answer() {
 /// EPSV's reply, the port it named is not used, and the session goes on in step.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_in_the_middle_of_a_pipeline_leaves_the_session_in_step() {
-    let mut steps = vec![expect("EPSV"), Step::EpsvReply];
-    steps.extend(serve("a", "alpha"));
+    let mut steps = serve("a", "alpha");
     steps.extend([expect("EPSV"), Step::EpsvReply]);
     steps.extend([
         expect("RETR big"),
@@ -274,8 +284,8 @@ async fn a_cancel_in_the_middle_of_a_pipeline_leaves_the_session_in_step() {
     assert!(!wire.iter().any(|l| l.contains("Discarded")), "{wire:#?}");
 }
 
-/// Real vsftpd: each file after the first goes in one write (RETR, its MDTM, the next EPSV) and
-/// one exchange; the files are whole with the server's times; a missing file and a cancelled
+/// Real vsftpd: each file goes in one write (RETR, its MDTM, the next EPSV; the first uses the port
+/// asked for with the login) and one exchange; the files are whole with the server's times; a missing file and a cancelled
 /// download in the middle leave the session in step.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vsftpd_gets_each_file_in_one_exchange_and_stays_in_step() {
@@ -332,9 +342,10 @@ async fn vsftpd_gets_each_file_in_one_exchange_and_stays_in_step() {
             .map(String::as_str)
             .collect();
         let (retr, mdtm) = (format!("> RETR {name}"), format!("> MDTM {name}"));
-        if i == 0 || i == 5 {
-            // The first file, and the first after the cancel (whose port was not used): MDTM
-            // and EPSV in one write, then RETR with the next EPSV.
+        if i == 5 {
+            // The first after the cancel (whose port was not used): MDTM and EPSV in one
+            // write, then RETR with the next EPSV. (The first file used the port asked for
+            // with the login.)
             assert!(
                 sent.ends_with(&[&mdtm, "> EPSV", &retr, "> EPSV"]),
                 "{w:#?}"
@@ -524,4 +535,80 @@ async fn vsftpd_uploads_carry_the_time_and_the_next_port() {
         }
     }
     assert!(s.pipelines());
+}
+
+/// An MDTM left over from an earlier download goes out with the next upload and that upload's
+/// MFMT, and both are answered 213: each answer goes to its own command, in the order they were
+/// sent (the MFMT's was taken for the MDTM's before, and the MDTM's for the MFMT's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_left_over_mdtm_and_an_uploads_mfmt_each_get_their_own_reply() {
+    let steps = vec![
+        expect("STOR up.bin"),
+        expect("MDTM old.bin"),
+        expect("MFMT 20200101000000 up.bin"),
+        expect("EPSV"),
+        send("150 Ok to send data.\r\n"),
+        Step::DataRecv,
+        send("226 Transfer complete.\r\n"),
+        send("213 20190303000000\r\n"),
+        send("213 File modification time set.\r\n"),
+        Step::EpsvReply,
+        expect("NOOP"),
+        send("200 ok\r\n"),
+        Step::Hold,
+    ];
+    let fake = FakeServer::start(vsftpd_like(steps)).await;
+    let mut s = Session::connect(fake_options(&fake), ferry::ftp::log::null_log())
+        .await
+        .unwrap();
+    // A download asked for its file's time and then did not run.
+    s.mdtm_ahead("old.bin");
+    assert!(s.after_transfer("MFMT", b"20200101000000 up.bin".to_vec()));
+    let sent = s
+        .upload(&mut &b"payload"[..], "up.bin", 0, false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(sent, 7);
+    let after = s.after_answer().expect("the MFMT went with the upload");
+    assert_eq!(
+        (after.code, after.text().as_str()),
+        (213, "File modification time set.")
+    );
+    assert_eq!(
+        s.mdtm_answer("old.bin").await,
+        chrono::NaiveDate::from_ymd_opt(2019, 3, 3).and_then(|d| d.and_hms_opt(0, 0, 0))
+    );
+    assert!(s.pipelines(), "in step: still pipelining");
+    s.noop().await.unwrap();
+    drop(s);
+    let report = fake.finish().await;
+    assert_eq!(report.uploaded, [b"payload".to_vec()]);
+}
+
+/// To a server that takes one command at a time, USER and PASS go in one write; a refused USER
+/// still ends in a clear login error (what PASS got after it says nothing more).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_user_sent_with_its_password_is_a_clear_login_error() {
+    let fake = FakeServer::start(vec![
+        Step::Send(VSFTPD_GREETING.to_vec()),
+        expect("USER"),
+        expect("PASS"),
+        send("530 This FTP server is anonymous only.\r\n503 Login with USER first.\r\n"),
+        Step::Hold,
+    ])
+    .await;
+    let err = Session::connect(fake_options(&fake), ferry::ftp::log::null_log())
+        .await
+        .err()
+        .expect("the login fails");
+    assert!(
+        matches!(&err, FtpError::Login { code: 530, text, .. } if text.contains("anonymous only")),
+        "{err:?}"
+    );
+    let report = fake.finish().await;
+    assert!(
+        report
+            .commands
+            .starts_with(&["USER user".to_string(), "PASS pw".to_string()])
+    );
 }

@@ -419,11 +419,24 @@ pub fn main() -> ExitCode {
             .with_writer(std::io::stderr)
             .try_init();
     }
+    // Servers earlier runs found taking one command at a time, and keeping
+    // what this run finds (the window's start never waits on the disk).
+    let server_notes = || {
+        if let Ok(dir) = crate::sites::default_config_dir() {
+            crate::sites::server_notes::install(&dir);
+        }
+    };
     let command = match cli.command {
-        None => return crate::ui::run(cli.demo),
+        None => {
+            std::thread::spawn(server_notes);
+            return crate::ui::run(cli.demo);
+        }
         // Runs until Ctrl+C, which is its normal end, not an interruption.
         Some(Command::ServeDemo(args)) => return serve_demo::main(args),
-        Some(command) => command,
+        Some(command) => {
+            server_notes();
+            command
+        }
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

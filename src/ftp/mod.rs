@@ -24,5 +24,5 @@ pub use log::{LogKind, LogLine, LogSink, SharedLog};
 pub use modes::TransferMode;
 pub use options::{ConnectOptions, NameCharset, Security, Timeouts};
 pub use proxy::{Proxy, ProxyKind};
-pub use session::{EarlyEnd, Session, TransferType};
+pub use session::{EarlyEnd, Session, TransferType, on_out_of_order, remember_one_at_a_time};
 pub use tls::{CertificateInfo, TrustPolicy};

@@ -70,18 +70,41 @@ const PORT_AHEAD_FRESH: Duration = Duration::from_secs(10);
 /// `ftp:sync-mode` on unless told otherwise.
 const ONE_AT_A_TIME_SERVERS: &[&str] = &["vsFTPd"];
 
-/// Servers (`user@host:port`) that answered pipelined transfer commands
-/// out of order in this run: their later sessions send one command at a
-/// time from the start, as lftp turns `ftp:sync-mode` on for a host once it
-/// misbehaves.
+/// Servers (`host:port`) that answered pipelined commands out of order:
+/// their sessions send one command at a time from the start, as lftp turns
+/// `ftp:sync-mode` on for a host once it misbehaves. Learnt in this run, or
+/// told by [`remember_one_at_a_time`] (what earlier runs learnt).
 static OUT_OF_ORDER: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<String>>> =
     std::sync::LazyLock::new(Default::default);
+
+/// Told of each server (`host:port`) newly found answering out of order,
+/// so the application can keep it for later runs (this layer keeps no files).
+static ON_OUT_OF_ORDER: std::sync::OnceLock<OutOfOrderHook> = std::sync::OnceLock::new();
+
+/// See [`on_out_of_order`].
+type OutOfOrderHook = Box<dyn Fn(&ConnectOptions) + Send + Sync>;
 
 fn remembered_out_of_order(server: &str) -> bool {
     OUT_OF_ORDER
         .lock()
         .map(|set| set.contains(server))
         .unwrap_or(true)
+}
+
+/// Send one command at a time to the server at `host_port` (`host:port`,
+/// IPv6 literals in brackets) from now on in this run: it answered
+/// pipelined commands out of order before.
+pub fn remember_one_at_a_time(host_port: &str) {
+    if let Ok(mut set) = OUT_OF_ORDER.lock() {
+        set.insert(host_port.to_string());
+    }
+}
+
+/// Call `hook` (once per server and run, on the session's task) when a
+/// server is found answering pipelined commands out of order, with the
+/// options of the session that found it. Only the first hook set counts.
+pub fn on_out_of_order(hook: impl Fn(&ConnectOptions) + Send + Sync + 'static) {
+    let _ = ON_OUT_OF_ORDER.set(Box::new(hook));
 }
 
 /// Commands sent with a transfer command, ahead of their turn, whose
@@ -97,8 +120,37 @@ struct Ahead {
 }
 
 impl Ahead {
-    fn is_empty(&self) -> bool {
-        self.mdtm.is_none() && !self.after && !self.epsv
+    /// The commands still owed a reply, in the order they went out (after
+    /// the transfer command): MDTM, the command after the transfer, EPSV.
+    fn owed(&self) -> impl Iterator<Item = Owed> + use<> {
+        [
+            self.mdtm.is_some().then_some(Owed::Mdtm),
+            self.after.then_some(Owed::After),
+            self.epsv.then_some(Owed::Epsv),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// One of the commands of [`Ahead`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owed {
+    Mdtm,
+    After,
+    Epsv,
+}
+
+impl Owed {
+    /// Whether `r` can be this command's reply: MDTM is answered 213 or
+    /// refused, EPSV 229 or refused; the command after the transfer (MFMT,
+    /// SITE UTIME) anything but EPSV's 229.
+    fn fits(self, r: &Reply) -> bool {
+        match self {
+            Owed::Mdtm => r.code == 213 || r.code >= 400,
+            Owed::After => r.code != 229,
+            Owed::Epsv => r.code == 229 || r.code >= 400,
+        }
     }
 }
 
@@ -371,7 +423,7 @@ impl Session {
         }
         let text = greeting.text();
         self.one_at_a_time_server = ONE_AT_A_TIME_SERVERS.iter().any(|name| text.contains(name));
-        self.replies_out_of_order |= remembered_out_of_order(&self.opts.user_at());
+        self.replies_out_of_order |= remembered_out_of_order(&self.opts.addr_text());
         Ok(text)
     }
 
@@ -416,7 +468,46 @@ impl Session {
             self.control.expect_ok("PBSZ", Some(b"0")).await?;
             self.control.expect_ok("PROT", Some(b"P")).await?;
         }
-        let feat = self.control.command("FEAT", None).await?;
+        let feat = if self.batches_commands() {
+            // TYPE I goes with FEAT (every transfer and listing wants it),
+            // and in passive mode the first data port is asked for too:
+            // the first listing or transfer then needs no round trip of
+            // its own before it.
+            let epsv = self.may_pipeline(self.opts.mode, "LIST");
+            let mut batch: Vec<(&str, Option<&[u8]>)> = vec![("FEAT", None), ("TYPE", Some(b"I"))];
+            if epsv {
+                batch.push(("EPSV", None));
+            }
+            self.control.send_batch(&batch).await?;
+            let mut replies = Vec::with_capacity(batch.len());
+            for _ in 0..batch.len() {
+                replies.push(self.control.final_reply().await?);
+            }
+            // Answered in order, each with its own codes (or a refusal);
+            // otherwise the server does not take one command at a time
+            // after all, and the answers are told apart by their codes.
+            let fits = [211, 200, 229]
+                .iter()
+                .zip(&replies)
+                .all(|(&code, r)| r.code == code || r.code >= 400);
+            let by_code = |code| replies.iter().find(|r| r.code == code).cloned();
+            if !fits {
+                self.note_out_of_order();
+            }
+            if by_code(200).is_some() {
+                self.transfer_type = Some(TransferType::Binary);
+            }
+            if fits && let Some(r) = replies.get(2).filter(|r| r.code == 229) {
+                self.port_ahead = parse_epsv(&r.text()).map(|p| (p, tokio::time::Instant::now()));
+            }
+            if fits {
+                replies.swap_remove(0)
+            } else {
+                by_code(211).unwrap_or_else(|| replies.swap_remove(0))
+            }
+        } else {
+            self.control.command("FEAT", None).await?
+        };
         if feat.code == 211 {
             self.features = Features::parse(&feat);
         }
@@ -439,13 +530,42 @@ impl Session {
         self.tls.is_some()
     }
 
+    /// Whether commands that start no transfer may go several in one write
+    /// (login, FEAT and TYPE): only to a server known to take one command at
+    /// a time, never for a site or server marked "one command at a time".
+    fn batches_commands(&self) -> bool {
+        self.one_at_a_time_server && !self.opts.one_command_at_a_time && !self.replies_out_of_order
+    }
+
     async fn login(&mut self) -> Result<()> {
         let user = self.opts.user.clone();
-        let mut r = self.control.command("USER", Some(user.as_bytes())).await?;
-        if r.code == 331 {
+        let mut r = if self.batches_commands() {
+            // USER and PASS in one write: a round trip less per connection.
             let pass = self.opts.password.clone();
-            r = self.control.command("PASS", Some(pass.as_bytes())).await?;
-        }
+            self.control
+                .send_batch(&[
+                    ("USER", Some(user.as_bytes())),
+                    ("PASS", Some(pass.as_bytes())),
+                ])
+                .await?;
+            let to_user = self.control.final_reply().await?;
+            let to_pass = self.control.final_reply().await;
+            if to_user.code == 331 {
+                to_pass?
+            } else {
+                // USER's answer decides (230: no password needed; or a
+                // refusal); what PASS got ("already logged in", "log in
+                // with USER first", a closed connection) says nothing more.
+                to_user
+            }
+        } else {
+            let mut r = self.control.command("USER", Some(user.as_bytes())).await?;
+            if r.code == 331 {
+                let pass = self.opts.password.clone();
+                r = self.control.command("PASS", Some(pass.as_bytes())).await?;
+            }
+            r
+        };
         if r.code == 332 {
             let Some(acct) = self.opts.account.clone() else {
                 return Err(
@@ -1329,8 +1449,11 @@ impl Session {
     fn note_out_of_order(&mut self) {
         if !self.replies_out_of_order {
             self.replies_out_of_order = true;
-            if let Ok(mut set) = OUT_OF_ORDER.lock() {
-                set.insert(self.opts.user_at());
+            let new = OUT_OF_ORDER
+                .lock()
+                .is_ok_and(|mut set| set.insert(self.opts.addr_text()));
+            if new && let Some(hook) = ON_OUT_OF_ORDER.get() {
+                hook(&self.opts);
             }
             self.log().status(
                 "The server answered two commands out of order; sending one at a time from now on",
@@ -1362,44 +1485,55 @@ impl Session {
 
     /// Read the replies to the commands sent ahead with the transfer, which
     /// a server that takes one command at a time sends right after its
-    /// verdict: MDTM's answer is kept for [`Session::mdtm_answer`], EPSV's
-    /// port for the next passive transfer. A reply that fits neither means
-    /// the server is not in step with us: [`FtpError::OutOfStep`], and
-    /// pipelining ends for this session.
+    /// verdict, in the order the commands went out: each reply is the first
+    /// owed command's (MDTM's answer is kept for [`Session::mdtm_answer`],
+    /// the command after the transfer's for [`Session::after_answer`],
+    /// EPSV's port for the next passive transfer), never told apart by its
+    /// code alone (an MDTM and an MFMT are both answered 213). Only a server
+    /// already seen answering out of order may answer them in any order. A
+    /// reply that does not fit means the server is not in step with us:
+    /// [`FtpError::OutOfStep`], and pipelining ends for this session.
     async fn collect_ahead(&mut self) -> Result<()> {
-        while !self.ahead.is_empty() {
+        while let Some(first) = self.ahead.owed().next() {
             let r = self.control.final_reply().await?;
-            if self.ahead.after && r.code != 229 {
-                // Sent after the transfer and before EPSV: this is its reply.
-                self.ahead.after = false;
-                self.after_answer = Some(r);
-            } else if r.code == 229 && self.ahead.epsv {
-                self.ahead.epsv = false;
-                self.port_ahead = parse_epsv(&r.text())
-                    .filter(|_| !self.replies_out_of_order)
-                    .map(|p| (p, tokio::time::Instant::now()));
-            } else if r.code == 213
-                && let Some(path) = self.ahead.mdtm.take()
-            {
-                self.mdtm_answer = Some((path, r));
-            } else if r.code >= 400 {
-                // A refusal answers the first command still owed.
-                if let Some(path) = self.ahead.mdtm.take() {
-                    self.mdtm_answer = Some((path, r));
-                } else {
-                    self.ahead.epsv = false;
-                    self.log().status(format!(
-                        "EPSV sent ahead was refused ({}); asking for each data port in turn",
-                        r.code
-                    ));
-                    self.epsv_refused |= r.code == 500 || r.code == 502;
-                }
+            let owed = if first.fits(&r) {
+                Some(first)
+            } else if self.replies_out_of_order {
+                self.ahead.owed().find(|o| o.fits(&r))
             } else {
-                self.forget_ahead();
-                self.note_out_of_order();
-                return Err(FtpError::OutOfStep {
-                    addr: self.control.addr_text().to_string(),
-                });
+                None
+            };
+            match owed {
+                Some(Owed::Mdtm) => {
+                    if let Some(path) = self.ahead.mdtm.take() {
+                        self.mdtm_answer = Some((path, r));
+                    }
+                }
+                Some(Owed::After) => {
+                    self.ahead.after = false;
+                    self.after_answer = Some(r);
+                }
+                Some(Owed::Epsv) => {
+                    self.ahead.epsv = false;
+                    if r.code == 229 {
+                        self.port_ahead = parse_epsv(&r.text())
+                            .filter(|_| !self.replies_out_of_order)
+                            .map(|p| (p, tokio::time::Instant::now()));
+                    } else {
+                        self.log().status(format!(
+                            "EPSV sent ahead was refused ({}); asking for each data port in turn",
+                            r.code
+                        ));
+                        self.epsv_refused |= r.code == 500 || r.code == 502;
+                    }
+                }
+                None => {
+                    self.forget_ahead();
+                    self.note_out_of_order();
+                    return Err(FtpError::OutOfStep {
+                        addr: self.control.addr_text().to_string(),
+                    });
+                }
             }
         }
         Ok(())

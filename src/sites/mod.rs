@@ -8,6 +8,7 @@ pub mod filezilla;
 pub mod password_file;
 pub mod profile;
 pub mod secrets;
+pub mod server_notes;
 pub mod spec;
 pub mod store;
 pub mod trust;

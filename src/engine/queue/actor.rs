@@ -24,6 +24,11 @@ use super::{
 };
 use crate::ftp::{ConnectOptions, Session};
 
+/// With more than one transfer connection, folders are listed on
+/// connections of their own beside them (as FileZilla browses beside its
+/// transfer slots), at most this many: the second only while the
+/// transfers have no file to start.
+const LISTING_LANES: usize = 2;
 /// How often running jobs report their bytes.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// Spare connections are closed after the queue has been idle this long.
@@ -73,6 +78,7 @@ pub(super) fn spawn(
         order_due: false,
         restore_pending: false,
         limits: QueueLimits::new(config_limit.as_ref()),
+        warming: HashMap::new(),
     };
     if queue.config.restore_later {
         queue.restore_pending = queue.config.save_path.is_some();
@@ -127,6 +133,8 @@ struct Queue {
     restore_pending: bool,
     /// Speed limits: per direction, shared by every connection, and per job.
     limits: QueueLimits,
+    /// Transfer connections being opened ahead of their jobs, per server.
+    warming: HashMap<SiteKey, usize>,
 }
 
 static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
@@ -246,6 +254,7 @@ impl Queue {
                     quit_all(vec![session]);
                 }
             }
+            QueueMsg::Warmed { options, session } => self.warmed(options, session),
             QueueMsg::Command(command) => self.command(command),
             QueueMsg::Restored(saved) => {
                 self.restore_pending = false;
@@ -507,6 +516,7 @@ impl Queue {
 
     fn finished(&mut self, id: u64, outcome: Outcome, mut session: Option<Session>) {
         let run = self.running.remove(&id);
+        let keep = self.pool_size();
         if let Some(s) = session.as_mut() {
             self.adopt_mode_switch(s);
         }
@@ -516,7 +526,7 @@ impl Queue {
         if let Some(session) = session {
             if session.is_connected() && self.logins.contains_key(&*job.site) {
                 let pool = self.idle.entry((*job.site).clone()).or_default();
-                if pool.len() < self.config.concurrency {
+                if pool.len() < keep {
                     pool.push(session);
                 } else {
                     quit_all(vec![session]);
@@ -653,10 +663,7 @@ impl Queue {
         if self.paused {
             return;
         }
-        while self.running.len() < self.config.concurrency {
-            let Some(id) = self.next_job() else {
-                return;
-            };
+        while let Some(id) = self.next_to_start() {
             if !self.start(id) {
                 // Shutting down (no sender left to report back on).
                 return;
@@ -665,20 +672,60 @@ impl Queue {
     }
 
     /// The first queued job of the highest priority whose server we can
-    /// log in to. With more than one connection, one of them lists folders
-    /// ahead of the queue order (the first folder waiting, of the priority
-    /// that runs now), so a big tree's files are all known long before the
-    /// transfers reach its last folders, while the others transfer.
+    /// log in to.
     fn next_job(&self) -> Option<u64> {
+        self.jobs
+            .next(|site: &SiteKey| self.logins.contains_key(site))
+    }
+
+    /// The job to start now, if there is room for it. With one connection,
+    /// folders and files take turns on it in queue order. With more, the
+    /// transfers keep to their N connections and folders are listed on one
+    /// more, ahead of the queue order (the first folder waiting, of the
+    /// priority that runs now), so a tree's files are known long before
+    /// the transfers reach its last folders, and no listing takes a
+    /// transfer connection's time. When the transfers run out of files
+    /// while folders wait, a second connection lists too.
+    fn next_to_start(&self) -> Option<u64> {
         let may_run = |site: &SiteKey| self.logins.contains_key(site);
-        let listing = self.running.values().any(|r| r.folder);
-        if self.config.concurrency > 1
-            && !listing
+        if self.config.concurrency <= 1 {
+            return (self.running.is_empty())
+                .then(|| self.jobs.next(may_run))
+                .flatten();
+        }
+        let listings = self.running.values().filter(|r| r.folder).count();
+        let transfers = self.running.len() - listings;
+        if listings == 0
             && let Some(id) = self.jobs.next_folder(may_run)
         {
             return Some(id);
         }
-        self.jobs.next(may_run)
+        if transfers >= self.config.concurrency {
+            return None;
+        }
+        if let Some(id) = self.jobs.next_file(may_run) {
+            // A connection being logged in for it comes soon: opening
+            // another would only log in twice.
+            let site = self.jobs.get(id).map(|j| &*j.site);
+            let waits = site.is_some_and(|site| {
+                self.warming.contains_key(site) && self.idle.get(site).is_none_or(Vec::is_empty)
+            });
+            return (!waits).then_some(id);
+        }
+        if listings < LISTING_LANES {
+            return self.jobs.next_folder(may_run);
+        }
+        None
+    }
+
+    /// How many logged-in sessions per server the queue keeps for its
+    /// next jobs: one per transfer connection and listing connection.
+    fn pool_size(&self) -> usize {
+        if self.config.concurrency > 1 {
+            self.config.concurrency + LISTING_LANES
+        } else {
+            1
+        }
     }
 
     /// Start job `id` on a worker; false when it could not be.
@@ -703,6 +750,7 @@ impl Queue {
         let bytes_at_start = job.view.bytes;
         let bytes = Arc::new(AtomicU64::new(bytes_at_start));
         let session = self.idle.get_mut(&*job.site).and_then(Vec::pop);
+        let warm = (folder && self.config.concurrency > 1).then(|| (*job.site).clone());
         let worker = Worker {
             id,
             source: job.view.source.clone(),
@@ -741,6 +789,9 @@ impl Queue {
         self.active = true;
         self.idle_since = None;
         self.changed(&[id]);
+        if let Some(site) = warm {
+            self.warm(&site);
+        }
         tokio::spawn(async move {
             let (outcome, session) = worker.run(session).await;
             let _ = tx.send(QueueMsg::Finished {
@@ -750,6 +801,74 @@ impl Queue {
             });
         });
         true
+    }
+
+    /// While a folder of `site` is listed, log in the transfer connections
+    /// its files will need, all at once: they are ready when the listing
+    /// is, instead of each logging in after it (several round trips each).
+    fn warm(&mut self, site: &SiteKey) {
+        let (Some(login), Some(tx)) = (self.logins.get(site).cloned(), self.me.upgrade()) else {
+            return;
+        };
+        let mut listings = 0;
+        let mut running = 0;
+        for (id, run) in &self.running {
+            if self.jobs.get(*id).is_some_and(|j| *j.site == *site) {
+                running += 1;
+                listings += usize::from(run.folder);
+            }
+        }
+        let have = running
+            + self.idle.get(site).map_or(0, Vec::len)
+            + self.warming.get(site).copied().unwrap_or(0);
+        let want = self.config.concurrency + listings;
+        if have >= want {
+            return;
+        }
+        *self.warming.entry(site.clone()).or_default() += want - have;
+        for _ in have..want {
+            let mut options = login.clone();
+            self.transfer.fill(&mut options);
+            let log = if self.config.protocol_log {
+                self.out.plain_log_sink()
+            } else {
+                crate::ftp::log::null_log()
+            };
+            let tx = tx.clone();
+            let login = login.clone();
+            tokio::spawn(async move {
+                let session = Session::connect(options, log).await.ok().map(Box::new);
+                let _ = tx.send(QueueMsg::Warmed {
+                    options: Box::new(login),
+                    session,
+                });
+            });
+        }
+    }
+
+    /// A connection opened by [`Queue::warm`] is ready (or failed): it
+    /// waits for the next job, unless the login changed meanwhile.
+    fn warmed(&mut self, options: Box<ConnectOptions>, session: Option<Box<Session>>) {
+        let site = SiteKey::of(&options);
+        if let Some(n) = self.warming.get_mut(&site) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.warming.remove(&site);
+            }
+        }
+        let Some(session) = session else {
+            // The job that needs it connects itself, with retries.
+            return;
+        };
+        let keep = self.pool_size();
+        if self.logins.get(&site) == Some(&*options) {
+            let pool = self.idle.entry(site).or_default();
+            if pool.len() < keep {
+                pool.push(*session);
+                return;
+            }
+        }
+        quit_all(vec![*session]);
     }
 
     fn on_tick(&mut self) {

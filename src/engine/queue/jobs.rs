@@ -238,6 +238,12 @@ impl Jobs {
             .next(|site| self.site_key(site).is_some_and(&may_run))
     }
 
+    /// The first ready file of the highest priority (see `Order::next_file`).
+    pub(super) fn next_file(&self, may_run: impl Fn(&SiteKey) -> bool) -> Option<u64> {
+        self.order
+            .next_file(|site| self.site_key(site).is_some_and(&may_run))
+    }
+
     /// The first ready folder, when one of the priority [`Jobs::next`]
     /// would start now (see `Order::next_folder`).
     pub(super) fn next_folder(&self, may_run: impl Fn(&SiteKey) -> bool) -> Option<u64> {

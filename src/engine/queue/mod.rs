@@ -168,6 +168,12 @@ pub(crate) enum QueueMsg {
     },
     /// A logged-in session the queue may use for its jobs.
     Session(Session),
+    /// A transfer connection opened ahead of its first job (while a folder
+    /// is listed) is logged in, or failed (None), with these options.
+    Warmed {
+        options: Box<ConnectOptions>,
+        session: Option<Box<Session>>,
+    },
     /// One of the queue's commands.
     Command(QueueCommand),
     /// A job's transfer began; `size` when known.

@@ -53,6 +53,7 @@ type ReadyKey = (Reverse<Priority>, Place, u64);
 pub(super) struct Order {
     entries: FxHashMap<u64, Entry>,
     by_place: BTreeMap<Place, u64>,
+    /// The ready jobs that are files, by server (the transfer connections' work).
     ready: FxHashMap<SiteId, BTreeSet<ReadyKey>>,
     /// The ready jobs that are folders, by server: what is listed ahead.
     ready_folders: FxHashMap<SiteId, BTreeSet<ReadyKey>>,
@@ -145,22 +146,19 @@ impl Order {
         if entry.ready == ready {
             return;
         }
+        // Each ready job is in one set: files, or folders.
+        let sets = if entry.folder {
+            &mut self.ready_folders
+        } else {
+            &mut self.ready
+        };
         if let Some(old) = entry.ready.take() {
             let key = (Reverse(old), entry.place.clone(), id);
-            unready(&mut self.ready, entry.site, &key);
-            if entry.folder {
-                unready(&mut self.ready_folders, entry.site, &key);
-            }
+            unready(sets, entry.site, &key);
         }
         if let Some(priority) = ready {
             let key = (Reverse(priority), entry.place.clone(), id);
-            if entry.folder {
-                self.ready_folders
-                    .entry(entry.site)
-                    .or_default()
-                    .insert(key.clone());
-            }
-            self.ready.entry(entry.site).or_default().insert(key);
+            sets.entry(entry.site).or_default().insert(key);
         }
         entry.ready = ready;
     }
@@ -180,6 +178,20 @@ impl Order {
     /// The ready job of the highest priority, first in order among those,
     /// of a server `may_run` accepts.
     pub(super) fn next(&self, may_run: impl Fn(SiteId) -> bool) -> Option<u64> {
+        self.first_any(&may_run).map(|(_, _, id)| *id)
+    }
+
+    /// The first ready job, file or folder.
+    fn first_any(&self, may_run: &impl Fn(SiteId) -> bool) -> Option<&ReadyKey> {
+        let file = first_ready(&self.ready, may_run);
+        let folder = first_ready(&self.ready_folders, may_run);
+        file.into_iter().chain(folder).min()
+    }
+
+    /// The ready file of the highest priority, first in order among those
+    /// (what a transfer connection starts while folders are listed on
+    /// connections of their own).
+    pub(super) fn next_file(&self, may_run: impl Fn(SiteId) -> bool) -> Option<u64> {
         first_ready(&self.ready, &may_run).map(|(_, _, id)| *id)
     }
 
@@ -187,7 +199,7 @@ impl Order {
     /// would start now: a folder further down may be listed ahead of the
     /// files before it, but not ahead of more urgent work.
     pub(super) fn next_folder(&self, may_run: impl Fn(SiteId) -> bool) -> Option<u64> {
-        let (priority, _, _) = first_ready(&self.ready, &may_run)?;
+        let (priority, _, _) = self.first_any(&may_run)?;
         first_ready(&self.ready_folders, &may_run)
             .filter(|(p, _, _)| p == priority)
             .map(|(_, _, id)| *id)
