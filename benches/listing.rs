@@ -575,6 +575,11 @@ fn main() {
     );
     println!(
         "{:<44} {:>12}",
+        "  of which the order (sorted_order by name)",
+        ms(sort_name)
+    );
+    println!(
+        "{:<44} {:>12}",
         "engine: parse + convert + sort, LIST",
         ms(list_entries)
     );
@@ -582,11 +587,6 @@ fn main() {
         "{:<44} {:>12}",
         "engine: parse + convert + sort, MLSD",
         ms(mlsd_entries)
-    );
-    println!(
-        "{:<44} {:>12}",
-        "sort by name (natural, folders first)",
-        ms(sort_name)
     );
     println!("{:<44} {:>12}", "sort by size, descending", ms(sort_size));
     println!("{:<44} {:>12}", "sort by modified", ms(sort_time));

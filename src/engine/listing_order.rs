@@ -21,6 +21,9 @@ pub enum SortColumn {
 /// Entry indices in display order: folders (and links to folders) first,
 /// then by `sort`, ties by name.
 pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec<u32> {
+    if sort == SortColumn::Name {
+        return name_order(entries, ascending);
+    }
     // Same order as `compare_entries`, faster: every name's natural-order
     // key is computed once into one buffer, and the sort moves 24-byte items
     // whose `primary` and `secondary` numbers decide most comparisons
@@ -107,6 +110,127 @@ pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec
     items.into_iter().map(|item| item.index).collect()
 }
 
+/// Every name's natural-order key (see [`natural_key`]), in one buffer.
+struct NameKeys {
+    bytes: Vec<u8>,
+    /// Entry `i`'s key is `bytes[starts[i]..starts[i + 1]]`.
+    starts: Vec<usize>,
+}
+
+impl NameKeys {
+    fn new(entries: &[Entry]) -> NameKeys {
+        let mut bytes = Vec::with_capacity(entries.len() * 24);
+        let mut starts = Vec::with_capacity(entries.len() + 1);
+        starts.push(0);
+        for e in entries {
+            natural_key(&e.display_name, &mut bytes);
+            starts.push(bytes.len());
+        }
+        NameKeys { bytes, starts }
+    }
+
+    /// Entry `i`'s key from byte `from` on (empty past its end).
+    fn get(&self, i: u32, from: usize) -> &[u8] {
+        let (start, end) = (self.starts[i as usize], self.starts[i as usize + 1]);
+        self.bytes.get(start + from..end).unwrap_or_default()
+    }
+}
+
+/// One entry while sorting by name: 16 bytes of its key at a time.
+struct NameItem {
+    /// False for folders, which come first either way.
+    not_dir: bool,
+    /// Key bytes `offset..offset + 8` and `offset + 8..offset + 16` of the
+    /// level being sorted, big-endian and zero-padded (inverted for a
+    /// descending sort), so integer order is the bytes' order.
+    high: u64,
+    low: u64,
+    index: u32,
+}
+
+/// Runs of equal 16-byte chunks this short are finished with the full comparison.
+const SHORT_RUN: usize = 8;
+
+/// [`sorted_order`] by name: the same order as [`compare_entries`], ties by
+/// index. The items are sorted on 16 bytes of their natural-order keys,
+/// compared as two integers; only runs that tie there are sorted again, on
+/// their next 16 bytes (a string sort by chunks), so the keys are read about
+/// once per 16 bytes that matter instead of once per comparison. Short runs,
+/// and runs whose keys have all ended (they differ at most in trailing zero
+/// bytes), take the full comparison: key, then the raw name, then index.
+fn name_order(entries: &[Entry], ascending: bool) -> Vec<u32> {
+    let keys = NameKeys::new(entries);
+    let flip = if ascending { 0 } else { u64::MAX };
+    let chunk = |index: u32, offset: usize| {
+        let key = keys.get(index, offset);
+        (
+            prefix(key) ^ flip,
+            prefix(key.get(8..).unwrap_or_default()) ^ flip,
+        )
+    };
+    let mut items: Vec<NameItem> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let (high, low) = chunk(i as u32, 0);
+            NameItem {
+                not_dir: !e.opens_as_dir(),
+                high,
+                low,
+                index: i as u32,
+            }
+        })
+        .collect();
+    items.sort_unstable_by_key(|x| (x.not_dir, x.high, x.low));
+    let full = |x: &NameItem, y: &NameItem| {
+        let (a, b) = (keys.get(x.index, 0), keys.get(y.index, 0));
+        let key = if ascending { a.cmp(b) } else { b.cmp(a) };
+        key.then_with(|| {
+            entries[x.index as usize]
+                .name
+                .cmp(&entries[y.index as usize].name)
+        })
+        .then(x.index.cmp(&y.index))
+    };
+    let mut ties = Vec::new();
+    push_ties(&items, 0, 16, &mut ties);
+    while let Some((start, end, offset)) = ties.pop() {
+        let run = &mut items[start..end];
+        let ended = run.iter().all(|x| keys.get(x.index, offset).is_empty());
+        if run.len() <= SHORT_RUN || ended {
+            run.sort_unstable_by(full);
+            continue;
+        }
+        for x in run.iter_mut() {
+            (x.high, x.low) = chunk(x.index, offset);
+        }
+        run.sort_unstable_by_key(|x| (x.high, x.low));
+        push_ties(run, start, offset + 16, &mut ties);
+    }
+    items.into_iter().map(|item| item.index).collect()
+}
+
+/// Push `(start, end, offset)` for each run of two or more `items` with
+/// equal chunks; `base` is where `items` starts in the whole list.
+fn push_ties(
+    items: &[NameItem],
+    base: usize,
+    offset: usize,
+    ties: &mut Vec<(usize, usize, usize)>,
+) {
+    let same =
+        |x: &NameItem, y: &NameItem| x.not_dir == y.not_dir && x.high == y.high && x.low == y.low;
+    let mut start = 0;
+    for end in 1..=items.len() {
+        if end == items.len() || !same(&items[start], &items[end]) {
+            if end - start > 1 {
+                ties.push((base + start, base + end, offset));
+            }
+            start = end;
+        }
+    }
+}
+
 /// One entry while sorting.
 pub(crate) struct SortItem {
     /// Decides the order when it differs; equal values fall back to the full comparison.
@@ -128,7 +252,7 @@ pub(crate) fn prefix(bytes: &[u8]) -> u64 {
 /// Append a byte string whose plain byte order is [`natural_cmp`]'s order:
 /// ASCII lowercased, other characters lowercased (UTF-8 keeps code-point
 /// order), and each run of digits as `0`, the number of its digits without
-/// leading zeros, then those digits.
+/// leading zeros (see [`push_length`]), then those digits.
 pub(crate) fn natural_key(name: &str, out: &mut Vec<u8>) {
     let bytes = name.as_bytes();
     let mut i = 0;
@@ -141,7 +265,7 @@ pub(crate) fn natural_key(name: &str, out: &mut Vec<u8>) {
             }
             let digits = trim_zeros(&bytes[start..i]);
             out.push(b'0');
-            out.push(digits.len().min(255) as u8);
+            push_length(digits.len(), out);
             out.extend_from_slice(digits);
         } else if b.is_ascii() {
             out.push(b.to_ascii_lowercase());
@@ -155,6 +279,19 @@ pub(crate) fn natural_key(name: &str, out: &mut Vec<u8>) {
             let mut buf = [0u8; 4];
             out.extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
             i += c.len_utf8();
+        }
+    }
+}
+
+/// A digit run's length, so that byte order is length order: one byte
+/// below 255, else 255 and eight big-endian bytes (a run of 300 digits
+/// still sorts after one of 299).
+fn push_length(len: usize, out: &mut Vec<u8>) {
+    match u8::try_from(len) {
+        Ok(short) if short < u8::MAX => out.push(short),
+        _ => {
+            out.push(u8::MAX);
+            out.extend_from_slice(&(len as u64).to_be_bytes());
         }
     }
 }
@@ -239,21 +376,230 @@ pub(crate) fn trim_zeros(digits: &[u8]) -> &[u8] {
     &digits[first..]
 }
 
-/// Put `entries` in display order for `sort` (moves each entry once).
-pub fn sort_listing(entries: &mut Vec<Entry>, sort: SortColumn, ascending: bool) {
+/// Put `entries` in display order for `sort`, in place: each entry out of
+/// place is swapped into its slot once, following the order's cycles (no
+/// second copy of the listing, which at a million entries cost more than
+/// the swaps).
+pub fn sort_listing(entries: &mut [Entry], sort: SortColumn, ascending: bool) {
     if is_in_order(entries, sort, ascending) {
         return;
     }
     let order = sorted_order(entries, sort, ascending);
-    let mut slots: Vec<Option<Entry>> = std::mem::take(entries).into_iter().map(Some).collect();
-    *entries = order
-        .iter()
-        .filter_map(|&i| slots.get_mut(i as usize).and_then(Option::take))
-        .collect();
+    permute(entries, order);
+}
+
+/// Rearrange `items` so that slot `p` holds what was at `order[p]`;
+/// `order` must be a permutation of the indices (as [`sorted_order`] gives).
+fn permute<T>(items: &mut [T], mut order: Vec<u32>) {
+    debug_assert_eq!(items.len(), order.len());
+    for start in 0..order.len() {
+        // Each cycle is walked from its first slot; a finished slot points at itself.
+        let mut at = start;
+        loop {
+            let from = order[at] as usize;
+            order[at] = at as u32;
+            if from == start || from == at {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// Whether `entries` already are in display order for `sort`: one
 /// comparison per neighbouring pair, far cheaper than sorting.
 pub fn is_in_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> bool {
     entries.is_sorted_by(|a, b| compare_entries(a, b, sort, ascending) != Ordering::Greater)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::protocol::Kind;
+    use proptest::prelude::*;
+
+    const COLUMNS: [SortColumn; 5] = [
+        SortColumn::Name,
+        SortColumn::Size,
+        SortColumn::Modified,
+        SortColumn::Permissions,
+        SortColumn::Owner,
+    ];
+
+    /// Pieces names are made of: case pairs, letters whose lowercase is
+    /// ASCII or several characters, digit runs with leading zeros and
+    /// longer than 16 bytes, a NUL, and a long shared prefix, so that many
+    /// names tie on their first 16 key bytes (or entirely).
+    const PIECES: &[&str] = &[
+        "a",
+        "A",
+        "b",
+        "z",
+        "é",
+        "É",
+        "ß",
+        "ẞ",
+        "\u{212A}",
+        "k",
+        "İ",
+        "i",
+        "日",
+        "Ω",
+        "ω",
+        " ",
+        ".",
+        "_",
+        "\0",
+        "0",
+        "00",
+        "1",
+        "01",
+        "9",
+        "10",
+        "007",
+        "123456789012345678901234567890",
+        "presentation summary ",
+        "Presentation Summary ",
+    ];
+
+    fn any_name() -> impl Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(PIECES), 0..6).prop_map(|p| p.concat())
+    }
+
+    fn any_entry() -> impl Strategy<Value = Entry> {
+        (
+            any_name(),
+            prop_oneof![Just(None), any::<u8>().prop_map(Some)],
+            0..5u8,
+            prop_oneof![Just(None), (0..4u64).prop_map(Some)],
+            prop_oneof![Just(None), (1..4u32).prop_map(Some)],
+            prop_oneof![Just(None), Just(Some("rw-r--r--")), Just(Some("rwx------"))],
+            prop_oneof![Just(None), any_name().prop_map(Some)],
+        )
+            .prop_map(|(display, extra, kind, size, day, permissions, owner)| {
+                // The raw name differs from the shown one now and then (a
+                // name in another charset), so ties on the shown name occur.
+                let mut name = display.as_bytes().to_vec();
+                name.extend(extra);
+                Entry {
+                    name,
+                    display_name: display,
+                    kind: match kind {
+                        0 => Kind::File,
+                        1 => Kind::Dir,
+                        2 => Kind::Symlink {
+                            target_is_dir: true,
+                        },
+                        3 => Kind::Symlink {
+                            target_is_dir: false,
+                        },
+                        _ => Kind::Unknown,
+                    },
+                    size,
+                    modified: day.and_then(|d| {
+                        chrono::NaiveDate::from_ymd_opt(2024, 3, d)
+                            .and_then(|d| d.and_hms_opt(12, 0, 0))
+                    }),
+                    permissions: permissions.map(str::to_string),
+                    owner,
+                    link_target: None,
+                }
+            })
+    }
+
+    /// The order by the one definition, [`compare_entries`], ties by index.
+    fn reference(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..entries.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            compare_entries(&entries[a as usize], &entries[b as usize], sort, ascending)
+                .then(a.cmp(&b))
+        });
+        order
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// The fast sorts give exactly the order of `compare_entries`, for
+        /// every column both ways, and `sort_listing` moves the entries into it.
+        #[test]
+        fn the_fast_order_is_the_reference_order(
+            entries in proptest::collection::vec(any_entry(), 0..80),
+        ) {
+            for sort in COLUMNS {
+                for ascending in [true, false] {
+                    let want = reference(&entries, sort, ascending);
+                    prop_assert_eq!(
+                        &sorted_order(&entries, sort, ascending),
+                        &want,
+                        "{:?} ascending={}", sort, ascending
+                    );
+                    let mut sorted = entries.clone();
+                    sort_listing(&mut sorted, sort, ascending);
+                    let expected: Vec<&Entry> = want.iter().map(|&i| &entries[i as usize]).collect();
+                    prop_assert_eq!(sorted.iter().collect::<Vec<_>>(), expected);
+                }
+            }
+        }
+
+        /// Byte order of the keys is `natural_cmp`'s order.
+        #[test]
+        fn natural_keys_order_like_natural_cmp(a in any_name(), b in any_name()) {
+            let (mut ka, mut kb) = (Vec::new(), Vec::new());
+            natural_key(&a, &mut ka);
+            natural_key(&b, &mut kb);
+            prop_assert_eq!(ka.cmp(&kb), natural_cmp(&a, &b));
+        }
+    }
+
+    #[test]
+    fn many_names_sharing_long_prefixes_sort_like_the_reference() {
+        // Runs of hundreds of names that tie on 16, 32 and 48 key bytes.
+        let entries: Vec<Entry> = (0..3000u32)
+            .map(|n| {
+                let display = format!(
+                    "{}presentation summary final {} v{}",
+                    ["", "Übersicht ", "IMG_20240101_"][n as usize % 3],
+                    n % 700,
+                    n % 7
+                );
+                Entry {
+                    name: display.as_bytes().to_vec(),
+                    display_name: display,
+                    kind: if n % 13 == 0 { Kind::Dir } else { Kind::File },
+                    size: Some(u64::from(n % 5)),
+                    modified: None,
+                    permissions: None,
+                    owner: None,
+                    link_target: None,
+                }
+            })
+            .collect();
+        for ascending in [true, false] {
+            assert_eq!(
+                sorted_order(&entries, SortColumn::Name, ascending),
+                reference(&entries, SortColumn::Name, ascending)
+            );
+        }
+    }
+
+    #[test]
+    fn digit_runs_longer_than_255_digits_still_compare_as_numbers() {
+        let long = "1".repeat(300);
+        let shorter = "9".repeat(299);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        natural_key(&long, &mut a);
+        natural_key(&shorter, &mut b);
+        assert_eq!(natural_cmp(&long, &shorter), Ordering::Greater);
+        assert_eq!(a.cmp(&b), Ordering::Greater);
+    }
+
+    #[test]
+    fn permute_follows_every_cycle() {
+        let mut items: Vec<char> = "abcdefg".chars().collect();
+        // Slot p takes what was at order[p]: cycles (0 3 5), (1 2), fixed 4 and 6.
+        permute(&mut items, vec![3, 2, 1, 5, 4, 0, 6]);
+        assert_eq!(items.iter().collect::<String>(), "dcbfeag");
+    }
 }
