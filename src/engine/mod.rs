@@ -42,9 +42,10 @@ use crate::ftp::log::{LogKind, LogLine, SharedLog};
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// The shortest time between two wakes for progress, queue changes, log
-/// lines and status (about 15 snapshots a second). Other events, such as a
-/// listing or a finished connect, go out at once.
-pub const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(66);
+/// lines and status (ten snapshots a second: the window draws a frame per
+/// snapshot, and a figure that changes faster is not read). Other events,
+/// such as a listing or a finished connect, go out at once.
+pub const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The engine's side of the event channel: queue, coalesce, then wake the UI.
 ///

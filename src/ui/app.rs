@@ -456,10 +456,7 @@ impl FerryApp {
             on_existing: state.queue.on_existing,
             ..QueueConfig::default()
         };
-        let engine = Engine::start_with(
-            std::sync::Arc::new(move || waker_ctx.request_repaint()),
-            queue,
-        )?;
+        let engine = Engine::start_with(super::repaint::engine_waker(waker_ctx), queue)?;
         let mut app = FerryApp {
             quick: QuickConnect {
                 form: state.last_form.clone(),
@@ -1156,6 +1153,8 @@ impl FerryApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = &ui.ctx().clone();
         self.now = ctx.input(|i| i.time);
+        // RUST_LOG=ferry::frames=trace: each frame and what asked for it.
+        tracing::trace!(target: "ferry::frames", pass = ctx.cumulative_pass_nr(), causes = ?ctx.repaint_causes(), "frame");
         self.drain_events();
         self.sync_browse_frame();
         self.expire_notice(ctx);
@@ -1221,7 +1220,7 @@ impl FerryApp {
                     }
                     ui.label(self.status_text());
                     if !self.busy.is_empty() {
-                        ui.spinner();
+                        super::repaint::spinner(ui);
                     }
                     if let Some(limit) = self.queue.limit_status() {
                         ui.separator();

@@ -22,6 +22,7 @@ pub mod permissions_dialog;
 pub mod preferences;
 pub mod queue_view;
 pub mod quick_connect;
+pub mod repaint;
 pub mod site_manager;
 pub mod sites_writer;
 pub mod sync_browse;

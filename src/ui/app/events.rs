@@ -7,9 +7,15 @@ use super::*;
 impl FerryApp {
     /// Apply every event the engine sent since the last frame.
     pub fn drain_events(&mut self) {
+        let mut count = 0usize;
         while let Ok(event) = self.engine.events.try_recv() {
+            count += 1;
+            if tracing::enabled!(target: "ferry::frames", tracing::Level::TRACE) {
+                tracing::trace!(target: "ferry::frames", "event {}", event_kind(&event));
+            }
             self.apply(event);
         }
+        tracing::trace!(target: "ferry::frames", count, "events drained");
     }
 
     pub(super) fn apply(&mut self, event: Event) {
@@ -278,6 +284,14 @@ impl FerryApp {
     /// Re-list the folders that received finished transfers, at most twice a
     /// second, and a remote folder only once no upload into it is pending.
     pub(super) fn refresh_after_transfers(&mut self, ctx: &egui::Context) {
+        // A folder no pane shows needs no re-listing (it is listed afresh
+        // when opened), and no frame to find that out.
+        for side in [Side::Local, Side::Remote] {
+            let shown = self.pane(side).path();
+            if self.refresh_due.get(side).as_ref() != shown {
+                *self.refresh_due.get_mut(side) = None;
+            }
+        }
         if self.refresh_due.is_empty() {
             return;
         }
@@ -301,5 +315,17 @@ impl FerryApp {
                 self.navigate(folder);
             }
         }
+    }
+}
+
+/// The event's variant name, for frame tracing.
+fn event_kind(event: &Event) -> String {
+    let text = format!("{event:?}");
+    let end = text
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(text.len());
+    match event {
+        Event::Tab { event, .. } => format!("Tab({})", event_kind(event)),
+        _ => text[..end].to_string(),
     }
 }
