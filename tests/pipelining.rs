@@ -48,15 +48,16 @@ fn expect(s: &str) -> Step {
     Step::Expect(s.to_string())
 }
 
-/// The fake's login as vsftpd greets: USER and PASS in one write, then FEAT, `TYPE I` and the
-/// first transfer's EPSV in one write (a server that takes one command at a time answers them in
+/// The fake's login as vsftpd greets: USER, then PASS (over plain FTP the password waits for
+/// USER's answer), then FEAT, `TYPE I` and the first transfer's EPSV in one write (a server that takes one command at a time answers them in
 /// turn): `extra` starts with the first transfer command, which uses that port.
 fn vsftpd_like(extra: Vec<Step>) -> Vec<Step> {
     let mut steps = vec![
         Step::Send(VSFTPD_GREETING.to_vec()),
         expect("USER"),
+        send("331 ok\r\n"),
         expect("PASS"),
-        send("331 ok\r\n230 logged in\r\n"),
+        send("230 logged in\r\n"),
         expect("FEAT"),
         expect("TYPE I"),
         expect("EPSV"),
@@ -585,15 +586,16 @@ async fn a_left_over_mdtm_and_an_uploads_mfmt_each_get_their_own_reply() {
     assert_eq!(report.uploaded, [b"payload".to_vec()]);
 }
 
-/// To a server that takes one command at a time, USER and PASS go in one write; a refused USER
-/// still ends in a clear login error (what PASS got after it says nothing more).
+/// Over plain FTP the password never goes before the server has answered USER, even to a server
+/// that takes one command at a time: a server refuses a user at USER (vsftpd's
+/// `force_local_logins_ssl`, `userlist_deny`) precisely so that the password is not sent in
+/// clear. The refusal is a clear login error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_user_sent_with_its_password_is_a_clear_login_error() {
+async fn a_user_refused_at_user_never_sends_the_password_in_clear() {
     let fake = FakeServer::start(vec![
         Step::Send(VSFTPD_GREETING.to_vec()),
         expect("USER"),
-        expect("PASS"),
-        send("530 This FTP server is anonymous only.\r\n503 Login with USER first.\r\n"),
+        send("530 Non-anonymous sessions must use encryption.\r\n"),
         Step::Hold,
     ])
     .await;
@@ -602,13 +604,50 @@ async fn a_refused_user_sent_with_its_password_is_a_clear_login_error() {
         .err()
         .expect("the login fails");
     assert!(
-        matches!(&err, FtpError::Login { code: 530, text, .. } if text.contains("anonymous only")),
+        matches!(&err, FtpError::Login { code: 530, text, .. } if text.contains("must use encryption")),
         "{err:?}"
     );
+    let report = fake.finish().await;
+    assert_eq!(
+        report.commands.first().map(String::as_str),
+        Some("USER user")
+    );
+    assert!(
+        !report.commands.iter().any(|c| c.starts_with("PASS")),
+        "{:?}",
+        report.commands
+    );
+}
+
+/// An anonymous login has no secret to keep: to a server that takes one command at a time,
+/// USER and PASS go in one write (a round trip less per connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_login_sends_user_and_pass_together() {
+    let fake = FakeServer::start(vec![
+        Step::Send(VSFTPD_GREETING.to_vec()),
+        expect("USER anonymous"),
+        expect("PASS"),
+        send("331 ok\r\n230 logged in\r\n"),
+        expect("FEAT"),
+        expect("TYPE I"),
+        expect("EPSV"),
+        send("211-Features:\r\n EPSV\r\n211 End\r\n200 ok\r\n"),
+        Step::EpsvReply,
+        Step::Hold,
+    ])
+    .await;
+    let mut o = fake_options(&fake);
+    o.user = "anonymous".into();
+    o.password = "guest@".into();
+    let session = Session::connect(o, ferry::ftp::log::null_log()).await;
+    assert!(session.is_ok(), "{:?}", session.err());
+    drop(session);
     let report = fake.finish().await;
     assert!(
         report
             .commands
-            .starts_with(&["USER user".to_string(), "PASS pw".to_string()])
+            .starts_with(&["USER anonymous".to_string(), "PASS guest@".to_string()]),
+        "{:?}",
+        report.commands
     );
 }

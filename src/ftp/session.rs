@@ -87,7 +87,7 @@ type OutOfOrderHook = Box<dyn Fn(&ConnectOptions) + Send + Sync>;
 fn remembered_out_of_order(server: &str) -> bool {
     OUT_OF_ORDER
         .lock()
-        .map(|set| set.contains(server))
+        .map(|set| set.contains(&server.to_ascii_lowercase()))
         .unwrap_or(true)
 }
 
@@ -96,7 +96,7 @@ fn remembered_out_of_order(server: &str) -> bool {
 /// pipelined commands out of order before.
 pub fn remember_one_at_a_time(host_port: &str) {
     if let Ok(mut set) = OUT_OF_ORDER.lock() {
-        set.insert(host_port.to_string());
+        set.insert(host_port.to_ascii_lowercase());
     }
 }
 
@@ -537,9 +537,21 @@ impl Session {
         self.one_at_a_time_server && !self.opts.one_command_at_a_time && !self.replies_out_of_order
     }
 
+    /// Whether PASS may go out before the server has answered USER: only
+    /// when the control connection is encrypted, or the login is anonymous.
+    /// A server can refuse a user at USER precisely so that the password
+    /// never crosses the network in clear (vsftpd's `force_local_logins_ssl`
+    /// and `userlist_deny`), and a batch would send it anyway.
+    fn password_may_go_with_user(&self) -> bool {
+        self.tls.is_some()
+            || ["anonymous", "ftp"]
+                .iter()
+                .any(|a| self.opts.user.eq_ignore_ascii_case(a))
+    }
+
     async fn login(&mut self) -> Result<()> {
         let user = self.opts.user.clone();
-        let mut r = if self.batches_commands() {
+        let mut r = if self.batches_commands() && self.password_may_go_with_user() {
             // USER and PASS in one write: a round trip less per connection.
             let pass = self.opts.password.clone();
             self.control
@@ -1451,7 +1463,7 @@ impl Session {
             self.replies_out_of_order = true;
             let new = OUT_OF_ORDER
                 .lock()
-                .is_ok_and(|mut set| set.insert(self.opts.addr_text()));
+                .is_ok_and(|mut set| set.insert(self.opts.addr_text().to_ascii_lowercase()));
             if new && let Some(hook) = ON_OUT_OF_ORDER.get() {
                 hook(&self.opts);
             }

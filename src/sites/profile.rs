@@ -321,10 +321,6 @@ pub struct Site {
     /// both panes show their first folders after connecting.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sync_browsing: bool,
-    /// The server answered pipelined commands out of order once: its
-    /// connections send one command at a time (lftp's `ftp:sync-mode`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub one_command_at_a_time: bool,
     /// The user's notes about the site.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
@@ -375,7 +371,6 @@ impl Site {
             charset: Charset::default(),
             show_hidden: false,
             sync_browsing: false,
-            one_command_at_a_time: false,
             comment: String::new(),
             proxy: SiteProxy::Preferences,
             bookmarks: Vec::new(),

@@ -1,8 +1,9 @@
 //! What Ferry learnt about servers, kept between runs: `server_notes.toml`
 //! beside the sites file, keyed by `host:port`. One fact so far: the server
 //! answered pipelined commands out of order, so it gets one command at a
-//! time from the start (lftp's `ftp:sync-mode`). A saved site on that server
-//! keeps it in its profile too (`one_command_at_a_time`).
+//! time from the start (lftp's `ftp:sync-mode`). Every saved site on that
+//! server gets it, and so does a quick connection to it. Deleting the
+//! server's entry (or the file) lets Ferry try pipelining there again.
 //!
 //! ```toml
 //! [servers."ftp.example.com:21"]
@@ -14,7 +15,6 @@ use std::io;
 use std::path::Path;
 
 use super::error::{Result, SitesError};
-use super::store::SiteStore;
 use crate::safe_file;
 
 /// The notes file's name inside the config folder.
@@ -115,33 +115,31 @@ pub fn note_one_at_a_time(dir: &Path, host_port: &str) -> Result<bool> {
     Ok(true)
 }
 
+/// The key a server is noted under: `host:port`, the host in lower case
+/// (host names are case-insensitive).
+fn key(host_port: &str) -> String {
+    host_port.to_ascii_lowercase()
+}
+
 /// Tell the protocol engine which servers take one command at a time (the
-/// notes file, and saved sites marked so), and keep each server it finds
-/// answering out of order from now on: in the notes file, and in the saved
-/// sites on that server. For the command line and the window, at start.
+/// notes file), and keep each server it finds answering out of order from
+/// now on in the notes file. For the command line and the window, at start.
+/// Reads only the notes file, never the sites file.
 pub fn install(dir: &Path) {
     for host_port in one_at_a_time_servers(dir) {
-        crate::ftp::remember_one_at_a_time(&host_port);
-    }
-    let store = SiteStore::at(dir);
-    if let Ok(loaded) = store.load() {
-        for site in loaded
-            .sites
-            .sites
-            .iter()
-            .filter(|s| s.one_command_at_a_time)
-        {
-            crate::ftp::remember_one_at_a_time(&site.host_port());
-        }
+        crate::ftp::remember_one_at_a_time(&key(&host_port));
     }
     let dir = dir.to_path_buf();
     crate::ftp::on_out_of_order(move |options| {
-        let host_port = options.addr_text();
+        // Once per server ever (it is not new on the next run), so the
+        // write's fsync on the session's task costs nothing worth a thread
+        // that might not finish before the command line exits. One write
+        // at a time: each reads, changes and replaces the whole file.
+        static WRITES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = WRITES.lock();
+        let host_port = key(&options.addr_text());
         if let Err(e) = note_one_at_a_time(&dir, &host_port) {
             tracing::warn!("could not keep that {host_port} takes one command at a time: {e}");
-        }
-        if let Err(e) = SiteStore::at(&dir).remember_one_at_a_time(&options.host, options.port) {
-            tracing::warn!("could not mark the sites on {host_port} as one command at a time: {e}");
         }
     });
 }

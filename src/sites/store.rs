@@ -227,30 +227,6 @@ impl SiteStore {
         Ok(true)
     }
 
-    /// Mark the sites on `host`:`port` as taking one command at a time
-    /// (the server answered pipelined commands out of order), and save.
-    /// Returns how many changed; none when the file had problems on load.
-    pub fn remember_one_at_a_time(&self, host: &str, port: u16) -> Result<usize> {
-        let mut loaded = self.load()?;
-        if !loaded.warnings.is_empty() || !loaded.plaintext_passwords.is_empty() {
-            return Ok(0);
-        }
-        let mut changed = 0;
-        for site in loaded.sites.sites.iter_mut() {
-            if site.host.eq_ignore_ascii_case(host)
-                && site.effective_port() == port
-                && !site.one_command_at_a_time
-            {
-                site.one_command_at_a_time = true;
-                changed += 1;
-            }
-        }
-        if changed > 0 {
-            self.save(&loaded.sites)?;
-        }
-        Ok(changed)
-    }
-
     /// Save all sites atomically: the file on disk is the old one or the new
     /// one, whatever happens. Refused when the last load skipped entries and
     /// could not keep a copy of the original.

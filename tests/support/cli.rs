@@ -1,7 +1,9 @@
 //! Running the `ferry` binary from a test: [`Ferry`] builds the command the
 //! command-line tests share (the test password in `FERRY_PASSWORD`, nothing
 //! on standard input) with the few variants they need, and [`ferry`] is the
-//! run most of them make.
+//! run most of them make. Each run has a config folder of its own (a new
+//! temporary one unless the test names one), so no test reads or writes
+//! the developer's own settings.
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -10,17 +12,19 @@ use std::process::{Command, Output, Stdio};
 use super::server::PASSWORD;
 
 /// `ferry ARGS`, as a test runs it.
-pub struct Ferry(Command);
+pub struct Ferry(Command, Option<tempfile::TempDir>);
 
 impl Ferry {
     /// `ferry ARGS` with the test password in `FERRY_PASSWORD` and nothing
     /// on standard input, in the test's own folder and environment.
     pub fn new<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Ferry {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        let config = tempfile::tempdir().expect("a temporary config folder");
         cmd.args(args)
             .env("FERRY_PASSWORD", PASSWORD)
+            .env("FERRY_CONFIG_DIR", config.path())
             .stdin(Stdio::null());
-        Ferry(cmd)
+        Ferry(cmd, Some(config))
     }
 
     /// One more argument.
@@ -38,6 +42,7 @@ impl Ferry {
     /// Use `dir` as the config folder (`FERRY_CONFIG_DIR`).
     pub fn config(mut self, dir: impl AsRef<Path>) -> Ferry {
         self.0.env("FERRY_CONFIG_DIR", dir.as_ref());
+        self.1 = None;
         self
     }
 
@@ -75,6 +80,11 @@ impl Ferry {
     /// The command, for a test that runs it its own way (piped streams, a
     /// server it stops).
     pub fn command(self) -> Command {
+        // The command outlives this value: its temporary config folder
+        // stays (in the system's temporary folder).
+        if let Some(config) = self.1 {
+            let _ = config.keep();
+        }
         self.0
     }
 
