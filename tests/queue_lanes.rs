@@ -120,3 +120,53 @@ async fn folders_are_listed_beside_the_transfers_which_keep_to_their_connections
         proxy.control_connections()
     );
 }
+
+/// Connections are opened ahead of their jobs only once the login is known to work: a folder
+/// queued with a mistyped password costs one refused login, not one per connection (several
+/// refused logins within a second are what gets an address banned, e.g. fail2ban's default of
+/// five).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_costs_one_login_not_one_per_connection() {
+    let server = TestServer::start(ServerOptions::default()).await;
+    std::fs::create_dir_all(server.path("top/d")).unwrap();
+    std::fs::write(server.path("top/d/f.bin"), b"data").unwrap();
+    let proxy = LatencyProxy::start(server.addr, Duration::from_millis(1))
+        .await
+        .unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let (tx, events) = std_mpsc::channel();
+    let handle = queue::spawn(
+        QueueConfig {
+            concurrency: 4,
+            on_existing: OnExisting::Overwrite,
+            protocol_log: false,
+            ..QueueConfig::default()
+        },
+        Outbox::new(tx, Arc::new(|| {})),
+    );
+    handle.enqueue(
+        ConnectOptions::new("127.0.0.1", proxy.addr.port(), USER, "not the password"),
+        Direction::Download,
+        vec![PathItem {
+            path: AnyPath::Remote(b"/top".to_vec()),
+            is_dir: true,
+        }],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let failed = loop {
+        match events.try_recv() {
+            Ok(Event::QueueIdle { failed, .. }) => break failed,
+            Ok(_) => {}
+            Err(_) => {
+                assert!(Instant::now() < deadline, "the queue did not stop in 60 s");
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+    };
+    assert_eq!(failed, 1, "the folder fails on the refused login");
+    // Give connections opened ahead (if any) time to reach the proxy.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(proxy.control_connections(), 1, "one login, refused");
+    assert!(std::fs::read_dir(local.path()).unwrap().next().is_none());
+}

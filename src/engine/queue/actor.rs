@@ -3,7 +3,7 @@
 //! tells the UI what changed. Nothing it does per message scans the whole
 //! queue (see `jobs.rs`), except what the user asks of all jobs at once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -79,6 +79,7 @@ pub(super) fn spawn(
         restore_pending: false,
         limits: QueueLimits::new(config_limit.as_ref()),
         warming: HashMap::new(),
+        proven: HashSet::new(),
     };
     if queue.config.restore_later {
         queue.restore_pending = queue.config.save_path.is_some();
@@ -135,6 +136,11 @@ struct Queue {
     limits: QueueLimits,
     /// Transfer connections being opened ahead of their jobs, per server.
     warming: HashMap<SiteKey, usize>,
+    /// Servers this queue has logged in to with their current login: only
+    /// then are connections opened ahead of their jobs (a mistyped
+    /// password must cost one refused login, not one per connection, which
+    /// is what gets an address banned).
+    proven: HashSet<SiteKey>,
 }
 
 static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
@@ -300,6 +306,7 @@ impl Queue {
         if let Some(old) = self.idle.remove(&site) {
             quit_all(old);
         }
+        self.proven.remove(&site);
         // Restored jobs stop waiting for this server.
         let waiting = self.jobs.ids_where(|j| {
             *j.site == site && j.view.state == JobState::Queued && j.view.error.is_some()
@@ -520,21 +527,30 @@ impl Queue {
         if let Some(s) = session.as_mut() {
             self.adopt_mode_switch(s);
         }
-        let Some(mut job) = self.jobs.get_mut(id) else {
+        let Some(site) = self.jobs.get(id).map(|job| (*job.site).clone()) else {
             return;
         };
         if let Some(session) = session {
-            if session.is_connected() && self.logins.contains_key(&*job.site) {
-                let pool = self.idle.entry((*job.site).clone()).or_default();
+            if session.is_connected() && self.logins.contains_key(&site) {
+                let first_login = self.proven.insert(site.clone());
+                let pool = self.idle.entry(site.clone()).or_default();
                 if pool.len() < keep {
                     pool.push(session);
                 } else {
                     quit_all(vec![session]);
                 }
+                // A folder listed on the queue's first login to its server:
+                // its files' connections log in now that the login works.
+                if first_login && run.as_ref().is_some_and(|r| r.folder) {
+                    self.warm_if_parallel(&site);
+                }
             } else {
                 quit_all(vec![session]);
             }
         }
+        let Some(mut job) = self.jobs.get_mut(id) else {
+            return;
+        };
         let stopping = job.stopping.take();
         if stopping == Some(Stop::Remove) {
             drop(job);
@@ -750,7 +766,12 @@ impl Queue {
         let bytes_at_start = job.view.bytes;
         let bytes = Arc::new(AtomicU64::new(bytes_at_start));
         let session = self.idle.get_mut(&*job.site).and_then(Vec::pop);
-        let warm = (folder && self.config.concurrency > 1).then(|| (*job.site).clone());
+        // Connections ahead only once this login is known to work: a
+        // logged-in session from the pool proves it.
+        if session.is_some() {
+            self.proven.insert((*job.site).clone());
+        }
+        let warm = (folder && self.proven.contains(&*job.site)).then(|| (*job.site).clone());
         let worker = Worker {
             id,
             source: job.view.source.clone(),
@@ -790,7 +811,7 @@ impl Queue {
         self.idle_since = None;
         self.changed(&[id]);
         if let Some(site) = warm {
-            self.warm(&site);
+            self.warm_if_parallel(&site);
         }
         tokio::spawn(async move {
             let (outcome, session) = worker.run(session).await;
@@ -806,7 +827,10 @@ impl Queue {
     /// While a folder of `site` is listed, log in the transfer connections
     /// its files will need, all at once: they are ready when the listing
     /// is, instead of each logging in after it (several round trips each).
-    fn warm(&mut self, site: &SiteKey) {
+    fn warm_if_parallel(&mut self, site: &SiteKey) {
+        if self.config.concurrency <= 1 {
+            return;
+        }
         let (Some(login), Some(tx)) = (self.logins.get(site).cloned(), self.me.upgrade()) else {
             return;
         };
