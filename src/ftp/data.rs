@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{Instant, Sleep};
 
 use super::error::{Channel, DataMode, FtpError, ModeNote};
@@ -85,6 +86,31 @@ pub fn port_argument(addr: SocketAddrV4) -> String {
         addr.port() >> 8,
         addr.port() & 0xff
     )
+}
+
+/// Open a passive data connection to `addr`, with `SO_REUSEADDR` set on our
+/// socket.
+///
+/// Our end takes an ephemeral port, and as the side that closes first
+/// after an upload it keeps that port in TIME_WAIT for a minute. A server
+/// on the same host (loopback, or behind the same NAT) whose passive range
+/// lies inside the ephemeral range then cannot listen on those ports: a
+/// bind conflicts with any socket on the port that lacks `SO_REUSEADDR`,
+/// TIME_WAIT ones included. After 100,000 uploads to vsftpd on loopback
+/// nearly every even port (the kernel gives `connect` even ports first) of
+/// its passive range was held so; vsftpd tries ten random ports per PASV
+/// and its session dies ("500 OOPS") when all ten fail, about once per
+/// thousand files. With the option set, both sides agree to share the port
+/// (the connections' addresses still differ), and the server's bind
+/// succeeds. It changes nothing about how the connection sends, closes or
+/// acknowledges data: no byte of an upload can be lost by it.
+pub(crate) async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.connect(addr).await
 }
 
 /// A marker inside `io::Error` for a data connection that went idle.
@@ -385,6 +411,32 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(parse_epsv(text), *want, "{text:?}");
         }
+    }
+
+    /// Our passive data connections let a server on the same host listen
+    /// on their port (vsftpd binds its passive ports with `SO_REUSEADDR`,
+    /// and a bind conflicts with any socket on the port without it, also in
+    /// TIME_WAIT). Whether such a bind then succeeds depends on every other
+    /// socket on the machine that shares the port, so this checks our part:
+    /// the option is on the connection `connect` returns, and stays on it.
+    #[tokio::test]
+    async fn data_connections_let_a_server_listen_on_their_port() {
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = connect(server.local_addr().unwrap()).await.unwrap();
+        let (mut accepted, _) = server.accept().await.unwrap();
+        client.write_all(b"data").await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut got = Vec::new();
+        accepted.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"data");
+        let socket = TcpSocket::from_std_stream(client.into_std().unwrap());
+        assert!(socket.reuseaddr().unwrap(), "SO_REUSEADDR is off");
+        // The plain way has it off: the check above can fail.
+        let plain = TcpStream::connect(server.local_addr().unwrap())
+            .await
+            .unwrap();
+        let plain = TcpSocket::from_std_stream(plain.into_std().unwrap());
+        assert!(!plain.reuseaddr().unwrap());
     }
 
     #[test]

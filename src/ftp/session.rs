@@ -1033,7 +1033,7 @@ impl Session {
         };
         self.log()
             .status(format!("Opening data connection (passive) to {addr}…"));
-        match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+        match tokio::time::timeout(limit, super::data::connect(addr)).await {
             Ok(Ok(tcp)) => {
                 let _ = tcp.set_nodelay(true);
                 Ok(Prepared::Connected(tcp, addr))
