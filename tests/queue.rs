@@ -1514,3 +1514,42 @@ async fn with_two_connections_a_later_folder_is_listed_while_files_transfer() {
         b"last"
     );
 }
+
+/// vsftpd's session process can die under load ("500 OOPS: …", then it closes the connection):
+/// a new connection works at once, so the retry does not wait out the back-off (here far longer
+/// than the whole test may take), and the file arrives. (Whether the client then sees the 500 or
+/// the closed connection first, it is the same remedy.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_session_that_died_is_retried_at_once_on_a_new_connection() {
+    let dies = Script::binary_session()
+        .reply("SIZE /f.bin", "213 2")
+        .reply("MDTM /f.bin", "213 20240101000000")
+        .reply("EPSV", "500 OOPS: priv_sock_get_int")
+        .steps();
+    let works = Script::binary_session()
+        .reply("SIZE /f.bin", "213 2")
+        .reply("MDTM /f.bin", "213 20240101000000")
+        .sends("RETR /f.bin", b"ok".to_vec())
+        .hold();
+    let fake = FakeServer::start_sessions(vec![dies, works]).await;
+    let local = tempfile::tempdir().unwrap();
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 1,
+        backoff: Duration::from_secs(600),
+        ..config(OnExisting::Overwrite)
+    });
+    q.handle.enqueue(
+        ConnectOptions::new("127.0.0.1", fake.addr.port(), "u", "p"),
+        Direction::Download,
+        vec![PathItem {
+            path: AnyPath::Remote(b"/f.bin".to_vec()),
+            is_dir: false,
+        }],
+        AnyPath::Local(local.path().to_path_buf()),
+    );
+    // idle() gives up after 20 s: a retry that waited out the 600 s back-off fails here.
+    assert_eq!(q.idle().await, (1, 0, 0));
+    assert_eq!(std::fs::read(local.path().join("f.bin")).unwrap(), b"ok");
+    drop(q);
+    fake.finish().await;
+}

@@ -107,6 +107,11 @@ impl Worker {
         let mut stop = self.stop.clone();
         let tries = self.retries + 1;
         let mut last_error = String::new();
+        // The server's session ended under the last try (vsftpd's "OOPS",
+        // or it hung up): a new connection works at once, nothing to wait
+        // for. Once per job, so a server that keeps failing still gets the
+        // back-off, and so does one that refuses the new connection.
+        let (mut died_last, mut retried_at_once) = (false, false);
         for attempt in 1..=tries {
             if attempt > 1 {
                 let _ = self.tx.send(QueueMsg::Retrying {
@@ -114,7 +119,13 @@ impl Worker {
                     attempt,
                     error: last_error.clone(),
                 });
-                let delay = backoff_delay(self.backoff, attempt - 1);
+                let at_once = died_last && !retried_at_once;
+                retried_at_once |= at_once;
+                let delay = if at_once {
+                    Duration::ZERO
+                } else {
+                    backoff_delay(self.backoff, attempt - 1)
+                };
                 tokio::select! {
                     () = tokio::time::sleep(delay) => {}
                     () = stopped(&mut stop) => return (Outcome::Stopped, session),
@@ -132,6 +143,7 @@ impl Worker {
                         Ok(s) => s,
                         Err(e) if retriable(&e) => {
                             last_error = e.to_string();
+                            died_last = false;
                             continue;
                         }
                         Err(e) => return (Outcome::Failed(e.to_string()), None),
@@ -160,6 +172,9 @@ impl Worker {
                 Err(e) => e,
             };
             let died = matches!(&e, FtpError::Reply { text, .. } if session_died(text));
+            // The server's end of the session is gone (its process died or
+            // it hung up): a new connection is the whole remedy.
+            died_last = died || matches!(e, FtpError::ControlClosed { .. });
             let keep = (!e.is_fatal_to_session() && !died).then_some(s);
             if *stop.borrow() {
                 return (Outcome::Stopped, keep);
