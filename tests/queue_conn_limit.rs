@@ -16,13 +16,16 @@ use ferry::engine::{AnyPath, Direction, Event, JobState, OnExisting, PathItem};
 use ferry::ftp::ConnectOptions;
 use support::vsftpd::Vsftpd;
 
-/// vsftpd serving `root` to anonymous logins, at most `per_ip` connections from one address.
+/// vsftpd serving `root` to anonymous logins, at most `per_ip` connections from one address,
+/// none of them taken yet.
 fn capped_vsftpd(test: &str, root: &Path, per_ip: usize) -> Option<Vsftpd> {
-    Vsftpd::start(
+    let vsftpd = Vsftpd::start(
         test,
         root,
         &format!("listen_address=127.0.0.1\nmax_per_ip={per_ip}\n"),
-    )
+    )?;
+    vsftpd.wait_no_sessions();
+    Some(vsftpd)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

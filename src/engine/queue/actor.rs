@@ -52,6 +52,9 @@ struct Running {
     /// It holds a logged-in connection (one from the idle ones, or its own
     /// once it said so); false while it opens its own.
     connected: bool,
+    /// Its connection was refused for too many connections: it holds none
+    /// and goes back to the queue.
+    refused: bool,
 }
 
 pub(super) fn spawn(
@@ -763,7 +766,10 @@ impl Queue {
     /// The connections to `site` the queue holds: its running jobs', its
     /// idle ones and those being opened ahead.
     fn open(&self, site: &SiteKey) -> usize {
-        self.running.values().filter(|r| *r.site == *site).count()
+        self.running
+            .values()
+            .filter(|r| *r.site == *site && !r.refused)
+            .count()
             + self.idle.get(site).map_or(0, Vec::len)
             + self.warming.get(site).copied().unwrap_or(0)
     }
@@ -790,7 +796,12 @@ impl Queue {
             return false;
         }
         let others = self.open(&site).saturating_sub(1);
-        self.caps.refused(&site, others)
+        let capped = self.caps.refused(&site, others);
+        if let Some(run) = self.running.get_mut(&id).filter(|_| capped) {
+            // No longer open, even before its worker reports back.
+            run.refused = true;
+        }
+        capped
     }
 
     /// Say the learned limits in the log, each once the connections being
@@ -802,7 +813,7 @@ impl Queue {
                 || self
                     .running
                     .values()
-                    .any(|r| !r.connected && *r.site == site);
+                    .any(|r| !r.connected && !r.refused && *r.site == site);
             if opening {
                 continue;
             }
@@ -892,6 +903,7 @@ impl Queue {
                 folder,
                 site,
                 connected,
+                refused: false,
             },
         );
         self.active = true;
