@@ -930,17 +930,12 @@ impl Queue {
         let (Some(login), Some(tx)) = (self.logins.get(site).cloned(), self.me.upgrade()) else {
             return;
         };
-        let mut listings = 0;
-        let mut running = 0;
-        for (id, run) in &self.running {
-            if self.jobs.get(*id).is_some_and(|j| *j.site == *site) {
-                running += 1;
-                listings += usize::from(run.folder);
-            }
-        }
-        let have = running
-            + self.idle.get(site).map_or(0, Vec::len)
-            + self.warming.get(site).copied().unwrap_or(0);
+        let listings = self
+            .running
+            .values()
+            .filter(|r| r.folder && *r.site == *site)
+            .count();
+        let have = self.open(site);
         let want =
             (self.config.concurrency + listings).min(self.caps.of(site).unwrap_or(usize::MAX));
         if have >= want {
