@@ -120,6 +120,34 @@ impl Vsftpd {
         panic!("{test}: vsftpd did not listen on {host} port {port} within 5 s");
     }
 
+    /// Wait until vsftpd serves no session, the start-up probe's included (a test of
+    /// `max_per_ip` counts from zero): its session processes have all exited and been reaped.
+    pub fn wait_no_sessions(&self) {
+        // The start-up probe may not have been accepted yet: once a greeting comes on a later
+        // connection, it has been (connections are accepted in turn).
+        let mut probe = std::net::TcpStream::connect(("127.0.0.1", self.port))
+            .or_else(|_| std::net::TcpStream::connect(("::1", self.port)))
+            .expect("connect to vsftpd");
+        probe
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("a read timeout");
+        let mut greeting = [0u8; 3];
+        std::io::Read::read_exact(&mut probe, &mut greeting).expect("vsftpd's greeting");
+        drop(probe);
+        let pid = self.child.id();
+        let children = format!("/proc/{pid}/task/{pid}/children");
+        for _ in 0..200 {
+            match std::fs::read_to_string(&children) {
+                Ok(list) if !list.trim().is_empty() => {
+                    std::thread::sleep(Duration::from_millis(25))
+                }
+                // None left (or no way to tell on this system).
+                _ => return,
+            }
+        }
+        panic!("vsftpd still serves a session 5 s after the last one closed");
+    }
+
     /// vsftpd's own log, for failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("vsftpd.log")).unwrap_or_default()

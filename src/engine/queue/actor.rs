@@ -15,6 +15,7 @@ use super::super::Outbox;
 use super::super::protocol::{Direction, Event, Finished, JobState, JobView, OnExisting, Priority};
 use super::super::rate_limit::{QueueLimits, SpeedLimitCommand};
 use super::super::transfer::Known;
+use super::caps::{self, Caps};
 use super::jobs::{Job, Jobs, Stop};
 use super::journal::Journal;
 use super::store::{Loaded, broken_name};
@@ -46,6 +47,14 @@ struct Running {
     bytes_at_start: u64,
     /// A folder being listed.
     folder: bool,
+    /// Its server (its connection counts toward the server's limit).
+    site: Arc<SiteKey>,
+    /// It holds a logged-in connection (one from the idle ones, or its own
+    /// once it said so); false while it opens its own.
+    connected: bool,
+    /// Its connection was refused for too many connections: it holds none
+    /// and goes back to the queue.
+    refused: bool,
 }
 
 pub(super) fn spawn(
@@ -80,6 +89,7 @@ pub(super) fn spawn(
         limits: QueueLimits::new(config_limit.as_ref()),
         warming: HashMap::new(),
         proven: HashSet::new(),
+        caps: Caps::default(),
     };
     if queue.config.restore_later {
         queue.restore_pending = queue.config.save_path.is_some();
@@ -141,6 +151,8 @@ struct Queue {
     /// password must cost one refused login, not one per connection, which
     /// is what gets an address banned).
     proven: HashSet<SiteKey>,
+    /// The connections at once each server allows, where one said so.
+    caps: Caps,
 }
 
 static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
@@ -165,6 +177,7 @@ impl Queue {
                     Some(msg) => {
                         let started = Instant::now();
                         self.handle(msg);
+                        self.say_caps();
                         self.busy += started.elapsed();
                     }
                     None => break,
@@ -260,7 +273,19 @@ impl Queue {
                     quit_all(vec![session]);
                 }
             }
-            QueueMsg::Warmed { options, session } => self.warmed(options, session),
+            QueueMsg::Warmed {
+                options,
+                session,
+                too_many,
+            } => self.warmed(options, session, too_many),
+            QueueMsg::TooMany { id, answer } => {
+                let _ = answer.send(self.too_many(id));
+            }
+            QueueMsg::Connected { id } => {
+                if let Some(run) = self.running.get_mut(&id) {
+                    run.connected = true;
+                }
+            }
             QueueMsg::Command(command) => self.command(command),
             QueueMsg::Restored(saved) => {
                 self.restore_pending = false;
@@ -307,6 +332,7 @@ impl Queue {
             quit_all(old);
         }
         self.proven.remove(&site);
+        self.caps.forget(&site);
         // Restored jobs stop waiting for this server.
         let waiting = self.jobs.ids_where(|j| {
             *j.site == site && j.view.state == JobState::Queued && j.view.error.is_some()
@@ -561,6 +587,7 @@ impl Queue {
         // contents are not queued.
         let outcome = match outcome {
             Outcome::Expanded(_) if stopping == Some(Stop::Cancel) => Outcome::Stopped,
+            Outcome::Requeue if stopping.is_some() => Outcome::Stopped,
             other => other,
         };
         match outcome {
@@ -597,6 +624,10 @@ impl Queue {
                     return;
                 }
             },
+            Outcome::Requeue => {
+                job.view.state = JobState::Queued;
+                job.view.error = None;
+            }
             Outcome::Stopped => match stopping {
                 Some(Stop::Cancel) => {
                     job.view.state = JobState::Cancelled;
@@ -702,6 +733,11 @@ impl Queue {
     /// the transfers reach its last folders, and no listing takes a
     /// transfer connection's time. When the transfers run out of files
     /// while folders wait, a second connection lists too.
+    ///
+    /// A server that said how many connections it allows gets no more,
+    /// listings and transfers together; at that limit a folder waiting
+    /// while none of its server's folders is listed takes the next
+    /// connection to come free, ahead of that server's files.
     fn next_to_start(&self) -> Option<u64> {
         let may_run = |site: &SiteKey| self.logins.contains_key(site);
         if self.config.concurrency <= 1 {
@@ -709,17 +745,26 @@ impl Queue {
                 .then(|| self.jobs.next(may_run))
                 .flatten();
         }
+        let fits = |site: &SiteKey| may_run(site) && self.has_room(site);
         let listings = self.running.values().filter(|r| r.folder).count();
         let transfers = self.running.len() - listings;
-        if listings == 0
-            && let Some(id) = self.jobs.next_folder(may_run)
-        {
-            return Some(id);
+        let mut held = None;
+        if listings == 0 {
+            if let Some(id) = self.jobs.next_folder(fits) {
+                return Some(id);
+            }
+            // Its server is at its limit: the folder's turn comes first.
+            held = self
+                .jobs
+                .next_folder(may_run)
+                .and_then(|id| self.jobs.get(id))
+                .map(|j| j.site.clone());
         }
         if transfers >= self.config.concurrency {
             return None;
         }
-        if let Some(id) = self.jobs.next_file(may_run) {
+        let file_fits = |site: &SiteKey| fits(site) && held.as_deref() != Some(site);
+        if let Some(id) = self.jobs.next_file(file_fits) {
             // A connection being logged in for it comes soon: opening
             // another would only log in twice.
             let site = self.jobs.get(id).map(|j| &*j.site);
@@ -729,9 +774,79 @@ impl Queue {
             return (!waits).then_some(id);
         }
         if listings < LISTING_LANES {
-            return self.jobs.next_folder(may_run);
+            return self.jobs.next_folder(fits);
         }
         None
+    }
+
+    /// The connections to `site` the queue holds: its running jobs', its
+    /// idle ones and those being opened ahead.
+    fn open(&self, site: &SiteKey) -> usize {
+        self.running
+            .values()
+            .filter(|r| *r.site == *site && !r.refused)
+            .count()
+            + self.idle.get(site).map_or(0, Vec::len)
+            + self.warming.get(site).copied().unwrap_or(0)
+    }
+
+    /// Whether a job for `site` may start now: it has no learned limit, an
+    /// idle connection is there, or one more stays within the limit.
+    fn has_room(&self, site: &SiteKey) -> bool {
+        match self.caps.of(site) {
+            None => true,
+            Some(cap) => {
+                self.idle.get(site).is_some_and(|pool| !pool.is_empty()) || self.open(site) < cap
+            }
+        }
+    }
+
+    /// Running job `id`'s connection was refused for too many connections:
+    /// true when other connections to its server are open, which is then
+    /// its limit from now on (the job goes back to the queue).
+    fn too_many(&mut self, id: u64) -> bool {
+        let Some(site) = self.running.get(&id).map(|r| r.site.clone()) else {
+            return false;
+        };
+        if self.config.concurrency <= 1 {
+            return false;
+        }
+        let others = self.open(&site).saturating_sub(1);
+        let capped = self.caps.refused(&site, others);
+        if let Some(run) = self.running.get_mut(&id).filter(|_| capped) {
+            // No longer open, even before its worker reports back.
+            run.refused = true;
+        }
+        capped
+    }
+
+    /// Say the learned limits in the log, each once the connections being
+    /// opened to its server have all answered (the number is settled then:
+    /// several refused together lower it in turn).
+    fn say_caps(&mut self) {
+        for site in self.caps.unsaid() {
+            let opening = self.warming.contains_key(&site)
+                || self
+                    .running
+                    .values()
+                    .any(|r| !r.connected && !r.refused && *r.site == site);
+            if opening {
+                continue;
+            }
+            let Some(cap) = self.caps.take_unsaid(&site) else {
+                continue;
+            };
+            let server = match self.logins.get(&site) {
+                Some(o) if o.port != 21 => o.addr_text(),
+                _ => site.host.clone(),
+            };
+            self.out.send(Event::Log(crate::ftp::log::LogLine {
+                session: 0,
+                kind: crate::ftp::log::LogKind::Status,
+                time: std::time::SystemTime::now(),
+                text: caps::line(&server, cap),
+            }));
+        }
     }
 
     /// How many logged-in sessions per server the queue keeps for its
@@ -766,12 +881,14 @@ impl Queue {
         let bytes_at_start = job.view.bytes;
         let bytes = Arc::new(AtomicU64::new(bytes_at_start));
         let session = self.idle.get_mut(&*job.site).and_then(Vec::pop);
+        let connected = session.is_some();
         // Connections ahead only once this login is known to work: a
         // logged-in session from the pool proves it.
-        if session.is_some() {
+        if connected {
             self.proven.insert((*job.site).clone());
         }
         let warm = (folder && self.proven.contains(&*job.site)).then(|| (*job.site).clone());
+        let site = job.site.clone();
         let worker = Worker {
             id,
             source: job.view.source.clone(),
@@ -805,6 +922,9 @@ impl Queue {
                 started: Instant::now(),
                 bytes_at_start,
                 folder,
+                site,
+                connected,
+                refused: false,
             },
         );
         self.active = true;
@@ -834,18 +954,14 @@ impl Queue {
         let (Some(login), Some(tx)) = (self.logins.get(site).cloned(), self.me.upgrade()) else {
             return;
         };
-        let mut listings = 0;
-        let mut running = 0;
-        for (id, run) in &self.running {
-            if self.jobs.get(*id).is_some_and(|j| *j.site == *site) {
-                running += 1;
-                listings += usize::from(run.folder);
-            }
-        }
-        let have = running
-            + self.idle.get(site).map_or(0, Vec::len)
-            + self.warming.get(site).copied().unwrap_or(0);
-        let want = self.config.concurrency + listings;
+        let listings = self
+            .running
+            .values()
+            .filter(|r| r.folder && *r.site == *site)
+            .count();
+        let have = self.open(site);
+        let want =
+            (self.config.concurrency + listings).min(self.caps.of(site).unwrap_or(usize::MAX));
         if have >= want {
             return;
         }
@@ -861,24 +977,39 @@ impl Queue {
             let tx = tx.clone();
             let login = login.clone();
             tokio::spawn(async move {
-                let session = Session::connect(options, log).await.ok().map(Box::new);
+                let result = Session::connect(options, log).await;
+                let too_many = result
+                    .as_ref()
+                    .is_err_and(super::caps::too_many_connections);
                 let _ = tx.send(QueueMsg::Warmed {
                     options: Box::new(login),
-                    session,
+                    session: result.ok().map(Box::new),
+                    too_many,
                 });
             });
         }
     }
 
-    /// A connection opened by [`Queue::warm`] is ready (or failed): it
+    /// A connection opened by [`Queue::warm_if_parallel`] is ready (or failed): it
     /// waits for the next job, unless the login changed meanwhile.
-    fn warmed(&mut self, options: Box<ConnectOptions>, session: Option<Box<Session>>) {
+    fn warmed(
+        &mut self,
+        options: Box<ConnectOptions>,
+        session: Option<Box<Session>>,
+        too_many: bool,
+    ) {
         let site = SiteKey::of(&options);
         if let Some(n) = self.warming.get_mut(&site) {
             *n = n.saturating_sub(1);
             if *n == 0 {
                 self.warming.remove(&site);
             }
+        }
+        let current = self.logins.get(&site) == Some(&*options);
+        if too_many && current {
+            // What is open (or still being opened) is what the server allows.
+            let open = self.open(&site);
+            self.caps.refused(&site, open);
         }
         let Some(session) = session else {
             // The job that needs it connects itself, with retries.

@@ -14,6 +14,7 @@
 //! - `worker.rs`: one job on its own connection.
 
 mod actor;
+mod caps;
 mod jobs;
 mod journal;
 mod order;
@@ -173,6 +174,18 @@ pub(crate) enum QueueMsg {
     Warmed {
         options: Box<ConnectOptions>,
         session: Option<Box<Session>>,
+        /// It failed because the server allows no more connections.
+        too_many: bool,
+    },
+    /// Job `id` opened its own connection (not an idle one) and logged in.
+    Connected { id: u64 },
+    /// Job `id`'s connection was refused with "too many connections": the
+    /// queue answers true when it keeps to fewer connections from now on
+    /// and the job goes back to the queue (no try used), false when the
+    /// refusal is an ordinary failure (nothing else was open).
+    TooMany {
+        id: u64,
+        answer: tokio::sync::oneshot::Sender<bool>,
     },
     /// One of the queue's commands.
     Command(QueueCommand),
@@ -333,6 +346,9 @@ pub(crate) enum Outcome {
     Failed(String),
     /// Paused or cancelled.
     Stopped,
+    /// Refused for too many connections while others were open: queued
+    /// again, to run when one of them is free.
+    Requeue,
 }
 
 /// An item found in a folder being expanded.

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 
+use super::caps::too_many_connections;
 use super::{Child, Outcome, QueueMsg, child_of};
 use crate::engine::existing::{self, Found, Verdict};
 use crate::engine::protocol::{AnyPath, Conflict, Direction, JobState, OnExisting};
@@ -140,7 +141,15 @@ impl Worker {
                         () = stopped(&mut stop) => return (Outcome::Stopped, None),
                     };
                     match result {
-                        Ok(s) => s,
+                        Ok(s) => {
+                            let _ = self.tx.send(QueueMsg::Connected { id: self.id });
+                            s
+                        }
+                        // The server allows no more connections, and the
+                        // queue keeps to fewer: back to the queue, no try used.
+                        Err(e) if too_many_connections(&e) && self.queue_keeps_fewer().await => {
+                            return (Outcome::Requeue, None);
+                        }
                         Err(e) if retriable(&e) => {
                             last_error = e.to_string();
                             died_last = false;
@@ -191,6 +200,17 @@ impl Worker {
             last_error
         };
         (Outcome::Failed(message), session)
+    }
+
+    /// Ask the queue whether it takes this job's "too many connections"
+    /// refusal as the server's limit (other connections to it are open).
+    async fn queue_keeps_fewer(&self) -> bool {
+        let (answer, keeps) = tokio::sync::oneshot::channel();
+        let asked = self.tx.send(QueueMsg::TooMany {
+            id: self.id,
+            answer,
+        });
+        asked.is_ok() && keeps.await.unwrap_or(false)
     }
 
     async fn attempt(&self, s: &mut Session, resume: bool) -> Result<Outcome, FtpError> {
