@@ -203,7 +203,12 @@ fn two_tabs_on_two_servers_list_their_own_files_and_transfer_to_their_own_server
     );
     assert!(!a.path("for-b.txt").exists() && !b.path("for-a.txt").exists());
 
-    // Dragging between the panes of the second tab downloads from its server.
+    // Dragging between the panes of the second tab downloads from its server
+    // (once the pane has re-listed the folder the upload went to: a row that
+    // moves under the pointer is not the row picked).
+    wait_until(&mut h, "tab B's pane to show the upload", |app| {
+        remote_names(app).contains(&"for-b.txt".to_string()) && !app.remote.is_loading()
+    });
     let from = h.get_by_label("only-on-b.txt").rect().center();
     let local_right = h.state().local_pane_right_edge();
     assert!(from.x > local_right, "the row is in the remote pane");
