@@ -1386,6 +1386,9 @@ async fn remove_takes_jobs_out_stopping_a_running_one_and_clear_all_empties_the_
     let saving = QueueConfig {
         concurrency: 1,
         save_path: Some(state.path().join("queue.json")),
+        // Slow enough that big.bin is still moving when it is removed (on an
+        // idle machine 40 MB over loopback took less time than the remove).
+        rate_limit: Some(ferry::engine::rate_limit::RateLimit::new(4 << 20)),
         ..config(OnExisting::Overwrite)
     };
     let mut q = Queue::start(saving.clone());
