@@ -1306,7 +1306,7 @@ async fn a_queue_killed_mid_write_restores_all_but_the_last_moments() {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std_mpsc::channel();
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             if let Some(n) = line.strip_prefix("queued ") {
@@ -1326,6 +1326,8 @@ async fn a_queue_killed_mid_write_restores_all_but_the_last_moments() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
+    // Every line the child printed is read once the pipe reaches its end.
+    reader.join().unwrap();
     let last = rx.try_iter().last().unwrap_or(queued);
     assert!(
         last > 300,
@@ -1352,8 +1354,10 @@ async fn a_queue_killed_mid_write_restores_all_but_the_last_moments() {
     .await;
     let expected: Vec<String> = (0..restored.len()).map(|i| format!("f{i}")).collect();
     assert_eq!(restored, expected, "the first jobs, in order, none missing");
+    // The kill can fall between enqueueing a job and printing its line, so
+    // the job after the last one printed may have been saved too; no other.
     assert!(
-        restored.len() >= 300 && restored.len() as u64 <= last,
+        restored.len() >= 300 && restored.len() as u64 <= last + 1,
         "restored {} of {last} queued",
         restored.len()
     );
