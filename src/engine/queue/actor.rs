@@ -793,7 +793,7 @@ impl Queue {
     /// Whether a job for `site` may start now: it has no learned limit, an
     /// idle connection is there, or one more stays within the limit.
     fn has_room(&self, site: &SiteKey) -> bool {
-        match self.caps.of(site) {
+        match self.caps.of(site, Instant::now()) {
             None => true,
             Some(cap) => {
                 self.idle.get(site).is_some_and(|pool| !pool.is_empty()) || self.open(site) < cap
@@ -812,7 +812,7 @@ impl Queue {
             return false;
         }
         let others = self.open(&site).saturating_sub(1);
-        let capped = self.caps.refused(&site, others);
+        let capped = self.caps.refused(&site, others, Instant::now());
         if let Some(run) = self.running.get_mut(&id).filter(|_| capped) {
             // No longer open, even before its worker reports back.
             run.refused = true;
@@ -960,8 +960,8 @@ impl Queue {
             .filter(|r| r.folder && *r.site == *site)
             .count();
         let have = self.open(site);
-        let want =
-            (self.config.concurrency + listings).min(self.caps.of(site).unwrap_or(usize::MAX));
+        let want = (self.config.concurrency + listings)
+            .min(self.caps.of(site, Instant::now()).unwrap_or(usize::MAX));
         if have >= want {
             return;
         }
@@ -1009,7 +1009,7 @@ impl Queue {
         if too_many && current {
             // What is open (or still being opened) is what the server allows.
             let open = self.open(&site);
-            self.caps.refused(&site, open);
+            self.caps.refused(&site, open, Instant::now());
         }
         let Some(session) = session else {
             // The job that needs it connects itself, with retries.
