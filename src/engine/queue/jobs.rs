@@ -290,14 +290,15 @@ impl Jobs {
         })
     }
 
-    /// Job `id` and, when `with_place` says so, its place, in one lookup of each.
-    pub(super) fn get_with_place(
-        &mut self,
-        id: u64,
-        with_place: impl FnOnce(&Job) -> bool,
-    ) -> Option<(&mut Job, Option<Arc<[u32]>>)> {
+    /// Job `id`, and the order to look its place up in when it is needed
+    /// (only a job new to the saved queue needs it).
+    pub(super) fn get_with_order(&mut self, id: u64) -> Option<(&mut Job, &Order)> {
         let job = self.map.get_mut(&id)?;
-        let place = with_place(job).then(|| self.order.place(id).unwrap_or_else(|| Arc::from([])));
-        Some((job, place))
+        Some((job, &self.order))
+    }
+
+    /// A job's place in the order (empty when it has none).
+    pub(super) fn place_in(order: &Order, id: u64) -> Arc<[u32]> {
+        order.place(id).unwrap_or_else(|| Arc::from([]))
     }
 }
