@@ -87,7 +87,7 @@ struct Pending {
     /// Queue and other ordered events; consecutive `JobsChanged` are merged.
     events: Vec<Event>,
     /// Where each job sits in the last `JobsChanged` of `events`, if it is last.
-    changed_at: HashMap<u64, usize>,
+    changed_at: rustc_hash::FxHashMap<u64, usize>,
     /// The newest byte count of each running job (one `JobsProgress`, delivered last).
     progress: BTreeMap<u64, u64>,
     last_flush: Option<Instant>,
