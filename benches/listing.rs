@@ -373,13 +373,74 @@ fn frame_time_kittest(entries: Vec<Entry>) -> (Frames, bool) {
     (frames(samples), scrolled)
 }
 
+/// Frames while scrolling: before each one the pane is moved `step` rows
+/// on (3: about a wheel notch; 37: a screenful, as Page Down does), so
+/// every frame lays out rows it has not shown yet. Returns the frames and
+/// whether the last row moved to was on screen at the end (the scrolling
+/// happened).
+fn frame_time_scrolling(entries: Vec<Entry>, step: usize) -> (Frames, bool) {
+    let (pane, _) = pane_in_the_middle(entries);
+    let start_row = ENTRIES / 2 - 500;
+    let names: Vec<String> = (0..WARM_UP_FRAMES + FRAMES)
+        .map(|i| {
+            pane.visible()[start_row + (i + 1) * step]
+                .display_name
+                .clone()
+        })
+        .collect();
+    let screen = Screen {
+        pane,
+        settings: PaneSettings::default(),
+    };
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 800.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(
+            |ui, s: &mut Screen| {
+                let _ = s.pane.ui(ui, &mut s.settings, true);
+            },
+            screen,
+        );
+    let mut names = names.iter();
+    for name in names.by_ref().take(WARM_UP_FRAMES) {
+        harness.state_mut().pane.reveal(name.as_bytes());
+        harness.step();
+    }
+    let mut last = String::new();
+    let samples = names
+        .map(|name| {
+            harness.state_mut().pane.reveal(name.as_bytes());
+            last.clone_from(name);
+            let start = Instant::now();
+            harness.step();
+            start.elapsed()
+        })
+        .collect();
+    harness.step();
+    let scrolled = harness.query_by_label(&last).is_some();
+    (frames(samples), scrolled)
+}
+
 fn frame_time_plain(entries: Vec<Entry>) -> Frames {
+    frame_time_plain_scrolling(entries, 0)
+}
+
+/// Plain egui frames (no AccessKit), moving `step` rows on before each
+/// one as [`frame_time_scrolling`] does (0: not scrolling).
+fn frame_time_plain_scrolling(entries: Vec<Entry>, step: usize) -> Frames {
     let (mut pane, _) = pane_in_the_middle(entries);
+    let start_row = ENTRIES / 2 - 500;
+    let names: Vec<Vec<u8>> = (0..WARM_UP_FRAMES + FRAMES)
+        .map(|i| pane.visible()[start_row + (i + 1) * step].name.clone())
+        .collect();
     let mut settings = PaneSettings::default();
     let ctx = egui::Context::default();
     let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1000.0, 800.0));
     let mut time = 0.0;
-    let mut frame = |pane: &mut PaneState, settings: &mut PaneSettings| {
+    let mut frame = |pane: &mut PaneState, settings: &mut PaneSettings, name: &[u8]| {
+        if step > 0 {
+            pane.reveal(name);
+        }
         time += 1.0 / 60.0;
         let input = egui::RawInput {
             screen_rect: Some(screen),
@@ -396,12 +457,13 @@ fn frame_time_plain(entries: Vec<Entry>) -> Frames {
         output.textures_delta.clear();
         start.elapsed()
     };
-    for _ in 0..WARM_UP_FRAMES {
-        frame(&mut pane, &mut settings);
+    let mut names = names.iter();
+    for name in names.by_ref().take(WARM_UP_FRAMES) {
+        frame(&mut pane, &mut settings, name);
     }
     frames(
-        (0..FRAMES)
-            .map(|_| frame(&mut pane, &mut settings))
+        names
+            .map(|name| frame(&mut pane, &mut settings, name))
             .collect(),
     )
 }
@@ -547,6 +609,11 @@ fn main() {
 
     let (kittest, scrolled) = frame_time_kittest(entries.clone());
     assert!(scrolled, "the middle row is on screen");
+    let (wheel, moved) = frame_time_scrolling(entries.clone(), 3);
+    assert!(moved, "the last row scrolled to is on screen");
+    let (scrolling, moved) = frame_time_scrolling(entries.clone(), 37);
+    assert!(moved, "the last row scrolled to is on screen");
+    let plain_wheel = frame_time_plain_scrolling(entries.clone(), 3);
     let plain = frame_time_plain(entries);
 
     let parse_sort = list_entries + set_listing;
@@ -686,6 +753,52 @@ fn main() {
         "{:<44} {:>12}",
         "  p50 / p95 / max",
         format!("{} / {} / {}", us(plain.p50), us(plain.p95), us(plain.max))
+    );
+    println!(
+        "{:<44} {:>12} {:>10}  {}",
+        "frame, scrolling 3 rows each (kittest)",
+        us(wheel.mean),
+        "< 1 ms",
+        pass(wheel.mean < Duration::from_millis(1))
+    );
+    println!(
+        "{:<44} {:>12}",
+        "  p50 / p95 / max",
+        format!("{} / {} / {}", us(wheel.p50), us(wheel.p95), us(wheel.max))
+    );
+    println!(
+        "{:<44} {:>12} {:>10}  {}",
+        "frame, scrolling 3 rows each (plain egui)",
+        us(plain_wheel.mean),
+        "< 1 ms",
+        pass(plain_wheel.mean < Duration::from_millis(1))
+    );
+    println!(
+        "{:<44} {:>12}",
+        "  p50 / p95 / max",
+        format!(
+            "{} / {} / {}",
+            us(plain_wheel.p50),
+            us(plain_wheel.p95),
+            us(plain_wheel.max)
+        )
+    );
+    println!(
+        "{:<44} {:>12} {:>10}  {}",
+        "frame, scrolling a screenful each (kittest)",
+        us(scrolling.mean),
+        "< 1 ms",
+        pass(scrolling.mean < Duration::from_millis(1))
+    );
+    println!(
+        "{:<44} {:>12}",
+        "  p50 / p95 / max",
+        format!(
+            "{} / {} / {}",
+            us(scrolling.p50),
+            us(scrolling.p95),
+            us(scrolling.max)
+        )
     );
 }
 
