@@ -717,12 +717,12 @@ fn uploads_show_as_they_land_and_the_folder_is_listed_once_when_done() {
         )
         .unwrap();
     }
-    let mut state = State::default();
-    state.queue.concurrency = 1;
-    // An upload limit (12 MB at 1 MB/s: about 12 s) so that the queue is
-    // paused with uploads pending however fast the machine is.
+    // One connection, and an upload limit (12 MB at 1 MB/s: about 12 s) so
+    // that the queue is paused with uploads pending however fast the machine
+    // is. The preferences file decides the connections once it is read.
     let config = tempfile::tempdir().unwrap();
     let mut prefs = ferry::prefs::Preferences::default();
+    prefs.transfers.parallel = 1;
     prefs.speed_limits.enabled = true;
     prefs.speed_limits.upload = 1_000_000;
     ferry::prefs::PrefsStore::in_dir(config.path())
@@ -737,7 +737,7 @@ fn uploads_show_as_they_land_and_the_folder_is_listed_once_when_done() {
             move |cc| {
                 FerryApp::with_state(
                     cc.egui_ctx.clone(),
-                    state,
+                    State::default(),
                     AppConfig {
                         local_start: Some(local),
                         prefs_file: Some(prefs_file),
@@ -748,6 +748,7 @@ fn uploads_show_as_they_land_and_the_folder_is_listed_once_when_done() {
             }
         });
     wait_until(&mut h, "the preferences read", FerryApp::preferences_loaded);
+    assert_eq!(h.state().state.queue.concurrency, 1);
     quick_connect_listing(&mut h, &server, "Auto", &["docs"]);
     wait_until(&mut h, "the local listing", |a| {
         a.local
