@@ -14,112 +14,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
-use ferry::engine::Outbox;
-use ferry::engine::queue::{self, QueueConfig, QueueHandle};
+use ferry::engine::queue::QueueConfig;
 use ferry::engine::{
-    AnyPath, Conflict, Direction, Event, JobState, JobView, OnExisting, PathItem, QueueCommand,
+    AnyPath, Direction, Event, JobState, JobView, OnExisting, PathItem, QueueCommand,
 };
 use ferry::ftp::ConnectOptions;
 use support::fake::{FakeServer, Script, Step};
+use support::queue::Queue;
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
 use support::{random_bytes, sha256_hex};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-
-/// A queue on the test's runtime, and everything it reported.
-struct Queue {
-    handle: QueueHandle,
-    events: std_mpsc::Receiver<Event>,
-    views: HashMap<u64, JobView>,
-    conflicts: Vec<Conflict>,
-    log: Vec<String>,
-}
-
-impl Queue {
-    fn start(config: QueueConfig) -> Queue {
-        let (tx, events) = std_mpsc::channel();
-        let handle = queue::spawn(config, Outbox::new(tx, Arc::new(|| {})));
-        Queue {
-            handle,
-            events,
-            views: HashMap::new(),
-            conflicts: Vec::new(),
-            log: Vec::new(),
-        }
-    }
-
-    fn take(&mut self, event: Event) -> Option<(usize, usize, usize)> {
-        match event {
-            Event::JobsChanged(views) => {
-                for v in views {
-                    self.views.insert(v.id, v);
-                }
-            }
-            Event::JobsRemoved(ids) => {
-                for id in ids {
-                    self.views.remove(&id);
-                }
-            }
-            Event::JobConflict(c) => self.conflicts.push(*c),
-            Event::Log(line) => self.log.push(line.text),
-            Event::QueueIdle {
-                done,
-                skipped,
-                failed,
-            } => return Some((done, skipped, failed)),
-            _ => {}
-        }
-        None
-    }
-
-    /// Handle events until `stop` says so (20 s at most).
-    async fn until(&mut self, what: &str, mut stop: impl FnMut(&Queue, &Event) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            match self.events.try_recv() {
-                Ok(event) => {
-                    let hit = stop(self, &event);
-                    self.take(event);
-                    if hit {
-                        return;
-                    }
-                }
-                Err(_) => {
-                    assert!(
-                        Instant::now() < deadline,
-                        "no {what} within 20 s; jobs: {:#?}",
-                        self.views.values().collect::<Vec<_>>()
-                    );
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-            }
-        }
-    }
-
-    /// Run until the queue is idle; returns (done, skipped, failed).
-    async fn idle(&mut self) -> (usize, usize, usize) {
-        let mut counts = None;
-        self.until("QueueIdle", |_, e| {
-            if let Event::QueueIdle {
-                done,
-                skipped,
-                failed,
-            } = e
-            {
-                counts = Some((*done, *skipped, *failed));
-                true
-            } else {
-                false
-            }
-        })
-        .await;
-        counts.unwrap_or_default()
-    }
-
-    fn in_state(&self, state: JobState) -> Vec<&JobView> {
-        self.views.values().filter(|v| v.state == state).collect()
-    }
-}
 
 fn config(on_existing: OnExisting) -> QueueConfig {
     QueueConfig {

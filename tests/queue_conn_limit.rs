@@ -5,15 +5,13 @@
 mod support;
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::mpsc as std_mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ferry::engine::Outbox;
-use ferry::engine::queue::{self, QueueConfig};
+use ferry::engine::queue::QueueConfig;
 use ferry::engine::{AnyPath, Direction, Event, JobState, OnExisting, PathItem};
 use ferry::ftp::ConnectOptions;
 use support::proftpd::Proftpd;
+use support::queue::Queue;
 use support::vsftpd::Vsftpd;
 
 /// vsftpd serving `root` to anonymous logins, at most `per_ip` connections from one address,
@@ -181,19 +179,16 @@ fn write_files(dir: &Path) {
 /// opened.
 async fn download_files(login: ConnectOptions, folder: &str) -> (Vec<String>, usize) {
     let local = tempfile::tempdir().unwrap();
-    let (tx, events) = std_mpsc::channel();
-    let handle = queue::spawn(
-        QueueConfig {
-            concurrency: 4,
-            on_existing: OnExisting::Overwrite,
-            protocol_log: true,
-            // A refusal that used a try would wait out this pause.
-            backoff: Duration::from_millis(10),
-            ..QueueConfig::default()
-        },
-        Outbox::new(tx, Arc::new(|| {})),
-    );
-    handle.enqueue(
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 4,
+        on_existing: OnExisting::Overwrite,
+        protocol_log: true,
+        // A refusal that used a try would wait out this pause.
+        backoff: Duration::from_millis(10),
+        ..QueueConfig::default()
+    });
+    q.patience = Duration::from_secs(60);
+    q.handle.enqueue(
         login,
         Direction::Download,
         (0..FILES)
@@ -206,21 +201,10 @@ async fn download_files(login: ConnectOptions, folder: &str) -> (Vec<String>, us
     );
     let mut learned = Vec::new();
     let mut connects = 0;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let done = loop {
-        let event = match events.try_recv() {
-            Ok(e) => e,
-            Err(_) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "the queue did not finish in 60 s"
-                );
-                tokio::time::sleep(Duration::from_millis(2)).await;
-                continue;
-            }
-        };
+    let mut done = None;
+    q.until("QueueIdle", |_, event| {
         match event {
-            Event::Log(line) if line.text.contains("at once") => learned.push(line.text),
+            Event::Log(line) if line.text.contains("at once") => learned.push(line.text.clone()),
             Event::Log(line) if line.text.starts_with("Connecting to ") => connects += 1,
             Event::JobsChanged(views) => {
                 for v in views {
@@ -232,14 +216,19 @@ async fn download_files(login: ConnectOptions, folder: &str) -> (Vec<String>, us
                     );
                 }
             }
-            Event::QueueIdle { done, failed, .. } => {
-                assert_eq!(failed, 0);
-                break done;
+            Event::QueueIdle {
+                done: d, failed, ..
+            } => {
+                assert_eq!(*failed, 0);
+                done = Some(*d);
+                return true;
             }
             _ => {}
         }
-    };
-    assert_eq!(done, FILES as usize);
+        false
+    })
+    .await;
+    assert_eq!(done, Some(FILES as usize));
     for f in 0..FILES {
         assert!(
             std::fs::read(local.path().join(format!("f{f}.bin"))).unwrap() == file_data(f),

@@ -4,15 +4,13 @@
 mod support;
 
 use std::collections::HashSet;
-use std::sync::Arc;
-use std::sync::mpsc as std_mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ferry::engine::Outbox;
-use ferry::engine::queue::{self, QueueConfig};
+use ferry::engine::queue::QueueConfig;
 use ferry::engine::{AnyPath, Direction, Event, JobState, OnExisting, PathItem};
 use ferry::ftp::ConnectOptions;
 use support::latency::LatencyProxy;
+use support::queue::Queue;
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,17 +31,14 @@ async fn folders_are_listed_beside_the_transfers_which_keep_to_their_connections
         .await
         .unwrap();
     let local = tempfile::tempdir().unwrap();
-    let (tx, events) = std_mpsc::channel();
-    let handle = queue::spawn(
-        QueueConfig {
-            concurrency: 2,
-            on_existing: OnExisting::Overwrite,
-            protocol_log: false,
-            ..QueueConfig::default()
-        },
-        Outbox::new(tx, Arc::new(|| {})),
-    );
-    handle.enqueue(
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 2,
+        on_existing: OnExisting::Overwrite,
+        protocol_log: false,
+        ..QueueConfig::default()
+    });
+    q.patience = Duration::from_secs(60);
+    q.handle.enqueue(
         ConnectOptions::new("127.0.0.1", proxy.addr.port(), USER, PASSWORD),
         Direction::Download,
         vec![PathItem {
@@ -55,19 +50,8 @@ async fn folders_are_listed_beside_the_transfers_which_keep_to_their_connections
     let mut running = HashSet::new();
     let mut expanding = HashSet::new();
     let (mut most_running, mut listed_beside_two) = (0, false);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let done = loop {
-        let event = match events.try_recv() {
-            Ok(e) => e,
-            Err(_) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "the queue did not finish in 60 s"
-                );
-                tokio::time::sleep(Duration::from_millis(2)).await;
-                continue;
-            }
-        };
+    let mut done = None;
+    q.until("QueueIdle", |_, event| {
         match event {
             Event::JobsChanged(views) => {
                 for v in views {
@@ -86,20 +70,25 @@ async fn folders_are_listed_beside_the_transfers_which_keep_to_their_connections
             }
             Event::JobsRemoved(ids) => {
                 for id in ids {
-                    running.remove(&id);
-                    expanding.remove(&id);
+                    running.remove(id);
+                    expanding.remove(id);
                 }
             }
-            Event::QueueIdle { done, failed, .. } => {
-                assert_eq!(failed, 0);
-                break done;
+            Event::QueueIdle {
+                done: d, failed, ..
+            } => {
+                assert_eq!(*failed, 0);
+                done = Some(*d);
+                return true;
             }
             _ => {}
         }
         most_running = most_running.max(running.len());
         listed_beside_two |= running.len() == 2 && !expanding.is_empty();
-    };
-    assert_eq!(done, 40);
+        false
+    })
+    .await;
+    assert_eq!(done, Some(40));
     for d in 0..5 {
         for f in 0..8 {
             assert_eq!(
@@ -134,17 +123,14 @@ async fn a_wrong_password_costs_one_login_not_one_per_connection() {
         .await
         .unwrap();
     let local = tempfile::tempdir().unwrap();
-    let (tx, events) = std_mpsc::channel();
-    let handle = queue::spawn(
-        QueueConfig {
-            concurrency: 4,
-            on_existing: OnExisting::Overwrite,
-            protocol_log: false,
-            ..QueueConfig::default()
-        },
-        Outbox::new(tx, Arc::new(|| {})),
-    );
-    handle.enqueue(
+    let mut q = Queue::start(QueueConfig {
+        concurrency: 4,
+        on_existing: OnExisting::Overwrite,
+        protocol_log: false,
+        ..QueueConfig::default()
+    });
+    q.patience = Duration::from_secs(60);
+    q.handle.enqueue(
         ConnectOptions::new("127.0.0.1", proxy.addr.port(), USER, "not the password"),
         Direction::Download,
         vec![PathItem {
@@ -153,17 +139,7 @@ async fn a_wrong_password_costs_one_login_not_one_per_connection() {
         }],
         AnyPath::Local(local.path().to_path_buf()),
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let failed = loop {
-        match events.try_recv() {
-            Ok(Event::QueueIdle { failed, .. }) => break failed,
-            Ok(_) => {}
-            Err(_) => {
-                assert!(Instant::now() < deadline, "the queue did not stop in 60 s");
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-        }
-    };
+    let (_, _, failed) = q.idle().await;
     assert_eq!(failed, 1, "the folder fails on the refused login");
     // Give connections opened ahead (if any) time to reach the proxy.
     tokio::time::sleep(Duration::from_millis(300)).await;

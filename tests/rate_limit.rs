@@ -5,10 +5,14 @@
 mod support;
 
 use std::process::Output;
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
 
+use ferry::engine::queue::{self, QueueConfig, QueueHandle};
 use ferry::engine::rate_limit::RateLimit;
 use ferry::engine::transfer::{Existing, Known, download_file, upload_file};
+use ferry::engine::{Event, Outbox};
 use ferry::ftp::log::null_log;
 use ferry::ftp::{ConnectOptions, Session};
 use support::cli::ferry;
@@ -23,6 +27,39 @@ fn stderr(o: &Output) -> String {
 fn least_secs(bytes: u64, rate: &str) -> f64 {
     let limit = RateLimit::new(ferry::engine::rate_limit::parse_rate(rate).unwrap());
     bytes.saturating_sub(limit.burst()) as f64 / limit.rate().unwrap() as f64
+}
+
+/// A queue with `config`, and the receiver of its events.
+fn spawn_queue(config: QueueConfig) -> (QueueHandle, Receiver<Event>) {
+    let (tx, events) = channel();
+    (
+        queue::spawn(config, Outbox::new(tx, Arc::new(|| {}))),
+        events,
+    )
+}
+
+/// Wait on an event matching `pick` (`secs` at most), handing back what it picked.
+fn next_within<T>(
+    events: &Receiver<Event>,
+    what: &str,
+    secs: u64,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let event = events
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no {what} within {secs} s"));
+        if let Some(found) = pick(&event) {
+            return found;
+        }
+    }
+}
+
+/// [`next_within`] 20 s.
+fn next<T>(events: &Receiver<Event>, what: &str, pick: impl FnMut(&Event) -> Option<T>) -> T {
+    next_within(events, what, 20, pick)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,9 +241,7 @@ async fn engine_download_and_upload_through_a_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_folders_own_limit_passes_to_its_files_and_their_bytes_arrive_intact() {
     use ferry::engine::rate_limit::{BurstTolerance, GlobalLimits, SpeedLimitCommand};
-    use ferry::engine::{AnyPath, Direction, Event, Outbox, PathItem, QueueCommand, queue};
-    use std::sync::Arc;
-    use std::time::Duration;
+    use ferry::engine::{AnyPath, Direction, PathItem, QueueCommand};
 
     let server = TestServer::start(ServerOptions::default()).await;
     std::fs::create_dir(server.path("tree")).unwrap();
@@ -218,27 +253,10 @@ async fn a_queued_folders_own_limit_passes_to_its_files_and_their_bytes_arrive_i
         .unwrap();
     }
     let local = tempfile::tempdir().unwrap();
-    let (tx, events) = std::sync::mpsc::channel();
-    let q = queue::spawn(
-        queue::QueueConfig {
-            backoff: Duration::from_millis(20),
-            ..queue::QueueConfig::default()
-        },
-        Outbox::new(tx, Arc::new(|| {})),
-    );
-    // Wait on an event matching `pick` (20 s at most), handing back what it picked.
-    let next = |what: &str, pick: &mut dyn FnMut(&Event) -> Option<Vec<u64>>| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let event = events
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no {what} within 20 s"));
-            if let Some(found) = pick(&event) {
-                return found;
-            }
-        }
-    };
+    let (q, events) = spawn_queue(QueueConfig {
+        backoff: Duration::from_millis(20),
+        ..QueueConfig::default()
+    });
     q.command(QueueCommand::PauseQueue { paused: true });
     q.command(QueueCommand::SpeedLimit(SpeedLimitCommand::Global(
         GlobalLimits {
@@ -256,7 +274,7 @@ async fn a_queued_folders_own_limit_passes_to_its_files_and_their_bytes_arrive_i
         }],
         AnyPath::Local(local.path().to_path_buf()),
     );
-    let folder = next("queued folder", &mut |e| match e {
+    let folder = next(&events, "queued folder", |e| match e {
         Event::JobsChanged(views) => views.iter().find(|v| v.is_dir).map(|v| vec![v.id]),
         _ => None,
     });
@@ -264,7 +282,7 @@ async fn a_queued_folders_own_limit_passes_to_its_files_and_their_bytes_arrive_i
         ids: folder.clone(),
         limit: Some(200 << 10),
     }));
-    let limited = next("the folder's limit", &mut |e| match e {
+    let limited = next(&events, "the folder's limit", |e| match e {
         Event::JobLimits { ids, limit } => {
             assert_eq!(*limit, Some(200 << 10));
             Some(ids.clone())
@@ -275,7 +293,7 @@ async fn a_queued_folders_own_limit_passes_to_its_files_and_their_bytes_arrive_i
 
     let start = Instant::now();
     q.command(QueueCommand::PauseQueue { paused: false });
-    let files = next("the files' limit", &mut |e| match e {
+    let files = next(&events, "the files' limit", |e| match e {
         Event::JobLimits { ids, limit } => {
             assert_eq!(*limit, Some(200 << 10));
             Some(ids.clone())
@@ -283,10 +301,10 @@ async fn a_queued_folders_own_limit_passes_to_its_files_and_their_bytes_arrive_i
         _ => None,
     });
     assert_eq!(files.len(), 2, "both files take the folder's limit");
-    next("the queue idle", &mut |e| match e {
+    next(&events, "the queue idle", |e| match e {
         Event::QueueIdle { done, failed, .. } => {
             assert_eq!((*done, *failed), (2, 0));
-            Some(Vec::new())
+            Some(())
         }
         _ => None,
     });
@@ -315,11 +333,11 @@ async fn a_queued_folders_own_limit_passes_to_its_files_and_their_bytes_arrive_i
         }],
         AnyPath::Remote(b"/up".to_vec()),
     );
-    next("the upload done", &mut |e| match e {
+    next(&events, "the upload done", |e| match e {
         Event::QueueIdle { done, failed, .. } => {
             // The two files before it still count as done.
             assert_eq!((*done, *failed), (3, 0));
-            Some(Vec::new())
+            Some(())
         }
         _ => None,
     });
@@ -337,31 +355,13 @@ async fn a_queued_folders_own_limit_passes_to_its_files_and_their_bytes_arrive_i
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifting_the_global_limit_reaches_a_running_download() {
     use ferry::engine::rate_limit::{BurstTolerance, GlobalLimits, SpeedLimitCommand};
-    use ferry::engine::{AnyPath, Direction, Event, Outbox, PathItem, QueueCommand, queue};
-    use std::sync::Arc;
-    use std::time::Duration;
+    use ferry::engine::{AnyPath, Direction, PathItem, QueueCommand};
 
     let server = TestServer::start(ServerOptions::default()).await;
     let data = random_bytes(4 << 20, 77);
     std::fs::write(server.path("big.bin"), &data).unwrap();
     let local = tempfile::tempdir().unwrap();
-    let (tx, events) = std::sync::mpsc::channel();
-    let q = queue::spawn(
-        queue::QueueConfig::default(),
-        Outbox::new(tx, Arc::new(|| {})),
-    );
-    let wait = |what: &str, secs: u64, hit: &mut dyn FnMut(&Event) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let event = events
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no {what} within {secs} s"));
-            if hit(&event) {
-                return;
-            }
-        }
-    };
+    let (q, events) = spawn_queue(QueueConfig::default());
     let limit = |download| {
         QueueCommand::SpeedLimit(SpeedLimitCommand::Global(GlobalLimits {
             download,
@@ -379,18 +379,16 @@ async fn lifting_the_global_limit_reaches_a_running_download() {
         }],
         AnyPath::Local(local.path().to_path_buf()),
     );
-    wait(
-        "bytes moving",
-        20,
-        &mut |e| matches!(e, Event::JobsProgress(p) if p.iter().any(|(_, bytes)| *bytes > 0)),
-    );
+    next_within(&events, "bytes moving", 20, |e| {
+        matches!(e, Event::JobsProgress(p) if p.iter().any(|(_, bytes)| *bytes > 0)).then_some(())
+    });
     q.command(limit(None));
-    wait("the download done", 30, &mut |e| {
+    next_within(&events, "the download done", 30, |e| {
         if let Event::QueueIdle { done, failed, .. } = e {
             assert_eq!((*done, *failed), (1, 0));
-            true
+            Some(())
         } else {
-            false
+            None
         }
     });
     assert!(std::fs::read(local.path().join("big.bin")).unwrap() == data);
@@ -401,9 +399,7 @@ async fn lifting_the_global_limit_reaches_a_running_download() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_jobs_own_limit_survives_a_restart_of_the_saved_queue() {
     use ferry::engine::rate_limit::SpeedLimitCommand;
-    use ferry::engine::{AnyPath, Direction, Event, Outbox, PathItem, QueueCommand, queue};
-    use std::sync::Arc;
-    use std::time::Duration;
+    use ferry::engine::{AnyPath, Direction, PathItem, QueueCommand};
 
     let server = TestServer::start(ServerOptions::default()).await;
     let data = random_bytes(400 << 10, 77);
@@ -412,34 +408,12 @@ async fn a_jobs_own_limit_survives_a_restart_of_the_saved_queue() {
     let state = tempfile::tempdir().unwrap();
     let save = state.path().join("queue.json");
     let start = || {
-        let (tx, events) = std::sync::mpsc::channel();
-        let q = queue::spawn(
-            queue::QueueConfig {
-                backoff: Duration::from_millis(20),
-                save_path: Some(save.clone()),
-                ..queue::QueueConfig::default()
-            },
-            Outbox::new(tx, Arc::new(|| {})),
-        );
-        (q, events)
+        spawn_queue(QueueConfig {
+            backoff: Duration::from_millis(20),
+            save_path: Some(save.clone()),
+            ..QueueConfig::default()
+        })
     };
-    // Wait on an event matching `pick` (20 s at most), handing back what it picked.
-    fn next<T>(
-        events: &std::sync::mpsc::Receiver<Event>,
-        what: &str,
-        mut pick: impl FnMut(&Event) -> Option<T>,
-    ) -> T {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let event = events
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no {what} within 20 s"));
-            if let Some(found) = pick(&event) {
-                return found;
-            }
-        }
-    }
 
     // First run: the job is queued (paused), given a limit, and the app quits.
     let (q, events) = start();

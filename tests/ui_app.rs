@@ -14,7 +14,7 @@ use ferry::engine::{AnyPath, Side};
 use ferry::ui::app::{Connection, State};
 use ferry::ui::{AppConfig, FerryApp};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
-use support::window::{remote_names, runtime, wait_until};
+use support::window::{quick_connect, quick_connect_listing, remote_names, runtime, wait_until};
 
 fn app(local: &Path) -> Harness<'static, FerryApp> {
     let local = local.to_path_buf();
@@ -40,34 +40,6 @@ fn app(local: &Path) -> Harness<'static, FerryApp> {
     h
 }
 
-/// Fill the quick-connect bar by typing, pick the mode, and press Enter.
-fn quick_connect(h: &mut Harness<'_, FerryApp>, port: u16, password: &str, mode: &str) {
-    h.state_mut().quick.form.port.clear();
-    let port = port.to_string();
-    for (label, text) in [
-        ("Host", "127.0.0.1"),
-        ("Port", port.as_str()),
-        ("User", USER),
-        ("Password", password),
-    ] {
-        h.get_by_label(label).click();
-        h.step();
-        h.get_by_label(label).type_text(text);
-        h.step();
-    }
-    // Auto is the default.
-    if mode != "Auto" {
-        h.get_by_label("Connection mode").click();
-        h.run_steps(4);
-        h.get_by_label(mode).click();
-        h.run_steps(4);
-    }
-    h.get_by_label("Password").click();
-    h.step();
-    h.key_press(egui::Key::Enter);
-    h.step();
-}
-
 /// Press at `from`, move to `to` over a few frames, release there.
 fn drag(h: &mut Harness<'_, FerryApp>, from: egui::Pos2, to: egui::Pos2) {
     h.hover_at(from);
@@ -83,11 +55,7 @@ fn drag(h: &mut Harness<'_, FerryApp>, from: egui::Pos2, to: egui::Pos2) {
 
 /// Quick-connect in passive mode and wait for the seeded root listing.
 fn connect_and_list(h: &mut Harness<'_, FerryApp>, server: &TestServer) {
-    quick_connect(h, server.addr.port(), PASSWORD, "Passive");
-    wait_until(h, "the remote listing", |a| {
-        let names = remote_names(a);
-        names.contains(&"hello.txt".to_string()) && names.contains(&"docs".to_string())
-    });
+    quick_connect_listing(h, server, "Passive", &["hello.txt", "docs"]);
 }
 
 fn seeded_server(rt: &tokio::runtime::Runtime) -> TestServer {
@@ -108,7 +76,7 @@ fn quick_connect_in_passive_and_active_mode_lists_the_server() {
     let local = tempfile::tempdir().unwrap();
     for mode in ["Passive", "Active"] {
         let mut h = app(local.path());
-        quick_connect(&mut h, server.addr.port(), PASSWORD, mode);
+        quick_connect(&mut h, server.addr.port(), USER, PASSWORD, mode);
         wait_until(&mut h, "the remote listing", |a| {
             remote_names(a).contains(&"docs".to_string())
         });
@@ -136,7 +104,13 @@ fn a_wrong_password_shows_the_error_banner() {
     let server = seeded_server(&rt);
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    quick_connect(&mut h, server.addr.port(), "wrong-password", "Passive");
+    quick_connect(
+        &mut h,
+        server.addr.port(),
+        USER,
+        "wrong-password",
+        "Passive",
+    );
     wait_until(&mut h, "the banner", |a| a.banner.is_some());
     let message = h.state().banner.clone().unwrap().message;
     assert!(message.contains("login failed: 530"), "{message}");
@@ -497,7 +471,7 @@ fn a_data_connection_that_never_opens_shows_the_banner_naming_the_data_channel()
     let mut h = app(local.path());
     h.state_mut().quick.form.timeout_secs = "2".into();
     let started = Instant::now();
-    quick_connect(&mut h, fake.addr.port(), "pw", "Passive");
+    quick_connect(&mut h, fake.addr.port(), USER, "pw", "Passive");
     wait_until(&mut h, "the data-channel banner", |a| a.banner.is_some());
     assert!(
         started.elapsed() < Duration::from_secs(8),

@@ -13,7 +13,7 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use ferry::ui::app::{Connection, State};
 use ferry::ui::{AppConfig, FerryApp};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
-use support::window::{remote_names, runtime, wait_until};
+use support::window::{quick_connect_listing, remote_names, runtime, wait_until};
 
 fn app_with(local: &Path, state: State) -> Harness<'static, FerryApp> {
     let local = local.to_path_buf();
@@ -51,28 +51,6 @@ fn server(rt: &tokio::runtime::Runtime) -> TestServer {
     std::fs::create_dir_all(server.path("docs/inner")).unwrap();
     std::fs::write(server.path("hello.txt"), b"hello").unwrap();
     server
-}
-
-/// Type into the quick-connect bar and press Enter; wait for the listing.
-fn connect(h: &mut Harness<'_, FerryApp>, server: &TestServer) {
-    h.state_mut().quick.form.port.clear();
-    let port = server.addr.port().to_string();
-    for (label, text) in [
-        ("Host", "127.0.0.1"),
-        ("Port", port.as_str()),
-        ("User", USER),
-        ("Password", PASSWORD),
-    ] {
-        h.get_by_label(label).click();
-        h.step();
-        h.get_by_label(label).type_text(text);
-        h.step();
-    }
-    h.key_press(egui::Key::Enter);
-    h.step();
-    wait_until(h, "the remote listing", |a| {
-        remote_names(a).contains(&"docs".to_string())
-    });
 }
 
 /// Whether some text shown now (a label, a tooltip) contains `text`.
@@ -152,7 +130,7 @@ fn toolbar_disconnects_and_reconnects_into_the_same_folder() {
     let server = server(&rt);
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    connect(&mut h, &server);
+    quick_connect_listing(&mut h, &server, "Auto", &["docs"]);
     h.state_mut()
         .navigate(ferry::engine::AnyPath::Remote(b"/docs".to_vec()));
     wait_until(&mut h, "the docs listing", |a| {
@@ -231,7 +209,7 @@ fn quick_connect_history_fills_the_bar_again_without_the_password() {
             .is_disabled(),
         "nothing to recall yet"
     );
-    connect(&mut h, &server);
+    quick_connect_listing(&mut h, &server, "Auto", &["docs"]);
     h.get_by_label("Disconnect").click();
     wait_until(&mut h, "disconnected", |a| {
         a.connection == Connection::Disconnected
@@ -319,7 +297,7 @@ fn the_window_title_names_the_connection_and_the_padlock_the_fallback() {
     h.run_steps(4);
     h.get_by_label("FTP, explicit TLS if available").click();
     h.run_steps(4);
-    connect(&mut h, &server);
+    quick_connect_listing(&mut h, &server, "Auto", &["docs"]);
     let title = format!("{USER}@127.0.0.1 — Ferry");
     assert_eq!(h.state().window_title(), title);
     // The server has no TLS: the open padlock says the request fell back.
@@ -438,7 +416,7 @@ fn enter_confirms_and_escape_cancels_every_dialog() {
     let server = server(&rt);
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    connect(&mut h, &server);
+    quick_connect_listing(&mut h, &server, "Auto", &["docs"]);
     h.get_by_label("hello.txt").click();
     h.step();
 
@@ -551,7 +529,7 @@ fn the_layout_stays_put() {
     std::fs::write(server.path("big.bin"), vec![7u8; 64 * 1024]).unwrap();
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    connect(&mut h, &server);
+    quick_connect_listing(&mut h, &server, "Auto", &["docs"]);
     h.run_steps(4);
     let height = h.state().bottom_panel_rect().height();
     assert!(height > 50.0, "{height}");
@@ -613,7 +591,7 @@ fn the_pane_split_does_not_drift() {
     h.run_steps(10);
     let split = h.state().state.split;
     assert!((split - 0.5).abs() < 0.01, "starts at half: {split}");
-    connect(&mut h, &server);
+    quick_connect_listing(&mut h, &server, "Auto", &["docs"]);
     h.state_mut()
         .navigate(ferry::engine::AnyPath::Local(local.path().join("sub")));
     h.run_steps(10);
@@ -682,7 +660,7 @@ fn toolbar_cancel_all_empties_the_queue() {
     std::fs::write(server.path("big.bin"), vec![7u8; 256 * 1024]).unwrap();
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    connect(&mut h, &server);
+    quick_connect_listing(&mut h, &server, "Auto", &["docs"]);
     assert!(
         h.get_by_label("Cancel all transfers")
             .accesskit_node()
@@ -739,12 +717,12 @@ fn uploads_show_as_they_land_and_the_folder_is_listed_once_when_done() {
         )
         .unwrap();
     }
-    let mut state = State::default();
-    state.queue.concurrency = 1;
-    // An upload limit (12 MB at 1 MB/s: about 12 s) so that the queue is
-    // paused with uploads pending however fast the machine is.
+    // One connection, and an upload limit (12 MB at 1 MB/s: about 12 s) so
+    // that the queue is paused with uploads pending however fast the machine
+    // is. The preferences file decides the connections once it is read.
     let config = tempfile::tempdir().unwrap();
     let mut prefs = ferry::prefs::Preferences::default();
+    prefs.transfers.parallel = 1;
     prefs.speed_limits.enabled = true;
     prefs.speed_limits.upload = 1_000_000;
     ferry::prefs::PrefsStore::in_dir(config.path())
@@ -759,7 +737,7 @@ fn uploads_show_as_they_land_and_the_folder_is_listed_once_when_done() {
             move |cc| {
                 FerryApp::with_state(
                     cc.egui_ctx.clone(),
-                    state,
+                    State::default(),
                     AppConfig {
                         local_start: Some(local),
                         prefs_file: Some(prefs_file),
@@ -770,7 +748,8 @@ fn uploads_show_as_they_land_and_the_folder_is_listed_once_when_done() {
             }
         });
     wait_until(&mut h, "the preferences read", FerryApp::preferences_loaded);
-    connect(&mut h, &server);
+    assert_eq!(h.state().state.queue.concurrency, 1);
+    quick_connect_listing(&mut h, &server, "Auto", &["docs"]);
     wait_until(&mut h, "the local listing", |a| {
         a.local
             .entries()
@@ -865,7 +844,7 @@ fn app_with_trees(local: &Path, server: &TestServer) -> Harness<'static, FerryAp
     state.remote_pane.folder_tree = true;
     state.remote_pane.tree_height = 300.0;
     let mut h = app_with(local, state);
-    connect(&mut h, server);
+    quick_connect_listing(&mut h, server, "Auto", &["docs"]);
     wait_until(&mut h, "the remote tree", |a| !a.remote.tree_is_waiting());
     h.run_steps(4);
     h
@@ -1019,7 +998,7 @@ fn view_and_edit_are_offered_for_files_only() {
     let server = server(&rt);
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    connect(&mut h, &server);
+    quick_connect_listing(&mut h, &server, "Auto", &["docs"]);
     let menu_item = |h: &Harness<'_, FerryApp>, label: &str| {
         h.query_all_by_label_contains(label)
             .find(|n| {

@@ -17,7 +17,7 @@ use ferry::ui::app::State;
 use ferry::ui::queue_view::{QueueSort, QueueTab, QueueView};
 use ferry::ui::{AppConfig, FerryApp};
 use support::fake::{FakeServer, NEXT_CONNECTION, Step, engine_open_script};
-use support::window::{Panel, queue_panel, remote_names, runtime, wait_until};
+use support::window::{Panel, queue_panel, quick_connect, remote_names, runtime, wait_until};
 
 const JOBS: u64 = 100_000;
 
@@ -234,24 +234,6 @@ fn app(local: &Path) -> Harness<'static, FerryApp> {
     h
 }
 
-fn quick_connect(h: &mut Harness<'_, FerryApp>, port: u16) {
-    h.state_mut().quick.form.port.clear();
-    let port = port.to_string();
-    for (label, text) in [
-        ("Host", "127.0.0.1"),
-        ("Port", port.as_str()),
-        ("User", "user"),
-        ("Password", "pw"),
-    ] {
-        h.get_by_label(label).click();
-        h.step();
-        h.get_by_label(label).type_text(text);
-        h.step();
-    }
-    h.key_press(egui::Key::Enter);
-    h.step();
-}
-
 fn listing_lines(n: usize, prefix: &str) -> Vec<u8> {
     (0..n)
         .flat_map(|i| format!("-rw-r--r-- 1 u g 5 Jan  1  2024 {prefix}{i}.txt\r\n").into_bytes())
@@ -298,7 +280,7 @@ fn a_folder_streaming_in_shows_its_count_and_cancel_keeps_the_folder_shown_befor
     let fake = rt.block_on(FakeServer::start(slow_big_folder_script()));
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    quick_connect(&mut h, fake.addr.port());
+    quick_connect(&mut h, fake.addr.port(), "user", "pw", "Auto");
     wait_until(&mut h, "the home listing", |a| {
         remote_names(a) == ["home.txt"]
     });
@@ -351,7 +333,7 @@ fn esc_cancels_a_folder_that_is_loading() {
     let fake = rt.block_on(FakeServer::start(slow_big_folder_script()));
     let local = tempfile::tempdir().unwrap();
     let mut h = app(local.path());
-    quick_connect(&mut h, fake.addr.port());
+    quick_connect(&mut h, fake.addr.port(), "user", "pw", "Auto");
     wait_until(&mut h, "the home listing", |a| {
         remote_names(a) == ["home.txt"]
     });

@@ -16,7 +16,7 @@ use ferry::ui::app::{Connection, SavedTab, State, TabStatus};
 use ferry::ui::connect_dialog::ConnectForm;
 use ferry::ui::{AppConfig, FerryApp, SitesConfig};
 use support::server::{PASSWORD, ServerOptions, TestServer, USER};
-use support::window::{remote_names, runtime, wait_until};
+use support::window::{quick_connect_listing, remote_names, runtime, wait_until};
 
 /// The app over `local`, with saved sites in `config` (if any), a keyring
 /// holding `secrets`, and a preferences file (if any).
@@ -65,22 +65,6 @@ fn server_with(rt: &tokio::runtime::Runtime, name: &str, text: &str) -> TestServ
     std::fs::create_dir_all(server.path("docs")).unwrap();
     std::fs::write(server.path(name), text).unwrap();
     server
-}
-
-/// Quick-connect the active tab to `server` (passive) and wait for its listing of `expect`.
-fn connect(h: &mut Harness<'_, FerryApp>, server: &TestServer, expect: &str) {
-    let form = &mut h.state_mut().quick.form;
-    form.host = "127.0.0.1".into();
-    form.port = server.addr.port().to_string();
-    form.user = USER.into();
-    form.password = PASSWORD.into();
-    form.mode = ConnectionMode::Passive;
-    let request = form.validate().expect("a valid form");
-    h.state_mut().connect(request);
-    h.step();
-    wait_until(h, &format!("the listing with {expect}"), |a| {
-        remote_names(a).contains(&expect.to_string())
-    });
 }
 
 fn press(h: &mut Harness<'_, FerryApp>, modifiers: egui::Modifiers, key: egui::Key) {
@@ -139,7 +123,7 @@ fn two_tabs_on_two_servers_list_their_own_files_and_transfer_to_their_own_server
         "no tab strip while there is one tab"
     );
 
-    connect(&mut h, &a, "only-on-a.txt");
+    quick_connect_listing(&mut h, &a, "Passive", &["only-on-a.txt"]);
     press(&mut h, egui::Modifiers::COMMAND, egui::Key::T);
     assert_eq!((h.state().tab_count(), h.state().active_tab()), (2, 1));
     assert_eq!(h.state().connection, Connection::Disconnected);
@@ -149,7 +133,7 @@ fn two_tabs_on_two_servers_list_their_own_files_and_transfer_to_their_own_server
     );
     // The strip shows both, each with its close button.
     assert_eq!(h.get_all_by_label("Close tab Not connected").count(), 1);
-    connect(&mut h, &b, "only-on-b.txt");
+    quick_connect_listing(&mut h, &b, "Passive", &["only-on-b.txt"]);
     assert!(!remote_names(h.state()).contains(&"only-on-a.txt".to_string()));
     let views = h.state().tab_views();
     let title = format!("{USER}@127.0.0.1");
@@ -251,7 +235,7 @@ fn closing_a_tab_asks_while_its_transfers_are_queued_and_the_last_tab_stays() {
     let local = tempfile::tempdir().unwrap();
     std::fs::write(local.path().join("waiting.txt"), b"waits in the queue").unwrap();
     let mut h = app(local.path());
-    connect(&mut h, &a, "only-on-a.txt");
+    quick_connect_listing(&mut h, &a, "Passive", &["only-on-a.txt"]);
     pause_queue(&mut h, true);
     upload(&mut h, "waiting.txt");
     let server = format!("{USER}@127.0.0.1:{}", a.addr.port());
@@ -556,7 +540,7 @@ fn a_global_bookmark_opens_in_a_new_tab_on_the_same_server() {
     .unwrap();
     let mut h = app_with(local.path(), None, Some(&prefs_file), State::default());
     wait_until(&mut h, "the preferences", |app| app.preferences_loaded());
-    connect(&mut h, &a, "only-on-a.txt");
+    quick_connect_listing(&mut h, &a, "Passive", &["only-on-a.txt"]);
     h.get_by_label("Bookmarks").click();
     h.run_steps(4);
     h.get_by_label("Manage bookmarks…").click();

@@ -57,6 +57,15 @@ fn segments_transfer_type_and_text_endings_are_chosen_stored_and_survive_a_resta
     assert_eq!(h.state().preferences, on_disk);
 }
 
+/// Open the Site Manager (Ctrl+S) on a new site's form.
+fn new_site_form(h: &mut egui_kittest::Harness<'_, ferry::ui::FerryApp>) {
+    use eframe::egui;
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::S]);
+    h.run_steps(2);
+    h.get_by_label("New site").click();
+    h.run_steps(2);
+}
+
 /// The connection form's "As in Preferences" choices say what Preferences hold, in the Site
 /// Manager and the connection dialog, and follow a change made in Preferences; a new site
 /// still starts from the Preferences' connection defaults after the Site Manager reopens.
@@ -74,10 +83,7 @@ fn as_in_preferences_names_what_preferences_hold_and_follows_a_change() {
             .unwrap_or_else(|| panic!("no list labelled {field}"))
     };
 
-    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::S]);
-    h.run_steps(2);
-    h.get_by_label("New site").click();
-    h.run_steps(2);
+    new_site_form(&mut h);
     assert_eq!(
         shown(&h, "Transfer type"),
         "As in Preferences (Binary)",
@@ -101,10 +107,7 @@ fn as_in_preferences_names_what_preferences_hold_and_follows_a_change() {
     h.run_steps(2);
     assert!(!h.state().preferences_window.open);
 
-    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::S]);
-    h.run_steps(2);
-    h.get_by_label("New site").click();
-    h.run_steps(2);
+    new_site_form(&mut h);
     assert_eq!(
         shown(&h, "Transfer type"),
         "As in Preferences (Auto)",

@@ -11,8 +11,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use ferry::ui::app::State;
 use ferry::ui::{AppConfig, FerryApp};
-use support::server::{PASSWORD, ServerOptions, TestServer, USER};
-use support::window::{remote_names, runtime, wait_until};
+use support::server::{ServerOptions, TestServer};
+use support::window::{quick_connect_listing, runtime, wait_until};
 
 fn app(local: &Path) -> Harness<'static, FerryApp> {
     let local = local.to_path_buf();
@@ -36,27 +36,6 @@ fn app(local: &Path) -> Harness<'static, FerryApp> {
         a.local.path().is_some() && !a.local.is_loading()
     });
     h
-}
-
-fn connect(h: &mut Harness<'_, FerryApp>, server: &TestServer) {
-    h.state_mut().quick.form.port.clear();
-    let port = server.addr.port().to_string();
-    for (label, text) in [
-        ("Host", "127.0.0.1"),
-        ("Port", port.as_str()),
-        ("User", USER),
-        ("Password", PASSWORD),
-    ] {
-        h.get_by_label(label).click();
-        h.step();
-        h.get_by_label(label).type_text(text);
-        h.step();
-    }
-    h.key_press(egui::Key::Enter);
-    h.step();
-    wait_until(h, "the remote listing", |a| {
-        remote_names(a).contains(&"docs".to_string())
-    });
 }
 
 /// The names of the files the server was sent (STOR), in order.
@@ -88,7 +67,7 @@ fn connected(local: &Path, server: &TestServer) -> Harness<'static, FerryApp> {
         std::fs::write(local.join(name), vec![b'x'; size]).unwrap();
     }
     let mut h = app(local);
-    connect(&mut h, server);
+    quick_connect_listing(&mut h, server, "Auto", &["docs"]);
     h
 }
 

@@ -28,26 +28,17 @@ pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec
     // key is computed once into one buffer, and the sort moves 24-byte items
     // whose `primary` and `secondary` numbers decide most comparisons
     // without touching the entries or the keys.
-    let mut keys = Vec::with_capacity(entries.len() * 24);
-    let mut spans = Vec::with_capacity(entries.len());
-    for e in entries {
-        let start = keys.len();
-        natural_key(&e.display_name, &mut keys);
-        spans.push((start, keys.len()));
-    }
-    let name_key = |i: u32| {
-        let (start, end) = spans[i as usize];
-        &keys[start..end]
-    };
+    let keys = NameKeys::new(entries);
+    let name_key = |i: u32| keys.get(i, 0);
     let mut owner_key = Vec::new();
     let mut items: Vec<SortItem> = entries
         .iter()
         .enumerate()
         .map(|(i, e)| {
             let dir = e.opens_as_dir();
-            let name = name_key(i as u32);
             let primary = match sort {
-                SortColumn::Name => prefix(name),
+                // Sorted by `name_order` above.
+                SortColumn::Name => 0,
                 SortColumn::Size if dir => 0,
                 SortColumn::Size => e.size.map_or(0, |s| s.saturating_add(1)),
                 SortColumn::Modified => e.modified.map_or(0, |t| {
@@ -64,12 +55,9 @@ pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec
                     prefix(&owner_key).max(1)
                 }),
             };
-            // By name, the next 8 bytes of the name; otherwise the first 8
-            // (ties go by name): most ties end here, without the keys.
-            let secondary = match sort {
-                SortColumn::Name => prefix(name.get(8..).unwrap_or_default()),
-                _ => prefix(name),
-            };
+            // The name's first 8 bytes (ties go by name): most ties end
+            // here, without the keys.
+            let secondary = prefix(name_key(i as u32));
             SortItem {
                 primary,
                 secondary,
@@ -78,16 +66,11 @@ pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec
             }
         })
         .collect();
-    let by_name = sort == SortColumn::Name;
     items.sort_unstable_by(|x, y| {
         y.dir.cmp(&x.dir).then_with(|| {
             let (a, b) = (&entries[x.index as usize], &entries[y.index as usize]);
             let key = x.primary.cmp(&y.primary).then_with(|| match sort {
-                SortColumn::Name => x
-                    .secondary
-                    .cmp(&y.secondary)
-                    .then_with(|| name_key(x.index).cmp(name_key(y.index))),
-                SortColumn::Size | SortColumn::Modified => Ordering::Equal,
+                SortColumn::Name | SortColumn::Size | SortColumn::Modified => Ordering::Equal,
                 SortColumn::Permissions => a.permissions.cmp(&b.permissions),
                 SortColumn::Owner => match (&a.owner, &b.owner) {
                     (Some(p), Some(q)) => natural_cmp(p, q),
@@ -95,16 +78,10 @@ pub fn sorted_order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec
                 },
             });
             let key = if ascending { key } else { key.reverse() };
-            key.then_with(|| {
-                if by_name {
-                    Ordering::Equal
-                } else {
-                    x.secondary.cmp(&y.secondary)
-                }
-            })
-            .then_with(|| name_key(x.index).cmp(name_key(y.index)))
-            .then_with(|| a.name.cmp(&b.name))
-            .then(x.index.cmp(&y.index))
+            key.then_with(|| x.secondary.cmp(&y.secondary))
+                .then_with(|| name_key(x.index).cmp(name_key(y.index)))
+                .then_with(|| a.name.cmp(&b.name))
+                .then(x.index.cmp(&y.index))
         })
     });
     items.into_iter().map(|item| item.index).collect()

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod fake;
 pub mod latency;
 pub mod proftpd;
+pub mod queue;
 pub mod rfc959;
 pub mod server;
 pub mod vsftpd;

@@ -11,6 +11,8 @@ use ferry::sites::{MemorySecrets, SecretStore};
 use ferry::ui::app::State;
 use ferry::ui::{AppConfig, FerryApp, SitesConfig};
 
+use super::server::{PASSWORD, TestServer, USER};
+
 /// A runtime for the in-process servers the window connects to.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -38,6 +40,65 @@ pub fn wait_until(h: &mut Harness<'_, FerryApp>, what: &str, cond: impl Fn(&Ferr
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Type a login into the quick-connect bar as a user would, pick `mode`
+/// ("Auto", the bar's default, leaves the list alone) and press Enter. The
+/// bar's host, port, user and password are emptied and its mode set back to
+/// Auto first, so the same bar connects again (another tab, another server).
+/// Doesn't wait for the connection.
+pub fn quick_connect(
+    h: &mut Harness<'_, FerryApp>,
+    port: u16,
+    user: &str,
+    password: &str,
+    mode: &str,
+) {
+    use egui_kittest::kittest::Queryable as _;
+    let form = &mut h.state_mut().quick.form;
+    form.host.clear();
+    form.port.clear();
+    form.user.clear();
+    form.password.clear();
+    form.mode = ferry::sites::ConnectionMode::Auto;
+    let port = port.to_string();
+    for (label, text) in [
+        ("Host", "127.0.0.1"),
+        ("Port", port.as_str()),
+        ("User", user),
+        ("Password", password),
+    ] {
+        h.get_by_label(label).click();
+        h.step();
+        h.get_by_label(label).type_text(text);
+        h.step();
+    }
+    if mode != "Auto" {
+        h.get_by_label("Connection mode").click();
+        h.run_steps(4);
+        h.get_by_label(mode).click();
+        h.run_steps(4);
+    }
+    // Enter connects from a field of the bar (the mode list took the focus).
+    h.get_by_label("Password").click();
+    h.step();
+    h.key_press(eframe::egui::Key::Enter);
+    h.step();
+}
+
+/// [`quick_connect`] to the in-process `server` as its user in `mode`, and
+/// wait until the remote pane lists every name in `expect`.
+pub fn quick_connect_listing(
+    h: &mut Harness<'_, FerryApp>,
+    server: &TestServer,
+    mode: &str,
+    expect: &[&str],
+) {
+    quick_connect(h, server.addr.port(), USER, PASSWORD, mode);
+    wait_until(h, &format!("the remote listing with {expect:?}"), |a| {
+        let names = remote_names(a);
+        expect.iter().all(|e| names.iter().any(|n| n == e))
+    });
 }
 
 /// The names the remote pane lists.
