@@ -64,6 +64,28 @@ fn retriable(e: &FtpError) -> bool {
     }
 }
 
+/// Whether the server's end of the session is gone: its process died
+/// (vsftpd's "OOPS", after which it closes the connection), it closed the
+/// control connection, or reset it (a server that closes with our next
+/// command still unread in its buffer resets instead). A new connection is
+/// then the whole remedy.
+fn server_hung_up(e: &FtpError) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
+    match e {
+        FtpError::Reply { text, .. } => session_died(text),
+        FtpError::ControlClosed { .. } => true,
+        FtpError::Io {
+            channel: crate::ftp::Channel::Control,
+            source,
+            ..
+        } => matches!(
+            source.kind(),
+            ConnectionReset | ConnectionAborted | BrokenPipe
+        ),
+        _ => false,
+    }
+}
+
 /// A reply text saying the server's session process died (vsftpd's
 /// "OOPS", after which it closes the connection).
 fn session_died(text: &str) -> bool {
@@ -181,9 +203,7 @@ impl Worker {
                 Err(e) => e,
             };
             let died = matches!(&e, FtpError::Reply { text, .. } if session_died(text));
-            // The server's end of the session is gone (its process died or
-            // it hung up): a new connection is the whole remedy.
-            died_last = died || matches!(e, FtpError::ControlClosed { .. });
+            died_last = server_hung_up(&e);
             let keep = (!e.is_fatal_to_session() && !died).then_some(s);
             if *stop.borrow() {
                 return (Outcome::Stopped, keep);
@@ -634,6 +654,49 @@ mod tests {
             backoff_delay(Duration::from_millis(10), 2),
             Duration::from_millis(20)
         );
+    }
+
+    #[test]
+    fn a_control_connection_closed_reset_or_oopsed_is_a_server_that_hung_up() {
+        let io = |channel, kind| FtpError::Io {
+            channel,
+            mode: crate::ftp::error::ModeNote(None),
+            source: std::io::Error::from(kind),
+            hint: "",
+            addr: "h:21".into(),
+        };
+        use std::io::ErrorKind::{BrokenPipe, ConnectionRefused, ConnectionReset};
+        assert!(server_hung_up(&FtpError::ControlClosed {
+            addr: "h".into()
+        }));
+        assert!(server_hung_up(&io(
+            crate::ftp::Channel::Control,
+            ConnectionReset
+        )));
+        assert!(server_hung_up(&io(
+            crate::ftp::Channel::Control,
+            BrokenPipe
+        )));
+        assert!(server_hung_up(&FtpError::Reply {
+            command: "EPSV".into(),
+            code: 500,
+            text: "OOPS: priv_sock_get_int".into(),
+        }));
+        // Not reaching it at all, or a data connection reset: not a session
+        // that ended under us.
+        assert!(!server_hung_up(&io(
+            crate::ftp::Channel::Control,
+            ConnectionRefused
+        )));
+        assert!(!server_hung_up(&io(
+            crate::ftp::Channel::Data,
+            ConnectionReset
+        )));
+        assert!(!server_hung_up(&FtpError::Reply {
+            command: "RETR x".into(),
+            code: 550,
+            text: "No such file".into(),
+        }));
     }
 
     #[test]
