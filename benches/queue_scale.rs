@@ -12,9 +12,7 @@
 //!    per job in the saved queue on disk (< 1 KiB), and the time to restore.
 //! 3. A real download of FILES small files from the in-process server on 4
 //!    connections, saving the queue: the journal's share of the queue
-//!    task's time (target < 5 %). With `SAVE_TURNS=N`, N turns of the
-//!    same download saving and not saving: also what saving adds to the
-//!    queue task's busy time, whatever the journal's own timer says.
+//!    task's time (target < 5 %).
 //! 4. A tree of DRAG_FILES files (default 100,000, in folders of 1,000)
 //!    dropped on the queue as one folder, as a drag does: when the first
 //!    transfer starts (target < 2 s), how many files are queued after 1 s
@@ -353,10 +351,6 @@ fn real_run() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5_000);
-    let turns: usize = std::env::var("SAVE_TURNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
     println!("3. Download of {files} files of 26 bytes on 4 connections, saving the queue");
     let served = tempfile::tempdir().expect("temp dir");
     let folder = served.path().join("many");
@@ -425,57 +419,19 @@ fn real_run() {
         drop(handle);
         (done, took, figures)
     };
-    if turns == 0 {
-        let (done, took, figures) = run(true);
-        println!(
-            "   {done} files in {:.1} s ({:.0} files/s)",
-            took.as_secs_f64(),
-            done as f64 / took.as_secs_f64()
-        );
-        match figures {
-            Some((journal, busy)) => println!(
-                "   queue task busy {busy:.0} ms, of which saving {journal:.1} ms = {:.1} %   target: < 5 %",
-                100.0 * journal / busy.max(f64::MIN_POSITIVE)
-            ),
-            None => println!("   (no cost figures reported)"),
-        }
-        return;
-    }
-    // Saving on and off, taking turns: the busy time saving adds, however
-    // the journal's own timer counts it.
-    let (mut timed, mut added) = (Vec::new(), Vec::new());
-    for turn in 1..=turns {
-        let (done_on, took_on, on) = run(true);
-        let (done_off, took_off, off) = run(false);
-        let (Some((journal, busy_on)), Some((_, busy_off))) = (on, off) else {
-            println!("   (no cost figures reported)");
-            return;
-        };
-        let share = 100.0 * journal / busy_on.max(f64::MIN_POSITIVE);
-        let extra = 100.0 * (busy_on - busy_off) / busy_on.max(f64::MIN_POSITIVE);
-        println!(
-            "   turn {turn}: saving on: {done_on} files in {:.1} s, busy {busy_on:.0} ms, journal {journal:.1} ms = {share:.1} %; \
-             off: {done_off} files in {:.1} s, busy {busy_off:.0} ms; on - off = {extra:.1} % of busy",
-            took_on.as_secs_f64(),
-            took_off.as_secs_f64(),
-        );
-        timed.push(share);
-        added.push(extra);
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        }
-    };
+    let (done, took, figures) = run(true);
     println!(
-        "   saving's share of the queue task, median of {turns}: timed {:.1} %, busy on - off {:.1} %   target: < 5 %",
-        median(&mut timed),
-        median(&mut added)
+        "   {done} files in {:.1} s ({:.0} files/s)",
+        took.as_secs_f64(),
+        done as f64 / took.as_secs_f64()
     );
+    match figures {
+        Some((journal, busy)) => println!(
+            "   queue task busy {busy:.0} ms, of which saving {journal:.1} ms = {:.1} %   target: < 5 %",
+            100.0 * journal / busy.max(f64::MIN_POSITIVE)
+        ),
+        None => println!("   (no cost figures reported)"),
+    }
 }
 
 // ----- 4. dragging a tree of 100,000 files onto the queue -----
