@@ -97,7 +97,7 @@ fn connect_lists_the_login_folder_and_navigating_lists_subfolders() {
         let entries = connect(&engine, &server, mode);
         let mut names: Vec<_> = entries
             .iter()
-            .map(|e| (e.display_name.clone(), e.kind))
+            .map(|e| (e.display_name.to_string(), e.kind))
             .collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(
@@ -429,7 +429,7 @@ fn auto_mode_lists_through_active_when_the_passive_data_port_is_blocked() {
         started.elapsed()
     );
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].display_name, "through-active.txt");
+    assert_eq!(&*entries[0].display_name, "through-active.txt");
     let notice = notice.expect("the UI is told why the mode changed");
     assert!(
         notice.starts_with("Passive data connection to 127.0.0.1:")
@@ -641,7 +641,7 @@ fn a_failed_active_listing_gets_back_in_step_and_the_next_listing_works() {
         Event::Disconnected { reason } => panic!("the session was dropped: {reason:?}"),
         _ => None,
     });
-    assert_eq!(entries[0].display_name, "b.txt");
+    assert_eq!(&*entries[0].display_name, "b.txt");
 }
 
 #[test]

@@ -66,7 +66,7 @@ fn listing(event: Event, want: Option<u64>) -> Option<Vec<String>> {
         Event::Listing {
             path: AnyPath::Remote(_),
             entries,
-        } if tab == want => Some(entries.into_iter().map(|e| e.display_name).collect()),
+        } if tab == want => Some(entries.into_iter().map(|e| e.display_name.into()).collect()),
         Event::ConnectFailed { message, .. } => panic!("connect failed: {message}"),
         _ => None,
     }

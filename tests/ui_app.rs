@@ -295,7 +295,7 @@ fn download_and_upload_a_file_through_the_window() {
         a.local
             .entries()
             .iter()
-            .any(|e| e.display_name == "from-local.txt")
+            .any(|e| &*e.display_name == "from-local.txt")
     });
     h.get_by_label("from-local.txt").click();
     h.step();
@@ -340,7 +340,7 @@ fn dragging_a_file_from_the_remote_pane_to_the_local_pane_downloads_it() {
         a.local
             .entries()
             .iter()
-            .any(|e| e.display_name == "hello.txt")
+            .any(|e| &*e.display_name == "hello.txt")
     });
 }
 
@@ -407,7 +407,10 @@ fn dragging_a_file_onto_a_folder_of_the_same_pane_moves_it_after_asking() {
     std::fs::create_dir(local.path().join("sub")).unwrap();
     let mut h = app(local.path());
     wait_until(&mut h, "the local listing", |a| {
-        a.local.entries().iter().any(|e| e.display_name == "a.txt")
+        a.local
+            .entries()
+            .iter()
+            .any(|e| &*e.display_name == "a.txt")
     });
     let from = h.get_by_label("a.txt").rect().center();
     let to = h.get_by_label("sub").rect().center();

@@ -222,7 +222,7 @@ fn the_permissions_dialog_keeps_boxes_and_number_in_step_and_changes_a_local_fol
     .unwrap();
     let mut h = app(local.path(), "");
     wait_until(&mut h, "the local listing", |a| {
-        a.local.entries().iter().any(|e| e.display_name == "site")
+        a.local.entries().iter().any(|e| &*e.display_name == "site")
     });
     local_menu(&mut h, "site", "Permissions…");
     assert!(h.state().permissions.open);

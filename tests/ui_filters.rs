@@ -43,7 +43,7 @@ fn shown(h: &Harness<'_, FerryApp>) -> BTreeSet<String> {
         .remote
         .visible()
         .iter()
-        .map(|e| e.display_name.clone())
+        .map(|e| e.display_name.to_string())
         .collect()
 }
 
@@ -231,7 +231,7 @@ fn a_filter_added_in_the_window_hides_local_files_and_a_bad_regex_cannot_be_save
         .local
         .visible()
         .iter()
-        .map(|e| e.display_name.clone())
+        .map(|e| e.display_name.to_string())
         .collect();
     // The folder `drafts` stays: the rule hides files only.
     assert_eq!(shown, set(&["drafts", "final.txt"]));

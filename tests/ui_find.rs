@@ -159,7 +159,7 @@ fn results_arrive_and_open_containing_folder_navigates_the_pane() {
         .remote
         .selected()
         .iter()
-        .map(|e| e.display_name.clone())
+        .map(|e| e.display_name.to_string())
         .collect();
     assert_eq!(selected, vec!["a.log"], "the file is selected in the pane");
 }

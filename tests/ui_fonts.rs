@@ -61,8 +61,8 @@ struct Screen {
 
 fn entry(name: &str) -> Entry {
     Entry {
-        name: name.as_bytes().to_vec(),
-        display_name: name.to_string(),
+        name: name.as_bytes().into(),
+        display_name: name.into(),
         kind: Kind::File,
         size: Some(1_000),
         modified: None,
@@ -131,7 +131,7 @@ fn without_fonts_for_a_script_names_show_escaped_and_never_as_boxes() {
     harness.run();
     let selected = harness.state().pane.selected();
     assert_eq!(selected.len(), 1);
-    assert_eq!(selected[0].name, "עברית.txt".as_bytes());
+    assert_eq!(&*selected[0].name, "עברית.txt".as_bytes());
 }
 
 #[test]

@@ -29,8 +29,8 @@ fn remote(path: &str) -> AnyPath {
 
 fn entry(name: &str, kind: Kind, size: u64) -> Entry {
     Entry {
-        name: name.as_bytes().to_vec(),
-        display_name: name.to_string(),
+        name: name.as_bytes().into(),
+        display_name: name.into(),
         kind,
         size: Some(size),
         modified: None,
@@ -85,7 +85,7 @@ fn selected(harness: &Harness<'_, Screen>) -> Vec<String> {
     let pane = &harness.state().pane;
     pane.selected()
         .iter()
-        .map(|e| e.display_name.clone())
+        .map(|e| e.display_name.to_string())
         .collect()
 }
 
@@ -93,7 +93,7 @@ fn visible(harness: &Harness<'_, Screen>) -> Vec<String> {
     let pane = &harness.state().pane;
     pane.visible()
         .iter()
-        .map(|e| e.display_name.clone())
+        .map(|e| e.display_name.to_string())
         .collect()
 }
 
@@ -548,7 +548,7 @@ fn local_names(app: &FerryApp) -> Vec<String> {
     app.local
         .entries()
         .iter()
-        .map(|e| e.display_name.clone())
+        .map(|e| e.display_name.to_string())
         .collect()
 }
 
@@ -556,7 +556,7 @@ fn local_selected(app: &FerryApp) -> Vec<String> {
     app.local
         .selected()
         .iter()
-        .map(|e| e.display_name.clone())
+        .map(|e| e.display_name.to_string())
         .collect()
 }
 
@@ -624,14 +624,14 @@ fn the_local_pane_notices_files_that_appear_and_go_without_listing_again() {
         s.pane
             .entries()
             .iter()
-            .any(|e| e.display_name == "arrived.bin")
+            .any(|e| &*e.display_name == "arrived.bin")
     });
     let arrived = harness
         .state()
         .pane
         .entries()
         .iter()
-        .find(|e| e.display_name == "arrived.bin")
+        .find(|e| &*e.display_name == "arrived.bin")
         .cloned()
         .unwrap();
     assert_eq!((arrived.kind, arrived.size), (Kind::File, Some(1234)));
@@ -642,7 +642,7 @@ fn the_local_pane_notices_files_that_appear_and_go_without_listing_again() {
         !s.pane
             .entries()
             .iter()
-            .any(|e| e.display_name == "arrived.bin")
+            .any(|e| &*e.display_name == "arrived.bin")
     });
     // Names came from the watcher: the pane never asked for the folder again.
     let asked: Vec<_> = actions(&mut harness)

@@ -754,7 +754,7 @@ fn uploads_show_as_they_land_and_the_folder_is_listed_once_when_done() {
         a.local
             .entries()
             .iter()
-            .any(|e| e.display_name == "up-59.bin")
+            .any(|e| &*e.display_name == "up-59.bin")
     });
     let before = listings_sent(&h);
 
@@ -970,7 +970,7 @@ fn files_dropped_on_a_tree_folder_are_uploaded_into_it() {
         a.local
             .entries()
             .iter()
-            .any(|e| e.display_name == "drop-me.txt")
+            .any(|e| &*e.display_name == "drop-me.txt")
     });
     h.get_by_label("Expand docs").click();
     wait_until(&mut h, "docs listed", |a| !a.remote.tree_is_waiting());

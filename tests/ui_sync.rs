@@ -241,7 +241,7 @@ fn hide_identical_leaves_identical_files_out_of_both_panes() {
         };
         pane.visible()
             .iter()
-            .map(|e| e.display_name.clone())
+            .map(|e| e.display_name.to_string())
             .collect()
     };
     use ferry::engine::Side::{Local, Remote};

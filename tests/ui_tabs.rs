@@ -88,7 +88,7 @@ fn drag(h: &mut Harness<'_, FerryApp>, from: egui::Pos2, to: egui::Pos2) {
 /// Upload the local file `name` through its context menu.
 fn upload(h: &mut Harness<'_, FerryApp>, name: &str) {
     wait_until(h, "the local listing", |a| {
-        a.local.entries().iter().any(|e| e.display_name == name)
+        a.local.entries().iter().any(|e| *e.display_name == *name)
     });
     h.get_by_label(name).click();
     h.step();
@@ -261,7 +261,7 @@ fn closing_a_tab_asks_while_its_transfers_are_queued_and_the_last_tab_stays() {
         app.local
             .entries()
             .iter()
-            .any(|e| e.display_name == "waiting.txt")
+            .any(|e| &*e.display_name == "waiting.txt")
     });
     // The queued transfer was kept.
     assert_eq!(h.state().queue.waiting_for(&server), 1);

@@ -77,7 +77,7 @@ fn shown_order(h: &Harness<'_, FerryApp>, among: &[&str]) -> Vec<String> {
         .local
         .visible()
         .iter()
-        .map(|e| e.display_name.clone())
+        .map(|e| e.display_name.to_string())
         .filter(|n| among.contains(&n.as_str()))
         .collect()
 }

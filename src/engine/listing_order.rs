@@ -460,8 +460,8 @@ mod tests {
                 let mut name = display.as_bytes().to_vec();
                 name.extend(extra);
                 Entry {
-                    name,
-                    display_name: display,
+                    name: name.into(),
+                    display_name: display.into(),
                     kind: match kind {
                         0 => Kind::File,
                         1 => Kind::Dir,
@@ -478,8 +478,8 @@ mod tests {
                         chrono::NaiveDate::from_ymd_opt(2024, 3, d)
                             .and_then(|d| d.and_hms_opt(12, 0, 0))
                     }),
-                    permissions: permissions.map(str::to_string),
-                    owner,
+                    permissions: permissions.map(Into::into),
+                    owner: owner.map(Into::into),
                     link_target: None,
                 }
             })
@@ -542,8 +542,8 @@ mod tests {
                     n % 7
                 );
                 Entry {
-                    name: display.as_bytes().to_vec(),
-                    display_name: display,
+                    name: display.as_bytes().into(),
+                    display_name: display.into(),
                     kind: if n % 13 == 0 { Kind::Dir } else { Kind::File },
                     size: Some(u64::from(n % 5)),
                     modified: None,

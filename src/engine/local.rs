@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::Outbox;
 use super::listing_order::{SortColumn, sort_listing};
-use super::protocol::{AnyPath, Entry, Event, Kind, PathItem, Side};
+use super::protocol::{AnyPath, Entry, Event, Interner, Kind, PathItem, Side};
 
 /// The local listings asked for, and up to which one they are cancelled
 /// (numbers, not a flag: a cancel never stops a listing asked for after it).
@@ -97,6 +97,7 @@ pub(crate) fn read_dir_until(
     stop: &dyn Fn() -> bool,
 ) -> Result<Vec<Entry>, ReadDirError> {
     let mut entries = Vec::new();
+    let mut shared = Interner::default();
     if stop() {
         return Err(ReadDirError::Cancelled);
     }
@@ -107,13 +108,23 @@ pub(crate) fn read_dir_until(
         let item = item?;
         // Not followed: a symlink's own metadata.
         let link_meta = item.metadata().ok();
-        entries.push(entry_from(&item.path(), &item.file_name(), link_meta));
+        entries.push(entry_from(
+            &item.path(),
+            &item.file_name(),
+            link_meta,
+            &mut shared,
+        ));
     }
     Ok(entries)
 }
 
 /// A pane row for `path` (named `name`), from its own (not followed) metadata.
-fn entry_from(path: &Path, name: &std::ffi::OsStr, link_meta: Option<std::fs::Metadata>) -> Entry {
+fn entry_from(
+    path: &Path,
+    name: &std::ffi::OsStr,
+    link_meta: Option<std::fs::Metadata>,
+    shared: &mut Interner,
+) -> Entry {
     let is_link = link_meta
         .as_ref()
         .is_some_and(|m| m.file_type().is_symlink());
@@ -135,19 +146,19 @@ fn entry_from(path: &Path, name: &std::ffi::OsStr, link_meta: Option<std::fs::Me
     };
     let shown = meta.as_ref().or(link_meta.as_ref());
     Entry {
-        name: name.as_encoded_bytes().to_vec(),
-        display_name: name.to_string_lossy().into_owned(),
+        name: name.as_encoded_bytes().into(),
+        display_name: name.to_string_lossy().into(),
         kind,
         size: shown.filter(|m| !m.is_dir()).map(|m| m.len()),
         modified: shown
             .and_then(|m| m.modified().ok())
             .map(|t| chrono::DateTime::<chrono::Local>::from(t).naive_local()),
-        permissions: shown.map(permissions),
-        owner: shown.and_then(owner),
+        permissions: shown.map(|m| shared.intern(&permissions(m))),
+        owner: shown.and_then(owner).map(|o| shared.intern(&o)),
         link_target: if is_link {
             std::fs::read_link(path)
                 .ok()
-                .map(|t| t.display().to_string())
+                .map(|t| t.display().to_string().into())
         } else {
             None
         },
@@ -521,8 +532,9 @@ fn collect_changes(
         };
         relist = false;
         if !change.relist {
+            let mut shared = Interner::default();
             for name in std::mem::take(&mut names) {
-                match read_entry(&folder, &name) {
+                match read_entry(&folder, &name, &mut shared) {
                     Some(entry) => change.changed.push(entry),
                     None => change.removed.push(name.as_encoded_bytes().to_vec()),
                 }
@@ -537,10 +549,10 @@ fn collect_changes(
 }
 
 /// One entry of `folder` as [`read_dir`] would list it; None when it is gone.
-fn read_entry(folder: &Path, name: &std::ffi::OsStr) -> Option<Entry> {
+fn read_entry(folder: &Path, name: &std::ffi::OsStr, shared: &mut Interner) -> Option<Entry> {
     let path = folder.join(name);
     let link_meta = std::fs::symlink_metadata(&path).ok()?;
-    Some(entry_from(&path, name, Some(link_meta)))
+    Some(entry_from(&path, name, Some(link_meta), shared))
 }
 
 #[cfg(test)]
@@ -572,7 +584,7 @@ mod watcher_tests {
                     .map(|e| e.display_name),
             );
         }
-        assert_eq!(seen, ["Reports"]);
+        assert_eq!(seen, [Box::from("Reports")]);
     }
 }
 

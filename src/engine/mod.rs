@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 pub use local::{FolderChange, LocalWatcher};
+pub use protocol::Interner;
 pub use protocol::{
     AnyPath, Command, Conflict, Direction, Entry, Event, Finished, JobState, JobView, Kind, MoveTo,
     OnExisting, PathItem, Priority, Side, TabId,

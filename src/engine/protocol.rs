@@ -3,6 +3,7 @@
 //! touches a socket or blocks on the disk.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::ftp::log::LogLine;
@@ -125,6 +126,29 @@ mod tests {
         assert_eq!(AnyPath::Remote(b"/".to_vec()).file_name(), b"");
         assert_eq!(l.file_name(), b"x");
     }
+
+    #[test]
+    fn interner_shares_equal_texts_and_keeps_distinct_ones_apart() {
+        let mut shared = Interner::default();
+        let alice = shared.intern("alice staff");
+        let bob = shared.intern("bob staff");
+        // Again right after (the last-text shortcut) and after another (the map).
+        let alice_again = shared.intern("alice staff");
+        let bob_again = shared.intern("bob staff");
+        let alice_third = shared.intern(&String::from("alice staff"));
+        assert!(Arc::ptr_eq(&alice, &alice_again));
+        assert!(Arc::ptr_eq(&alice, &alice_third));
+        assert!(Arc::ptr_eq(&bob, &bob_again));
+        assert!(!Arc::ptr_eq(&alice, &bob));
+        assert_eq!((&*alice, &*bob), ("alice staff", "bob staff"));
+        // A prefix is a text of its own, not the longer one.
+        let prefix = shared.intern("alice");
+        assert_eq!(&*prefix, "alice");
+        assert!(!Arc::ptr_eq(&prefix, &alice));
+        assert_eq!(shared.len(), 3);
+        // One copy of "alice staff" for all: the interner's and three here.
+        assert_eq!(Arc::strong_count(&alice), 4);
+    }
 }
 
 /// What kind of thing an entry is, on either side.
@@ -144,16 +168,18 @@ pub enum Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// The name as the file system or server has it (bytes, possibly not UTF-8).
-    pub name: Vec<u8>,
+    pub name: Box<[u8]>,
     /// The name for display.
-    pub display_name: String,
+    pub display_name: Box<str>,
     pub kind: Kind,
     pub size: Option<u64>,
     pub modified: Option<chrono::NaiveDateTime>,
-    pub permissions: Option<String>,
-    pub owner: Option<String>,
+    /// Shared by every entry of a listing with the same text (see [`Interner`]).
+    pub permissions: Option<Arc<str>>,
+    /// "owner group", shared like `permissions`.
+    pub owner: Option<Arc<str>>,
     /// For symlinks, where they point (for display).
-    pub link_target: Option<String>,
+    pub link_target: Option<Box<str>>,
 }
 
 impl Entry {
@@ -171,6 +197,51 @@ impl Entry {
     /// Dotfiles, hidden by default.
     pub fn is_hidden(&self) -> bool {
         self.name.first() == Some(&b'.')
+    }
+}
+
+/// One shared copy of each distinct text (owner, permissions) of a listing.
+///
+/// A folder of a million entries has a handful of owners and modes; storing
+/// them once each instead of once per entry saves two allocations per entry
+/// (at least 64 bytes with malloc's overhead). Each parsing thread keeps its
+/// own interner, so no lock is taken per entry.
+#[derive(Debug, Default)]
+pub struct Interner {
+    /// The text asked for last: listings often repeat the same owner and
+    /// mode many lines in a row, so this skips the hash.
+    last: Option<Arc<str>>,
+    known: rustc_hash::FxHashSet<Arc<str>>,
+}
+
+impl Interner {
+    /// The shared copy of `text`, made on first sight.
+    pub fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(last) = &self.last
+            && **last == *text
+        {
+            return Arc::clone(last);
+        }
+        let shared = match self.known.get(text) {
+            Some(known) => Arc::clone(known),
+            None => {
+                let shared: Arc<str> = Arc::from(text);
+                self.known.insert(Arc::clone(&shared));
+                shared
+            }
+        };
+        self.last = Some(Arc::clone(&shared));
+        shared
+    }
+
+    /// How many distinct texts it holds.
+    pub fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    /// True before the first text.
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
     }
 }
 

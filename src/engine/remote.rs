@@ -10,9 +10,9 @@ use tokio::sync::{mpsc, watch};
 
 use super::Outbox;
 use super::listing_order::{SortColumn, sort_listing};
-use super::protocol::{AnyPath, Entry, Event, Kind, Side};
+use super::protocol::{AnyPath, Entry, Event, Interner, Kind, Side};
 use super::remote_path::{is_plain_name, join, parent};
-use crate::ftp::listing::parse_listing_with;
+use crate::ftp::listing::parse_listing_mapped;
 use crate::ftp::{
     ConnectOptions, DataMode, EntryKind, FtpError, NameCharset, RemoteEntry, Session,
 };
@@ -317,8 +317,10 @@ async fn list(
             // Sent in name order (the pane's usual column), so the window
             // only checks the order instead of sorting.
             let parsed = tokio::task::spawn_blocking(move || {
-                let mut entries =
-                    parse_listing_with(&bytes, format, now, |e| remote_entry(e, &charset));
+                let mut entries = parse_listing_mapped(&bytes, format, now, || {
+                    let mut shared = Interner::default();
+                    move |e| remote_entry(e, &charset, &mut shared)
+                });
                 sort_listing(&mut entries, SortColumn::Name, true);
                 entries
             })
@@ -385,7 +387,7 @@ pub(super) fn report_mode_switch(session: &mut Session, out: &Outbox) {
 
 /// Convert a parsed listing entry into a pane row, its name read in the
 /// server's `charset` (the raw name is kept for commands).
-pub fn remote_entry(e: RemoteEntry, charset: &NameCharset) -> Entry {
+pub fn remote_entry(e: RemoteEntry, charset: &NameCharset, shared: &mut Interner) -> Entry {
     let kind = match e.kind {
         EntryKind::File => Kind::File,
         EntryKind::Dir => Kind::Dir,
@@ -400,25 +402,21 @@ pub fn remote_entry(e: RemoteEntry, charset: &NameCharset) -> Entry {
         EntryKind::Unknown => Kind::Unknown,
     };
     Entry {
-        display_name: charset.decode(&e.name).into_owned(),
-        link_target: e
-            .link_target
-            .as_ref()
-            .map(|t| charset.decode(t).into_owned()),
-        name: e.name,
+        display_name: charset.decode(&e.name).into(),
+        link_target: e.link_target.as_ref().map(|t| charset.decode(t).into()),
+        name: e.name.into_boxed_slice(),
         kind,
         size: e.size,
         modified: e.modified,
-        permissions: e.permissions,
+        permissions: e.permissions.as_deref().map(|p| shared.intern(p)),
         // The Owner/Group column, as FileZilla shows it.
         owner: match (e.owner, e.group) {
             (Some(mut owner), Some(group)) => {
-                owner.reserve_exact(1 + group.len());
                 owner.push(' ');
                 owner.push_str(&group);
-                Some(owner)
+                Some(shared.intern(&owner))
             }
-            (owner, group) => owner.or(group),
+            (owner, group) => owner.or(group).map(|o| shared.intern(&o)),
         },
     }
 }
@@ -493,4 +491,41 @@ async fn collect_tree(
 
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+#[cfg(test)]
+mod entry_tests {
+    use super::*;
+    use crate::ftp::listing::ListingFormat;
+
+    #[test]
+    fn a_listing_shares_owner_and_mode_texts_between_its_entries() {
+        let listing = b"-rw-r--r-- 1 alice staff 5 Mar  5 12:34 a.txt\r\n\
+drwxr-xr-x 2 bob staff 4096 Mar  5 12:34 docs\r\n\
+-rw-r--r-- 1 alice staff 7 Mar  5 12:34 b.txt\r\n";
+        let now = chrono::NaiveDate::from_ymd_opt(2024, 6, 30)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .expect("valid date");
+        let entries = parse_listing_mapped(listing, ListingFormat::List, now, || {
+            let mut shared = Interner::default();
+            move |e| remote_entry(e, &NameCharset::Auto, &mut shared)
+        });
+        let [a, docs, b] = entries.as_slice() else {
+            panic!("three entries, got {entries:?}");
+        };
+        assert_eq!(a.owner.as_deref(), Some("alice staff"));
+        assert_eq!(docs.owner.as_deref(), Some("bob staff"));
+        assert_eq!(a.permissions.as_deref(), Some("rw-r--r--"));
+        assert_eq!(docs.permissions.as_deref(), Some("rwxr-xr-x"));
+        let (Some(a_owner), Some(b_owner)) = (&a.owner, &b.owner) else {
+            panic!("owners listed");
+        };
+        assert!(Arc::ptr_eq(a_owner, b_owner), "one copy of alice staff");
+        let (Some(a_mode), Some(b_mode)) = (&a.permissions, &b.permissions) else {
+            panic!("modes listed");
+        };
+        assert!(Arc::ptr_eq(a_mode, b_mode), "one copy of rw-r--r--");
+        assert_eq!(&*b.display_name, "b.txt");
+        assert_eq!(&*b.name, b"b.txt");
+    }
 }

@@ -122,6 +122,18 @@ pub fn parse_listing_with<T: Send>(
     now: NaiveDateTime,
     map: impl Fn(RemoteEntry) -> T + Sync,
 ) -> Vec<T> {
+    parse_listing_mapped(data, format, now, || &map)
+}
+
+/// [`parse_listing_with`] for a `map` with state of its own (an interner,
+/// say): `new_map` makes one for each piece, used on that piece's thread
+/// only, so the state needs no lock.
+pub fn parse_listing_mapped<T: Send, M: FnMut(RemoteEntry) -> T>(
+    data: &[u8],
+    format: ListingFormat,
+    now: NaiveDateTime,
+    new_map: impl Fn() -> M + Sync,
+) -> Vec<T> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let pieces = if data.len() < PARALLEL_FROM {
         1
@@ -130,13 +142,14 @@ pub fn parse_listing_with<T: Send>(
     };
     let parse = |piece: &[u8]| -> Vec<T> {
         let lines = piece.split(|&b| b == b'\n');
+        let map = new_map();
         match format {
-            ListingFormat::Mlsd => lines.filter_map(parse_mlsd_line).map(&map).collect(),
+            ListingFormat::Mlsd => lines.filter_map(parse_mlsd_line).map(map).collect(),
             ListingFormat::List => {
                 let mut parser = ListParser::new(now);
                 lines
                     .filter_map(|line| parser.line(line))
-                    .map(&map)
+                    .map(map)
                     .collect()
             }
         }

@@ -87,11 +87,11 @@ pub fn mark(
     options: &CompareOptions,
     remote_offset: TimeDelta,
 ) -> Marks {
-    let theirs: HashMap<&[u8], &Entry> = remote.iter().map(|e| (e.name.as_slice(), e)).collect();
+    let theirs: HashMap<&[u8], &Entry> = remote.iter().map(|e| (&e.name[..], e)).collect();
     let mut marks = Marks::default();
     for l in local {
-        let Some(r) = theirs.get(l.name.as_slice()) else {
-            marks.local.insert(l.name.clone(), RowMark::OnlyHere);
+        let Some(r) = theirs.get(&l.name[..]) else {
+            marks.local.insert(l.name.to_vec(), RowMark::OnlyHere);
             continue;
         };
         let (lm, rm) = match (is_dir(l), is_dir(r)) {
@@ -108,16 +108,16 @@ pub fn mark(
         };
         // The older side of a newer pair is not identical: it gets no mark.
         if lm != RowMark::Identical || rm == RowMark::Identical {
-            marks.local.insert(l.name.clone(), lm);
+            marks.local.insert(l.name.to_vec(), lm);
         }
         if rm != RowMark::Identical || lm == RowMark::Identical {
-            marks.remote.insert(r.name.clone(), rm);
+            marks.remote.insert(r.name.to_vec(), rm);
         }
     }
-    let ours: std::collections::HashSet<&[u8]> = local.iter().map(|e| e.name.as_slice()).collect();
+    let ours: std::collections::HashSet<&[u8]> = local.iter().map(|e| &e.name[..]).collect();
     for r in remote {
-        if !ours.contains(r.name.as_slice()) {
-            marks.remote.insert(r.name.clone(), RowMark::OnlyHere);
+        if !ours.contains(&r.name[..]) {
+            marks.remote.insert(r.name.to_vec(), RowMark::OnlyHere);
         }
     }
     marks
@@ -130,7 +130,7 @@ mod tests {
 
     fn entry(name: &str, kind: Kind, size: u64, t: NaiveDateTime) -> Entry {
         Entry {
-            name: name.as_bytes().to_vec(),
+            name: name.as_bytes().into(),
             display_name: name.into(),
             kind,
             size: Some(size),

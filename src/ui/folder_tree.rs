@@ -149,7 +149,7 @@ impl FolderTree {
         let mut folders: Vec<(String, AnyPath)> = entries
             .iter()
             .filter(|e| e.opens_as_dir())
-            .map(|e| (e.display_name.clone(), path.join(&e.name)))
+            .map(|e| (e.display_name.to_string(), path.join(&e.name)))
             .collect();
         // The way to the current folder stays, even if this listing left it out.
         if let Some(current) = &self.current {
@@ -547,7 +547,7 @@ mod tests {
 
     fn folder(name: &str) -> Entry {
         Entry {
-            name: name.as_bytes().to_vec(),
+            name: name.as_bytes().into(),
             display_name: name.into(),
             kind: Kind::Dir,
             size: None,

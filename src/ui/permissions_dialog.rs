@@ -88,14 +88,16 @@ impl PermissionsDialog {
                 current: *current,
             })
             .collect();
-        self.names = entries.iter().map(|e| e.display_name.clone()).collect();
+        self.names = entries.iter().map(|e| e.display_name.to_string()).collect();
         self.any_dir = self.items.iter().any(|i| i.is_dir);
         self.details = match entries.as_slice() {
             [one] => {
                 let mut d = vec![("Path", base.join(&one.name).display())];
                 d.push((
                     "Owner",
-                    one.owner.clone().unwrap_or_else(|| "unknown".into()),
+                    one.owner
+                        .as_deref()
+                        .map_or_else(|| "unknown".into(), str::to_string),
                 ));
                 if let Some(size) = one.size.filter(|_| one.kind != Kind::Dir) {
                     d.push(("Size", format!("{size} bytes")));
@@ -105,7 +107,9 @@ impl PermissionsDialog {
                 }
                 d.push((
                     "Permissions",
-                    one.permissions.clone().unwrap_or_else(|| "unknown".into()),
+                    one.permissions
+                        .as_deref()
+                        .map_or_else(|| "unknown".into(), str::to_string),
                 ));
                 d
             }
@@ -344,7 +348,7 @@ mod tests {
 
     fn entry(name: &str, perms: Option<&str>, kind: Kind) -> Entry {
         Entry {
-            name: name.as_bytes().to_vec(),
+            name: name.as_bytes().into(),
             display_name: name.into(),
             kind,
             size: Some(3),

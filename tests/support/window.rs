@@ -106,7 +106,7 @@ pub fn remote_names(app: &FerryApp) -> Vec<String> {
     app.remote
         .entries()
         .iter()
-        .map(|e| e.display_name.clone())
+        .map(|e| e.display_name.to_string())
         .collect()
 }
 

@@ -315,7 +315,7 @@ impl FerryApp {
             && !pane
                 .entries()
                 .iter()
-                .any(|e| e.name == name && e.opens_as_dir());
+                .any(|e| *e.name == *name && e.opens_as_dir());
         if known_missing {
             self.sync_browse.missing = Some(Missing {
                 path: target,

@@ -40,8 +40,8 @@ impl FerryApp {
                 continue;
             }
             let entry = Entry {
-                name: v.target.file_name(),
-                display_name: String::from_utf8_lossy(&v.source.file_name()).into_owned(),
+                name: v.target.file_name().into(),
+                display_name: String::from_utf8_lossy(&v.source.file_name()).into(),
                 kind: Kind::File,
                 size: Some(v.size.unwrap_or(v.bytes)),
                 // The finish time in UTC, as MLSD listings give times; the

@@ -457,23 +457,23 @@ impl PaneState {
         if same {
             let name_of = |row: Option<Row>| match row? {
                 Row::Parent => Some(None),
-                Row::Entry(i) => old.get(i as usize).map(|e| Some(e.name.as_slice())),
+                Row::Entry(i) => old.get(i as usize).map(|e| Some(&e.name[..])),
             };
             let selected: HashSet<&[u8]> = self
                 .selection
                 .iter()
                 .filter_map(|i| old.get(i as usize))
-                .map(|e| e.name.as_slice())
+                .map(|e| &e.name[..])
                 .collect();
             let (cursor_name, anchor_name) = (name_of(self.cursor), name_of(self.anchor));
             cursor = cursor_name.and_then(|n| n.is_none().then_some(Row::Parent));
             anchor = anchor_name.and_then(|n| n.is_none().then_some(Row::Parent));
             let renaming = self.rename.as_ref().and_then(|r| {
                 old.get(r.entry as usize)
-                    .map(|e| (e.name.as_slice(), r.text.clone()))
+                    .map(|e| (&e.name[..], r.text.clone()))
             });
             for (i, e) in self.entries.iter().enumerate() {
-                let name = e.name.as_slice();
+                let name = &e.name[..];
                 let i = i as u32;
                 if selected.contains(name) {
                     selection.set(i, true);
@@ -694,7 +694,7 @@ impl PaneState {
         };
         self.rename = Some(Rename {
             entry: i,
-            text: entry.display_name.clone(),
+            text: entry.display_name.to_string(),
             fresh: true,
         });
         self.cursor = Some(Row::Entry(i));
@@ -722,7 +722,7 @@ impl PaneState {
     fn compare_hides(&self, e: &Entry) -> bool {
         self.compare_hidden
             .as_ref()
-            .is_some_and(|h| !e.opens_as_dir() && h.contains(&e.name))
+            .is_some_and(|h| !e.opens_as_dir() && h.contains(&e.name[..]))
     }
 
     /// The status line: counts, sizes, selection and filter.
@@ -941,11 +941,11 @@ impl PaneState {
             return;
         }
         let mut gone: HashSet<&[u8]> = removed.iter().map(Vec::as_slice).collect();
-        gone.extend(changed.iter().map(|e| e.name.as_slice()));
+        gone.extend(changed.iter().map(|e| &e.name[..]));
         let mut entries: Vec<Entry> = self
             .entries
             .iter()
-            .filter(|e| !gone.contains(e.name.as_slice()))
+            .filter(|e| !gone.contains(&e.name[..]))
             .cloned()
             .collect();
         entries.extend(changed);

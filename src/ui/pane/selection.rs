@@ -145,7 +145,7 @@ impl PaneState {
     /// Select only the entry with this name (if shown) and scroll to it.
     pub(super) fn select_name(&mut self, name: &[u8]) -> bool {
         self.ensure_view();
-        let Some(i) = self.entries.iter().position(|e| e.name == name) else {
+        let Some(i) = self.entries.iter().position(|e| *e.name == *name) else {
             return false;
         };
         let row = Row::Entry(i as u32);

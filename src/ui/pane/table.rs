@@ -178,14 +178,13 @@ impl PaneState {
                         row.col(|ui| {
                             if let Some(p) = &e.permissions {
                                 ui.add(
-                                    Label::new(RichText::new(p.as_str()).monospace())
-                                        .selectable(false),
+                                    Label::new(RichText::new(&**p).monospace()).selectable(false),
                                 );
                             }
                         });
                         row.col(|ui| {
                             if let Some(o) = &e.owner {
-                                ui.add(Label::new(o.as_str()).selectable(false));
+                                ui.add(Label::new(&**o).selectable(false));
                             }
                         });
                     }
@@ -194,7 +193,7 @@ impl PaneState {
                     && let Some(c) = this
                         .entries
                         .get(i as usize)
-                        .and_then(|e| tints.get(&e.name))
+                        .and_then(|e| tints.get(&e.name[..]))
                 {
                     painter.rect_filled(Rect::from_x_y_ranges(body_x, y), 0.0, *c);
                 }
@@ -279,11 +278,11 @@ impl PaneState {
             Some(RenameEnd::Commit) => {
                 if let Some(rn) = rename.take()
                     && let Some(e) = self.entries.get(rn.entry as usize)
-                    && rn.text != e.display_name
+                    && *rn.text != *e.display_name
                 {
                     self.reveal = Some(rn.text.as_bytes().to_vec());
                     actions.push(PaneAction::Rename {
-                        from: e.name.clone(),
+                        from: e.name.to_vec(),
                         to: rn.text,
                     });
                 }

@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 
 fn entry(name: &str, kind: Kind, size: Option<u64>) -> Entry {
     Entry {
-        name: name.as_bytes().to_vec(),
-        display_name: name.to_string(),
+        name: name.as_bytes().into(),
+        display_name: name.into(),
         kind,
         size,
         modified: None,
@@ -34,13 +34,13 @@ fn remote(path: &str) -> AnyPath {
 }
 
 fn names(entries: &[&Entry]) -> Vec<String> {
-    entries.iter().map(|e| e.display_name.clone()).collect()
+    entries.iter().map(|e| e.display_name.to_string()).collect()
 }
 
 fn order(entries: &[Entry], sort: SortColumn, ascending: bool) -> Vec<String> {
     sorted_order(entries, sort, ascending)
         .into_iter()
-        .map(|i| entries[i as usize].display_name.clone())
+        .map(|i| entries[i as usize].display_name.to_string())
         .collect()
 }
 
@@ -55,7 +55,7 @@ fn row(pane: &PaneState, name: &str) -> Row {
     let i = pane
         .entries
         .iter()
-        .position(|e| e.display_name == name)
+        .position(|e| *e.display_name == *name)
         .expect("entry exists") as u32;
     assert!(pane.index_of(Row::Entry(i)).is_some(), "{name} is shown");
     Row::Entry(i)
@@ -152,10 +152,10 @@ fn the_fast_sort_agrees_with_the_reference_comparison() {
         let mut e = at(file(name, (n as u64 * 7) % 3), 1 + (n as u32 * 5) % 4);
         e.permissions = ["rw-r--r--", "rwxr-xr-x", "r--------"]
             .get(n % 4)
-            .map(|p| p.to_string());
+            .map(|p| (*p).into());
         e.owner = ["bob", "alice", "Bob2", "bob10"]
             .get(n % 5)
-            .map(|o| o.to_string());
+            .map(|o| (*o).into());
         entries.push(e);
     }
     entries.push(dir("X10"));
@@ -385,7 +385,7 @@ fn a_new_listing_of_the_same_folder_keeps_the_selection_by_name() {
     let mut fresh = sample();
     fresh.reverse();
     fresh.push(file("new.txt", 5));
-    fresh.retain(|e| e.display_name != "Zeta");
+    fresh.retain(|e| &*e.display_name != "Zeta");
     pane.set_loading(remote("/srv/data"));
     pane.set_listing(remote("/srv/data"), fresh);
     assert_eq!(names(&pane.selected()), ["b.txt"]);
@@ -644,7 +644,7 @@ fn shuffled_files(n: u32) -> Vec<Entry> {
 fn shown(pane: &PaneState) -> Vec<String> {
     (0..pane.row_count())
         .filter_map(|r| match pane.row_at(r) {
-            Some(Row::Entry(i)) => Some(pane.entries[i as usize].display_name.clone()),
+            Some(Row::Entry(i)) => Some(pane.entries[i as usize].display_name.to_string()),
             _ => None,
         })
         .collect()
@@ -665,7 +665,7 @@ fn a_listing_sent_in_name_order_is_only_checked_not_sorted_again() {
     let mut entries = shuffled_files(5_000);
     entries.push(dir("zz-folder"));
     crate::engine::listing_order::sort_listing(&mut entries, SortColumn::Name, true);
-    let want: Vec<String> = entries.iter().map(|e| e.display_name.clone()).collect();
+    let want: Vec<String> = entries.iter().map(|e| e.display_name.to_string()).collect();
     assert_eq!(want[0], "zz-folder", "folders first");
     let pane = pane_with(entries);
     assert_eq!(
@@ -707,7 +707,7 @@ fn changing_the_column_of_a_big_listing_sorts_on_a_thread_and_keeps_the_rows_mea
     let n = 60_000;
     let mut entries = shuffled_files(n);
     crate::engine::listing_order::sort_listing(&mut entries, SortColumn::Name, true);
-    let by_name: Vec<String> = entries.iter().map(|e| e.display_name.clone()).collect();
+    let by_name: Vec<String> = entries.iter().map(|e| e.display_name.to_string()).collect();
     let mut pane = pane_with(entries);
     assert_eq!(pane.sorts_run, 0);
     pane.click(row(&pane, "f7.dat"), false, false);
