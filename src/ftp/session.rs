@@ -1398,6 +1398,7 @@ impl Session {
         });
         tokio::pin!(deadline);
         let mut started = false;
+        let watch_cancel = matches!(verb, "RETR" | "STOR" | "APPE");
         let opened = loop {
             tokio::select! {
                 r = &mut establish => break r,
@@ -1422,7 +1423,10 @@ impl Session {
                         });
                     }
                 }
-                () = cancelled(&mut self.cancel) => {
+                // Only a download or upload watches the session's cancel
+                // (a listing has its own); the signal may still be set
+                // from the transfer before.
+                () = cancelled(&mut self.cancel), if watch_cancel => {
                     // The command is out and its reply owed: the caller
                     // sends ABOR (see [`Session::open_transfer`]).
                     self.log().status("Cancelled while the data connection opened");
