@@ -1399,9 +1399,24 @@ impl Session {
         tokio::pin!(deadline);
         let mut started = false;
         let watch_cancel = matches!(verb, "RETR" | "STOR" | "APPE");
+        // A connect that failed with the command already out, kept while
+        // the server's verdict may still come (see below).
+        let mut connect_failed: Option<FtpError> = None;
         let opened = loop {
             tokio::select! {
-                r = &mut establish => break r,
+                r = &mut establish, if connect_failed.is_none() => match r {
+                    // A server that refuses the command closes the port the
+                    // connect was reaching, so the refusal and the failed
+                    // connect arrive together: the refusal is the error
+                    // that says why. Wait a moment for it before ABOR.
+                    Err(e) if self.connect_overlapped && !started => {
+                        connect_failed = Some(e);
+                        deadline
+                            .as_mut()
+                            .reset(tokio::time::Instant::now() + REFUSAL_GRACE);
+                    }
+                    r => break r,
+                },
                 r = self.control.read_reply_untimed(), if !started => {
                     let r = r?;
                     if self.took_ahead_early(&r) {
@@ -1409,6 +1424,9 @@ impl Session {
                     }
                     if r.is_preliminary() {
                         started = true;
+                        if let Some(e) = connect_failed.take() {
+                            break Err(e);
+                        }
                     } else if r.is_success() {
                         // Finished without data (an empty listing on some servers).
                         self.collect_ahead_or_resync().await?;
@@ -1437,6 +1455,9 @@ impl Session {
                     });
                 }
                 _ = &mut deadline => {
+                    if let Some(e) = connect_failed.take() {
+                        break Err(e);
+                    }
                     let what = match mode {
                         DataMode::Passive => "during the TLS handshake",
                         DataMode::Active => "waiting for the server to connect",
@@ -2480,6 +2501,11 @@ fn active_through_proxy(proxy: &super::proxy::Proxy) -> FtpError {
         problem: "cannot carry active mode: active mode needs the server to reach you; through a proxy use passive".into(),
     }
 }
+
+/// How long a passive connect that failed after the transfer command went
+/// out waits for the server's reply to that command, which explains the
+/// failure when the server refused the command and closed its port.
+const REFUSAL_GRACE: Duration = Duration::from_millis(250);
 
 /// Connect to a passive data port within `limit`; errors name the data
 /// channel and the address.
