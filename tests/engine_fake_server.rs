@@ -952,3 +952,222 @@ async fn an_answer_without_a_data_connection_does_not_count_as_the_other_mode_wo
     );
     assert_eq!(s.options().mode, DataMode::Passive);
 }
+
+/// TYPE I and a first passive download of `a.bin` that works: after it, the
+/// session connects its passive data connections while the transfer
+/// command is on its way.
+fn passive_worked_once() -> Vec<Step> {
+    vec![
+        expect("TYPE I"),
+        send("200 ok\r\n"),
+        expect("EPSV"),
+        Step::EpsvReply,
+        expect("RETR a.bin"),
+        send("150 here\r\n"),
+        Step::DataSend(b"first".to_vec()),
+        send("226 done\r\n"),
+    ]
+}
+
+/// What a server owes after a transfer command whose data connection never
+/// came, and the client's ABOR and PWD marker: the transfer's 425, ABOR's
+/// 225, PWD's 257.
+fn abor_answered() -> Vec<Step> {
+    vec![
+        expect("ABOR"),
+        expect("PWD"),
+        send("425 no data connection\r\n225 no transfer to abort\r\n257 \"/\"\r\n"),
+    ]
+}
+
+async fn first_download(s: &mut Session) {
+    let mut got = Vec::new();
+    s.download("a.bin", 0, &mut got, &mut |_| {}).await.unwrap();
+    assert_eq!(got, b"first");
+}
+
+/// The command goes out while the connect is under way: the fake's data
+/// port never completes a handshake, yet it gets RETR and refuses it, and
+/// that refusal (not the connect's deadline) is the error; the session is
+/// in step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_retr_with_the_data_connect_in_flight_is_the_servers_error_at_once() {
+    let mut steps = passive_worked_once();
+    steps.extend([
+        expect("EPSV"),
+        Step::EpsvReplyBlackhole,
+        expect("RETR missing.bin"),
+        send("550 missing.bin: No such file\r\n"),
+        expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Hold,
+    ]);
+    let fake = FakeServer::start(script(steps)).await;
+    let mut s = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    first_download(&mut s).await;
+    let mut got = Vec::new();
+    let err = s
+        .download("missing.bin", 0, &mut got, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.reply_code(), Some(550), "{err}");
+    assert!(err.to_string().contains("No such file"), "{err}");
+    assert!(got.is_empty());
+    assert_eq!(s.pwd().await.unwrap(), b"/", "the session is in step");
+    drop(s);
+    let report = fake.finish().await;
+    assert!(
+        !report.commands.iter().any(|c| c == "ABOR"),
+        "a refusal needs no ABOR: {:?}",
+        report.commands
+    );
+}
+
+/// The same for an upload: a refused STOR ends it with the server's error
+/// and nothing sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_stor_with_the_data_connect_in_flight_is_the_servers_error_at_once() {
+    let mut steps = passive_worked_once();
+    steps.extend([
+        expect("EPSV"),
+        Step::EpsvReplyBlackhole,
+        expect("STOR locked.bin"),
+        send("553 locked.bin: Permission denied\r\n"),
+        expect("PWD"),
+        send("257 \"/\"\r\n"),
+        Step::Hold,
+    ]);
+    let fake = FakeServer::start(script(steps)).await;
+    let mut s = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    first_download(&mut s).await;
+    let mut input = &b"some bytes"[..];
+    let err = s
+        .upload(&mut input, "locked.bin", 0, false, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.reply_code(), Some(553), "{err}");
+    assert_eq!(s.pwd().await.unwrap(), b"/", "the session is in step");
+    drop(s);
+    let report = fake.finish().await;
+    assert!(report.uploaded.is_empty(), "{:?}", report.uploaded.len());
+}
+
+/// A data port that never accepts, with RETR already sent: the connect's
+/// deadline is the error (naming the data channel and what to try), ABOR
+/// reads the reply the server owes, and the next command works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_connect_that_times_out_after_the_command_went_out_leaves_the_session_in_step() {
+    let mut steps = passive_worked_once();
+    steps.extend([
+        expect("EPSV"),
+        Step::EpsvReplyBlackhole,
+        expect("RETR b.bin"),
+    ]);
+    steps.extend(abor_answered());
+    steps.extend([expect("PWD"), send("257 \"/\"\r\n"), Step::Hold]);
+    let fake = FakeServer::start(script(steps)).await;
+    let (log, lines) = capture_log();
+    let mut s = Session::connect(options(&fake, DataMode::Passive), log)
+        .await
+        .unwrap();
+    first_download(&mut s).await;
+    let mut got = Vec::new();
+    let err = s
+        .download("b.bin", 0, &mut got, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.failed_data_mode(), Some(DataMode::Passive), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("data connection timed out") && text.contains("try Active mode"),
+        "{text}"
+    );
+    assert_eq!(s.pwd().await.unwrap(), b"/", "the session is in step");
+    assert!(
+        !lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("Reconnecting")),
+        "ABOR was enough: {:?}",
+        lines.lock().unwrap()
+    );
+    drop(s);
+    let report = fake.finish().await;
+    let retr = report.commands.iter().position(|c| c == "RETR b.bin");
+    let abor = report.commands.iter().position(|c| c == "ABOR");
+    assert!(
+        retr.is_some() && abor > retr,
+        "RETR went out before the connect failed, then ABOR: {:?}",
+        report.commands
+    );
+}
+
+/// Auto mode after a passive connect that fails with the listing command
+/// already sent: ABOR, then the listing again in active mode, kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_mode_falls_back_to_active_when_a_connect_fails_after_the_command_went_out() {
+    let mut steps = passive_worked_once();
+    steps.extend([expect("EPSV"), Step::EpsvReplyBlackhole, expect("LIST")]);
+    steps.extend(abor_answered());
+    steps.extend(active_listing());
+    steps.push(Step::Hold);
+    let fake = FakeServer::start(script(steps)).await;
+    let mut s = Session::connect(auto(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    first_download(&mut s).await;
+    let entries = s.list(None).await.unwrap();
+    assert_eq!(entries.len(), 2);
+    let switch = s.take_mode_switch().expect("switched to active");
+    assert_eq!(
+        (switch.from, switch.to),
+        (DataMode::Passive, DataMode::Active)
+    );
+    assert_eq!(s.options().mode, DataMode::Active);
+    drop(s);
+    fake.finish().await;
+}
+
+/// A cancel while the data connection is still being opened, with STOR
+/// already sent: Cancelled at once (not at the connect's deadline), ABOR
+/// reads what the server owes, and the session is in step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_while_the_data_connect_is_in_flight_aborts_and_keeps_the_session() {
+    let (cancel, watch) = tokio::sync::watch::channel(false);
+    let mut steps = passive_worked_once();
+    steps.extend([
+        expect("EPSV"),
+        Step::EpsvReplyBlackhole,
+        // The user cancels as soon as the server has the command.
+        Step::Answer(Box::new(move |line| {
+            (line == "STOR c.bin").then(|| {
+                let _ = cancel.send(true);
+                Vec::new()
+            })
+        })),
+    ]);
+    steps.extend(abor_answered());
+    steps.extend([expect("PWD"), send("257 \"/\"\r\n"), Step::Hold]);
+    let fake = FakeServer::start(script(steps)).await;
+    let mut s = Session::connect(options(&fake, DataMode::Passive), null_log())
+        .await
+        .unwrap();
+    first_download(&mut s).await;
+    s.set_cancel(Some(watch));
+    let mut input = &b"never sent"[..];
+    let err = s
+        .upload(&mut input, "c.bin", 0, false, &mut |_| {})
+        .await
+        .unwrap_err();
+    s.set_cancel(None);
+    assert!(matches!(err, FtpError::Cancelled), "{err}");
+    assert_eq!(s.pwd().await.unwrap(), b"/", "the session is in step");
+    drop(s);
+    let report = fake.finish().await;
+    assert!(report.uploaded.is_empty());
+}

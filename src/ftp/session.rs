@@ -154,11 +154,18 @@ impl Owed {
     }
 }
 
+/// A passive connect under way (bounded by the data-connect deadline),
+/// which the transfer command overtakes.
+type Connecting = std::pin::Pin<Box<dyn std::future::Future<Output = Result<TcpStream>> + Send>>;
+
 /// A data connection being set up, before the transfer command is sent.
 enum Prepared {
     /// Passive: already connected to the server's data port (or, through
     /// a proxy, to the proxy, which is connected to it).
     Connected(TcpStream, SocketAddr),
+    /// Passive: the connect to the server's data port has started (its SYN
+    /// is out) and completes while the transfer command is on its way.
+    Connecting(Connecting, SocketAddr),
     /// Active: listening for the server to connect back.
     Listening(TcpListener, SocketAddr),
 }
@@ -287,6 +294,13 @@ pub struct Session {
     early_close_failed: bool,
     /// The running upload's data went before the server's 150.
     sent_before_150: bool,
+    /// A passive data connection worked on this session: the next ones
+    /// connect while the transfer command is on its way (see
+    /// [`Session::open_transfer_in`]). Cleared when one of those fails.
+    passive_worked: bool,
+    /// The transfer being opened sent its command with the passive connect
+    /// still under way.
+    connect_overlapped: bool,
     /// Through a proxy: the host the proxy connected the control
     /// connection to; passive data connections go to its data ports.
     proxy_target: Option<Target>,
@@ -398,6 +412,8 @@ impl Session {
             after_answer: None,
             early_close_failed: false,
             sent_before_150: false,
+            passive_worked: false,
+            connect_overlapped: false,
             proxy_target,
             last_wire_bytes: 0,
         };
@@ -999,7 +1015,12 @@ impl Session {
         Ok(server.with_port(named.port()))
     }
 
-    async fn prepare_passive(&mut self) -> Result<Prepared> {
+    /// Ask for the passive port and start the data connection to it: with
+    /// `overlap`, return as soon as the connect has started (its SYN is
+    /// out), for the transfer command to go out beside it; otherwise once
+    /// it is connected. Through a proxy always connected first: the
+    /// proxy's own handshake comes before the server's port is reached.
+    async fn prepare_passive(&mut self, overlap: bool) -> Result<Prepared> {
         let target = self.passive_address().await?;
         let limit = self.opts.timeouts.data_connect;
         let addr = match (&self.opts.proxy, target) {
@@ -1033,25 +1054,19 @@ impl Session {
         };
         self.log()
             .status(format!("Opening data connection (passive) to {addr}…"));
-        match tokio::time::timeout(limit, super::data::connect(addr)).await {
-            Ok(Ok(tcp)) => {
-                let _ = tcp.set_nodelay(true);
-                Ok(Prepared::Connected(tcp, addr))
-            }
-            Ok(Err(source)) => Err(FtpError::Io {
-                channel: Channel::Data,
-                mode: ModeNote(Some(DataMode::Passive)),
-                source,
-                hint: data_hint(DataMode::Passive),
-                addr: addr.to_string(),
-            }),
-            Err(_) => Err(data_timeout(
-                DataMode::Passive,
-                "while connecting",
-                limit,
-                addr.to_string(),
-            )),
+        let mut connecting: Connecting = Box::pin(connect_passive(addr, limit));
+        if !overlap {
+            return Ok(Prepared::Connected(connecting.await?, addr));
         }
+        // Poll once, so that the SYN leaves before the transfer command
+        // (a connect on loopback may even complete here).
+        let first =
+            std::future::poll_fn(|cx| std::task::Poll::Ready(connecting.as_mut().poll(cx))).await;
+        Ok(match first {
+            std::task::Poll::Ready(Ok(tcp)) => Prepared::Connected(tcp, addr),
+            std::task::Poll::Ready(Err(e)) => return Err(e),
+            std::task::Poll::Pending => Prepared::Connecting(connecting, addr),
+        })
     }
 
     async fn bind_active(&self) -> Result<TcpListener> {
@@ -1164,6 +1179,18 @@ impl Session {
             && self.force.is_none()
             && self.opts.proxy.is_none())
         {
+            // The command went out beside a connect that failed, or was
+            // cancelled: the server owes its reply, perhaps only after its
+            // own wait for our data connection (425 after a minute).
+            // ABOR now (or reconnect), so the session is usable at once.
+            if failed.owes_reply
+                && (self.connect_overlapped || matches!(failed.error, FtpError::Cancelled))
+            {
+                if self.connect_overlapped {
+                    self.log().error(format!("{}", failed.error));
+                }
+                self.back_in_step().await?;
+            }
             return Err(failed.error);
         }
         let other = first.other();
@@ -1254,6 +1281,7 @@ impl Session {
         // by the next command's settle, with what they said.
         self.ahead = Ahead::default();
         self.sent_before_150 = false;
+        self.connect_overlapped = false;
         self.ensure_idle()?;
         if let Some(a) = arg {
             check_argument(a)?;
@@ -1267,8 +1295,16 @@ impl Session {
                 return Err(refused("REST", Some(rest.to_string().as_bytes()), &r).into());
             }
         }
+        // Once a passive data connection has worked on this session, the
+        // next ones connect while the command is on its way: a server that
+        // answers 150 without waiting for the connection (libunftp, and
+        // most that take one command at a time for uploads) lets the data
+        // go a round trip sooner. The first one connects before the
+        // command, as auto mode's test of the passive path; and so does
+        // the connection test, which checks one step at a time.
+        let overlap = self.passive_worked && self.opts.proxy.is_none() && self.force.is_none();
         let prepared = match mode {
-            DataMode::Passive => self.prepare_passive().await,
+            DataMode::Passive => self.prepare_passive(overlap).await,
             DataMode::Active => self.prepare_active().await,
         };
         let prepared = prepared.map_err(|error| OpenFailure {
@@ -1300,8 +1336,9 @@ impl Session {
         let peer_ip = self.control.peer().ip();
         let tls = self.tls.clone();
         let log = self.log().clone();
+        self.connect_overlapped = matches!(prepared, Prepared::Connecting(..));
         let (addr_text, waiting) = match &prepared {
-            Prepared::Connected(_, a) => (a.to_string(), None),
+            Prepared::Connected(_, a) | Prepared::Connecting(_, a) => (a.to_string(), None),
             Prepared::Listening(_, a) => (a.to_string(), Some(*a)),
         };
         if let Some(a) = waiting {
@@ -1315,6 +1352,8 @@ impl Session {
         let establish = async move {
             let (tcp, peer) = match prepared {
                 Prepared::Connected(tcp, addr) => (tcp, addr),
+                // Bounded by its own deadline, `limit`.
+                Prepared::Connecting(connecting, addr) => (connecting.await?, addr),
                 Prepared::Listening(listener, _) => accept_from(&listener, peer_ip, &log).await?,
             };
             let stream = match tls {
@@ -1350,12 +1389,34 @@ impl Session {
             Ok::<_, FtpError>((stream, peer, false))
         };
         tokio::pin!(establish);
-        let deadline = tokio::time::sleep(limit);
+        // A connect still under way has `limit` of its own, and the TLS
+        // handshake after it gets `limit` as when connected first.
+        let deadline = tokio::time::sleep(if self.connect_overlapped {
+            limit * 2
+        } else {
+            limit
+        });
         tokio::pin!(deadline);
         let mut started = false;
+        let watch_cancel = matches!(verb, "RETR" | "STOR" | "APPE");
+        // A connect that failed with the command already out, kept while
+        // the server's verdict may still come (see below).
+        let mut connect_failed: Option<FtpError> = None;
         let opened = loop {
             tokio::select! {
-                r = &mut establish => break r,
+                r = &mut establish, if connect_failed.is_none() => match r {
+                    // A server that refuses the command closes the port the
+                    // connect was reaching, so the refusal and the failed
+                    // connect arrive together: the refusal is the error
+                    // that says why. Wait a moment for it before ABOR.
+                    Err(e) if self.connect_overlapped && !started => {
+                        connect_failed = Some(e);
+                        deadline
+                            .as_mut()
+                            .reset(tokio::time::Instant::now() + REFUSAL_GRACE);
+                    }
+                    r => break r,
+                },
                 r = self.control.read_reply_untimed(), if !started => {
                     let r = r?;
                     if self.took_ahead_early(&r) {
@@ -1363,6 +1424,9 @@ impl Session {
                     }
                     if r.is_preliminary() {
                         started = true;
+                        if let Some(e) = connect_failed.take() {
+                            break Err(e);
+                        }
                     } else if r.is_success() {
                         // Finished without data (an empty listing on some servers).
                         self.collect_ahead_or_resync().await?;
@@ -1377,7 +1441,23 @@ impl Session {
                         });
                     }
                 }
+                // Only a download or upload watches the session's cancel
+                // (a listing has its own); the signal may still be set
+                // from the transfer before.
+                () = cancelled(&mut self.cancel), if watch_cancel => {
+                    // The command is out and its reply owed: the caller
+                    // sends ABOR (see [`Session::open_transfer`]).
+                    self.log().status("Cancelled while the data connection opened");
+                    return Err(OpenFailure {
+                        error: FtpError::Cancelled,
+                        mode_failure: false,
+                        owes_reply: true,
+                    });
+                }
                 _ = &mut deadline => {
+                    if let Some(e) = connect_failed.take() {
+                        break Err(e);
+                    }
                     let what = match mode {
                         DataMode::Passive => "during the TLS handshake",
                         DataMode::Active => "waiting for the server to connect",
@@ -1393,6 +1473,10 @@ impl Session {
                 }
             }
         };
+        if opened.is_err() && self.connect_overlapped {
+            // Connect first again until a passive connection works.
+            self.passive_worked = false;
+        }
         let (stream, peer, closed_early) = opened.map_err(|error| OpenFailure {
             mode_failure: error.failed_data_mode().is_some(),
             error,
@@ -1423,6 +1507,9 @@ impl Session {
                     owes_reply: false,
                 });
             }
+        }
+        if mode == DataMode::Passive {
+            self.passive_worked = true;
         }
         self.in_transfer = Some(describe(verb, arg));
         let mut data = DataStream::new(stream, self.opts.timeouts.data_idle, mode, peer);
@@ -2412,6 +2499,35 @@ fn active_through_proxy(proxy: &super::proxy::Proxy) -> FtpError {
         channel: Channel::Data,
         proxy: proxy.describe(),
         problem: "cannot carry active mode: active mode needs the server to reach you; through a proxy use passive".into(),
+    }
+}
+
+/// How long a passive connect that failed after the transfer command went
+/// out waits for the server's reply to that command, which explains the
+/// failure when the server refused the command and closed its port.
+const REFUSAL_GRACE: Duration = Duration::from_millis(250);
+
+/// Connect to a passive data port within `limit`; errors name the data
+/// channel and the address.
+async fn connect_passive(addr: SocketAddr, limit: Duration) -> Result<TcpStream> {
+    match tokio::time::timeout(limit, super::data::connect(addr)).await {
+        Ok(Ok(tcp)) => {
+            let _ = tcp.set_nodelay(true);
+            Ok(tcp)
+        }
+        Ok(Err(source)) => Err(FtpError::Io {
+            channel: Channel::Data,
+            mode: ModeNote(Some(DataMode::Passive)),
+            source,
+            hint: data_hint(DataMode::Passive),
+            addr: addr.to_string(),
+        }),
+        Err(_) => Err(data_timeout(
+            DataMode::Passive,
+            "while connecting",
+            limit,
+            addr.to_string(),
+        )),
     }
 }
 
