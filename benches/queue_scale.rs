@@ -18,11 +18,23 @@
 //!    transfer starts (target < 2 s), how many files are queued after 1 s
 //!    and 2 s, and when the whole tree is listed (in the background, while
 //!    files transfer). Then the queue is cleared.
+//! 5. The whole window (the app the window runs, in egui_kittest, connected
+//!    to the in-process demo server serving the same tree) while "tree" is
+//!    dragged from the remote pane to the local pane: frames are stepped as
+//!    the window's event loop would (only when a repaint was asked for, at
+//!    most 60 a second, the app's clock in real time) until every file is
+//!    done or WINDOW_SECS (default 150) pass. Prints each phase's frame CPU
+//!    time (median, p99, max) and the frames over 16.7 ms, beside the
+//!    target "full frame rate: every frame < 16.7 ms", and the slowest
+//!    frames with the queue's size then. 100,000 files: about 2 minutes.
 //!
-//! `PARTS="3 4"` runs only those parts.
+//! `PARTS="3 4"` runs only those parts; `PARTS=5 DRAG_FILES=5000` a quick
+//! look at part 5.
 //!
 //! Frame times are egui's CPU work in `Harness::step()` (layout,
-//! tessellation, the AccessKit tree), nothing rendered.
+//! tessellation, the AccessKit tree), nothing rendered; part 5's are the
+//! UI thread's CPU time during each step (`/proc/thread-self/schedstat`),
+//! so the engine and server threads beside it do not count.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
@@ -436,16 +448,19 @@ fn real_run() {
 
 // ----- 4. dragging a tree of 100,000 files onto the queue -----
 
-fn drag_tree() {
-    let files: usize = std::env::var("DRAG_FILES")
+const PER_FOLDER: usize = 1_000;
+
+/// DRAG_FILES, default 100,000.
+fn drag_files() -> usize {
+    std::env::var("DRAG_FILES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(BIG);
-    const PER_FOLDER: usize = 1_000;
-    let folders = files.div_ceil(PER_FOLDER);
-    println!(
-        "4. A tree of {files} files ({folders} folders of up to {PER_FOLDER}) dropped on the queue, 4 connections"
-    );
+        .unwrap_or(BIG)
+}
+
+/// A served folder holding `tree/`: `files` files of 26 bytes in folders
+/// of [`PER_FOLDER`].
+fn tree(files: usize) -> tempfile::TempDir {
     let served = tempfile::tempdir().expect("temp dir");
     for i in 0..files {
         let dir = served.path().join(format!("tree/d{:04}", i / PER_FOLDER));
@@ -458,6 +473,16 @@ fn drag_tree() {
         )
         .expect("file");
     }
+    served
+}
+
+fn drag_tree() {
+    let files = drag_files();
+    let folders = files.div_ceil(PER_FOLDER);
+    println!(
+        "4. A tree of {files} files ({folders} folders of up to {PER_FOLDER}) dropped on the queue, 4 connections"
+    );
+    let served = tree(files);
     let server = ferry::demo::DemoServer::start(ferry::demo::DemoOptions {
         port: 0,
         dir: Some(served.path().to_path_buf()),
@@ -553,8 +578,263 @@ fn drag_tree() {
     drop(handle);
 }
 
+// ----- 5. the whole window's frames during that drag -----
+
+/// The CPU time this thread has used (`/proc/thread-self/schedstat`, in
+/// nanoseconds: unlike a wall clock, it leaves out the time the engine's
+/// and the server's threads had the core).
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
+/// When the window is due to draw next: the earliest repaint anyone (the
+/// engine's waker from its threads, or the app during a frame) asked for.
+#[derive(Clone, Default)]
+struct Due(Arc<(Mutex<Option<Instant>>, std::sync::Condvar)>);
+
+impl Due {
+    fn ask(&self, at: Instant) {
+        let (due, wake) = &*self.0;
+        if let Ok(mut due) = due.lock() {
+            if due.is_none_or(|d| at < d) {
+                *due = Some(at);
+            }
+            wake.notify_one();
+        }
+    }
+
+    /// Wait (at most `limit`) until a frame is due, no sooner than
+    /// `not_before`; true if one is, which is then taken.
+    fn wait(&self, not_before: Instant, limit: Duration) -> bool {
+        let (due, wake) = &*self.0;
+        let Ok(mut guard) = due.lock() else {
+            return false;
+        };
+        let give_up = Instant::now() + limit;
+        loop {
+            let now = Instant::now();
+            let at = guard.map(|d| d.max(not_before));
+            if at.is_some_and(|at| at <= now) {
+                *guard = None;
+                return true;
+            }
+            let until = at.map_or(give_up, |at| at.min(give_up));
+            if until <= now {
+                return false;
+            }
+            match wake.wait_timeout(guard, until - now) {
+                Ok((g, _)) => guard = g,
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+/// Frame times (CPU) of one phase of the run.
+#[derive(Default)]
+struct Phase {
+    frames: Vec<Duration>,
+    wall: Duration,
+}
+
+impl Phase {
+    fn print(&self, name: &str) {
+        let budget = Duration::from_micros(16_667);
+        let mut f = self.frames.clone();
+        f.sort();
+        if f.is_empty() {
+            println!("   {name}: no frames");
+            return;
+        }
+        let at = |q: f64| f[((f.len() - 1) as f64 * q).round() as usize];
+        let over = f.iter().filter(|d| **d > budget).count();
+        println!(
+            "   {name}: {} frames in {:.1} s ({:.0}/s); frame CPU median {:.2} ms, p99 {:.2} ms, max {:.2} ms; over 16.7 ms: {over}   target: 0 (every frame < 16.7 ms)",
+            f.len(),
+            self.wall.as_secs_f64(),
+            f.len() as f64 / self.wall.as_secs_f64().max(f64::MIN_POSITIVE),
+            ms(at(0.5)),
+            ms(at(0.99)),
+            ms(f[f.len() - 1]),
+        );
+    }
+}
+
+fn window_drag() {
+    use egui_kittest::kittest::Queryable as _;
+    use ferry::ui::app::{DemoLogin, State};
+    use ferry::ui::{AppConfig, FerryApp};
+
+    let files = drag_files();
+    let folders = files.div_ceil(PER_FOLDER);
+    println!(
+        "5. The window while a tree of {files} files ({folders} folders of up to {PER_FOLDER}) is dragged to the local pane"
+    );
+    let served = tree(files);
+    let server = ferry::demo::DemoServer::start(ferry::demo::DemoOptions {
+        port: 0,
+        dir: Some(served.path().to_path_buf()),
+    })
+    .expect("server");
+    server.wait_ready(Duration::from_secs(30)).expect("ready");
+    let local = tempfile::tempdir().expect("temp dir");
+    let state = tempfile::tempdir().expect("temp dir");
+    let login = DemoLogin {
+        host: "127.0.0.1".into(),
+        port: server.addr.port(),
+        user: server.user.clone(),
+        password: server.password.clone(),
+    };
+    let local_start = local.path().to_path_buf();
+    let queue_file = state.path().join("queue.json");
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            FerryApp::with_state(
+                cc.egui_ctx.clone(),
+                State::default(),
+                AppConfig {
+                    demo: Some(login),
+                    local_start: Some(local_start),
+                    queue_file: Some(queue_file),
+                    ..AppConfig::default()
+                },
+            )
+            .expect("app starts")
+        });
+    // Real time for the app's clocks (rates, throttles), as in the window.
+    let clock = Instant::now();
+    let step = |h: &mut Harness<'static, FerryApp>| {
+        h.input_mut().time = Some(clock.elapsed().as_secs_f64());
+        h.step();
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !h
+        .state()
+        .remote
+        .entries()
+        .iter()
+        .any(|e| e.display_name == "tree")
+    {
+        assert!(Instant::now() < deadline, "the demo's listing never showed");
+        step(&mut h);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    step(&mut h);
+
+    // The frames the window would draw: when someone asked for one, at most 60 a second.
+    let due = Due::default();
+    {
+        let due = due.clone();
+        h.ctx
+            .set_repaint_observer(move |info| due.ask(Instant::now() + info.delay));
+    }
+    // Drag "tree" to the local pane, as the mouse would (a frame per move).
+    let from = h.get_by_label("tree").rect().center();
+    let to = eframe::egui::pos2(h.state().local_pane_right_edge() / 2.0, 420.0);
+    h.hover_at(from);
+    step(&mut h);
+    h.drag_at(from);
+    step(&mut h);
+    for i in 1..=5 {
+        h.hover_at(from + (to - from) * (i as f32 / 5.0));
+        step(&mut h);
+    }
+    h.drop_at(to);
+
+    let max_secs: f64 = std::env::var("WINDOW_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150.0);
+    let frame = Duration::from_secs_f64(1.0 / 60.0);
+    let start = Instant::now();
+    let mut listing = Phase::default();
+    let mut moving = Phase::default();
+    let mut all_queued = None;
+    let mut worst: Vec<(Duration, f64, usize, usize)> = Vec::new();
+    let mut last = Instant::now() - frame;
+    let done = |h: &Harness<'static, FerryApp>| {
+        h.state().queue.count(ferry::ui::queue_view::QueueTab::Done)
+    };
+    let queued = |h: &Harness<'static, FerryApp>| {
+        let q = &h.state().queue;
+        q.count(ferry::ui::queue_view::QueueTab::Queued)
+            + q.count(ferry::ui::queue_view::QueueTab::Done)
+            + q.count(ferry::ui::queue_view::QueueTab::Failed)
+    };
+    loop {
+        let t = start.elapsed();
+        if t.as_secs_f64() > max_secs || done(&h) >= files {
+            break;
+        }
+        if !due.wait(last + frame, Duration::from_millis(100)) {
+            continue;
+        }
+        last = Instant::now();
+        let cpu = thread_cpu();
+        step(&mut h);
+        let took = thread_cpu().saturating_sub(cpu);
+        // The delay the frame asked for (a second pass after input, a spinner).
+        if let Some(delay) = h
+            .output()
+            .viewport_output
+            .values()
+            .next()
+            .map(|v| v.repaint_delay)
+            .filter(|d| *d < Duration::from_secs(3600))
+        {
+            due.ask(last + delay);
+        }
+        let n = queued(&h);
+        let phase = if all_queued.is_none() {
+            &mut listing
+        } else {
+            &mut moving
+        };
+        phase.frames.push(took);
+        if all_queued.is_none() && n >= files {
+            all_queued = Some(start.elapsed());
+        }
+        worst.push((took, start.elapsed().as_secs_f64(), n, done(&h)));
+    }
+    let end = start.elapsed();
+    listing.wall = all_queued.unwrap_or(end);
+    moving.wall = end.saturating_sub(listing.wall);
+    match all_queued {
+        Some(t) => println!(
+            "   all {files} files in the queue after {:.1} s; {} of them done after {:.1} s",
+            t.as_secs_f64(),
+            done(&h),
+            end.as_secs_f64()
+        ),
+        None => println!(
+            "   {} of {files} files in the queue, {} done, after {:.1} s",
+            queued(&h),
+            done(&h),
+            end.as_secs_f64()
+        ),
+    }
+    listing.print("while the tree is listed");
+    moving.print("after, while files move");
+    worst.sort_by_key(|w| std::cmp::Reverse(w.0));
+    for (took, t, n, d) in worst.iter().take(5) {
+        println!(
+            "     slow frame: {:.2} ms at {t:.1} s, {n} jobs in the queue, {d} done",
+            ms(*took)
+        );
+    }
+    println!(
+        "   (frame CPU: Harness::step on the UI thread, the app's update, egui's layout and tessellation and the AccessKit tree; nothing rendered)"
+    );
+    drop(h);
+}
+
 fn main() {
-    let parts = std::env::var("PARTS").unwrap_or_else(|_| "1 2 3 4".into());
+    let parts = std::env::var("PARTS").unwrap_or_else(|_| "1 2 3 4 5".into());
     let part = |n: &str| parts.split_whitespace().any(|p| p == n);
     if part("1") {
         frame_times();
@@ -569,5 +849,8 @@ fn main() {
     }
     if part("4") {
         drag_tree();
+    }
+    if part("5") {
+        window_drag();
     }
 }

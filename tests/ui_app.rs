@@ -344,6 +344,83 @@ fn dragging_a_file_from_the_remote_pane_to_the_local_pane_downloads_it() {
     });
 }
 
+/// Draw the frames the window's event loop would (one for each repaint
+/// asked for, at once or after a delay: egui's clock moves a step a frame)
+/// until none is asked for. Fails after 1,000 frames (more than 16 s of
+/// the app's time): something asks for frames forever.
+fn draw_until_idle(h: &mut Harness<'_, FerryApp>, what: &str) {
+    let mut frames = 0;
+    while h.ctx.has_requested_repaint() {
+        h.step();
+        frames += 1;
+        assert!(
+            frames < 1_000,
+            "{what}: the window never stops repainting; causes: {:?}",
+            h.ctx.repaint_causes()
+        );
+    }
+}
+
+/// Whether the window, once idle, stays so: no frame asked for by a frame
+/// or by another thread (the engine's waker, a watcher) over a second.
+/// Absence can only be seen over some time; nothing in it is expected to
+/// happen, so the second only bounds how long a periodic wake-up can hide.
+fn stays_idle(h: &mut Harness<'_, FerryApp>, what: &str) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    draw_until_idle(h, what);
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    h.ctx.set_repaint_observer(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        asked.load(Ordering::Relaxed),
+        0,
+        "{what}: something asked for frames while nothing happened"
+    );
+    assert!(!h.ctx.has_requested_repaint(), "{what}: a frame is due");
+    // The next frame (one an input would cause) asks for none either.
+    h.step();
+    assert!(
+        !h.ctx.has_requested_repaint(),
+        "{what}: a frame asks for another; causes: {:?}",
+        h.ctx.repaint_causes()
+    );
+    assert_eq!(asked.load(Ordering::Relaxed), 0, "{what}");
+}
+
+#[test]
+fn an_idle_window_stops_repainting_when_connected_and_after_a_transfer() {
+    let rt = runtime();
+    let server = seeded_server(&rt);
+    let local = tempfile::tempdir().unwrap();
+    let mut h = app(local.path());
+    connect_and_list(&mut h, &server);
+    stays_idle(&mut h, "connected and idle");
+
+    let from = h.get_by_label("hello.txt").rect().center();
+    let to = egui::pos2(h.state().local_pane_right_edge() / 2.0, 420.0);
+    drag(&mut h, from, to);
+    wait_until(&mut h, "the Done tab to list the download", |a| {
+        a.queue.count(ferry::ui::queue_view::QueueTab::Done) == 1
+    });
+    wait_until(&mut h, "the local pane to list it", |a| {
+        a.local
+            .entries()
+            .iter()
+            .any(|e| e.display_name == "hello.txt")
+    });
+    // Off the panes, as a pointer resting elsewhere.
+    h.hover_at(egui::pos2(1279.0, 799.0));
+    stays_idle(&mut h, "idle with a finished transfer in the queue");
+    assert_eq!(
+        h.state().queue.count(ferry::ui::queue_view::QueueTab::Done),
+        1
+    );
+}
+
 /// Click (or right-click) the row called `label` in the remote pane (the
 /// local pane may have one of the same name).
 fn click_remote_row(h: &Harness<'_, FerryApp>, label: &str, secondary: bool) {
