@@ -122,9 +122,11 @@ pub struct QueueView {
     /// text (any case) are shown.
     pub filter: String,
     /// Every job in the order of `sort`.
-    sorted: Option<(rows::SortedFor, Vec<u64>)>,
-    /// The rows of the tab shown, sorted and filtered.
-    shown: Option<(rows::ShownFor, Vec<u64>)>,
+    sorted: Option<(rows::SortedFor, VecDeque<u64>)>,
+    /// The rows of the tab shown, sorted and filtered. Rows go and come
+    /// mostly near either end (finished files leave the top of the Queued
+    /// tab): a deque moves only the rows on the shorter side.
+    shown: Option<(rows::ShownFor, VecDeque<u64>)>,
     /// The selected rows shown when the context menu opened: what its
     /// actions act on.
     menu_ids: Vec<u64>,
@@ -138,7 +140,7 @@ pub struct QueueView {
 #[derive(Debug, Default)]
 struct Derived {
     /// Each tab's job ids, in queue order (indexed by [`QueueTab::index`]).
-    rows: [Vec<u64>; 3],
+    rows: [VecDeque<u64>; 3],
     /// Jobs still to do, and bytes still to move (wide, so that taking a
     /// job out of the sum is exact: a server may claim any size).
     pending_files: usize,
@@ -335,7 +337,7 @@ impl QueueView {
             let mut d = Derived::default();
             for job in self.order.iter().filter_map(|id| self.jobs.get(id)) {
                 if let Some(tab) = QueueTab::of(&job.state) {
-                    d.rows[tab.index()].push(job.id);
+                    d.rows[tab.index()].push_back(job.id);
                 }
                 d.tally(job, true);
             }

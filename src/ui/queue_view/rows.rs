@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
@@ -24,6 +25,8 @@ pub enum QueueSort {
     Size,
     State,
 }
+
+const NO_ROWS: &VecDeque<u64> = &VecDeque::new();
 
 /// What the sorted order of every job was computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +140,7 @@ impl Places<'_> {
     /// (the rows must then be worked out again).
     fn shift(
         &self,
-        rows: &mut Vec<u64>,
+        rows: &mut VecDeque<u64>,
         order: Order,
         id: u64,
         from: Option<Place>,
@@ -148,7 +151,7 @@ impl Places<'_> {
         }
         // The first row not before `place`; every row but `id` (whose view
         // here is still the old one) is where its view puts it.
-        let search = |rows: &[u64], place: &Place| {
+        let search = |rows: &VecDeque<u64>, place: &Place| {
             rows.partition_point(|row| {
                 let (Some(job), Some(&at)) = (self.jobs.get(row), self.pos.get(row)) else {
                     return false;
@@ -260,12 +263,12 @@ impl QueueView {
             } else {
                 ids.sort_by_cached_key(|id| std::cmp::Reverse(key(id)));
             }
-            self.sorted = Some((wanted, ids));
+            self.sorted = Some((wanted, ids.into()));
         }
     }
 
     /// The ids of the rows the tab shows, sorted and filtered.
-    pub(super) fn shown_rows(&mut self) -> &[u64] {
+    pub(super) fn shown_rows(&mut self) -> &VecDeque<u64> {
         let wanted = ShownFor {
             generation: self.generation,
             tab: self.tab,
@@ -276,13 +279,15 @@ impl QueueView {
             let rows = self.compute_shown(&wanted);
             self.shown = Some((wanted, rows));
         }
-        match &self.shown {
-            Some((_, rows)) => rows,
-            None => &[],
-        }
+        self.shown_now()
     }
 
-    fn compute_shown(&mut self, wanted: &ShownFor) -> Vec<u64> {
+    /// The rows worked out last by [`Self::shown_rows`].
+    pub(super) fn shown_now(&self) -> &VecDeque<u64> {
+        self.shown.as_ref().map_or(NO_ROWS, |(_, rows)| rows)
+    }
+
+    fn compute_shown(&mut self, wanted: &ShownFor) -> VecDeque<u64> {
         let filter = Filter::new(&wanted.filter);
         let previous = self.shown.take();
         // One more character typed: only the rows shown now can still match.
@@ -312,7 +317,7 @@ impl QueueView {
             }
             Some((sort, ascending)) => {
                 self.ensure_sorted(sort, ascending);
-                let ids = self.sorted.as_ref().map_or(&[][..], |(_, ids)| ids);
+                let ids = self.sorted.as_ref().map_or(NO_ROWS, |(_, ids)| ids);
                 ids.iter()
                     .copied()
                     .filter(|id| self.jobs.get(id).is_some_and(keep))
@@ -405,7 +410,7 @@ mod tests {
     /// What the panel shows of the queue: the rows, the tabs' counts, the totals.
     #[allow(clippy::type_complexity)]
     fn seen(q: &mut QueueView) -> (Vec<u64>, [usize; 3], usize, u64, bool, Option<String>) {
-        let rows = q.shown_rows().to_vec();
+        let rows: Vec<u64> = q.shown_rows().iter().copied().collect();
         let totals = q.totals();
         (
             rows,
