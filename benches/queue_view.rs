@@ -265,6 +265,8 @@ fn main() {
         "  ratio (median of paired ratios)",
         verdict(ratio <= 1.5)
     );
+    drop((small, h));
+    snapshots();
 }
 
 // ----- the frame after an engine snapshot, during a download -----
