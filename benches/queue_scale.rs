@@ -718,7 +718,7 @@ fn window_drag() {
         .remote
         .entries()
         .iter()
-        .any(|e| e.display_name == "tree")
+        .any(|e| &*e.display_name == "tree")
     {
         assert!(Instant::now() < deadline, "the demo's listing never showed");
         step(&mut h);

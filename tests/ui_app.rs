@@ -410,7 +410,7 @@ fn an_idle_window_stops_repainting_when_connected_and_after_a_transfer() {
         a.local
             .entries()
             .iter()
-            .any(|e| e.display_name == "hello.txt")
+            .any(|e| &*e.display_name == "hello.txt")
     });
     // Off the panes, as a pointer resting elsewhere.
     h.hover_at(egui::pos2(1279.0, 799.0));

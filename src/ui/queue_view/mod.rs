@@ -55,6 +55,11 @@ impl QueueTab {
         }
     }
 
+    /// The tab that lists a job in this state, if any.
+    fn of(state: &JobState) -> Option<QueueTab> {
+        QueueTab::ALL.into_iter().find(|t| t.shows(state))
+    }
+
     fn shows(self, state: &JobState) -> bool {
         match self {
             QueueTab::Queued => state.is_pending(),
@@ -66,16 +71,24 @@ impl QueueTab {
 
 /// The queue as the window knows it.
 ///
-/// What a frame needs (each tab's rows, the counts, what is left) is
-/// derived from the jobs once after they change, that is at most once per
-/// engine snapshot, never per frame; the table then draws only the rows in
-/// view. A frame costs the same with 10 jobs or 100,000.
+/// What a frame needs (each tab's rows, the counts, what is left, the
+/// sorted and filtered rows shown) is derived from the jobs once, then kept
+/// up to date as snapshots arrive: only the jobs a snapshot changes are
+/// placed again (by binary search), never per frame; the table then draws
+/// only the rows in view. A frame, and taking in a snapshot of a few
+/// changes, cost the same with 10 jobs or 100,000.
 #[derive(Default)]
 pub struct QueueView {
     /// By id; a fast hash, as 100,000 lookups happen each time the rows are worked out.
     jobs: FxHashMap<u64, JobView>,
     /// Queue order; new jobs are appended until the engine sends its order.
     order: Vec<u64>,
+    /// Each job's index in `order`: rows in queue order are found by binary search on it.
+    pos: FxHashMap<u64, usize>,
+    /// An id is in `order` twice (the engine never sends that; a job that
+    /// arrives after an order naming it is appended again): its rows are then
+    /// worked out again after each change rather than kept up to date.
+    order_repeats: bool,
     /// Rows, counts and totals, rebuilt on first use after a change.
     derived: OnceCell<Derived>,
     /// Jobs running or being expanded, kept as jobs change: an engine
@@ -102,12 +115,10 @@ pub struct QueueView {
     sampled_at: Option<f64>,
     /// Throughput over the last minute.
     history: VecDeque<Sample>,
-    /// Bumped whenever a job changes (its state included), jobs come or
-    /// go, or the order changes: the shown rows are keyed on it.
+    /// Bumped when jobs leave or the order changes: the sorted and the
+    /// shown rows are worked out again. Changed and new jobs are placed in
+    /// them as they come instead.
     generation: u64,
-    /// Bumped only when jobs come or go or the order changes: orders by
-    /// path, size or server stay valid while states change.
-    set_generation: u64,
     /// The column the rows are sorted by, and whether ascending; None:
     /// the queue's own order (the order jobs run in).
     pub sort: Option<(QueueSort, bool)>,
@@ -115,9 +126,11 @@ pub struct QueueView {
     /// text (any case) are shown.
     pub filter: String,
     /// Every job in the order of `sort`.
-    sorted: Option<(rows::SortedFor, Vec<u64>)>,
-    /// The rows of the tab shown, sorted and filtered.
-    shown: Option<(rows::ShownFor, Vec<u64>)>,
+    sorted: Option<(rows::SortedFor, VecDeque<u64>)>,
+    /// The rows of the tab shown, sorted and filtered. Rows go and come
+    /// mostly near either end (finished files leave the top of the Queued
+    /// tab): a deque moves only the rows on the shorter side.
+    shown: Option<(rows::ShownFor, VecDeque<u64>)>,
     /// The selected rows shown when the context menu opened: what its
     /// actions act on.
     menu_ids: Vec<u64>,
@@ -131,10 +144,13 @@ pub struct QueueView {
 #[derive(Debug, Default)]
 struct Derived {
     /// Each tab's job ids, in queue order (indexed by [`QueueTab::index`]).
-    rows: [Vec<u64>; 3],
-    /// Jobs still to do, and bytes still to move.
+    rows: [VecDeque<u64>; 3],
+    /// Jobs still to do, and bytes still to move (wide, so that taking a
+    /// job out of the sum is exact: a server may claim any size).
     pending_files: usize,
-    pending_bytes: u64,
+    pending_bytes: u128,
+    /// Jobs running, and folders being expanded.
+    running: usize,
     /// Folders still to list (queued or being listed), and the files
     /// their listings put in the queue so far (every file job).
     folders_to_list: usize,
@@ -200,19 +216,56 @@ impl Totals {
     }
 }
 
+impl Derived {
+    /// Count `job` in (`add`) or out of the totals.
+    fn tally(&mut self, job: &JobView, add: bool) {
+        let step = |n: &mut usize| *n = if add { *n + 1 } else { n.saturating_sub(1) };
+        if job.state.is_pending() {
+            step(&mut self.pending_files);
+            let left = u128::from(left_of(job, job.bytes));
+            self.pending_bytes = if add {
+                self.pending_bytes + left
+            } else {
+                self.pending_bytes.saturating_sub(left)
+            };
+        }
+        if matches!(job.state, JobState::Running | JobState::Expanding) {
+            step(&mut self.running);
+        }
+        if !job.is_dir {
+            step(&mut self.files_found);
+        } else if job.state.is_pending() {
+            step(&mut self.folders_to_list);
+        }
+    }
+
+    fn pending_bytes(&self) -> u64 {
+        u64::try_from(self.pending_bytes).unwrap_or(u64::MAX)
+    }
+}
+
+/// Bytes of `job` still to move once `bytes` of it have.
+fn left_of(job: &JobView, bytes: u64) -> u64 {
+    job.size.unwrap_or(0).saturating_sub(bytes)
+}
+
 impl QueueView {
     /// New or changed jobs from the engine, at egui time `now`. Returns the
     /// targets of jobs that just finished, so their folders can be refreshed.
     pub fn update(&mut self, now: f64, views: Vec<JobView>) -> Vec<AnyPath> {
-        self.derived.take();
-        self.generation += 1;
         let mut finished = Vec::new();
         for v in views {
-            let old = self.jobs.get(&v.id);
-            if old.is_none() {
+            if !self.jobs.contains_key(&v.id) {
                 self.order.push(v.id);
-                self.set_generation += 1;
+                if self.pos.insert(v.id, self.order.len() - 1).is_some() {
+                    self.order_repeats = true;
+                }
             }
+            // Into the rows worked out so far, while the old view is at hand.
+            if self.order_repeats || !self.place(&v) {
+                self.rework();
+            }
+            let old = self.jobs.get(&v.id);
             if !v.state.is_pending() && old.is_some_and(|old| old.state.is_pending()) {
                 self.finished += 1;
             }
@@ -242,9 +295,6 @@ impl QueueView {
     /// folder leaves once it is created and listed, so its parent can be
     /// refreshed.
     pub fn remove(&mut self, ids: &[u64]) -> Vec<AnyPath> {
-        self.derived.take();
-        self.generation += 1;
-        self.set_generation += 1;
         let mut folders = Vec::new();
         self.forget_limits(ids);
         for id in ids {
@@ -266,15 +316,32 @@ impl QueueView {
             if self.anchor.is_some_and(|a| gone.contains(&a)) {
                 self.anchor = None;
             }
+            self.index_order();
         }
         folders
     }
 
     pub fn set_order(&mut self, order: Vec<u64>) {
-        self.derived.take();
-        self.generation += 1;
-        self.set_generation += 1;
         self.order = order;
+        self.index_order();
+    }
+
+    /// The order changed: index it, and work the rows out again.
+    fn index_order(&mut self) {
+        self.pos.clear();
+        self.order_repeats = false;
+        for (at, &id) in self.order.iter().enumerate() {
+            self.order_repeats |= self.pos.insert(id, at).is_some();
+        }
+        self.rework();
+    }
+
+    /// Forget every row worked out; the next frame works them out again.
+    fn rework(&mut self) {
+        self.derived.take();
+        self.sorted = None;
+        self.shown = None;
+        self.generation += 1;
     }
 
     /// The job with this id, if the queue holds it.
@@ -287,21 +354,10 @@ impl QueueView {
         self.derived.get_or_init(|| {
             let mut d = Derived::default();
             for job in self.order.iter().filter_map(|id| self.jobs.get(id)) {
-                if let Some(tab) = QueueTab::ALL.into_iter().find(|t| t.shows(&job.state)) {
-                    d.rows[tab.index()].push(job.id);
+                if let Some(tab) = QueueTab::of(&job.state) {
+                    d.rows[tab.index()].push_back(job.id);
                 }
-                if job.state.is_pending() {
-                    d.pending_files += 1;
-                    // Saturating: a server may claim any size.
-                    d.pending_bytes = d
-                        .pending_bytes
-                        .saturating_add(job.size.unwrap_or(0).saturating_sub(job.bytes));
-                }
-                if !job.is_dir {
-                    d.files_found += 1;
-                } else if job.state.is_pending() {
-                    d.folders_to_list += 1;
-                }
+                d.tally(job, true);
             }
             d
         })
@@ -327,14 +383,16 @@ impl QueueView {
             if let Some(job) = self.jobs.get_mut(&id) {
                 self.moved += bytes.saturating_sub(job.bytes);
                 // Only the bytes left change: keep the rows, adjust the total.
-                if let Some(d) = self.derived.get_mut()
+                if self.order_repeats {
+                    // The job may count twice in the totals: count again.
+                    self.derived.take();
+                } else if let Some(d) = self.derived.get_mut()
                     && job.state.is_pending()
                 {
-                    let left = |b: u64| job.size.unwrap_or(0).saturating_sub(b);
                     d.pending_bytes = d
                         .pending_bytes
-                        .saturating_sub(left(job.bytes))
-                        .saturating_add(left(bytes));
+                        .saturating_sub(left_of(job, job.bytes).into())
+                        + u128::from(left_of(job, bytes));
                 }
                 job.bytes = bytes;
                 if job.state == JobState::Running {
@@ -401,7 +459,7 @@ impl QueueView {
         let moving = self.moving();
         Totals {
             files: d.pending_files,
-            bytes: d.pending_bytes,
+            bytes: d.pending_bytes(),
             rate: self.bytes_rate.per_second().filter(|_| moving),
             jobs_rate: self.jobs_rate.per_second().filter(|_| moving),
         }

@@ -24,7 +24,7 @@ impl QueueView {
     pub(super) fn table_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         let tab = self.tab;
         self.shown_rows();
-        let rows = self.shown.as_ref().map_or(&[][..], |(_, rows)| rows);
+        let rows = self.shown_now();
         if rows.is_empty() {
             let filtered = self.count(tab) > 0;
             ui.add_space(8.0);
@@ -224,7 +224,7 @@ impl QueueView {
             return Vec::new();
         }
         self.shown_rows();
-        let rows = self.shown.as_ref().map_or(&[][..], |(_, rows)| rows);
+        let rows = self.shown_now();
         rows.iter()
             .copied()
             .filter(|id| self.selected.contains(id))
@@ -233,12 +233,16 @@ impl QueueView {
 
     fn click(&mut self, click: Click) {
         self.shown_rows();
-        let rows = self.shown.as_ref().map_or(&[][..], |(_, rows)| rows);
+        let rows = self.shown_now();
         let anchor = self.anchor.filter(|_| click.range);
         let range = anchor.and_then(|a| {
             let from = rows.iter().position(|&r| r == a)?;
             let to = rows.iter().position(|&r| r == click.id)?;
-            Some(rows[from.min(to)..=from.max(to)].to_vec())
+            Some(
+                rows.range(from.min(to)..=from.max(to))
+                    .copied()
+                    .collect::<Vec<_>>(),
+            )
         });
         if let Some(range) = range {
             if !click.toggle {
@@ -260,7 +264,7 @@ impl QueueView {
 
     /// Select every row the tab shows (with a filter: every row it lets through).
     pub fn select_all(&mut self) {
-        let rows = self.shown_rows().to_vec();
+        let rows: Vec<u64> = self.shown_rows().iter().copied().collect();
         self.selected.extend(rows);
     }
 
