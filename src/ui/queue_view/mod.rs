@@ -149,8 +149,6 @@ struct Derived {
     /// job out of the sum is exact: a server may claim any size).
     pending_files: usize,
     pending_bytes: u128,
-    /// Jobs running, and folders being expanded.
-    running: usize,
     /// Folders still to list (queued or being listed), and the files
     /// their listings put in the queue so far (every file job).
     folders_to_list: usize,
@@ -228,9 +226,6 @@ impl Derived {
             } else {
                 self.pending_bytes.saturating_sub(left)
             };
-        }
-        if matches!(job.state, JobState::Running | JobState::Expanding) {
-            step(&mut self.running);
         }
         if !job.is_dir {
             step(&mut self.files_found);

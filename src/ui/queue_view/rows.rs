@@ -331,6 +331,7 @@ impl QueueView {
 mod tests {
     use super::*;
     use crate::engine::{Direction, Priority};
+    use crate::ui::queue_view::is_active;
 
     /// xorshift64: the same sequence on every run.
     struct Rng(u64);
@@ -401,6 +402,8 @@ mod tests {
             tab: q.tab,
             sort: q.sort,
             filter: q.filter.clone(),
+            // Counted afresh: checks the count kept as jobs change.
+            active: q.jobs.values().filter(|j| is_active(&j.state)).count(),
             ..QueueView::default()
         };
         fresh.index_order();
