@@ -40,13 +40,19 @@ impl PrefsWorker {
                 }
                 waker();
                 while let Ok(mut prefs) = job_rx.recv() {
-                    // Older versions still waiting are superseded by the newest.
+                    // Older versions still waiting are superseded by the
+                    // newest, and answered with it: one reply per save asked
+                    // for, since the window counts the saves under way.
+                    let mut asked = 1;
                     while let Ok(newer) = job_rx.try_recv() {
                         prefs = newer;
+                        asked += 1;
                     }
                     let result = store.save(&prefs).map_err(|e| e.to_string());
-                    if reply_tx.send(PrefsReply::Saved(result)).is_err() {
-                        return;
+                    for _ in 0..asked {
+                        if reply_tx.send(PrefsReply::Saved(result.clone())).is_err() {
+                            return;
+                        }
                     }
                     waker();
                 }
@@ -98,5 +104,27 @@ mod tests {
         woke.recv_timeout(Duration::from_secs(10)).unwrap();
         assert!(matches!(worker.try_recv(), Some(PrefsReply::Saved(Ok(())))));
         assert_eq!(PrefsStore::at(&path).load().prefs, p);
+
+        // Saves asked for faster than they are written: the newest is
+        // written, and every one is answered (the window counts them; one
+        // reply for three left it "saving" for good).
+        let mut versions = Vec::new();
+        for parallel in [2, 3, 5] {
+            let mut v = p.clone();
+            v.transfers.parallel = parallel;
+            assert!(worker.save(v.clone()));
+            versions.push(v);
+        }
+        let mut saved = 0;
+        while saved < versions.len() {
+            woke.recv_timeout(Duration::from_secs(10))
+                .expect("a reply for every save asked for");
+            while let Some(reply) = worker.try_recv() {
+                assert!(matches!(reply, PrefsReply::Saved(Ok(()))));
+                saved += 1;
+            }
+        }
+        assert_eq!(saved, 3);
+        assert_eq!(PrefsStore::at(&path).load().prefs, versions[2]);
     }
 }
