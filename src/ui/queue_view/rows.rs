@@ -129,7 +129,7 @@ fn compare(order: Order, a: &Place, b: &Place) -> Ordering {
 
 /// The jobs and their index in the queue: where each row sits.
 struct Places<'a> {
-    jobs: &'a FxHashMap<u64, JobView>,
+    jobs: &'a FxHashMap<u64, Box<JobView>>,
     pos: &'a FxHashMap<u64, usize>,
 }
 
@@ -312,7 +312,7 @@ impl QueueView {
                 }
                 rows.iter()
                     .copied()
-                    .filter(|id| self.jobs.get(id).is_some_and(keep))
+                    .filter(|id| self.jobs.get(id).is_some_and(|j| keep(j)))
                     .collect()
             }
             Some((sort, ascending)) => {
@@ -320,7 +320,7 @@ impl QueueView {
                 let ids = self.sorted.as_ref().map_or(NO_ROWS, |(_, ids)| ids);
                 ids.iter()
                     .copied()
-                    .filter(|id| self.jobs.get(id).is_some_and(keep))
+                    .filter(|id| self.jobs.get(id).is_some_and(|j| keep(j)))
                     .collect()
             }
         }
