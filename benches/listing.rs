@@ -346,13 +346,13 @@ fn pane_in_the_middle(entries: Vec<Entry>) -> (PaneState, String) {
     (pane, middle)
 }
 
-fn frame_time_kittest(entries: Vec<Entry>) -> (Frames, bool) {
-    let (pane, middle) = pane_in_the_middle(entries);
+/// The pane alone in a 1000×800 kittest window, stepped at 60 Hz.
+fn pane_harness(pane: PaneState) -> Harness<'static, Screen> {
     let screen = Screen {
         pane,
         settings: PaneSettings::default(),
     };
-    let mut harness = Harness::builder()
+    Harness::builder()
         .with_size([1000.0, 800.0])
         .with_step_dt(1.0 / 60.0)
         .build_ui_state(
@@ -360,7 +360,12 @@ fn frame_time_kittest(entries: Vec<Entry>) -> (Frames, bool) {
                 let _ = s.pane.ui(ui, &mut s.settings, true);
             },
             screen,
-        );
+        )
+}
+
+fn frame_time_kittest(entries: Vec<Entry>) -> (Frames, bool) {
+    let (pane, middle) = pane_in_the_middle(entries);
+    let mut harness = pane_harness(pane);
     for _ in 0..WARM_UP_FRAMES {
         harness.step();
     }
@@ -390,19 +395,7 @@ fn frame_time_scrolling(entries: Vec<Entry>, step: usize) -> (Frames, bool) {
                 .to_string()
         })
         .collect();
-    let screen = Screen {
-        pane,
-        settings: PaneSettings::default(),
-    };
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 800.0])
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(
-            |ui, s: &mut Screen| {
-                let _ = s.pane.ui(ui, &mut s.settings, true);
-            },
-            screen,
-        );
+    let mut harness = pane_harness(pane);
     let mut names = names.iter();
     for name in names.by_ref().take(WARM_UP_FRAMES) {
         harness.state_mut().pane.reveal(name.as_bytes());
@@ -429,19 +422,7 @@ fn frame_time_scrolling(entries: Vec<Entry>, step: usize) -> (Frames, bool) {
 /// the row shown in the middle at the start has scrolled out of sight.
 fn frame_time_wheel(entries: Vec<Entry>) -> (Frames, bool) {
     let (pane, middle) = pane_in_the_middle(entries);
-    let screen = Screen {
-        pane,
-        settings: PaneSettings::default(),
-    };
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 800.0])
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(
-            |ui, s: &mut Screen| {
-                let _ = s.pane.ui(ui, &mut s.settings, true);
-            },
-            screen,
-        );
+    let mut harness = pane_harness(pane);
     for _ in 0..WARM_UP_FRAMES {
         harness.step();
     }
