@@ -319,24 +319,26 @@ fn dragging_a_file_from_the_remote_pane_to_the_local_pane_downloads_it() {
     let mut h = app(local.path());
     connect_and_list(&mut h, &server);
 
+    drag_hello_to_the_local_pane(&mut h);
+    assert_eq!(
+        std::fs::read(local.path().join("hello.txt")).unwrap(),
+        b"hello from the server"
+    );
+}
+
+/// Drag the server's hello.txt onto the local pane's folder, and wait
+/// until the Done tab and (without a manual refresh) the local pane list it.
+fn drag_hello_to_the_local_pane(h: &mut Harness<'_, FerryApp>) {
     let from = h.get_by_label("hello.txt").rect().center();
     let local_right = h.state().local_pane_right_edge();
     assert!(from.x > local_right, "the row is in the remote pane");
     // Below the local pane's few rows: its folder, not a folder row.
     let to = egui::pos2(local_right / 2.0, 420.0);
-    drag(&mut h, from, to);
-    wait_until(&mut h, "the dropped file to arrive", |_| {
-        local.path().join("hello.txt").is_file()
-    });
-    assert_eq!(
-        std::fs::read(local.path().join("hello.txt")).unwrap(),
-        b"hello from the server"
-    );
-    wait_until(&mut h, "the Done tab to list it", |a| {
+    drag(h, from, to);
+    wait_until(h, "the Done tab to list it", |a| {
         a.queue.count(ferry::ui::queue_view::QueueTab::Done) == 1
     });
-    // The local pane shows the new file without a manual refresh.
-    wait_until(&mut h, "the local pane to list it", |a| {
+    wait_until(h, "the local pane to list it", |a| {
         a.local
             .entries()
             .iter()
@@ -400,18 +402,7 @@ fn an_idle_window_stops_repainting_when_connected_and_after_a_transfer() {
     connect_and_list(&mut h, &server);
     stays_idle(&mut h, "connected and idle");
 
-    let from = h.get_by_label("hello.txt").rect().center();
-    let to = egui::pos2(h.state().local_pane_right_edge() / 2.0, 420.0);
-    drag(&mut h, from, to);
-    wait_until(&mut h, "the Done tab to list the download", |a| {
-        a.queue.count(ferry::ui::queue_view::QueueTab::Done) == 1
-    });
-    wait_until(&mut h, "the local pane to list it", |a| {
-        a.local
-            .entries()
-            .iter()
-            .any(|e| &*e.display_name == "hello.txt")
-    });
+    drag_hello_to_the_local_pane(&mut h);
     // Off the panes, as a pointer resting elsewhere.
     h.hover_at(egui::pos2(1279.0, 799.0));
     stays_idle(&mut h, "idle with a finished transfer in the queue");
