@@ -394,44 +394,37 @@ fn real_run() {
         &server.user,
         &server.password,
     );
-    let run = |save: bool| {
-        if let Ok(mut c) = cost.0.lock() {
-            *c = None;
+    let local = tempfile::tempdir().expect("temp dir");
+    let state = tempfile::tempdir().expect("temp dir");
+    let (tx, rx) = mpsc::channel();
+    let handle = queue::spawn(
+        QueueConfig {
+            save_path: Some(state.path().join("queue.json")),
+            on_existing: OnExisting::Overwrite,
+            protocol_log: false,
+            ..QueueConfig::default()
+        },
+        Outbox::new(tx, Arc::new(|| {})),
+    );
+    let start = Instant::now();
+    handle.enqueue_as(
+        login,
+        Direction::Download,
+        AnyPath::Remote(b"/many".to_vec()),
+        true,
+        AnyPath::Local(local.path().join("many")),
+    );
+    let done = loop {
+        match rx.recv_timeout(Duration::from_secs(600)) {
+            Ok(Event::QueueIdle { done, .. }) => break done,
+            Ok(_) => {}
+            Err(_) => panic!("the download did not finish"),
         }
-        let local = tempfile::tempdir().expect("temp dir");
-        let state = tempfile::tempdir().expect("temp dir");
-        let (tx, rx) = mpsc::channel();
-        let handle = queue::spawn(
-            QueueConfig {
-                save_path: save.then(|| state.path().join("queue.json")),
-                on_existing: OnExisting::Overwrite,
-                protocol_log: false,
-                ..QueueConfig::default()
-            },
-            Outbox::new(tx, Arc::new(|| {})),
-        );
-        let start = Instant::now();
-        handle.enqueue_as(
-            login.clone(),
-            Direction::Download,
-            AnyPath::Remote(b"/many".to_vec()),
-            true,
-            AnyPath::Local(local.path().join("many")),
-        );
-        let done = loop {
-            match rx.recv_timeout(Duration::from_secs(600)) {
-                Ok(Event::QueueIdle { done, .. }) => break done,
-                Ok(_) => {}
-                Err(_) => panic!("the download did not finish"),
-            }
-        };
-        let took = start.elapsed();
-        // Reported as the queue went idle, before it said so.
-        let figures = cost.0.lock().ok().and_then(|c| *c);
-        drop(handle);
-        (done, took, figures)
     };
-    let (done, took, figures) = run(true);
+    let took = start.elapsed();
+    // Reported as the queue went idle, before it said so.
+    let figures = cost.0.lock().ok().and_then(|c| *c);
+    drop(handle);
     println!(
         "   {done} files in {:.1} s ({:.0} files/s)",
         took.as_secs_f64(),

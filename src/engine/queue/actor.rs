@@ -207,9 +207,10 @@ impl Queue {
 
     /// The journal's share of the queue task's time, for the benchmark
     /// (`RUST_LOG=ferry::engine::queue=debug`).
-    /// Also without saving (journal 0), to compare the busy time.
     fn report_cost(&self) {
-        let journal = self.journal.as_ref().map_or(0.0, |j| j.spent.as_secs_f64());
+        let Some(journal) = self.journal.as_ref().map(|j| j.spent.as_secs_f64()) else {
+            return;
+        };
         tracing::debug!(
             journal_ms = journal * 1e3,
             busy_ms = self.busy.as_secs_f64() * 1e3,
