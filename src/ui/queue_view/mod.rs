@@ -85,8 +85,12 @@ pub struct QueueView {
     jobs: FxHashMap<u64, Box<JobView>>,
     /// Queue order; new jobs are appended until the engine sends its order.
     order: Vec<u64>,
-    /// Each job's index in `order`: rows in queue order are found by binary search on it.
+    /// Each job's rank, increasing along `order`: rows in queue order are
+    /// found by binary search on it. Not its index: when a job leaves or a
+    /// block of the order moves, the other jobs keep their ranks.
     pos: FxHashMap<u64, usize>,
+    /// The rank the next job appended gets: above every rank given so far.
+    next_rank: usize,
     /// An id is in `order` twice (the engine never sends that; a job that
     /// arrives after an order naming it is appended again): its rows are then
     /// worked out again after each change rather than kept up to date.
@@ -254,7 +258,8 @@ impl QueueView {
         for v in views {
             if !self.jobs.contains_key(&v.id) {
                 self.order.push(v.id);
-                if self.pos.insert(v.id, self.order.len() - 1).is_some() {
+                self.next_rank += 1;
+                if self.pos.insert(v.id, self.next_rank - 1).is_some() {
                     self.order_repeats = true;
                 }
             }
@@ -299,6 +304,16 @@ impl QueueView {
     pub fn remove(&mut self, ids: &[u64]) -> Vec<AnyPath> {
         let mut folders = Vec::new();
         self.forget_limits(ids);
+        if !ids.is_empty() {
+            let gone: FxHashSet<u64> = ids.iter().copied().collect();
+            let order = self.order.iter().copied().filter(|id| !gone.contains(id));
+            // While the jobs are still here: their rows are found by their views.
+            self.reorder(order.collect());
+            self.conflicts.retain(|c| !gone.contains(&c.id));
+            if self.anchor.is_some_and(|a| gone.contains(&a)) {
+                self.anchor = None;
+            }
+        }
         for id in ids {
             if let Some(job) = self.jobs.remove(id) {
                 if is_active(&job.state) {
@@ -311,30 +326,22 @@ impl QueueView {
             self.meters.remove(id);
             self.selected.remove(id);
         }
-        if !ids.is_empty() {
-            let gone: FxHashSet<u64> = ids.iter().copied().collect();
-            self.order.retain(|id| !gone.contains(id));
-            self.conflicts.retain(|c| !gone.contains(&c.id));
-            if self.anchor.is_some_and(|a| gone.contains(&a)) {
-                self.anchor = None;
-            }
-            self.index_order();
-        }
         folders
     }
 
+    /// The engine's order of the queue.
     pub fn set_order(&mut self, order: Vec<u64>) {
-        self.order = order;
-        self.index_order();
+        self.reorder(order);
     }
 
-    /// The order changed: index it, and work the rows out again.
+    /// Rank the whole order afresh, and work the rows out again.
     fn index_order(&mut self) {
         self.pos.clear();
         self.order_repeats = false;
         for (at, &id) in self.order.iter().enumerate() {
             self.order_repeats |= self.pos.insert(id, at).is_some();
         }
+        self.next_rank = self.order.len();
         self.rework();
     }
 
