@@ -150,18 +150,32 @@ impl Places<'_> {
         if from == to {
             return true;
         }
-        // The first row not before `place`; every row but `id` (whose view
-        // here is still the old one) is where its view puts it.
-        let search = |rows: &VecDeque<u64>, place: &Place| {
-            rows.partition_point(|row| {
-                let (Some(job), Some(&at)) = (self.jobs.get(row), self.pos.get(row)) else {
-                    return false;
-                };
-                compare(order, &place_of(order, job, at), place) == Ordering::Less
-            })
+        // Whether `row` comes before `place`; every row but `id` (whose
+        // view here is still the old one) is where its view puts it.
+        let before = |row: &u64, place: &Place| {
+            let Some(&at) = self.pos.get(row) else {
+                return false;
+            };
+            match order {
+                // Queue order: the rank alone (no view to look up).
+                None => at < place.1,
+                Some(_) => self.jobs.get(row).is_some_and(|job| {
+                    compare(order, &place_of(order, job, at), place) == Ordering::Less
+                }),
+            }
+        };
+        // The first row not before `place`. Most rows placed go last (a
+        // new job in queue order, a job finishing in the Done tab): one
+        // comparison finds them.
+        let search = |rows: &VecDeque<u64>, place: &Place| match rows.back() {
+            Some(last) if before(last, place) => rows.len(),
+            _ => rows.partition_point(|row| before(row, place)),
         };
         if let Some(from) = from {
-            let at = search(rows, &from);
+            let at = match rows.front() {
+                Some(&first) if first == id => 0,
+                _ => search(rows, &from),
+            };
             if rows.get(at) != Some(&id) {
                 return false;
             }
