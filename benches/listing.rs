@@ -659,6 +659,7 @@ fn main() {
     let (scrolling, moved) = frame_time_scrolling(entries.clone(), 37);
     assert!(moved, "the last row scrolled to is on screen");
     let plain_wheel = frame_time_plain_scrolling(entries.clone(), 3);
+    let plain_screenful = frame_time_plain_scrolling(entries.clone(), 37);
     let plain = frame_time_plain(entries);
 
     let parse_sort = list_entries + set_listing;
@@ -862,6 +863,23 @@ fn main() {
             us(scrolling.p50),
             us(scrolling.p95),
             us(scrolling.max)
+        )
+    );
+    println!(
+        "{:<44} {:>12} {:>10}  {}",
+        "frame, cursor moved a screenful (plain egui)",
+        us(plain_screenful.mean),
+        "< 1 ms",
+        pass(plain_screenful.mean < Duration::from_millis(1))
+    );
+    println!(
+        "{:<44} {:>12}",
+        "  p50 / p95 / max",
+        format!(
+            "{} / {} / {}",
+            us(plain_screenful.p50),
+            us(plain_screenful.p95),
+            us(plain_screenful.max)
         )
     );
 }
