@@ -255,6 +255,7 @@ impl QueueView {
     /// targets of jobs that just finished, so their folders can be refreshed.
     pub fn update(&mut self, now: f64, views: Vec<JobView>) -> Vec<AnyPath> {
         let mut finished = Vec::new();
+        let mut new_ids = Vec::new();
         for v in views {
             if !self.jobs.contains_key(&v.id) {
                 self.order.push(v.id);
@@ -264,7 +265,7 @@ impl QueueView {
                 }
             }
             // Into the rows worked out so far, while the old view is at hand.
-            if self.order_repeats || !self.place(&v) {
+            if self.order_repeats || !self.place(&v, &mut new_ids) {
                 self.rework();
             }
             let old = self.jobs.get(&v.id);
@@ -294,6 +295,7 @@ impl QueueView {
                 }
             }
         }
+        self.place_new(&new_ids);
         self.record(now);
         finished
     }

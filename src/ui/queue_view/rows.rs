@@ -135,6 +135,20 @@ struct Places<'a> {
 }
 
 impl Places<'_> {
+    /// Whether `row` comes before `place` in `order`.
+    fn before(&self, order: Order, row: &u64, place: &Place) -> bool {
+        let Some(&at) = self.pos.get(row) else {
+            return false;
+        };
+        match order {
+            // Queue order: the rank alone (no view to look up).
+            None => at < place.1,
+            Some(_) => self.jobs.get(row).is_some_and(|job| {
+                compare(order, &place_of(order, job, at), place) == Ordering::Less
+            }),
+        }
+    }
+
     /// Moves job `id` within `rows` (in `order`) from `from` (where its old
     /// view put it, if it was among them) to `to` (where its new one puts it,
     /// if it belongs there). False when it was not where it should have been
@@ -150,20 +164,9 @@ impl Places<'_> {
         if from == to {
             return true;
         }
-        // Whether `row` comes before `place`; every row but `id` (whose
-        // view here is still the old one) is where its view puts it.
-        let before = |row: &u64, place: &Place| {
-            let Some(&at) = self.pos.get(row) else {
-                return false;
-            };
-            match order {
-                // Queue order: the rank alone (no view to look up).
-                None => at < place.1,
-                Some(_) => self.jobs.get(row).is_some_and(|job| {
-                    compare(order, &place_of(order, job, at), place) == Ordering::Less
-                }),
-            }
-        };
+        // Every row but `id` (whose view here is still the old one) is
+        // where its view puts it.
+        let before = |row: &u64, place: &Place| self.before(order, row, place);
         // The first row not before `place`. Most rows placed go last (a
         // new job in queue order, a job finishing in the Done tab): one
         // comparison finds them.
@@ -190,9 +193,11 @@ impl Places<'_> {
 }
 
 /// Up to this many jobs changing places in a new order, the sorted rows are
-/// mended job by job (a binary search each); beyond, they are sorted again
-/// when next shown.
+/// mended job by job (a binary search each, no pass over the rows).
 const MEND_AT_MOST: usize = 64;
+
+/// Sorted rows to mend: the rows, their order, which jobs they hold.
+type SortedRows<'a> = (&'a mut VecDeque<u64>, Order, &'a dyn Fn(&JobView) -> bool);
 
 /// Replaces `rows[range]` with `block`, moving only the rows after it.
 fn replace_rows(rows: &mut VecDeque<u64>, range: Range<usize>, block: Vec<u64>) {
@@ -200,6 +205,28 @@ fn replace_rows(rows: &mut VecDeque<u64>, range: Range<usize>, block: Vec<u64>) 
     rows.truncate(range.start);
     rows.extend(block);
     rows.append(&mut tail);
+}
+
+/// The first index from `from` on whose row is not `before` (the rows from
+/// `from` on are in order): probes 1, 2, 4… rows on, then a binary search.
+fn gallop(rows: &VecDeque<u64>, from: usize, before: impl Fn(&u64) -> bool) -> usize {
+    let n = rows.len();
+    let (mut lo, mut hi, mut step) = (from, from, 1);
+    while hi < n && before(&rows[hi]) {
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    let mut hi = hi.min(n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if before(&rows[mid]) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 impl QueueView {
@@ -291,18 +318,18 @@ impl QueueView {
             let (tab, filter) = (k.tab, Filter::new(&k.filter));
             move |j: &JobView| tab.shows(&j.state) && matches(&filter, j)
         });
-        let mend = old_mid.len() + new_mid.len() <= MEND_AT_MOST;
         let mut sorted_shown = None;
         if let (Some((k, rows)), Some(holds)) = (&mut shown, &holds) {
             match k.sort {
                 None => replace_rows(rows, between(rows), block(holds)),
-                Some(_) => sorted_shown = shown.take().filter(|_| mend),
+                Some(_) => sorted_shown = shown.take(),
             }
         }
         // Sorted rows: the block's jobs leave where their old ranks put
-        // them and come back where their new ones do; a long block is
-        // sorted again instead.
-        let mut sorted = self.sorted.take().filter(|_| mend);
+        // them and come back where their new ones do: one by one for a
+        // short block, else in one pass over the rows.
+        let mut sorted = self.sorted.take();
+        let one_by_one = old_mid.len() + new_mid.len() <= MEND_AT_MOST;
         let mut mended = true;
         for out in [true, false] {
             let ids = if out { old_mid } else { new_mid };
@@ -314,12 +341,21 @@ impl QueueView {
                     self.pos.insert(id, first + i);
                 }
             }
+            let mut each: Vec<SortedRows> = Vec::new();
             if let Some((k, rows)) = &mut sorted {
-                let order = Some((k.sort, k.ascending));
-                mended &= self.mend(rows, order, ids, &|_| true, out);
+                each.push((rows, Some((k.sort, k.ascending)), &|_| true));
             }
             if let (Some((k, rows)), Some(holds)) = (&mut sorted_shown, &holds) {
-                mended &= self.mend(rows, k.sort, ids, holds, out);
+                each.push((rows, k.sort, holds));
+            }
+            for (rows, order, holds) in each {
+                if one_by_one {
+                    mended &= self.mend(rows, order, ids, holds, out);
+                } else if out {
+                    rows.retain(|id| !was.contains(id));
+                } else {
+                    self.merge(rows, order, ids, holds);
+                }
             }
         }
         self.next_rank = self.next_rank.max(first + new_mid.len());
@@ -358,6 +394,69 @@ impl QueueView {
             })
     }
 
+    /// New jobs of a snapshot (see [`Self::place`]), now in `jobs`, into
+    /// the sorted rows: all at once, as a thousand of them (a listed
+    /// folder's files) placed one by one made frames of 9 ms and more.
+    pub(super) fn place_new(&mut self, ids: &[u64]) {
+        if ids.is_empty() {
+            return;
+        }
+        if let Some((k, rows)) = &mut self.sorted {
+            let order = Some((k.sort, k.ascending));
+            let mut rows = std::mem::take(rows);
+            self.merge(&mut rows, order, ids, &|_| true);
+            if let Some((_, kept)) = &mut self.sorted {
+                *kept = rows;
+            }
+        }
+        if let Some((k, mut rows)) = self.shown.take() {
+            if k.sort.is_some() {
+                let filter = Filter::new(&k.filter);
+                let holds = |j: &JobView| k.tab.shows(&j.state) && matches(&filter, j);
+                self.merge(&mut rows, k.sort, ids, &holds);
+            }
+            self.shown = Some((k, rows));
+        }
+    }
+
+    /// Puts the jobs `ids` that `holds` into `rows` (in `order`), where
+    /// their places put them, in one pass over the rows. The rows hold
+    /// none of them. Jobs that land next to each other (new files of the
+    /// same state or size) are found from where the one before landed.
+    fn merge(
+        &self,
+        rows: &mut VecDeque<u64>,
+        order: Order,
+        ids: &[u64],
+        holds: &dyn Fn(&JobView) -> bool,
+    ) {
+        let mut coming: Vec<(Place, u64)> = ids
+            .iter()
+            .filter_map(|&id| {
+                let (job, &at) = (self.jobs.get(&id)?, self.pos.get(&id)?);
+                holds(job).then(|| (place_of(order, job, at), id))
+            })
+            .collect();
+        if coming.is_empty() {
+            return;
+        }
+        coming.sort_by(|a, b| compare(order, &a.0, &b.0));
+        let places = Places {
+            jobs: &self.jobs,
+            pos: &self.pos,
+        };
+        let mut merged = VecDeque::with_capacity(rows.len() + coming.len());
+        let mut from = 0;
+        for (place, id) in coming {
+            let at = gallop(rows, from, |row| places.before(order, row, &place));
+            merged.extend(rows.range(from..at));
+            merged.push_back(id);
+            from = at;
+        }
+        merged.extend(rows.range(from..));
+        *rows = merged;
+    }
+
     /// Sort by `column`: a first click sorts ascending, the next one
     /// descending, the third goes back to the queue's own order.
     pub fn click_sort(&mut self, column: QueueSort) {
@@ -371,7 +470,10 @@ impl QueueView {
     /// Takes the changed job `new` into the rows worked out so far (each
     /// tab's, the sorted order, the rows shown), before it replaces the
     /// job's old view. False when they must be worked out again.
-    pub(super) fn place(&mut self, new: &JobView) -> bool {
+    ///
+    /// A new job goes into sorted rows later, with the rest of its snapshot
+    /// ([`Self::place_new`]): its id is pushed on `new_ids`.
+    pub(super) fn place(&mut self, new: &JobView, new_ids: &mut Vec<u64>) -> bool {
         let Some(&at) = self.pos.get(&new.id) else {
             // Not in the queue's order (yet): in no rows.
             return true;
@@ -402,14 +504,22 @@ impl QueueView {
                 }
             }
         }
-        if let Some((k, ids)) = &mut self.sorted {
+        let sorted_shown = self.shown.as_ref().is_some_and(|(k, _)| k.sort.is_some());
+        if old.is_none() && (self.sorted.is_some() || sorted_shown) {
+            new_ids.push(id);
+        }
+        if let Some((k, ids)) = &mut self.sorted
+            && let Some(old) = old
+        {
             let order = Some((k.sort, k.ascending));
-            let from = old.map(|o| place_of(order, o, at));
+            let from = Some(place_of(order, old, at));
             if !places.shift(ids, order, id, from, Some(place_of(order, new, at))) {
                 return false;
             }
         }
-        if let Some((k, rows)) = &mut self.shown {
+        if let Some((k, rows)) = &mut self.shown
+            && (old.is_some() || k.sort.is_none())
+        {
             let filter = Filter::new(&k.filter);
             let shows = |job: &JobView| k.tab.shows(&job.state) && matches(&filter, job);
             let from = old.filter(|o| shows(o)).map(|o| place_of(k.sort, o, at));
