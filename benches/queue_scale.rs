@@ -29,7 +29,8 @@
 //!    frames with the queue's size then. 100,000 files: about 2 minutes.
 //!
 //! `PARTS="3 4"` runs only those parts; `PARTS=5 DRAG_FILES=5000` a quick
-//! look at part 5.
+//! look at part 5; `QUEUE_SORT=state` (or `size`, `local`) runs part 5 with
+//! the queue panel sorted by that column, as a user may have left it.
 //!
 //! Frame times are egui's CPU work in `Harness::step()` (layout,
 //! tessellation, the AccessKit tree), nothing rendered; part 5's are the
@@ -663,8 +664,15 @@ fn window_drag() {
 
     let files = drag_files();
     let folders = files.div_ceil(PER_FOLDER);
+    let sort = match std::env::var("QUEUE_SORT").as_deref() {
+        Ok("state") => Some(ferry::ui::queue_view::QueueSort::State),
+        Ok("size") => Some(ferry::ui::queue_view::QueueSort::Size),
+        Ok("local") => Some(ferry::ui::queue_view::QueueSort::Local),
+        _ => None,
+    };
     println!(
-        "5. The window while a tree of {files} files ({folders} folders of up to {PER_FOLDER}) is dragged to the local pane"
+        "5. The window while a tree of {files} files ({folders} folders of up to {PER_FOLDER}) is dragged to the local pane{}",
+        sort.map_or(String::new(), |s| format!(", the queue sorted by {s:?}"))
     );
     let served = tree(files);
     let server = ferry::demo::DemoServer::start(ferry::demo::DemoOptions {
@@ -725,6 +733,9 @@ fn window_drag() {
         let due = due.clone();
         h.ctx
             .set_repaint_observer(move |info| due.ask(Instant::now() + info.delay));
+    }
+    if let Some(sort) = sort {
+        h.state_mut().queue.sort = Some((sort, true));
     }
     // Drag "tree" to the local pane, as the mouse would (a frame per move).
     let from = h.get_by_label("tree").rect().center();
