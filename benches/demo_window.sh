@@ -23,6 +23,10 @@ if [[ -z ${FERRY_BIN:-} ]]; then
   FERRY_BIN=target/release/ferry
 fi
 FERRY_BIN=$(realpath "$FERRY_BIN")
+# count, cpu and start_demo_window, here and in the window's script.
+lib=$(realpath "$(dirname "$0")/lib/window.sh")
+# shellcheck source=benches/lib/window.sh
+. "$lib"
 for tool in xvfb-run xdotool; do
   command -v "$tool" >/dev/null || { echo "demo_window.sh: $tool is missing" >&2; exit 1; }
 done
@@ -32,41 +36,13 @@ trap 'rm -rf "$work"' EXIT
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$work/xdg}
 mkdir -p -m700 "$XDG_RUNTIME_DIR"
 
-# count DIR: finished files in DIR (no .part left behind).
-count() { find "$1" -type f ! -name '*.part' 2>/dev/null | wc -l; }
-
 # One window run, inside Xvfb: prints "seconds ui_cpu render_cpu engine_cpu server_cpu".
 cat >"$work/window.sh" <<'INNER'
 set -euo pipefail
-bin=$1 home=$2 files=$3 timeout=$4
-tick=$(getconf CLK_TCK)
-count() { find "$1" -type f ! -name '*.part' 2>/dev/null | wc -l; }
-# cpu PID: "name ticks" per thread (utime + stime), names as the threads set them.
-cpu() {
-  for stat in /proc/"$1"/task/*/stat; do
-    # The name is in parentheses and may hold spaces; the fields after it are fixed.
-    s=$(cat "$stat" 2>/dev/null) || continue
-    name=${s#*(}; name=${name%)*}; rest=${s##*) }
-    read -r -a f <<<"$rest"
-    echo "${stat%/stat} ${name// /_} $((f[11] + f[12]))"
-  done
-}
-cd "$home"
-HOME=$home FERRY_CONFIG_DIR=$home/.config/ferry "$bin" --demo &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-wid=""
-for _ in $(seq 300); do
-  wid=$(xdotool search --onlyvisible --pid "$pid" 2>/dev/null | head -1 || true)
-  [[ -n $wid ]] && break
-  sleep 0.1
-done
-[[ -n $wid ]] || { echo "no window" >&2; exit 1; }
-# Connected and listed: the demo server has an established control connection.
-for _ in $(seq 600); do
-  ss -tnp state established 2>/dev/null | grep -q "pid=$pid," && break
-  sleep 0.1
-done
+lib=$1 bin=$2 home=$3 files=$4 timeout=$5
+. "$lib"
+start_demo_window "$bin" "$home"
+# Connected; a moment more for the listing to be shown.
 sleep 3
 before=$(cpu "$pid")
 start=$(date +%s.%N)
@@ -129,7 +105,7 @@ for run in $(seq "$RUNS"); do
   home=$work/home-$run
   mkdir -p "$home"
   read -r secs ui render engine server_cpu < <(xvfb-run -a -s "-screen 0 1280x800x24" \
-    bash "$work/window.sh" "$FERRY_BIN" "$home" "$FILES" "$TIMEOUT")
+    bash "$work/window.sh" "$lib" "$FERRY_BIN" "$home" "$FILES" "$TIMEOUT")
   rm -rf "$home"
   cli_fps=$(echo "$FILES / $cli" | bc -l)
   win_fps=$(echo "$FILES / $secs" | bc -l)

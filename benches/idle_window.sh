@@ -27,6 +27,8 @@ if [[ -z ${FERRY_BIN:-} ]]; then
   FERRY_BIN=target/release/ferry
 fi
 FERRY_BIN=$(realpath "$FERRY_BIN")
+# count, cpu and start_demo_window, for the window's script.
+lib=$(realpath "$(dirname "$0")/lib/window.sh")
 for tool in xvfb-run xdotool; do
   command -v "$tool" >/dev/null || { echo "idle_window.sh: $tool is missing" >&2; exit 1; }
 done
@@ -38,18 +40,8 @@ mkdir -p -m700 "$XDG_RUNTIME_DIR"
 
 cat >"$work/window.sh" <<'INNER'
 set -euo pipefail
-bin=$1 home=$2 idle=$3 settle=$4 timeout=$5
-tick=$(getconf CLK_TCK)
-count() { find "$1" -type f ! -name '*.part' 2>/dev/null | wc -l; }
-# cpu PID: "task name ticks" per thread (utime + stime).
-cpu() {
-  for stat in /proc/"$1"/task/*/stat; do
-    s=$(cat "$stat" 2>/dev/null) || continue
-    name=${s#*(}; name=${name%)*}; rest=${s##*) }
-    read -r -a f <<<"$rest"
-    echo "${stat%/stat} ${name// /_} $((f[11] + f[12]))"
-  done
-}
+lib=$1 bin=$2 home=$3 idle=$4 settle=$5 timeout=$6
+. "$lib"
 # measure PID LABEL: CPU over $idle seconds of idleness, by thread group.
 measure() {
   local before after start end
@@ -85,21 +77,7 @@ settle() {
   done
   sleep "$settle"
 }
-cd "$home"
-HOME=$home FERRY_CONFIG_DIR=$home/.config/ferry "$bin" --demo &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-wid=""
-for _ in $(seq 300); do
-  wid=$(xdotool search --onlyvisible --pid "$pid" 2>/dev/null | head -1 || true)
-  [[ -n $wid ]] && break
-  sleep 0.1
-done
-[[ -n $wid ]] || { echo "no window" >&2; exit 1; }
-for _ in $(seq 600); do
-  ss -tnp state established 2>/dev/null | grep -q "pid=$pid," && break
-  sleep 0.1
-done
+start_demo_window "$bin" "$home"
 # The pointer off the window, so no hover repaints it.
 xdotool mousemove 1279 799
 settle "$pid"
@@ -125,5 +103,5 @@ INNER
 home=$work/home
 mkdir -p "$home"
 xvfb-run -a -s "-screen 0 1280x800x24" \
-  bash "$work/window.sh" "$FERRY_BIN" "$home" "$IDLE_SECS" "$SETTLE_SECS" "$TIMEOUT"
+  bash "$work/window.sh" "$lib" "$FERRY_BIN" "$home" "$IDLE_SECS" "$SETTLE_SECS" "$TIMEOUT"
 echo "(the demo server runs inside the window's process; 'other' is every unnamed thread, e.g. the software GL rasterizer)"

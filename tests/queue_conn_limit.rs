@@ -201,9 +201,8 @@ async fn download_files(login: ConnectOptions, folder: &str) -> (Vec<String>, us
     );
     let mut learned = Vec::new();
     let mut connects = 0;
-    let mut done = None;
-    q.until("QueueIdle", |_, event| {
-        match event {
+    let done = q
+        .idle_without_failures(|event| match event {
             Event::Log(line) if line.text.contains("at once") => learned.push(line.text.clone()),
             Event::Log(line) if line.text.starts_with("Connecting to ") => connects += 1,
             Event::JobsChanged(views) => {
@@ -216,19 +215,10 @@ async fn download_files(login: ConnectOptions, folder: &str) -> (Vec<String>, us
                     );
                 }
             }
-            Event::QueueIdle {
-                done: d, failed, ..
-            } => {
-                assert_eq!(*failed, 0);
-                done = Some(*d);
-                return true;
-            }
             _ => {}
-        }
-        false
-    })
-    .await;
-    assert_eq!(done, Some(FILES as usize));
+        })
+        .await;
+    assert_eq!(done, FILES as usize);
     for f in 0..FILES {
         assert!(
             std::fs::read(local.path().join(format!("f{f}.bin"))).unwrap() == file_data(f),

@@ -50,45 +50,37 @@ async fn folders_are_listed_beside_the_transfers_which_keep_to_their_connections
     let mut running = HashSet::new();
     let mut expanding = HashSet::new();
     let (mut most_running, mut listed_beside_two) = (0, false);
-    let mut done = None;
-    q.until("QueueIdle", |_, event| {
-        match event {
-            Event::JobsChanged(views) => {
-                for v in views {
-                    running.remove(&v.id);
-                    expanding.remove(&v.id);
-                    match v.state {
-                        JobState::Running if !v.is_dir => {
-                            running.insert(v.id);
+    let done = q
+        .idle_without_failures(|event| {
+            match event {
+                Event::JobsChanged(views) => {
+                    for v in views {
+                        running.remove(&v.id);
+                        expanding.remove(&v.id);
+                        match v.state {
+                            JobState::Running if !v.is_dir => {
+                                running.insert(v.id);
+                            }
+                            JobState::Expanding => {
+                                expanding.insert(v.id);
+                            }
+                            _ => {}
                         }
-                        JobState::Expanding => {
-                            expanding.insert(v.id);
-                        }
-                        _ => {}
                     }
                 }
-            }
-            Event::JobsRemoved(ids) => {
-                for id in ids {
-                    running.remove(id);
-                    expanding.remove(id);
+                Event::JobsRemoved(ids) => {
+                    for id in ids {
+                        running.remove(id);
+                        expanding.remove(id);
+                    }
                 }
+                _ => {}
             }
-            Event::QueueIdle {
-                done: d, failed, ..
-            } => {
-                assert_eq!(*failed, 0);
-                done = Some(*d);
-                return true;
-            }
-            _ => {}
-        }
-        most_running = most_running.max(running.len());
-        listed_beside_two |= running.len() == 2 && !expanding.is_empty();
-        false
-    })
-    .await;
-    assert_eq!(done, Some(40));
+            most_running = most_running.max(running.len());
+            listed_beside_two |= running.len() == 2 && !expanding.is_empty();
+        })
+        .await;
+    assert_eq!(done, 40);
     for d in 0..5 {
         for f in 0..8 {
             assert_eq!(

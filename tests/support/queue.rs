@@ -109,6 +109,27 @@ impl Queue {
         counts.unwrap_or_default()
     }
 
+    /// Run until the queue is idle, asserting that no job failed; `watch` sees every event
+    /// before that one. Returns how many jobs were done.
+    pub async fn idle_without_failures(&mut self, mut watch: impl FnMut(&Event)) -> usize {
+        let mut done = None;
+        self.until("QueueIdle", |_, event| {
+            if let Event::QueueIdle {
+                done: d, failed, ..
+            } = event
+            {
+                assert_eq!(*failed, 0);
+                done = Some(*d);
+                true
+            } else {
+                watch(event);
+                false
+            }
+        })
+        .await;
+        done.expect("until returns only at QueueIdle")
+    }
+
     /// The jobs now in `state`.
     pub fn in_state(&self, state: JobState) -> Vec<&JobView> {
         self.views.values().filter(|v| v.state == state).collect()
