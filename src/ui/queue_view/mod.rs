@@ -399,6 +399,8 @@ impl QueueView {
                     self.derived.take();
                 } else if let Some(d) = self.derived.get_mut()
                     && job.state.is_pending()
+                    // Counted only while the queue's order names it.
+                    && self.pos.contains_key(&id)
                 {
                     d.pending_bytes = d
                         .pending_bytes
