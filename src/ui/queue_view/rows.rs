@@ -240,10 +240,9 @@ impl QueueView {
     /// 100,000 jobs, ranking every job and working out every row again
     /// for each listed folder made frames of 8 ms and more.
     pub(super) fn reorder(&mut self, order: Vec<u64>) {
-        let old = std::mem::replace(&mut self.order, order);
-        let new = std::mem::take(&mut self.order);
-        let spliced = !self.order_repeats && self.splice(&old, &new);
-        self.order = new;
+        let old = std::mem::take(&mut self.order);
+        let spliced = !self.order_repeats && self.splice(&old, &order);
+        self.order = order;
         if !spliced {
             self.index_order();
         }
