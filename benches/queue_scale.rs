@@ -243,6 +243,22 @@ fn queue_with(save: Option<std::path::PathBuf>) -> (queue::QueueHandle, mpsc::Re
     (handle, rx)
 }
 
+/// A queue for a real download: saving to `state/queue.json`, overwriting
+/// files already there, without the protocol log.
+fn download_queue(state: &std::path::Path) -> (queue::QueueHandle, mpsc::Receiver<Event>) {
+    let (tx, rx) = mpsc::channel();
+    let handle = queue::spawn(
+        QueueConfig {
+            save_path: Some(state.join("queue.json")),
+            on_existing: OnExisting::Overwrite,
+            protocol_log: false,
+            ..QueueConfig::default()
+        },
+        Outbox::new(tx, Arc::new(|| {})),
+    );
+    (handle, rx)
+}
+
 /// Wait for `n` jobs to be reported (their views are dropped as they come).
 fn wait_jobs(rx: &mpsc::Receiver<Event>, n: usize) {
     let mut seen = 0;
@@ -397,16 +413,7 @@ fn real_run() {
     );
     let local = tempfile::tempdir().expect("temp dir");
     let state = tempfile::tempdir().expect("temp dir");
-    let (tx, rx) = mpsc::channel();
-    let handle = queue::spawn(
-        QueueConfig {
-            save_path: Some(state.path().join("queue.json")),
-            on_existing: OnExisting::Overwrite,
-            protocol_log: false,
-            ..QueueConfig::default()
-        },
-        Outbox::new(tx, Arc::new(|| {})),
-    );
+    let (handle, rx) = download_queue(state.path());
     let start = Instant::now();
     handle.enqueue_as(
         login,
@@ -487,16 +494,7 @@ fn drag_tree() {
     let _guard = rt.enter();
     let local = tempfile::tempdir().expect("temp dir");
     let state = tempfile::tempdir().expect("temp dir");
-    let (tx, rx) = mpsc::channel();
-    let handle = queue::spawn(
-        QueueConfig {
-            save_path: Some(state.path().join("queue.json")),
-            on_existing: OnExisting::Overwrite,
-            protocol_log: false,
-            ..QueueConfig::default()
-        },
-        Outbox::new(tx, Arc::new(|| {})),
-    );
+    let (handle, rx) = download_queue(state.path());
     let start = Instant::now();
     handle.enqueue(
         ConnectOptions::new(
